@@ -1,0 +1,13 @@
+//! The practice's rules and types: pure functions, no I/O, no async.
+
+pub mod account;
+pub mod content;
+pub mod ids;
+pub mod inquiry;
+pub mod jobs;
+pub mod markdown;
+pub mod practice;
+pub mod slug;
+pub mod validation;
+
+pub use validation::{FieldErrors, Validated};

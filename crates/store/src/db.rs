@@ -1,0 +1,126 @@
+//! Opening the database: SQLite in the data directory by default, or PostgreSQL by URL.
+
+use crate::error::{StoreError, StoreResult};
+use crate::migrations;
+use crate::seal::Keyring;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Once;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How to reach the database.
+#[derive(Clone, Debug)]
+pub struct DbConfig {
+    /// `sqlite://…` or `postgres://…`.
+    pub url: String,
+    /// PostgreSQL only: a schema to create and use (tests give each run its own).
+    pub schema: Option<String>,
+    pub max_connections: u32,
+}
+
+impl DbConfig {
+    /// The default: a SQLite file inside the data directory.
+    pub fn sqlite_in(data_dir: &Path) -> Self {
+        let file = data_dir.join("holdspace.sqlite");
+        DbConfig { url: format!("sqlite://{}?mode=rwc", file.display()), schema: None, max_connections: 8 }
+    }
+
+    pub fn url(url: impl Into<String>) -> Self {
+        DbConfig { url: url.into(), schema: None, max_connections: 16 }
+    }
+
+    pub fn backend(&self) -> StoreResult<Backend> {
+        if self.url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if self.url.starts_with("postgres://") || self.url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Unreachable("the database URL must start with sqlite:// or postgres://".into()))
+        }
+    }
+}
+
+/// The open database and the keys that seal its clinical fields.
+#[derive(Clone)]
+pub struct Db {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+    pub(crate) keyring: Keyring,
+}
+
+impl Db {
+    /// Connects, applies pending migrations, and loads (or creates) the data key under `master`.
+    pub async fn open(config: &DbConfig, master: crate::seal::MasterKey) -> StoreResult<Db> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let backend = config.backend()?;
+        let options = AnyConnectOptions::from_str(&config.url)
+            .map_err(|e| StoreError::Unreachable(e.to_string()))?
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+        if let Some(schema) = &config.schema {
+            create_schema(&options, schema).await?;
+        }
+        let schema = config.schema.clone();
+        let pool = AnyPoolOptions::new()
+            .max_connections(config.max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                let schema = schema.clone();
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;").await?;
+                        }
+                        Backend::Postgres => {
+                            if let Some(s) = schema {
+                                conn.execute(format!("SET search_path TO \"{s}\"").as_str()).await?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Unreachable(e.to_string()))?;
+        migrations::apply(&pool, backend).await?;
+        let keyring = Keyring::load(&pool, master).await?;
+        Ok(Db { pool, backend, keyring })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Answers whether the database responds (for `/healthz`).
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+async fn create_schema(options: &AnyConnectOptions, schema: &str) -> StoreResult<()> {
+    if !schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        return Err(StoreError::Unreachable(format!("invalid schema name {schema:?}")));
+    }
+    let mut conn = options.connect().await.map_err(|e| StoreError::Unreachable(e.to_string()))?;
+    conn.execute(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"").as_str()).await?;
+    Ok(())
+}

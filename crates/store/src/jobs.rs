@@ -1,0 +1,147 @@
+//! The durable job table (outbox). Written in the same transaction as the fact that causes a job;
+//! claimed with a lease so a crashed runner's job is picked up again; de-duplicated by key.
+
+use crate::db::Db;
+use crate::error::StoreResult;
+use crate::{ms, new_id, ts};
+use domain::ids::JobId;
+use jiff::Timestamp;
+use sqlx::{Any, Transaction};
+
+pub struct NewJob {
+    pub kind: &'static str,
+    /// Two jobs with the same key are one job: the second enqueue does nothing.
+    pub idempotency_key: String,
+    /// Ids and flags only, never clinical text.
+    pub payload: String,
+    pub run_at: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub id: JobId,
+    pub kind: String,
+    pub payload: String,
+    /// Including the one now under way.
+    pub attempts: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobView {
+    pub id: JobId,
+    pub kind: String,
+    pub state: String,
+    pub attempts: u32,
+    pub run_at: Timestamp,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// Enqueues inside the caller's transaction. Returns false when the key was enqueued before.
+pub async fn enqueue(tx: &mut Transaction<'_, Any>, job: NewJob, now: Timestamp) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO jobs (id, kind, idempotency_key, payload, state, attempts, run_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(job.kind)
+    .bind(&job.idempotency_key)
+    .bind(&job.payload)
+    .bind(ms(job.run_at))
+    .bind(ms(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Enqueues on its own (for jobs no other write causes).
+pub async fn enqueue_alone(db: &Db, job: NewJob, now: Timestamp) -> StoreResult<bool> {
+    let mut tx = db.pool.begin().await?;
+    let added = enqueue(&mut tx, job, now).await?;
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// Claims up to `limit` due jobs for `lease`. A job whose lease ran out (its runner died) is due again.
+/// Each claim is one conditional UPDATE, so two runners never hold the same job.
+pub async fn claim_due(db: &Db, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<Job>> {
+    let candidates: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, kind, payload, attempts FROM jobs
+         WHERE (state = 'pending' AND run_at <= $1) OR (state = 'running' AND locked_until < $1)
+         ORDER BY run_at LIMIT $2",
+    )
+    .bind(ms(now))
+    .bind(i64::from(limit))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut claimed = Vec::new();
+    for (id, kind, payload, attempts) in candidates {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'running', locked_until = $1, attempts = attempts + 1
+             WHERE id = $2 AND ((state = 'pending' AND run_at <= $3) OR (state = 'running' AND locked_until < $3))",
+        )
+        .bind(ms(lease_until))
+        .bind(&id)
+        .bind(ms(now))
+        .execute(&db.pool)
+        .await?;
+        if done.rows_affected() == 1 {
+            claimed.push(Job { id: JobId(id), kind, payload, attempts: u32::try_from(attempts + 1).unwrap_or(u32::MAX) });
+        }
+    }
+    Ok(claimed)
+}
+
+pub async fn complete(db: &Db, id: &JobId, now: Timestamp) -> StoreResult<()> {
+    sqlx::query("UPDATE jobs SET state = 'done', locked_until = NULL, last_error = NULL, finished_at = $1 WHERE id = $2")
+        .bind(ms(now))
+        .bind(id.as_str())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Records a failure: retried at `retry_at`, or given up (`None`).
+pub async fn fail(db: &Db, id: &JobId, error: &str, retry_at: Option<Timestamp>, now: Timestamp) -> StoreResult<()> {
+    let error: String = error.chars().take(500).collect();
+    match retry_at {
+        Some(at) => {
+            sqlx::query("UPDATE jobs SET state = 'pending', locked_until = NULL, last_error = $1, run_at = $2 WHERE id = $3")
+                .bind(error)
+                .bind(ms(at))
+                .bind(id.as_str())
+                .execute(&db.pool)
+                .await?
+        }
+        None => {
+            sqlx::query("UPDATE jobs SET state = 'failed', locked_until = NULL, last_error = $1, finished_at = $2 WHERE id = $3")
+                .bind(error)
+                .bind(ms(now))
+                .bind(id.as_str())
+                .execute(&db.pool)
+                .await?
+        }
+    };
+    Ok(())
+}
+
+/// The most recent jobs, for the admin's view of what the practice sent.
+pub async fn recent(db: &Db, limit: u32) -> StoreResult<Vec<JobView>> {
+    let rows: Vec<(String, String, String, i64, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT id, kind, state, attempts, run_at, last_error, created_at FROM jobs ORDER BY created_at DESC, id LIMIT $1",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| JobView {
+            id: JobId(r.0),
+            kind: r.1,
+            state: r.2,
+            attempts: u32::try_from(r.3).unwrap_or(0),
+            run_at: ts(r.4),
+            last_error: r.5,
+            created_at: ts(r.6),
+        })
+        .collect())
+}

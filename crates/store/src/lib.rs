@@ -1,0 +1,49 @@
+//! Persistence: one code path over SQLite and PostgreSQL (sqlx's `Any` driver over a portable schema),
+//! migrations, sealed fields, and one repository module per capability.
+//!
+//! Portability rules that keep one code path honest: identifiers are TEXT, instants are BIGINT
+//! milliseconds since the epoch (UTC), flags are nullable instants (`published_at`), bytes are the
+//! dialect's blob type (the one token the migrations translate), placeholders are `$1, $2, …`.
+
+pub mod db;
+pub mod error;
+pub mod images;
+pub mod inquiries;
+pub mod jobs;
+pub mod mailbox;
+mod migrations;
+pub mod pages;
+pub mod practice;
+pub mod seal;
+pub mod testing;
+pub mod users;
+
+pub use db::{Backend, Db, DbConfig};
+pub use error::{StoreError, StoreResult};
+pub use seal::{Keyring, MasterKey};
+
+/// A fresh random identifier: 128 bits, hex.
+pub fn new_id() -> String {
+    random_hex(16)
+}
+
+/// `n` random bytes from the operating system, hex-encoded.
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    hex::encode(bytes)
+}
+
+/// Instants are stored as milliseconds since the epoch.
+pub(crate) fn ms(t: jiff::Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+pub(crate) fn ts(ms: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// `$first, $first+1, …` for an `IN (…)` list of `n` values.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,138 @@
+//! The practice's details (one row: one installation is one practice) and the first-run setup.
+
+use crate::db::Db;
+use crate::error::{StoreError, StoreResult};
+use crate::{ms, users};
+use domain::account::{Role, User};
+use domain::practice::Details;
+use jiff::Timestamp;
+
+const ROW: &str = "practice";
+
+type DetailsRow = (String, String, String, String, String, String, String, String, String, String);
+
+pub async fn get(db: &Db) -> StoreResult<Option<Details>> {
+    let row: Option<DetailsRow> = sqlx::query_as(
+        "SELECT name, tagline, owner_name, email, phone, time_zone, crisis_contacts, home_intro, message_policy, support_contact FROM practice WHERE id = $1",
+    )
+    .bind(ROW)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|r| Details {
+        name: r.0,
+        tagline: r.1,
+        owner_name: r.2,
+        email: r.3,
+        phone: r.4,
+        time_zone: r.5,
+        crisis_contacts: r.6,
+        home_intro: r.7,
+        message_policy: r.8,
+        support_contact: r.9,
+    }))
+}
+
+pub async fn exists(db: &Db) -> StoreResult<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practice").fetch_one(&db.pool).await?;
+    Ok(n > 0)
+}
+
+pub async fn update(db: &Db, d: &Details, now: Timestamp) -> StoreResult<()> {
+    let done = sqlx::query(
+        "UPDATE practice SET name = $1, tagline = $2, owner_name = $3, email = $4, phone = $5, time_zone = $6, crisis_contacts = $7, home_intro = $8, message_policy = $9, support_contact = $10, updated_at = $11 WHERE id = $12",
+    )
+    .bind(&d.name)
+    .bind(&d.tagline)
+    .bind(&d.owner_name)
+    .bind(&d.email)
+    .bind(&d.phone)
+    .bind(&d.time_zone)
+    .bind(&d.crisis_contacts)
+    .bind(&d.home_intro)
+    .bind(&d.message_policy)
+    .bind(&d.support_contact)
+    .bind(ms(now))
+    .bind(ROW)
+    .execute(&db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// The owner's account as it is created at setup.
+pub struct NewOwner<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub time_zone: &'a str,
+    pub password_hash: &'a str,
+}
+
+/// Creates the practice and its owner in one transaction, consuming the setup token if one is
+/// given. `Conflict` when a practice exists already or the token was used or expired.
+pub async fn create(
+    db: &Db,
+    details: &Details,
+    owner: NewOwner<'_>,
+    setup_token_hash: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<User> {
+    let mut tx = db.pool.begin().await?;
+    if let Some(hash) = setup_token_hash {
+        let used = sqlx::query("UPDATE setup_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1")
+            .bind(ms(now))
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        if used.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+    }
+    sqlx::query(
+        "INSERT INTO practice (id, name, tagline, owner_name, email, phone, time_zone, crisis_contacts, home_intro, message_policy, support_contact, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+    )
+    .bind(ROW)
+    .bind(&details.name)
+    .bind(&details.tagline)
+    .bind(&details.owner_name)
+    .bind(&details.email)
+    .bind(&details.phone)
+    .bind(&details.time_zone)
+    .bind(&details.crisis_contacts)
+    .bind(&details.home_intro)
+    .bind(&details.message_policy)
+    .bind(&details.support_contact)
+    .bind(ms(now))
+    .execute(&mut *tx)
+    .await?;
+    let user = users::insert(
+        &mut tx,
+        users::NewUser { role: Role::Owner, email: owner.email, name: owner.name, time_zone: owner.time_zone, password_hash: Some(owner.password_hash) },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Records a one-time setup link's token (hashed); it is good for one use before `expires_at`.
+pub async fn add_setup_token(db: &Db, token_hash: &str, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
+    sqlx::query("INSERT INTO setup_tokens (token_hash, created_at, expires_at) VALUES ($1, $2, $3)")
+        .bind(token_hash)
+        .bind(ms(now))
+        .bind(ms(expires_at))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Whether a setup token may still be used (checked again, atomically, when it is consumed).
+pub async fn setup_token_usable(db: &Db, token_hash: &str, now: Timestamp) -> StoreResult<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM setup_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
+        .bind(token_hash)
+        .bind(ms(now))
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(n == 1)
+}

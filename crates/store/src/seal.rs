@@ -1,0 +1,227 @@
+//! Sealed fields: clinical text encrypted with XChaCha20-Poly1305 under a data key, which is itself
+//! stored wrapped by a master key kept outside the database.
+//!
+//! A sealed value reads `hs1:<data key id>:<base64(nonce ‖ ciphertext)>`. Its associated data is
+//! `table/column/row`, so a ciphertext copied into another row or column fails to open.
+
+use crate::error::{StoreError, StoreResult};
+use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use sha2::{Digest, Sha256};
+use sqlx::AnyPool;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+const PREFIX: &str = "hs1";
+
+/// The master key: 32 bytes from the key file (created 0600 at first start) or the environment.
+#[derive(Clone)]
+pub struct MasterKey([u8; 32]);
+
+impl MasterKey {
+    /// A short public name for this key, stored beside every data key it wraps.
+    pub fn id(&self) -> String {
+        hex::encode(&Sha256::digest(self.0)[..6])
+    }
+
+    /// Parses 64 hex characters (as `HOLDSPACE_MASTER_KEY` carries them).
+    pub fn from_hex(text: &str) -> StoreResult<Self> {
+        let bytes = hex::decode(text.trim()).map_err(|_| StoreError::KeyFile("the master key must be 64 hex characters".into()))?;
+        let arr: [u8; 32] = bytes.try_into().map_err(|_| StoreError::KeyFile("the master key must be 64 hex characters".into()))?;
+        Ok(MasterKey(arr))
+    }
+
+    /// A fresh random key (tests, and the first start).
+    pub fn generate() -> Self {
+        let mut k = [0u8; 32];
+        getrandom::fill(&mut k).expect("the operating system's random source failed");
+        MasterKey(k)
+    }
+
+    /// Reads `path`, or creates it with a new key, readable by its owner only.
+    pub fn load_or_create(path: &Path) -> StoreResult<Self> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::from_hex(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = Self::generate();
+                write_private(path, &hex::encode(key.0))
+                    .map_err(|e| StoreError::KeyFile(format!("cannot create {}: {e}", path.display())))?;
+                Ok(key)
+            }
+            Err(e) => Err(StoreError::KeyFile(format!("cannot read {}: {e}", path.display()))),
+        }
+    }
+
+    fn cipher(&self) -> XChaCha20Poly1305 {
+        XChaCha20Poly1305::new((&self.0).into())
+    }
+}
+
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+/// The data keys, unwrapped in memory, and which one seals new values.
+#[derive(Clone)]
+pub struct Keyring {
+    inner: Arc<RwLock<Keys>>,
+}
+
+struct Keys {
+    active: String,
+    keys: HashMap<String, XChaCha20Poly1305>,
+}
+
+impl Keyring {
+    /// Unwraps every data key with `master`; creates the first data key on a new database.
+    pub(crate) async fn load(pool: &AnyPool, master: MasterKey) -> StoreResult<Keyring> {
+        let rows: Vec<(String, String, String, Option<i64>)> =
+            sqlx::query_as("SELECT id, master_key_id, wrapped, retired_at FROM data_keys ORDER BY created_at")
+                .fetch_all(pool)
+                .await?;
+        let mut keys = HashMap::new();
+        let mut active = None;
+        for (id, master_id, wrapped, retired_at) in rows {
+            if master_id != master.id() {
+                return Err(StoreError::KeyFile(format!(
+                    "data key {id} is wrapped by master key {master_id}, but the key given is {}",
+                    master.id()
+                )));
+            }
+            let raw = open(&master.cipher(), &wrapped, &wrap_context(&id)).map_err(|_| StoreError::Seal("data key"))?;
+            let raw: [u8; 32] = raw.try_into().map_err(|_| StoreError::Seal("data key length"))?;
+            keys.insert(id.clone(), XChaCha20Poly1305::new((&raw).into()));
+            if retired_at.is_none() {
+                active = Some(id);
+            }
+        }
+        let active = match active {
+            Some(id) => id,
+            None => {
+                let (id, cipher) = new_data_key(pool, &master).await?;
+                keys.insert(id.clone(), cipher);
+                id
+            }
+        };
+        Ok(Keyring { inner: Arc::new(RwLock::new(Keys { active, keys })) })
+    }
+
+    /// Seals `plain` for `table.column` of `row`.
+    pub fn seal(&self, table: &str, column: &str, row: &str, plain: &str) -> String {
+        let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        let cipher = &keys.keys[&keys.active];
+        let sealed = seal_with(cipher, plain.as_bytes(), &context(table, column, row));
+        format!("{PREFIX}:{}:{sealed}", keys.active)
+    }
+
+    /// Opens a value sealed for `table.column` of `row`.
+    pub fn open(&self, table: &str, column: &str, row: &str, sealed: &str) -> StoreResult<String> {
+        let mut parts = sealed.splitn(3, ':');
+        let (Some(PREFIX), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(StoreError::Seal("not a sealed value"));
+        };
+        let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        let cipher = keys.keys.get(key_id).ok_or(StoreError::Seal("unknown data key"))?;
+        let plain = open(cipher, body, &context(table, column, row)).map_err(|_| StoreError::Seal("authentication failed"))?;
+        String::from_utf8(plain).map_err(|_| StoreError::Seal("not text"))
+    }
+}
+
+async fn new_data_key(pool: &AnyPool, master: &MasterKey) -> StoreResult<(String, XChaCha20Poly1305)> {
+    let id = crate::random_hex(8);
+    let mut raw = [0u8; 32];
+    getrandom::fill(&mut raw).expect("the operating system's random source failed");
+    let wrapped = seal_with(&master.cipher(), &raw, &wrap_context(&id));
+    sqlx::query("INSERT INTO data_keys (id, master_key_id, wrapped, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&id)
+        .bind(master.id())
+        .bind(wrapped)
+        .bind(jiff::Timestamp::now().as_millisecond())
+        .execute(pool)
+        .await?;
+    Ok((id, XChaCha20Poly1305::new((&raw).into())))
+}
+
+fn context(table: &str, column: &str, row: &str) -> Vec<u8> {
+    format!("{table}/{column}/{row}").into_bytes()
+}
+
+fn wrap_context(key_id: &str) -> Vec<u8> {
+    format!("data_keys/wrapped/{key_id}").into_bytes()
+}
+
+fn seal_with(cipher: &XChaCha20Poly1305, plain: &[u8], aad: &[u8]) -> String {
+    let mut nonce = [0u8; 24];
+    getrandom::fill(&mut nonce).expect("the operating system's random source failed");
+    let ct = cipher
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad })
+        .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory input");
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&ct);
+    B64.encode(out)
+}
+
+fn open(cipher: &XChaCha20Poly1305, body: &str, aad: &[u8]) -> Result<Vec<u8>, ()> {
+    let bytes = B64.decode(body).map_err(|_| ())?;
+    if bytes.len() < 24 + 16 {
+        return Err(());
+    }
+    let (nonce, ct) = bytes.split_at(24);
+    cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad }).map_err(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring() -> Keyring {
+        let mut keys = HashMap::new();
+        keys.insert("k1".to_string(), XChaCha20Poly1305::new((&[7u8; 32]).into()));
+        Keyring { inner: Arc::new(RwLock::new(Keys { active: "k1".into(), keys })) }
+    }
+
+    #[test]
+    fn a_sealed_value_opens_only_in_its_own_place() {
+        let k = ring();
+        let sealed = k.seal("inquiries", "message_sealed", "row1", "I have been feeling low");
+        assert!(!sealed.contains("feeling"));
+        assert_eq!(k.open("inquiries", "message_sealed", "row1", &sealed).unwrap(), "I have been feeling low");
+        assert!(k.open("inquiries", "message_sealed", "row2", &sealed).is_err());
+        assert!(k.open("mailbox", "message_sealed", "row1", &sealed).is_err());
+    }
+
+    #[test]
+    fn tampered_or_garbage_values_do_not_open() {
+        let k = ring();
+        let sealed = k.seal("t", "c", "r", "text");
+        let mut flipped = sealed.clone().into_bytes();
+        let last = flipped.len() - 2;
+        flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+        for bad in [String::from_utf8(flipped).unwrap(), "".into(), "hs1:k1:".into(), "hs1:nokey:AAAA".into(), "plain text".into()] {
+            assert!(k.open("t", "c", "r", &bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_same_text_seals_differently_each_time() {
+        let k = ring();
+        assert_ne!(k.seal("t", "c", "r", "same"), k.seal("t", "c", "r", "same"));
+    }
+
+    #[test]
+    fn master_key_parsing_refuses_wrong_lengths() {
+        assert!(MasterKey::from_hex("abcd").is_err());
+        assert!(MasterKey::from_hex(&"zz".repeat(32)).is_err());
+        assert!(MasterKey::from_hex(&"ab".repeat(32)).is_ok());
+    }
+}

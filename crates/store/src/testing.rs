@@ -1,0 +1,63 @@
+//! A fresh database for each test: a SQLite file of its own, or a PostgreSQL schema of its own.
+//!
+//! PostgreSQL comes from `HOLDSPACE_TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`).
+//! Where none answers, PostgreSQL tests print a notice and pass, unless `CI` is set: CI always has one.
+
+use crate::db::{Backend, Db, DbConfig};
+use crate::seal::MasterKey;
+use std::path::PathBuf;
+
+pub fn postgres_url() -> String {
+    std::env::var("HOLDSPACE_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// The configuration of a new, empty database, or `None` when PostgreSQL is wanted but absent.
+pub async fn fresh_config(backend: Backend) -> Option<DbConfig> {
+    match backend {
+        Backend::Sqlite => {
+            let dir: PathBuf = std::env::temp_dir().join(format!("holdspace-test-{}", crate::random_hex(8)));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            Some(DbConfig::sqlite_in(&dir))
+        }
+        Backend::Postgres => {
+            let mut config = DbConfig::url(postgres_url());
+            config.schema = Some(format!("t_{}", crate::random_hex(8)));
+            config.max_connections = 8;
+            Some(config)
+        }
+    }
+}
+
+/// A migrated, empty database with a random master key.
+pub async fn fresh(backend: Backend) -> Option<Db> {
+    let config = fresh_config(backend).await?;
+    match Db::open(&config, MasterKey::generate()).await {
+        Ok(db) => Some(db),
+        Err(e) if backend == Backend::Postgres && std::env::var_os("CI").is_none() => {
+            eprintln!("notice: PostgreSQL not reachable ({e}); skipping the PostgreSQL half of this test");
+            None
+        }
+        Err(e) => panic!("cannot open the test database: {e}"),
+    }
+}
+
+/// Runs `test` once per backend.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, |$db:ident| $body:block) => {
+        mod $name {
+            use super::*;
+            async fn run($db: $crate::Db) $body
+            #[tokio::test]
+            async fn sqlite() {
+                run($crate::testing::fresh($crate::Backend::Sqlite).await.expect("sqlite")).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = $crate::testing::fresh($crate::Backend::Postgres).await {
+                    run(db).await
+                }
+            }
+        }
+    };
+}
