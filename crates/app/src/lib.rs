@@ -1,1 +1,105 @@
-//! placeholder
+//! The practice's use-cases, one module per capability; the one policy module that decides every
+//! access; mail composition; the job runner.
+
+pub mod accounts;
+pub mod actor;
+pub mod clock;
+pub mod content;
+pub mod demo;
+pub mod error;
+pub mod images;
+pub mod inquiries;
+pub mod jobs;
+pub mod mail;
+pub mod policy;
+pub mod practice;
+pub mod ratelimit;
+pub mod site;
+
+pub use actor::Actor;
+pub use error::{AppError, AppResult};
+
+use clock::Clock;
+use std::sync::Arc;
+use store::Db;
+
+/// What the operator configures; everything else has a sensible default.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The address the practice is reached at, for links in mail, canonical links and the feed.
+    pub public_url: String,
+    /// `smtp://host:port` or `smtps://user:pass@host`; `None` keeps mail in the dev mailbox.
+    pub smtp_url: Option<String>,
+    /// The sender of the practice's mail.
+    pub mail_from: String,
+    /// The first retry delay of a failed job; it doubles on each further failure.
+    pub job_retry_base_ms: u64,
+    pub session_policy: domain::account::SessionPolicy,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            public_url: "http://127.0.0.1:8080".into(),
+            smtp_url: None,
+            mail_from: "holdspace@localhost".into(),
+            job_retry_base_ms: 30_000,
+            session_policy: Default::default(),
+        }
+    }
+}
+
+/// The application: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    config: Config,
+    clock: Arc<dyn Clock>,
+    mailer: mail::Mailer,
+    limits: ratelimit::Limits,
+    jobs_wake: tokio::sync::Notify,
+    views: site::ViewCache,
+}
+
+impl App {
+    pub fn new(db: Db, config: Config, clock: Arc<dyn Clock>) -> Result<App, AppError> {
+        let mailer = mail::Mailer::from_config(&config)?;
+        Ok(App {
+            inner: Arc::new(Inner { db, config, clock, mailer, limits: ratelimit::Limits::default(), jobs_wake: tokio::sync::Notify::new(), views: Default::default() }),
+        })
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub fn now(&self) -> jiff::Timestamp {
+        self.inner.clock.now()
+    }
+
+    pub(crate) fn limits(&self) -> &ratelimit::Limits {
+        &self.inner.limits
+    }
+
+    /// An absolute link for mail and feeds.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.inner.config.public_url.trim_end_matches('/'), path)
+    }
+
+    /// Whether the store answers (for `/healthz`).
+    pub async fn healthy(&self) -> bool {
+        self.inner.db.ping().await.is_ok()
+    }
+
+    pub fn backend(&self) -> store::Backend {
+        self.inner.db.backend()
+    }
+}

@@ -51,7 +51,7 @@ pub const TAG_MAX: usize = 40;
 pub const TAGS_MAX: usize = 12;
 
 /// A draft as the therapist typed it.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct DraftInput {
     pub title: String,
     #[serde(default)]
@@ -323,4 +323,14 @@ pub enum Lookup {
     /// The slug was this page's before; answer 301 to its current path.
     Moved(String),
     Missing,
+}
+
+/// An uploaded image, as the admin lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageInfo {
+    pub id: crate::ids::ImageId,
+    pub content_type: String,
+    pub size: u64,
+    pub file_name: String,
+    pub created_at: jiff::Timestamp,
 }

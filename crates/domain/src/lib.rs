@@ -6,6 +6,7 @@ pub mod ids;
 pub mod inquiry;
 pub mod jobs;
 pub mod markdown;
+pub mod outbox;
 pub mod practice;
 pub mod slug;
 pub mod validation;

@@ -1,13 +1,13 @@
 //! The practice's own details, set at first run and in the admin; the owner's sign-up.
 
 use crate::validation::{self, FieldErrors, Validated};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub const PASSWORD_MIN: usize = 10;
 pub const PASSWORD_MAX: usize = 1_000;
 
 /// The practice's details as the therapist typed them.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct DetailsInput {
     #[serde(default)]
     pub name: String,
@@ -77,7 +77,7 @@ pub fn time_zone(errors: &mut FieldErrors, field: &'static str, raw: &str) -> St
 }
 
 /// The first sign-up: the practice and its owner in one form.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct SetupInput {
     #[serde(default)]
     pub practice_name: String,

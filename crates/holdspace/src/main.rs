@@ -1,1 +1,166 @@
-fn main() {}
+//! The holdspace binary: the command line, configuration, and the wiring of the layers.
+
+mod config;
+
+use app::clock::SystemClock;
+use app::App;
+use clap::{Parser, Subcommand};
+use config::{Settings, SettingsArgs};
+use std::io::Read;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "holdspace", version, about = "An online psychotherapy practice in one binary.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the practice.
+    Serve {
+        #[command(flatten)]
+        settings: SettingsArgs,
+        /// Load the demo practice (an invented practice with articles and a demo login).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage the practice's therapists.
+    Therapist {
+        #[command(subcommand)]
+        command: TherapistCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TherapistCommand {
+    /// Add a therapist. On a new installation the first one becomes the practice's owner.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// An IANA zone, e.g. Europe/Berlin.
+        #[arg(long = "time-zone")]
+        time_zone: String,
+        /// Read the password from standard input (for scripts). Without it, one is generated and printed.
+        #[arg(long = "password-stdin")]
+        password_stdin: bool,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            eprintln!("holdspace: {first} (see holdspace --help)");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("holdspace: {message}");
+    ExitCode::FAILURE
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve { settings, demo } => serve(Settings::resolve(settings)?, demo).await,
+        Command::Therapist { command: TherapistCommand::Add { email, name, time_zone, password_stdin, settings } } => {
+            let settings = Settings::resolve(settings)?;
+            let (password, generated) = if password_stdin {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text).map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+                (text.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (store::random_hex(12), true)
+            };
+            let app = open(&settings).await?;
+            let user = app.add_therapist(&email, &name, &time_zone, &password).await.map_err(|e| describe(&e))?;
+            println!("added {} <{}> as {}", user.name, user.email, user.role.as_str());
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Opens the database (creating the data directory and the master key if needed) and the app.
+async fn open(settings: &Settings) -> Result<App, String> {
+    settings.prepare_data_dir()?;
+    let master = settings.master_key()?;
+    let db = store::Db::open(&settings.db_config(), master).await.map_err(|e| match e {
+        store::StoreError::Unreachable(reason) => format!("cannot reach the database at {}: {reason}", settings.database_label()),
+        other => other.to_string(),
+    })?;
+    App::new(db, settings.app_config(), Arc::new(SystemClock)).map_err(|e| describe(&e))
+}
+
+fn describe(e: &app::AppError) -> String {
+    match e {
+        app::AppError::Invalid(errors) => errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
+    let app = open(&settings).await?;
+    if demo {
+        let login = app.load_demo().await.map_err(|e| describe(&e))?;
+        println!("Demo practice loaded. Sign in at {} as {} with the password {}", app.link("/admin"), login.email, login.password);
+    } else if app.needs_setup().await.map_err(|e| describe(&e))? {
+        let link = app.create_setup_link().await.map_err(|e| describe(&e))?;
+        println!("Create your practice with this link (it works once, for one hour): {link}");
+    }
+    let listener = tokio::net::TcpListener::bind(&settings.listen).await.map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+    tracing::info!(address = %settings.listen, public_url = %app.config().public_url, database = %settings.database_label(), "holdspace is serving");
+    tokio::spawn(app.clone().run_jobs());
+    let mut state = web::WebState::new(app);
+    state.trust_proxy = settings.trust_proxy;
+    web::serve(listener, state, shutdown_signal()).await.map_err(|e| format!("server stopped: {e}"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -6,14 +6,7 @@ use crate::{ms, ts};
 use domain::ids::ImageId;
 use jiff::Timestamp;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImageInfo {
-    pub id: ImageId,
-    pub content_type: String,
-    pub size: u64,
-    pub file_name: String,
-    pub created_at: Timestamp,
-}
+pub use domain::content::ImageInfo;
 
 /// Stores the bytes under their hash; storing the same image twice keeps one copy.
 pub async fn put(db: &Db, id: &ImageId, content_type: &str, bytes: &[u8], file_name: &str, now: Timestamp) -> StoreResult<()> {

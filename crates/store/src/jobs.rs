@@ -26,16 +26,7 @@ pub struct Job {
     pub attempts: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JobView {
-    pub id: JobId,
-    pub kind: String,
-    pub state: String,
-    pub attempts: u32,
-    pub run_at: Timestamp,
-    pub last_error: Option<String>,
-    pub created_at: Timestamp,
-}
+pub use domain::outbox::JobView;
 
 /// Enqueues inside the caller's transaction. Returns false when the key was enqueued before.
 pub async fn enqueue(tx: &mut Transaction<'_, Any>, job: NewJob, now: Timestamp) -> StoreResult<bool> {

@@ -6,14 +6,7 @@ use crate::{ms, new_id, ts};
 use domain::ids::MailId;
 use jiff::Timestamp;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Mail {
-    pub id: MailId,
-    pub to: String,
-    pub subject: String,
-    pub body: String,
-    pub created_at: Timestamp,
-}
+pub use domain::outbox::Mail;
 
 pub async fn deliver(db: &Db, to: &str, subject: &str, body: &str, now: Timestamp) -> StoreResult<MailId> {
     let id = new_id();

@@ -1,1 +1,62 @@
-//! placeholder
+//! HTTP: routes per capability, extractors (actor, client, CSRF), askama templates, static assets.
+//! A handler parses the request, calls one `app` function with the actor, and renders the result.
+
+mod accounts;
+mod api;
+mod assets;
+mod content;
+mod error;
+mod extract;
+mod i18n;
+mod inquiries;
+mod mail;
+mod practice;
+pub mod routes;
+mod security;
+mod site;
+mod view;
+
+use app::App;
+use axum::Router;
+use std::net::SocketAddr;
+
+pub use routes::RouteInfo;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct WebState {
+    pub app: App,
+    /// Cookies carry `Secure` and the `__Host-` prefix (on for HTTPS and for loopback addresses,
+    /// which browsers treat as secure).
+    pub secure_cookies: bool,
+    /// Take the client's address from `X-Forwarded-For` (only behind a reverse proxy you run).
+    pub trust_proxy: bool,
+}
+
+impl WebState {
+    pub fn new(app: App) -> Self {
+        let secure_cookies = secure_context(&app.config().public_url);
+        WebState { app, secure_cookies, trust_proxy: false }
+    }
+}
+
+/// Whether browsers treat `public_url` as a secure context (HTTPS, or a loopback host).
+pub fn secure_context(public_url: &str) -> bool {
+    if public_url.starts_with("https://") {
+        return true;
+    }
+    let host = public_url.trim_start_matches("http://").split(['/', ':']).next().unwrap_or("");
+    matches!(host, "localhost" | "127.0.0.1" | "[") || host.starts_with("127.")
+}
+
+/// The whole site, and the list of its routes (the policy test walks that list).
+pub fn router(state: WebState) -> (Router, Vec<RouteInfo>) {
+    let (router, routes) = routes::build(state.clone());
+    (security::wrap(router, state), routes)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(listener: tokio::net::TcpListener, state: WebState, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let (router, _) = router(state);
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,157 @@
+//! The demo practice (`serve --demo`): an invented practice with original content, loaded once.
+//! Loading again on the same data duplicates nothing: what exists already is left alone.
+
+use crate::accounts::hash_password;
+use crate::error::{AppError, AppResult};
+use crate::App;
+use domain::account::Role;
+use domain::content::{Draft, DraftInput, PageKind};
+use domain::practice::Details;
+use serde::Deserialize;
+use store::{pages, practice, users, StoreError};
+
+pub const DEMO_PASSWORD: &str = "demo-practice-2026";
+
+const PRACTICE: &str = include_str!("../demo/practice.toml");
+
+const FILES: &[(PageKind, &str)] = &[
+    (PageKind::Page, include_str!("../demo/pages/about.md")),
+    (PageKind::Page, include_str!("../demo/pages/fees.md")),
+    (PageKind::Page, include_str!("../demo/pages/privacy.md")),
+    (PageKind::Faq, include_str!("../demo/faq/who-is-it-for.md")),
+    (PageKind::Faq, include_str!("../demo/faq/what-can-it-help-with.md")),
+    (PageKind::Faq, include_str!("../demo/faq/how-does-it-work.md")),
+    (PageKind::Faq, include_str!("../demo/faq/what-do-i-need.md")),
+    (PageKind::Article, include_str!("../demo/articles/what-happens-in-the-first-session.md")),
+    (PageKind::Article, include_str!("../demo/articles/what-you-need-for-online-sessions.md")),
+    (PageKind::Article, include_str!("../demo/articles/is-online-therapy-as-good-as-in-person.md")),
+    (PageKind::Article, include_str!("../demo/articles/anxiety-when-worry-takes-over.md")),
+    (PageKind::Article, include_str!("../demo/articles/why-we-talk-about-family-in-therapy.md")),
+    (PageKind::Article, include_str!("../demo/articles/therapy-when-you-live-abroad.md")),
+    (PageKind::Article, include_str!("../demo/articles/how-to-know-if-therapy-is-working.md")),
+    (PageKind::Article, include_str!("../demo/articles/ending-therapy-well.md")),
+    (PageKind::Article, include_str!("../demo/articles/far-from-home-belonging-family-and-worry.md")),
+];
+
+#[derive(Deserialize)]
+struct FrontMatter {
+    title: String,
+    slug: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    published: Option<String>,
+    #[serde(default)]
+    position: i64,
+}
+
+/// What the demo's owner signs in with.
+pub struct DemoLogin {
+    pub email: String,
+    pub password: &'static str,
+}
+
+impl App {
+    pub async fn load_demo(&self) -> AppResult<DemoLogin> {
+        let details: Details = parse_practice(PRACTICE)?;
+        let now = self.now();
+        if !practice::exists(self.db()).await? {
+            let hash = hash_password(DEMO_PASSWORD.into()).await?;
+            let owner = practice::NewOwner { email: &details.email, name: &details.owner_name, time_zone: &details.time_zone, password_hash: &hash };
+            practice::create(self.db(), &details, owner, None, now).await?;
+        } else if users::by_email(self.db(), &details.email).await?.is_none() {
+            let hash = hash_password(DEMO_PASSWORD.into()).await?;
+            let user = users::NewUser { role: Role::Therapist, email: &details.email, name: &details.owner_name, time_zone: &details.time_zone, password_hash: Some(&hash) };
+            users::create(self.db(), user, now).await?;
+        }
+        for (kind, file) in FILES {
+            let (front, body) = split_front_matter(file)?;
+            let input = DraftInput {
+                title: front.title,
+                slug: front.slug,
+                description: front.description,
+                body: body.to_string(),
+                tags: front.tags.join(", "),
+                position: front.position.to_string(),
+            };
+            let draft = Draft::validate(&input).map_err(|e| AppError::Config(format!("demo page {:?} is invalid: {e:?}", input.slug)))?;
+            let page = match pages::create(self.db(), *kind, &draft, now).await {
+                Ok(page) => page,
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let published = match front.published {
+                Some(date) => date
+                    .parse::<jiff::civil::Date>()
+                    .map_err(|e| AppError::Config(format!("demo date {date}: {e}")))?
+                    .at(9, 0, 0, 0)
+                    .in_tz(&details.time_zone)
+                    .map_err(|e| AppError::Config(e.to_string()))?
+                    .timestamp(),
+                None => now,
+            };
+            pages::set_published_at(self.db(), &page.id, published).await?;
+        }
+        self.site_changed();
+        Ok(DemoLogin { email: details.email, password: DEMO_PASSWORD })
+    }
+}
+
+fn parse_practice(text: &str) -> AppResult<Details> {
+    #[derive(Deserialize)]
+    struct P {
+        name: String,
+        tagline: String,
+        owner_name: String,
+        email: String,
+        phone: String,
+        time_zone: String,
+        crisis_contacts: String,
+        home_intro: String,
+        message_policy: String,
+        support_contact: String,
+    }
+    let p: P = toml::from_str(text).map_err(|e| AppError::Config(format!("demo practice: {e}")))?;
+    Ok(Details {
+        name: p.name,
+        tagline: p.tagline,
+        owner_name: p.owner_name,
+        email: p.email,
+        phone: p.phone,
+        time_zone: p.time_zone,
+        crisis_contacts: p.crisis_contacts,
+        home_intro: p.home_intro.trim().to_string(),
+        message_policy: p.message_policy,
+        support_contact: p.support_contact,
+    })
+}
+
+fn split_front_matter(file: &str) -> AppResult<(FrontMatter, &str)> {
+    let rest = file.strip_prefix("+++\n").ok_or_else(|| AppError::Config("demo file without front matter".into()))?;
+    let (front, body) = rest.split_once("\n+++\n").ok_or_else(|| AppError::Config("demo file: front matter not closed".into()))?;
+    let front: FrontMatter = toml::from_str(front).map_err(|e| AppError::Config(format!("demo front matter: {e}")))?;
+    Ok((front, body.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_demo_file_is_valid() {
+        parse_practice(PRACTICE).unwrap();
+        let mut articles = 0;
+        for (kind, file) in FILES {
+            let (front, body) = split_front_matter(file).unwrap();
+            assert!(domain::slug::check(&front.slug).is_ok(), "{}", front.slug);
+            assert!(!body.is_empty());
+            if *kind == PageKind::Article {
+                articles += 1;
+                assert!(front.published.is_some());
+            }
+        }
+        assert!(articles >= 6);
+    }
+}

@@ -1,0 +1,110 @@
+//! The job runner: claims due jobs from the outbox, runs them, retries failures with backoff.
+//! At least once: a crash after a send and before the job is marked done sends again on restart,
+//! which is why every job is keyed so that it is enqueued only once.
+
+use crate::mail;
+use crate::App;
+use domain::ids::InquiryId;
+use jiff::SignedDuration;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use store::jobs::{self, Job, NewJob};
+
+/// Every kind of job, with what it needs: ids, never clinical text.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Task {
+    InquiryNotification { inquiry: InquiryId },
+    InquiryReply { reply: String },
+}
+
+impl Task {
+    fn kind(&self) -> &'static str {
+        match self {
+            Task::InquiryNotification { .. } => "inquiry_notification",
+            Task::InquiryReply { .. } => "inquiry_reply",
+        }
+    }
+
+    /// The job for this task, keyed so the same task is never enqueued twice.
+    pub(crate) fn job(&self, key: String, run_at: jiff::Timestamp) -> NewJob {
+        NewJob {
+            kind: self.kind(),
+            idempotency_key: key,
+            payload: serde_json::to_string(self).expect("a task always serialises"),
+            run_at,
+        }
+    }
+}
+
+const LEASE: SignedDuration = SignedDuration::from_secs(120);
+const POLL: Duration = Duration::from_secs(2);
+
+impl App {
+    /// Runs forever: wakes when a job is enqueued here, and polls for jobs from other instances,
+    /// retries that fall due, and leases that ran out.
+    pub async fn run_jobs(self) {
+        loop {
+            match self.run_due_jobs().await {
+                Ok(0) => {
+                    let _ = tokio::time::timeout(POLL, self.inner.jobs_wake.notified()).await;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "job runner could not read the job table");
+                    tokio::time::sleep(POLL).await;
+                }
+            }
+        }
+    }
+
+    /// Runs every job due now; returns how many ran.
+    pub async fn run_due_jobs(&self) -> Result<usize, store::StoreError> {
+        let now = self.now();
+        let due = jobs::claim_due(self.db(), now, now + LEASE, 20).await?;
+        let n = due.len();
+        for job in due {
+            self.run_one(job).await?;
+        }
+        Ok(n)
+    }
+
+    pub(crate) fn wake_jobs(&self) {
+        self.inner.jobs_wake.notify_one();
+    }
+
+    async fn run_one(&self, job: Job) -> Result<(), store::StoreError> {
+        let outcome = match serde_json::from_str::<Task>(&job.payload) {
+            Ok(task) => self.perform(task).await,
+            Err(e) => Err(format!("unreadable job payload: {e}")),
+        };
+        let now = self.now();
+        match outcome {
+            Ok(()) => jobs::complete(self.db(), &job.id, now).await,
+            Err(error) => {
+                let retry_at = (!domain::jobs::exhausted(job.attempts)).then(|| {
+                    let delay = domain::jobs::backoff_ms(self.config().job_retry_base_ms, job.attempts);
+                    now + SignedDuration::from_millis(i64::try_from(delay).unwrap_or(i64::MAX))
+                });
+                tracing::warn!(kind = %job.kind, attempt = job.attempts, gave_up = retry_at.is_none(), %error, "job failed");
+                jobs::fail(self.db(), &job.id, &error, retry_at, now).await
+            }
+        }
+    }
+
+    async fn perform(&self, task: Task) -> Result<(), String> {
+        let practice = store::practice::get(self.db()).await.map_err(|e| e.to_string())?.ok_or("no practice yet")?;
+        let mail = match task {
+            Task::InquiryNotification { inquiry } => {
+                mail::inquiry_notification(&practice.name, &practice.email, &self.link(&format!("/admin/inquiries/{inquiry}")))
+            }
+            Task::InquiryReply { reply } => {
+                let Some((name, email, body)) = store::inquiries::reply_for_mail(self.db(), &reply).await.map_err(|e| e.to_string())? else {
+                    return Ok(()); // the thread was deleted: nothing left to send
+                };
+                mail::inquiry_reply(&practice.name, &practice.email, &name, &email, &body)
+            }
+        };
+        self.send(mail).await
+    }
+}

@@ -1,0 +1,94 @@
+//! The one policy: every use-case asks `can(actor, action)` before it reads or writes anything.
+//!
+//! The answer distinguishes "sign in first" from "not for you"; where even the existence of a thing
+//! is private the use-case answers `NotFound` instead of `Forbidden`.
+
+use crate::actor::Actor;
+use crate::error::AppError;
+use domain::account::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Read the public site: published pages, articles, feed.
+    ReadPublicSite,
+    /// Send a message through the site's form.
+    SendInquiry,
+    /// The admin's front page.
+    OpenAdmin,
+    /// Write, preview, publish and unpublish articles and pages; upload images.
+    ManageContent,
+    /// Change the practice's details and crisis contacts.
+    ManagePractice,
+    /// Read, answer and close messages from the site.
+    HandleInquiries,
+    /// Read the dev mailbox and the outbox (they hold mail for everyone in the practice).
+    ReadOutbox,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    SignInFirst,
+    Deny,
+}
+
+pub fn can(actor: &Actor, action: Action) -> Decision {
+    use Action::*;
+    let role = actor.role();
+    let allowed = match action {
+        ReadPublicSite | SendInquiry => true,
+        OpenAdmin | ManageContent => matches!(role, Some(Role::Owner | Role::Therapist)),
+        // A group practice's inquiries and outbox are the owner's to triage.
+        ManagePractice | HandleInquiries | ReadOutbox => role == Some(Role::Owner),
+    };
+    match (allowed, actor.is_signed_in()) {
+        (true, _) => Decision::Allow,
+        (false, false) => Decision::SignInFirst,
+        (false, true) => Decision::Deny,
+    }
+}
+
+/// `Ok` when allowed, otherwise the error the use-case returns.
+pub fn require(actor: &Actor, action: Action) -> Result<(), AppError> {
+    match can(actor, action) {
+        Decision::Allow => Ok(()),
+        Decision::SignInFirst => Err(AppError::Unauthenticated),
+        Decision::Deny => Err(AppError::Forbidden),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::Signed;
+    use domain::account::User;
+    use domain::ids::UserId;
+
+    fn signed(role: Role) -> Actor {
+        Actor::Signed(Signed {
+            user: User { id: UserId::new("u"), role, email: "a@b.c".into(), name: "n".into(), time_zone: "UTC".into() },
+            session: "s".into(),
+        })
+    }
+
+    #[test]
+    fn the_matrix() {
+        use Action::*;
+        use Decision::*;
+        let actors = [Actor::Anonymous, signed(Role::Patient), signed(Role::Therapist), signed(Role::Owner)];
+        let expected: &[(Action, [Decision; 4])] = &[
+            (ReadPublicSite, [Allow, Allow, Allow, Allow]),
+            (SendInquiry, [Allow, Allow, Allow, Allow]),
+            (OpenAdmin, [SignInFirst, Deny, Allow, Allow]),
+            (ManageContent, [SignInFirst, Deny, Allow, Allow]),
+            (ManagePractice, [SignInFirst, Deny, Deny, Allow]),
+            (HandleInquiries, [SignInFirst, Deny, Deny, Allow]),
+            (ReadOutbox, [SignInFirst, Deny, Deny, Allow]),
+        ];
+        for (action, row) in expected {
+            for (actor, want) in actors.iter().zip(row) {
+                assert_eq!(can(actor, *action), *want, "{action:?} for {:?}", actor.role());
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Per-key rate limits held in memory: a fixed window per (bucket, key).
+//!
+//! Each instance counts on its own; with several instances a visitor gets at most N× the limit,
+//! which still stops a script while never blocking a person.
+
+use jiff::{SignedDuration, Timestamp};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    SignInByAddress,
+    SignInByEmail,
+    InquiryByAddress,
+    Setup,
+}
+
+impl Bucket {
+    /// How many attempts a window allows, and how long a window is.
+    fn rule(self) -> (u32, SignedDuration) {
+        match self {
+            Bucket::SignInByAddress => (20, SignedDuration::from_mins(15)),
+            Bucket::SignInByEmail => (8, SignedDuration::from_mins(15)),
+            Bucket::InquiryByAddress => (5, SignedDuration::from_hours(1)),
+            Bucket::Setup => (10, SignedDuration::from_hours(1)),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Limits {
+    windows: Mutex<HashMap<(Bucket, String), (Timestamp, u32)>>,
+}
+
+const MAX_KEYS: usize = 50_000;
+
+impl Limits {
+    /// Counts one attempt; false when the window's allowance is used up.
+    pub fn allow(&self, bucket: Bucket, key: &str, now: Timestamp) -> bool {
+        let (max, window) = bucket.rule();
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        if windows.len() > MAX_KEYS {
+            windows.retain(|(b, _), (start, _)| now.duration_since(*start) < b.rule().1);
+        }
+        let entry = windows.entry((bucket, key.to_string())).or_insert((now, 0));
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= max
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_allows_its_count_then_refuses_until_it_passes() {
+        let limits = Limits::default();
+        let t0: Timestamp = "2026-11-27T10:00:00Z".parse().unwrap();
+        for _ in 0..5 {
+            assert!(limits.allow(Bucket::InquiryByAddress, "10.0.0.1", t0));
+        }
+        assert!(!limits.allow(Bucket::InquiryByAddress, "10.0.0.1", t0));
+        assert!(limits.allow(Bucket::InquiryByAddress, "10.0.0.2", t0), "another address has its own window");
+        assert!(limits.allow(Bucket::InquiryByAddress, "10.0.0.1", t0 + SignedDuration::from_hours(1)));
+    }
+}

@@ -1,0 +1,236 @@
+# holdspace — English. Every user-facing string of the web layer lives here.
+
+## Layout
+skip-to-content = Skip to content
+nav-main = Main
+nav-footer = More
+nav-about = About
+nav-articles = Articles
+nav-faq = Questions
+nav-fees = Fees
+nav-contact = Send a message
+nav-privacy = Privacy
+nav-topics = Topics
+nav-feed = Feed
+nav-therapist = For the therapist
+crisis-heading = Not for emergencies.
+feed-title = New articles
+back-home = Back to the home page
+optional = (optional)
+
+## Home
+welcome-heading = This practice is being set up
+welcome-text = Please come back soon.
+home-latest = Recent articles
+home-all-articles = All articles
+home-questions = Questions people often ask
+
+## Articles and pages
+articles-heading = Articles
+articles-description = Articles about psychotherapy, online sessions and what to expect.
+articles-none = No articles yet.
+tags-heading = Topics
+tag-heading = Articles on { $tag }
+related-articles = Related articles
+article-next-heading = Would you like to talk?
+article-next-text = If something here speaks to you, you are welcome to write. A first consultation is a chance to find out whether working together could help.
+faq-heading = Questions
+faq-description = Answers to the questions people often ask before starting therapy.
+faq-none = No questions answered yet.
+faq-more = More questions
+pager-label = Pages
+pager-newer = Newer
+pager-older = Older
+page-of = Page { $page } of { $last }
+
+## Contact
+contact-heading = Send a message
+contact-description = Write to the practice in confidence.
+contact-intro = Write as much or as little as you like. Your message is kept encrypted and read only by the therapist.
+contact-send = Send message
+contact-privacy-link = How your message is handled (privacy policy)
+field-name = Your name
+field-email = Email address
+hint-email = Replies are sent here.
+field-phone = Phone number
+field-preferred-time = When is a good time to reach you?
+hint-preferred-time = For example: weekday evenings, Central European Time.
+field-message = Your message
+hint-message = There is no need to go into detail; a few lines are enough.
+field-consent = I agree that my message is stored and read as the privacy policy describes.
+field-website = Leave this field empty
+thanks-heading = Thank you, your message has been sent
+thanks-text = It is stored safely. You will receive a reply by email, usually within two working days.
+thanks-read = Read articles while you wait
+
+## Form errors
+form-has-errors = Please check the following
+error-required = Please fill this in.
+error-too-long = This is too long.
+error-invalid-characters = This contains characters that cannot be used here.
+error-email-invalid = Please enter an email address like name@example.com.
+error-phone-invalid = Please use digits, spaces and + ( ) - only.
+error-consent-required = Please agree, so that your message can be stored.
+error-rate-limited = Too many attempts from your connection. Please wait a while and try again; nothing you typed is lost.
+error-slug-shape = Use lower-case letters, digits and single hyphens.
+error-slug-reserved = This address is used by the site itself; please choose another.
+error-slug-taken = Another page already has this address.
+error-tag-too-long = A tag can be at most 40 characters.
+error-too-many-tags = Use at most 12 tags.
+error-number = Please enter a whole number from 0 to 10000.
+error-time-zone = Please enter a time zone like Europe/Berlin or America/New_York.
+error-password-short = Please use at least 10 characters.
+error-password-mismatch = The two passwords are not the same.
+error-sign-in = The email address or password is not right.
+error-email-taken = Someone already uses this email address.
+error-image-too-large = The image is larger than 5 MB.
+error-image-type = Please upload a PNG, JPEG, GIF or WebP image.
+api-bad-json = The request body must be JSON.
+
+## Error pages
+not-found-title = Page not found
+not-found-text = There is nothing at this address. It may have moved; the home page and the articles list are good places to start.
+forbidden-title = Not available
+forbidden-text = This page is not available to you, or the form had expired. Go back, reload the page, and try again.
+too-many-title = Please wait a moment
+too-many-text = There were too many requests from your connection. Please try again in a little while.
+sign-in-needed-title = Please sign in
+sign-in-needed-text = This page needs you to sign in.
+bad-request-title = Something in the request was not right
+bad-request-text = Please go back and try again.
+server-error-title = Something went wrong on our side
+server-error-text = Nothing you sent has been lost. Please try again in a moment; if it keeps happening, tell the practice and quote the reference below.
+error-reference = Reference:
+
+## Accounts
+sign-in-heading = Sign in
+sign-in-intro = For the practice's therapists.
+sign-in = Sign in
+sign-out = Sign out
+field-password = Password
+field-password-again = Password again
+hint-password = At least 10 characters. A few unrelated words make a strong password.
+setup-heading = Create your practice
+setup-intro = This link works once. You can change everything later.
+setup-submit = Create the practice
+field-practice-name = Name of the practice
+field-owner-name = Your name
+hint-owner-email = You sign in with this address.
+field-time-zone = Time zone
+hint-time-zone = Where you work, as a zone name like Europe/Berlin or America/New_York.
+
+## Admin
+admin-title = Practice admin
+nav-admin = Admin
+admin-dashboard = Overview
+admin-inquiries = Messages
+admin-unanswered = { $count } new
+admin-articles = Articles
+admin-faq = Questions
+admin-pages = Pages
+admin-images = Images
+admin-practice = Practice details
+admin-outbox = Outbox
+admin-mailbox = Dev mailbox
+admin-view-site = View the site
+dashboard-welcome = Hello, { $name }
+dashboard-unanswered = { $count ->
+    [0] No new messages.
+    [one] One new message.
+   *[other] { $count } new messages.
+}
+dashboard-articles = { $count ->
+    [one] One article.
+   *[other] { $count } articles.
+}
+dashboard-write = Write an article
+dashboard-write-text = Drafts stay private until you publish them.
+
+pages-new = New
+pages-new-article = New article
+pages-new-faq = New question
+pages-new-page = New page
+pages-edit-title = Edit “{ $title }”
+pages-none = Nothing here yet.
+pages-status = Status
+pages-updated = Last changed
+pages-view = View on the site
+pages-save = Save
+pages-preview = Preview
+pages-saved = Saved.
+pages-publishing = Publishing
+pages-publish = Publish
+pages-unpublish = Unpublish
+pages-delete = Delete
+status-published = Published
+status-draft = Draft
+field-title = Title
+field-slug = Address
+hint-slug = The last part of the page's address. Left empty, it is made from the title. If you change it, the old address keeps working.
+field-description = Description
+hint-description = One or two sentences for search engines and link previews.
+field-tags = Tags
+hint-tags = Separated by commas, for example: anxiety, online therapy
+field-position = Position
+hint-position = Lower numbers come first.
+field-body = Text
+hint-body = Markdown: ## for a heading, *italic*, **bold**, [link text](/address), - for a list.
+
+images-uploaded = Uploaded. Use it in an article with:
+images-upload = Upload
+images-preview = Preview
+images-name = File
+images-markdown = Markdown
+field-image = Image
+hint-image = PNG, JPEG, GIF or WebP, at most 5 MB.
+
+practice-save = Save
+practice-saved = Saved. The site shows the new details now.
+field-tagline = Tagline
+field-practice-email = Practice email
+hint-practice-email = Notifications go here; replies to visitors come from the practice.
+field-crisis-contacts = Crisis contacts
+hint-crisis-contacts = Shown on every page: who to call in an emergency.
+field-home-intro = Home page text
+field-message-policy = How you handle messages
+field-support-contact = Help with technical problems
+hint-support-contact = Who patients contact when the video or the booking does not work.
+
+inbox-filter = Show
+inbox-all = All
+inbox-empty = No messages here.
+inbox-from = From
+inbox-status = Status
+inbox-received = Received
+status-new = New
+status-replied = Replied
+status-handled = Handled
+thread-title = Message from { $name }
+thread-back = All messages
+thread-send = Send reply
+thread-sent = Your reply is on its way.
+thread-handled = Mark as handled
+thread-reopen = Mark as new
+field-reply = Your reply
+hint-reply = Sent by email to the address above, and kept here with the message.
+
+mailbox-intro = No mail server is configured, so the practice's mail is kept here instead of being sent.
+mailbox-empty = No mail yet.
+mail-subject = Subject
+mail-to = To
+mail-when = When
+mail-back = Dev mailbox
+
+outbox-intro = Everything the practice sends goes through here, and is retried if it fails.
+outbox-empty = Nothing sent yet.
+outbox-kind = What
+outbox-state = State
+outbox-attempts = Attempts
+outbox-created = Created
+outbox-error = Last error
+job-inquiry_notification = Notification of a new message
+job-inquiry_reply = Reply to a message
+job-state-pending = Waiting
+job-state-running = Sending
+job-state-done = Sent
+job-state-failed = Given up

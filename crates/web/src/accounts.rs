@@ -1,0 +1,143 @@
+//! Signing in and out, the first-run setup page, and the admin's front page.
+
+use crate::error::{WebError, WebResult};
+use crate::extract::{rotate_csrf, session_cookie, set_cookie, Caller, ClientInfo, Csrf, CsrfForm};
+use crate::site::render;
+use crate::view::{self, AdminChrome, Chrome, Form};
+use crate::WebState;
+use app::accounts::SessionToken;
+use app::AppError;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::content::PageKind;
+use domain::practice::SetupInput;
+use domain::FieldErrors;
+use serde::{Deserialize, Serialize};
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInTemplate {
+    chrome: Chrome,
+    form: Form,
+    csrf: String,
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct SignInInput {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only a path inside the admin is a place to return to after signing in (no open redirect).
+fn safe_next(next: &str) -> &str {
+    if next.starts_with("/admin") && !next.starts_with("//") && !next.contains(['\\', '\r', '\n']) {
+        next
+    } else {
+        "/admin"
+    }
+}
+
+async fn sign_in_page(state: &WebState, form: Form, csrf: String, status: StatusCode) -> WebResult<Response> {
+    let chrome = Chrome::public(state, view::tr("sign-in-heading"), String::new(), None).await;
+    Ok((status, Html(render(SignInTemplate { chrome, form, csrf })?)).into_response())
+}
+
+pub async fn sign_in_form(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, Query(q): Query<NextQuery>) -> WebResult<Response> {
+    if actor.is_signed_in() {
+        return Ok(Redirect::to("/admin").into_response());
+    }
+    let form = Form::default().with("next", q.next.unwrap_or_default());
+    sign_in_page(&state, form, csrf, StatusCode::OK).await
+}
+
+fn signed_in_response(state: &WebState, token: &SessionToken, to: &str) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    let max_age = state.app.config().session_policy.absolute.as_secs();
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(session_cookie(state.secure_cookies), &token.0, state.secure_cookies, max_age));
+    rotate_csrf(&mut response, state.secure_cookies);
+    response
+}
+
+pub async fn sign_in(State(state): State<WebState>, ClientInfo(client): ClientInfo, Csrf(csrf): Csrf, CsrfForm(input): CsrfForm<SignInInput>) -> WebResult<Response> {
+    match state.app.sign_in(&input.email, &input.password, &client).await {
+        Ok((token, _)) => Ok(signed_in_response(&state, &token, safe_next(&input.next))),
+        Err(AppError::Invalid(errors)) => sign_in_page(&state, Form::from_input(&input, errors), csrf, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(AppError::RateLimited) => {
+            let mut errors = FieldErrors::default();
+            errors.add("email", "error-rate-limited");
+            sign_in_page(&state, Form::from_input(&input, errors), csrf, StatusCode::TOO_MANY_REQUESTS).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn sign_out(State(state): State<WebState>, Caller(actor): Caller, CsrfForm(_): CsrfForm<Empty>) -> WebResult<Response> {
+    state.app.sign_out(&actor).await?;
+    let mut response = Redirect::to("/").into_response();
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(session_cookie(state.secure_cookies), "", state.secure_cookies, 0));
+    rotate_csrf(&mut response, state.secure_cookies);
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+struct SetupTemplate {
+    chrome: Chrome,
+    form: Form,
+    csrf: String,
+    token: String,
+}
+
+async fn setup_page(state: &WebState, token: String, form: Form, csrf: String, status: StatusCode) -> WebResult<Response> {
+    let chrome = Chrome::public(state, view::tr("setup-heading"), String::new(), None).await;
+    Ok((status, Html(render(SetupTemplate { chrome, form, csrf, token })?)).into_response())
+}
+
+fn valid_token(token: &str) -> bool {
+    token.len() == 48 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub async fn setup_form(State(state): State<WebState>, Csrf(csrf): Csrf, Path(token): Path<String>) -> WebResult<Response> {
+    if !valid_token(&token) || !state.app.setup_link_usable(&token).await? {
+        return Err(WebError(AppError::NotFound));
+    }
+    setup_page(&state, token, Form::default().with("time_zone", "Europe/London"), csrf, StatusCode::OK).await
+}
+
+pub async fn setup(State(state): State<WebState>, ClientInfo(client): ClientInfo, Csrf(csrf): Csrf, Path(token): Path<String>, CsrfForm(input): CsrfForm<SetupInput>) -> WebResult<Response> {
+    if !valid_token(&token) {
+        return Err(WebError(AppError::NotFound));
+    }
+    match state.app.complete_setup(&token, &input, &client).await {
+        Ok(session) => Ok(signed_in_response(&state, &session, "/admin")),
+        Err(AppError::Invalid(errors)) => setup_page(&state, token, Form::from_input(&input, errors), csrf, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardTemplate {
+    chrome: AdminChrome,
+    articles: usize,
+}
+
+pub async fn dashboard(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf) -> WebResult<Response> {
+    let articles = state.app.all_pages(&actor, PageKind::Article).await?.len();
+    let chrome = AdminChrome::new(&state, &actor, view::tr("admin-dashboard"), "dashboard", csrf).await;
+    Ok(Html(render(DashboardTemplate { chrome, articles })?).into_response())
+}

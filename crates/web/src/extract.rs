@@ -1,0 +1,150 @@
+//! Extractors: who is asking (`Caller`), from where (`ClientInfo`), and the CSRF token that every
+//! form carries (`Csrf` to render it, `CsrfForm` to check it).
+
+use crate::error::WebError;
+use crate::WebState;
+use app::accounts::Client;
+use app::{Actor, AppError};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn session_cookie(secure: bool) -> &'static str {
+    if secure { "__Host-hs_session" } else { "hs_session" }
+}
+
+fn csrf_cookie(secure: bool) -> &'static str {
+    if secure { "__Host-hs_csrf" } else { "hs_csrf" }
+}
+
+/// A `Set-Cookie` value: host-only, whole site, not readable by script, not sent cross-site.
+pub fn set_cookie(name: &str, value: &str, secure: bool, max_age_secs: i64) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+/// The signed-in person, or anonymous. Only requests that carry a session cookie touch the database.
+pub struct Caller(pub Actor);
+
+impl FromRequestParts<WebState> for Caller {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        let token = cookie(&parts.headers, session_cookie(state.secure_cookies));
+        Ok(Caller(state.app.actor_for(token).await?))
+    }
+}
+
+/// The client's address and browser, for rate limits and the session list.
+pub struct ClientInfo(pub Client);
+
+impl FromRequestParts<WebState> for ClientInfo {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        let forwarded = state
+            .trust_proxy
+            .then(|| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(|s| s.trim().to_string()))
+            .flatten();
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        let ip = forwarded.or(peer).unwrap_or_else(|| "unknown".into());
+        let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(300).collect();
+        Ok(ClientInfo(Client { ip, user_agent }))
+    }
+}
+
+/// This browser's CSRF token (double-submit: the same value in a cookie and in every form).
+#[derive(Clone)]
+struct CsrfState {
+    value: String,
+    fresh: bool,
+    used: Arc<AtomicBool>,
+}
+
+/// Gives each browser a CSRF cookie the first time a page with a form is shown to it.
+pub(crate) async fn csrf_cookie_layer(axum::extract::State(state): axum::extract::State<WebState>, mut request: Request, next: Next) -> Response {
+    let name = csrf_cookie(state.secure_cookies);
+    let existing = cookie(request.headers(), name).filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit())).map(str::to_string);
+    let csrf = CsrfState { fresh: existing.is_none(), value: existing.unwrap_or_else(|| app_random()), used: Arc::new(AtomicBool::new(false)) };
+    request.extensions_mut().insert(csrf.clone());
+    let mut response = next.run(request).await;
+    if csrf.fresh && csrf.used.load(Ordering::Relaxed) {
+        response.headers_mut().append(header::SET_COOKIE, set_cookie(name, &csrf.value, state.secure_cookies, 60 * 60 * 24 * 30));
+    }
+    response
+}
+
+/// A new random token for this browser.
+pub(crate) fn app_random() -> String {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).expect("the operating system's random source failed");
+    hex::encode(b)
+}
+
+/// Replaces the CSRF cookie (at sign-in and sign-out, so a token seen before does not carry over).
+pub(crate) fn rotate_csrf(response: &mut Response, secure: bool) {
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(csrf_cookie(secure), &app_random(), secure, 60 * 60 * 24 * 30));
+}
+
+/// The token to put in a form's hidden `csrf` field.
+pub struct Csrf(pub String);
+
+impl FromRequestParts<WebState> for Csrf {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &WebState) -> Result<Self, Self::Rejection> {
+        let csrf = parts.extensions.get::<CsrfState>().ok_or(WebError(AppError::Forbidden))?;
+        csrf.used.store(true, Ordering::Relaxed);
+        Ok(Csrf(csrf.value.clone()))
+    }
+}
+
+/// A url-encoded form whose `csrf` field matches this browser's cookie; anything else is refused (403).
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest<WebState> for CsrfForm<T> {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &WebState) -> Result<Self, Self::Rejection> {
+        let expected = request.extensions().get::<CsrfState>().filter(|c| !c.fresh).map(|c| c.value.clone());
+        let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|_| WebError(AppError::Invalid(Default::default())))?;
+        let sent = form_urlencoded_field(&bytes, "csrf");
+        match (expected, sent) {
+            (Some(expected), Some(sent)) if constant_time_eq(expected.as_bytes(), sent.as_bytes()) => {}
+            _ => return Err(WebError(AppError::Forbidden)),
+        }
+        let value = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|_| WebError(AppError::Invalid(Default::default())))?;
+        Ok(CsrfForm(value))
+    }
+}
+
+/// Checks a token sent some other way (a multipart form's field).
+pub fn csrf_matches(parts_token: Option<&str>, request_token: &Csrf) -> bool {
+    parts_token.is_some_and(|t| constant_time_eq(t.as_bytes(), request_token.0.as_bytes()))
+}
+
+fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok()?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

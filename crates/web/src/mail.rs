@@ -1,0 +1,55 @@
+//! The outbox and, with no SMTP configured, the dev mailbox.
+
+use crate::error::{WebError, WebResult};
+use crate::extract::{Caller, Csrf};
+use crate::site::render;
+use crate::view::{self, AdminChrome};
+use crate::WebState;
+use app::AppError;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Response};
+use domain::ids::MailId;
+use domain::outbox::{JobView, Mail};
+
+#[derive(Template)]
+#[template(path = "mailbox.html")]
+struct MailboxTemplate {
+    chrome: AdminChrome,
+    mails: Vec<Mail>,
+}
+
+pub async fn mailbox(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf) -> WebResult<Response> {
+    let mails = state.app.dev_mailbox(&actor).await?;
+    let chrome = AdminChrome::new(&state, &actor, view::tr("admin-mailbox"), "mailbox", csrf).await;
+    Ok(Html(render(MailboxTemplate { chrome, mails })?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "mail.html")]
+struct MailTemplate {
+    chrome: AdminChrome,
+    mail: Mail,
+}
+
+pub async fn mail(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, Path(id): Path<String>) -> WebResult<Response> {
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(WebError(AppError::NotFound));
+    }
+    let mail = state.app.dev_mail(&actor, &MailId::new(id)).await?;
+    let chrome = AdminChrome::new(&state, &actor, mail.subject.clone(), "mailbox", csrf).await;
+    Ok(Html(render(MailTemplate { chrome, mail })?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "outbox.html")]
+struct OutboxTemplate {
+    chrome: AdminChrome,
+    jobs: Vec<JobView>,
+}
+
+pub async fn outbox(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf) -> WebResult<Response> {
+    let jobs = state.app.outbox(&actor).await?;
+    let chrome = AdminChrome::new(&state, &actor, view::tr("admin-outbox"), "outbox", csrf).await;
+    Ok(Html(render(OutboxTemplate { chrome, jobs })?).into_response())
+}

@@ -1,0 +1,103 @@
+//! Every route in one table, per capability. The router is built from this table, and the same
+//! table is what the access tests walk, so a new route cannot be forgotten there.
+
+use crate::{accounts, api, assets, content, inquiries, mail, practice, site, WebState};
+use axum::handler::Handler;
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteInfo {
+    pub method: &'static str,
+    pub path: &'static str,
+}
+
+struct Table {
+    router: Router<WebState>,
+    routes: Vec<RouteInfo>,
+}
+
+impl Table {
+    fn get<H, T>(mut self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, WebState>,
+        T: 'static,
+    {
+        self.routes.push(RouteInfo { method: "GET", path });
+        self.add(path, get(handler))
+    }
+
+    fn post<H, T>(mut self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, WebState>,
+        T: 'static,
+    {
+        self.routes.push(RouteInfo { method: "POST", path });
+        self.add(path, post(handler))
+    }
+
+    fn add(mut self, path: &'static str, method: MethodRouter<WebState>) -> Self {
+        self.router = self.router.route(path, method);
+        self
+    }
+}
+
+pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
+    let t = Table { router: Router::new(), routes: Vec::new() };
+    let t = t
+        // site
+        .get("/", site::home)
+        .get("/articles", site::articles)
+        .get("/articles/{slug}", site::article)
+        .get("/tags", site::tags)
+        .get("/tags/{slug}", site::tag)
+        .get("/faq", site::faqs)
+        .get("/faq/{slug}", site::faq)
+        .get("/sitemap.xml", site::sitemap)
+        .get("/feed.xml", site::feed)
+        .get("/robots.txt", site::robots)
+        .get("/healthz", site::healthz)
+        .get("/media/{file}", site::media)
+        .get("/static/{file}", assets::serve)
+        .get("/{slug}", site::page)
+        // inquiries
+        .get("/contact", inquiries::form)
+        .post("/contact", inquiries::send)
+        .get("/contact/thanks", inquiries::thanks)
+        .get("/admin/inquiries", inquiries::inbox)
+        .get("/admin/inquiries/{id}", inquiries::thread)
+        .post("/admin/inquiries/{id}/reply", inquiries::reply)
+        .post("/admin/inquiries/{id}/status", inquiries::set_status)
+        // accounts
+        .get("/setup/{token}", accounts::setup_form)
+        .post("/setup/{token}", accounts::setup)
+        .get("/admin/signin", accounts::sign_in_form)
+        .post("/admin/signin", accounts::sign_in)
+        .post("/admin/signout", accounts::sign_out)
+        .get("/admin", accounts::dashboard)
+        // content
+        .get("/admin/pages", content::list)
+        .get("/admin/pages/new", content::new_form)
+        .post("/admin/pages", content::create)
+        .get("/admin/pages/{id}", content::edit_form)
+        .post("/admin/pages/{id}", content::update)
+        .post("/admin/pages/{id}/publish", content::publish)
+        .post("/admin/pages/{id}/unpublish", content::unpublish)
+        .post("/admin/pages/{id}/delete", content::delete)
+        .get("/admin/images", content::images)
+        .post("/admin/images", content::upload)
+        // practice
+        .get("/admin/practice", practice::form)
+        .post("/admin/practice", practice::update)
+        // mail
+        .get("/admin/mailbox", mail::mailbox)
+        .get("/admin/mailbox/{id}", mail::mail)
+        .get("/admin/outbox", mail::outbox)
+        // api
+        .get("/api/v1/openapi.json", api::openapi)
+        .get("/api/v1/articles", api::articles)
+        .get("/api/v1/articles/{slug}", api::article)
+        .post("/api/v1/messages", api::send_message);
+    let router = t.router.fallback(site::not_found).with_state(state);
+    (router, t.routes)
+}

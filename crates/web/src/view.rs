@@ -1,0 +1,222 @@
+//! What every page needs besides its own content: the layout's data (`Chrome`, `AdminChrome`),
+//! form state with errors next to fields, and dates in the reader's zone.
+
+use crate::{assets, i18n, WebState};
+use app::Actor;
+use domain::FieldErrors;
+use jiff::Timestamp;
+use std::collections::HashMap;
+
+pub fn tr(key: &str) -> String {
+    i18n::t(key)
+}
+
+/// The public layout's data.
+pub struct Chrome {
+    pub title: String,
+    pub description: String,
+    pub canonical: Option<String>,
+    pub og_type: &'static str,
+    pub practice_name: String,
+    pub tagline: String,
+    pub crisis_contacts: String,
+    pub show_about: bool,
+    pub show_fees: bool,
+    pub show_privacy: bool,
+    pub css: &'static str,
+    pub lang: &'static str,
+    pub time_zone: String,
+}
+
+impl Chrome {
+    /// `canonical_path` is the page's own address (without query), made absolute here.
+    pub async fn public(state: &WebState, title: String, description: String, canonical_path: Option<&str>) -> Chrome {
+        let practice = state.app.practice().await.ok();
+        let details = practice.as_deref().and_then(|p| p.as_ref());
+        let nav = state.app.site_pages().await.unwrap_or_default();
+        Chrome {
+            title,
+            description,
+            canonical: canonical_path.map(|p| state.app.link(p)),
+            og_type: "website",
+            practice_name: details.map(|d| d.name.clone()).unwrap_or_else(|| "holdspace".into()),
+            tagline: details.map(|d| d.tagline.clone()).unwrap_or_default(),
+            crisis_contacts: details.map(|d| d.crisis_contacts.clone()).unwrap_or_else(|| app::accounts::DEFAULT_CRISIS_CONTACTS.into()),
+            show_about: nav.contains(&"about".to_string()),
+            show_fees: nav.contains(&"fees".to_string()),
+            show_privacy: nav.contains(&"privacy".to_string()),
+            css: assets::stylesheet(),
+            lang: "en",
+            time_zone: details.map(|d| d.time_zone.clone()).unwrap_or_else(|| "UTC".into()),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        tr(key)
+    }
+
+    pub fn date(&self, at: &Timestamp) -> String {
+        date(at, &self.time_zone)
+    }
+
+    pub fn iso(&self, at: &Timestamp) -> String {
+        at.to_string()
+    }
+}
+
+/// The admin's layout data: who is signed in, what needs attention, the sign-out form's token.
+pub struct AdminChrome {
+    pub title: String,
+    pub user_name: String,
+    pub is_owner: bool,
+    pub unanswered: u64,
+    pub dev_mailbox: bool,
+    pub csrf: String,
+    pub css: &'static str,
+    pub lang: &'static str,
+    pub time_zone: String,
+    pub section: &'static str,
+}
+
+impl AdminChrome {
+    pub async fn new(state: &WebState, actor: &Actor, title: String, section: &'static str, csrf: String) -> AdminChrome {
+        let user = actor.user();
+        let is_owner = actor.role() == Some(domain::account::Role::Owner);
+        let unanswered = if is_owner { state.app.unanswered_inquiries(actor).await.unwrap_or(0) } else { 0 };
+        AdminChrome {
+            title,
+            user_name: user.map(|u| u.name.clone()).unwrap_or_default(),
+            is_owner,
+            unanswered,
+            dev_mailbox: state.app.uses_dev_mailbox(),
+            csrf,
+            css: assets::stylesheet(),
+            lang: "en",
+            time_zone: user.map(|u| u.time_zone.clone()).unwrap_or_else(|| "UTC".into()),
+            section,
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        tr(key)
+    }
+
+    pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
+        i18n::t_with(key, &[(name, value.to_string())])
+    }
+
+    /// The text for `prefix-key`, for keys built from a stored value (a status, a job's kind).
+    pub fn tp(&self, prefix: &str, key: &str) -> String {
+        tr(&format!("{prefix}-{key}"))
+    }
+
+    pub fn when(&self, at: &Timestamp) -> String {
+        date_time(at, &self.time_zone)
+    }
+
+    pub fn is(&self, section: &str) -> bool {
+        self.section == section
+    }
+}
+
+/// "2 March 2026" in `zone`.
+pub fn date(at: &Timestamp, zone: &str) -> String {
+    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    at.to_zoned(tz).strftime("%-d %B %Y").to_string()
+}
+
+/// "2 March 2026, 14:05" in `zone`.
+pub fn date_time(at: &Timestamp, zone: &str) -> String {
+    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    at.to_zoned(tz).strftime("%-d %B %Y, %H:%M").to_string()
+}
+
+/// A form as it was filled in, with the errors to show next to its fields.
+#[derive(Default)]
+pub struct Form {
+    values: HashMap<String, String>,
+    errors: FieldErrors,
+}
+
+impl Form {
+    /// Keeps what was typed (passwords excepted: they are never sent back).
+    pub fn from_input<T: serde::Serialize>(input: &T, errors: FieldErrors) -> Form {
+        let mut values = HashMap::new();
+        if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(input) {
+            for (k, v) in map {
+                if k.contains("password") {
+                    continue;
+                }
+                let text = match v {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Bool(true) => "on".into(),
+                    serde_json::Value::Null | serde_json::Value::Bool(false) => String::new(),
+                    other => other.to_string(),
+                };
+                values.insert(k, text);
+            }
+        }
+        Form { values, errors }
+    }
+
+    pub fn with(mut self, field: &str, value: impl Into<String>) -> Form {
+        self.values.insert(field.to_string(), value.into());
+        self
+    }
+
+    pub fn value(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn checked(&self, field: &str) -> bool {
+        matches!(self.value(field), "on" | "true")
+    }
+
+    pub fn has_error(&self, field: &str) -> bool {
+        self.errors.get(field).is_some()
+    }
+
+    pub fn error(&self, field: &str) -> String {
+        self.errors.get(field).map(tr).unwrap_or_default()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// (field, message) in the order found, for the summary at the top of the form.
+    pub fn error_list(&self) -> Vec<(String, String)> {
+        self.errors.iter().map(|e| (e.field.to_string(), tr(e.message))).collect()
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        tr(key)
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(text: &str) -> String {
+    serde_urlencoded::to_string([("v", text)]).map(|s| s[2..].to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_shown_in_the_readers_zone() {
+        let t: Timestamp = "2026-03-01T23:30:00Z".parse().unwrap();
+        assert_eq!(date(&t, "Europe/Athens"), "2 March 2026");
+        assert_eq!(date(&t, "America/New_York"), "1 March 2026");
+        assert_eq!(date(&t, "Not/AZone"), "1 March 2026");
+    }
+
+    #[test]
+    fn a_form_keeps_values_but_never_passwords() {
+        let input = domain::practice::SetupInput { practice_name: "P".into(), password: "secret".into(), password_again: "secret".into(), ..Default::default() };
+        let form = Form::from_input(&input, FieldErrors::default());
+        assert_eq!(form.value("practice_name"), "P");
+        assert_eq!(form.value("password"), "");
+        assert_eq!(form.value("password_again"), "");
+    }
+}

@@ -1,0 +1,112 @@
+// First run without --demo: the one-time setup link creates the practice and its owner.
+import { before } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from '../lib/server.js';
+import { launchBrowser, newPage, visit } from '../lib/browser.js';
+import { AxeReport } from '../lib/axe.js';
+import { test, cleanupStack, errorIsNextToField, labelFor, submitAndGetPostResponse } from '../lib/harness.js';
+
+const cleanup = cleanupStack();
+let server;
+let browser;
+let setupUrl;
+
+const VALUES = {
+  practice_name: 'Birch Street Counselling',
+  owner_name: 'Robin Example',
+  email: 'robin@birch-street.example',
+  time_zone: 'Europe/Vienna',
+};
+const PASSWORD = 'a long and careful passphrase 2026';
+
+before(async () => {
+  server = cleanup.keep(await startServer({ demo: false, label: 'setup (fresh, no SMTP)' }));
+  browser = cleanup.keep(await launchBrowser());
+  await server.waitForOutput(/\/setup\/[A-Za-z0-9_\-.~%]+/, 30_000).catch(() => {});
+});
+
+async function page() {
+  const p = await newPage(browser);
+  cleanup.add(() => p.context().close());
+  return p;
+}
+
+async function setTimeZone(p, zone) {
+  const field = p.locator('[name="time_zone"]');
+  const tag = await field.evaluate((e) => e.tagName);
+  if (tag === 'SELECT') await field.selectOption(zone);
+  else await field.fill(zone);
+}
+
+test('the setup link creates the practice; mismatching passwords are caught first', async () => {
+  setupUrl = server.setupUrl();
+  assert.ok(setupUrl, `the server prints a setup link http://127.0.0.1:${server.port}/setup/<token>; output:\n${server.output()}`);
+  assert.ok(setupUrl.startsWith(`${server.url}/setup/`), `the setup link uses the public URL: ${setupUrl}`);
+
+  const p = await page();
+  const report = new AxeReport();
+  await visit(p, setupUrl);
+  for (const name of ['practice_name', 'owner_name', 'email', 'password', 'password_again', 'time_zone']) {
+    assert.equal(await p.locator(`[name="${name}"]`).count(), 1, `the setup form has one field named ${name}`);
+    assert.ok(await labelFor(p, name), `field ${name} has a <label for> with text`);
+  }
+  await report.check(p, 'setup page');
+
+  await p.locator('[name="practice_name"]').fill(VALUES.practice_name);
+  await p.locator('[name="owner_name"]').fill(VALUES.owner_name);
+  await p.locator('[name="email"]').fill(VALUES.email);
+  await setTimeZone(p, VALUES.time_zone);
+  await p.locator('[name="password"]').fill(PASSWORD);
+  await p.locator('[name="password_again"]').fill(`${PASSWORD} but different`);
+  const bad = await submitAndGetPostResponse(p, 'Create the practice');
+  assert.ok(bad.status() >= 400 && bad.status() < 500, `mismatching passwords answer 4xx, got ${bad.status()}`);
+  assert.notEqual(new URL(p.url()).pathname, '/admin');
+
+  const err = p.locator('#password_again-error');
+  assert.ok(await err.isVisible(), '#password_again-error is visible');
+  assert.ok((await err.innerText()).trim().length > 0, '#password_again-error says something');
+  assert.equal(await p.locator('[name="password_again"]').getAttribute('aria-invalid'), 'true', 'password_again has aria-invalid="true"');
+  assert.ok(await errorIsNextToField(p, 'password_again', 'password_again-error'), 'the error sits next to password_again');
+  for (const [name, value] of Object.entries(VALUES)) {
+    assert.equal(await p.locator(`[name="${name}"]`).inputValue(), value, `${name} is kept`);
+  }
+  await report.check(p, 'setup page with an error');
+
+  await p.locator('[name="password"]').fill(PASSWORD);
+  await p.locator('[name="password_again"]').fill(PASSWORD);
+  const good = await submitAndGetPostResponse(p, 'Create the practice');
+  assert.ok(good.status() < 400, `setup answers ${good.status()}`);
+  assert.equal(new URL(p.url()).pathname, '/admin', 'the owner lands on /admin, signed in');
+  assert.equal(await p.locator('main').count(), 1);
+  assert.equal(await p.locator('header').getByRole('button', { name: 'Sign out', exact: true }).count(), 1,
+    'the admin header offers "Sign out"');
+
+  // Without SMTP, mail lands in the dev mailbox.
+  await visit(p, `${server.url}/admin/mailbox`);
+  await report.check(p, '/admin/mailbox');
+  report.assertClean(assert);
+
+  // The link works once.
+  const again = await p.goto(setupUrl);
+  assert.equal(again.status(), 404, 'the setup link answers 404 the second time (signed in)');
+  const anon = await page();
+  const againAnon = await anon.goto(setupUrl);
+  assert.equal(againAnon.status(), 404, 'the setup link answers 404 the second time (anonymous)');
+});
+
+test('the new owner can sign out and sign in again with the chosen password', async () => {
+  const p = await page();
+  const res = await p.goto(`${server.url}/admin/signin`);
+  assert.equal(res.status(), 200);
+  await p.locator('[name="email"]').fill(VALUES.email);
+  await p.locator('[name="password"]').fill(PASSWORD);
+  await Promise.all([
+    p.waitForURL((u) => u.pathname === '/admin', { waitUntil: 'load' }),
+    p.getByRole('button', { name: 'Sign in', exact: true }).click(),
+  ]);
+  await Promise.all([p.waitForNavigation({ waitUntil: 'load' }),
+    p.locator('header').getByRole('button', { name: 'Sign out', exact: true }).click()]);
+  const after = await p.goto(`${server.url}/admin`);
+  assert.ok(new URL(p.url()).pathname === '/admin/signin' || [401, 403].includes(after.status()),
+    `after signing out /admin is closed (landed on ${p.url()}, status ${after.status()})`);
+});
