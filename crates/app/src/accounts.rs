@@ -169,6 +169,7 @@ impl App {
             Err(StoreError::Conflict) => return Err(AppError::NotFound),
             other => other?,
         };
+        self.site_changed();
         self.start_session(&user, client).await
     }
 
@@ -197,6 +198,7 @@ impl App {
             let owner = practice::NewOwner { email: &email, name: &name, time_zone: &time_zone, password_hash: &hash };
             practice::create(self.db(), &details, owner, None, now).await
         };
+        self.site_changed();
         match result {
             Err(StoreError::Conflict) => Err(AppError::field("email", "error-email-taken")),
             other => Ok(other?),

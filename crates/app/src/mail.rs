@@ -54,8 +54,10 @@ impl App {
 
 fn build(from: &str, mail: &Outgoing) -> Result<Message, String> {
     let from: Mailbox = from.parse().map_err(|e| format!("sender address: {e}"))?;
-    let to = Mailbox::new(mail.to_name.clone(), mail.to.parse().map_err(|e| format!("recipient address: {e}"))?);
-    let mut builder = Message::builder().from(from).to(to).subject(&mail.subject).header(ContentType::TEXT_PLAIN);
+    // Names and subjects are single lines: whatever slipped past validation is dropped here.
+    let one_line = |s: &str| s.chars().filter(|c| !c.is_control()).collect::<String>();
+    let to = Mailbox::new(mail.to_name.as_deref().map(one_line), mail.to.parse().map_err(|e| format!("recipient address: {e}"))?);
+    let mut builder = Message::builder().from(from).to(to).subject(one_line(&mail.subject)).header(ContentType::TEXT_PLAIN);
     if let Some(reply_to) = &mail.reply_to {
         if let Ok(r) = reply_to.parse::<Mailbox>() {
             builder = builder.reply_to(r);

@@ -61,3 +61,8 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// One text value read with raw SQL (tests that look at what is really stored).
+pub async fn raw_text(db: &Db, sql: &str, param: &str) -> String {
+    sqlx::query_scalar(sql).bind(param).fetch_one(&db.pool).await.expect("raw query")
+}

@@ -7,6 +7,7 @@ use crate::view::{self, AdminChrome, Form};
 use crate::WebState;
 use app::AppError;
 use askama::Template;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -202,7 +203,9 @@ pub async fn images(State(state): State<WebState>, Caller(actor): Caller, Csrf(c
 }
 
 /// POST /admin/images (multipart): the `csrf` field must come first, then the `image` file.
-pub async fn upload(State(state): State<WebState>, Caller(actor): Caller, csrf: Csrf, mut multipart: Multipart) -> WebResult<Response> {
+pub async fn upload(State(state): State<WebState>, Caller(actor): Caller, csrf: Csrf, multipart: Result<Multipart, MultipartRejection>) -> WebResult<Response> {
+    // Without a multipart body there is no token to check: refused like any unchecked POST.
+    let Ok(mut multipart) = multipart else { return Err(WebError(AppError::Forbidden)) };
     let mut token_ok = false;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Ok(Some(field)) = multipart.next_field().await {

@@ -1,0 +1,200 @@
+//! `TestApp::spawn`: the whole site in-process on a real port, on a fresh SQLite or PostgreSQL
+//! database, with mail kept in the dev mailbox (read back through the store) and a clock the
+//! test controls.
+
+#![allow(dead_code)]
+
+use app::clock::ManualClock;
+use app::App;
+use reqwest::header::{HeaderMap, HeaderValue, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::{Response, StatusCode};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use store::{Backend, Db};
+
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub db: Db,
+    pub clock: Arc<ManualClock>,
+    pub routes: Vec<web::RouteInfo>,
+}
+
+pub const OWNER_EMAIL: &str = "anna@linden-room.example";
+pub const THERAPIST_EMAIL: &str = "colleague@example.org";
+pub const PASSWORD: &str = "a long test password";
+
+impl TestApp {
+    /// `None` when PostgreSQL is wanted but not reachable outside CI (the test then passes with a notice).
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let db = store::testing::fresh(backend).await?;
+        let clock = Arc::new(ManualClock::at("2026-11-27T09:00:00Z".parse().unwrap()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let base = format!("http://{addr}");
+        let config = app::Config { public_url: base.clone(), job_retry_base_ms: 1_000, ..Default::default() };
+        let app = App::new(db.clone(), config, clock.clone()).unwrap();
+        let state = web::WebState::new(app.clone());
+        let (router, routes) = web::router(state);
+        tokio::spawn(async move {
+            axum_serve(listener, router).await;
+        });
+        Some(TestApp { base, app, db, clock, routes })
+    }
+
+    /// A practice with an owner and a second therapist, and the demo's content.
+    pub async fn with_practice(backend: Backend) -> Option<TestApp> {
+        let t = Self::spawn(backend).await?;
+        t.app.load_demo().await.unwrap();
+        t.app.add_therapist(THERAPIST_EMAIL, "Theo Colleague", "America/New_York", PASSWORD).await.unwrap();
+        Some(t)
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    pub async fn signed_in(&self, email: &str) -> Browser {
+        let b = self.browser();
+        let csrf = b.csrf_from("/admin/signin").await;
+        let password = if email == OWNER_EMAIL { app::demo::DEMO_PASSWORD } else { PASSWORD };
+        let r = b.post_form("/admin/signin", &[("csrf", &csrf), ("email", email), ("password", password), ("next", "")]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+        b
+    }
+
+    /// Runs every job that is due now (the runner is not started in tests: the test decides when).
+    pub async fn run_jobs(&self) -> usize {
+        self.app.run_due_jobs().await.unwrap()
+    }
+
+    pub async fn mails(&self) -> Vec<domain::outbox::Mail> {
+        let list = store::mailbox::list(&self.db, 100).await.unwrap();
+        let mut out = Vec::new();
+        for m in list {
+            out.push(store::mailbox::get(&self.db, &m.id).await.unwrap().unwrap());
+        }
+        out
+    }
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router) {
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+}
+
+/// A browser without JavaScript: keeps cookies, follows nothing by itself, sends same-origin headers.
+pub struct Browser {
+    base: String,
+    client: reqwest::Client,
+    cookies: Mutex<HashMap<String, String>>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { base: base.to_string(), client, cookies: Mutex::new(HashMap::new()) }
+    }
+
+    fn headers(&self) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        let jar = self.cookies.lock().unwrap();
+        if !jar.is_empty() {
+            let v = jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+            h.insert(COOKIE, HeaderValue::from_str(&v).unwrap());
+        }
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        h
+    }
+
+    fn keep_cookies(&self, r: &Response) {
+        let mut jar = self.cookies.lock().unwrap();
+        for v in r.headers().get_all(SET_COOKIE) {
+            let text = v.to_str().unwrap();
+            let (pair, attrs) = text.split_once(';').unwrap_or((text, ""));
+            let (k, val) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") || val.is_empty() {
+                jar.remove(k);
+            } else {
+                jar.insert(k.to_string(), val.to_string());
+            }
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().unwrap().get(name).cloned()
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        let r = self.client.get(format!("{}{path}", self.base)).headers(self.headers()).send().await.unwrap();
+        self.keep_cookies(&r);
+        r
+    }
+
+    pub async fn text(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        (r.status(), r.text().await.unwrap())
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let r = self.client.post(format!("{}{path}", self.base)).headers(self.headers()).form(fields).send().await.unwrap();
+        self.keep_cookies(&r);
+        r
+    }
+
+    pub async fn post_raw(&self, path: &str, headers: HeaderMap, body: String, content_type: &str) -> Response {
+        let mut h = self.headers();
+        h.extend(headers);
+        let r = self.client.post(format!("{}{path}", self.base)).headers(h).header("content-type", content_type).body(body).send().await.unwrap();
+        self.keep_cookies(&r);
+        r
+    }
+
+    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Response {
+        let r = self.client.post(format!("{}{path}", self.base)).headers(self.headers()).multipart(form).send().await.unwrap();
+        self.keep_cookies(&r);
+        r
+    }
+
+    /// Opens a page and reads the hidden `csrf` field of its first form.
+    pub async fn csrf_from(&self, path: &str) -> String {
+        let (status, html) = self.text(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        field_value(&html, "csrf").unwrap_or_else(|| panic!("no csrf field on {path}"))
+    }
+}
+
+pub fn location(r: &Response) -> String {
+    r.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+/// The `value` of the input named `name` in `html`.
+pub fn field_value(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\""))?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag_end = at + html[at..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let v = tag.split("value=\"").nth(1)?;
+    Some(v.split('"').next()?.to_string())
+}
+
+/// Runs a test body once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident, $setup:path, |$t:ident| $body:block) => {
+        mod $name {
+            use super::*;
+            async fn run($t: $crate::common::TestApp) $body
+            #[tokio::test]
+            async fn sqlite() {
+                run($setup(store::Backend::Sqlite).await.expect("sqlite")).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(t) = $setup(store::Backend::Postgres).await {
+                    run(t).await
+                }
+            }
+        }
+    };
+}
