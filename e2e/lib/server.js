@@ -120,14 +120,44 @@ export class Server {
     if (process.env.E2E_VERBOSE) process.stderr.write(chunk);
   }
 
+  /** Choose the port, make the data directory and the database (start() does this when needed). */
+  async prepare() {
+    this.port ??= await freePort();
+    this.dataDir ??= await mkdtemp(path.join(tmpdir(), 'holdspace-e2e-'));
+    if (usePostgres() && !this.database) this.database = await createPgDatabase();
+    return this;
+  }
+
+  /** Run a command of the binary (e.g. `therapist add …`) on this server's data directory and database. */
+  async cli(args, { input = '' } = {}) {
+    await this.prepare();
+    const full = [...args, '--data-dir', this.dataDir];
+    if (this.database) full.push('--database-url', this.database.url);
+    const env = { ...process.env, NO_COLOR: '1', RUST_LOG: 'warn' };
+    delete env.HOLDSPACE_DATABASE_URL;
+    return new Promise((resolve, reject) => {
+      const child = spawn(binaryPath(), full, { cwd: this.dataDir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => { stdout += c; });
+      child.stderr.on('data', (c) => { stderr += c; });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('error', reject);
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        this.lines.push({ stream: 'meta', text: `[cli] holdspace ${args.join(' ')} → code=${code} signal=${signal}\n${stdout}${stderr}` });
+        resolve({ code, signal, stdout: stdout.replace(ANSI, ''), stderr: stderr.replace(ANSI, '') });
+      });
+      child.stdin.end(input);
+    });
+  }
+
   /** Start (or restart, with the same port, data directory and database). */
   async start() {
     if (this.child) throw new Error(`${this.label} already running`);
     const bin = binaryPath();
     if (!existsSync(bin)) throw new Error(`holdspace binary not found at ${bin}; run cargo build first`);
-    this.port ??= await freePort();
-    this.dataDir ??= await mkdtemp(path.join(tmpdir(), 'holdspace-e2e-'));
-    if (usePostgres() && !this.database) this.database = await createPgDatabase();
+    await this.prepare();
     this.runs += 1;
 
     const args = ['serve', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir];

@@ -166,8 +166,9 @@ test('axe-core finds no WCAG 2.2 AA violation on the admin pages', async () => {
   }
   const detail = inquiryPath ?? await (async () => {
     await visit(p, `${server.url}/admin/inquiries`);
-    const h = await p.locator('main a[href*="/admin/inquiries/"]').first().getAttribute('href').catch(() => null);
-    return h && new URL(h, server.url).pathname;
+    const links = p.locator('main a[href*="/admin/inquiries/"]');
+    if ((await links.count()) === 0) return null;
+    return new URL(await links.first().getAttribute('href'), server.url).pathname;
   })();
   if (!detail) report.fail('/admin/inquiries/<id>', 'no inquiry to open');
   else {

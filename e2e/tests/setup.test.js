@@ -1,10 +1,10 @@
 // First run without --demo: the one-time setup link creates the practice and its owner.
 import { before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../lib/server.js';
+import { startServer, Server } from '../lib/server.js';
 import { launchBrowser, newPage, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
-import { test, cleanupStack, errorIsNextToField, labelFor, submitAndGetPostResponse } from '../lib/harness.js';
+import { test, cleanupStack, errorIsNextToField, labelFor, submitAndGetPostResponse, signIn } from '../lib/harness.js';
 
 const cleanup = cleanupStack();
 let server;
@@ -109,4 +109,27 @@ test('the new owner can sign out and sign in again with the chosen password', as
   const after = await p.goto(`${server.url}/admin`);
   assert.ok(new URL(p.url()).pathname === '/admin/signin' || [401, 403].includes(after.status()),
     `after signing out /admin is closed (landed on ${p.url()}, status ${after.status()})`);
+});
+
+test('a practice made from the command line: `holdspace therapist add` creates the owner, who signs in', async () => {
+  const cliServer = cleanup.keep(new Server({ demo: false, label: 'setup (made by the CLI)' }));
+  const email = 'kim@cli-practice.example';
+  const password = 'typed into a script, never a terminal';
+  const res = await cliServer.cli(
+    ['therapist', 'add', '--email', email, '--name', 'Kim Script', '--time-zone', 'Europe/Berlin', '--password-stdin'],
+    { input: `${password}\n` },
+  );
+  assert.equal(res.code, 0, `therapist add exits 0; output:\n${res.stdout}\n${res.stderr}`);
+  assert.ok(!`${res.stdout}${res.stderr}`.includes(password), 'the password is not echoed');
+
+  await cliServer.start();
+  // With an owner in place, no setup link may work.
+  const printed = cliServer.setupUrl();
+  if (printed) {
+    const r = await fetch(printed);
+    assert.equal(r.status, 404, `a practice that has an owner must not accept the setup link ${printed}`);
+  }
+  const p = await page();
+  await signIn(p, cliServer.url, { email, password });
+  assert.equal(new URL(p.url()).pathname, '/admin');
 });

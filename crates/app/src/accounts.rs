@@ -3,9 +3,10 @@
 //! The session id lives only in the cookie; the database keeps its SHA-256. Passwords are Argon2id
 //! with the crate's defaults (19 MiB, 2 passes), hashed off the async threads.
 
-use crate::actor::{Actor, Signed};
+use crate::actor::{Actor, Who};
 use crate::error::{AppError, AppResult};
 use crate::ratelimit::Bucket;
+use crate::audit::Outcome;
 use crate::App;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -73,6 +74,7 @@ impl App {
         let by_address = self.limits().allow(Bucket::SignInByAddress, &client.ip, now);
         let by_email = self.limits().allow(Bucket::SignInByEmail, &domain::account::email_key(email), now);
         if !by_address || !by_email {
+            self.audit_as("anonymous", &client.ip, "sign_in", "", "", Outcome::Refused).await?;
             return Err(AppError::RateLimited);
         }
         let found = if email.len() > 254 || password.len() > domain::practice::PASSWORD_MAX { None } else { users::by_email(self.db(), email).await? };
@@ -84,10 +86,13 @@ impl App {
         match user {
             Some(user) if ok => {
                 let token = self.start_session(&user, client).await?;
+                self.audit_as(user.id.as_str(), &client.ip, "sign_in", "", "", Outcome::Ok).await?;
                 tracing::info!(user = %user.id, "signed in");
                 Ok((token, user))
             }
-            _ => {
+            known => {
+                let who = known.map(|u| u.id.to_string()).unwrap_or_else(|| "unknown".into());
+                self.audit_as(&who, &client.ip, "sign_in", "", "", Outcome::Failed).await?;
                 tracing::info!("sign-in refused");
                 Err(AppError::field("email", "error-sign-in"))
             }
@@ -105,25 +110,26 @@ impl App {
 
     /// The actor behind a session cookie; anonymous when the session is unknown or has ended.
     /// A live session's idle clock restarts (written at most once a minute).
-    pub async fn actor_for(&self, token: Option<&str>) -> AppResult<Actor> {
+    pub async fn actor_for(&self, token: Option<&str>, source: &str) -> AppResult<Actor> {
         let Some(token) = token.filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())) else {
-            return Ok(Actor::Anonymous);
+            return Ok(Actor::anonymous(source));
         };
         let now = self.now();
         let id_hash = hash_token(token);
         let Some(session) = users::session(self.db(), &id_hash, now).await? else {
-            return Ok(Actor::Anonymous);
+            return Ok(Actor::anonymous(source));
         };
         if now.duration_since(session.last_seen_at) > SignedDuration::from_secs(60) {
             let expires_at = self.config().session_policy.expires_at(session.created_at, now);
             users::touch_session(self.db(), &id_hash, now, expires_at).await?;
         }
-        Ok(Actor::Signed(Signed { user: session.user, session: id_hash }))
+        Ok(Actor::signed(session.user, id_hash, source))
     }
 
     pub async fn sign_out(&self, actor: &Actor) -> AppResult<()> {
-        if let Actor::Signed(s) = actor {
+        if let Who::Signed(s) = &actor.who {
             users::delete_session(self.db(), &s.session).await?;
+            self.audit(actor, "sign_out", "", "", Outcome::Ok).await?;
             tracing::info!(user = %s.user.id, "signed out");
         }
         Ok(())
@@ -170,6 +176,7 @@ impl App {
             other => other?,
         };
         self.site_changed();
+        self.audit_as(user.id.as_str(), &client.ip, "practice.setup", "", "", Outcome::Ok).await?;
         self.start_session(&user, client).await
     }
 

@@ -1,9 +1,16 @@
-//! Who is asking: nobody in particular, or a signed-in person with a live session.
+//! Who is asking, and from where: nobody in particular, or a signed-in person with a live session.
 
 use domain::account::{Role, User};
 
 #[derive(Clone, Debug)]
-pub enum Actor {
+pub struct Actor {
+    pub who: Who,
+    /// The client's address, for the audit log and rate limits.
+    pub source: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum Who {
     Anonymous,
     Signed(Signed),
 }
@@ -16,10 +23,18 @@ pub struct Signed {
 }
 
 impl Actor {
+    pub fn anonymous(source: impl Into<String>) -> Actor {
+        Actor { who: Who::Anonymous, source: source.into() }
+    }
+
+    pub fn signed(user: User, session: String, source: impl Into<String>) -> Actor {
+        Actor { who: Who::Signed(Signed { user, session }), source: source.into() }
+    }
+
     pub fn user(&self) -> Option<&User> {
-        match self {
-            Actor::Anonymous => None,
-            Actor::Signed(s) => Some(&s.user),
+        match &self.who {
+            Who::Anonymous => None,
+            Who::Signed(s) => Some(&s.user),
         }
     }
 
@@ -28,6 +43,11 @@ impl Actor {
     }
 
     pub fn is_signed_in(&self) -> bool {
-        matches!(self, Actor::Signed(_))
+        matches!(self.who, Who::Signed(_))
+    }
+
+    /// How the audit log names this actor.
+    pub fn audit_id(&self) -> String {
+        self.user().map(|u| u.id.to_string()).unwrap_or_else(|| "anonymous".into())
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::policy::{self, Action};
+use crate::policy::Action;
 use crate::App;
 use domain::content::{Draft, DraftInput, Page, PageKind};
 use domain::ids::PageId;
@@ -12,17 +12,17 @@ use store::StoreError;
 impl App {
     /// Every page of a kind, drafts included, for the admin.
     pub async fn all_pages(&self, actor: &Actor, kind: PageKind) -> AppResult<Vec<Page>> {
-        policy::require(actor, Action::ManageContent)?;
+        self.require(actor, Action::ManageContent).await?;
         Ok(pages::list(self.db(), kind, Visibility::All, 0, 10_000).await?)
     }
 
     pub async fn page_for_editing(&self, actor: &Actor, id: &PageId) -> AppResult<Page> {
-        policy::require(actor, Action::ManageContent)?;
+        self.require(actor, Action::ManageContent).await?;
         pages::get(self.db(), id).await?.ok_or(AppError::NotFound)
     }
 
     pub async fn create_page(&self, actor: &Actor, kind: PageKind, input: &DraftInput) -> AppResult<Page> {
-        policy::require(actor, Action::ManageContent)?;
+        self.require(actor, Action::ManageContent).await?;
         let draft = Draft::validate(input)?;
         let page = pages::create(self.db(), kind, &draft, self.now()).await.map_err(slug_taken)?;
         self.site_changed();
@@ -30,7 +30,7 @@ impl App {
     }
 
     pub async fn update_page(&self, actor: &Actor, id: &PageId, input: &DraftInput) -> AppResult<Page> {
-        policy::require(actor, Action::ManageContent)?;
+        self.require(actor, Action::ManageContent).await?;
         let draft = Draft::validate(input)?;
         let page = pages::update(self.db(), id, &draft, self.now()).await.map_err(slug_taken)?;
         self.site_changed();
@@ -38,7 +38,7 @@ impl App {
     }
 
     pub async fn set_page_published(&self, actor: &Actor, id: &PageId, published: bool) -> AppResult<()> {
-        policy::require(actor, Action::ManageContent)?;
+        self.require(actor, Action::ManageContent).await?;
         pages::set_published(self.db(), id, published.then(|| self.now())).await.map_err(|e| match e {
             StoreError::NotFound => AppError::NotFound,
             e => e.into(),
@@ -48,20 +48,20 @@ impl App {
     }
 
     pub async fn delete_page(&self, actor: &Actor, id: &PageId) -> AppResult<()> {
-        policy::require(actor, Action::ManageContent)?;
+        self.require(actor, Action::ManageContent).await?;
         pages::delete(self.db(), id).await?;
         self.site_changed();
         Ok(())
     }
 
     /// Whether the actor may open an empty editor.
-    pub fn start_draft(&self, actor: &Actor) -> AppResult<()> {
-        policy::require(actor, Action::ManageContent)
+    pub async fn start_draft(&self, actor: &Actor) -> AppResult<()> {
+        self.require(actor, Action::ManageContent).await
     }
 
     /// The Markdown as the published page will show it.
-    pub fn preview(&self, actor: &Actor, body: &str) -> AppResult<String> {
-        policy::require(actor, Action::ManageContent)?;
+    pub async fn preview(&self, actor: &Actor, body: &str) -> AppResult<String> {
+        self.require(actor, Action::ManageContent).await?;
         Ok(domain::markdown::to_html(body))
     }
 }

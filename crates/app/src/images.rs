@@ -3,7 +3,7 @@
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::policy::{self, Action};
+use crate::policy::Action;
 use crate::App;
 use domain::ids::ImageId;
 use sha2::{Digest, Sha256};
@@ -39,7 +39,7 @@ pub fn path(id: &ImageId, content_type: &str) -> String {
 impl App {
     /// Stores an uploaded image; answers its public path.
     pub async fn upload_image(&self, actor: &Actor, file_name: &str, bytes: &[u8]) -> AppResult<String> {
-        policy::require(actor, Action::ManageContent)?;
+        self.require(actor, Action::ManageContent).await?;
         if bytes.is_empty() {
             return Err(AppError::field("image", "error-required"));
         }
@@ -54,14 +54,14 @@ impl App {
     }
 
     pub async fn images(&self, actor: &Actor) -> AppResult<Vec<(store::images::ImageInfo, String)>> {
-        policy::require(actor, Action::ManageContent)?;
+        self.require(actor, Action::ManageContent).await?;
         let list = store::images::list(self.db(), 200).await?;
         Ok(list.into_iter().map(|i| { let p = path(&i.id, &i.content_type); (i, p) }).collect())
     }
 
     /// A stored image by the hash in its address (public: images appear in published articles).
     pub async fn image(&self, actor: &Actor, hash: &str) -> AppResult<(String, Vec<u8>)> {
-        policy::require(actor, Action::ReadPublicSite)?;
+        self.require(actor, Action::ReadPublicSite).await?;
         if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(AppError::NotFound);
         }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod audit;
 pub mod clock;
 pub mod content;
 pub mod demo;

@@ -3,6 +3,7 @@
 //! only the kind of mail and the recipient's domain.
 
 use crate::error::AppError;
+use crate::policy::Action;
 use crate::App;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -119,18 +120,20 @@ impl App {
     }
 
     pub async fn dev_mailbox(&self, actor: &crate::Actor) -> crate::AppResult<Vec<store::mailbox::Mail>> {
-        crate::policy::require(actor, crate::policy::Action::ReadOutbox)?;
+        self.require(actor, Action::ReadOutbox).await?;
         Ok(store::mailbox::list(self.db(), 200).await?)
     }
 
     pub async fn dev_mail(&self, actor: &crate::Actor, id: &domain::ids::MailId) -> crate::AppResult<store::mailbox::Mail> {
-        crate::policy::require(actor, crate::policy::Action::ReadOutbox)?;
-        store::mailbox::get(self.db(), id).await?.ok_or(AppError::NotFound)
+        self.require(actor, Action::ReadOutbox).await?;
+        let mail = store::mailbox::get(self.db(), id).await?.ok_or(AppError::NotFound)?;
+        self.audit(actor, "mailbox.read", "", id.as_str(), crate::audit::Outcome::Ok).await?;
+        Ok(mail)
     }
 
     /// The outbox: what the practice sent or is still trying to send.
     pub async fn outbox(&self, actor: &crate::Actor) -> crate::AppResult<Vec<store::jobs::JobView>> {
-        crate::policy::require(actor, crate::policy::Action::ReadOutbox)?;
+        self.require(actor, Action::ReadOutbox).await?;
         Ok(store::jobs::recent(self.db(), 100).await?)
     }
 }

@@ -23,6 +23,8 @@ pub enum Action {
     HandleInquiries,
     /// Read the dev mailbox and the outbox (they hold mail for everyone in the practice).
     ReadOutbox,
+    /// Read the practice-wide audit log.
+    ReadAudit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +41,7 @@ pub fn can(actor: &Actor, action: Action) -> Decision {
         ReadPublicSite | SendInquiry => true,
         OpenAdmin | ManageContent => matches!(role, Some(Role::Owner | Role::Therapist)),
         // A group practice's inquiries and outbox are the owner's to triage.
-        ManagePractice | HandleInquiries | ReadOutbox => role == Some(Role::Owner),
+        ManagePractice | HandleInquiries | ReadOutbox | ReadAudit => role == Some(Role::Owner),
     };
     match (allowed, actor.is_signed_in()) {
         (true, _) => Decision::Allow,
@@ -60,22 +62,18 @@ pub fn require(actor: &Actor, action: Action) -> Result<(), AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actor::Signed;
     use domain::account::User;
     use domain::ids::UserId;
 
     fn signed(role: Role) -> Actor {
-        Actor::Signed(Signed {
-            user: User { id: UserId::new("u"), role, email: "a@b.c".into(), name: "n".into(), time_zone: "UTC".into() },
-            session: "s".into(),
-        })
+        Actor::signed(User { id: UserId::new("u"), role, email: "a@b.c".into(), name: "n".into(), time_zone: "UTC".into() }, "s".into(), "127.0.0.1")
     }
 
     #[test]
     fn the_matrix() {
         use Action::*;
         use Decision::*;
-        let actors = [Actor::Anonymous, signed(Role::Patient), signed(Role::Therapist), signed(Role::Owner)];
+        let actors = [Actor::anonymous("127.0.0.1"), signed(Role::Patient), signed(Role::Therapist), signed(Role::Owner)];
         let expected: &[(Action, [Decision; 4])] = &[
             (ReadPublicSite, [Allow, Allow, Allow, Allow]),
             (SendInquiry, [Allow, Allow, Allow, Allow]),
@@ -84,6 +82,7 @@ mod tests {
             (ManagePractice, [SignInFirst, Deny, Deny, Allow]),
             (HandleInquiries, [SignInFirst, Deny, Deny, Allow]),
             (ReadOutbox, [SignInFirst, Deny, Deny, Allow]),
+            (ReadAudit, [SignInFirst, Deny, Deny, Allow]),
         ];
         for (action, row) in expected {
             for (actor, want) in actors.iter().zip(row) {

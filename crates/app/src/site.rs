@@ -4,7 +4,7 @@
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::policy::{self, Action};
+use crate::policy::Action;
 use crate::App;
 use domain::content::{self, Lookup, Page, PageKind, Paging, Tag, Tagged};
 use domain::practice::Details;
@@ -117,7 +117,7 @@ impl App {
     }
 
     pub async fn home(&self, actor: &Actor) -> AppResult<Arc<Home>> {
-        policy::require(actor, Action::ReadPublicSite)?;
+        self.require(actor, Action::ReadPublicSite).await?;
         self.cached("home".into(), async {
             Ok(Home {
                 latest: pages::list(self.db(), PageKind::Article, Visibility::Published, 0, 3).await?,
@@ -128,7 +128,7 @@ impl App {
     }
 
     pub async fn article(&self, actor: &Actor, slug: &str) -> AppResult<Shown<Arc<ArticleView>>> {
-        policy::require(actor, Action::ReadPublicSite)?;
+        self.require(actor, Action::ReadPublicSite).await?;
         let page = match self.published(PageKind::Article, slug).await? {
             Shown::Here(page) => page,
             Shown::Moved(to) => return Ok(Shown::Moved(to)),
@@ -146,7 +146,7 @@ impl App {
 
     /// A FAQ page or a plain page (about, fees, privacy).
     pub async fn page(&self, actor: &Actor, kind: PageKind, slug: &str) -> AppResult<Shown<Arc<PageView>>> {
-        policy::require(actor, Action::ReadPublicSite)?;
+        self.require(actor, Action::ReadPublicSite).await?;
         match self.published(kind, slug).await? {
             Shown::Here(page) => {
                 let key = format!("{}:{slug}", kind.as_str());
@@ -183,7 +183,7 @@ impl App {
     }
 
     pub async fn articles(&self, actor: &Actor, page: Option<&str>) -> AppResult<Listing> {
-        policy::require(actor, Action::ReadPublicSite)?;
+        self.require(actor, Action::ReadPublicSite).await?;
         let total = pages::count(self.db(), PageKind::Article, Visibility::Published).await?;
         let paging = Paging::new(page, ARTICLES_PER_PAGE, total);
         let pages = pages::list(self.db(), PageKind::Article, Visibility::Published, paging.offset(), paging.per_page).await?;
@@ -191,7 +191,7 @@ impl App {
     }
 
     pub async fn tagged(&self, actor: &Actor, tag_slug: &str, page: Option<&str>) -> AppResult<(Tag, Listing)> {
-        policy::require(actor, Action::ReadPublicSite)?;
+        self.require(actor, Action::ReadPublicSite).await?;
         let tag = self.tags(actor).await?.into_iter().map(|(t, _)| t).find(|t| t.slug == tag_slug).ok_or(AppError::NotFound)?;
         let total = pages::count_tagged(self.db(), tag_slug).await?;
         let paging = Paging::new(page, ARTICLES_PER_PAGE, total);
@@ -200,18 +200,18 @@ impl App {
     }
 
     pub async fn tags(&self, actor: &Actor) -> AppResult<Vec<(Tag, u64)>> {
-        policy::require(actor, Action::ReadPublicSite)?;
+        self.require(actor, Action::ReadPublicSite).await?;
         Ok(pages::published_tags(self.db()).await?)
     }
 
     pub async fn faqs(&self, actor: &Actor) -> AppResult<Vec<Page>> {
-        policy::require(actor, Action::ReadPublicSite)?;
+        self.require(actor, Action::ReadPublicSite).await?;
         Ok(pages::list(self.db(), PageKind::Faq, Visibility::Published, 0, 200).await?)
     }
 
     /// Everything published, for the sitemap: (path, last change).
     pub async fn sitemap(&self, actor: &Actor) -> AppResult<Vec<(String, jiff::Timestamp)>> {
-        policy::require(actor, Action::ReadPublicSite)?;
+        self.require(actor, Action::ReadPublicSite).await?;
         let mut entries = Vec::new();
         for kind in [PageKind::Page, PageKind::Faq, PageKind::Article] {
             for p in pages::list(self.db(), kind, Visibility::Published, 0, 10_000).await? {
@@ -223,7 +223,7 @@ impl App {
 
     /// The newest articles for the Atom feed.
     pub async fn feed(&self, actor: &Actor) -> AppResult<Vec<(Page, String)>> {
-        policy::require(actor, Action::ReadPublicSite)?;
+        self.require(actor, Action::ReadPublicSite).await?;
         let pages = pages::list(self.db(), PageKind::Article, Visibility::Published, 0, 20).await?;
         Ok(pages.into_iter().map(|p| { let html = domain::markdown::to_html(&p.body); (p, html) }).collect())
     }

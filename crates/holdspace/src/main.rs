@@ -32,6 +32,20 @@ enum Command {
         #[command(subcommand)]
         command: TherapistCommand,
     },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; exit non-zero naming the first row that was changed, deleted or reordered.
+    Verify {
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -91,6 +105,18 @@ fn init_logging() {
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve { settings, demo } => serve(Settings::resolve(settings)?, demo).await,
+        Command::Audit { command: AuditCommand::Verify { settings } } => {
+            let app = open(&Settings::resolve(settings)?).await?;
+            match app.verify_audit().await.map_err(|e| describe(&e))? {
+                app::audit::AuditVerdict::Intact { rows } => {
+                    println!("audit log intact: {rows} rows");
+                    Ok(())
+                }
+                app::audit::AuditVerdict::Broken { position, seq, reason } => {
+                    Err(format!("audit log broken at row {position} (seq {seq}): {reason}"))
+                }
+            }
+        }
         Command::Therapist { command: TherapistCommand::Add { email, name, time_zone, password_stdin, settings } } => {
             let settings = Settings::resolve(settings)?;
             let (password, generated) = if password_stdin {

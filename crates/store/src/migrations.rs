@@ -9,6 +9,7 @@ use sqlx::{AnyPool, Executor};
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
+    (2, "audit", include_str!("../migrations/0002_audit.sql")),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -66,3 +66,8 @@ macro_rules! both_backends {
 pub async fn raw_text(db: &Db, sql: &str, param: &str) -> String {
     sqlx::query_scalar(sql).bind(param).fetch_one(&db.pool).await.expect("raw query")
 }
+
+/// Runs raw SQL (tests that tamper with what is stored).
+pub async fn raw_exec(db: &Db, sql: &str) {
+    sqlx::query(sql).execute(&db.pool).await.expect("raw statement");
+}

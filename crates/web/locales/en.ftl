@@ -234,3 +234,15 @@ job-state-pending = Waiting
 job-state-running = Sending
 job-state-done = Sent
 job-state-failed = Given up
+
+admin-audit = Audit log
+audit-intro = Every sign-in, every reading and writing of a message, and every refused access, in order. Entries cannot be changed without `holdspace audit verify` noticing.
+audit-filter-case = Case or message id
+audit-filter = Show
+audit-empty = No entries.
+audit-when = When
+audit-who = Who
+audit-what = What
+audit-case = Case
+audit-outcome = Outcome
+audit-source = From

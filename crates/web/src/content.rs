@@ -106,7 +106,7 @@ fn form_of(page: &Page) -> Form {
 
 pub async fn new_form(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, Query(q): Query<KindQuery>) -> WebResult<Response> {
     let kind = kind_of(q.kind.as_deref());
-    state.app.start_draft(&actor)?;
+    state.app.start_draft(&actor).await?;
     editor(&state, Editor { kind, page: None, form: Form::default(), preview: None, saved: false, status: StatusCode::OK, csrf, actor: &actor }).await
 }
 
@@ -129,7 +129,7 @@ pub struct EditInput {
 pub async fn create(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, CsrfForm(input): CsrfForm<EditInput>) -> WebResult<Response> {
     let kind = kind_of(Some(&input.kind));
     if input.action == "preview" {
-        let preview = Some(state.app.preview(&actor, &input.draft.body)?);
+        let preview = Some(state.app.preview(&actor, &input.draft.body).await?);
         let form = Form::from_input(&input.draft, Default::default());
         return editor(&state, Editor { kind, page: None, form, preview, saved: false, status: StatusCode::OK, csrf, actor: &actor }).await;
     }
@@ -147,7 +147,7 @@ pub async fn update(State(state): State<WebState>, Caller(actor): Caller, Csrf(c
     let id = page_id(&id)?;
     let page = state.app.page_for_editing(&actor, &id).await?;
     if input.action == "preview" {
-        let preview = Some(state.app.preview(&actor, &input.draft.body)?);
+        let preview = Some(state.app.preview(&actor, &input.draft.body).await?);
         let form = Form::from_input(&input.draft, Default::default());
         return editor(&state, Editor { kind: page.kind, page: Some(page), form, preview, saved: false, status: StatusCode::OK, csrf, actor: &actor }).await;
     }

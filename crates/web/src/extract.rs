@@ -49,7 +49,7 @@ impl FromRequestParts<WebState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
         let token = cookie(&parts.headers, session_cookie(state.secure_cookies));
-        Ok(Caller(state.app.actor_for(token).await?))
+        Ok(Caller(state.app.actor_for(token, &client_ip(parts, state)).await?))
     }
 }
 
@@ -60,15 +60,21 @@ impl FromRequestParts<WebState> for ClientInfo {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
-        let forwarded = state
-            .trust_proxy
-            .then(|| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(|s| s.trim().to_string()))
-            .flatten();
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
-        let ip = forwarded.or(peer).unwrap_or_else(|| "unknown".into());
+        let ip = client_ip(parts, state);
         let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(300).collect();
         Ok(ClientInfo(Client { ip, user_agent }))
     }
+}
+
+/// The client's address: the peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
+fn client_ip(parts: &Parts, state: &WebState) -> String {
+    let forwarded = state
+        .trust_proxy
+        .then(|| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(|s| s.trim().to_string()))
+        .flatten()
+        .filter(|s| s.parse::<std::net::IpAddr>().is_ok());
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    forwarded.or(peer).unwrap_or_else(|| "unknown".into())
 }
 
 /// This browser's CSRF token (double-submit: the same value in a cookie and in every form).

@@ -53,3 +53,24 @@ pub async fn outbox(State(state): State<WebState>, Caller(actor): Caller, Csrf(c
     let chrome = AdminChrome::new(&state, &actor, view::tr("admin-outbox"), "outbox", csrf).await;
     Ok(Html(render(OutboxTemplate { chrome, jobs })?).into_response())
 }
+
+#[derive(serde::Deserialize)]
+pub struct AuditQuery {
+    case: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditTemplate {
+    chrome: AdminChrome,
+    entries: Vec<app::audit::AuditEntry>,
+    case: String,
+}
+
+/// GET /admin/audit: the owner's view of the audit log, optionally for one case.
+pub async fn audit(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, axum::extract::Query(q): axum::extract::Query<AuditQuery>) -> WebResult<Response> {
+    let case: String = q.case.unwrap_or_default().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect();
+    let entries = state.app.audit_log(&actor, Some(&case)).await?;
+    let chrome = AdminChrome::new(&state, &actor, view::tr("admin-audit"), "audit", csrf).await;
+    Ok(Html(render(AuditTemplate { chrome, entries, case })?).into_response())
+}

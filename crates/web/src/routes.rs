@@ -93,6 +93,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/mailbox", mail::mailbox)
         .get("/admin/mailbox/{id}", mail::mail)
         .get("/admin/outbox", mail::outbox)
+        .get("/admin/audit", mail::audit)
         // api
         .get("/api/v1/openapi.json", api::openapi)
         .get("/api/v1/articles", api::articles)

@@ -23,7 +23,7 @@ enum Who {
 
 /// What each kind of person gets from each route (GET: the status; POST without a token: 403).
 fn expected_get(path: &str, who: Who) -> StatusCode {
-    let owner_only = ["/admin/inquiries", "/admin/practice", "/admin/mailbox", "/admin/outbox"];
+    let owner_only = ["/admin/inquiries", "/admin/practice", "/admin/mailbox", "/admin/outbox", "/admin/audit"];
     let signed_in_only = path.starts_with("/admin") && path != "/admin/signin";
     match who {
         _ if path.starts_with("/setup/") => StatusCode::NOT_FOUND,
@@ -254,4 +254,29 @@ on_both!(first_run_setup_works_once, fresh, |t| {
     assert_eq!(t.browser().get(&path).await.status(), StatusCode::NOT_FOUND, "the link works once");
     let (_, home) = t.browser().text("/").await;
     assert!(home.contains("New Room"));
+});
+
+on_both!(reading_a_message_signing_in_and_refusals_are_audited, practice, |t| {
+    let visitor = t.browser();
+    let csrf = visitor.csrf_from("/contact").await;
+    visitor.post_form("/contact", &[("csrf", &csrf), ("name", "Ana"), ("email", "ana@example.org"), ("message", "private words"), ("consent", "on")]).await;
+    let bad = t.browser();
+    let csrf = bad.csrf_from("/admin/signin").await;
+    bad.post_form("/admin/signin", &[("csrf", &csrf), ("email", OWNER_EMAIL), ("password", "not the password")]).await;
+    let colleague = t.signed_in(THERAPIST_EMAIL).await;
+    assert_eq!(colleague.get("/admin/inquiries").await.status(), StatusCode::FORBIDDEN);
+    let owner = t.signed_in(OWNER_EMAIL).await;
+    let id = store::inquiries::list(&t.db, None, 0, 1).await.unwrap()[0].id.to_string();
+    owner.get(&format!("/admin/inquiries/{id}")).await;
+
+    let entries = store::audit::recent(&t.db, None, 100).await.unwrap();
+    let has = |action: &str, outcome: &str| entries.iter().any(|e| e.event.action == action && e.event.outcome == outcome);
+    assert!(has("inquiry.create", "ok") && has("inquiry.read", "ok"));
+    assert!(has("sign_in", "failed") && has("sign_in", "ok"));
+    assert!(has("policy.refused", "refused"));
+    assert!(entries.iter().all(|e| !e.event.subject.contains("private") && e.event.source == "127.0.0.1"));
+    let (status, page) = owner.text(&format!("/admin/audit?case={id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("inquiry.read"));
+    assert_eq!(store::audit::verify(&t.db).await.unwrap(), store::audit::Verdict::Intact { rows: entries.len() as u64 });
 });

@@ -1,0 +1,71 @@
+//! Writing to and reading the audit log. Every read and write of sealed text, every sign-in
+//! (and failed one), sign-out and policy refusal is appended; nothing is appended with content.
+
+use crate::actor::Actor;
+use crate::error::AppResult;
+use crate::policy::{self, Action};
+use crate::App;
+use store::audit::{self, Entry, Event, Verdict};
+
+pub use store::audit::Entry as AuditEntry;
+pub use store::audit::Verdict as AuditVerdict;
+
+/// What came of an audited action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Refused,
+    Failed,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Refused => "refused",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+impl App {
+    /// Appends one event. An action on sealed data fails if its audit entry cannot be written.
+    pub(crate) async fn audit(&self, actor: &Actor, action: &str, case: &str, subject: &str, outcome: Outcome) -> AppResult<()> {
+        self.audit_as(&actor.audit_id(), &actor.source, action, case, subject, outcome).await
+    }
+
+    pub(crate) async fn audit_as(&self, actor_id: &str, source: &str, action: &str, case: &str, subject: &str, outcome: Outcome) -> AppResult<()> {
+        let event = Event {
+            actor_id: actor_id.to_string(),
+            action: action.to_string(),
+            case_id: case.to_string(),
+            subject: subject.to_string(),
+            outcome: outcome.as_str().to_string(),
+            source: source.to_string(),
+        };
+        audit::append(self.db(), &event, self.now()).await?;
+        Ok(())
+    }
+
+    /// The policy's answer; a refusal is written to the audit log.
+    pub(crate) async fn require(&self, actor: &Actor, action: Action) -> AppResult<()> {
+        match policy::require(actor, action) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.audit(actor, "policy.refused", "", &format!("{action:?}"), Outcome::Refused).await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// The newest audit entries, practice-wide or for one case (the owner's view).
+    pub async fn audit_log(&self, actor: &Actor, case: Option<&str>) -> AppResult<Vec<Entry>> {
+        self.require(actor, Action::ReadAudit).await?;
+        Ok(audit::recent(self.db(), case.filter(|c| !c.is_empty()), 500).await?)
+    }
+
+    /// Walks the whole chain (the operator's `holdspace audit verify`).
+    pub async fn verify_audit(&self) -> AppResult<Verdict> {
+        Ok(audit::verify(self.db()).await?)
+    }
+}

@@ -1,0 +1,147 @@
+//! The audit log: appended, never updated; each row chained to the one before by SHA-256.
+
+use crate::db::{Backend, Db};
+use crate::error::{StoreError, StoreResult};
+use crate::{ms, ts};
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+
+/// One event, as it is appended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// A user id, or "anonymous", or "system".
+    pub actor_id: String,
+    /// What was done, e.g. `inquiry.read`, `sign_in.failed`, `policy.refused`.
+    pub action: String,
+    /// The case (or inquiry) it concerns; empty when none.
+    pub case_id: String,
+    /// Which record, by id: never its content.
+    pub subject: String,
+    /// `ok`, `refused`, `failed`.
+    pub outcome: String,
+    /// The client's address.
+    pub source: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub event: Event,
+}
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+fn chain_hash(prev: &str, seq: i64, at: i64, e: &Event) -> String {
+    let mut h = Sha256::new();
+    for part in [prev, &seq.to_string(), &at.to_string(), &e.actor_id, &e.action, &e.case_id, &e.subject, &e.outcome, &e.source] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Appends `event`. Appends are serialised (an advisory lock on PostgreSQL, the write lock on
+/// SQLite), and a lost race on the sequence number is retried.
+pub async fn append(db: &Db, event: &Event, now: Timestamp) -> StoreResult<i64> {
+    for _ in 0..20 {
+        match try_append(db, event, now).await {
+            Err(StoreError::Conflict) => continue,
+            other => return other,
+        }
+    }
+    Err(StoreError::Conflict)
+}
+
+async fn try_append(db: &Db, event: &Event, now: Timestamp) -> StoreResult<i64> {
+    let mut tx = db.pool.begin().await?;
+    if db.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7406)").execute(&mut *tx).await?;
+    } else {
+        // Take SQLite's write lock before reading the chain's head.
+        sqlx::query("UPDATE audit_log SET seq = seq WHERE seq = -1").execute(&mut *tx).await?;
+    }
+    let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?;
+    let (seq, prev) = head.map(|(s, h)| (s + 1, h)).unwrap_or((1, GENESIS.to_string()));
+    let at = ms(now);
+    let hash = chain_hash(&prev, seq, at, event);
+    sqlx::query("INSERT INTO audit_log (seq, at, actor_id, action, case_id, subject, outcome, source, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+        .bind(seq)
+        .bind(at)
+        .bind(&event.actor_id)
+        .bind(&event.action)
+        .bind(&event.case_id)
+        .bind(&event.subject)
+        .bind(&event.outcome)
+        .bind(&event.source)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+type Row = (i64, i64, String, String, String, String, String, String, String, String);
+
+fn entry(r: &Row) -> Entry {
+    Entry {
+        seq: r.0,
+        at: ts(r.1),
+        event: Event { actor_id: r.2.clone(), action: r.3.clone(), case_id: r.4.clone(), subject: r.5.clone(), outcome: r.6.clone(), source: r.7.clone() },
+    }
+}
+
+const COLUMNS: &str = "seq, at, actor_id, action, case_id, subject, outcome, source, prev_hash, hash";
+
+/// The newest entries, optionally for one case only.
+pub async fn recent(db: &Db, case_id: Option<&str>, limit: u32) -> StoreResult<Vec<Entry>> {
+    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_log WHERE ($1 = '' OR case_id = $1) ORDER BY seq DESC LIMIT $2"))
+        .bind(case_id.unwrap_or(""))
+        .bind(i64::from(limit))
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.iter().map(entry).collect())
+}
+
+/// What `verify` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Intact { rows: u64 },
+    /// The first row that does not fit the chain (by its position, and its stored sequence number).
+    Broken { position: u64, seq: i64, reason: &'static str },
+}
+
+/// Walks the whole chain in order and names the first row that does not fit.
+pub async fn verify(db: &Db) -> StoreResult<Verdict> {
+    let mut prev = GENESIS.to_string();
+    let mut expected_seq = 1;
+    let mut position = 0u64;
+    let mut last_seq = 0;
+    loop {
+        let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000"))
+            .bind(last_seq)
+            .fetch_all(&db.pool)
+            .await?;
+        if rows.is_empty() {
+            return Ok(Verdict::Intact { rows: position });
+        }
+        for r in &rows {
+            position += 1;
+            let e = entry(r);
+            let broken = |reason| Ok(Verdict::Broken { position, seq: r.0, reason });
+            if r.0 != expected_seq {
+                return broken("a row is missing before this one");
+            }
+            if r.8 != prev {
+                return broken("the link to the previous row does not match");
+            }
+            if chain_hash(&prev, r.0, r.1, &e.event) != r.9 {
+                return broken("the row was changed after it was written");
+            }
+            prev = r.9.clone();
+            expected_seq += 1;
+            last_seq = r.0;
+        }
+    }
+}
