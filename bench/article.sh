@@ -59,7 +59,7 @@ for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$ng_port$ARTICLE" >/dev/null
 run() { wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$1"; }
 rps() { awk '/Requests\/sec/ {print $2}'; }
 p99() { awk '$1 == "99%" {print $2}'; }
-to_ms() { python3 -c 'import sys; v=sys.argv[1]; u=v.rstrip("0123456789.");n=float(v[:len(v)-len(u)]); print(round(n*{"us":0.001,"ms":1,"s":1000}[u],3))' "$1"; }
+to_ms() { python3 -c 'import re,sys; n,u=re.fullmatch(r"([0-9.]+)([a-z]+)",sys.argv[1]).groups(); print(round(float(n)*{"us":0.001,"ms":1,"s":1000}[u],3))' "$1"; }
 
 run "http://127.0.0.1:$hs_port$ARTICLE" >/dev/null   # warm-up
 hs_out="$(run "http://127.0.0.1:$hs_port$ARTICLE")"

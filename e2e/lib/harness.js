@@ -3,6 +3,7 @@
 import { test as nodeTest, after } from 'node:test';
 import { dumpServerOutput } from './server.js';
 import { dumpPages } from './browser.js';
+import { freshCode } from './totp.js';
 
 export const TEST_TIMEOUT = 240_000;
 
@@ -92,15 +93,21 @@ export const DEMO = {
   replySubject: 'Your message to Linden Room Psychotherapy',
 };
 
-/** Sign in at /admin/signin and land on /admin. */
-export async function signIn(page, baseUrl, { email = DEMO.ownerEmail, password = DEMO.ownerPassword } = {}) {
+/** Sign in at /admin/signin with password and TOTP code (from `secret`, base32) and land on /admin. */
+export async function signIn(page, baseUrl, { email = DEMO.ownerEmail, password = DEMO.ownerPassword, secret } = {}) {
+  if (!secret) throw new Error('signIn needs the therapist\'s TOTP secret');
   const res = await page.goto(`${baseUrl}/admin/signin`);
   if (!res || res.status() !== 200) throw new Error(`GET /admin/signin answered ${res?.status()}`);
   await page.locator('[name="email"]').fill(email);
   await page.locator('[name="password"]').fill(password);
   await Promise.all([
-    page.waitForURL((u) => u.pathname === '/admin', { waitUntil: 'load' }),
+    page.waitForURL((u) => u.pathname === '/admin/two-factor', { waitUntil: 'load' }),
     page.getByRole('button', { name: 'Sign in', exact: true }).click(),
+  ]);
+  await page.locator('[name="code"]').fill(await freshCode(secret));
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/admin', { waitUntil: 'load' }),
+    page.getByRole('button', { name: 'Continue', exact: true }).click(),
   ]);
 }
 

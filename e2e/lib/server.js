@@ -97,6 +97,13 @@ export class Server {
     return m ? m[0] : null;
   }
 
+  /** The demo owner's TOTP secret, as `serve --demo` prints it. */
+  totpSecret() {
+    const m = this.output().match(/TOTP secret ([A-Z2-7]+)/);
+    if (!m) throw new Error(`${this.label} printed no TOTP secret:\n${this.output()}`);
+    return m[1];
+  }
+
   async waitForOutput(regex, timeoutMs = 30_000) {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {

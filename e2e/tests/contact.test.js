@@ -103,7 +103,7 @@ test('the therapist gets exactly one notification, without the message text', as
 
 test('the therapist reads the message in the inbox, replies, and marks it handled', async () => {
   const p = await page();
-  await signIn(p, server.url);
+  await signIn(p, server.url, { secret: server.totpSecret() });
   await visit(p, `${server.url}/admin/inquiries`);
   const link = p.locator(`main a[href*="/admin/inquiries/"]`, { hasText: VISITOR_NAME }).first();
   assert.equal(await link.count(), 1, `the inbox lists a link named "${VISITOR_NAME}"`);
@@ -144,7 +144,7 @@ test('axe-core finds no WCAG 2.2 AA violation on the admin pages', async () => {
   const report = new AxeReport();
   await visit(p, `${server.url}/admin/signin`);
   await report.check(p, '/admin/signin');
-  await signIn(p, server.url);
+  await signIn(p, server.url, { secret: server.totpSecret() });
 
   const paths = ['/admin', '/admin/pages?kind=article', '/admin/pages/new?kind=article', '/admin/images',
     '/admin/practice', '/admin/inquiries', '/admin/outbox'];

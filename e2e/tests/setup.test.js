@@ -5,6 +5,9 @@ import { startServer, Server } from '../lib/server.js';
 import { launchBrowser, newPage, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
 import { test, cleanupStack, errorIsNextToField, labelFor, submitAndGetPostResponse, signIn } from '../lib/harness.js';
+import { freshCode } from '../lib/totp.js';
+
+let ownerSecret = null;
 
 const cleanup = cleanupStack();
 let server;
@@ -76,6 +79,21 @@ test('the setup link creates the practice; mismatching passwords are caught firs
   await p.locator('[name="password_again"]').fill(PASSWORD);
   const good = await submitAndGetPostResponse(p, 'Create the practice');
   assert.ok(good.status() < 400, `setup answers ${good.status()}`);
+  // Before anything else, the owner enrols a second factor.
+  assert.equal(new URL(p.url()).pathname, '/admin/two-factor/setup', 'the owner enrols a second factor first');
+  await report.check(p, 'second factor enrolment');
+  ownerSecret = (await p.locator('code.secret').innerText()).trim();
+  assert.match(ownerSecret, /^[A-Z2-7]{32}$/, 'the enrolment shows a base32 secret');
+  assert.equal(await p.locator('svg[role="img"]').count(), 1, 'and a QR code');
+  await p.locator('[name="code"]').fill(await freshCode(ownerSecret));
+  const enrolled = await submitAndGetPostResponse(p, 'Confirm');
+  assert.equal(enrolled.status(), 200, `confirming the code answers ${enrolled.status()}`);
+  assert.equal(await p.locator('.recovery-codes li').count(), 10, 'ten recovery codes are shown once');
+  await report.check(p, 'recovery codes');
+  await Promise.all([
+    p.waitForURL((u) => u.pathname === '/admin', { waitUntil: 'load' }),
+    p.getByRole('link', { name: 'Continue to the admin', exact: true }).click(),
+  ]);
   assert.equal(new URL(p.url()).pathname, '/admin', 'the owner lands on /admin, signed in');
   assert.equal(await p.locator('main').count(), 1);
   assert.equal(await p.locator('header').getByRole('button', { name: 'Sign out', exact: true }).count(), 1,
@@ -96,14 +114,21 @@ test('the setup link creates the practice; mismatching passwords are caught firs
 
 test('the new owner can sign out and sign in again with the chosen password', async () => {
   const p = await page();
+  assert.ok(ownerSecret, 'the enrolment test ran first');
+  // A wrong code is refused; the right one lets the owner in.
   const res = await p.goto(`${server.url}/admin/signin`);
   assert.equal(res.status(), 200);
   await p.locator('[name="email"]').fill(VALUES.email);
   await p.locator('[name="password"]').fill(PASSWORD);
   await Promise.all([
-    p.waitForURL((u) => u.pathname === '/admin', { waitUntil: 'load' }),
+    p.waitForURL((u) => u.pathname === '/admin/two-factor', { waitUntil: 'load' }),
     p.getByRole('button', { name: 'Sign in', exact: true }).click(),
   ]);
+  await p.locator('[name="code"]').fill('000000');
+  const wrong = await submitAndGetPostResponse(p, 'Continue');
+  assert.equal(wrong.status(), 422, 'a wrong code is refused');
+  assert.ok(await p.locator('#code-error').isVisible(), 'with the error next to the field');
+  await signIn(p, server.url, { email: VALUES.email, password: PASSWORD, secret: ownerSecret });
   await Promise.all([p.waitForNavigation({ waitUntil: 'load' }),
     p.locator('header').getByRole('button', { name: 'Sign out', exact: true }).click()]);
   const after = await p.goto(`${server.url}/admin`);
@@ -129,7 +154,9 @@ test('a practice made from the command line: `holdspace therapist add` creates t
     const r = await fetch(printed);
     assert.equal(r.status, 404, `a practice that has an owner must not accept the setup link ${printed}`);
   }
+  const secret = res.stdout.match(/totp secret: ([A-Z2-7]+)/)?.[1];
+  assert.ok(secret, `therapist add prints the TOTP secret; output:\n${res.stdout}`);
   const p = await page();
-  await signIn(p, cliServer.url, { email, password });
+  await signIn(p, cliServer.url, { email, password, secret });
   assert.equal(new URL(p.url()).pathname, '/admin');
 });

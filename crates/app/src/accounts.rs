@@ -4,11 +4,13 @@
 //! with the crate's defaults (19 MiB, 2 passes), hashed off the async threads.
 
 use crate::actor::{Actor, Who};
+use crate::audit::Outcome;
 use crate::error::{AppError, AppResult};
 use crate::ratelimit::Bucket;
-use crate::audit::Outcome;
 use crate::App;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use domain::account::{Role, User};
 use domain::practice::{Details, SetupInput};
@@ -23,6 +25,13 @@ pub struct Client {
     pub user_agent: String,
 }
 
+/// A therapist added from the command line, enrolled in TOTP at once so that scripts can sign in.
+pub struct AddedTherapist {
+    pub user: User,
+    pub totp_secret: String,
+    pub recovery_codes: Vec<String>,
+}
+
 /// A new session's id: goes into the cookie, never into the database.
 pub struct SessionToken(pub String);
 
@@ -35,7 +44,9 @@ pub fn hash_token(token: &str) -> String {
 pub async fn hash_password(password: String) -> AppResult<String> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
     })
     .await
     .map_err(|e| AppError::Config(format!("password hashing stopped: {e}")))?
@@ -45,7 +56,13 @@ pub async fn hash_password(password: String) -> AppResult<String> {
 async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         let hash = if hash.is_empty() { decoy_hash() } else { hash };
-        PasswordHash::new(&hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+        PasswordHash::new(&hash)
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false)
     })
     .await
     .unwrap_or(false)
@@ -58,7 +75,10 @@ fn decoy_hash() -> String {
     DECOY
         .get_or_init(|| {
             let salt = SaltString::generate(&mut OsRng);
-            Argon2::default().hash_password(store::random_hex(16).as_bytes(), &salt).map(|h| h.to_string()).unwrap_or_default()
+            Argon2::default()
+                .hash_password(store::random_hex(16).as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .unwrap_or_default()
         })
         .clone()
 }
@@ -69,15 +89,31 @@ pub const DEFAULT_CRISIS_CONTACTS: &str =
 impl App {
     /// Signs a therapist in with email and password. Every failure answers the same, whether the
     /// email is unknown or the password wrong.
-    pub async fn sign_in(&self, email: &str, password: &str, client: &Client) -> AppResult<(SessionToken, User)> {
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: &Client,
+    ) -> AppResult<(SessionToken, User)> {
         let now = self.now();
-        let by_address = self.limits().allow(Bucket::SignInByAddress, &client.ip, now);
-        let by_email = self.limits().allow(Bucket::SignInByEmail, &domain::account::email_key(email), now);
+        let by_address = self
+            .limits()
+            .allow(Bucket::SignInByAddress, &client.ip, now);
+        let by_email = self.limits().allow(
+            Bucket::SignInByEmail,
+            &domain::account::email_key(email),
+            now,
+        );
         if !by_address || !by_email {
-            self.audit_as("anonymous", &client.ip, "sign_in", "", "", Outcome::Refused).await?;
+            self.audit_as("anonymous", &client.ip, "sign_in", "", "", Outcome::Refused)
+                .await?;
             return Err(AppError::RateLimited);
         }
-        let found = if email.len() > 254 || password.len() > domain::practice::PASSWORD_MAX { None } else { users::by_email(self.db(), email).await? };
+        let found = if email.len() > 254 || password.len() > domain::practice::PASSWORD_MAX {
+            None
+        } else {
+            users::by_email(self.db(), email).await?
+        };
         let (user, hash) = match found {
             Some((user, Some(hash))) if user.role.is_therapist() => (Some(user), hash),
             _ => (None, String::new()),
@@ -86,13 +122,17 @@ impl App {
         match user {
             Some(user) if ok => {
                 let token = self.start_session(&user, client).await?;
-                self.audit_as(user.id.as_str(), &client.ip, "sign_in", "", "", Outcome::Ok).await?;
+                self.audit_as(user.id.as_str(), &client.ip, "sign_in", "", "", Outcome::Ok)
+                    .await?;
                 tracing::info!(user = %user.id, "signed in");
                 Ok((token, user))
             }
             known => {
-                let who = known.map(|u| u.id.to_string()).unwrap_or_else(|| "unknown".into());
-                self.audit_as(&who, &client.ip, "sign_in", "", "", Outcome::Failed).await?;
+                let who = known
+                    .map(|u| u.id.to_string())
+                    .unwrap_or_else(|| "unknown".into());
+                self.audit_as(&who, &client.ip, "sign_in", "", "", Outcome::Failed)
+                    .await?;
                 tracing::info!("sign-in refused");
                 Err(AppError::field("email", "error-sign-in"))
             }
@@ -104,14 +144,27 @@ impl App {
         let token = store::random_hex(32);
         let ua: String = client.user_agent.chars().take(300).collect();
         let expires_at = self.config().session_policy.expires_at(now, now);
-        users::create_session(self.db(), users::NewSession { id_hash: &hash_token(&token), user_id: &user.id, expires_at, user_agent: &ua, ip: &client.ip }, now).await?;
+        users::create_session(
+            self.db(),
+            users::NewSession {
+                id_hash: &hash_token(&token),
+                user_id: &user.id,
+                expires_at,
+                user_agent: &ua,
+                ip: &client.ip,
+            },
+            now,
+        )
+        .await?;
         Ok(SessionToken(token))
     }
 
     /// The actor behind a session cookie; anonymous when the session is unknown or has ended.
     /// A live session's idle clock restarts (written at most once a minute).
     pub async fn actor_for(&self, token: Option<&str>, source: &str) -> AppResult<Actor> {
-        let Some(token) = token.filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())) else {
+        let Some(token) =
+            token.filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        else {
             return Ok(Actor::anonymous(source));
         };
         let now = self.now();
@@ -120,10 +173,15 @@ impl App {
             return Ok(Actor::anonymous(source));
         };
         if now.duration_since(session.last_seen_at) > SignedDuration::from_secs(60) {
-            let expires_at = self.config().session_policy.expires_at(session.created_at, now);
+            let expires_at = self
+                .config()
+                .session_policy
+                .expires_at(session.created_at, now);
             users::touch_session(self.db(), &id_hash, now, expires_at).await?;
         }
-        Ok(Actor::signed(session.user, id_hash, source))
+        // Patients sign in by email link (the link is the factor); therapists need their second factor.
+        let verified = session.user.role == Role::Patient || session.second_factor_at.is_some();
+        Ok(Actor::signed(session.user, id_hash, verified, source))
     }
 
     pub async fn sign_out(&self, actor: &Actor) -> AppResult<()> {
@@ -144,7 +202,13 @@ impl App {
     pub async fn create_setup_link(&self) -> AppResult<String> {
         let token = store::random_hex(24);
         let now = self.now();
-        practice::add_setup_token(self.db(), &hash_token(&token), now, now + SETUP_LINK_LIFETIME).await?;
+        practice::add_setup_token(
+            self.db(),
+            &hash_token(&token),
+            now,
+            now + SETUP_LINK_LIFETIME,
+        )
+        .await?;
         Ok(self.link(&format!("/setup/{token}")))
     }
 
@@ -156,7 +220,12 @@ impl App {
     }
 
     /// Creates the practice and its owner through the setup link, and signs the owner in.
-    pub async fn complete_setup(&self, token: &str, input: &SetupInput, client: &Client) -> AppResult<SessionToken> {
+    pub async fn complete_setup(
+        &self,
+        token: &str,
+        input: &SetupInput,
+        client: &Client,
+    ) -> AppResult<SessionToken> {
         let setup = input.validate()?;
         if !self.setup_link_usable(token).await? {
             return Err(AppError::NotFound);
@@ -170,29 +239,68 @@ impl App {
             ..Default::default()
         };
         let hash = hash_password(setup.password.clone()).await?;
-        let owner = practice::NewOwner { email: &setup.email, name: &setup.owner_name, time_zone: &setup.time_zone, password_hash: &hash };
-        let user = match practice::create(self.db(), &details, owner, Some(&hash_token(token)), self.now()).await {
+        let owner = practice::NewOwner {
+            email: &setup.email,
+            name: &setup.owner_name,
+            time_zone: &setup.time_zone,
+            password_hash: &hash,
+        };
+        let user = match practice::create(
+            self.db(),
+            &details,
+            owner,
+            Some(&hash_token(token)),
+            self.now(),
+        )
+        .await
+        {
             Err(StoreError::Conflict) => return Err(AppError::NotFound),
             other => other?,
         };
         self.site_changed();
-        self.audit_as(user.id.as_str(), &client.ip, "practice.setup", "", "", Outcome::Ok).await?;
+        self.audit_as(
+            user.id.as_str(),
+            &client.ip,
+            "practice.setup",
+            "",
+            "",
+            Outcome::Ok,
+        )
+        .await?;
         self.start_session(&user, client).await
     }
 
     /// Adds a therapist from the command line. On a practice that does not exist yet, the first one
     /// becomes its owner and the practice is created with their details (edit the rest in the admin).
-    pub async fn add_therapist(&self, email: &str, name: &str, time_zone: &str, password: &str) -> AppResult<User> {
+    pub async fn add_therapist(
+        &self,
+        email: &str,
+        name: &str,
+        time_zone: &str,
+        password: &str,
+    ) -> AppResult<AddedTherapist> {
         let mut errors = domain::FieldErrors::default();
         let email = domain::validation::email(&mut errors, "email", email);
         let name = domain::validation::line(&mut errors, "name", name, true, 120);
         let time_zone = domain::practice::time_zone(&mut errors, "time_zone", time_zone);
         let password = domain::practice::password(&mut errors, "password", password);
-        let (email, name, time_zone, password) = errors.finish((email, name, time_zone, password))?;
+        let (email, name, time_zone, password) =
+            errors.finish((email, name, time_zone, password))?;
         let hash = hash_password(password).await?;
         let now = self.now();
         let result = if practice::exists(self.db()).await? {
-            users::create(self.db(), users::NewUser { role: Role::Therapist, email: &email, name: &name, time_zone: &time_zone, password_hash: Some(&hash) }, now).await
+            users::create(
+                self.db(),
+                users::NewUser {
+                    role: Role::Therapist,
+                    email: &email,
+                    name: &name,
+                    time_zone: &time_zone,
+                    password_hash: Some(&hash),
+                },
+                now,
+            )
+            .await
         } else {
             let details = Details {
                 name: format!("{name} — psychotherapy"),
@@ -202,13 +310,24 @@ impl App {
                 crisis_contacts: DEFAULT_CRISIS_CONTACTS.into(),
                 ..Default::default()
             };
-            let owner = practice::NewOwner { email: &email, name: &name, time_zone: &time_zone, password_hash: &hash };
+            let owner = practice::NewOwner {
+                email: &email,
+                name: &name,
+                time_zone: &time_zone,
+                password_hash: &hash,
+            };
             practice::create(self.db(), &details, owner, None, now).await
         };
         self.site_changed();
-        match result {
-            Err(StoreError::Conflict) => Err(AppError::field("email", "error-email-taken")),
-            other => Ok(other?),
-        }
+        let user = match result {
+            Err(StoreError::Conflict) => return Err(AppError::field("email", "error-email-taken")),
+            other => other?,
+        };
+        let (totp_secret, recovery_codes) = self.enrol_directly(&user).await?;
+        Ok(AddedTherapist {
+            user,
+            totp_secret,
+            recovery_codes,
+        })
     }
 }

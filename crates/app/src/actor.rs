@@ -20,15 +20,40 @@ pub struct Signed {
     pub user: User,
     /// The hash of the session id (the id itself is only ever in the cookie).
     pub session: String,
+    /// Whether this session has passed the second factor (therapists) or needs none (patients).
+    pub verified: bool,
 }
 
 impl Actor {
     pub fn anonymous(source: impl Into<String>) -> Actor {
-        Actor { who: Who::Anonymous, source: source.into() }
+        Actor {
+            who: Who::Anonymous,
+            source: source.into(),
+        }
     }
 
-    pub fn signed(user: User, session: String, source: impl Into<String>) -> Actor {
-        Actor { who: Who::Signed(Signed { user, session }), source: source.into() }
+    pub fn signed(user: User, session: String, verified: bool, source: impl Into<String>) -> Actor {
+        Actor {
+            who: Who::Signed(Signed {
+                user,
+                session,
+                verified,
+            }),
+            source: source.into(),
+        }
+    }
+
+    /// Signed in, but still owing the second factor.
+    pub fn needs_second_factor(&self) -> bool {
+        matches!(&self.who, Who::Signed(s) if !s.verified)
+    }
+
+    /// The session's hash, when signed in.
+    pub fn session(&self) -> Option<&str> {
+        match &self.who {
+            Who::Signed(s) => Some(&s.session),
+            Who::Anonymous => None,
+        }
     }
 
     pub fn user(&self) -> Option<&User> {
@@ -38,8 +63,12 @@ impl Actor {
         }
     }
 
+    /// The role the policy counts: a therapist's counts only once the second factor is passed.
     pub fn role(&self) -> Option<Role> {
-        self.user().map(|u| u.role)
+        match &self.who {
+            Who::Signed(s) if s.verified => Some(s.user.role),
+            _ => None,
+        }
     }
 
     pub fn is_signed_in(&self) -> bool {
@@ -48,6 +77,8 @@ impl Actor {
 
     /// How the audit log names this actor.
     pub fn audit_id(&self) -> String {
-        self.user().map(|u| u.id.to_string()).unwrap_or_else(|| "anonymous".into())
+        self.user()
+            .map(|u| u.id.to_string())
+            .unwrap_or_else(|| "anonymous".into())
     }
 }

@@ -30,11 +30,34 @@ impl Outcome {
 
 impl App {
     /// Appends one event. An action on sealed data fails if its audit entry cannot be written.
-    pub(crate) async fn audit(&self, actor: &Actor, action: &str, case: &str, subject: &str, outcome: Outcome) -> AppResult<()> {
-        self.audit_as(&actor.audit_id(), &actor.source, action, case, subject, outcome).await
+    pub(crate) async fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        case: &str,
+        subject: &str,
+        outcome: Outcome,
+    ) -> AppResult<()> {
+        self.audit_as(
+            &actor.audit_id(),
+            &actor.source,
+            action,
+            case,
+            subject,
+            outcome,
+        )
+        .await
     }
 
-    pub(crate) async fn audit_as(&self, actor_id: &str, source: &str, action: &str, case: &str, subject: &str, outcome: Outcome) -> AppResult<()> {
+    pub(crate) async fn audit_as(
+        &self,
+        actor_id: &str,
+        source: &str,
+        action: &str,
+        case: &str,
+        subject: &str,
+        outcome: Outcome,
+    ) -> AppResult<()> {
         let event = Event {
             actor_id: actor_id.to_string(),
             action: action.to_string(),
@@ -52,7 +75,14 @@ impl App {
         match policy::require(actor, action) {
             Ok(()) => Ok(()),
             Err(e) => {
-                self.audit(actor, "policy.refused", "", &format!("{action:?}"), Outcome::Refused).await?;
+                self.audit(
+                    actor,
+                    "policy.refused",
+                    "",
+                    &format!("{action:?}"),
+                    Outcome::Refused,
+                )
+                .await?;
                 Err(e)
             }
         }

@@ -21,28 +21,49 @@ impl App {
         pages::get(self.db(), id).await?.ok_or(AppError::NotFound)
     }
 
-    pub async fn create_page(&self, actor: &Actor, kind: PageKind, input: &DraftInput) -> AppResult<Page> {
+    pub async fn create_page(
+        &self,
+        actor: &Actor,
+        kind: PageKind,
+        input: &DraftInput,
+    ) -> AppResult<Page> {
         self.require(actor, Action::ManageContent).await?;
         let draft = Draft::validate(input)?;
-        let page = pages::create(self.db(), kind, &draft, self.now()).await.map_err(slug_taken)?;
+        let page = pages::create(self.db(), kind, &draft, self.now())
+            .await
+            .map_err(slug_taken)?;
         self.site_changed();
         Ok(page)
     }
 
-    pub async fn update_page(&self, actor: &Actor, id: &PageId, input: &DraftInput) -> AppResult<Page> {
+    pub async fn update_page(
+        &self,
+        actor: &Actor,
+        id: &PageId,
+        input: &DraftInput,
+    ) -> AppResult<Page> {
         self.require(actor, Action::ManageContent).await?;
         let draft = Draft::validate(input)?;
-        let page = pages::update(self.db(), id, &draft, self.now()).await.map_err(slug_taken)?;
+        let page = pages::update(self.db(), id, &draft, self.now())
+            .await
+            .map_err(slug_taken)?;
         self.site_changed();
         Ok(page)
     }
 
-    pub async fn set_page_published(&self, actor: &Actor, id: &PageId, published: bool) -> AppResult<()> {
+    pub async fn set_page_published(
+        &self,
+        actor: &Actor,
+        id: &PageId,
+        published: bool,
+    ) -> AppResult<()> {
         self.require(actor, Action::ManageContent).await?;
-        pages::set_published(self.db(), id, published.then(|| self.now())).await.map_err(|e| match e {
-            StoreError::NotFound => AppError::NotFound,
-            e => e.into(),
-        })?;
+        pages::set_published(self.db(), id, published.then(|| self.now()))
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::NotFound,
+                e => e.into(),
+            })?;
         self.site_changed();
         Ok(())
     }

@@ -19,18 +19,51 @@ const FILES: &[(PageKind, &str)] = &[
     (PageKind::Page, include_str!("../demo/pages/fees.md")),
     (PageKind::Page, include_str!("../demo/pages/privacy.md")),
     (PageKind::Faq, include_str!("../demo/faq/who-is-it-for.md")),
-    (PageKind::Faq, include_str!("../demo/faq/what-can-it-help-with.md")),
-    (PageKind::Faq, include_str!("../demo/faq/how-does-it-work.md")),
+    (
+        PageKind::Faq,
+        include_str!("../demo/faq/what-can-it-help-with.md"),
+    ),
+    (
+        PageKind::Faq,
+        include_str!("../demo/faq/how-does-it-work.md"),
+    ),
     (PageKind::Faq, include_str!("../demo/faq/what-do-i-need.md")),
-    (PageKind::Article, include_str!("../demo/articles/what-happens-in-the-first-session.md")),
-    (PageKind::Article, include_str!("../demo/articles/what-you-need-for-online-sessions.md")),
-    (PageKind::Article, include_str!("../demo/articles/is-online-therapy-as-good-as-in-person.md")),
-    (PageKind::Article, include_str!("../demo/articles/anxiety-when-worry-takes-over.md")),
-    (PageKind::Article, include_str!("../demo/articles/why-we-talk-about-family-in-therapy.md")),
-    (PageKind::Article, include_str!("../demo/articles/therapy-when-you-live-abroad.md")),
-    (PageKind::Article, include_str!("../demo/articles/how-to-know-if-therapy-is-working.md")),
-    (PageKind::Article, include_str!("../demo/articles/ending-therapy-well.md")),
-    (PageKind::Article, include_str!("../demo/articles/far-from-home-belonging-family-and-worry.md")),
+    (
+        PageKind::Article,
+        include_str!("../demo/articles/what-happens-in-the-first-session.md"),
+    ),
+    (
+        PageKind::Article,
+        include_str!("../demo/articles/what-you-need-for-online-sessions.md"),
+    ),
+    (
+        PageKind::Article,
+        include_str!("../demo/articles/is-online-therapy-as-good-as-in-person.md"),
+    ),
+    (
+        PageKind::Article,
+        include_str!("../demo/articles/anxiety-when-worry-takes-over.md"),
+    ),
+    (
+        PageKind::Article,
+        include_str!("../demo/articles/why-we-talk-about-family-in-therapy.md"),
+    ),
+    (
+        PageKind::Article,
+        include_str!("../demo/articles/therapy-when-you-live-abroad.md"),
+    ),
+    (
+        PageKind::Article,
+        include_str!("../demo/articles/how-to-know-if-therapy-is-working.md"),
+    ),
+    (
+        PageKind::Article,
+        include_str!("../demo/articles/ending-therapy-well.md"),
+    ),
+    (
+        PageKind::Article,
+        include_str!("../demo/articles/far-from-home-belonging-family-and-worry.md"),
+    ),
 ];
 
 #[derive(Deserialize)]
@@ -51,6 +84,8 @@ struct FrontMatter {
 pub struct DemoLogin {
     pub email: String,
     pub password: &'static str,
+    /// The owner's TOTP secret (base32), for an authenticator app or `holdspace`'s printed code.
+    pub totp_secret: String,
 }
 
 impl App {
@@ -59,13 +94,33 @@ impl App {
         let now = self.now();
         if !practice::exists(self.db()).await? {
             let hash = hash_password(DEMO_PASSWORD.into()).await?;
-            let owner = practice::NewOwner { email: &details.email, name: &details.owner_name, time_zone: &details.time_zone, password_hash: &hash };
-            practice::create(self.db(), &details, owner, None, now).await?;
+            let owner = practice::NewOwner {
+                email: &details.email,
+                name: &details.owner_name,
+                time_zone: &details.time_zone,
+                password_hash: &hash,
+            };
+            let user = practice::create(self.db(), &details, owner, None, now).await?;
+            self.enrol_directly(&user).await?;
         } else if users::by_email(self.db(), &details.email).await?.is_none() {
             let hash = hash_password(DEMO_PASSWORD.into()).await?;
-            let user = users::NewUser { role: Role::Therapist, email: &details.email, name: &details.owner_name, time_zone: &details.time_zone, password_hash: Some(&hash) };
-            users::create(self.db(), user, now).await?;
+            let user = users::NewUser {
+                role: Role::Therapist,
+                email: &details.email,
+                name: &details.owner_name,
+                time_zone: &details.time_zone,
+                password_hash: Some(&hash),
+            };
+            let user = users::create(self.db(), user, now).await?;
+            self.enrol_directly(&user).await?;
         }
+        let (demo_user, _) = users::by_email(self.db(), &details.email)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let totp_secret = users::totp(self.db(), &demo_user.id)
+            .await?
+            .secret
+            .unwrap_or_default();
         for (kind, file) in FILES {
             let (front, body) = split_front_matter(file)?;
             let input = DraftInput {
@@ -76,7 +131,9 @@ impl App {
                 tags: front.tags.join(", "),
                 position: front.position.to_string(),
             };
-            let draft = Draft::validate(&input).map_err(|e| AppError::Config(format!("demo page {:?} is invalid: {e:?}", input.slug)))?;
+            let draft = Draft::validate(&input).map_err(|e| {
+                AppError::Config(format!("demo page {:?} is invalid: {e:?}", input.slug))
+            })?;
             let page = match pages::create(self.db(), *kind, &draft, now).await {
                 Ok(page) => page,
                 Err(StoreError::Conflict) => continue,
@@ -95,7 +152,11 @@ impl App {
             pages::set_published_at(self.db(), &page.id, published).await?;
         }
         self.site_changed();
-        Ok(DemoLogin { email: details.email, password: DEMO_PASSWORD })
+        Ok(DemoLogin {
+            email: details.email,
+            password: DEMO_PASSWORD,
+            totp_secret,
+        })
     }
 }
 
@@ -129,9 +190,14 @@ fn parse_practice(text: &str) -> AppResult<Details> {
 }
 
 fn split_front_matter(file: &str) -> AppResult<(FrontMatter, &str)> {
-    let rest = file.strip_prefix("+++\n").ok_or_else(|| AppError::Config("demo file without front matter".into()))?;
-    let (front, body) = rest.split_once("\n+++\n").ok_or_else(|| AppError::Config("demo file: front matter not closed".into()))?;
-    let front: FrontMatter = toml::from_str(front).map_err(|e| AppError::Config(format!("demo front matter: {e}")))?;
+    let rest = file
+        .strip_prefix("+++\n")
+        .ok_or_else(|| AppError::Config("demo file without front matter".into()))?;
+    let (front, body) = rest
+        .split_once("\n+++\n")
+        .ok_or_else(|| AppError::Config("demo file: front matter not closed".into()))?;
+    let front: FrontMatter =
+        toml::from_str(front).map_err(|e| AppError::Config(format!("demo front matter: {e}")))?;
     Ok((front, body.trim()))
 }
 

@@ -13,6 +13,9 @@ pub enum AppError {
     /// Sign-in is needed.
     #[error("sign-in required")]
     Unauthenticated,
+    /// Signed in with a password; the second factor is still owed.
+    #[error("second factor required")]
+    SecondFactorRequired,
     #[error("invalid input")]
     Invalid(FieldErrors),
     #[error("too many attempts")]

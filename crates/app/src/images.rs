@@ -38,7 +38,12 @@ pub fn path(id: &ImageId, content_type: &str) -> String {
 
 impl App {
     /// Stores an uploaded image; answers its public path.
-    pub async fn upload_image(&self, actor: &Actor, file_name: &str, bytes: &[u8]) -> AppResult<String> {
+    pub async fn upload_image(
+        &self,
+        actor: &Actor,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> AppResult<String> {
         self.require(actor, Action::ManageContent).await?;
         if bytes.is_empty() {
             return Err(AppError::field("image", "error-required"));
@@ -46,17 +51,31 @@ impl App {
         if bytes.len() > MAX_BYTES {
             return Err(AppError::field("image", "error-image-too-large"));
         }
-        let (content_type, _) = sniff(bytes).ok_or_else(|| AppError::field("image", "error-image-type"))?;
+        let (content_type, _) =
+            sniff(bytes).ok_or_else(|| AppError::field("image", "error-image-type"))?;
         let id = ImageId(hex::encode(Sha256::digest(bytes)));
-        let name: String = file_name.chars().filter(|c| !c.is_control()).take(200).collect();
+        let name: String = file_name
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
         store::images::put(self.db(), &id, content_type, bytes, &name, self.now()).await?;
         Ok(path(&id, content_type))
     }
 
-    pub async fn images(&self, actor: &Actor) -> AppResult<Vec<(store::images::ImageInfo, String)>> {
+    pub async fn images(
+        &self,
+        actor: &Actor,
+    ) -> AppResult<Vec<(store::images::ImageInfo, String)>> {
         self.require(actor, Action::ManageContent).await?;
         let list = store::images::list(self.db(), 200).await?;
-        Ok(list.into_iter().map(|i| { let p = path(&i.id, &i.content_type); (i, p) }).collect())
+        Ok(list
+            .into_iter()
+            .map(|i| {
+                let p = path(&i.id, &i.content_type);
+                (i, p)
+            })
+            .collect())
     }
 
     /// A stored image by the hash in its address (public: images appear in published articles).
@@ -65,7 +84,9 @@ impl App {
         if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(AppError::NotFound);
         }
-        store::images::get(self.db(), &ImageId(hash.to_ascii_lowercase())).await?.ok_or(AppError::NotFound)
+        store::images::get(self.db(), &ImageId(hash.to_ascii_lowercase()))
+            .await?
+            .ok_or(AppError::NotFound)
     }
 }
 
@@ -75,9 +96,18 @@ mod tests {
 
     #[test]
     fn the_type_comes_from_the_bytes() {
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest").map(|t| t.0), Some("image/png"));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]).map(|t| t.0), Some("image/jpeg"));
-        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 ").map(|t| t.0), Some("image/webp"));
+        assert_eq!(
+            sniff(b"\x89PNG\r\n\x1a\nrest").map(|t| t.0),
+            Some("image/png")
+        );
+        assert_eq!(
+            sniff(&[0xFF, 0xD8, 0xFF, 0xE0]).map(|t| t.0),
+            Some("image/jpeg")
+        );
+        assert_eq!(
+            sniff(b"RIFF\0\0\0\0WEBPVP8 ").map(|t| t.0),
+            Some("image/webp")
+        );
         assert_eq!(sniff(b"<svg onload=alert(1)>"), None);
         assert_eq!(sniff(b"<html>"), None);
         assert_eq!(sniff(b""), None);

@@ -83,7 +83,8 @@ impl App {
             Ok(()) => jobs::complete(self.db(), &job.id, now).await,
             Err(error) => {
                 let retry_at = (!domain::jobs::exhausted(job.attempts)).then(|| {
-                    let delay = domain::jobs::backoff_ms(self.config().job_retry_base_ms, job.attempts);
+                    let delay =
+                        domain::jobs::backoff_ms(self.config().job_retry_base_ms, job.attempts);
                     now + SignedDuration::from_millis(i64::try_from(delay).unwrap_or(i64::MAX))
                 });
                 tracing::warn!(kind = %job.kind, attempt = job.attempts, gave_up = retry_at.is_none(), %error, "job failed");
@@ -93,13 +94,21 @@ impl App {
     }
 
     async fn perform(&self, task: Task) -> Result<(), String> {
-        let practice = store::practice::get(self.db()).await.map_err(|e| e.to_string())?.ok_or("no practice yet")?;
+        let practice = store::practice::get(self.db())
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("no practice yet")?;
         let mail = match task {
-            Task::InquiryNotification { inquiry } => {
-                mail::inquiry_notification(&practice.name, &practice.email, &self.link(&format!("/admin/inquiries/{inquiry}")))
-            }
+            Task::InquiryNotification { inquiry } => mail::inquiry_notification(
+                &practice.name,
+                &practice.email,
+                &self.link(&format!("/admin/inquiries/{inquiry}")),
+            ),
             Task::InquiryReply { reply } => {
-                let Some((name, email, body)) = store::inquiries::reply_for_mail(self.db(), &reply).await.map_err(|e| e.to_string())? else {
+                let Some((name, email, body)) = store::inquiries::reply_for_mail(self.db(), &reply)
+                    .await
+                    .map_err(|e| e.to_string())?
+                else {
                     return Ok(()); // the thread was deleted: nothing left to send
                 };
                 mail::inquiry_reply(&practice.name, &practice.email, &name, &email, &body)

@@ -16,6 +16,7 @@ pub mod policy;
 pub mod practice;
 pub mod ratelimit;
 pub mod site;
+pub mod two_factor;
 
 pub use actor::Actor;
 pub use error::{AppError, AppResult};
@@ -70,7 +71,15 @@ impl App {
     pub fn new(db: Db, config: Config, clock: Arc<dyn Clock>) -> Result<App, AppError> {
         let mailer = mail::Mailer::from_config(&config)?;
         Ok(App {
-            inner: Arc::new(Inner { db, config, clock, mailer, limits: ratelimit::Limits::default(), jobs_wake: tokio::sync::Notify::new(), views: Default::default() }),
+            inner: Arc::new(Inner {
+                db,
+                config,
+                clock,
+                mailer,
+                limits: ratelimit::Limits::default(),
+                jobs_wake: tokio::sync::Notify::new(),
+                views: Default::default(),
+            }),
         })
     }
 
@@ -92,7 +101,11 @@ impl App {
 
     /// An absolute link for mail and feeds.
     pub fn link(&self, path: &str) -> String {
-        format!("{}{}", self.inner.config.public_url.trim_end_matches('/'), path)
+        format!(
+            "{}{}",
+            self.inner.config.public_url.trim_end_matches('/'),
+            path
+        )
     }
 
     /// Whether the store answers (for `/healthz`).

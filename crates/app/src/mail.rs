@@ -19,7 +19,11 @@ impl Mailer {
             None => Ok(Mailer::DevMailbox),
             Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                 .map(|b| Mailer::Smtp(b.timeout(Some(std::time::Duration::from_secs(20))).build()))
-                .map_err(|e| AppError::Config(format!("HOLDSPACE_SMTP_URL is not a usable SMTP address: {e}"))),
+                .map_err(|e| {
+                    AppError::Config(format!(
+                        "HOLDSPACE_SMTP_URL is not a usable SMTP address: {e}"
+                    ))
+                }),
         }
     }
 }
@@ -40,12 +44,21 @@ impl App {
         let domain = mail.to.rsplit_once('@').map(|(_, d)| d).unwrap_or("?");
         match &self.inner.mailer {
             Mailer::DevMailbox => {
-                store::mailbox::deliver(self.db(), &mail.to, &mail.subject, &mail.body, self.now()).await.map_err(|e| e.to_string())?;
-                tracing::info!(kind = mail.kind, to_domain = domain, "mail kept in the dev mailbox (no SMTP configured)");
+                store::mailbox::deliver(self.db(), &mail.to, &mail.subject, &mail.body, self.now())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tracing::info!(
+                    kind = mail.kind,
+                    to_domain = domain,
+                    "mail kept in the dev mailbox (no SMTP configured)"
+                );
             }
             Mailer::Smtp(transport) => {
                 let message = build(&self.config().mail_from, &mail)?;
-                transport.send(message).await.map_err(|e| format!("SMTP: {e}"))?;
+                transport
+                    .send(message)
+                    .await
+                    .map_err(|e| format!("SMTP: {e}"))?;
                 tracing::info!(kind = mail.kind, to_domain = domain, "mail sent");
             }
         }
@@ -57,8 +70,17 @@ fn build(from: &str, mail: &Outgoing) -> Result<Message, String> {
     let from: Mailbox = from.parse().map_err(|e| format!("sender address: {e}"))?;
     // Names and subjects are single lines: whatever slipped past validation is dropped here.
     let one_line = |s: &str| s.chars().filter(|c| !c.is_control()).collect::<String>();
-    let to = Mailbox::new(mail.to_name.as_deref().map(one_line), mail.to.parse().map_err(|e| format!("recipient address: {e}"))?);
-    let mut builder = Message::builder().from(from).to(to).subject(one_line(&mail.subject)).header(ContentType::TEXT_PLAIN);
+    let to = Mailbox::new(
+        mail.to_name.as_deref().map(one_line),
+        mail.to
+            .parse()
+            .map_err(|e| format!("recipient address: {e}"))?,
+    );
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(one_line(&mail.subject))
+        .header(ContentType::TEXT_PLAIN);
     if let Some(reply_to) = &mail.reply_to {
         if let Ok(r) = reply_to.parse::<Mailbox>() {
             builder = builder.reply_to(r);
@@ -82,7 +104,13 @@ pub fn inquiry_notification(practice_name: &str, to: &str, link: &str) -> Outgoi
 }
 
 /// The therapist's reply to a visitor. The visitor has no account: the reply itself is the mail.
-pub fn inquiry_reply(practice_name: &str, practice_email: &str, to_name: &str, to: &str, body: &str) -> Outgoing {
+pub fn inquiry_reply(
+    practice_name: &str,
+    practice_email: &str,
+    to_name: &str,
+    to: &str,
+    body: &str,
+) -> Outgoing {
     Outgoing {
         kind: "inquiry-reply",
         to: to.to_string(),
@@ -99,14 +127,24 @@ mod tests {
 
     #[test]
     fn the_notification_carries_a_link_and_nothing_else() {
-        let m = inquiry_notification("Linden Room", "t@example.org", "https://x.example/admin/inquiries/abc");
+        let m = inquiry_notification(
+            "Linden Room",
+            "t@example.org",
+            "https://x.example/admin/inquiries/abc",
+        );
         assert!(m.body.contains("https://x.example/admin/inquiries/abc"));
         assert!(!m.subject.contains("abc"));
     }
 
     #[test]
     fn hostile_names_cannot_inject_headers() {
-        let m = inquiry_reply("P", "p@example.org", "Ana\r\nBcc: evil@example.org", "ana@example.org", "hi");
+        let m = inquiry_reply(
+            "P",
+            "p@example.org",
+            "Ana\r\nBcc: evil@example.org",
+            "ana@example.org",
+            "hi",
+        );
         let built = build("p@example.org", &m).unwrap();
         let raw = String::from_utf8(built.formatted()).unwrap();
         assert!(!raw.contains("\r\nBcc: evil"), "{raw}");
@@ -119,20 +157,39 @@ impl App {
         matches!(self.inner.mailer, Mailer::DevMailbox)
     }
 
-    pub async fn dev_mailbox(&self, actor: &crate::Actor) -> crate::AppResult<Vec<store::mailbox::Mail>> {
+    pub async fn dev_mailbox(
+        &self,
+        actor: &crate::Actor,
+    ) -> crate::AppResult<Vec<store::mailbox::Mail>> {
         self.require(actor, Action::ReadOutbox).await?;
         Ok(store::mailbox::list(self.db(), 200).await?)
     }
 
-    pub async fn dev_mail(&self, actor: &crate::Actor, id: &domain::ids::MailId) -> crate::AppResult<store::mailbox::Mail> {
+    pub async fn dev_mail(
+        &self,
+        actor: &crate::Actor,
+        id: &domain::ids::MailId,
+    ) -> crate::AppResult<store::mailbox::Mail> {
         self.require(actor, Action::ReadOutbox).await?;
-        let mail = store::mailbox::get(self.db(), id).await?.ok_or(AppError::NotFound)?;
-        self.audit(actor, "mailbox.read", "", id.as_str(), crate::audit::Outcome::Ok).await?;
+        let mail = store::mailbox::get(self.db(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.audit(
+            actor,
+            "mailbox.read",
+            "",
+            id.as_str(),
+            crate::audit::Outcome::Ok,
+        )
+        .await?;
         Ok(mail)
     }
 
     /// The outbox: what the practice sent or is still trying to send.
-    pub async fn outbox(&self, actor: &crate::Actor) -> crate::AppResult<Vec<store::jobs::JobView>> {
+    pub async fn outbox(
+        &self,
+        actor: &crate::Actor,
+    ) -> crate::AppResult<Vec<store::jobs::JobView>> {
         self.require(actor, Action::ReadOutbox).await?;
         Ok(store::jobs::recent(self.db(), 100).await?)
     }

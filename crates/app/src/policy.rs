@@ -55,6 +55,7 @@ pub fn require(actor: &Actor, action: Action) -> Result<(), AppError> {
     match can(actor, action) {
         Decision::Allow => Ok(()),
         Decision::SignInFirst => Err(AppError::Unauthenticated),
+        Decision::Deny if actor.needs_second_factor() => Err(AppError::SecondFactorRequired),
         Decision::Deny => Err(AppError::Forbidden),
     }
 }
@@ -66,14 +67,30 @@ mod tests {
     use domain::ids::UserId;
 
     fn signed(role: Role) -> Actor {
-        Actor::signed(User { id: UserId::new("u"), role, email: "a@b.c".into(), name: "n".into(), time_zone: "UTC".into() }, "s".into(), "127.0.0.1")
+        Actor::signed(
+            User {
+                id: UserId::new("u"),
+                role,
+                email: "a@b.c".into(),
+                name: "n".into(),
+                time_zone: "UTC".into(),
+            },
+            "s".into(),
+            true,
+            "127.0.0.1",
+        )
     }
 
     #[test]
     fn the_matrix() {
         use Action::*;
         use Decision::*;
-        let actors = [Actor::anonymous("127.0.0.1"), signed(Role::Patient), signed(Role::Therapist), signed(Role::Owner)];
+        let actors = [
+            Actor::anonymous("127.0.0.1"),
+            signed(Role::Patient),
+            signed(Role::Therapist),
+            signed(Role::Owner),
+        ];
         let expected: &[(Action, [Decision; 4])] = &[
             (ReadPublicSite, [Allow, Allow, Allow, Allow]),
             (SendInquiry, [Allow, Allow, Allow, Allow]),
@@ -86,7 +103,12 @@ mod tests {
         ];
         for (action, row) in expected {
             for (actor, want) in actors.iter().zip(row) {
-                assert_eq!(can(actor, *action), *want, "{action:?} for {:?}", actor.role());
+                assert_eq!(
+                    can(actor, *action),
+                    *want,
+                    "{action:?} for {:?}",
+                    actor.role()
+                );
             }
         }
     }

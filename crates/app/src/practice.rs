@@ -9,7 +9,9 @@ use domain::practice::{Details, DetailsInput};
 impl App {
     pub async fn practice_for_editing(&self, actor: &Actor) -> AppResult<Details> {
         self.require(actor, Action::ManagePractice).await?;
-        store::practice::get(self.db()).await?.ok_or(AppError::NotFound)
+        store::practice::get(self.db())
+            .await?
+            .ok_or(AppError::NotFound)
     }
 
     pub async fn update_practice(&self, actor: &Actor, input: &DetailsInput) -> AppResult<Details> {

@@ -13,6 +13,10 @@ pub enum Bucket {
     SignInByEmail,
     InquiryByAddress,
     Setup,
+    SecondFactor,
+    MagicLinkByAddress,
+    MagicLinkByEmail,
+    MessageByUser,
 }
 
 impl Bucket {
@@ -23,6 +27,10 @@ impl Bucket {
             Bucket::SignInByEmail => (8, SignedDuration::from_mins(15)),
             Bucket::InquiryByAddress => (5, SignedDuration::from_hours(1)),
             Bucket::Setup => (10, SignedDuration::from_hours(1)),
+            Bucket::SecondFactor => (10, SignedDuration::from_mins(15)),
+            Bucket::MagicLinkByAddress => (10, SignedDuration::from_hours(1)),
+            Bucket::MagicLinkByEmail => (3, SignedDuration::from_mins(15)),
+            Bucket::MessageByUser => (60, SignedDuration::from_hours(1)),
         }
     }
 }
@@ -63,7 +71,14 @@ mod tests {
             assert!(limits.allow(Bucket::InquiryByAddress, "10.0.0.1", t0));
         }
         assert!(!limits.allow(Bucket::InquiryByAddress, "10.0.0.1", t0));
-        assert!(limits.allow(Bucket::InquiryByAddress, "10.0.0.2", t0), "another address has its own window");
-        assert!(limits.allow(Bucket::InquiryByAddress, "10.0.0.1", t0 + SignedDuration::from_hours(1)));
+        assert!(
+            limits.allow(Bucket::InquiryByAddress, "10.0.0.2", t0),
+            "another address has its own window"
+        );
+        assert!(limits.allow(
+            Bucket::InquiryByAddress,
+            "10.0.0.1",
+            t0 + SignedDuration::from_hours(1)
+        ));
     }
 }

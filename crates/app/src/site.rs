@@ -65,7 +65,13 @@ impl ViewCache {
         if map.len() > 2_000 {
             map.retain(|_, e| e.at.elapsed() < FRESH_FOR);
         }
-        map.insert(key, Entry { at: Instant::now(), value });
+        map.insert(
+            key,
+            Entry {
+                at: Instant::now(),
+                value,
+            },
+        );
     }
 
     pub(crate) fn clear(&self) {
@@ -103,14 +109,23 @@ impl App {
 
     /// The practice's details, which every page shows (name, crisis contacts). `None` before setup.
     pub async fn practice(&self) -> AppResult<Arc<Option<Details>>> {
-        self.cached("practice".into(), async { Ok(store::practice::get(self.db()).await?) }).await
+        self.cached("practice".into(), async {
+            Ok(store::practice::get(self.db()).await?)
+        })
+        .await
     }
 
     /// The slugs of the published plain pages (about, fees, privacy…), for the navigation.
     pub async fn site_pages(&self) -> AppResult<Vec<String>> {
         let pages = self
             .cached("site-pages".into(), async {
-                Ok(pages::list(self.db(), PageKind::Page, Visibility::Published, 0, 100).await?.into_iter().map(|p| p.slug).collect::<Vec<_>>())
+                Ok(
+                    pages::list(self.db(), PageKind::Page, Visibility::Published, 0, 100)
+                        .await?
+                        .into_iter()
+                        .map(|p| p.slug)
+                        .collect::<Vec<_>>(),
+                )
             })
             .await?;
         Ok((*pages).clone())
@@ -120,7 +135,8 @@ impl App {
         self.require(actor, Action::ReadPublicSite).await?;
         self.cached("home".into(), async {
             Ok(Home {
-                latest: pages::list(self.db(), PageKind::Article, Visibility::Published, 0, 3).await?,
+                latest: pages::list(self.db(), PageKind::Article, Visibility::Published, 0, 3)
+                    .await?,
                 faqs: pages::list(self.db(), PageKind::Faq, Visibility::Published, 0, 50).await?,
             })
         })
@@ -137,20 +153,39 @@ impl App {
             .cached(format!("article:{slug}"), async {
                 let index = self.article_index().await?;
                 let current = Indexed(page.clone(), page.tag_slug_list());
-                let related = content::related(&current, &index, RELATED_MAX).into_iter().map(|i| i.0.clone()).collect();
-                Ok(ArticleView { html: domain::markdown::to_html(&page.body), page, related })
+                let related = content::related(&current, &index, RELATED_MAX)
+                    .into_iter()
+                    .map(|i| i.0.clone())
+                    .collect();
+                Ok(ArticleView {
+                    html: domain::markdown::to_html(&page.body),
+                    page,
+                    related,
+                })
             })
             .await?;
         Ok(Shown::Here(view))
     }
 
     /// A FAQ page or a plain page (about, fees, privacy).
-    pub async fn page(&self, actor: &Actor, kind: PageKind, slug: &str) -> AppResult<Shown<Arc<PageView>>> {
+    pub async fn page(
+        &self,
+        actor: &Actor,
+        kind: PageKind,
+        slug: &str,
+    ) -> AppResult<Shown<Arc<PageView>>> {
         self.require(actor, Action::ReadPublicSite).await?;
         match self.published(kind, slug).await? {
             Shown::Here(page) => {
                 let key = format!("{}:{slug}", kind.as_str());
-                let view = self.cached(key, async { Ok(PageView { html: domain::markdown::to_html(&page.body), page }) }).await?;
+                let view = self
+                    .cached(key, async {
+                        Ok(PageView {
+                            html: domain::markdown::to_html(&page.body),
+                            page,
+                        })
+                    })
+                    .await?;
                 Ok(Shown::Here(view))
             }
             Shown::Moved(to) => Ok(Shown::Moved(to)),
@@ -161,7 +196,11 @@ impl App {
         if domain::slug::check(slug).is_err() {
             return Err(AppError::NotFound);
         }
-        let lookup = self.cached(format!("lookup:{}:{slug}", kind.as_str()), async { Ok(pages::by_slug(self.db(), kind, slug, Visibility::Published).await?) }).await?;
+        let lookup = self
+            .cached(format!("lookup:{}:{slug}", kind.as_str()), async {
+                Ok(pages::by_slug(self.db(), kind, slug, Visibility::Published).await?)
+            })
+            .await?;
         match &*lookup {
             Lookup::Found(page) => Ok(Shown::Here(page.clone())),
             Lookup::Moved(to) => Ok(Shown::Moved(to.clone())),
@@ -171,7 +210,14 @@ impl App {
 
     /// Every published article with its tags, without bodies: what "related" chooses from.
     async fn article_index(&self) -> AppResult<Vec<Indexed>> {
-        let all = pages::list(self.db(), PageKind::Article, Visibility::Published, 0, 10_000).await?;
+        let all = pages::list(
+            self.db(),
+            PageKind::Article,
+            Visibility::Published,
+            0,
+            10_000,
+        )
+        .await?;
         Ok(all
             .into_iter()
             .map(|mut p| {
@@ -186,16 +232,35 @@ impl App {
         self.require(actor, Action::ReadPublicSite).await?;
         let total = pages::count(self.db(), PageKind::Article, Visibility::Published).await?;
         let paging = Paging::new(page, ARTICLES_PER_PAGE, total);
-        let pages = pages::list(self.db(), PageKind::Article, Visibility::Published, paging.offset(), paging.per_page).await?;
+        let pages = pages::list(
+            self.db(),
+            PageKind::Article,
+            Visibility::Published,
+            paging.offset(),
+            paging.per_page,
+        )
+        .await?;
         Ok(Listing { pages, paging })
     }
 
-    pub async fn tagged(&self, actor: &Actor, tag_slug: &str, page: Option<&str>) -> AppResult<(Tag, Listing)> {
+    pub async fn tagged(
+        &self,
+        actor: &Actor,
+        tag_slug: &str,
+        page: Option<&str>,
+    ) -> AppResult<(Tag, Listing)> {
         self.require(actor, Action::ReadPublicSite).await?;
-        let tag = self.tags(actor).await?.into_iter().map(|(t, _)| t).find(|t| t.slug == tag_slug).ok_or(AppError::NotFound)?;
+        let tag = self
+            .tags(actor)
+            .await?
+            .into_iter()
+            .map(|(t, _)| t)
+            .find(|t| t.slug == tag_slug)
+            .ok_or(AppError::NotFound)?;
         let total = pages::count_tagged(self.db(), tag_slug).await?;
         let paging = Paging::new(page, ARTICLES_PER_PAGE, total);
-        let pages = pages::list_tagged(self.db(), tag_slug, paging.offset(), paging.per_page).await?;
+        let pages =
+            pages::list_tagged(self.db(), tag_slug, paging.offset(), paging.per_page).await?;
         Ok((tag, Listing { pages, paging }))
     }
 
@@ -225,7 +290,13 @@ impl App {
     pub async fn feed(&self, actor: &Actor) -> AppResult<Vec<(Page, String)>> {
         self.require(actor, Action::ReadPublicSite).await?;
         let pages = pages::list(self.db(), PageKind::Article, Visibility::Published, 0, 20).await?;
-        Ok(pages.into_iter().map(|p| { let html = domain::markdown::to_html(&p.body); (p, html) }).collect())
+        Ok(pages
+            .into_iter()
+            .map(|p| {
+                let html = domain::markdown::to_html(&p.body);
+                (p, html)
+            })
+            .collect())
     }
 
     pub(crate) fn site_changed(&self) {

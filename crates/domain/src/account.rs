@@ -45,6 +45,67 @@ pub struct User {
     pub time_zone: String,
 }
 
+/// What a patient or a therapist may change of their own profile.
+#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+pub struct ProfileInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub time_zone: String,
+    #[serde(default)]
+    pub language: String,
+}
+
+/// The languages the site has texts for.
+pub const LANGUAGES: &[(&str, &str)] = &[("en", "English")];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Profile {
+    pub name: String,
+    pub email: String,
+    pub time_zone: String,
+    pub language: String,
+}
+
+impl ProfileInput {
+    pub fn validate(&self) -> crate::Validated<Profile> {
+        let mut e = crate::FieldErrors::default();
+        let profile = Profile {
+            name: crate::validation::line(&mut e, "name", &self.name, true, 120),
+            email: crate::validation::email(&mut e, "email", &self.email),
+            time_zone: crate::practice::time_zone(&mut e, "time_zone", &self.time_zone),
+            language: self.language.trim().to_string(),
+        };
+        if !LANGUAGES.iter().any(|(code, _)| *code == profile.language) {
+            e.add("language", "error-language");
+        }
+        e.finish(profile)
+    }
+}
+
+/// An invitation of a patient or a colleague: who they are.
+#[derive(Clone, Debug, Default, serde::Deserialize, Serialize)]
+pub struct InviteInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub time_zone: String,
+}
+
+impl InviteInput {
+    pub fn validate(&self) -> crate::Validated<(String, String, String)> {
+        let mut e = crate::FieldErrors::default();
+        let name = crate::validation::line(&mut e, "name", &self.name, true, 120);
+        let email = crate::validation::email(&mut e, "email", &self.email);
+        let zone = crate::practice::time_zone(&mut e, "time_zone", &self.time_zone);
+        e.finish((name, email, zone))
+    }
+}
+
 /// The key under which an email address is unique: case does not make a second person.
 pub fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
@@ -59,7 +120,10 @@ pub struct SessionPolicy {
 
 impl Default for SessionPolicy {
     fn default() -> Self {
-        SessionPolicy { idle: SignedDuration::from_mins(30), absolute: SignedDuration::from_hours(12) }
+        SessionPolicy {
+            idle: SignedDuration::from_mins(30),
+            absolute: SignedDuration::from_hours(12),
+        }
     }
 }
 
@@ -80,9 +144,15 @@ mod tests {
     fn a_session_ends_when_idle_or_when_old() {
         let p = SessionPolicy::default();
         let t0: Timestamp = "2026-11-27T08:00:00Z".parse().unwrap();
-        assert_eq!(p.expires_at(t0, t0), "2026-11-27T08:30:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(
+            p.expires_at(t0, t0),
+            "2026-11-27T08:30:00Z".parse::<Timestamp>().unwrap()
+        );
         let late: Timestamp = "2026-11-27T19:50:00Z".parse().unwrap();
-        assert_eq!(p.expires_at(t0, late), "2026-11-27T20:00:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(
+            p.expires_at(t0, late),
+            "2026-11-27T20:00:00Z".parse::<Timestamp>().unwrap()
+        );
     }
 
     #[test]

@@ -96,17 +96,34 @@ impl Draft {
         if let Err(message) = slug::check(&slug) {
             errors.add("slug", message);
         }
-        let description = validation::line(&mut errors, "description", &input.description, false, DESCRIPTION_MAX);
+        let description = validation::line(
+            &mut errors,
+            "description",
+            &input.description,
+            false,
+            DESCRIPTION_MAX,
+        );
         let body = validation::text(&mut errors, "body", &input.body, false, BODY_MAX);
         let tags = parse_tags(&mut errors, &input.tags);
         let position = match input.position.trim() {
             "" => 0,
-            raw => raw.parse::<i64>().ok().filter(|p| (0..=10_000).contains(p)).unwrap_or_else(|| {
-                errors.add("position", "error-number");
-                0
-            }),
+            raw => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|p| (0..=10_000).contains(p))
+                .unwrap_or_else(|| {
+                    errors.add("position", "error-number");
+                    0
+                }),
         };
-        errors.finish(Draft { title, slug, description, body, tags, position })
+        errors.finish(Draft {
+            title,
+            slug,
+            description,
+            body,
+            tags,
+            position,
+        })
     }
 }
 
@@ -118,7 +135,10 @@ fn parse_tags(errors: &mut FieldErrors, raw: &str) -> Vec<Tag> {
             errors.add("tags", "error-tag-too-long");
             continue;
         }
-        let tag = Tag { name: name.to_string(), slug: slug::slugify(name) };
+        let tag = Tag {
+            name: name.to_string(),
+            slug: slug::slugify(name),
+        };
         if !tags.iter().any(|t| t.slug == tag.slug) {
             tags.push(tag);
         }
@@ -146,7 +166,11 @@ pub fn related<'a, T: Tagged>(current: &T, candidates: &'a [T], limit: usize) ->
         .map(|c| (shared(current.tag_slugs(), c.tag_slugs()), c))
         .filter(|(n, _)| *n > 0)
         .collect();
-    scored.sort_by(|(na, a), (nb, b)| nb.cmp(na).then(b.published().cmp(&a.published())).then(a.key().cmp(b.key())));
+    scored.sort_by(|(na, a), (nb, b)| {
+        nb.cmp(na)
+            .then(b.published().cmp(&a.published()))
+            .then(a.key().cmp(b.key()))
+    });
     scored.into_iter().take(limit).map(|(_, c)| c).collect()
 }
 
@@ -167,12 +191,21 @@ impl Paging {
     pub fn new(requested: Option<&str>, per_page: u32, total: u64) -> Self {
         let per_page = per_page.max(1);
         let last = Self::last_of(per_page, total);
-        let page = requested.and_then(|r| r.trim().parse::<u32>().ok()).unwrap_or(1).clamp(1, last);
-        Paging { page, per_page, total }
+        let page = requested
+            .and_then(|r| r.trim().parse::<u32>().ok())
+            .unwrap_or(1)
+            .clamp(1, last);
+        Paging {
+            page,
+            per_page,
+            total,
+        }
     }
 
     fn last_of(per_page: u32, total: u64) -> u32 {
-        u32::try_from(total.div_ceil(u64::from(per_page))).unwrap_or(u32::MAX).max(1)
+        u32::try_from(total.div_ceil(u64::from(per_page)))
+            .unwrap_or(u32::MAX)
+            .max(1)
     }
 
     pub fn last(&self) -> u32 {
@@ -199,9 +232,15 @@ mod tests {
 
     struct A(&'static str, Vec<String>, i64);
     impl Tagged for A {
-        fn key(&self) -> &str { self.0 }
-        fn tag_slugs(&self) -> &[String] { &self.1 }
-        fn published(&self) -> i64 { self.2 }
+        fn key(&self) -> &str {
+            self.0
+        }
+        fn tag_slugs(&self) -> &[String] {
+            &self.1
+        }
+        fn published(&self) -> i64 {
+            self.2
+        }
     }
     fn a(key: &'static str, tags: &[&str], published: i64) -> A {
         A(key, tags.iter().map(|t| t.to_string()).collect(), published)
@@ -219,7 +258,10 @@ mod tests {
             a("also-one", &["frame"], 2),
         ];
         let keys: Vec<&str> = related(&current, &all, 3).iter().map(|x| x.0).collect();
-        assert_eq!(keys, ["old-two-shared", "newer-one-shared", "new-one-shared"]);
+        assert_eq!(
+            keys,
+            ["old-two-shared", "newer-one-shared", "new-one-shared"]
+        );
     }
 
     #[test]
@@ -237,7 +279,10 @@ mod tests {
         })
         .unwrap();
         assert_eq!(d.slug, "anxiety-when-worry-takes-over");
-        assert_eq!(d.tags.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(), ["anxiety", "online-therapy"]);
+        assert_eq!(
+            d.tags.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(),
+            ["anxiety", "online-therapy"]
+        );
     }
 
     #[test]

@@ -20,4 +20,14 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(PageId, InquiryId, UserId, JobId, ImageId, MailId);
+id_type!(
+    PageId,
+    InquiryId,
+    UserId,
+    JobId,
+    ImageId,
+    MailId,
+    CaseId,
+    MessageId,
+    AttachmentId
+);

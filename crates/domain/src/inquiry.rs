@@ -69,10 +69,20 @@ impl InquiryInput {
         let name = validation::line(&mut errors, "name", &self.name, true, NAME_MAX);
         let email = validation::email(&mut errors, "email", &self.email);
         let phone = validation::line(&mut errors, "phone", &self.phone, false, PHONE_MAX);
-        if !phone.is_empty() && !phone.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c)) {
+        if !phone.is_empty()
+            && !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
+        {
             errors.add("phone", "error-phone-invalid");
         }
-        let preferred_time = validation::line(&mut errors, "preferred_time", &self.preferred_time, false, PREFERRED_TIME_MAX);
+        let preferred_time = validation::line(
+            &mut errors,
+            "preferred_time",
+            &self.preferred_time,
+            false,
+            PREFERRED_TIME_MAX,
+        );
         let message = validation::text(&mut errors, "message", &self.message, true, MESSAGE_MAX);
         if !self.consent {
             errors.add("consent", "error-consent-required");
@@ -137,7 +147,9 @@ mod tests {
 
     #[test]
     fn a_complete_form_is_accepted() {
-        let Intake::Accept(i) = good().validate().unwrap() else { panic!() };
+        let Intake::Accept(i) = good().validate().unwrap() else {
+            panic!()
+        };
         assert_eq!(i.phone, None);
         assert_eq!(i.email, "ana@example.org");
     }
@@ -168,13 +180,27 @@ mod tests {
 
     #[test]
     fn markup_in_a_message_is_kept_as_text() {
-        let Intake::Accept(i) = InquiryInput { message: "<b>hi</b>".into(), ..good() }.validate().unwrap() else { panic!() };
+        let Intake::Accept(i) = InquiryInput {
+            message: "<b>hi</b>".into(),
+            ..good()
+        }
+        .validate()
+        .unwrap() else {
+            panic!()
+        };
         assert_eq!(i.message, "<b>hi</b>");
     }
 
     #[test]
     fn the_honeypot_discards_silently() {
-        assert_eq!(InquiryInput { website: "http://spam".into(), ..Default::default() }.validate(), Ok(Intake::Discard));
+        assert_eq!(
+            InquiryInput {
+                website: "http://spam".into(),
+                ..Default::default()
+            }
+            .validate(),
+            Ok(Intake::Discard)
+        );
     }
 
     #[test]

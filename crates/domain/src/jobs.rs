@@ -7,7 +7,9 @@ pub const MAX_ATTEMPTS: u32 = 12;
 /// so a mail server that is down overnight is retried through the night, not hammered.
 pub fn backoff_ms(base_ms: u64, attempt: u32) -> u64 {
     const CEILING_MS: u64 = 6 * 60 * 60 * 1000;
-    let factor = 1u64.checked_shl(attempt.saturating_sub(1).min(32)).unwrap_or(u64::MAX);
+    let factor = 1u64
+        .checked_shl(attempt.saturating_sub(1).min(32))
+        .unwrap_or(u64::MAX);
     base_ms.saturating_mul(factor).min(CEILING_MS)
 }
 

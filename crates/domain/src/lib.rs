@@ -1,11 +1,13 @@
 //! The practice's rules and types: pure functions, no I/O, no async.
 
 pub mod account;
+pub mod case;
 pub mod content;
 pub mod ids;
 pub mod inquiry;
 pub mod jobs;
 pub mod markdown;
+pub mod messaging;
 pub mod outbox;
 pub mod practice;
 pub mod slug;

@@ -14,13 +14,23 @@ fn options() -> Options {
 pub fn to_html(source: &str) -> String {
     let events = Parser::new_ext(source, options()).map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
             link_type,
             dest_url: safe_url(dest_url),
             title,
             id,
         }),
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image {
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
             link_type,
             dest_url: safe_url(dest_url),
             title,
@@ -65,7 +75,12 @@ pub fn plain_text(source: &str, max_chars: usize) -> String {
 }
 
 fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
-    let lower: String = url.trim().chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect::<String>().to_ascii_lowercase();
+    let lower: String = url
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect::<String>()
+        .to_ascii_lowercase();
     let scheme = lower.split_once(':').map(|(s, _)| s);
     let has_scheme_before_path = match (lower.find(':'), lower.find(['/', '?', '#'])) {
         (Some(colon), Some(slash)) => colon < slash,
@@ -111,7 +126,12 @@ mod tests {
             "[x]( javascript:alert(1))",
         ] {
             let html = to_html(src).to_ascii_lowercase();
-            for bad in ["href=\"java", "href=\"data", "src=\"vbscript", "href=\" java"] {
+            for bad in [
+                "href=\"java",
+                "href=\"data",
+                "src=\"vbscript",
+                "href=\" java",
+            ] {
                 assert!(!html.contains(bad), "{src} -> {html}");
             }
         }
@@ -121,7 +141,10 @@ mod tests {
 
     #[test]
     fn plain_text_cuts_at_a_word() {
-        assert_eq!(plain_text("# Title\n\nOne two **three** four", 14), "Title One two…");
+        assert_eq!(
+            plain_text("# Title\n\nOne two **three** four", 14),
+            "Title One two…"
+        );
         assert_eq!(plain_text("", 10), "");
     }
 

@@ -56,10 +56,28 @@ impl DetailsInput {
             email: validation::email(&mut e, "email", &self.email),
             phone: validation::line(&mut e, "phone", &self.phone, false, 40),
             time_zone: time_zone(&mut e, "time_zone", &self.time_zone),
-            crisis_contacts: validation::text(&mut e, "crisis_contacts", &self.crisis_contacts, true, 1_000),
+            crisis_contacts: validation::text(
+                &mut e,
+                "crisis_contacts",
+                &self.crisis_contacts,
+                true,
+                1_000,
+            ),
             home_intro: validation::text(&mut e, "home_intro", &self.home_intro, false, 10_000),
-            message_policy: validation::text(&mut e, "message_policy", &self.message_policy, false, 1_000),
-            support_contact: validation::text(&mut e, "support_contact", &self.support_contact, false, 1_000),
+            message_policy: validation::text(
+                &mut e,
+                "message_policy",
+                &self.message_policy,
+                false,
+                1_000,
+            ),
+            support_contact: validation::text(
+                &mut e,
+                "support_contact",
+                &self.support_contact,
+                false,
+                1_000,
+            ),
         };
         e.finish(details)
     }
@@ -106,7 +124,13 @@ impl SetupInput {
     pub fn validate(&self) -> Validated<Setup> {
         let mut e = FieldErrors::default();
         let setup = Setup {
-            practice_name: validation::line(&mut e, "practice_name", &self.practice_name, true, 120),
+            practice_name: validation::line(
+                &mut e,
+                "practice_name",
+                &self.practice_name,
+                true,
+                120,
+            ),
             owner_name: validation::line(&mut e, "owner_name", &self.owner_name, true, 120),
             email: validation::email(&mut e, "email", &self.email),
             password: password(&mut e, "password", &self.password),
@@ -171,7 +195,13 @@ mod tests {
     #[test]
     fn details_require_name_owner_email_zone_and_crisis_contacts() {
         let e = DetailsInput::default().validate().unwrap_err();
-        for f in ["name", "owner_name", "email", "time_zone", "crisis_contacts"] {
+        for f in [
+            "name",
+            "owner_name",
+            "email",
+            "time_zone",
+            "crisis_contacts",
+        ] {
             assert_eq!(e.get(f), Some("error-required"), "{f}");
         }
     }

@@ -2,9 +2,26 @@
 
 /// Paths the site itself uses; a page may not take one of these as its slug.
 const RESERVED: &[&str] = &[
-    "admin", "api", "articles", "tags", "faq", "contact", "static", "media", "healthz", "setup",
-    "sitemap.xml", "feed.xml", "robots.txt", "favicon.ico", "tech-check", "book", "portal", "signin",
-    "signout", "room",
+    "admin",
+    "api",
+    "articles",
+    "tags",
+    "faq",
+    "contact",
+    "static",
+    "media",
+    "healthz",
+    "setup",
+    "sitemap.xml",
+    "feed.xml",
+    "robots.txt",
+    "favicon.ico",
+    "tech-check",
+    "book",
+    "portal",
+    "signin",
+    "signout",
+    "room",
 ];
 
 pub const MAX_LEN: usize = 80;
@@ -41,7 +58,9 @@ pub fn slugify(title: &str) -> String {
 pub fn check(slug: &str) -> Result<(), &'static str> {
     let shape_ok = !slug.is_empty()
         && slug.len() <= MAX_LEN
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
         && !slug.ends_with('-')
         && !slug.contains("--");
@@ -82,9 +101,15 @@ mod tests {
             slugify("What happens in the first session of online psychotherapy?"),
             "what-happens-in-the-first-session-of-online-psychotherapy"
         );
-        assert_eq!(slugify("Don't panic: Ängste & Sorgen"), "dont-panic-angste-sorgen");
+        assert_eq!(
+            slugify("Don't panic: Ängste & Sorgen"),
+            "dont-panic-angste-sorgen"
+        );
         assert_eq!(slugify("   "), "untitled");
-        assert_eq!(slugify("<script>alert(1)</script>"), "script-alert-1-script");
+        assert_eq!(
+            slugify("<script>alert(1)</script>"),
+            "script-alert-1-script"
+        );
     }
 
     #[test]

@@ -59,7 +59,10 @@ pub fn text(
         errors.add(field, "error-required");
     } else if value.chars().count() > max_chars {
         errors.add(field, "error-too-long");
-    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    } else if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         errors.add(field, "error-invalid-characters");
     }
     value.to_string()
@@ -106,8 +109,11 @@ fn parse_email(value: &str) -> Option<String> {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
-        && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
-    let local_ok = !local.is_empty() && local.len() <= 64 && !local.contains(['<', '>', '"', ',', ';']);
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+    let local_ok =
+        !local.is_empty() && local.len() <= 64 && !local.contains(['<', '>', '"', ',', ';']);
     (domain_ok && local_ok).then(|| format!("{local}@{}", domain.to_lowercase()))
 }
 
@@ -118,13 +124,25 @@ mod tests {
     #[test]
     fn email_accepts_ordinary_addresses_and_lowercases_the_domain() {
         let mut e = FieldErrors::default();
-        assert_eq!(email(&mut e, "email", " Ana.K+x@Example.ORG "), "Ana.K+x@example.org");
+        assert_eq!(
+            email(&mut e, "email", " Ana.K+x@Example.ORG "),
+            "Ana.K+x@example.org"
+        );
         assert!(e.is_empty());
     }
 
     #[test]
     fn email_refuses_empty_malformed_and_hostile_input() {
-        for bad in ["", "plain", "a@b", "a@.com", "a b@c.com", "<script>@x.com", "a@b..com", "x@y.com\r\nBcc: z@w.com"] {
+        for bad in [
+            "",
+            "plain",
+            "a@b",
+            "a@.com",
+            "a b@c.com",
+            "<script>@x.com",
+            "a@b..com",
+            "x@y.com\r\nBcc: z@w.com",
+        ] {
             let mut e = FieldErrors::default();
             email(&mut e, "email", bad);
             assert!(e.get("email").is_some(), "accepted {bad:?}");

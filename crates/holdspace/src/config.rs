@@ -51,37 +51,66 @@ impl Settings {
     pub fn resolve(args: SettingsArgs) -> Result<Settings, String> {
         let file: FileSettings = match &args.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
-                toml::from_str(&text).map_err(|e| format!("the config file {} is not valid: {}", path.display(), e.message()))?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| {
+                    format!(
+                        "the config file {} is not valid: {}",
+                        path.display(),
+                        e.message()
+                    )
+                })?
             }
             None => FileSettings::default(),
         };
-        let listen = args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
         if listen.parse::<std::net::SocketAddr>().is_err() {
-            return Err(format!("--listen {listen:?} is not an address like 127.0.0.1:8080"));
+            return Err(format!(
+                "--listen {listen:?} is not an address like 127.0.0.1:8080"
+            ));
         }
-        let public_url = env("HOLDSPACE_PUBLIC_URL").or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+        let public_url = env("HOLDSPACE_PUBLIC_URL")
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(format!("HOLDSPACE_PUBLIC_URL {public_url:?} must start with http:// or https://"));
+            return Err(format!(
+                "HOLDSPACE_PUBLIC_URL {public_url:?} must start with http:// or https://"
+            ));
         }
         let database_url = args.database_url.or(file.database_url);
         if let Some(url) = &database_url {
-            if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:")) {
+            if !(url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:"))
+            {
                 return Err("--database-url must start with postgres:// (or sqlite:)".into());
             }
         }
         let job_retry_base_ms = match env("HOLDSPACE_JOB_RETRY_BASE_MS") {
-            Some(v) => v.parse().map_err(|_| format!("HOLDSPACE_JOB_RETRY_BASE_MS {v:?} is not a number of milliseconds"))?,
+            Some(v) => v.parse().map_err(|_| {
+                format!("HOLDSPACE_JOB_RETRY_BASE_MS {v:?} is not a number of milliseconds")
+            })?,
             None => 30_000,
         };
         Ok(Settings {
             listen,
-            data_dir: args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("holdspace-data")),
+            data_dir: args
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("holdspace-data")),
             database_url,
             public_url: public_url.trim_end_matches('/').to_string(),
             smtp_url: env("HOLDSPACE_SMTP_URL").or(file.smtp_url),
-            mail_from: env("HOLDSPACE_MAIL_FROM").or(file.mail_from).unwrap_or_else(|| "holdspace@localhost".into()),
-            trust_proxy: env("HOLDSPACE_TRUST_PROXY").map(|v| v == "1" || v == "true").or(file.trust_proxy).unwrap_or(false),
+            mail_from: env("HOLDSPACE_MAIL_FROM")
+                .or(file.mail_from)
+                .unwrap_or_else(|| "holdspace@localhost".into()),
+            trust_proxy: env("HOLDSPACE_TRUST_PROXY")
+                .map(|v| v == "1" || v == "true")
+                .or(file.trust_proxy)
+                .unwrap_or(false),
             job_retry_base_ms,
         })
     }
@@ -89,17 +118,22 @@ impl Settings {
     /// Creates the data directory if needed and checks that it can be written.
     pub fn prepare_data_dir(&self) -> Result<(), String> {
         let dir = &self.data_dir;
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
         let probe = dir.join(".write-test");
-        std::fs::write(&probe, b"ok").map_err(|e| format!("cannot write to the data directory {}: {e}", dir.display()))?;
+        std::fs::write(&probe, b"ok")
+            .map_err(|e| format!("cannot write to the data directory {}: {e}", dir.display()))?;
         let _ = std::fs::remove_file(probe);
         Ok(())
     }
 
     pub fn master_key(&self) -> Result<store::MasterKey, String> {
         match env("HOLDSPACE_MASTER_KEY") {
-            Some(hex) => store::MasterKey::from_hex(&hex).map_err(|e| format!("HOLDSPACE_MASTER_KEY: {e}")),
-            None => store::MasterKey::load_or_create(&self.data_dir.join("master.key")).map_err(|e| e.to_string()),
+            Some(hex) => {
+                store::MasterKey::from_hex(&hex).map_err(|e| format!("HOLDSPACE_MASTER_KEY: {e}"))
+            }
+            None => store::MasterKey::load_or_create(&self.data_dir.join("master.key"))
+                .map_err(|e| e.to_string()),
         }
     }
 
@@ -148,7 +182,10 @@ mod tests {
 
     #[test]
     fn passwords_never_appear_in_messages() {
-        assert_eq!(hide_password("postgres://u:secret@db:5432/x"), "postgres://u:***@db:5432/x");
+        assert_eq!(
+            hide_password("postgres://u:secret@db:5432/x"),
+            "postgres://u:***@db:5432/x"
+        );
         assert_eq!(hide_password("postgres://db/x"), "postgres://db/x");
     }
 }

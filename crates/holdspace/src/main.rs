@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "holdspace", version, about = "An online psychotherapy practice in one binary.")]
+#[command(
+    name = "holdspace",
+    version,
+    about = "An online psychotherapy practice in one binary."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -70,19 +74,33 @@ enum TherapistCommand {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp
+                    | clap::error::ErrorKind::DisplayVersion
+                    | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) =>
+        {
             let _ = e.print();
             return ExitCode::SUCCESS;
         }
         Err(e) => {
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
             eprintln!("holdspace: {first} (see holdspace --help)");
             return ExitCode::from(2);
         }
     };
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the runtime: {e}")),
     };
@@ -98,40 +116,72 @@ fn fail(message: &str) -> ExitCode {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve { settings, demo } => serve(Settings::resolve(settings)?, demo).await,
-        Command::Audit { command: AuditCommand::Verify { settings } } => {
+        Command::Audit {
+            command: AuditCommand::Verify { settings },
+        } => {
             let app = open(&Settings::resolve(settings)?).await?;
             match app.verify_audit().await.map_err(|e| describe(&e))? {
                 app::audit::AuditVerdict::Intact { rows } => {
                     println!("audit log intact: {rows} rows");
                     Ok(())
                 }
-                app::audit::AuditVerdict::Broken { position, seq, reason } => {
-                    Err(format!("audit log broken at row {position} (seq {seq}): {reason}"))
-                }
+                app::audit::AuditVerdict::Broken {
+                    position,
+                    seq,
+                    reason,
+                } => Err(format!(
+                    "audit log broken at row {position} (seq {seq}): {reason}"
+                )),
             }
         }
-        Command::Therapist { command: TherapistCommand::Add { email, name, time_zone, password_stdin, settings } } => {
+        Command::Therapist {
+            command:
+                TherapistCommand::Add {
+                    email,
+                    name,
+                    time_zone,
+                    password_stdin,
+                    settings,
+                },
+        } => {
             let settings = Settings::resolve(settings)?;
             let (password, generated) = if password_stdin {
                 let mut text = String::new();
-                std::io::stdin().read_to_string(&mut text).map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
                 (text.trim_end_matches(['\r', '\n']).to_string(), false)
             } else {
                 (store::random_hex(12), true)
             };
             let app = open(&settings).await?;
-            let user = app.add_therapist(&email, &name, &time_zone, &password).await.map_err(|e| describe(&e))?;
-            println!("added {} <{}> as {}", user.name, user.email, user.role.as_str());
+            let added = app
+                .add_therapist(&email, &name, &time_zone, &password)
+                .await
+                .map_err(|e| describe(&e))?;
+            let user = &added.user;
+            println!(
+                "added {} <{}> as {}",
+                user.name,
+                user.email,
+                user.role.as_str()
+            );
             if generated {
                 println!("password: {password}");
             }
+            println!("totp secret: {}", added.totp_secret);
+            println!("recovery codes: {}", added.recovery_codes.join(" "));
             Ok(())
         }
     }
@@ -141,16 +191,25 @@ async fn run(cli: Cli) -> Result<(), String> {
 async fn open(settings: &Settings) -> Result<App, String> {
     settings.prepare_data_dir()?;
     let master = settings.master_key()?;
-    let db = store::Db::open(&settings.db_config(), master).await.map_err(|e| match e {
-        store::StoreError::Unreachable(reason) => format!("cannot reach the database at {}: {reason}", settings.database_label()),
-        other => other.to_string(),
-    })?;
+    let db = store::Db::open(&settings.db_config(), master)
+        .await
+        .map_err(|e| match e {
+            store::StoreError::Unreachable(reason) => format!(
+                "cannot reach the database at {}: {reason}",
+                settings.database_label()
+            ),
+            other => other.to_string(),
+        })?;
     App::new(db, settings.app_config(), Arc::new(SystemClock)).map_err(|e| describe(&e))
 }
 
 fn describe(e: &app::AppError) -> String {
     match e {
-        app::AppError::Invalid(errors) => errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join(", "),
+        app::AppError::Invalid(errors) => errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join(", "),
         other => other.to_string(),
     }
 }
@@ -159,17 +218,27 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     let app = open(&settings).await?;
     if demo {
         let login = app.load_demo().await.map_err(|e| describe(&e))?;
-        println!("Demo practice loaded. Sign in at {} as {} with the password {}", app.link("/admin"), login.email, login.password);
+        println!(
+            "Demo practice loaded. Sign in at {} as {} with the password {}",
+            app.link("/admin"),
+            login.email,
+            login.password
+        );
+        println!("The second factor: add the TOTP secret {} to an authenticator app (the code now is {}).", login.totp_secret, app::two_factor::current_code(&login.totp_secret, jiff::Timestamp::now()).unwrap_or_default());
     } else if app.needs_setup().await.map_err(|e| describe(&e))? {
         let link = app.create_setup_link().await.map_err(|e| describe(&e))?;
         println!("Create your practice with this link (it works once, for one hour): {link}");
     }
-    let listener = tokio::net::TcpListener::bind(&settings.listen).await.map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     tracing::info!(address = %settings.listen, public_url = %app.config().public_url, database = %settings.database_label(), "holdspace is serving");
     tokio::spawn(app.clone().run_jobs());
     let mut state = web::WebState::new(app);
     state.trust_proxy = settings.trust_proxy;
-    web::serve(listener, state, shutdown_signal()).await.map_err(|e| format!("server stopped: {e}"))
+    web::serve(listener, state, shutdown_signal())
+        .await
+        .map_err(|e| format!("server stopped: {e}"))
 }
 
 async fn shutdown_signal() {
@@ -178,7 +247,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

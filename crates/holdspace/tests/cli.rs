@@ -15,14 +15,23 @@ fn holdspace(args: &[&str], stdin: Option<&str>) -> Output {
         .spawn()
         .unwrap();
     if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
     }
     drop(child.stdin.take());
     child.wait_with_output().unwrap()
 }
 
 fn temp_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("holdspace-cli-{}-{}", std::process::id(), store::random_hex(4)));
+    let dir = std::env::temp_dir().join(format!(
+        "holdspace-cli-{}-{}",
+        std::process::id(),
+        store::random_hex(4)
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -44,20 +53,44 @@ fn a_bad_flag_gets_one_line() {
 fn a_bad_listen_address_and_an_unwritable_data_dir_are_named() {
     let o = holdspace(&["serve", "--listen", "not-an-address"], None);
     assert!(!o.status.success());
-    assert!(stderr(&o).starts_with("holdspace: --listen"), "{}", stderr(&o));
-    let o = holdspace(&["serve", "--data-dir", "/proc/holdspace-cannot-be-here"], None);
+    assert!(
+        stderr(&o).starts_with("holdspace: --listen"),
+        "{}",
+        stderr(&o)
+    );
+    let o = holdspace(
+        &["serve", "--data-dir", "/proc/holdspace-cannot-be-here"],
+        None,
+    );
     assert!(!o.status.success());
     let err = stderr(&o);
-    assert!(err.contains("data directory") && !err.contains("panicked") && err.trim().lines().count() == 1, "{err}");
+    assert!(
+        err.contains("data directory")
+            && !err.contains("panicked")
+            && err.trim().lines().count() == 1,
+        "{err}"
+    );
 }
 
 #[test]
 fn an_unreachable_database_is_one_line_without_its_password() {
     let dir = temp_dir();
-    let o = holdspace(&["serve", "--data-dir", dir.to_str().unwrap(), "--database-url", "postgres://user:secret@127.0.0.1:1/nowhere"], None);
+    let o = holdspace(
+        &[
+            "serve",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--database-url",
+            "postgres://user:secret@127.0.0.1:1/nowhere",
+        ],
+        None,
+    );
     assert!(!o.status.success());
     let err = stderr(&o);
-    assert!(err.contains("cannot reach the database") && !err.contains("secret"), "{err}");
+    assert!(
+        err.contains("cannot reach the database") && !err.contains("secret"),
+        "{err}"
+    );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
@@ -65,10 +98,40 @@ fn an_unreachable_database_is_one_line_without_its_password() {
 fn therapist_add_then_audit_verify_then_tampering_is_caught() {
     let dir = temp_dir();
     let d = dir.to_str().unwrap();
-    let o = holdspace(&["therapist", "add", "--email", "anna@example.org", "--name", "Anna", "--time-zone", "Europe/Berlin", "--password-stdin", "--data-dir", d], Some("a long password here\n"));
+    let o = holdspace(
+        &[
+            "therapist",
+            "add",
+            "--email",
+            "anna@example.org",
+            "--name",
+            "Anna",
+            "--time-zone",
+            "Europe/Berlin",
+            "--password-stdin",
+            "--data-dir",
+            d,
+        ],
+        Some("a long password here\n"),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("as owner"));
-    let weak = holdspace(&["therapist", "add", "--email", "b@example.org", "--name", "B", "--time-zone", "Mars/Base", "--password-stdin", "--data-dir", d], Some("short\n"));
+    let weak = holdspace(
+        &[
+            "therapist",
+            "add",
+            "--email",
+            "b@example.org",
+            "--name",
+            "B",
+            "--time-zone",
+            "Mars/Base",
+            "--password-stdin",
+            "--data-dir",
+            d,
+        ],
+        Some("short\n"),
+    );
     assert!(!weak.status.success());
     assert!(stderr(&weak).contains("time_zone") && stderr(&weak).contains("password"));
 
@@ -76,10 +139,21 @@ fn therapist_add_then_audit_verify_then_tampering_is_caught() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let master = store::MasterKey::load_or_create(&dir.join("master.key")).unwrap();
-        let db = store::Db::open(&store::DbConfig::sqlite_in(&dir), master).await.unwrap();
+        let db = store::Db::open(&store::DbConfig::sqlite_in(&dir), master)
+            .await
+            .unwrap();
         for n in 0..3 {
-            let e = store::audit::Event { actor_id: "u".into(), action: "inquiry.read".into(), case_id: "c".into(), subject: format!("s{n}"), outcome: "ok".into(), source: "127.0.0.1".into() };
-            store::audit::append(&db, &e, jiff::Timestamp::now()).await.unwrap();
+            let e = store::audit::Event {
+                actor_id: "u".into(),
+                action: "inquiry.read".into(),
+                case_id: "c".into(),
+                subject: format!("s{n}"),
+                outcome: "ok".into(),
+                source: "127.0.0.1".into(),
+            };
+            store::audit::append(&db, &e, jiff::Timestamp::now())
+                .await
+                .unwrap();
         }
         db.close().await;
     });
@@ -89,8 +163,11 @@ fn therapist_add_then_audit_verify_then_tampering_is_caught() {
 
     rt.block_on(async {
         let master = store::MasterKey::load_or_create(&dir.join("master.key")).unwrap();
-        let db = store::Db::open(&store::DbConfig::sqlite_in(&dir), master).await.unwrap();
-        store::testing::raw_exec(&db, "UPDATE audit_log SET subject = 'forged' WHERE seq = 2").await;
+        let db = store::Db::open(&store::DbConfig::sqlite_in(&dir), master)
+            .await
+            .unwrap();
+        store::testing::raw_exec(&db, "UPDATE audit_log SET subject = 'forged' WHERE seq = 2")
+            .await;
         db.close().await;
     });
     let o = holdspace(&["audit", "verify", "--data-dir", d], None);

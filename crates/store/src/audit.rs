@@ -34,7 +34,17 @@ const GENESIS: &str = "000000000000000000000000000000000000000000000000000000000
 
 fn chain_hash(prev: &str, seq: i64, at: i64, e: &Event) -> String {
     let mut h = Sha256::new();
-    for part in [prev, &seq.to_string(), &at.to_string(), &e.actor_id, &e.action, &e.case_id, &e.subject, &e.outcome, &e.source] {
+    for part in [
+        prev,
+        &seq.to_string(),
+        &at.to_string(),
+        &e.actor_id,
+        &e.action,
+        &e.case_id,
+        &e.subject,
+        &e.outcome,
+        &e.source,
+    ] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
@@ -56,13 +66,22 @@ pub async fn append(db: &Db, event: &Event, now: Timestamp) -> StoreResult<i64> 
 async fn try_append(db: &Db, event: &Event, now: Timestamp) -> StoreResult<i64> {
     let mut tx = db.pool.begin().await?;
     if db.backend() == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock(7406)").execute(&mut *tx).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7406)")
+            .execute(&mut *tx)
+            .await?;
     } else {
         // Take SQLite's write lock before reading the chain's head.
-        sqlx::query("UPDATE audit_log SET seq = seq WHERE seq = -1").execute(&mut *tx).await?;
+        sqlx::query("UPDATE audit_log SET seq = seq WHERE seq = -1")
+            .execute(&mut *tx)
+            .await?;
     }
-    let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await?;
-    let (seq, prev) = head.map(|(s, h)| (s + 1, h)).unwrap_or((1, GENESIS.to_string()));
+    let head: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (seq, prev) = head
+        .map(|(s, h)| (s + 1, h))
+        .unwrap_or((1, GENESIS.to_string()));
     let at = ms(now);
     let hash = chain_hash(&prev, seq, at, event);
     sqlx::query("INSERT INTO audit_log (seq, at, actor_id, action, case_id, subject, outcome, source, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
@@ -82,17 +101,36 @@ async fn try_append(db: &Db, event: &Event, now: Timestamp) -> StoreResult<i64> 
     Ok(seq)
 }
 
-type Row = (i64, i64, String, String, String, String, String, String, String, String);
+type Row = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
 
 fn entry(r: &Row) -> Entry {
     Entry {
         seq: r.0,
         at: ts(r.1),
-        event: Event { actor_id: r.2.clone(), action: r.3.clone(), case_id: r.4.clone(), subject: r.5.clone(), outcome: r.6.clone(), source: r.7.clone() },
+        event: Event {
+            actor_id: r.2.clone(),
+            action: r.3.clone(),
+            case_id: r.4.clone(),
+            subject: r.5.clone(),
+            outcome: r.6.clone(),
+            source: r.7.clone(),
+        },
     }
 }
 
-const COLUMNS: &str = "seq, at, actor_id, action, case_id, subject, outcome, source, prev_hash, hash";
+const COLUMNS: &str =
+    "seq, at, actor_id, action, case_id, subject, outcome, source, prev_hash, hash";
 
 /// The newest entries, optionally for one case only.
 pub async fn recent(db: &Db, case_id: Option<&str>, limit: u32) -> StoreResult<Vec<Entry>> {
@@ -107,9 +145,15 @@ pub async fn recent(db: &Db, case_id: Option<&str>, limit: u32) -> StoreResult<V
 /// What `verify` found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    Intact { rows: u64 },
+    Intact {
+        rows: u64,
+    },
     /// The first row that does not fit the chain (by its position, and its stored sequence number).
-    Broken { position: u64, seq: i64, reason: &'static str },
+    Broken {
+        position: u64,
+        seq: i64,
+        reason: &'static str,
+    },
 }
 
 /// Walks the whole chain in order and names the first row that does not fit.
@@ -119,17 +163,25 @@ pub async fn verify(db: &Db) -> StoreResult<Verdict> {
     let mut position = 0u64;
     let mut last_seq = 0;
     loop {
-        let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000"))
-            .bind(last_seq)
-            .fetch_all(&db.pool)
-            .await?;
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000"
+        ))
+        .bind(last_seq)
+        .fetch_all(&db.pool)
+        .await?;
         if rows.is_empty() {
             return Ok(Verdict::Intact { rows: position });
         }
         for r in &rows {
             position += 1;
             let e = entry(r);
-            let broken = |reason| Ok(Verdict::Broken { position, seq: r.0, reason });
+            let broken = |reason| {
+                Ok(Verdict::Broken {
+                    position,
+                    seq: r.0,
+                    reason,
+                })
+            };
             if r.0 != expected_seq {
                 return broken("a row is missing before this one");
             }

@@ -30,11 +30,19 @@ impl DbConfig {
     /// The default: a SQLite file inside the data directory.
     pub fn sqlite_in(data_dir: &Path) -> Self {
         let file = data_dir.join("holdspace.sqlite");
-        DbConfig { url: format!("sqlite://{}?mode=rwc", file.display()), schema: None, max_connections: 8 }
+        DbConfig {
+            url: format!("sqlite://{}?mode=rwc", file.display()),
+            schema: None,
+            max_connections: 8,
+        }
     }
 
     pub fn url(url: impl Into<String>) -> Self {
-        DbConfig { url: url.into(), schema: None, max_connections: 16 }
+        DbConfig {
+            url: url.into(),
+            schema: None,
+            max_connections: 16,
+        }
     }
 
     pub fn backend(&self) -> StoreResult<Backend> {
@@ -43,7 +51,9 @@ impl DbConfig {
         } else if self.url.starts_with("postgres://") || self.url.starts_with("postgresql://") {
             Ok(Backend::Postgres)
         } else {
-            Err(StoreError::Unreachable("the database URL must start with sqlite:// or postgres://".into()))
+            Err(StoreError::Unreachable(
+                "the database URL must start with sqlite:// or postgres://".into(),
+            ))
         }
     }
 }
@@ -94,7 +104,11 @@ impl Db {
             .map_err(|e| StoreError::Unreachable(e.to_string()))?;
         migrations::apply(&pool, backend).await?;
         let keyring = Keyring::load(&pool, master).await?;
-        Ok(Db { pool, backend, keyring })
+        Ok(Db {
+            pool,
+            backend,
+            keyring,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -117,10 +131,19 @@ impl Db {
 }
 
 async fn create_schema(options: &AnyConnectOptions, schema: &str) -> StoreResult<()> {
-    if !schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
-        return Err(StoreError::Unreachable(format!("invalid schema name {schema:?}")));
+    if !schema
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(StoreError::Unreachable(format!(
+            "invalid schema name {schema:?}"
+        )));
     }
-    let mut conn = options.connect().await.map_err(|e| StoreError::Unreachable(e.to_string()))?;
-    conn.execute(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"").as_str()).await?;
+    let mut conn = options
+        .connect()
+        .await
+        .map_err(|e| StoreError::Unreachable(e.to_string()))?;
+    conn.execute(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"").as_str())
+        .await?;
     Ok(())
 }

@@ -13,9 +13,16 @@ const TABLE: &str = "inquiries";
 
 /// Stores a message and the job that tells the therapist, in one transaction: when this returns,
 /// the message is durable and the notification will be sent.
-pub async fn create(db: &Db, inquiry: &Inquiry, notify: impl FnOnce(&InquiryId) -> NewJob, now: Timestamp) -> StoreResult<InquiryId> {
+pub async fn create(
+    db: &Db,
+    inquiry: &Inquiry,
+    notify: impl FnOnce(&InquiryId) -> NewJob,
+    now: Timestamp,
+) -> StoreResult<InquiryId> {
     let id = InquiryId(new_id());
-    let sealed = db.keyring.seal(TABLE, "message_sealed", id.as_str(), &inquiry.message);
+    let sealed = db
+        .keyring
+        .seal(TABLE, "message_sealed", id.as_str(), &inquiry.message);
     let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO inquiries (id, name, email, phone, preferred_time, message_sealed, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $7)",
@@ -35,7 +42,12 @@ pub async fn create(db: &Db, inquiry: &Inquiry, notify: impl FnOnce(&InquiryId) 
 }
 
 /// The inbox: newest first, optionally one status only. No message text.
-pub async fn list(db: &Db, status: Option<InquiryStatus>, offset: u64, limit: u32) -> StoreResult<Vec<InquirySummary>> {
+pub async fn list(
+    db: &Db,
+    status: Option<InquiryStatus>,
+    offset: u64,
+    limit: u32,
+) -> StoreResult<Vec<InquirySummary>> {
     let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
         "SELECT id, name, status, created_at FROM inquiries WHERE ($1 = '' OR status = $1) ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
     )
@@ -46,21 +58,36 @@ pub async fn list(db: &Db, status: Option<InquiryStatus>, offset: u64, limit: u3
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| InquirySummary { id: InquiryId(r.0), name: r.1, status: InquiryStatus::parse(&r.2), created_at: ts(r.3) })
+        .map(|r| InquirySummary {
+            id: InquiryId(r.0),
+            name: r.1,
+            status: InquiryStatus::parse(&r.2),
+            created_at: ts(r.3),
+        })
         .collect())
 }
 
 pub async fn count(db: &Db, status: Option<InquiryStatus>) -> StoreResult<u64> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inquiries WHERE ($1 = '' OR status = $1)")
-        .bind(status.map(|s| s.as_str()).unwrap_or(""))
-        .fetch_one(&db.pool)
-        .await?;
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM inquiries WHERE ($1 = '' OR status = $1)")
+            .bind(status.map(|s| s.as_str()).unwrap_or(""))
+            .fetch_one(&db.pool)
+            .await?;
     Ok(n as u64)
 }
 
 /// One message with its replies, opened.
 pub async fn get(db: &Db, id: &InquiryId) -> StoreResult<Option<InquiryRecord>> {
-    type Row = (String, String, String, Option<String>, Option<String>, String, String, i64);
+    type Row = (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        i64,
+    );
     let row: Option<Row> = sqlx::query_as("SELECT id, name, email, phone, preferred_time, message_sealed, status, created_at FROM inquiries WHERE id = $1")
         .bind(id.as_str())
         .fetch_optional(&db.pool)
@@ -76,7 +103,14 @@ pub async fn get(db: &Db, id: &InquiryId) -> StoreResult<Option<InquiryRecord>> 
     let replies = replies
         .into_iter()
         .map(|(rid, author_name, sealed, at)| {
-            Ok(Reply { body: db.keyring.open("inquiry_replies", "body_sealed", &rid, &sealed)?, id: rid, author_name, created_at: ts(at) })
+            Ok(Reply {
+                body: db
+                    .keyring
+                    .open("inquiry_replies", "body_sealed", &rid, &sealed)?,
+                id: rid,
+                author_name,
+                created_at: ts(at),
+            })
         })
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(Some(InquiryRecord {
@@ -92,7 +126,12 @@ pub async fn get(db: &Db, id: &InquiryId) -> StoreResult<Option<InquiryRecord>> 
     }))
 }
 
-pub async fn set_status(db: &Db, id: &InquiryId, status: InquiryStatus, now: Timestamp) -> StoreResult<()> {
+pub async fn set_status(
+    db: &Db,
+    id: &InquiryId,
+    status: InquiryStatus,
+    now: Timestamp,
+) -> StoreResult<()> {
     let done = sqlx::query("UPDATE inquiries SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status.as_str())
         .bind(ms(now))
@@ -106,15 +145,25 @@ pub async fn set_status(db: &Db, id: &InquiryId, status: InquiryStatus, now: Tim
 }
 
 /// Keeps the therapist's reply with the thread and enqueues its email, in one transaction.
-pub async fn add_reply(db: &Db, id: &InquiryId, author: &User, body: &str, send: impl FnOnce(&str) -> NewJob, now: Timestamp) -> StoreResult<String> {
+pub async fn add_reply(
+    db: &Db,
+    id: &InquiryId,
+    author: &User,
+    body: &str,
+    send: impl FnOnce(&str) -> NewJob,
+    now: Timestamp,
+) -> StoreResult<String> {
     let reply_id = new_id();
-    let sealed = db.keyring.seal("inquiry_replies", "body_sealed", &reply_id, body);
+    let sealed = db
+        .keyring
+        .seal("inquiry_replies", "body_sealed", &reply_id, body);
     let mut tx = db.pool.begin().await?;
-    let touched = sqlx::query("UPDATE inquiries SET status = 'replied', updated_at = $1 WHERE id = $2")
-        .bind(ms(now))
-        .bind(id.as_str())
-        .execute(&mut *tx)
-        .await?;
+    let touched =
+        sqlx::query("UPDATE inquiries SET status = 'replied', updated_at = $1 WHERE id = $2")
+            .bind(ms(now))
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
     if touched.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
@@ -132,12 +181,23 @@ pub async fn add_reply(db: &Db, id: &InquiryId, author: &User, body: &str, send:
 }
 
 /// What a reply's email needs: the visitor's name and address, the reply's text.
-pub async fn reply_for_mail(db: &Db, reply_id: &str) -> StoreResult<Option<(String, String, String)>> {
+pub async fn reply_for_mail(
+    db: &Db,
+    reply_id: &str,
+) -> StoreResult<Option<(String, String, String)>> {
     let row: Option<(String, String, String)> = sqlx::query_as(
         "SELECT i.name, i.email, r.body_sealed FROM inquiry_replies r JOIN inquiries i ON i.id = r.inquiry_id WHERE r.id = $1",
     )
     .bind(reply_id)
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|(name, email, sealed)| Ok((name, email, db.keyring.open("inquiry_replies", "body_sealed", reply_id, &sealed)?))).transpose()
+    row.map(|(name, email, sealed)| {
+        Ok((
+            name,
+            email,
+            db.keyring
+                .open("inquiry_replies", "body_sealed", reply_id, &sealed)?,
+        ))
+    })
+    .transpose()
 }

@@ -29,7 +29,11 @@ pub struct Job {
 pub use domain::outbox::JobView;
 
 /// Enqueues inside the caller's transaction. Returns false when the key was enqueued before.
-pub async fn enqueue(tx: &mut Transaction<'_, Any>, job: NewJob, now: Timestamp) -> StoreResult<bool> {
+pub async fn enqueue(
+    tx: &mut Transaction<'_, Any>,
+    job: NewJob,
+    now: Timestamp,
+) -> StoreResult<bool> {
     let done = sqlx::query(
         "INSERT INTO jobs (id, kind, idempotency_key, payload, state, attempts, run_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING",
     )
@@ -54,7 +58,12 @@ pub async fn enqueue_alone(db: &Db, job: NewJob, now: Timestamp) -> StoreResult<
 
 /// Claims up to `limit` due jobs for `lease`. A job whose lease ran out (its runner died) is due again.
 /// Each claim is one conditional UPDATE, so two runners never hold the same job.
-pub async fn claim_due(db: &Db, now: Timestamp, lease_until: Timestamp, limit: u32) -> StoreResult<Vec<Job>> {
+pub async fn claim_due(
+    db: &Db,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: u32,
+) -> StoreResult<Vec<Job>> {
     let candidates: Vec<(String, String, String, i64)> = sqlx::query_as(
         "SELECT id, kind, payload, attempts FROM jobs
          WHERE (state = 'pending' AND run_at <= $1) OR (state = 'running' AND locked_until < $1)
@@ -76,7 +85,12 @@ pub async fn claim_due(db: &Db, now: Timestamp, lease_until: Timestamp, limit: u
         .execute(&db.pool)
         .await?;
         if done.rows_affected() == 1 {
-            claimed.push(Job { id: JobId(id), kind, payload, attempts: u32::try_from(attempts + 1).unwrap_or(u32::MAX) });
+            claimed.push(Job {
+                id: JobId(id),
+                kind,
+                payload,
+                attempts: u32::try_from(attempts + 1).unwrap_or(u32::MAX),
+            });
         }
     }
     Ok(claimed)
@@ -92,7 +106,13 @@ pub async fn complete(db: &Db, id: &JobId, now: Timestamp) -> StoreResult<()> {
 }
 
 /// Records a failure: retried at `retry_at`, or given up (`None`).
-pub async fn fail(db: &Db, id: &JobId, error: &str, retry_at: Option<Timestamp>, now: Timestamp) -> StoreResult<()> {
+pub async fn fail(
+    db: &Db,
+    id: &JobId,
+    error: &str,
+    retry_at: Option<Timestamp>,
+    now: Timestamp,
+) -> StoreResult<()> {
     let error: String = error.chars().take(500).collect();
     match retry_at {
         Some(at) => {

@@ -6,12 +6,14 @@
 //! dialect's blob type (the one token the migrations translate), placeholders are `$1, $2, …`.
 
 pub mod audit;
+pub mod cases;
 pub mod db;
 pub mod error;
 pub mod images;
 pub mod inquiries;
 pub mod jobs;
 pub mod mailbox;
+pub mod messages;
 mod migrations;
 pub mod pages;
 pub mod practice;
@@ -46,5 +48,8 @@ pub(crate) fn ts(ms: i64) -> jiff::Timestamp {
 
 /// `$first, $first+1, …` for an `IN (…)` list of `n` values.
 pub(crate) fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -8,8 +8,17 @@ use crate::error::{StoreError, StoreResult};
 use sqlx::{AnyPool, Executor};
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
     (2, "audit", include_str!("../migrations/0002_audit.sql")),
+    (
+        3,
+        "accounts",
+        include_str!("../migrations/0003_accounts.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.
@@ -18,34 +27,46 @@ const PG_MIGRATION_LOCK: i64 = 0x686f_6c64;
 pub async fn apply(pool: &AnyPool, backend: Backend) -> StoreResult<()> {
     let mut conn = pool.acquire().await?;
     if backend == Backend::Postgres {
-        conn.execute(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})").as_str()).await?;
+        conn.execute(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})").as_str())
+            .await?;
     }
     let result = apply_pending(&mut conn, backend).await;
     if backend == Backend::Postgres {
-        conn.execute(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})").as_str()).await?;
+        conn.execute(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})").as_str())
+            .await?;
     }
     result
 }
 
-async fn apply_pending(conn: &mut sqlx::pool::PoolConnection<sqlx::Any>, backend: Backend) -> StoreResult<()> {
+async fn apply_pending(
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    backend: Backend,
+) -> StoreResult<()> {
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
     .await?;
-    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut **conn).await?;
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+        .fetch_all(&mut **conn)
+        .await?;
     for &(version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| !applied.contains(v)) {
-        let fail = |e: sqlx::Error| StoreError::Migration { version, reason: e.to_string() };
+        let fail = |e: sqlx::Error| StoreError::Migration {
+            version,
+            reason: e.to_string(),
+        };
         let mut tx = sqlx::Connection::begin(&mut **conn).await.map_err(fail)?;
         for statement in statements(sql, backend) {
             tx.execute(statement.as_str()).await.map_err(fail)?;
         }
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(version)
-            .bind(name)
-            .bind(jiff::Timestamp::now().as_millisecond())
-            .execute(&mut *tx)
-            .await
-            .map_err(fail)?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(version)
+        .bind(name)
+        .bind(jiff::Timestamp::now().as_millisecond())
+        .execute(&mut *tx)
+        .await
+        .map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         tracing::info!(version, name, "applied migration");
     }
@@ -58,8 +79,11 @@ fn statements(sql: &str, backend: Backend) -> Vec<String> {
         Backend::Sqlite => "BLOB",
         Backend::Postgres => "BYTEA",
     };
-    let without_comments: String =
-        sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+    let without_comments: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
     without_comments
         .replace("{blob}", blob)
         .split(";\n")
@@ -75,8 +99,14 @@ mod tests {
     #[test]
     fn blob_becomes_the_dialects_type_and_comments_go() {
         let sql = "-- a comment\nCREATE TABLE a (b {blob});\nCREATE TABLE c (d TEXT);\n";
-        assert_eq!(statements(sql, Backend::Postgres), ["CREATE TABLE a (b BYTEA)", "CREATE TABLE c (d TEXT)"]);
-        assert_eq!(statements(sql, Backend::Sqlite)[0], "CREATE TABLE a (b BLOB)");
+        assert_eq!(
+            statements(sql, Backend::Postgres),
+            ["CREATE TABLE a (b BYTEA)", "CREATE TABLE c (d TEXT)"]
+        );
+        assert_eq!(
+            statements(sql, Backend::Sqlite)[0],
+            "CREATE TABLE a (b BLOB)"
+        );
     }
 
     #[test]

@@ -9,8 +9,19 @@ use jiff::Timestamp;
 use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 
-const COLUMNS: &str = "id, kind, slug, title, description, body, position, published_at, updated_at";
-type Row = (String, String, String, String, String, String, i64, Option<i64>, i64);
+const COLUMNS: &str =
+    "id, kind, slug, title, description, body, position, published_at, updated_at";
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    i64,
+);
 
 fn page(r: Row) -> Page {
     Page {
@@ -59,7 +70,11 @@ pub async fn create(db: &Db, kind: PageKind, draft: &Draft, now: Timestamp) -> S
         .execute(&mut *tx)
         .await?;
     // A new page takes its slug back from any redirect that pointed elsewhere.
-    sqlx::query("DELETE FROM slug_redirects WHERE kind = $1 AND old_slug = $2").bind(kind.as_str()).bind(&draft.slug).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM slug_redirects WHERE kind = $1 AND old_slug = $2")
+        .bind(kind.as_str())
+        .bind(&draft.slug)
+        .execute(&mut *tx)
+        .await?;
     set_tags(&mut tx, &id, &draft.tags).await?;
     tx.commit().await?;
     get(db, &PageId(id)).await?.ok_or(StoreError::NotFound)
@@ -68,7 +83,11 @@ pub async fn create(db: &Db, kind: PageKind, draft: &Draft, now: Timestamp) -> S
 /// Saves a changed draft. A changed slug leaves a redirect from the old one.
 pub async fn update(db: &Db, id: &PageId, draft: &Draft, now: Timestamp) -> StoreResult<Page> {
     let mut tx = db.pool.begin().await?;
-    let old: Option<(String, String)> = sqlx::query_as("SELECT kind, slug FROM pages WHERE id = $1").bind(id.as_str()).fetch_optional(&mut *tx).await?;
+    let old: Option<(String, String)> =
+        sqlx::query_as("SELECT kind, slug FROM pages WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
     let (kind, old_slug) = old.ok_or(StoreError::NotFound)?;
     sqlx::query("UPDATE pages SET slug = $1, title = $2, description = $3, body = $4, position = $5, updated_at = $6 WHERE id = $7")
         .bind(&draft.slug)
@@ -81,7 +100,11 @@ pub async fn update(db: &Db, id: &PageId, draft: &Draft, now: Timestamp) -> Stor
         .execute(&mut *tx)
         .await?;
     if old_slug != draft.slug {
-        sqlx::query("DELETE FROM slug_redirects WHERE kind = $1 AND old_slug = $2").bind(&kind).bind(&draft.slug).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM slug_redirects WHERE kind = $1 AND old_slug = $2")
+            .bind(&kind)
+            .bind(&draft.slug)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO slug_redirects (kind, old_slug, page_id) VALUES ($1, $2, $3) ON CONFLICT (kind, old_slug) DO UPDATE SET page_id = $3")
             .bind(&kind)
             .bind(&old_slug)
@@ -95,14 +118,19 @@ pub async fn update(db: &Db, id: &PageId, draft: &Draft, now: Timestamp) -> Stor
 }
 
 async fn set_tags(tx: &mut Transaction<'_, Any>, page_id: &str, tags: &[Tag]) -> StoreResult<()> {
-    sqlx::query("DELETE FROM page_tags WHERE page_id = $1").bind(page_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM page_tags WHERE page_id = $1")
+        .bind(page_id)
+        .execute(&mut **tx)
+        .await?;
     for tag in tags {
-        sqlx::query("INSERT INTO tags (id, slug, name) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING")
-            .bind(new_id())
-            .bind(&tag.slug)
-            .bind(&tag.name)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO tags (id, slug, name) VALUES ($1, $2, $3) ON CONFLICT (slug) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(&tag.slug)
+        .bind(&tag.name)
+        .execute(&mut **tx)
+        .await?;
         sqlx::query("INSERT INTO page_tags (page_id, tag_id) SELECT $1, id FROM tags WHERE slug = $2 ON CONFLICT DO NOTHING")
             .bind(page_id)
             .bind(&tag.slug)
@@ -110,15 +138,28 @@ async fn set_tags(tx: &mut Transaction<'_, Any>, page_id: &str, tags: &[Tag]) ->
             .await?;
     }
     // Tags no page uses any more disappear from the tag pages.
-    sqlx::query("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM page_tags)").execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM page_tags)")
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
 /// Publishes (at `when`) or unpublishes (`None`). Publishing keeps the first publication date.
 pub async fn set_published(db: &Db, id: &PageId, when: Option<Timestamp>) -> StoreResult<()> {
     let done = match when {
-        Some(t) => sqlx::query("UPDATE pages SET published_at = COALESCE(published_at, $1) WHERE id = $2").bind(ms(t)).bind(id.as_str()).execute(&db.pool).await?,
-        None => sqlx::query("UPDATE pages SET published_at = NULL WHERE id = $1").bind(id.as_str()).execute(&db.pool).await?,
+        Some(t) => {
+            sqlx::query("UPDATE pages SET published_at = COALESCE(published_at, $1) WHERE id = $2")
+                .bind(ms(t))
+                .bind(id.as_str())
+                .execute(&db.pool)
+                .await?
+        }
+        None => {
+            sqlx::query("UPDATE pages SET published_at = NULL WHERE id = $1")
+                .bind(id.as_str())
+                .execute(&db.pool)
+                .await?
+        }
     };
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
@@ -128,30 +169,50 @@ pub async fn set_published(db: &Db, id: &PageId, when: Option<Timestamp>) -> Sto
 
 /// Sets the publication date as given (the demo's articles carry their own dates).
 pub async fn set_published_at(db: &Db, id: &PageId, when: Timestamp) -> StoreResult<()> {
-    sqlx::query("UPDATE pages SET published_at = $1 WHERE id = $2").bind(ms(when)).bind(id.as_str()).execute(&db.pool).await?;
+    sqlx::query("UPDATE pages SET published_at = $1 WHERE id = $2")
+        .bind(ms(when))
+        .bind(id.as_str())
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 pub async fn delete(db: &Db, id: &PageId) -> StoreResult<()> {
-    sqlx::query("DELETE FROM pages WHERE id = $1").bind(id.as_str()).execute(&db.pool).await?;
-    sqlx::query("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM page_tags)").execute(&db.pool).await?;
+    sqlx::query("DELETE FROM pages WHERE id = $1")
+        .bind(id.as_str())
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM page_tags)")
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 pub async fn get(db: &Db, id: &PageId) -> StoreResult<Option<Page>> {
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM pages WHERE id = $1")).bind(id.as_str()).fetch_optional(&db.pool).await?;
+    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM pages WHERE id = $1"))
+        .bind(id.as_str())
+        .fetch_optional(&db.pool)
+        .await?;
     let mut pages: Vec<Page> = row.map(page).into_iter().collect();
     attach_tags(db, &mut pages).await?;
     Ok(pages.pop())
 }
 
 /// Resolves a public address: the page, a redirect to where it moved, or nothing.
-pub async fn by_slug(db: &Db, kind: PageKind, slug: &str, visibility: Visibility) -> StoreResult<Lookup> {
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM pages WHERE kind = $1 AND slug = $2 {}", visibility.clause()))
-        .bind(kind.as_str())
-        .bind(slug)
-        .fetch_optional(&db.pool)
-        .await?;
+pub async fn by_slug(
+    db: &Db,
+    kind: PageKind,
+    slug: &str,
+    visibility: Visibility,
+) -> StoreResult<Lookup> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM pages WHERE kind = $1 AND slug = $2 {}",
+        visibility.clause()
+    ))
+    .bind(kind.as_str())
+    .bind(slug)
+    .fetch_optional(&db.pool)
+    .await?;
     if let Some(r) = row {
         let mut pages = vec![page(r)];
         attach_tags(db, &mut pages).await?;
@@ -165,37 +226,60 @@ pub async fn by_slug(db: &Db, kind: PageKind, slug: &str, visibility: Visibility
     .bind(slug)
     .fetch_optional(&db.pool)
     .await?;
-    Ok(moved.map(|s| Lookup::Moved(kind.path(&s))).unwrap_or(Lookup::Missing))
+    Ok(moved
+        .map(|s| Lookup::Moved(kind.path(&s)))
+        .unwrap_or(Lookup::Missing))
 }
 
 /// Pages of one kind: articles newest first, FAQ and pages by position then title.
-pub async fn list(db: &Db, kind: PageKind, visibility: Visibility, offset: u64, limit: u32) -> StoreResult<Vec<Page>> {
+pub async fn list(
+    db: &Db,
+    kind: PageKind,
+    visibility: Visibility,
+    offset: u64,
+    limit: u32,
+) -> StoreResult<Vec<Page>> {
     let order = match kind {
         PageKind::Article => "COALESCE(published_at, updated_at) DESC, id",
         _ => "position, title",
     };
-    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM pages WHERE kind = $1 {} ORDER BY {order} LIMIT $2 OFFSET $3", visibility.clause()))
-        .bind(kind.as_str())
-        .bind(i64::from(limit))
-        .bind(offset as i64)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM pages WHERE kind = $1 {} ORDER BY {order} LIMIT $2 OFFSET $3",
+        visibility.clause()
+    ))
+    .bind(kind.as_str())
+    .bind(i64::from(limit))
+    .bind(offset as i64)
+    .fetch_all(&db.pool)
+    .await?;
     let mut pages: Vec<Page> = rows.into_iter().map(page).collect();
     attach_tags(db, &mut pages).await?;
     Ok(pages)
 }
 
 pub async fn count(db: &Db, kind: PageKind, visibility: Visibility) -> StoreResult<u64> {
-    let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM pages WHERE kind = $1 {}", visibility.clause()))
-        .bind(kind.as_str())
-        .fetch_one(&db.pool)
-        .await?;
+    let n: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM pages WHERE kind = $1 {}",
+        visibility.clause()
+    ))
+    .bind(kind.as_str())
+    .fetch_one(&db.pool)
+    .await?;
     Ok(n as u64)
 }
 
 /// Published articles with this tag, newest first.
-pub async fn list_tagged(db: &Db, tag_slug: &str, offset: u64, limit: u32) -> StoreResult<Vec<Page>> {
-    let cols = COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+pub async fn list_tagged(
+    db: &Db,
+    tag_slug: &str,
+    offset: u64,
+    limit: u32,
+) -> StoreResult<Vec<Page>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("p.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {cols} FROM pages p JOIN page_tags pt ON pt.page_id = p.id JOIN tags t ON t.id = pt.tag_id
          WHERE t.slug = $1 AND p.kind = 'article' AND p.published_at IS NOT NULL
@@ -230,7 +314,10 @@ pub async fn published_tags(db: &Db) -> StoreResult<Vec<(Tag, u64)>> {
     )
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.into_iter().map(|(slug, name, n)| (Tag { slug, name }, n as u64)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(slug, name, n)| (Tag { slug, name }, n as u64))
+        .collect())
 }
 
 async fn attach_tags(db: &Db, pages: &mut [Page]) -> StoreResult<()> {

@@ -9,7 +9,18 @@ use jiff::Timestamp;
 
 const ROW: &str = "practice";
 
-type DetailsRow = (String, String, String, String, String, String, String, String, String, String);
+type DetailsRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
 
 pub async fn get(db: &Db) -> StoreResult<Option<Details>> {
     let row: Option<DetailsRow> = sqlx::query_as(
@@ -33,7 +44,9 @@ pub async fn get(db: &Db) -> StoreResult<Option<Details>> {
 }
 
 pub async fn exists(db: &Db) -> StoreResult<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practice").fetch_one(&db.pool).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practice")
+        .fetch_one(&db.pool)
+        .await?;
     Ok(n > 0)
 }
 
@@ -108,7 +121,13 @@ pub async fn create(
     .await?;
     let user = users::insert(
         &mut tx,
-        users::NewUser { role: Role::Owner, email: owner.email, name: owner.name, time_zone: owner.time_zone, password_hash: Some(owner.password_hash) },
+        users::NewUser {
+            role: Role::Owner,
+            email: owner.email,
+            name: owner.name,
+            time_zone: owner.time_zone,
+            password_hash: Some(owner.password_hash),
+        },
         now,
     )
     .await?;
@@ -117,13 +136,20 @@ pub async fn create(
 }
 
 /// Records a one-time setup link's token (hashed); it is good for one use before `expires_at`.
-pub async fn add_setup_token(db: &Db, token_hash: &str, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
-    sqlx::query("INSERT INTO setup_tokens (token_hash, created_at, expires_at) VALUES ($1, $2, $3)")
-        .bind(token_hash)
-        .bind(ms(now))
-        .bind(ms(expires_at))
-        .execute(&db.pool)
-        .await?;
+pub async fn add_setup_token(
+    db: &Db,
+    token_hash: &str,
+    now: Timestamp,
+    expires_at: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO setup_tokens (token_hash, created_at, expires_at) VALUES ($1, $2, $3)",
+    )
+    .bind(token_hash)
+    .bind(ms(now))
+    .bind(ms(expires_at))
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 

@@ -29,8 +29,11 @@ impl MasterKey {
 
     /// Parses 64 hex characters (as `HOLDSPACE_MASTER_KEY` carries them).
     pub fn from_hex(text: &str) -> StoreResult<Self> {
-        let bytes = hex::decode(text.trim()).map_err(|_| StoreError::KeyFile("the master key must be 64 hex characters".into()))?;
-        let arr: [u8; 32] = bytes.try_into().map_err(|_| StoreError::KeyFile("the master key must be 64 hex characters".into()))?;
+        let bytes = hex::decode(text.trim())
+            .map_err(|_| StoreError::KeyFile("the master key must be 64 hex characters".into()))?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| StoreError::KeyFile("the master key must be 64 hex characters".into()))?;
         Ok(MasterKey(arr))
     }
 
@@ -47,11 +50,15 @@ impl MasterKey {
             Ok(text) => Self::from_hex(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = Self::generate();
-                write_private(path, &hex::encode(key.0))
-                    .map_err(|e| StoreError::KeyFile(format!("cannot create {}: {e}", path.display())))?;
+                write_private(path, &hex::encode(key.0)).map_err(|e| {
+                    StoreError::KeyFile(format!("cannot create {}: {e}", path.display()))
+                })?;
                 Ok(key)
             }
-            Err(e) => Err(StoreError::KeyFile(format!("cannot read {}: {e}", path.display()))),
+            Err(e) => Err(StoreError::KeyFile(format!(
+                "cannot read {}: {e}",
+                path.display()
+            ))),
         }
     }
 
@@ -85,10 +92,11 @@ struct Keys {
 impl Keyring {
     /// Unwraps every data key with `master`; creates the first data key on a new database.
     pub(crate) async fn load(pool: &AnyPool, master: MasterKey) -> StoreResult<Keyring> {
-        let rows: Vec<(String, String, String, Option<i64>)> =
-            sqlx::query_as("SELECT id, master_key_id, wrapped, retired_at FROM data_keys ORDER BY created_at")
-                .fetch_all(pool)
-                .await?;
+        let rows: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT id, master_key_id, wrapped, retired_at FROM data_keys ORDER BY created_at",
+        )
+        .fetch_all(pool)
+        .await?;
         let mut keys = HashMap::new();
         let mut active = None;
         for (id, master_id, wrapped, retired_at) in rows {
@@ -98,8 +106,11 @@ impl Keyring {
                     master.id()
                 )));
             }
-            let raw = open(&master.cipher(), &wrapped, &wrap_context(&id)).map_err(|_| StoreError::Seal("data key"))?;
-            let raw: [u8; 32] = raw.try_into().map_err(|_| StoreError::Seal("data key length"))?;
+            let raw = open(&master.cipher(), &wrapped, &wrap_context(&id))
+                .map_err(|_| StoreError::Seal("data key"))?;
+            let raw: [u8; 32] = raw
+                .try_into()
+                .map_err(|_| StoreError::Seal("data key length"))?;
             keys.insert(id.clone(), XChaCha20Poly1305::new((&raw).into()));
             if retired_at.is_none() {
                 active = Some(id);
@@ -113,7 +124,9 @@ impl Keyring {
                 id
             }
         };
-        Ok(Keyring { inner: Arc::new(RwLock::new(Keys { active, keys })) })
+        Ok(Keyring {
+            inner: Arc::new(RwLock::new(Keys { active, keys })),
+        })
     }
 
     /// Seals `plain` for `table.column` of `row`.
@@ -124,31 +137,99 @@ impl Keyring {
         format!("{PREFIX}:{}:{sealed}", keys.active)
     }
 
+    /// Seals bytes (attachments): `hs1:<key id>:` then nonce ‖ ciphertext, raw.
+    pub fn seal_bytes(&self, table: &str, column: &str, row: &str, plain: &[u8]) -> Vec<u8> {
+        let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        let cipher = &keys.keys[&keys.active];
+        let mut nonce = [0u8; 24];
+        getrandom::fill(&mut nonce).expect("the operating system's random source failed");
+        let ct = cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: &context(table, column, row),
+                },
+            )
+            .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory input");
+        let mut out = format!("{PREFIX}:{}:", keys.active).into_bytes();
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    pub fn open_bytes(
+        &self,
+        table: &str,
+        column: &str,
+        row: &str,
+        sealed: &[u8],
+    ) -> StoreResult<Vec<u8>> {
+        let bad = StoreError::Seal("not sealed bytes");
+        let rest = sealed
+            .strip_prefix(format!("{PREFIX}:").as_bytes())
+            .ok_or(bad)?;
+        let colon = rest
+            .iter()
+            .position(|b| *b == b':')
+            .ok_or(StoreError::Seal("not sealed bytes"))?;
+        let key_id = std::str::from_utf8(&rest[..colon]).map_err(|_| StoreError::Seal("key id"))?;
+        let body = &rest[colon + 1..];
+        if body.len() < 24 + 16 {
+            return Err(StoreError::Seal("too short"));
+        }
+        let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        let cipher = keys
+            .keys
+            .get(key_id)
+            .ok_or(StoreError::Seal("unknown data key"))?;
+        let (nonce, ct) = body.split_at(24);
+        cipher
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: &context(table, column, row),
+                },
+            )
+            .map_err(|_| StoreError::Seal("authentication failed"))
+    }
+
     /// Opens a value sealed for `table.column` of `row`.
     pub fn open(&self, table: &str, column: &str, row: &str, sealed: &str) -> StoreResult<String> {
         let mut parts = sealed.splitn(3, ':');
-        let (Some(PREFIX), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(PREFIX), Some(key_id), Some(body)) = (parts.next(), parts.next(), parts.next())
+        else {
             return Err(StoreError::Seal("not a sealed value"));
         };
         let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
-        let cipher = keys.keys.get(key_id).ok_or(StoreError::Seal("unknown data key"))?;
-        let plain = open(cipher, body, &context(table, column, row)).map_err(|_| StoreError::Seal("authentication failed"))?;
+        let cipher = keys
+            .keys
+            .get(key_id)
+            .ok_or(StoreError::Seal("unknown data key"))?;
+        let plain = open(cipher, body, &context(table, column, row))
+            .map_err(|_| StoreError::Seal("authentication failed"))?;
         String::from_utf8(plain).map_err(|_| StoreError::Seal("not text"))
     }
 }
 
-async fn new_data_key(pool: &AnyPool, master: &MasterKey) -> StoreResult<(String, XChaCha20Poly1305)> {
+async fn new_data_key(
+    pool: &AnyPool,
+    master: &MasterKey,
+) -> StoreResult<(String, XChaCha20Poly1305)> {
     let id = crate::random_hex(8);
     let mut raw = [0u8; 32];
     getrandom::fill(&mut raw).expect("the operating system's random source failed");
     let wrapped = seal_with(&master.cipher(), &raw, &wrap_context(&id));
-    sqlx::query("INSERT INTO data_keys (id, master_key_id, wrapped, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(&id)
-        .bind(master.id())
-        .bind(wrapped)
-        .bind(jiff::Timestamp::now().as_millisecond())
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO data_keys (id, master_key_id, wrapped, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&id)
+    .bind(master.id())
+    .bind(wrapped)
+    .bind(jiff::Timestamp::now().as_millisecond())
+    .execute(pool)
+    .await?;
     Ok((id, XChaCha20Poly1305::new((&raw).into())))
 }
 
@@ -177,7 +258,9 @@ fn open(cipher: &XChaCha20Poly1305, body: &str, aad: &[u8]) -> Result<Vec<u8>, (
         return Err(());
     }
     let (nonce, ct) = bytes.split_at(24);
-    cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad }).map_err(|_| ())
+    cipher
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad })
+        .map_err(|_| ())
 }
 
 #[cfg(test)]
@@ -186,18 +269,39 @@ mod tests {
 
     fn ring() -> Keyring {
         let mut keys = HashMap::new();
-        keys.insert("k1".to_string(), XChaCha20Poly1305::new((&[7u8; 32]).into()));
-        Keyring { inner: Arc::new(RwLock::new(Keys { active: "k1".into(), keys })) }
+        keys.insert(
+            "k1".to_string(),
+            XChaCha20Poly1305::new((&[7u8; 32]).into()),
+        );
+        Keyring {
+            inner: Arc::new(RwLock::new(Keys {
+                active: "k1".into(),
+                keys,
+            })),
+        }
     }
 
     #[test]
     fn a_sealed_value_opens_only_in_its_own_place() {
         let k = ring();
-        let sealed = k.seal("inquiries", "message_sealed", "row1", "I have been feeling low");
+        let sealed = k.seal(
+            "inquiries",
+            "message_sealed",
+            "row1",
+            "I have been feeling low",
+        );
         assert!(!sealed.contains("feeling"));
-        assert_eq!(k.open("inquiries", "message_sealed", "row1", &sealed).unwrap(), "I have been feeling low");
-        assert!(k.open("inquiries", "message_sealed", "row2", &sealed).is_err());
-        assert!(k.open("mailbox", "message_sealed", "row1", &sealed).is_err());
+        assert_eq!(
+            k.open("inquiries", "message_sealed", "row1", &sealed)
+                .unwrap(),
+            "I have been feeling low"
+        );
+        assert!(k
+            .open("inquiries", "message_sealed", "row2", &sealed)
+            .is_err());
+        assert!(k
+            .open("mailbox", "message_sealed", "row1", &sealed)
+            .is_err());
     }
 
     #[test]
@@ -207,9 +311,33 @@ mod tests {
         let mut flipped = sealed.clone().into_bytes();
         let last = flipped.len() - 2;
         flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
-        for bad in [String::from_utf8(flipped).unwrap(), "".into(), "hs1:k1:".into(), "hs1:nokey:AAAA".into(), "plain text".into()] {
+        for bad in [
+            String::from_utf8(flipped).unwrap(),
+            "".into(),
+            "hs1:k1:".into(),
+            "hs1:nokey:AAAA".into(),
+            "plain text".into(),
+        ] {
             assert!(k.open("t", "c", "r", &bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn sealed_bytes_open_only_in_their_place() {
+        let k = ring();
+        let sealed = k.seal_bytes("attachments", "bytes_sealed", "a1", b"%PDF-1.7 private");
+        assert!(!sealed.windows(7).any(|w| w == b"private"));
+        assert_eq!(
+            k.open_bytes("attachments", "bytes_sealed", "a1", &sealed)
+                .unwrap(),
+            b"%PDF-1.7 private"
+        );
+        assert!(k
+            .open_bytes("attachments", "bytes_sealed", "a2", &sealed)
+            .is_err());
+        assert!(k
+            .open_bytes("attachments", "bytes_sealed", "a1", b"hs1:k1:short")
+            .is_err());
     }
 
     #[test]

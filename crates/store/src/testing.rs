@@ -8,14 +8,16 @@ use crate::seal::MasterKey;
 use std::path::PathBuf;
 
 pub fn postgres_url() -> String {
-    std::env::var("HOLDSPACE_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("HOLDSPACE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// The configuration of a new, empty database, or `None` when PostgreSQL is wanted but absent.
 pub async fn fresh_config(backend: Backend) -> Option<DbConfig> {
     match backend {
         Backend::Sqlite => {
-            let dir: PathBuf = std::env::temp_dir().join(format!("holdspace-test-{}", crate::random_hex(8)));
+            let dir: PathBuf =
+                std::env::temp_dir().join(format!("holdspace-test-{}", crate::random_hex(8)));
             std::fs::create_dir_all(&dir).expect("temp dir");
             Some(DbConfig::sqlite_in(&dir))
         }
@@ -34,7 +36,9 @@ pub async fn fresh(backend: Backend) -> Option<Db> {
     match Db::open(&config, MasterKey::generate()).await {
         Ok(db) => Some(db),
         Err(e) if backend == Backend::Postgres && std::env::var_os("CI").is_none() => {
-            eprintln!("notice: PostgreSQL not reachable ({e}); skipping the PostgreSQL half of this test");
+            eprintln!(
+                "notice: PostgreSQL not reachable ({e}); skipping the PostgreSQL half of this test"
+            );
             None
         }
         Err(e) => panic!("cannot open the test database: {e}"),
@@ -64,10 +68,17 @@ macro_rules! both_backends {
 
 /// One text value read with raw SQL (tests that look at what is really stored).
 pub async fn raw_text(db: &Db, sql: &str, param: &str) -> String {
-    sqlx::query_scalar(sql).bind(param).fetch_one(&db.pool).await.expect("raw query")
+    sqlx::query_scalar(sql)
+        .bind(param)
+        .fetch_one(&db.pool)
+        .await
+        .expect("raw query")
 }
 
 /// Runs raw SQL (tests that tamper with what is stored).
 pub async fn raw_exec(db: &Db, sql: &str) {
-    sqlx::query(sql).execute(&db.pool).await.expect("raw statement");
+    sqlx::query(sql)
+        .execute(&db.pool)
+        .await
+        .expect("raw statement");
 }

@@ -21,10 +21,20 @@ type UserRow = (String, String, String, String, String);
 
 fn user(r: UserRow) -> StoreResult<User> {
     let role = Role::parse(&r.1).ok_or(StoreError::Seal("unknown role"))?;
-    Ok(User { id: UserId(r.0), role, email: r.2, name: r.3, time_zone: r.4 })
+    Ok(User {
+        id: UserId(r.0),
+        role,
+        email: r.2,
+        name: r.3,
+        time_zone: r.4,
+    })
 }
 
-pub(crate) async fn insert(tx: &mut Transaction<'_, Any>, u: NewUser<'_>, now: Timestamp) -> StoreResult<User> {
+pub(crate) async fn insert(
+    tx: &mut Transaction<'_, Any>,
+    u: NewUser<'_>,
+    now: Timestamp,
+) -> StoreResult<User> {
     let id = new_id();
     sqlx::query("INSERT INTO users (id, role, email, email_key, name, time_zone, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(&id)
@@ -37,7 +47,13 @@ pub(crate) async fn insert(tx: &mut Transaction<'_, Any>, u: NewUser<'_>, now: T
         .bind(ms(now))
         .execute(&mut **tx)
         .await?;
-    Ok(User { id: UserId(id), role: u.role, email: u.email.to_string(), name: u.name.to_string(), time_zone: u.time_zone.to_string() })
+    Ok(User {
+        id: UserId(id),
+        role: u.role,
+        email: u.email.to_string(),
+        name: u.name.to_string(),
+        time_zone: u.time_zone.to_string(),
+    })
 }
 
 /// Adds an account. `Conflict` when the email is taken (in any case).
@@ -49,10 +65,12 @@ pub async fn create(db: &Db, u: NewUser<'_>, now: Timestamp) -> StoreResult<User
 }
 
 pub async fn get(db: &Db, id: &UserId) -> StoreResult<Option<User>> {
-    let row: Option<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND disabled_at IS NULL"))
-        .bind(id.as_str())
-        .fetch_optional(&db.pool)
-        .await?;
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND disabled_at IS NULL"
+    ))
+    .bind(id.as_str())
+    .fetch_optional(&db.pool)
+    .await?;
     row.map(user).transpose()
 }
 
@@ -70,7 +88,11 @@ pub async fn by_email(db: &Db, email: &str) -> StoreResult<Option<(User, Option<
 }
 
 pub async fn set_password_hash(db: &Db, id: &UserId, hash: &str) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id.as_str()).execute(&db.pool).await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(id.as_str())
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
@@ -84,6 +106,7 @@ pub struct SessionRow {
     pub expires_at: Timestamp,
     pub user_agent: String,
     pub ip: String,
+    pub second_factor_at: Option<Timestamp>,
 }
 
 pub struct NewSession<'a> {
@@ -109,8 +132,9 @@ pub async fn create_session(db: &Db, s: NewSession<'_>, now: Timestamp) -> Store
 
 /// The live session with this id hash, if it has not expired.
 pub async fn session(db: &Db, id_hash: &str, now: Timestamp) -> StoreResult<Option<SessionRow>> {
-    let row: Option<(String, i64, i64, i64, String, String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT s.id_hash, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.ip, u.id, u.role, u.email, u.name, u.time_zone
+    #[allow(clippy::type_complexity)]
+    let row: Option<(String, i64, i64, i64, String, String, String, String, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT s.id_hash, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.ip, u.id, u.role, u.email, u.name, u.time_zone, s.second_factor_at
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
     )
@@ -127,12 +151,18 @@ pub async fn session(db: &Db, id_hash: &str, now: Timestamp) -> StoreResult<Opti
             user_agent: r.4,
             ip: r.5,
             user: user((r.6, r.7, r.8, r.9, r.10))?,
+            second_factor_at: r.11.map(ts),
         })
     })
     .transpose()
 }
 
-pub async fn touch_session(db: &Db, id_hash: &str, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
+pub async fn touch_session(
+    db: &Db,
+    id_hash: &str,
+    now: Timestamp,
+    expires_at: Timestamp,
+) -> StoreResult<()> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3")
         .bind(ms(now))
         .bind(ms(expires_at))
@@ -143,12 +173,275 @@ pub async fn touch_session(db: &Db, id_hash: &str, now: Timestamp, expires_at: T
 }
 
 pub async fn delete_session(db: &Db, id_hash: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&db.pool).await?;
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 /// Removes sessions that have ended; returns how many.
 pub async fn purge_expired_sessions(db: &Db, now: Timestamp) -> StoreResult<u64> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ms(now)).execute(&db.pool).await?;
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(ms(now))
+        .execute(&db.pool)
+        .await?;
     Ok(done.rows_affected())
+}
+
+/// The second factor's state of an account.
+#[derive(Clone, Debug)]
+pub struct TotpState {
+    pub secret: Option<String>,
+    pub enabled: bool,
+    pub last_step: Option<i64>,
+}
+
+pub async fn totp(db: &Db, id: &UserId) -> StoreResult<TotpState> {
+    let row: Option<(Option<String>, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT totp_secret_sealed, totp_enabled_at, totp_last_step FROM users WHERE id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_optional(&db.pool)
+    .await?;
+    let (sealed, enabled, last_step) = row.ok_or(StoreError::NotFound)?;
+    let secret = sealed
+        .map(|s| {
+            db.keyring
+                .open("users", "totp_secret_sealed", id.as_str(), &s)
+        })
+        .transpose()?;
+    Ok(TotpState {
+        secret,
+        enabled: enabled.is_some(),
+        last_step,
+    })
+}
+
+/// Keeps a (not yet confirmed) secret; it counts once `enable_totp` confirms it.
+pub async fn set_totp_secret(db: &Db, id: &UserId, secret: &str) -> StoreResult<()> {
+    let sealed = db
+        .keyring
+        .seal("users", "totp_secret_sealed", id.as_str(), secret);
+    sqlx::query("UPDATE users SET totp_secret_sealed = $1, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $2").bind(sealed).bind(id.as_str()).execute(&db.pool).await?;
+    Ok(())
+}
+
+/// Confirms the secret and replaces the recovery codes, in one transaction.
+pub async fn enable_totp(
+    db: &Db,
+    id: &UserId,
+    step: i64,
+    recovery_hashes: &[String],
+    now: Timestamp,
+) -> StoreResult<()> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("UPDATE users SET totp_enabled_at = $1, totp_last_step = $2 WHERE id = $3")
+        .bind(ms(now))
+        .bind(step)
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+    for hash in recovery_hashes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(id.as_str())
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records the time step of an accepted code, only if it is newer than the last: a code is never
+/// accepted twice. Returns whether it was newer.
+pub async fn use_totp_step(db: &Db, id: &UserId, step: i64) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
+        .bind(step)
+        .bind(id.as_str())
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Uses a recovery code once. Returns whether it was there and unused.
+pub async fn use_recovery_code(
+    db: &Db,
+    id: &UserId,
+    code_hash: &str,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
+        .bind(ms(now))
+        .bind(id.as_str())
+        .bind(code_hash)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn recovery_codes_left(db: &Db, id: &UserId) -> StoreResult<u64> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(id.as_str())
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n as u64)
+}
+
+/// Marks a session as having passed the second factor.
+pub async fn confirm_second_factor(db: &Db, id_hash: &str, now: Timestamp) -> StoreResult<()> {
+    sqlx::query("UPDATE sessions SET second_factor_at = $1 WHERE id_hash = $2")
+        .bind(ms(now))
+        .bind(id_hash)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn second_factor_done(db: &Db, id_hash: &str) -> StoreResult<bool> {
+    let at: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT second_factor_at FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(matches!(at, Some(Some(_))))
+}
+
+/// A person's live sessions, newest first.
+pub async fn sessions_of(db: &Db, id: &UserId, now: Timestamp) -> StoreResult<Vec<SessionRow>> {
+    let user = get(db, id).await?.ok_or(StoreError::NotFound)?;
+    let rows: Vec<(String, i64, i64, i64, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id_hash, created_at, last_seen_at, expires_at, user_agent, ip, second_factor_at FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC",
+    )
+    .bind(id.as_str())
+    .bind(ms(now))
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SessionRow {
+            id_hash: r.0,
+            created_at: ts(r.1),
+            last_seen_at: ts(r.2),
+            expires_at: ts(r.3),
+            user_agent: r.4,
+            ip: r.5,
+            user: user.clone(),
+            second_factor_at: r.6.map(ts),
+        })
+        .collect())
+}
+
+/// Ends every session of a person ("sign out everywhere").
+pub async fn delete_sessions_of(db: &Db, id: &UserId) -> StoreResult<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id.as_str())
+        .execute(&db.pool)
+        .await?
+        .rows_affected())
+}
+
+/// Records a one-time token (magic link, invitation); only its hash is kept.
+pub async fn add_login_token(
+    db: &Db,
+    token_hash: &str,
+    user: &UserId,
+    purpose: &str,
+    now: Timestamp,
+    expires_at: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO login_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash)
+        .bind(user.as_str())
+        .bind(purpose)
+        .bind(ms(now))
+        .bind(ms(expires_at))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The account a live, unused token of `purpose` belongs to, without using it.
+pub async fn peek_login_token(
+    db: &Db,
+    token_hash: &str,
+    purpose: &str,
+    now: Timestamp,
+) -> StoreResult<Option<User>> {
+    let id: Option<String> = sqlx::query_scalar("SELECT user_id FROM login_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3")
+        .bind(token_hash)
+        .bind(purpose)
+        .bind(ms(now))
+        .fetch_optional(&db.pool)
+        .await?;
+    match id {
+        Some(id) => get(db, &UserId(id)).await,
+        None => Ok(None),
+    }
+}
+
+/// Uses a token: it works once, before it expires. Returns its account.
+pub async fn use_login_token(
+    db: &Db,
+    token_hash: &str,
+    purpose: &str,
+    now: Timestamp,
+) -> StoreResult<Option<User>> {
+    let user = peek_login_token(db, token_hash, purpose, now).await?;
+    let done = sqlx::query("UPDATE login_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1")
+        .bind(ms(now))
+        .bind(token_hash)
+        .bind(purpose)
+        .execute(&db.pool)
+        .await?;
+    Ok(if done.rows_affected() == 1 {
+        user
+    } else {
+        None
+    })
+}
+
+/// The practice's therapists (owner first).
+pub async fn therapists(db: &Db) -> StoreResult<Vec<User>> {
+    let rows: Vec<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE role IN ('owner', 'therapist') AND disabled_at IS NULL ORDER BY role DESC, name"))
+        .fetch_all(&db.pool)
+        .await?;
+    rows.into_iter().map(user).collect()
+}
+
+pub async fn language(db: &Db, id: &UserId) -> StoreResult<String> {
+    Ok(
+        sqlx::query_scalar("SELECT language FROM users WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&db.pool)
+            .await?
+            .unwrap_or_else(|| "en".into()),
+    )
+}
+
+/// Changes a person's own profile. `Conflict` when the new email belongs to someone else.
+pub async fn update_profile(
+    db: &Db,
+    id: &UserId,
+    name: &str,
+    email: &str,
+    time_zone: &str,
+    language: &str,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET name = $1, email = $2, email_key = $3, time_zone = $4, language = $5 WHERE id = $6")
+        .bind(name)
+        .bind(email)
+        .bind(email_key(email))
+        .bind(time_zone)
+        .bind(language)
+        .bind(id.as_str())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }

@@ -13,124 +13,384 @@ fn now() -> Timestamp {
 }
 
 fn draft(title: &str, tags: &str) -> Draft {
-    Draft::validate(&DraftInput { title: title.into(), body: format!("About {title}."), tags: tags.into(), ..Default::default() }).unwrap()
+    Draft::validate(&DraftInput {
+        title: title.into(),
+        body: format!("About {title}."),
+        tags: tags.into(),
+        ..Default::default()
+    })
+    .unwrap()
 }
 
 fn notify_job(key: String) -> NewJob {
-    NewJob { kind: "test", idempotency_key: key, payload: "{}".into(), run_at: now() }
+    NewJob {
+        kind: "test",
+        idempotency_key: key,
+        payload: "{}".into(),
+        run_at: now(),
+    }
 }
 
 both_backends!(a_changed_slug_redirects_and_tags_follow, |db| {
-    let a = pages::create(&db, PageKind::Article, &draft("First session", "first session, online"), now()).await.unwrap();
+    let a = pages::create(
+        &db,
+        PageKind::Article,
+        &draft("First session", "first session, online"),
+        now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(a.tags.len(), 2);
     pages::set_published(&db, &a.id, Some(now())).await.unwrap();
 
-    let renamed = Draft { slug: "the-first-session".into(), ..draft("First session", "online") };
+    let renamed = Draft {
+        slug: "the-first-session".into(),
+        ..draft("First session", "online")
+    };
     pages::update(&db, &a.id, &renamed, now()).await.unwrap();
-    assert_eq!(pages::by_slug(&db, PageKind::Article, "first-session", Visibility::Published).await.unwrap(), Lookup::Moved("/articles/the-first-session".into()));
-    let Lookup::Found(found) = pages::by_slug(&db, PageKind::Article, "the-first-session", Visibility::Published).await.unwrap() else { panic!() };
-    assert_eq!(found.tags.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(), ["online"]);
+    assert_eq!(
+        pages::by_slug(
+            &db,
+            PageKind::Article,
+            "first-session",
+            Visibility::Published
+        )
+        .await
+        .unwrap(),
+        Lookup::Moved("/articles/the-first-session".into())
+    );
+    let Lookup::Found(found) = pages::by_slug(
+        &db,
+        PageKind::Article,
+        "the-first-session",
+        Visibility::Published,
+    )
+    .await
+    .unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        found
+            .tags
+            .iter()
+            .map(|t| t.slug.as_str())
+            .collect::<Vec<_>>(),
+        ["online"]
+    );
     // The unused tag is gone from the tag list.
     let tags = pages::published_tags(&db).await.unwrap();
     assert_eq!(tags.len(), 1);
 
     // A new article may take the old slug; then it no longer redirects.
-    pages::create(&db, PageKind::Article, &draft("First session", ""), now()).await.unwrap();
-    assert!(matches!(pages::by_slug(&db, PageKind::Article, "first-session", Visibility::All).await.unwrap(), Lookup::Found(_)));
+    pages::create(&db, PageKind::Article, &draft("First session", ""), now())
+        .await
+        .unwrap();
+    assert!(matches!(
+        pages::by_slug(&db, PageKind::Article, "first-session", Visibility::All)
+            .await
+            .unwrap(),
+        Lookup::Found(_)
+    ));
 });
 
 both_backends!(slugs_are_unique_per_kind_only, |db| {
-    pages::create(&db, PageKind::Article, &draft("About", ""), now()).await.unwrap();
-    pages::create(&db, PageKind::Page, &draft("About", ""), now()).await.unwrap();
+    pages::create(&db, PageKind::Article, &draft("About", ""), now())
+        .await
+        .unwrap();
+    pages::create(&db, PageKind::Page, &draft("About", ""), now())
+        .await
+        .unwrap();
     let again = pages::create(&db, PageKind::Page, &draft("About", ""), now()).await;
     assert!(matches!(again, Err(StoreError::Conflict)));
 });
 
-both_backends!(drafts_stay_private_and_publishing_keeps_the_first_date, |db| {
-    let p = pages::create(&db, PageKind::Article, &draft("Draft", "x"), now()).await.unwrap();
-    assert_eq!(pages::by_slug(&db, PageKind::Article, "draft", Visibility::Published).await.unwrap(), Lookup::Missing);
-    assert_eq!(pages::count(&db, PageKind::Article, Visibility::Published).await.unwrap(), 0);
-    pages::set_published(&db, &p.id, Some(now())).await.unwrap();
-    pages::set_published(&db, &p.id, Some(now() + SignedDuration::from_hours(5))).await.unwrap();
-    assert_eq!(pages::get(&db, &p.id).await.unwrap().unwrap().published_at, Some(now()));
-    assert_eq!(pages::list_tagged(&db, "x", 0, 10).await.unwrap().len(), 1);
-    pages::set_published(&db, &p.id, None).await.unwrap();
-    assert_eq!(pages::count_tagged(&db, "x").await.unwrap(), 0);
-});
+both_backends!(
+    drafts_stay_private_and_publishing_keeps_the_first_date,
+    |db| {
+        let p = pages::create(&db, PageKind::Article, &draft("Draft", "x"), now())
+            .await
+            .unwrap();
+        assert_eq!(
+            pages::by_slug(&db, PageKind::Article, "draft", Visibility::Published)
+                .await
+                .unwrap(),
+            Lookup::Missing
+        );
+        assert_eq!(
+            pages::count(&db, PageKind::Article, Visibility::Published)
+                .await
+                .unwrap(),
+            0
+        );
+        pages::set_published(&db, &p.id, Some(now())).await.unwrap();
+        pages::set_published(&db, &p.id, Some(now() + SignedDuration::from_hours(5)))
+            .await
+            .unwrap();
+        assert_eq!(
+            pages::get(&db, &p.id).await.unwrap().unwrap().published_at,
+            Some(now())
+        );
+        assert_eq!(pages::list_tagged(&db, "x", 0, 10).await.unwrap().len(), 1);
+        pages::set_published(&db, &p.id, None).await.unwrap();
+        assert_eq!(pages::count_tagged(&db, "x").await.unwrap(), 0);
+    }
+);
 
-both_backends!(an_inquiry_and_its_job_are_one_write_and_the_text_is_sealed, |db| {
-    let inquiry = Inquiry { name: "Ana".into(), email: "ana@example.org".into(), phone: None, preferred_time: Some("evenings".into()), message: "I feel stuck since the move.".into() };
-    let id = inquiries::create(&db, &inquiry, |id| notify_job(format!("notify:{id}")), now()).await.unwrap();
-    let record = inquiries::get(&db, &id).await.unwrap().unwrap();
-    assert_eq!(record.message, "I feel stuck since the move.");
-    assert_eq!(record.status, InquiryStatus::New);
-    let claimed = jobs::claim_due(&db, now(), now() + SignedDuration::from_secs(60), 10).await.unwrap();
-    assert_eq!(claimed.len(), 1);
-    assert!(!claimed[0].payload.contains("stuck"));
-    assert_eq!(inquiries::count(&db, Some(InquiryStatus::New)).await.unwrap(), 1);
-    assert_eq!(inquiries::list(&db, None, 0, 10).await.unwrap()[0].name, "Ana");
-});
+both_backends!(
+    an_inquiry_and_its_job_are_one_write_and_the_text_is_sealed,
+    |db| {
+        let inquiry = Inquiry {
+            name: "Ana".into(),
+            email: "ana@example.org".into(),
+            phone: None,
+            preferred_time: Some("evenings".into()),
+            message: "I feel stuck since the move.".into(),
+        };
+        let id = inquiries::create(
+            &db,
+            &inquiry,
+            |id| notify_job(format!("notify:{id}")),
+            now(),
+        )
+        .await
+        .unwrap();
+        let record = inquiries::get(&db, &id).await.unwrap().unwrap();
+        assert_eq!(record.message, "I feel stuck since the move.");
+        assert_eq!(record.status, InquiryStatus::New);
+        let claimed = jobs::claim_due(&db, now(), now() + SignedDuration::from_secs(60), 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert!(!claimed[0].payload.contains("stuck"));
+        assert_eq!(
+            inquiries::count(&db, Some(InquiryStatus::New))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            inquiries::list(&db, None, 0, 10).await.unwrap()[0].name,
+            "Ana"
+        );
+    }
+);
 
 both_backends!(a_reply_is_kept_with_the_thread, |db| {
-    let owner = users::create(&db, users::NewUser { role: Role::Owner, email: "t@example.org", name: "Dr T", time_zone: "Europe/Berlin", password_hash: None }, now()).await.unwrap();
-    let inquiry = Inquiry { name: "Ana".into(), email: "ana@example.org".into(), phone: None, preferred_time: None, message: "Hello".into() };
-    let id = inquiries::create(&db, &inquiry, |id| notify_job(format!("n:{id}")), now()).await.unwrap();
-    let reply_id = inquiries::add_reply(&db, &id, &owner, "Thank you for writing.", |r| notify_job(format!("r:{r}")), now()).await.unwrap();
+    let owner = users::create(
+        &db,
+        users::NewUser {
+            role: Role::Owner,
+            email: "t@example.org",
+            name: "Dr T",
+            time_zone: "Europe/Berlin",
+            password_hash: None,
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    let inquiry = Inquiry {
+        name: "Ana".into(),
+        email: "ana@example.org".into(),
+        phone: None,
+        preferred_time: None,
+        message: "Hello".into(),
+    };
+    let id = inquiries::create(&db, &inquiry, |id| notify_job(format!("n:{id}")), now())
+        .await
+        .unwrap();
+    let reply_id = inquiries::add_reply(
+        &db,
+        &id,
+        &owner,
+        "Thank you for writing.",
+        |r| notify_job(format!("r:{r}")),
+        now(),
+    )
+    .await
+    .unwrap();
     let record = inquiries::get(&db, &id).await.unwrap().unwrap();
     assert_eq!(record.status, InquiryStatus::Replied);
     assert_eq!(record.replies[0].body, "Thank you for writing.");
     assert_eq!(record.replies[0].author_name, "Dr T");
-    let (name, email, body) = inquiries::reply_for_mail(&db, &reply_id).await.unwrap().unwrap();
-    assert_eq!((name.as_str(), email.as_str(), body.as_str()), ("Ana", "ana@example.org", "Thank you for writing."));
+    let (name, email, body) = inquiries::reply_for_mail(&db, &reply_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (name.as_str(), email.as_str(), body.as_str()),
+        ("Ana", "ana@example.org", "Thank you for writing.")
+    );
 });
 
-both_backends!(jobs_are_deduplicated_claimed_once_and_reclaimed_after_a_crash, |db| {
-    assert!(jobs::enqueue_alone(&db, notify_job("k".into()), now()).await.unwrap());
-    assert!(!jobs::enqueue_alone(&db, notify_job("k".into()), now()).await.unwrap());
-    let lease = now() + SignedDuration::from_secs(30);
-    let first = jobs::claim_due(&db, now(), lease, 10).await.unwrap();
-    assert_eq!(first.len(), 1);
-    assert!(jobs::claim_due(&db, now(), lease, 10).await.unwrap().is_empty(), "a leased job is not claimed twice");
-    // The runner died: once the lease has run out the job is claimed again, as a second attempt.
-    let later = now() + SignedDuration::from_secs(31);
-    let again = jobs::claim_due(&db, later, later + SignedDuration::from_secs(30), 10).await.unwrap();
-    assert_eq!(again[0].attempts, 2);
-    jobs::fail(&db, &again[0].id, "smtp down", Some(later + SignedDuration::from_secs(10)), later).await.unwrap();
-    assert!(jobs::claim_due(&db, later, later, 10).await.unwrap().is_empty(), "not before its retry time");
-    let retry = later + SignedDuration::from_secs(10);
-    let third = jobs::claim_due(&db, retry, retry + SignedDuration::from_secs(30), 10).await.unwrap();
-    jobs::complete(&db, &third[0].id, retry).await.unwrap();
-    assert!(jobs::claim_due(&db, retry + SignedDuration::from_hours(1), retry + SignedDuration::from_hours(2), 10).await.unwrap().is_empty());
-    assert_eq!(jobs::recent(&db, 5).await.unwrap()[0].state, "done");
-});
+both_backends!(
+    jobs_are_deduplicated_claimed_once_and_reclaimed_after_a_crash,
+    |db| {
+        assert!(jobs::enqueue_alone(&db, notify_job("k".into()), now())
+            .await
+            .unwrap());
+        assert!(!jobs::enqueue_alone(&db, notify_job("k".into()), now())
+            .await
+            .unwrap());
+        let lease = now() + SignedDuration::from_secs(30);
+        let first = jobs::claim_due(&db, now(), lease, 10).await.unwrap();
+        assert_eq!(first.len(), 1);
+        assert!(
+            jobs::claim_due(&db, now(), lease, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "a leased job is not claimed twice"
+        );
+        // The runner died: once the lease has run out the job is claimed again, as a second attempt.
+        let later = now() + SignedDuration::from_secs(31);
+        let again = jobs::claim_due(&db, later, later + SignedDuration::from_secs(30), 10)
+            .await
+            .unwrap();
+        assert_eq!(again[0].attempts, 2);
+        jobs::fail(
+            &db,
+            &again[0].id,
+            "smtp down",
+            Some(later + SignedDuration::from_secs(10)),
+            later,
+        )
+        .await
+        .unwrap();
+        assert!(
+            jobs::claim_due(&db, later, later, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "not before its retry time"
+        );
+        let retry = later + SignedDuration::from_secs(10);
+        let third = jobs::claim_due(&db, retry, retry + SignedDuration::from_secs(30), 10)
+            .await
+            .unwrap();
+        jobs::complete(&db, &third[0].id, retry).await.unwrap();
+        assert!(jobs::claim_due(
+            &db,
+            retry + SignedDuration::from_hours(1),
+            retry + SignedDuration::from_hours(2),
+            10
+        )
+        .await
+        .unwrap()
+        .is_empty());
+        assert_eq!(jobs::recent(&db, 5).await.unwrap()[0].state, "done");
+    }
+);
 
-both_backends!(sessions_end_when_they_expire_and_emails_are_unique_in_any_case, |db| {
-    let u = users::create(&db, users::NewUser { role: Role::Owner, email: "Anna@Example.org", name: "Anna", time_zone: "Europe/Berlin", password_hash: Some("h") }, now()).await.unwrap();
-    let dup = users::create(&db, users::NewUser { role: Role::Therapist, email: "anna@example.ORG", name: "x", time_zone: "UTC", password_hash: None }, now()).await;
-    assert!(matches!(dup, Err(StoreError::Conflict)));
-    let (found, hash) = users::by_email(&db, "ANNA@example.org").await.unwrap().unwrap();
-    assert_eq!((found.id, hash.as_deref()), (u.id.clone(), Some("h")));
-    let expires = now() + SignedDuration::from_mins(30);
-    users::create_session(&db, users::NewSession { id_hash: "abc", user_id: &u.id, expires_at: expires, user_agent: "ua", ip: "127.0.0.1" }, now()).await.unwrap();
-    assert!(users::session(&db, "abc", now()).await.unwrap().is_some());
-    assert!(users::session(&db, "abc", expires).await.unwrap().is_none());
-    assert_eq!(users::purge_expired_sessions(&db, expires).await.unwrap(), 1);
-});
+both_backends!(
+    sessions_end_when_they_expire_and_emails_are_unique_in_any_case,
+    |db| {
+        let u = users::create(
+            &db,
+            users::NewUser {
+                role: Role::Owner,
+                email: "Anna@Example.org",
+                name: "Anna",
+                time_zone: "Europe/Berlin",
+                password_hash: Some("h"),
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+        let dup = users::create(
+            &db,
+            users::NewUser {
+                role: Role::Therapist,
+                email: "anna@example.ORG",
+                name: "x",
+                time_zone: "UTC",
+                password_hash: None,
+            },
+            now(),
+        )
+        .await;
+        assert!(matches!(dup, Err(StoreError::Conflict)));
+        let (found, hash) = users::by_email(&db, "ANNA@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((found.id, hash.as_deref()), (u.id.clone(), Some("h")));
+        let expires = now() + SignedDuration::from_mins(30);
+        users::create_session(
+            &db,
+            users::NewSession {
+                id_hash: "abc",
+                user_id: &u.id,
+                expires_at: expires,
+                user_agent: "ua",
+                ip: "127.0.0.1",
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+        assert!(users::session(&db, "abc", now()).await.unwrap().is_some());
+        assert!(users::session(&db, "abc", expires).await.unwrap().is_none());
+        assert_eq!(
+            users::purge_expired_sessions(&db, expires).await.unwrap(),
+            1
+        );
+    }
+);
 
-both_backends!(setup_creates_the_practice_once_with_a_single_use_token, |db| {
-    let details = domain::practice::Details { name: "P".into(), owner_name: "O".into(), email: "o@example.org".into(), time_zone: "UTC".into(), crisis_contacts: "112".into(), ..Default::default() };
-    practice::add_setup_token(&db, "tok", now(), now() + SignedDuration::from_hours(1)).await.unwrap();
-    assert!(practice::setup_token_usable(&db, "tok", now()).await.unwrap());
-    assert!(!practice::setup_token_usable(&db, "tok", now() + SignedDuration::from_hours(2)).await.unwrap());
-    let owner = practice::NewOwner { email: "o@example.org", name: "O", time_zone: "UTC", password_hash: "h" };
-    practice::create(&db, &details, owner, Some("tok"), now()).await.unwrap();
-    assert_eq!(practice::get(&db).await.unwrap().unwrap().name, "P");
-    let owner = practice::NewOwner { email: "x@example.org", name: "X", time_zone: "UTC", password_hash: "h" };
-    assert!(matches!(practice::create(&db, &details, owner, Some("tok"), now()).await, Err(StoreError::Conflict)));
-});
+both_backends!(
+    setup_creates_the_practice_once_with_a_single_use_token,
+    |db| {
+        let details = domain::practice::Details {
+            name: "P".into(),
+            owner_name: "O".into(),
+            email: "o@example.org".into(),
+            time_zone: "UTC".into(),
+            crisis_contacts: "112".into(),
+            ..Default::default()
+        };
+        practice::add_setup_token(&db, "tok", now(), now() + SignedDuration::from_hours(1))
+            .await
+            .unwrap();
+        assert!(practice::setup_token_usable(&db, "tok", now())
+            .await
+            .unwrap());
+        assert!(
+            !practice::setup_token_usable(&db, "tok", now() + SignedDuration::from_hours(2))
+                .await
+                .unwrap()
+        );
+        let owner = practice::NewOwner {
+            email: "o@example.org",
+            name: "O",
+            time_zone: "UTC",
+            password_hash: "h",
+        };
+        practice::create(&db, &details, owner, Some("tok"), now())
+            .await
+            .unwrap();
+        assert_eq!(practice::get(&db).await.unwrap().unwrap().name, "P");
+        let owner = practice::NewOwner {
+            email: "x@example.org",
+            name: "X",
+            time_zone: "UTC",
+            password_hash: "h",
+        };
+        assert!(matches!(
+            practice::create(&db, &details, owner, Some("tok"), now()).await,
+            Err(StoreError::Conflict)
+        ));
+    }
+);
 
 both_backends!(mail_in_the_dev_mailbox_is_sealed_at_rest, |db| {
-    let id = mailbox::deliver(&db, "a@example.org", "Subject", "Body text", now()).await.unwrap();
-    assert_eq!(mailbox::get(&db, &id).await.unwrap().unwrap().body, "Body text");
+    let id = mailbox::deliver(&db, "a@example.org", "Subject", "Body text", now())
+        .await
+        .unwrap();
+    assert_eq!(
+        mailbox::get(&db, &id).await.unwrap().unwrap().body,
+        "Body text"
+    );
     assert_eq!(mailbox::list(&db, 10).await.unwrap()[0].body, "");
 });

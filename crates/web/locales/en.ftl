@@ -246,3 +246,20 @@ audit-what = What
 audit-case = Case
 audit-outcome = Outcome
 audit-source = From
+
+## Second factor
+two-factor-heading = Enter your code
+two-factor-intro = Open your authenticator app and type the six-digit code it shows for this practice. If you have lost your phone, type one of your recovery codes instead.
+two-factor-submit = Continue
+field-code = Code
+hint-code = Six digits, or a recovery code like 1a2b3-c4d5e.
+hint-enrol-code = The six digits your app shows now.
+error-code = This code is not right, or it was used already. Codes change every 30 seconds.
+enrol-heading = Set up your second factor
+enrol-intro = Clinical records need more than a password. Scan this code with an authenticator app (for example Aegis, 2FAS, Google Authenticator or 1Password), then type the six digits it shows.
+enrol-qr-caption = QR code for your authenticator app
+enrol-secret = If you cannot scan it, type this key into the app:
+enrol-submit = Confirm
+enrol-done-heading = Keep your recovery codes
+enrol-codes-intro = Each of these codes lets you in once if you lose your phone. Print them or keep them in your password manager; they are not shown again.
+enrol-continue = Continue to the admin

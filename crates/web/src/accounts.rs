@@ -48,13 +48,23 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
-async fn sign_in_page(state: &WebState, form: Form, csrf: String, status: StatusCode) -> WebResult<Response> {
+async fn sign_in_page(
+    state: &WebState,
+    form: Form,
+    csrf: String,
+    status: StatusCode,
+) -> WebResult<Response> {
     let chrome = Chrome::public(state, view::tr("sign-in-heading"), String::new(), None).await;
     Ok((status, Html(render(SignInTemplate { chrome, form, csrf })?)).into_response())
 }
 
-pub async fn sign_in_form(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, Query(q): Query<NextQuery>) -> WebResult<Response> {
-    if actor.is_signed_in() {
+pub async fn sign_in_form(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Query(q): Query<NextQuery>,
+) -> WebResult<Response> {
+    if actor.is_signed_in() && !actor.needs_second_factor() {
         return Ok(Redirect::to("/admin").into_response());
     }
     let form = Form::default().with("next", q.next.unwrap_or_default());
@@ -64,19 +74,58 @@ pub async fn sign_in_form(State(state): State<WebState>, Caller(actor): Caller, 
 fn signed_in_response(state: &WebState, token: &SessionToken, to: &str) -> Response {
     let mut response = Redirect::to(to).into_response();
     let max_age = state.app.config().session_policy.absolute.as_secs();
-    response.headers_mut().append(header::SET_COOKIE, set_cookie(session_cookie(state.secure_cookies), &token.0, state.secure_cookies, max_age));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            session_cookie(state.secure_cookies),
+            &token.0,
+            state.secure_cookies,
+            max_age,
+        ),
+    );
     rotate_csrf(&mut response, state.secure_cookies);
     response
 }
 
-pub async fn sign_in(State(state): State<WebState>, ClientInfo(client): ClientInfo, Csrf(csrf): Csrf, CsrfForm(input): CsrfForm<SignInInput>) -> WebResult<Response> {
-    match state.app.sign_in(&input.email, &input.password, &client).await {
-        Ok((token, _)) => Ok(signed_in_response(&state, &token, safe_next(&input.next))),
-        Err(AppError::Invalid(errors)) => sign_in_page(&state, Form::from_input(&input, errors), csrf, StatusCode::UNPROCESSABLE_ENTITY).await,
+pub async fn sign_in(
+    State(state): State<WebState>,
+    ClientInfo(client): ClientInfo,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<SignInInput>,
+) -> WebResult<Response> {
+    match state
+        .app
+        .sign_in(&input.email, &input.password, &client)
+        .await
+    {
+        Ok((token, _)) => {
+            let next = safe_next(&input.next);
+            let to = if next == "/admin" {
+                "/admin/two-factor".to_string()
+            } else {
+                format!("/admin/two-factor?next={}", view::url_encode(next))
+            };
+            Ok(signed_in_response(&state, &token, &to))
+        }
+        Err(AppError::Invalid(errors)) => {
+            sign_in_page(
+                &state,
+                Form::from_input(&input, errors),
+                csrf,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(AppError::RateLimited) => {
             let mut errors = FieldErrors::default();
             errors.add("email", "error-rate-limited");
-            sign_in_page(&state, Form::from_input(&input, errors), csrf, StatusCode::TOO_MANY_REQUESTS).await
+            sign_in_page(
+                &state,
+                Form::from_input(&input, errors),
+                csrf,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -85,10 +134,22 @@ pub async fn sign_in(State(state): State<WebState>, ClientInfo(client): ClientIn
 #[derive(Deserialize)]
 pub struct Empty {}
 
-pub async fn sign_out(State(state): State<WebState>, Caller(actor): Caller, CsrfForm(_): CsrfForm<Empty>) -> WebResult<Response> {
+pub async fn sign_out(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> WebResult<Response> {
     state.app.sign_out(&actor).await?;
     let mut response = Redirect::to("/").into_response();
-    response.headers_mut().append(header::SET_COOKIE, set_cookie(session_cookie(state.secure_cookies), "", state.secure_cookies, 0));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            session_cookie(state.secure_cookies),
+            "",
+            state.secure_cookies,
+            0,
+        ),
+    );
     rotate_csrf(&mut response, state.secure_cookies);
     Ok(response)
 }
@@ -102,29 +163,70 @@ struct SetupTemplate {
     token: String,
 }
 
-async fn setup_page(state: &WebState, token: String, form: Form, csrf: String, status: StatusCode) -> WebResult<Response> {
+async fn setup_page(
+    state: &WebState,
+    token: String,
+    form: Form,
+    csrf: String,
+    status: StatusCode,
+) -> WebResult<Response> {
     let chrome = Chrome::public(state, view::tr("setup-heading"), String::new(), None).await;
-    Ok((status, Html(render(SetupTemplate { chrome, form, csrf, token })?)).into_response())
+    Ok((
+        status,
+        Html(render(SetupTemplate {
+            chrome,
+            form,
+            csrf,
+            token,
+        })?),
+    )
+        .into_response())
 }
 
 fn valid_token(token: &str) -> bool {
     token.len() == 48 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-pub async fn setup_form(State(state): State<WebState>, Csrf(csrf): Csrf, Path(token): Path<String>) -> WebResult<Response> {
+pub async fn setup_form(
+    State(state): State<WebState>,
+    Csrf(csrf): Csrf,
+    Path(token): Path<String>,
+) -> WebResult<Response> {
     if !valid_token(&token) || !state.app.setup_link_usable(&token).await? {
         return Err(WebError(AppError::NotFound));
     }
-    setup_page(&state, token, Form::default().with("time_zone", "Europe/London"), csrf, StatusCode::OK).await
+    setup_page(
+        &state,
+        token,
+        Form::default().with("time_zone", "Europe/London"),
+        csrf,
+        StatusCode::OK,
+    )
+    .await
 }
 
-pub async fn setup(State(state): State<WebState>, ClientInfo(client): ClientInfo, Csrf(csrf): Csrf, Path(token): Path<String>, CsrfForm(input): CsrfForm<SetupInput>) -> WebResult<Response> {
+pub async fn setup(
+    State(state): State<WebState>,
+    ClientInfo(client): ClientInfo,
+    Csrf(csrf): Csrf,
+    Path(token): Path<String>,
+    CsrfForm(input): CsrfForm<SetupInput>,
+) -> WebResult<Response> {
     if !valid_token(&token) {
         return Err(WebError(AppError::NotFound));
     }
     match state.app.complete_setup(&token, &input, &client).await {
         Ok(session) => Ok(signed_in_response(&state, &session, "/admin")),
-        Err(AppError::Invalid(errors)) => setup_page(&state, token, Form::from_input(&input, errors), csrf, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(AppError::Invalid(errors)) => {
+            setup_page(
+                &state,
+                token,
+                Form::from_input(&input, errors),
+                csrf,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -136,8 +238,192 @@ struct DashboardTemplate {
     articles: usize,
 }
 
-pub async fn dashboard(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf) -> WebResult<Response> {
+pub async fn dashboard(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+) -> WebResult<Response> {
     let articles = state.app.all_pages(&actor, PageKind::Article).await?.len();
-    let chrome = AdminChrome::new(&state, &actor, view::tr("admin-dashboard"), "dashboard", csrf).await;
+    let chrome = AdminChrome::new(
+        &state,
+        &actor,
+        view::tr("admin-dashboard"),
+        "dashboard",
+        csrf,
+    )
+    .await;
     Ok(Html(render(DashboardTemplate { chrome, articles })?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "two_factor.html")]
+struct TwoFactorTemplate {
+    chrome: Chrome,
+    form: Form,
+    csrf: String,
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct CodeInput {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn two_factor_page(
+    state: &WebState,
+    form: Form,
+    csrf: String,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let chrome = Chrome::public(state, view::tr("two-factor-heading"), String::new(), None).await;
+    Ok((
+        status,
+        Html(render(TwoFactorTemplate { chrome, form, csrf })?),
+    )
+        .into_response())
+}
+
+/// GET /admin/two-factor: the code page, or the enrolment for someone who has no second factor yet.
+pub async fn two_factor_form(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Query(q): Query<NextQuery>,
+) -> WebResult<Response> {
+    if !state.app.totp_enabled(&actor).await? {
+        return Ok(Redirect::to("/admin/two-factor/setup").into_response());
+    }
+    if !actor.needs_second_factor() {
+        return Ok(Redirect::to("/admin").into_response());
+    }
+    two_factor_page(
+        &state,
+        Form::default().with("next", q.next.unwrap_or_default()),
+        csrf,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn two_factor(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<CodeInput>,
+) -> WebResult<Response> {
+    match state.app.verify_second_factor(&actor, &input.code).await {
+        Ok(()) => Ok(Redirect::to(safe_next(&input.next)).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            two_factor_page(
+                &state,
+                Form::from_input(
+                    &CodeInput {
+                        code: String::new(),
+                        next: input.next,
+                    },
+                    errors,
+                ),
+                csrf,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::RateLimited) => {
+            let mut errors = FieldErrors::default();
+            errors.add("code", "error-rate-limited");
+            two_factor_page(
+                &state,
+                Form::from_input(
+                    &CodeInput {
+                        code: String::new(),
+                        next: input.next,
+                    },
+                    errors,
+                ),
+                csrf,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "two_factor_setup.html")]
+struct EnrolTemplate {
+    chrome: Chrome,
+    form: Form,
+    csrf: String,
+    secret: String,
+    qr_svg: String,
+    codes: Vec<String>,
+}
+
+async fn enrol_page(
+    state: &WebState,
+    actor: &app::Actor,
+    form: Form,
+    csrf: String,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let enrolment = state.app.totp_enrolment(actor).await?;
+    let chrome = Chrome::public(state, view::tr("enrol-heading"), String::new(), None).await;
+    let html = render(EnrolTemplate {
+        chrome,
+        form,
+        csrf,
+        secret: enrolment.secret,
+        qr_svg: enrolment.qr_svg,
+        codes: Vec::new(),
+    })?;
+    Ok((status, Html(html)).into_response())
+}
+
+pub async fn enrol_form(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+) -> WebResult<Response> {
+    if state.app.totp_enabled(&actor).await? {
+        return Ok(Redirect::to("/admin/two-factor").into_response());
+    }
+    enrol_page(&state, &actor, Form::default(), csrf, StatusCode::OK).await
+}
+
+/// POST /admin/two-factor/setup: the first code confirms the app; the recovery codes are shown once.
+pub async fn enrol(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<CodeInput>,
+) -> WebResult<Response> {
+    match state.app.confirm_totp(&actor, &input.code).await {
+        Ok(codes) => {
+            let chrome =
+                Chrome::public(&state, view::tr("enrol-done-heading"), String::new(), None).await;
+            Ok(Html(render(EnrolTemplate {
+                chrome,
+                form: Form::default(),
+                csrf,
+                secret: String::new(),
+                qr_svg: String::new(),
+                codes,
+            })?)
+            .into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            enrol_page(
+                &state,
+                &actor,
+                Form::from_input(&CodeInput::default(), errors),
+                csrf,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -17,20 +17,37 @@ struct Asset {
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     [
-        ("site.css", "text/css; charset=utf-8", include_bytes!("../static/site.css").as_slice()),
-        ("favicon.svg", "image/svg+xml", include_bytes!("../static/favicon.svg").as_slice()),
+        (
+            "site.css",
+            "text/css; charset=utf-8",
+            include_bytes!("../static/site.css").as_slice(),
+        ),
+        (
+            "favicon.svg",
+            "image/svg+xml",
+            include_bytes!("../static/favicon.svg").as_slice(),
+        ),
     ]
     .into_iter()
     .map(|(name, content_type, bytes)| {
         let hash = hex::encode(&Sha256::digest(bytes)[..6]);
         let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
-        Asset { name, content_type, bytes, href: format!("/static/{stem}.{hash}.{ext}") }
+        Asset {
+            name,
+            content_type,
+            bytes,
+            href: format!("/static/{stem}.{hash}.{ext}"),
+        }
     })
     .collect()
 });
 
 fn href(name: &str) -> &'static str {
-    ASSETS.iter().find(|a| a.name == name).map(|a| a.href.as_str()).unwrap_or("/static/missing")
+    ASSETS
+        .iter()
+        .find(|a| a.name == name)
+        .map(|a| a.href.as_str())
+        .unwrap_or("/static/missing")
 }
 
 pub fn stylesheet() -> &'static str {
@@ -45,10 +62,24 @@ pub fn favicon() -> &'static str {
 pub async fn serve(Path(file): Path<String>) -> Response {
     let wanted = format!("/static/{file}");
     if let Some(asset) = ASSETS.iter().find(|a| a.href == wanted) {
-        return ([(header::CONTENT_TYPE, asset.content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], asset.bytes).into_response();
+        return (
+            [
+                (header::CONTENT_TYPE, asset.content_type),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            asset.bytes,
+        )
+            .into_response();
     }
     if let Some(asset) = ASSETS.iter().find(|a| a.name == file) {
-        return ([(header::CONTENT_TYPE, asset.content_type), (header::CACHE_CONTROL, "public, max-age=300")], asset.bytes).into_response();
+        return (
+            [
+                (header::CONTENT_TYPE, asset.content_type),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            asset.bytes,
+        )
+            .into_response();
     }
     StatusCode::NOT_FOUND.into_response()
 }

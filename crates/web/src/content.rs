@@ -53,11 +53,21 @@ struct ListTemplate {
     pages: Vec<Page>,
 }
 
-pub async fn list(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, Query(q): Query<KindQuery>) -> WebResult<Response> {
+pub async fn list(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Query(q): Query<KindQuery>,
+) -> WebResult<Response> {
     let kind = kind_of(q.kind.as_deref());
     let pages = state.app.all_pages(&actor, kind).await?;
     let chrome = AdminChrome::new(&state, &actor, list_title(kind), section(kind), csrf).await;
-    Ok(Html(render(ListTemplate { chrome, kind: kind.as_str(), pages })?).into_response())
+    Ok(Html(render(ListTemplate {
+        chrome,
+        kind: kind.as_str(),
+        pages,
+    })?)
+    .into_response())
 }
 
 #[derive(Template)]
@@ -88,9 +98,21 @@ async fn editor(state: &WebState, e: Editor<'_>) -> WebResult<Response> {
         Some(p) => crate::i18n::t_with("pages-edit-title", &[("title", p.title.clone())]),
         None => view::tr(&format!("pages-new-{}", e.kind.as_str())),
     };
-    let action = e.page.as_ref().map(|p| format!("/admin/pages/{}", p.id)).unwrap_or_else(|| "/admin/pages".into());
+    let action = e
+        .page
+        .as_ref()
+        .map(|p| format!("/admin/pages/{}", p.id))
+        .unwrap_or_else(|| "/admin/pages".into());
     let chrome = AdminChrome::new(state, e.actor, title, section(e.kind), e.csrf).await;
-    let html = render(EditTemplate { chrome, kind: e.kind.as_str(), page: e.page, action, form: e.form, preview: e.preview, saved: e.saved })?;
+    let html = render(EditTemplate {
+        chrome,
+        kind: e.kind.as_str(),
+        page: e.page,
+        action,
+        form: e.form,
+        preview: e.preview,
+        saved: e.saved,
+    })?;
     Ok((e.status, Html(html)).into_response())
 }
 
@@ -100,20 +122,64 @@ fn form_of(page: &Page) -> Form {
         .with("slug", page.slug.clone())
         .with("description", page.description.clone())
         .with("body", page.body.clone())
-        .with("tags", page.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "))
+        .with(
+            "tags",
+            page.tags
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
         .with("position", page.position.to_string())
 }
 
-pub async fn new_form(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, Query(q): Query<KindQuery>) -> WebResult<Response> {
+pub async fn new_form(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Query(q): Query<KindQuery>,
+) -> WebResult<Response> {
     let kind = kind_of(q.kind.as_deref());
     state.app.start_draft(&actor).await?;
-    editor(&state, Editor { kind, page: None, form: Form::default(), preview: None, saved: false, status: StatusCode::OK, csrf, actor: &actor }).await
+    editor(
+        &state,
+        Editor {
+            kind,
+            page: None,
+            form: Form::default(),
+            preview: None,
+            saved: false,
+            status: StatusCode::OK,
+            csrf,
+            actor: &actor,
+        },
+    )
+    .await
 }
 
-pub async fn edit_form(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, Path(id): Path<String>, Query(q): Query<KindQuery>) -> WebResult<Response> {
+pub async fn edit_form(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path(id): Path<String>,
+    Query(q): Query<KindQuery>,
+) -> WebResult<Response> {
     let page = state.app.page_for_editing(&actor, &page_id(&id)?).await?;
     let form = form_of(&page);
-    editor(&state, Editor { kind: page.kind, page: Some(page), form, preview: None, saved: q.saved.is_some(), status: StatusCode::OK, csrf, actor: &actor }).await
+    editor(
+        &state,
+        Editor {
+            kind: page.kind,
+            page: Some(page),
+            form,
+            preview: None,
+            saved: q.saved.is_some(),
+            status: StatusCode::OK,
+            csrf,
+            actor: &actor,
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
@@ -126,36 +192,99 @@ pub struct EditInput {
     action: String,
 }
 
-pub async fn create(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, CsrfForm(input): CsrfForm<EditInput>) -> WebResult<Response> {
+pub async fn create(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<EditInput>,
+) -> WebResult<Response> {
     let kind = kind_of(Some(&input.kind));
     if input.action == "preview" {
         let preview = Some(state.app.preview(&actor, &input.draft.body).await?);
         let form = Form::from_input(&input.draft, Default::default());
-        return editor(&state, Editor { kind, page: None, form, preview, saved: false, status: StatusCode::OK, csrf, actor: &actor }).await;
+        return editor(
+            &state,
+            Editor {
+                kind,
+                page: None,
+                form,
+                preview,
+                saved: false,
+                status: StatusCode::OK,
+                csrf,
+                actor: &actor,
+            },
+        )
+        .await;
     }
     match state.app.create_page(&actor, kind, &input.draft).await {
         Ok(page) => Ok(Redirect::to(&format!("/admin/pages/{}?saved=1", page.id)).into_response()),
         Err(AppError::Invalid(errors)) => {
             let form = Form::from_input(&input.draft, errors);
-            editor(&state, Editor { kind, page: None, form, preview: None, saved: false, status: StatusCode::UNPROCESSABLE_ENTITY, csrf, actor: &actor }).await
+            editor(
+                &state,
+                Editor {
+                    kind,
+                    page: None,
+                    form,
+                    preview: None,
+                    saved: false,
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    csrf,
+                    actor: &actor,
+                },
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn update(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, Path(id): Path<String>, CsrfForm(input): CsrfForm<EditInput>) -> WebResult<Response> {
+pub async fn update(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<EditInput>,
+) -> WebResult<Response> {
     let id = page_id(&id)?;
     let page = state.app.page_for_editing(&actor, &id).await?;
     if input.action == "preview" {
         let preview = Some(state.app.preview(&actor, &input.draft.body).await?);
         let form = Form::from_input(&input.draft, Default::default());
-        return editor(&state, Editor { kind: page.kind, page: Some(page), form, preview, saved: false, status: StatusCode::OK, csrf, actor: &actor }).await;
+        return editor(
+            &state,
+            Editor {
+                kind: page.kind,
+                page: Some(page),
+                form,
+                preview,
+                saved: false,
+                status: StatusCode::OK,
+                csrf,
+                actor: &actor,
+            },
+        )
+        .await;
     }
     match state.app.update_page(&actor, &id, &input.draft).await {
         Ok(page) => Ok(Redirect::to(&format!("/admin/pages/{}?saved=1", page.id)).into_response()),
         Err(AppError::Invalid(errors)) => {
             let form = Form::from_input(&input.draft, errors);
-            editor(&state, Editor { kind: page.kind, page: Some(page), form, preview: None, saved: false, status: StatusCode::UNPROCESSABLE_ENTITY, csrf, actor: &actor }).await
+            editor(
+                &state,
+                Editor {
+                    kind: page.kind,
+                    page: Some(page),
+                    form,
+                    preview: None,
+                    saved: false,
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    csrf,
+                    actor: &actor,
+                },
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -164,19 +293,34 @@ pub async fn update(State(state): State<WebState>, Caller(actor): Caller, Csrf(c
 #[derive(Deserialize)]
 pub struct Empty {}
 
-pub async fn publish(State(state): State<WebState>, Caller(actor): Caller, Path(id): Path<String>, CsrfForm(_): CsrfForm<Empty>) -> WebResult<Response> {
+pub async fn publish(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> WebResult<Response> {
     let id = page_id(&id)?;
     state.app.set_page_published(&actor, &id, true).await?;
     Ok(Redirect::to(&format!("/admin/pages/{id}")).into_response())
 }
 
-pub async fn unpublish(State(state): State<WebState>, Caller(actor): Caller, Path(id): Path<String>, CsrfForm(_): CsrfForm<Empty>) -> WebResult<Response> {
+pub async fn unpublish(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> WebResult<Response> {
     let id = page_id(&id)?;
     state.app.set_page_published(&actor, &id, false).await?;
     Ok(Redirect::to(&format!("/admin/pages/{id}")).into_response())
 }
 
-pub async fn delete(State(state): State<WebState>, Caller(actor): Caller, Path(id): Path<String>, CsrfForm(_): CsrfForm<Empty>) -> WebResult<Response> {
+pub async fn delete(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> WebResult<Response> {
     let id = page_id(&id)?;
     let page = state.app.page_for_editing(&actor, &id).await?;
     state.app.delete_page(&actor, &id).await?;
@@ -192,20 +336,47 @@ struct ImagesTemplate {
     error: String,
 }
 
-async fn images_page(state: &WebState, actor: &app::Actor, csrf: String, uploaded: Option<String>, error: String, status: StatusCode) -> WebResult<Response> {
+async fn images_page(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    uploaded: Option<String>,
+    error: String,
+    status: StatusCode,
+) -> WebResult<Response> {
     let images = state.app.images(actor).await?;
     let chrome = AdminChrome::new(state, actor, view::tr("admin-images"), "images", csrf).await;
-    Ok((status, Html(render(ImagesTemplate { chrome, images, uploaded, error })?)).into_response())
+    Ok((
+        status,
+        Html(render(ImagesTemplate {
+            chrome,
+            images,
+            uploaded,
+            error,
+        })?),
+    )
+        .into_response())
 }
 
-pub async fn images(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf) -> WebResult<Response> {
+pub async fn images(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+) -> WebResult<Response> {
     images_page(&state, &actor, csrf, None, String::new(), StatusCode::OK).await
 }
 
 /// POST /admin/images (multipart): the `csrf` field must come first, then the `image` file.
-pub async fn upload(State(state): State<WebState>, Caller(actor): Caller, csrf: Csrf, multipart: Result<Multipart, MultipartRejection>) -> WebResult<Response> {
+pub async fn upload(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    csrf: Csrf,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> WebResult<Response> {
     // Without a multipart body there is no token to check: refused like any unchecked POST.
-    let Ok(mut multipart) = multipart else { return Err(WebError(AppError::Forbidden)) };
+    let Ok(mut multipart) = multipart else {
+        return Err(WebError(AppError::Forbidden));
+    };
     let mut token_ok = false;
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Ok(Some(field)) = multipart.next_field().await {
@@ -213,7 +384,10 @@ pub async fn upload(State(state): State<WebState>, Caller(actor): Caller, csrf: 
             Some("csrf") => token_ok = csrf_matches(field.text().await.ok().as_deref(), &csrf),
             Some("image") if token_ok => {
                 let name = field.file_name().unwrap_or("image").to_string();
-                let bytes = field.bytes().await.map_err(|_| WebError(AppError::field("image", "error-image-too-large")))?;
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|_| WebError(AppError::field("image", "error-image-too-large")))?;
                 file = Some((name, bytes.to_vec()));
             }
             _ => {}
@@ -224,10 +398,28 @@ pub async fn upload(State(state): State<WebState>, Caller(actor): Caller, csrf: 
     }
     let (name, bytes) = file.unwrap_or_default();
     match state.app.upload_image(&actor, &name, &bytes).await {
-        Ok(path) => images_page(&state, &actor, csrf.0, Some(path), String::new(), StatusCode::OK).await,
+        Ok(path) => {
+            images_page(
+                &state,
+                &actor,
+                csrf.0,
+                Some(path),
+                String::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(AppError::Invalid(errors)) => {
             let message = errors.get("image").map(view::tr).unwrap_or_default();
-            images_page(&state, &actor, csrf.0, None, message, StatusCode::UNPROCESSABLE_ENTITY).await
+            images_page(
+                &state,
+                &actor,
+                csrf.0,
+                None,
+                message,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

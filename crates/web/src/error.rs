@@ -37,10 +37,15 @@ pub(crate) struct ErrorPage {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        if matches!(self.0, AppError::SecondFactorRequired) {
+            return Redirect::to("/admin/two-factor").into_response();
+        }
         let (status, reference) = match &self.0 {
             AppError::NotFound => (StatusCode::NOT_FOUND, None),
             AppError::Forbidden => (StatusCode::FORBIDDEN, None),
-            AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, None),
+            AppError::Unauthenticated | AppError::SecondFactorRequired => {
+                (StatusCode::UNAUTHORIZED, None)
+            }
             AppError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, None),
             AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, None),
             AppError::Config(_) | AppError::Store(_) => {
@@ -50,7 +55,9 @@ impl IntoResponse for WebError {
             }
         };
         let mut response = status.into_response();
-        response.extensions_mut().insert(ErrorPage { status, reference });
+        response
+            .extensions_mut()
+            .insert(ErrorPage { status, reference });
         response
     }
 }
@@ -71,16 +78,24 @@ struct ErrorTemplate {
 }
 
 /// Fills in marked error responses with a page in the site's layout; sends the signed-out to sign in.
-pub(crate) async fn render_error_pages(State(state): State<WebState>, request: Request, next: Next) -> Response {
+pub(crate) async fn render_error_pages(
+    State(state): State<WebState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let wants_html = !request.uri().path().starts_with("/api/");
-    let sign_in_next = (request.method() == Method::GET).then(|| request.uri().path_and_query().map(|p| p.to_string())).flatten();
+    let sign_in_next = (request.method() == Method::GET)
+        .then(|| request.uri().path_and_query().map(|p| p.to_string()))
+        .flatten();
     let response = next.run(request).await;
     let Some(page) = response.extensions().get::<ErrorPage>().copied() else {
         return response;
     };
     if page.status == StatusCode::UNAUTHORIZED && wants_html {
         let target = match sign_in_next {
-            Some(next) if next.starts_with("/admin") => format!("/admin/signin?next={}", view::url_encode(&next)),
+            Some(next) if next.starts_with("/admin") => {
+                format!("/admin/signin?next={}", view::url_encode(&next))
+            }
             _ => "/admin/signin".to_string(),
         };
         return Redirect::to(&target).into_response();
@@ -95,9 +110,20 @@ pub(crate) async fn render_error_pages(State(state): State<WebState>, request: R
     };
     if !wants_html {
         let body = serde_json::json!({ "error": key, "reference": page.reference });
-        return (page.status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response();
+        return (
+            page.status,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response();
     }
-    let chrome = Chrome::public(&state, view::tr(&format!("{key}-title")), String::new(), None).await;
+    let chrome = Chrome::public(
+        &state,
+        view::tr(&format!("{key}-title")),
+        String::new(),
+        None,
+    )
+    .await;
     let template = ErrorTemplate {
         heading: view::tr(&format!("{key}-title")),
         text: view::tr(&format!("{key}-text")),
@@ -105,7 +131,12 @@ pub(crate) async fn render_error_pages(State(state): State<WebState>, request: R
         chrome,
     };
     match template.render() {
-        Ok(html) => (page.status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+        Ok(html) => (
+            page.status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
         Err(_) => (page.status, "Something went wrong.").into_response(),
     }
 }

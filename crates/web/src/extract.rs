@@ -27,18 +27,28 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 pub fn session_cookie(secure: bool) -> &'static str {
-    if secure { "__Host-hs_session" } else { "hs_session" }
+    if secure {
+        "__Host-hs_session"
+    } else {
+        "hs_session"
+    }
 }
 
 fn csrf_cookie(secure: bool) -> &'static str {
-    if secure { "__Host-hs_csrf" } else { "hs_csrf" }
+    if secure {
+        "__Host-hs_csrf"
+    } else {
+        "hs_csrf"
+    }
 }
 
 /// A `Set-Cookie` value: host-only, whole site, not readable by script, not sent cross-site.
 pub fn set_cookie(name: &str, value: &str, secure: bool, max_age_secs: i64) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
 }
 
 /// The signed-in person, or anonymous. Only requests that carry a session cookie touch the database.
@@ -47,9 +57,14 @@ pub struct Caller(pub Actor);
 impl FromRequestParts<WebState> for Caller {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &WebState,
+    ) -> Result<Self, Self::Rejection> {
         let token = cookie(&parts.headers, session_cookie(state.secure_cookies));
-        Ok(Caller(state.app.actor_for(token, &client_ip(parts, state)).await?))
+        Ok(Caller(
+            state.app.actor_for(token, &client_ip(parts, state)).await?,
+        ))
     }
 }
 
@@ -59,9 +74,19 @@ pub struct ClientInfo(pub Client);
 impl FromRequestParts<WebState> for ClientInfo {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &WebState,
+    ) -> Result<Self, Self::Rejection> {
         let ip = client_ip(parts, state);
-        let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(300).collect();
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(300)
+            .collect();
         Ok(ClientInfo(Client { ip, user_agent }))
     }
 }
@@ -70,10 +95,20 @@ impl FromRequestParts<WebState> for ClientInfo {
 fn client_ip(parts: &Parts, state: &WebState) -> String {
     let forwarded = state
         .trust_proxy
-        .then(|| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(|s| s.trim().to_string()))
+        .then(|| {
+            parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|s| s.trim().to_string())
+        })
         .flatten()
         .filter(|s| s.parse::<std::net::IpAddr>().is_ok());
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
     forwarded.or(peer).unwrap_or_else(|| "unknown".into())
 }
 
@@ -86,14 +121,27 @@ struct CsrfState {
 }
 
 /// Gives each browser a CSRF cookie the first time a page with a form is shown to it.
-pub(crate) async fn csrf_cookie_layer(axum::extract::State(state): axum::extract::State<WebState>, mut request: Request, next: Next) -> Response {
+pub(crate) async fn csrf_cookie_layer(
+    axum::extract::State(state): axum::extract::State<WebState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let name = csrf_cookie(state.secure_cookies);
-    let existing = cookie(request.headers(), name).filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit())).map(str::to_string);
-    let csrf = CsrfState { fresh: existing.is_none(), value: existing.unwrap_or_else(|| app_random()), used: Arc::new(AtomicBool::new(false)) };
+    let existing = cookie(request.headers(), name)
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_string);
+    let csrf = CsrfState {
+        fresh: existing.is_none(),
+        value: existing.unwrap_or_else(|| app_random()),
+        used: Arc::new(AtomicBool::new(false)),
+    };
     request.extensions_mut().insert(csrf.clone());
     let mut response = next.run(request).await;
     if csrf.fresh && csrf.used.load(Ordering::Relaxed) {
-        response.headers_mut().append(header::SET_COOKIE, set_cookie(name, &csrf.value, state.secure_cookies, 60 * 60 * 24 * 30));
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(name, &csrf.value, state.secure_cookies, 60 * 60 * 24 * 30),
+        );
     }
     response
 }
@@ -107,7 +155,15 @@ pub(crate) fn app_random() -> String {
 
 /// Replaces the CSRF cookie (at sign-in and sign-out, so a token seen before does not carry over).
 pub(crate) fn rotate_csrf(response: &mut Response, secure: bool) {
-    response.headers_mut().append(header::SET_COOKIE, set_cookie(csrf_cookie(secure), &app_random(), secure, 60 * 60 * 24 * 30));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            csrf_cookie(secure),
+            &app_random(),
+            secure,
+            60 * 60 * 24 * 30,
+        ),
+    );
 }
 
 /// The token to put in a form's hidden `csrf` field.
@@ -117,7 +173,10 @@ impl FromRequestParts<WebState> for Csrf {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, _: &WebState) -> Result<Self, Self::Rejection> {
-        let csrf = parts.extensions.get::<CsrfState>().ok_or(WebError(AppError::Forbidden))?;
+        let csrf = parts
+            .extensions
+            .get::<CsrfState>()
+            .ok_or(WebError(AppError::Forbidden))?;
         csrf.used.store(true, Ordering::Relaxed);
         Ok(Csrf(csrf.value.clone()))
     }
@@ -130,14 +189,22 @@ impl<T: DeserializeOwned + Send> FromRequest<WebState> for CsrfForm<T> {
     type Rejection = WebError;
 
     async fn from_request(request: Request, state: &WebState) -> Result<Self, Self::Rejection> {
-        let expected = request.extensions().get::<CsrfState>().filter(|c| !c.fresh).map(|c| c.value.clone());
-        let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|_| WebError(AppError::Invalid(Default::default())))?;
+        let expected = request
+            .extensions()
+            .get::<CsrfState>()
+            .filter(|c| !c.fresh)
+            .map(|c| c.value.clone());
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|_| WebError(AppError::Invalid(Default::default())))?;
         let sent = form_urlencoded_field(&bytes, "csrf");
         match (expected, sent) {
-            (Some(expected), Some(sent)) if constant_time_eq(expected.as_bytes(), sent.as_bytes()) => {}
+            (Some(expected), Some(sent))
+                if constant_time_eq(expected.as_bytes(), sent.as_bytes()) => {}
             _ => return Err(WebError(AppError::Forbidden)),
         }
-        let value = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|_| WebError(AppError::Invalid(Default::default())))?;
+        let value = serde_urlencoded::from_bytes::<T>(&bytes)
+            .map_err(|_| WebError(AppError::Invalid(Default::default())))?;
         Ok(CsrfForm(value))
     }
 }
@@ -148,7 +215,11 @@ pub fn csrf_matches(parts_token: Option<&str>, request_token: &Csrf) -> bool {
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok()?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

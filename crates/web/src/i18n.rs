@@ -6,10 +6,11 @@ use fluent_bundle::{FluentArgs, FluentResource};
 use std::sync::LazyLock;
 
 static EN: LazyLock<FluentBundle<FluentResource>> = LazyLock::new(|| {
-    let resource = FluentResource::try_new(include_str!("../locales/en.ftl").to_string()).unwrap_or_else(|(r, errors)| {
-        tracing::error!(?errors, "en.ftl has syntax errors");
-        r
-    });
+    let resource = FluentResource::try_new(include_str!("../locales/en.ftl").to_string())
+        .unwrap_or_else(|(r, errors)| {
+            tracing::error!(?errors, "en.ftl has syntax errors");
+            r
+        });
     let mut bundle = FluentBundle::new_concurrent(vec![unic_langid::langid!("en")]);
     bundle.set_use_isolating(false);
     if let Err(errors) = bundle.add_resource(resource) {
@@ -38,7 +39,9 @@ fn format(key: &str, args: Option<&FluentArgs>) -> String {
         return key.to_string();
     };
     let mut errors = Vec::new();
-    bundle.format_pattern(pattern, args, &mut errors).into_owned()
+    bundle
+        .format_pattern(pattern, args, &mut errors)
+        .into_owned()
 }
 
 /// Whether `key` exists (tests).
@@ -76,20 +79,45 @@ mod tests {
                         continue;
                     }
                     let key = text[at + needle.len()..].split('"').next().unwrap_or("");
-                    if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()) && !has(key) {
+                    if !key.is_empty()
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+                        && !has(key)
+                    {
                         missing.push(key.to_string());
                     }
                 }
             }
         }
-        for prefix in ["not-found", "forbidden", "too-many", "sign-in-needed", "bad-request", "server-error"] {
+        for prefix in [
+            "not-found",
+            "forbidden",
+            "too-many",
+            "sign-in-needed",
+            "bad-request",
+            "server-error",
+        ] {
             for suffix in ["title", "text"] {
                 if !has(&format!("{prefix}-{suffix}")) {
                     missing.push(format!("{prefix}-{suffix}"));
                 }
             }
         }
-        for key in ["status-new", "status-replied", "status-handled", "pages-new-article", "pages-new-faq", "pages-new-page", "job-inquiry_notification", "job-inquiry_reply", "job-state-pending", "job-state-running", "job-state-done", "job-state-failed"] {
+        for key in [
+            "status-new",
+            "status-replied",
+            "status-handled",
+            "pages-new-article",
+            "pages-new-faq",
+            "pages-new-page",
+            "job-inquiry_notification",
+            "job-inquiry_reply",
+            "job-state-pending",
+            "job-state-running",
+            "job-state-done",
+            "job-state-failed",
+        ] {
             if !has(key) {
                 missing.push(key.to_string());
             }
@@ -102,10 +130,25 @@ mod tests {
     #[test]
     fn every_domain_error_message_has_a_text() {
         for key in [
-            "error-required", "error-too-long", "error-invalid-characters", "error-email-invalid", "error-phone-invalid",
-            "error-consent-required", "error-slug-shape", "error-slug-reserved", "error-slug-taken", "error-tag-too-long",
-            "error-too-many-tags", "error-number", "error-time-zone", "error-password-short", "error-password-mismatch",
-            "error-sign-in", "error-email-taken", "error-image-too-large", "error-image-type",
+            "error-required",
+            "error-too-long",
+            "error-invalid-characters",
+            "error-email-invalid",
+            "error-phone-invalid",
+            "error-consent-required",
+            "error-slug-shape",
+            "error-slug-reserved",
+            "error-slug-taken",
+            "error-tag-too-long",
+            "error-too-many-tags",
+            "error-number",
+            "error-time-zone",
+            "error-password-short",
+            "error-password-mismatch",
+            "error-sign-in",
+            "error-email-taken",
+            "error-image-too-large",
+            "error-image-type",
         ] {
             assert!(has(key), "{key}");
         }
@@ -113,6 +156,9 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled() {
-        assert_eq!(t_with("page-of", &[("page", "2".into()), ("last", "5".into())]), "Page 2 of 5");
+        assert_eq!(
+            t_with("page-of", &[("page", "2".into()), ("last", "5".into())]),
+            "Page 2 of 5"
+        );
     }
 }

@@ -25,10 +25,30 @@ struct ContactTemplate {
     consent_label: String,
 }
 
-async fn contact_page(state: &WebState, form: Form, csrf: String, status: StatusCode) -> WebResult<Response> {
-    let chrome = Chrome::public(state, view::tr("contact-heading"), view::tr("contact-description"), Some("/contact")).await;
+async fn contact_page(
+    state: &WebState,
+    form: Form,
+    csrf: String,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let chrome = Chrome::public(
+        state,
+        view::tr("contact-heading"),
+        view::tr("contact-description"),
+        Some("/contact"),
+    )
+    .await;
     let consent_label = view::tr("field-consent");
-    Ok((status, Html(render(ContactTemplate { chrome, form, csrf, consent_label })?)).into_response())
+    Ok((
+        status,
+        Html(render(ContactTemplate {
+            chrome,
+            form,
+            csrf,
+            consent_label,
+        })?),
+    )
+        .into_response())
 }
 
 pub async fn form(State(state): State<WebState>, Csrf(csrf): Csrf) -> WebResult<Response> {
@@ -37,14 +57,34 @@ pub async fn form(State(state): State<WebState>, Csrf(csrf): Csrf) -> WebResult<
 
 /// POST /contact: "thank you" only once the message is committed; otherwise the form again,
 /// errors next to the fields and everything typed still there.
-pub async fn send(State(state): State<WebState>, Caller(actor): Caller, ClientInfo(client): ClientInfo, Csrf(csrf): Csrf, CsrfForm(input): CsrfForm<InquiryInput>) -> WebResult<Response> {
+pub async fn send(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    ClientInfo(client): ClientInfo,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<InquiryInput>,
+) -> WebResult<Response> {
     match state.app.send_inquiry(&actor, &input, &client).await {
         Ok(()) => Ok(Redirect::to("/contact/thanks").into_response()),
-        Err(AppError::Invalid(errors)) => contact_page(&state, Form::from_input(&input, errors), csrf, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(AppError::Invalid(errors)) => {
+            contact_page(
+                &state,
+                Form::from_input(&input, errors),
+                csrf,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(AppError::RateLimited) => {
             let mut errors = FieldErrors::default();
             errors.add("message", "error-rate-limited");
-            contact_page(&state, Form::from_input(&input, errors), csrf, StatusCode::TOO_MANY_REQUESTS).await
+            contact_page(
+                &state,
+                Form::from_input(&input, errors),
+                csrf,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -76,12 +116,34 @@ struct InboxTemplate {
     filter: String,
 }
 
-pub async fn inbox(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, Query(q): Query<InboxQuery>) -> WebResult<Response> {
-    let status = q.status.as_deref().filter(|s| !s.is_empty()).map(InquiryStatus::parse);
+pub async fn inbox(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Query(q): Query<InboxQuery>,
+) -> WebResult<Response> {
+    let status = q
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(InquiryStatus::parse);
     let (items, paging) = state.app.inbox(&actor, status, q.page.as_deref()).await?;
-    let chrome = AdminChrome::new(&state, &actor, view::tr("admin-inquiries"), "inquiries", csrf).await;
+    let chrome = AdminChrome::new(
+        &state,
+        &actor,
+        view::tr("admin-inquiries"),
+        "inquiries",
+        csrf,
+    )
+    .await;
     let filter = status.map(|s| s.as_str().to_string()).unwrap_or_default();
-    Ok(Html(render(InboxTemplate { chrome, items, paging, filter })?).into_response())
+    Ok(Html(render(InboxTemplate {
+        chrome,
+        items,
+        paging,
+        filter,
+    })?)
+    .into_response())
 }
 
 #[derive(Template)]
@@ -106,15 +168,50 @@ fn inquiry_id(raw: &str) -> WebResult<InquiryId> {
     }
 }
 
-async fn thread_page(state: &WebState, actor: &app::Actor, id: &InquiryId, csrf: String, form: Form, sent: bool, status: StatusCode) -> WebResult<Response> {
+async fn thread_page(
+    state: &WebState,
+    actor: &app::Actor,
+    id: &InquiryId,
+    csrf: String,
+    form: Form,
+    sent: bool,
+    status: StatusCode,
+) -> WebResult<Response> {
     let record = state.app.inquiry(actor, id).await?;
     let title = view::AdminChrome::new(state, actor, String::new(), "inquiries", csrf).await;
-    let chrome = AdminChrome { title: crate::i18n::t_with("thread-title", &[("name", record.name.clone())]), ..title };
-    Ok((status, Html(render(ThreadTemplate { chrome, record, form, sent })?)).into_response())
+    let chrome = AdminChrome {
+        title: crate::i18n::t_with("thread-title", &[("name", record.name.clone())]),
+        ..title
+    };
+    Ok((
+        status,
+        Html(render(ThreadTemplate {
+            chrome,
+            record,
+            form,
+            sent,
+        })?),
+    )
+        .into_response())
 }
 
-pub async fn thread(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, Path(id): Path<String>, Query(q): Query<ThreadQuery>) -> WebResult<Response> {
-    thread_page(&state, &actor, &inquiry_id(&id)?, csrf, Form::default(), q.sent.is_some(), StatusCode::OK).await
+pub async fn thread(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path(id): Path<String>,
+    Query(q): Query<ThreadQuery>,
+) -> WebResult<Response> {
+    thread_page(
+        &state,
+        &actor,
+        &inquiry_id(&id)?,
+        csrf,
+        Form::default(),
+        q.sent.is_some(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize, serde::Serialize)]
@@ -123,11 +220,28 @@ pub struct ReplyInput {
     reply: String,
 }
 
-pub async fn reply(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, Path(id): Path<String>, CsrfForm(input): CsrfForm<ReplyInput>) -> WebResult<Response> {
+pub async fn reply(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<ReplyInput>,
+) -> WebResult<Response> {
     let id = inquiry_id(&id)?;
     match state.app.reply_to_inquiry(&actor, &id, &input.reply).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/inquiries/{id}?sent=1")).into_response()),
-        Err(AppError::Invalid(errors)) => thread_page(&state, &actor, &id, csrf, Form::from_input(&input, errors), false, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(AppError::Invalid(errors)) => {
+            thread_page(
+                &state,
+                &actor,
+                &id,
+                csrf,
+                Form::from_input(&input, errors),
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -138,8 +252,16 @@ pub struct StatusInput {
     status: String,
 }
 
-pub async fn set_status(State(state): State<WebState>, Caller(actor): Caller, Path(id): Path<String>, CsrfForm(input): CsrfForm<StatusInput>) -> WebResult<Response> {
+pub async fn set_status(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<StatusInput>,
+) -> WebResult<Response> {
     let id = inquiry_id(&id)?;
-    state.app.set_inquiry_status(&actor, &id, InquiryStatus::parse(&input.status)).await?;
+    state
+        .app
+        .set_inquiry_status(&actor, &id, InquiryStatus::parse(&input.status))
+        .await?;
     Ok(Redirect::to(&format!("/admin/inquiries/{id}")).into_response())
 }

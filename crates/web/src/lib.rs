@@ -36,7 +36,11 @@ pub struct WebState {
 impl WebState {
     pub fn new(app: App) -> Self {
         let secure_cookies = secure_context(&app.config().public_url);
-        WebState { app, secure_cookies, trust_proxy: false }
+        WebState {
+            app,
+            secure_cookies,
+            trust_proxy: false,
+        }
     }
 }
 
@@ -45,7 +49,11 @@ pub fn secure_context(public_url: &str) -> bool {
     if public_url.starts_with("https://") {
         return true;
     }
-    let host = public_url.trim_start_matches("http://").split(['/', ':']).next().unwrap_or("");
+    let host = public_url
+        .trim_start_matches("http://")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("");
     matches!(host, "localhost" | "127.0.0.1" | "[") || host.starts_with("127.")
 }
 
@@ -56,7 +64,16 @@ pub fn router(state: WebState) -> (Router, Vec<RouteInfo>) {
 }
 
 /// Serves until `shutdown` resolves.
-pub async fn serve(listener: tokio::net::TcpListener, state: WebState, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: WebState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let (router, _) = router(state);
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

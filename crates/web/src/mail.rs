@@ -19,7 +19,11 @@ struct MailboxTemplate {
     mails: Vec<Mail>,
 }
 
-pub async fn mailbox(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf) -> WebResult<Response> {
+pub async fn mailbox(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+) -> WebResult<Response> {
     let mails = state.app.dev_mailbox(&actor).await?;
     let chrome = AdminChrome::new(&state, &actor, view::tr("admin-mailbox"), "mailbox", csrf).await;
     Ok(Html(render(MailboxTemplate { chrome, mails })?).into_response())
@@ -32,7 +36,12 @@ struct MailTemplate {
     mail: Mail,
 }
 
-pub async fn mail(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, Path(id): Path<String>) -> WebResult<Response> {
+pub async fn mail(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(WebError(AppError::NotFound));
     }
@@ -48,7 +57,11 @@ struct OutboxTemplate {
     jobs: Vec<JobView>,
 }
 
-pub async fn outbox(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf) -> WebResult<Response> {
+pub async fn outbox(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+) -> WebResult<Response> {
     let jobs = state.app.outbox(&actor).await?;
     let chrome = AdminChrome::new(&state, &actor, view::tr("admin-outbox"), "outbox", csrf).await;
     Ok(Html(render(OutboxTemplate { chrome, jobs })?).into_response())
@@ -68,9 +81,25 @@ struct AuditTemplate {
 }
 
 /// GET /admin/audit: the owner's view of the audit log, optionally for one case.
-pub async fn audit(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, axum::extract::Query(q): axum::extract::Query<AuditQuery>) -> WebResult<Response> {
-    let case: String = q.case.unwrap_or_default().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect();
+pub async fn audit(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    axum::extract::Query(q): axum::extract::Query<AuditQuery>,
+) -> WebResult<Response> {
+    let case: String = q
+        .case
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(64)
+        .collect();
     let entries = state.app.audit_log(&actor, Some(&case)).await?;
     let chrome = AdminChrome::new(&state, &actor, view::tr("admin-audit"), "audit", csrf).await;
-    Ok(Html(render(AuditTemplate { chrome, entries, case })?).into_response())
+    Ok(Html(render(AuditTemplate {
+        chrome,
+        entries,
+        case,
+    })?)
+    .into_response())
 }

@@ -42,20 +42,63 @@ fn form_of(d: &Details) -> Form {
     Form::from_input(&input, Default::default())
 }
 
-async fn page(state: &WebState, actor: &app::Actor, csrf: String, form: Form, saved: bool, status: StatusCode) -> WebResult<Response> {
+async fn page(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    form: Form,
+    saved: bool,
+    status: StatusCode,
+) -> WebResult<Response> {
     let chrome = AdminChrome::new(state, actor, view::tr("admin-practice"), "practice", csrf).await;
-    Ok((status, Html(render(PracticeTemplate { chrome, form, saved })?)).into_response())
+    Ok((
+        status,
+        Html(render(PracticeTemplate {
+            chrome,
+            form,
+            saved,
+        })?),
+    )
+        .into_response())
 }
 
-pub async fn form(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, Query(q): Query<SavedQuery>) -> WebResult<Response> {
+pub async fn form(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Query(q): Query<SavedQuery>,
+) -> WebResult<Response> {
     let details = state.app.practice_for_editing(&actor).await?;
-    page(&state, &actor, csrf, form_of(&details), q.saved.is_some(), StatusCode::OK).await
+    page(
+        &state,
+        &actor,
+        csrf,
+        form_of(&details),
+        q.saved.is_some(),
+        StatusCode::OK,
+    )
+    .await
 }
 
-pub async fn update(State(state): State<WebState>, Caller(actor): Caller, Csrf(csrf): Csrf, CsrfForm(input): CsrfForm<DetailsInput>) -> WebResult<Response> {
+pub async fn update(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<DetailsInput>,
+) -> WebResult<Response> {
     match state.app.update_practice(&actor, &input).await {
         Ok(_) => Ok(Redirect::to("/admin/practice?saved=1").into_response()),
-        Err(AppError::Invalid(errors)) => page(&state, &actor, csrf, Form::from_input(&input, errors), false, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(AppError::Invalid(errors)) => {
+            page(
+                &state,
+                &actor,
+                csrf,
+                Form::from_input(&input, errors),
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -23,7 +23,10 @@ impl Table {
         H: Handler<T, WebState>,
         T: 'static,
     {
-        self.routes.push(RouteInfo { method: "GET", path });
+        self.routes.push(RouteInfo {
+            method: "GET",
+            path,
+        });
         self.add(path, get(handler))
     }
 
@@ -32,7 +35,10 @@ impl Table {
         H: Handler<T, WebState>,
         T: 'static,
     {
-        self.routes.push(RouteInfo { method: "POST", path });
+        self.routes.push(RouteInfo {
+            method: "POST",
+            path,
+        });
         self.add(path, post(handler))
     }
 
@@ -43,7 +49,10 @@ impl Table {
 }
 
 pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
-    let t = Table { router: Router::new(), routes: Vec::new() };
+    let t = Table {
+        router: Router::new(),
+        routes: Vec::new(),
+    };
     let t = t
         // site
         .get("/", site::home)
@@ -74,6 +83,10 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/signin", accounts::sign_in_form)
         .post("/admin/signin", accounts::sign_in)
         .post("/admin/signout", accounts::sign_out)
+        .get("/admin/two-factor", accounts::two_factor_form)
+        .post("/admin/two-factor", accounts::two_factor)
+        .get("/admin/two-factor/setup", accounts::enrol_form)
+        .post("/admin/two-factor/setup", accounts::enrol)
         .get("/admin", accounts::dashboard)
         // content
         .get("/admin/pages", content::list)

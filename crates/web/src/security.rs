@@ -17,9 +17,18 @@ pub const BODY_LIMIT: usize = 6 * 1024 * 1024;
 
 pub(crate) fn wrap(router: Router, state: WebState) -> Router {
     router
-        .layer(middleware::from_fn_with_state(state.clone(), csrf_cookie_layer))
-        .layer(middleware::from_fn_with_state(state.clone(), render_error_pages))
-        .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_site))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            csrf_cookie_layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            render_error_pages,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refuse_cross_site,
+        ))
         .layer(middleware::from_fn_with_state(state, headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
@@ -31,14 +40,32 @@ async fn headers(State(state): State<WebState>, request: Request, next: Next) ->
     };
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    );
     if state.app.config().public_url.starts_with("https://") {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     if private {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -49,9 +76,17 @@ async fn headers(State(state): State<WebState>, request: Request, next: Next) ->
 /// A state-changing request from another site is refused before any handler runs. Browsers say
 /// where a request comes from in `Sec-Fetch-Site` (or at least `Origin`); the JSON API is exempt,
 /// as it uses no cookies.
-async fn refuse_cross_site(State(state): State<WebState>, request: Request, next: Next) -> Response {
-    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method && !request.uri().path().starts_with("/api/") && !same_origin(&request, &state) {
+async fn refuse_cross_site(
+    State(state): State<WebState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if unsafe_method && !request.uri().path().starts_with("/api/") && !same_origin(&request, &state)
+    {
         tracing::info!(path = request.uri().path(), "cross-site request refused");
         return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
     }
@@ -69,7 +104,10 @@ fn same_origin(request: &Request, state: &WebState) -> bool {
         None => true,
         Some("null") => false,
         Some(origin) => {
-            let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let host = h
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
             origin_host == host || origin == state.app.config().public_url.trim_end_matches('/')
         }

@@ -30,7 +30,12 @@ pub struct Chrome {
 
 impl Chrome {
     /// `canonical_path` is the page's own address (without query), made absolute here.
-    pub async fn public(state: &WebState, title: String, description: String, canonical_path: Option<&str>) -> Chrome {
+    pub async fn public(
+        state: &WebState,
+        title: String,
+        description: String,
+        canonical_path: Option<&str>,
+    ) -> Chrome {
         let practice = state.app.practice().await.ok();
         let details = practice.as_deref().and_then(|p| p.as_ref());
         let nav = state.app.site_pages().await.unwrap_or_default();
@@ -39,15 +44,21 @@ impl Chrome {
             description,
             canonical: canonical_path.map(|p| state.app.link(p)),
             og_type: "website",
-            practice_name: details.map(|d| d.name.clone()).unwrap_or_else(|| "holdspace".into()),
+            practice_name: details
+                .map(|d| d.name.clone())
+                .unwrap_or_else(|| "holdspace".into()),
             tagline: details.map(|d| d.tagline.clone()).unwrap_or_default(),
-            crisis_contacts: details.map(|d| d.crisis_contacts.clone()).unwrap_or_else(|| app::accounts::DEFAULT_CRISIS_CONTACTS.into()),
+            crisis_contacts: details
+                .map(|d| d.crisis_contacts.clone())
+                .unwrap_or_else(|| app::accounts::DEFAULT_CRISIS_CONTACTS.into()),
             show_about: nav.contains(&"about".to_string()),
             show_fees: nav.contains(&"fees".to_string()),
             show_privacy: nav.contains(&"privacy".to_string()),
             css: assets::stylesheet(),
             lang: "en",
-            time_zone: details.map(|d| d.time_zone.clone()).unwrap_or_else(|| "UTC".into()),
+            time_zone: details
+                .map(|d| d.time_zone.clone())
+                .unwrap_or_else(|| "UTC".into()),
         }
     }
 
@@ -79,10 +90,20 @@ pub struct AdminChrome {
 }
 
 impl AdminChrome {
-    pub async fn new(state: &WebState, actor: &Actor, title: String, section: &'static str, csrf: String) -> AdminChrome {
+    pub async fn new(
+        state: &WebState,
+        actor: &Actor,
+        title: String,
+        section: &'static str,
+        csrf: String,
+    ) -> AdminChrome {
         let user = actor.user();
         let is_owner = actor.role() == Some(domain::account::Role::Owner);
-        let unanswered = if is_owner { state.app.unanswered_inquiries(actor).await.unwrap_or(0) } else { 0 };
+        let unanswered = if is_owner {
+            state.app.unanswered_inquiries(actor).await.unwrap_or(0)
+        } else {
+            0
+        };
         AdminChrome {
             title,
             user_name: user.map(|u| u.name.clone()).unwrap_or_default(),
@@ -92,7 +113,9 @@ impl AdminChrome {
             csrf,
             css: assets::stylesheet(),
             lang: "en",
-            time_zone: user.map(|u| u.time_zone.clone()).unwrap_or_else(|| "UTC".into()),
+            time_zone: user
+                .map(|u| u.time_zone.clone())
+                .unwrap_or_else(|| "UTC".into()),
             section,
         }
     }
@@ -186,7 +209,10 @@ impl Form {
 
     /// (field, message) in the order found, for the summary at the top of the form.
     pub fn error_list(&self) -> Vec<(String, String)> {
-        self.errors.iter().map(|e| (e.field.to_string(), tr(e.message))).collect()
+        self.errors
+            .iter()
+            .map(|e| (e.field.to_string(), tr(e.message)))
+            .collect()
     }
 
     pub fn t(&self, key: &str) -> String {
@@ -196,7 +222,9 @@ impl Form {
 
 /// Percent-encodes a query value.
 pub fn url_encode(text: &str) -> String {
-    serde_urlencoded::to_string([("v", text)]).map(|s| s[2..].to_string()).unwrap_or_default()
+    serde_urlencoded::to_string([("v", text)])
+        .map(|s| s[2..].to_string())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -213,7 +241,12 @@ mod tests {
 
     #[test]
     fn a_form_keeps_values_but_never_passwords() {
-        let input = domain::practice::SetupInput { practice_name: "P".into(), password: "secret".into(), password_again: "secret".into(), ..Default::default() };
+        let input = domain::practice::SetupInput {
+            practice_name: "P".into(),
+            password: "secret".into(),
+            password_again: "secret".into(),
+            ..Default::default()
+        };
         let form = Form::from_input(&input, FieldErrors::default());
         assert_eq!(form.value("practice_name"), "P");
         assert_eq!(form.value("password"), "");

@@ -2,6 +2,7 @@
 
 mod common;
 
+use app::clock::Clock;
 use common::{field_value, location, Browser, TestApp, OWNER_EMAIL, PASSWORD, THERAPIST_EMAIL};
 use jiff::SignedDuration;
 use reqwest::StatusCode;
@@ -23,10 +24,20 @@ enum Who {
 
 /// What each kind of person gets from each route (GET: the status; POST without a token: 403).
 fn expected_get(path: &str, who: Who) -> StatusCode {
-    let owner_only = ["/admin/inquiries", "/admin/practice", "/admin/mailbox", "/admin/outbox", "/admin/audit"];
+    let owner_only = [
+        "/admin/inquiries",
+        "/admin/practice",
+        "/admin/mailbox",
+        "/admin/outbox",
+        "/admin/audit",
+    ];
     let signed_in_only = path.starts_with("/admin") && path != "/admin/signin";
     match who {
         _ if path.starts_with("/setup/") => StatusCode::NOT_FOUND,
+        // Signed in and verified already: the code pages send one on.
+        Who::Therapist | Who::Owner if path.starts_with("/admin/two-factor") => {
+            StatusCode::SEE_OTHER
+        }
         Who::Anonymous if signed_in_only => StatusCode::SEE_OTHER,
         Who::Therapist if owner_only.iter().any(|p| path.starts_with(p)) => StatusCode::FORBIDDEN,
         Who::Therapist | Who::Owner if path == "/admin/signin" => StatusCode::SEE_OTHER,
@@ -34,249 +45,734 @@ fn expected_get(path: &str, who: Who) -> StatusCode {
     }
 }
 
-on_both!(every_route_answers_each_actor_as_the_policy_says, practice, |t| {
-    // Real values for the route parameters.
-    let visitor = t.browser();
-    let csrf = visitor.csrf_from("/contact").await;
-    visitor.post_form("/contact", &[("csrf", &csrf), ("name", "Ana"), ("email", "ana@example.org"), ("message", "hello"), ("consent", "on")]).await;
-    t.run_jobs().await;
-    let inquiry = store::inquiries::list(&t.db, None, 0, 1).await.unwrap()[0].id.to_string();
-    let page = store::pages::list(&t.db, domain::content::PageKind::Article, store::pages::Visibility::All, 0, 1).await.unwrap()[0].id.to_string();
-    let mail = store::mailbox::list(&t.db, 1).await.unwrap()[0].id.to_string();
-    let fill = |path: &str| -> String {
-        path.replace("{slug}", match path {
-            p if p.starts_with("/articles") || p.starts_with("/api/v1/articles") => "what-happens-in-the-first-session",
-            p if p.starts_with("/faq") => "what-do-i-need",
-            p if p.starts_with("/tags") => "first-session",
-            _ => "about",
-        })
-        .replace("{id}", if path.starts_with("/admin/inquiries") { &inquiry } else if path.starts_with("/admin/mailbox") { &mail } else { &page })
-        .replace("{token}", &"ab".repeat(24))
-        .replace("{file}", "site.css")
-    };
-    let browsers = [(Who::Anonymous, t.browser()), (Who::Therapist, t.signed_in(THERAPIST_EMAIL).await), (Who::Owner, t.signed_in(OWNER_EMAIL).await)];
-    let mut checked = 0;
-    for route in &t.routes {
-        let path = fill(route.path);
-        if route.path.starts_with("/media/") {
-            continue; // no image uploaded here; covered by its own test
-        }
-        for (who, b) in &browsers {
-            match route.method {
-                "GET" => {
-                    let r = b.get(&path).await;
-                    assert_eq!(r.status(), expected_get(route.path, *who), "GET {path} as {who:?}");
-                    if r.status() == StatusCode::SEE_OTHER && *who == Who::Anonymous {
-                        assert!(location(&r).starts_with("/admin/signin"), "GET {path}: {}", location(&r));
+on_both!(
+    every_route_answers_each_actor_as_the_policy_says,
+    practice,
+    |t| {
+        // Real values for the route parameters.
+        let visitor = t.browser();
+        let csrf = visitor.csrf_from("/contact").await;
+        visitor
+            .post_form(
+                "/contact",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Ana"),
+                    ("email", "ana@example.org"),
+                    ("message", "hello"),
+                    ("consent", "on"),
+                ],
+            )
+            .await;
+        t.run_jobs().await;
+        let inquiry = store::inquiries::list(&t.db, None, 0, 1).await.unwrap()[0]
+            .id
+            .to_string();
+        let page = store::pages::list(
+            &t.db,
+            domain::content::PageKind::Article,
+            store::pages::Visibility::All,
+            0,
+            1,
+        )
+        .await
+        .unwrap()[0]
+            .id
+            .to_string();
+        let mail = store::mailbox::list(&t.db, 1).await.unwrap()[0]
+            .id
+            .to_string();
+        let fill = |path: &str| -> String {
+            path.replace(
+                "{slug}",
+                match path {
+                    p if p.starts_with("/articles") || p.starts_with("/api/v1/articles") => {
+                        "what-happens-in-the-first-session"
+                    }
+                    p if p.starts_with("/faq") => "what-do-i-need",
+                    p if p.starts_with("/tags") => "first-session",
+                    _ => "about",
+                },
+            )
+            .replace(
+                "{id}",
+                if path.starts_with("/admin/inquiries") {
+                    &inquiry
+                } else if path.starts_with("/admin/mailbox") {
+                    &mail
+                } else {
+                    &page
+                },
+            )
+            .replace("{token}", &"ab".repeat(24))
+            .replace("{file}", "site.css")
+        };
+        let browsers = [
+            (Who::Anonymous, t.browser()),
+            (Who::Therapist, t.signed_in(THERAPIST_EMAIL).await),
+            (Who::Owner, t.signed_in(OWNER_EMAIL).await),
+        ];
+        let mut checked = 0;
+        for route in &t.routes {
+            let path = fill(route.path);
+            if route.path.starts_with("/media/") {
+                continue; // no image uploaded here; covered by its own test
+            }
+            for (who, b) in &browsers {
+                match route.method {
+                    "GET" => {
+                        let r = b.get(&path).await;
+                        assert_eq!(
+                            r.status(),
+                            expected_get(route.path, *who),
+                            "GET {path} as {who:?}"
+                        );
+                        if r.status() == StatusCode::SEE_OTHER && *who == Who::Anonymous {
+                            assert!(
+                                location(&r).starts_with("/admin/signin"),
+                                "GET {path}: {}",
+                                location(&r)
+                            );
+                        }
+                    }
+                    _ => {
+                        let r = b.post_form(&path, &[("name", "x")]).await;
+                        let want = if route.path.starts_with("/api/") {
+                            StatusCode::UNSUPPORTED_MEDIA_TYPE
+                        } else {
+                            StatusCode::FORBIDDEN
+                        };
+                        assert_eq!(r.status(), want, "POST {path} without a token as {who:?}");
                     }
                 }
-                _ => {
-                    let r = b.post_form(&path, &[("name", "x")]).await;
-                    let want = if route.path.starts_with("/api/") { StatusCode::UNSUPPORTED_MEDIA_TYPE } else { StatusCode::FORBIDDEN };
-                    assert_eq!(r.status(), want, "POST {path} without a token as {who:?}");
-                }
+                checked += 1;
             }
-            checked += 1;
         }
+        assert!(checked >= 3 * 45, "walked {checked}");
     }
-    assert!(checked >= 3 * 45, "walked {checked}");
-});
+);
 
-on_both!(signing_in_refuses_a_wrong_password_the_same_way_as_an_unknown_email, practice, |t| {
-    let b = t.browser();
-    let csrf = b.csrf_from("/admin/signin").await;
-    let wrong = b.post_form("/admin/signin", &[("csrf", &csrf), ("email", OWNER_EMAIL), ("password", "wrong password!")]).await;
-    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let wrong_html = wrong.text().await.unwrap();
-    let unknown = b.post_form("/admin/signin", &[("csrf", &csrf), ("email", "nobody@example.org"), ("password", "wrong password!")]).await;
-    let unknown_html = unknown.text().await.unwrap();
-    assert!(wrong_html.contains("id=\"email-error\""));
-    assert_eq!(field_value(&wrong_html, "password").as_deref(), Some(""), "the password is never sent back");
-    assert_eq!(wrong_html.replace(OWNER_EMAIL, "X"), unknown_html.replace("nobody@example.org", "X"));
-});
-
-on_both!(a_session_ends_after_thirty_idle_minutes_and_at_sign_out, practice, |t| {
-    let b = t.signed_in(OWNER_EMAIL).await;
-    assert_eq!(b.get("/admin").await.status(), StatusCode::OK);
-    t.clock.advance(SignedDuration::from_mins(29));
-    assert_eq!(b.get("/admin").await.status(), StatusCode::OK, "still there, and the idle clock restarts");
-    t.clock.advance(SignedDuration::from_mins(29));
-    assert_eq!(b.get("/admin").await.status(), StatusCode::OK);
-    t.clock.advance(SignedDuration::from_mins(31));
-    assert_eq!(b.get("/admin").await.status(), StatusCode::SEE_OTHER, "idle too long");
-
-    let b = t.signed_in(OWNER_EMAIL).await;
-    let (_, html) = b.text("/admin").await;
-    let csrf = field_value(&html, "csrf").unwrap();
-    let r = b.post_form("/admin/signout", &[("csrf", &csrf)]).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(b.get("/admin").await.status(), StatusCode::SEE_OTHER);
-});
-
-on_both!(the_sign_in_page_returns_only_to_admin_paths, practice, |t| {
-    let b = t.browser();
-    let r = b.get("/admin/pages?kind=faq").await;
-    assert_eq!(location(&r), "/admin/signin?next=%2Fadmin%2Fpages%3Fkind%3Dfaq");
-    for (next, want) in [("/admin/pages?kind=faq", "/admin/pages?kind=faq"), ("https://evil.example/", "/admin"), ("//evil.example", "/admin")] {
+on_both!(
+    signing_in_refuses_a_wrong_password_the_same_way_as_an_unknown_email,
+    practice,
+    |t| {
         let b = t.browser();
         let csrf = b.csrf_from("/admin/signin").await;
-        let r = b.post_form("/admin/signin", &[("csrf", &csrf), ("email", THERAPIST_EMAIL), ("password", PASSWORD), ("next", next)]).await;
-        assert_eq!(location(&r), want, "{next}");
+        let wrong = b
+            .post_form(
+                "/admin/signin",
+                &[
+                    ("csrf", &csrf),
+                    ("email", OWNER_EMAIL),
+                    ("password", "wrong password!"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let wrong_html = wrong.text().await.unwrap();
+        let unknown = b
+            .post_form(
+                "/admin/signin",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "nobody@example.org"),
+                    ("password", "wrong password!"),
+                ],
+            )
+            .await;
+        let unknown_html = unknown.text().await.unwrap();
+        assert!(wrong_html.contains("id=\"email-error\""));
+        assert_eq!(
+            field_value(&wrong_html, "password").as_deref(),
+            Some(""),
+            "the password is never sent back"
+        );
+        assert_eq!(
+            wrong_html.replace(OWNER_EMAIL, "X"),
+            unknown_html.replace("nobody@example.org", "X")
+        );
     }
-});
+);
+
+on_both!(
+    a_session_ends_after_thirty_idle_minutes_and_at_sign_out,
+    practice,
+    |t| {
+        let b = t.signed_in(OWNER_EMAIL).await;
+        assert_eq!(b.get("/admin").await.status(), StatusCode::OK);
+        t.clock.advance(SignedDuration::from_mins(29));
+        assert_eq!(
+            b.get("/admin").await.status(),
+            StatusCode::OK,
+            "still there, and the idle clock restarts"
+        );
+        t.clock.advance(SignedDuration::from_mins(29));
+        assert_eq!(b.get("/admin").await.status(), StatusCode::OK);
+        t.clock.advance(SignedDuration::from_mins(31));
+        assert_eq!(
+            b.get("/admin").await.status(),
+            StatusCode::SEE_OTHER,
+            "idle too long"
+        );
+
+        let b = t.signed_in(OWNER_EMAIL).await;
+        let (_, html) = b.text("/admin").await;
+        let csrf = field_value(&html, "csrf").unwrap();
+        let r = b.post_form("/admin/signout", &[("csrf", &csrf)]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(b.get("/admin").await.status(), StatusCode::SEE_OTHER);
+    }
+);
+
+on_both!(
+    the_sign_in_page_returns_only_to_admin_paths,
+    practice,
+    |t| {
+        let b = t.browser();
+        let r = b.get("/admin/pages?kind=faq").await;
+        assert_eq!(
+            location(&r),
+            "/admin/signin?next=%2Fadmin%2Fpages%3Fkind%3Dfaq"
+        );
+        for (next, want) in [
+            ("/admin/pages?kind=faq", "/admin/pages?kind=faq"),
+            ("https://evil.example/", "/admin"),
+            ("//evil.example", "/admin"),
+        ] {
+            let b = t.browser();
+            let csrf = b.csrf_from("/admin/signin").await;
+            let r = b
+                .post_form(
+                    "/admin/signin",
+                    &[
+                        ("csrf", &csrf),
+                        ("email", THERAPIST_EMAIL),
+                        ("password", PASSWORD),
+                        ("next", next),
+                    ],
+                )
+                .await;
+            let code_page = location(&r);
+            assert!(code_page.starts_with("/admin/two-factor"), "{code_page}");
+            let (_, html) = b.text(&code_page).await;
+            let csrf = field_value(&html, "csrf").unwrap();
+            let carried = field_value(&html, "next")
+                .unwrap_or_default()
+                .replace("&#x2f;", "/")
+                .replace("&#47;", "/")
+                .replace("&#61;", "=")
+                .replace("&#63;", "?");
+            let r = b
+                .post_form(
+                    "/admin/two-factor",
+                    &[
+                        ("csrf", &csrf),
+                        ("code", &t.code_for(THERAPIST_EMAIL)),
+                        ("next", &carried),
+                    ],
+                )
+                .await;
+            t.clock.advance(SignedDuration::from_secs(30));
+            assert_eq!(location(&r), want, "{next}");
+        }
+    }
+);
 
 on_both!(the_therapist_reads_and_answers_a_message, practice, |t| {
     let visitor = t.browser();
     let csrf = visitor.csrf_from("/contact").await;
-    visitor.post_form("/contact", &[("csrf", &csrf), ("name", "Ana K."), ("email", "ana@example.org"), ("message", "Could we talk next week?"), ("consent", "on")]).await;
+    visitor
+        .post_form(
+            "/contact",
+            &[
+                ("csrf", &csrf),
+                ("name", "Ana K."),
+                ("email", "ana@example.org"),
+                ("message", "Could we talk next week?"),
+                ("consent", "on"),
+            ],
+        )
+        .await;
     t.run_jobs().await;
     let owner = t.signed_in(OWNER_EMAIL).await;
     let (_, inbox) = owner.text("/admin/inquiries").await;
-    let id = inbox.split("href=\"/admin/inquiries/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let id = inbox
+        .split("href=\"/admin/inquiries/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     let (status, thread) = owner.text(&format!("/admin/inquiries/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(thread.contains("Could we talk next week?"));
     let csrf = field_value(&thread, "csrf").unwrap();
-    let empty = owner.post_form(&format!("/admin/inquiries/{id}/reply"), &[("csrf", &csrf), ("reply", "   ")]).await;
+    let empty = owner
+        .post_form(
+            &format!("/admin/inquiries/{id}/reply"),
+            &[("csrf", &csrf), ("reply", "   ")],
+        )
+        .await;
     assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = owner.post_form(&format!("/admin/inquiries/{id}/reply"), &[("csrf", &csrf), ("reply", "Thank you for writing, Ana.")]).await;
+    let r = owner
+        .post_form(
+            &format!("/admin/inquiries/{id}/reply"),
+            &[("csrf", &csrf), ("reply", "Thank you for writing, Ana.")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     t.run_jobs().await;
     let (_, thread) = owner.text(&format!("/admin/inquiries/{id}")).await;
     assert!(thread.contains("Thank you for writing, Ana."));
-    let reply = t.mails().await.into_iter().find(|m| m.to == "ana@example.org").expect("reply mail");
+    let reply = t
+        .mails()
+        .await
+        .into_iter()
+        .find(|m| m.to == "ana@example.org")
+        .expect("reply mail");
     assert!(reply.body.contains("Thank you for writing, Ana."));
     assert!(reply.subject.contains("Linden Room Psychotherapy"));
-    let r = owner.post_form(&format!("/admin/inquiries/{id}/status"), &[("csrf", &csrf), ("status", "handled")]).await;
+    let r = owner
+        .post_form(
+            &format!("/admin/inquiries/{id}/status"),
+            &[("csrf", &csrf), ("status", "handled")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, handled) = owner.text("/admin/inquiries?status=handled").await;
     assert!(handled.contains("Ana K."));
     // Another therapist of the practice does not see the practice's inbox.
     let colleague = t.signed_in(THERAPIST_EMAIL).await;
-    assert_eq!(colleague.get(&format!("/admin/inquiries/{id}")).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        colleague
+            .get(&format!("/admin/inquiries/{id}"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
 });
 
 async fn editor_csrf(b: &Browser) -> String {
     b.csrf_from("/admin/pages/new?kind=article").await
 }
 
-on_both!(an_article_goes_from_draft_to_published_and_a_changed_slug_redirects, practice, |t| {
-    let b = t.signed_in(THERAPIST_EMAIL).await;
-    let csrf = editor_csrf(&b).await;
-    let bad = b.post_form("/admin/pages", &[("csrf", &csrf), ("kind", "article"), ("title", ""), ("slug", "Not A Slug"), ("body", "kept body"), ("action", "save")]).await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = bad.text().await.unwrap();
-    assert!(html.contains("id=\"title-error\"") && html.contains("id=\"slug-error\"") && html.contains("kept body"));
+on_both!(
+    an_article_goes_from_draft_to_published_and_a_changed_slug_redirects,
+    practice,
+    |t| {
+        let b = t.signed_in(THERAPIST_EMAIL).await;
+        let csrf = editor_csrf(&b).await;
+        let bad = b
+            .post_form(
+                "/admin/pages",
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "article"),
+                    ("title", ""),
+                    ("slug", "Not A Slug"),
+                    ("body", "kept body"),
+                    ("action", "save"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = bad.text().await.unwrap();
+        assert!(
+            html.contains("id=\"title-error\"")
+                && html.contains("id=\"slug-error\"")
+                && html.contains("kept body")
+        );
 
-    let preview = b.post_form("/admin/pages", &[("csrf", &csrf), ("kind", "article"), ("title", "Grief"), ("body", "## Loss\n\n<script>alert(1)</script>"), ("action", "preview")]).await;
-    let html = preview.text().await.unwrap();
-    assert!(html.contains("<h2>Loss</h2>") && !html.contains("<script>alert"));
+        let preview = b
+            .post_form(
+                "/admin/pages",
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "article"),
+                    ("title", "Grief"),
+                    ("body", "## Loss\n\n<script>alert(1)</script>"),
+                    ("action", "preview"),
+                ],
+            )
+            .await;
+        let html = preview.text().await.unwrap();
+        assert!(html.contains("<h2>Loss</h2>") && !html.contains("<script>alert"));
 
-    let r = b.post_form("/admin/pages", &[("csrf", &csrf), ("kind", "article"), ("title", "Grief and loss"), ("body", "Text <img src=x onerror=alert(1)>"), ("tags", "family, grief"), ("action", "save")]).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let edit = location(&r).split('?').next().unwrap().to_string();
-    let visitor = t.browser();
-    assert_eq!(visitor.get("/articles/grief-and-loss").await.status(), StatusCode::NOT_FOUND, "a draft is private");
-    assert_eq!(b.post_form(&format!("{edit}/publish"), &[("csrf", &csrf)]).await.status(), StatusCode::SEE_OTHER);
-    let (status, html) = visitor.text("/articles/grief-and-loss").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(!html.contains("<img src=x"));
-    let r = b.post_form(&edit, &[("csrf", &csrf), ("title", "Grief and loss"), ("slug", "grief"), ("body", "Text"), ("tags", "family"), ("action", "save")]).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let moved = visitor.get("/articles/grief-and-loss").await;
-    assert!(moved.status() == StatusCode::MOVED_PERMANENTLY || moved.status() == StatusCode::PERMANENT_REDIRECT, "{}", moved.status());
-    assert_eq!(location(&moved), "/articles/grief");
-    let taken = b.post_form(&edit, &[("csrf", &csrf), ("title", "Grief and loss"), ("slug", "what-happens-in-the-first-session"), ("action", "save")]).await;
-    assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(taken.text().await.unwrap().contains("Another page already has this address"));
-    assert_eq!(b.post_form(&format!("{edit}/unpublish"), &[("csrf", &csrf)]).await.status(), StatusCode::SEE_OTHER);
-    assert_eq!(visitor.get("/articles/grief").await.status(), StatusCode::NOT_FOUND);
-});
+        let r = b
+            .post_form(
+                "/admin/pages",
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "article"),
+                    ("title", "Grief and loss"),
+                    ("body", "Text <img src=x onerror=alert(1)>"),
+                    ("tags", "family, grief"),
+                    ("action", "save"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let edit = location(&r).split('?').next().unwrap().to_string();
+        let visitor = t.browser();
+        assert_eq!(
+            visitor.get("/articles/grief-and-loss").await.status(),
+            StatusCode::NOT_FOUND,
+            "a draft is private"
+        );
+        assert_eq!(
+            b.post_form(&format!("{edit}/publish"), &[("csrf", &csrf)])
+                .await
+                .status(),
+            StatusCode::SEE_OTHER
+        );
+        let (status, html) = visitor.text("/articles/grief-and-loss").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!html.contains("<img src=x"));
+        let r = b
+            .post_form(
+                &edit,
+                &[
+                    ("csrf", &csrf),
+                    ("title", "Grief and loss"),
+                    ("slug", "grief"),
+                    ("body", "Text"),
+                    ("tags", "family"),
+                    ("action", "save"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let moved = visitor.get("/articles/grief-and-loss").await;
+        assert!(
+            moved.status() == StatusCode::MOVED_PERMANENTLY
+                || moved.status() == StatusCode::PERMANENT_REDIRECT,
+            "{}",
+            moved.status()
+        );
+        assert_eq!(location(&moved), "/articles/grief");
+        let taken = b
+            .post_form(
+                &edit,
+                &[
+                    ("csrf", &csrf),
+                    ("title", "Grief and loss"),
+                    ("slug", "what-happens-in-the-first-session"),
+                    ("action", "save"),
+                ],
+            )
+            .await;
+        assert_eq!(taken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(taken
+            .text()
+            .await
+            .unwrap()
+            .contains("Another page already has this address"));
+        assert_eq!(
+            b.post_form(&format!("{edit}/unpublish"), &[("csrf", &csrf)])
+                .await
+                .status(),
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            visitor.get("/articles/grief").await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+);
 
-on_both!(images_are_sniffed_capped_and_served_by_their_hash, practice, |t| {
-    let b = t.signed_in(THERAPIST_EMAIL).await;
-    let csrf = b.csrf_from("/admin/images").await;
-    let png: Vec<u8> = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 64]].concat();
-    let upload = |bytes: Vec<u8>, name: &str, token: &str| {
-        reqwest::multipart::Form::new().text("csrf", token.to_string()).part("image", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str("image/png").unwrap())
-    };
-    let r = b.post_multipart("/admin/images", upload(b"<svg onload=alert(1)>".to_vec(), "x.png", &csrf)).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "an SVG named .png is refused");
-    let r = b.post_multipart("/admin/images", upload(png.clone(), "photo.png", "wrong")).await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = b.post_multipart("/admin/images", upload([png.clone(), vec![0u8; 5 * 1024 * 1024]].concat(), "big.png", &csrf)).await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let r = b.post_multipart("/admin/images", upload(png.clone(), "photo.png", &csrf)).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let html = r.text().await.unwrap();
-    let path = html.split("![](").nth(1).unwrap().split(')').next().unwrap().to_string();
-    assert!(path.starts_with("/media/") && path.ends_with(".png"));
-    let served = t.browser().get(&path).await;
-    assert_eq!(served.status(), StatusCode::OK);
-    assert_eq!(served.headers().get("content-type").unwrap(), "image/png");
-    assert!(served.headers().get("cache-control").unwrap().to_str().unwrap().contains("immutable"));
-    assert_eq!(served.bytes().await.unwrap().to_vec(), png);
-});
+on_both!(
+    images_are_sniffed_capped_and_served_by_their_hash,
+    practice,
+    |t| {
+        let b = t.signed_in(THERAPIST_EMAIL).await;
+        let csrf = b.csrf_from("/admin/images").await;
+        let png: Vec<u8> = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 64]].concat();
+        let upload = |bytes: Vec<u8>, name: &str, token: &str| {
+            reqwest::multipart::Form::new()
+                .text("csrf", token.to_string())
+                .part(
+                    "image",
+                    reqwest::multipart::Part::bytes(bytes)
+                        .file_name(name.to_string())
+                        .mime_str("image/png")
+                        .unwrap(),
+                )
+        };
+        let r = b
+            .post_multipart(
+                "/admin/images",
+                upload(b"<svg onload=alert(1)>".to_vec(), "x.png", &csrf),
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "an SVG named .png is refused"
+        );
+        let r = b
+            .post_multipart("/admin/images", upload(png.clone(), "photo.png", "wrong"))
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = b
+            .post_multipart(
+                "/admin/images",
+                upload(
+                    [png.clone(), vec![0u8; 5 * 1024 * 1024]].concat(),
+                    "big.png",
+                    &csrf,
+                ),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = b
+            .post_multipart("/admin/images", upload(png.clone(), "photo.png", &csrf))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = r.text().await.unwrap();
+        let path = html
+            .split("![](")
+            .nth(1)
+            .unwrap()
+            .split(')')
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(path.starts_with("/media/") && path.ends_with(".png"));
+        let served = t.browser().get(&path).await;
+        assert_eq!(served.status(), StatusCode::OK);
+        assert_eq!(served.headers().get("content-type").unwrap(), "image/png");
+        assert!(served
+            .headers()
+            .get("cache-control")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("immutable"));
+        assert_eq!(served.bytes().await.unwrap().to_vec(), png);
+    }
+);
 
-on_both!(the_owner_changes_the_practice_details_and_the_site_follows, practice, |t| {
-    let b = t.signed_in(OWNER_EMAIL).await;
-    let (_, html) = b.text("/admin/practice").await;
-    let csrf = field_value(&html, "csrf").unwrap();
-    let bad = b.post_form("/admin/practice", &[("csrf", &csrf), ("name", "Linden Room"), ("owner_name", "Anna"), ("email", "anna@linden-room.example"), ("time_zone", "Nowhere/Land"), ("crisis_contacts", "")]).await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = bad.text().await.unwrap();
-    assert!(html.contains("id=\"time_zone-error\"") && html.contains("id=\"crisis_contacts-error\"") && html.contains("Nowhere/Land"));
-    let r = b.post_form("/admin/practice", &[("csrf", &csrf), ("name", "Linden Room"), ("owner_name", "Anna"), ("email", "anna@linden-room.example"), ("time_zone", "Europe/Athens"), ("crisis_contacts", "Call 112 or the Athens line 1018.")]).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, home) = t.browser().text("/").await;
-    assert!(home.contains("Call 112 or the Athens line 1018.") && home.contains("<title>Linden Room</title>"));
-});
+on_both!(
+    the_owner_changes_the_practice_details_and_the_site_follows,
+    practice,
+    |t| {
+        let b = t.signed_in(OWNER_EMAIL).await;
+        let (_, html) = b.text("/admin/practice").await;
+        let csrf = field_value(&html, "csrf").unwrap();
+        let bad = b
+            .post_form(
+                "/admin/practice",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Linden Room"),
+                    ("owner_name", "Anna"),
+                    ("email", "anna@linden-room.example"),
+                    ("time_zone", "Nowhere/Land"),
+                    ("crisis_contacts", ""),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = bad.text().await.unwrap();
+        assert!(
+            html.contains("id=\"time_zone-error\"")
+                && html.contains("id=\"crisis_contacts-error\"")
+                && html.contains("Nowhere/Land")
+        );
+        let r = b
+            .post_form(
+                "/admin/practice",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Linden Room"),
+                    ("owner_name", "Anna"),
+                    ("email", "anna@linden-room.example"),
+                    ("time_zone", "Europe/Athens"),
+                    ("crisis_contacts", "Call 112 or the Athens line 1018."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, home) = t.browser().text("/").await;
+        assert!(
+            home.contains("Call 112 or the Athens line 1018.")
+                && home.contains("<title>Linden Room</title>")
+        );
+    }
+);
 
 on_both!(first_run_setup_works_once, fresh, |t| {
     let link = t.app.create_setup_link().await.unwrap();
     let path = link.trim_start_matches(&t.base).to_string();
     let b = t.browser();
     let csrf = b.csrf_from(&path).await;
-    let fields = |again: &'static str| vec![("practice_name", "New Room"), ("owner_name", "Nora"), ("email", "nora@example.org"), ("password", "twelve chars ok"), ("password_again", again), ("time_zone", "Europe/Lisbon")];
+    let fields = |again: &'static str| {
+        vec![
+            ("practice_name", "New Room"),
+            ("owner_name", "Nora"),
+            ("email", "nora@example.org"),
+            ("password", "twelve chars ok"),
+            ("password_again", again),
+            ("time_zone", "Europe/Lisbon"),
+        ]
+    };
     let mut bad = fields("different!!!");
     bad.push(("csrf", &csrf));
     let r = b.post_form(&path, &bad).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"password_again-error\""));
-    assert_eq!(field_value(&html, "practice_name").as_deref(), Some("New Room"));
+    assert_eq!(
+        field_value(&html, "practice_name").as_deref(),
+        Some("New Room")
+    );
     let mut good = fields("twelve chars ok");
     good.push(("csrf", &csrf));
     let r = b.post_form(&path, &good).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/admin");
-    assert_eq!(b.get("/admin").await.status(), StatusCode::OK, "the owner is signed in");
-    assert_eq!(t.browser().get(&path).await.status(), StatusCode::NOT_FOUND, "the link works once");
+    // Signed in with a password only: the second factor is enrolled before anything else.
+    let r = b.get("/admin").await;
+    assert_eq!(location(&r), "/admin/two-factor");
+    assert_eq!(
+        location(&b.get("/admin/two-factor").await),
+        "/admin/two-factor/setup"
+    );
+    let (status, setup) = b.text("/admin/two-factor/setup").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(setup.contains("<svg role=\"img\""));
+    let secret = setup
+        .split("<code class=\"secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = field_value(&setup, "csrf").unwrap();
+    let wrong = b
+        .post_form(
+            "/admin/two-factor/setup",
+            &[("csrf", &csrf), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let code = app::two_factor::current_code(&secret, t.clock.now()).unwrap();
+    let done = b
+        .post_form(
+            "/admin/two-factor/setup",
+            &[("csrf", &csrf), ("code", &code)],
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let html = done.text().await.unwrap();
+    let codes: Vec<String> = html
+        .split("<li><code>")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap().to_string())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    assert_eq!(
+        b.get("/admin").await.status(),
+        StatusCode::OK,
+        "the owner is signed in"
+    );
+    t.clock.advance(SignedDuration::from_secs(30));
+
+    // A recovery code works once; the same TOTP code never twice.
+    for (code, want) in [
+        (codes[0].as_str(), StatusCode::SEE_OTHER),
+        (codes[0].as_str(), StatusCode::UNPROCESSABLE_ENTITY),
+        ("123456", StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let again = t.browser();
+        let csrf = again.csrf_from("/admin/signin").await;
+        again
+            .post_form(
+                "/admin/signin",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "nora@example.org"),
+                    ("password", "twelve chars ok"),
+                ],
+            )
+            .await;
+        let csrf = again.csrf_from("/admin/two-factor").await;
+        let r = again
+            .post_form("/admin/two-factor", &[("csrf", &csrf), ("code", code)])
+            .await;
+        assert_eq!(r.status(), want, "{code}");
+    }
+    assert_eq!(
+        t.browser().get(&path).await.status(),
+        StatusCode::NOT_FOUND,
+        "the link works once"
+    );
     let (_, home) = t.browser().text("/").await;
     assert!(home.contains("New Room"));
 });
 
-on_both!(reading_a_message_signing_in_and_refusals_are_audited, practice, |t| {
-    let visitor = t.browser();
-    let csrf = visitor.csrf_from("/contact").await;
-    visitor.post_form("/contact", &[("csrf", &csrf), ("name", "Ana"), ("email", "ana@example.org"), ("message", "private words"), ("consent", "on")]).await;
-    let bad = t.browser();
-    let csrf = bad.csrf_from("/admin/signin").await;
-    bad.post_form("/admin/signin", &[("csrf", &csrf), ("email", OWNER_EMAIL), ("password", "not the password")]).await;
-    let colleague = t.signed_in(THERAPIST_EMAIL).await;
-    assert_eq!(colleague.get("/admin/inquiries").await.status(), StatusCode::FORBIDDEN);
-    let owner = t.signed_in(OWNER_EMAIL).await;
-    let id = store::inquiries::list(&t.db, None, 0, 1).await.unwrap()[0].id.to_string();
-    owner.get(&format!("/admin/inquiries/{id}")).await;
+on_both!(
+    reading_a_message_signing_in_and_refusals_are_audited,
+    practice,
+    |t| {
+        let visitor = t.browser();
+        let csrf = visitor.csrf_from("/contact").await;
+        visitor
+            .post_form(
+                "/contact",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Ana"),
+                    ("email", "ana@example.org"),
+                    ("message", "private words"),
+                    ("consent", "on"),
+                ],
+            )
+            .await;
+        let bad = t.browser();
+        let csrf = bad.csrf_from("/admin/signin").await;
+        bad.post_form(
+            "/admin/signin",
+            &[
+                ("csrf", &csrf),
+                ("email", OWNER_EMAIL),
+                ("password", "not the password"),
+            ],
+        )
+        .await;
+        let colleague = t.signed_in(THERAPIST_EMAIL).await;
+        assert_eq!(
+            colleague.get("/admin/inquiries").await.status(),
+            StatusCode::FORBIDDEN
+        );
+        let owner = t.signed_in(OWNER_EMAIL).await;
+        let id = store::inquiries::list(&t.db, None, 0, 1).await.unwrap()[0]
+            .id
+            .to_string();
+        owner.get(&format!("/admin/inquiries/{id}")).await;
 
-    let entries = store::audit::recent(&t.db, None, 100).await.unwrap();
-    let has = |action: &str, outcome: &str| entries.iter().any(|e| e.event.action == action && e.event.outcome == outcome);
-    assert!(has("inquiry.create", "ok") && has("inquiry.read", "ok"));
-    assert!(has("sign_in", "failed") && has("sign_in", "ok"));
-    assert!(has("policy.refused", "refused"));
-    assert!(entries.iter().all(|e| !e.event.subject.contains("private") && e.event.source == "127.0.0.1"));
-    let (status, page) = owner.text(&format!("/admin/audit?case={id}")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("inquiry.read"));
-    assert_eq!(store::audit::verify(&t.db).await.unwrap(), store::audit::Verdict::Intact { rows: entries.len() as u64 });
-});
+        let entries = store::audit::recent(&t.db, None, 100).await.unwrap();
+        let has = |action: &str, outcome: &str| {
+            entries
+                .iter()
+                .any(|e| e.event.action == action && e.event.outcome == outcome)
+        };
+        assert!(has("inquiry.create", "ok") && has("inquiry.read", "ok"));
+        assert!(has("sign_in", "failed") && has("sign_in", "ok"));
+        assert!(has("policy.refused", "refused"));
+        assert!(entries
+            .iter()
+            .all(|e| !e.event.subject.contains("private") && e.event.source == "127.0.0.1"));
+        let (status, page) = owner.text(&format!("/admin/audit?case={id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("inquiry.read"));
+        assert_eq!(
+            store::audit::verify(&t.db).await.unwrap(),
+            store::audit::Verdict::Intact {
+                rows: entries.len() as u64
+            }
+        );
+    }
+);

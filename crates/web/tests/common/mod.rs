@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use app::clock::ManualClock;
+use app::clock::{Clock, ManualClock};
 use app::App;
 use reqwest::header::{HeaderMap, HeaderValue, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Response, StatusCode};
@@ -14,6 +14,8 @@ use std::sync::{Arc, Mutex};
 use store::{Backend, Db};
 
 pub struct TestApp {
+    /// Each therapist's TOTP secret, by email.
+    pub secrets: Mutex<HashMap<String, String>>,
     pub base: String,
     pub app: App,
     pub db: Db,
@@ -33,21 +35,49 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
-        let config = app::Config { public_url: base.clone(), job_retry_base_ms: 1_000, ..Default::default() };
+        let config = app::Config {
+            public_url: base.clone(),
+            job_retry_base_ms: 1_000,
+            ..Default::default()
+        };
         let app = App::new(db.clone(), config, clock.clone()).unwrap();
         let state = web::WebState::new(app.clone());
         let (router, routes) = web::router(state);
         tokio::spawn(async move {
             axum_serve(listener, router).await;
         });
-        Some(TestApp { base, app, db, clock, routes })
+        Some(TestApp {
+            secrets: Mutex::new(HashMap::new()),
+            base,
+            app,
+            db,
+            clock,
+            routes,
+        })
     }
 
     /// A practice with an owner and a second therapist, and the demo's content.
     pub async fn with_practice(backend: Backend) -> Option<TestApp> {
         let t = Self::spawn(backend).await?;
-        t.app.load_demo().await.unwrap();
-        t.app.add_therapist(THERAPIST_EMAIL, "Theo Colleague", "America/New_York", PASSWORD).await.unwrap();
+        let demo = t.app.load_demo().await.unwrap();
+        t.secrets
+            .lock()
+            .unwrap()
+            .insert(OWNER_EMAIL.into(), demo.totp_secret);
+        let added = t
+            .app
+            .add_therapist(
+                THERAPIST_EMAIL,
+                "Theo Colleague",
+                "America/New_York",
+                PASSWORD,
+            )
+            .await
+            .unwrap();
+        t.secrets
+            .lock()
+            .unwrap()
+            .insert(THERAPIST_EMAIL.into(), added.totp_secret);
         Some(t)
     }
 
@@ -58,10 +88,55 @@ impl TestApp {
     pub async fn signed_in(&self, email: &str) -> Browser {
         let b = self.browser();
         let csrf = b.csrf_from("/admin/signin").await;
-        let password = if email == OWNER_EMAIL { app::demo::DEMO_PASSWORD } else { PASSWORD };
-        let r = b.post_form("/admin/signin", &[("csrf", &csrf), ("email", email), ("password", password), ("next", "")]).await;
+        let password = if email == OWNER_EMAIL {
+            app::demo::DEMO_PASSWORD
+        } else {
+            PASSWORD
+        };
+        let r = b
+            .post_form(
+                "/admin/signin",
+                &[
+                    ("csrf", &csrf),
+                    ("email", email),
+                    ("password", password),
+                    ("next", ""),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+        assert!(location(&r).starts_with("/admin/two-factor"));
+        self.pass_second_factor(&b, email).await;
         b
+    }
+
+    /// Types the current TOTP code, then moves the clock on a step (a code is good only once).
+    pub async fn pass_second_factor(&self, b: &Browser, email: &str) {
+        let csrf = b.csrf_from("/admin/two-factor").await;
+        let code = self.code_for(email);
+        let r = b
+            .post_form(
+                "/admin/two-factor",
+                &[("csrf", &csrf), ("code", &code), ("next", "")],
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "second factor of {email}"
+        );
+        self.clock.advance(jiff::SignedDuration::from_secs(30));
+    }
+
+    pub fn code_for(&self, email: &str) -> String {
+        let secret = self
+            .secrets
+            .lock()
+            .unwrap()
+            .get(email)
+            .cloned()
+            .expect("a TOTP secret for this therapist");
+        app::two_factor::current_code(&secret, self.clock.now()).unwrap()
     }
 
     /// Runs every job that is due now (the runner is not started in tests: the test decides when).
@@ -80,7 +155,12 @@ impl TestApp {
 }
 
 async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router) {
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+    .unwrap();
 }
 
 /// A browser without JavaScript: keeps cookies, follows nothing by itself, sends same-origin headers.
@@ -92,15 +172,26 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(base: &str) -> Browser {
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Browser { base: base.to_string(), client, cookies: Mutex::new(HashMap::new()) }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Browser {
+            base: base.to_string(),
+            client,
+            cookies: Mutex::new(HashMap::new()),
+        }
     }
 
     fn headers(&self) -> HeaderMap {
         let mut h = HeaderMap::new();
         let jar = self.cookies.lock().unwrap();
         if !jar.is_empty() {
-            let v = jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+            let v = jar
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
             h.insert(COOKIE, HeaderValue::from_str(&v).unwrap());
         }
         h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
@@ -126,7 +217,13 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        let r = self.client.get(format!("{}{path}", self.base)).headers(self.headers()).send().await.unwrap();
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .headers(self.headers())
+            .send()
+            .await
+            .unwrap();
         self.keep_cookies(&r);
         r
     }
@@ -137,21 +234,49 @@ impl Browser {
     }
 
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let r = self.client.post(format!("{}{path}", self.base)).headers(self.headers()).form(fields).send().await.unwrap();
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .headers(self.headers())
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
         self.keep_cookies(&r);
         r
     }
 
-    pub async fn post_raw(&self, path: &str, headers: HeaderMap, body: String, content_type: &str) -> Response {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        headers: HeaderMap,
+        body: String,
+        content_type: &str,
+    ) -> Response {
         let mut h = self.headers();
         h.extend(headers);
-        let r = self.client.post(format!("{}{path}", self.base)).headers(h).header("content-type", content_type).body(body).send().await.unwrap();
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .headers(h)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         self.keep_cookies(&r);
         r
     }
 
     pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Response {
-        let r = self.client.post(format!("{}{path}", self.base)).headers(self.headers()).multipart(form).send().await.unwrap();
+        let r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .headers(self.headers())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
         self.keep_cookies(&r);
         r
     }
@@ -165,7 +290,10 @@ impl Browser {
 }
 
 pub fn location(r: &Response) -> String {
-    r.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    r.headers()
+        .get(LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 /// The `value` of the input named `name` in `html`.
