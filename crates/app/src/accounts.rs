@@ -139,7 +139,11 @@ impl App {
         }
     }
 
-    async fn start_session(&self, user: &User, client: &Client) -> AppResult<SessionToken> {
+    pub(crate) async fn start_session(
+        &self,
+        user: &User,
+        client: &Client,
+    ) -> AppResult<SessionToken> {
         let now = self.now();
         let token = store::random_hex(32);
         let ua: String = client.user_agent.chars().take(300).collect();

@@ -75,6 +75,11 @@ impl App {
         Ok(())
     }
 
+    /// Whether the actor may open the admin at all.
+    pub async fn enter_admin(&self, actor: &Actor) -> AppResult<()> {
+        self.require(actor, Action::OpenAdmin).await
+    }
+
     /// Whether the actor may open an empty editor.
     pub async fn start_draft(&self, actor: &Actor) -> AppResult<()> {
         self.require(actor, Action::ManageContent).await

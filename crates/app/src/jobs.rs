@@ -4,7 +4,7 @@
 
 use crate::mail;
 use crate::App;
-use domain::ids::InquiryId;
+use domain::ids::{InquiryId, MessageId, UserId};
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -16,6 +16,10 @@ use store::jobs::{self, Job, NewJob};
 pub enum Task {
     InquiryNotification { inquiry: InquiryId },
     InquiryReply { reply: String },
+    PatientInvitation { patient: UserId, therapist: UserId },
+    MagicLink { user: UserId },
+    TherapistInvitation { therapist: UserId },
+    MessageNotification { message: MessageId },
 }
 
 impl Task {
@@ -23,6 +27,10 @@ impl Task {
         match self {
             Task::InquiryNotification { .. } => "inquiry_notification",
             Task::InquiryReply { .. } => "inquiry_reply",
+            Task::PatientInvitation { .. } => "patient_invitation",
+            Task::MagicLink { .. } => "magic_link",
+            Task::TherapistInvitation { .. } => "therapist_invitation",
+            Task::MessageNotification { .. } => "message_notification",
         }
     }
 
@@ -93,6 +101,12 @@ impl App {
         }
     }
 
+    async fn user_for_mail(&self, id: &UserId) -> Result<Option<domain::account::User>, String> {
+        store::users::get(self.db(), id)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     async fn perform(&self, task: Task) -> Result<(), String> {
         let practice = store::practice::get(self.db())
             .await
@@ -112,6 +126,76 @@ impl App {
                     return Ok(()); // the thread was deleted: nothing left to send
                 };
                 mail::inquiry_reply(&practice.name, &practice.email, &name, &email, &body)
+            }
+            Task::PatientInvitation { patient, therapist } => {
+                let (Some(patient), Some(therapist)) = (
+                    self.user_for_mail(&patient).await?,
+                    self.user_for_mail(&therapist).await?,
+                ) else {
+                    return Ok(());
+                };
+                let token = self
+                    .mint_link(&patient.id, crate::portal::PATIENT_INVITE)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                mail::patient_invitation(
+                    &practice.name,
+                    &therapist.name,
+                    &patient,
+                    &self.link(&format!("/signin/{token}")),
+                )
+            }
+            Task::MagicLink { user } => {
+                let Some(user) = self.user_for_mail(&user).await? else {
+                    return Ok(());
+                };
+                let token = self
+                    .mint_link(&user.id, crate::portal::MAGIC)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                mail::magic_link(
+                    &practice.name,
+                    &user,
+                    &self.link(&format!("/signin/{token}")),
+                )
+            }
+            Task::TherapistInvitation { therapist } => {
+                let Some(user) = self.user_for_mail(&therapist).await? else {
+                    return Ok(());
+                };
+                let token = self
+                    .mint_link(&user.id, crate::portal::THERAPIST_INVITE)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                mail::therapist_invitation(
+                    &practice.name,
+                    &practice.owner_name,
+                    &user,
+                    &self.link(&format!("/join/{token}")),
+                )
+            }
+            Task::MessageNotification { message } => {
+                let Some((case_id, author)) = store::messages::header(self.db(), &message)
+                    .await
+                    .map_err(|e| e.to_string())?
+                else {
+                    return Ok(());
+                };
+                let Some(case) = store::cases::get(self.db(), &case_id, &author)
+                    .await
+                    .map_err(|e| e.to_string())?
+                else {
+                    return Ok(());
+                };
+                let (to, link) = if case.patient.id == author {
+                    (
+                        case.therapist,
+                        self.link(&format!("/admin/cases/{case_id}")),
+                    )
+                } else {
+                    (case.patient, self.link("/portal/messages"))
+                };
+                mail::message_notification(&practice.name, &to, &link)
             }
         };
         self.send(mail).await

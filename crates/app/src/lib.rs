@@ -12,14 +12,18 @@ pub mod images;
 pub mod inquiries;
 pub mod jobs;
 pub mod mail;
+pub mod messaging;
 pub mod policy;
+pub mod portal;
 pub mod practice;
 pub mod ratelimit;
 pub mod site;
+pub mod team;
 pub mod two_factor;
 
 pub use actor::Actor;
 pub use error::{AppError, AppResult};
+pub use store::users::SessionRow;
 
 use clock::Clock;
 use std::sync::Arc;

@@ -121,6 +121,71 @@ pub fn inquiry_reply(
     }
 }
 
+/// A patient's invitation: who invites them and a link; nothing about why.
+pub fn patient_invitation(
+    practice_name: &str,
+    therapist_name: &str,
+    patient: &domain::account::User,
+    link: &str,
+) -> Outgoing {
+    Outgoing {
+        kind: "patient-invitation",
+        to: patient.email.clone(),
+        to_name: Some(patient.name.clone()),
+        subject: format!("{practice_name}: your client portal"),
+        body: format!(
+            "Hello {},\n\n{therapist_name} has opened a client portal for you at {practice_name}. There you can send secure messages and, later, find your appointments and documents.\n\nSign in with this link (it works once, within seven days):\n{link}\n\nLater you can always ask for a new sign-in link on the portal's sign-in page.\n",
+            patient.name
+        ),
+        reply_to: None,
+    }
+}
+
+/// A one-time sign-in link for a patient.
+pub fn magic_link(practice_name: &str, user: &domain::account::User, link: &str) -> Outgoing {
+    Outgoing {
+        kind: "magic-link",
+        to: user.email.clone(),
+        to_name: Some(user.name.clone()),
+        subject: format!("Your sign-in link for {practice_name}"),
+        body: format!("Hello {},\n\nSign in with this link. It works once, within 15 minutes:\n{link}\n\nIf you did not ask for it, you can ignore this email.\n", user.name),
+        reply_to: None,
+    }
+}
+
+/// A colleague's invitation into a group practice.
+pub fn therapist_invitation(
+    practice_name: &str,
+    owner_name: &str,
+    user: &domain::account::User,
+    link: &str,
+) -> Outgoing {
+    Outgoing {
+        kind: "therapist-invitation",
+        to: user.email.clone(),
+        to_name: Some(user.name.clone()),
+        subject: format!("Join {practice_name}"),
+        body: format!("Hello {},\n\n{owner_name} invites you to work with {practice_name}. Choose a password and set up your second factor here (the link works once, within seven days):\n{link}\n", user.name),
+        reply_to: None,
+    }
+}
+
+/// "You have a new message": never the message, not even its subject.
+pub fn message_notification(
+    practice_name: &str,
+    to: &domain::account::User,
+    link: &str,
+) -> Outgoing {
+    Outgoing {
+        kind: "message-notification",
+        to: to.email.clone(),
+        to_name: Some(to.name.clone()),
+        subject: format!("You have a new message at {practice_name}"),
+        body: format!("Hello {},\n\nYou have a new secure message. Read it here (you will be asked to sign in):\n{link}\n\nFor your privacy, this email does not contain the message.\n", to.name),
+        reply_to: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,12 @@ pub enum Action {
     ReadOutbox,
     /// Read the practice-wide audit log.
     ReadAudit,
+    /// Invite patients and keep one's own caseload.
+    KeepCaseload,
+    /// Invite colleagues into a group practice.
+    ManageTeam,
+    /// The patient portal: one's own appointments, messages, documents, profile and data.
+    UsePortal,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,14 +45,37 @@ pub fn can(actor: &Actor, action: Action) -> Decision {
     let role = actor.role();
     let allowed = match action {
         ReadPublicSite | SendInquiry => true,
-        OpenAdmin | ManageContent => matches!(role, Some(Role::Owner | Role::Therapist)),
+        OpenAdmin | ManageContent | KeepCaseload => {
+            matches!(role, Some(Role::Owner | Role::Therapist))
+        }
+        UsePortal => role == Some(Role::Patient),
         // A group practice's inquiries and outbox are the owner's to triage.
-        ManagePractice | HandleInquiries | ReadOutbox | ReadAudit => role == Some(Role::Owner),
+        ManagePractice | HandleInquiries | ReadOutbox | ReadAudit | ManageTeam => {
+            role == Some(Role::Owner)
+        }
     };
     match (allowed, actor.is_signed_in()) {
         (true, _) => Decision::Allow,
         (false, false) => Decision::SignInFirst,
         (false, true) => Decision::Deny,
+    }
+}
+
+/// Whether the actor takes part in a case: its patient, or its therapist. Nobody else, not even the
+/// practice's owner, may know that the case exists: everyone else gets `NotFound`.
+pub fn require_case(actor: &Actor, case: &domain::case::Case) -> Result<(), AppError> {
+    let Some(user) = actor.user() else {
+        return Err(AppError::Unauthenticated);
+    };
+    let part = match actor.role() {
+        Some(Role::Patient) => case.patient.id == user.id,
+        Some(Role::Owner | Role::Therapist) => case.therapist.id == user.id,
+        None => return Err(AppError::SecondFactorRequired),
+    };
+    if part {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
     }
 }
 
@@ -100,6 +129,9 @@ mod tests {
             (HandleInquiries, [SignInFirst, Deny, Deny, Allow]),
             (ReadOutbox, [SignInFirst, Deny, Deny, Allow]),
             (ReadAudit, [SignInFirst, Deny, Deny, Allow]),
+            (KeepCaseload, [SignInFirst, Deny, Allow, Allow]),
+            (ManageTeam, [SignInFirst, Deny, Deny, Allow]),
+            (UsePortal, [SignInFirst, Allow, Deny, Deny]),
         ];
         for (action, row) in expected {
             for (actor, want) in actors.iter().zip(row) {

@@ -64,7 +64,7 @@ pub async fn sign_in_form(
     Csrf(csrf): Csrf,
     Query(q): Query<NextQuery>,
 ) -> WebResult<Response> {
-    if actor.is_signed_in() && !actor.needs_second_factor() {
+    if actor.role().is_some_and(|r| r.is_therapist()) {
         return Ok(Redirect::to("/admin").into_response());
     }
     let form = Form::default().with("next", q.next.unwrap_or_default());

@@ -84,6 +84,7 @@ pub(crate) async fn render_error_pages(
     next: Next,
 ) -> Response {
     let wants_html = !request.uri().path().starts_with("/api/");
+    let portal = request.uri().path().starts_with("/portal");
     let sign_in_next = (request.method() == Method::GET)
         .then(|| request.uri().path_and_query().map(|p| p.to_string()))
         .flatten();
@@ -96,6 +97,7 @@ pub(crate) async fn render_error_pages(
             Some(next) if next.starts_with("/admin") => {
                 format!("/admin/signin?next={}", view::url_encode(&next))
             }
+            _ if portal => "/signin".to_string(),
             _ => "/admin/signin".to_string(),
         };
         return Redirect::to(&target).into_response();

@@ -4,16 +4,19 @@
 mod accounts;
 mod api;
 mod assets;
+mod cases;
 mod content;
 mod error;
 mod extract;
 mod i18n;
 mod inquiries;
 mod mail;
+mod portal;
 mod practice;
 pub mod routes;
 mod security;
 mod site;
+mod team;
 mod view;
 
 use app::App;

@@ -1,7 +1,9 @@
 //! Every route in one table, per capability. The router is built from this table, and the same
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
-use crate::{accounts, api, assets, content, inquiries, mail, practice, site, WebState};
+use crate::{
+    accounts, api, assets, cases, content, inquiries, mail, portal, practice, site, team, WebState,
+};
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
@@ -40,6 +42,24 @@ impl Table {
             path,
         });
         self.add(path, post(handler))
+    }
+
+    /// A POST that takes an attachment (up to 10 MB) in a multipart form.
+    fn post_upload<H, T>(mut self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, WebState>,
+        T: 'static,
+    {
+        self.routes.push(RouteInfo {
+            method: "POST",
+            path,
+        });
+        self.add(
+            path,
+            post(handler).layer(axum::extract::DefaultBodyLimit::max(
+                crate::security::UPLOAD_LIMIT,
+            )),
+        )
     }
 
     fn add(mut self, path: &'static str, method: MethodRouter<WebState>) -> Self {
@@ -88,6 +108,34 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/two-factor/setup", accounts::enrol_form)
         .post("/admin/two-factor/setup", accounts::enrol)
         .get("/admin", accounts::dashboard)
+        // portal (patients)
+        .get("/signin", portal::sign_in_form)
+        .post("/signin", portal::request_link)
+        .get("/signin/{token}", portal::landing)
+        .post("/signin/{token}", portal::use_link)
+        .post("/portal/signout", portal::sign_out)
+        .get("/portal", portal::home)
+        .get("/portal/messages", portal::messages)
+        .post_upload("/portal/messages", portal::send)
+        .get("/portal/attachments/{id}", portal::attachment)
+        .get("/portal/profile", portal::profile)
+        .post("/portal/profile", portal::update_profile)
+        .get("/portal/export", portal::export)
+        .get("/portal/sessions", team::portal_sessions)
+        .post("/portal/sessions/end-all", team::end_all)
+        // cases (the therapist's side)
+        .get("/admin/patients", cases::patients)
+        .post("/admin/patients", cases::invite)
+        .get("/admin/cases/{id}", cases::case)
+        .post_upload("/admin/cases/{id}/messages", cases::send)
+        .get("/admin/attachments/{id}", cases::attachment)
+        // team and sessions
+        .get("/admin/team", team::team)
+        .post("/admin/team", team::invite)
+        .get("/join/{token}", team::join_form)
+        .post("/join/{token}", team::join)
+        .get("/admin/sessions", team::admin_sessions)
+        .post("/admin/sessions/end-all", team::end_all)
         // content
         .get("/admin/pages", content::list)
         .get("/admin/pages/new", content::new_form)

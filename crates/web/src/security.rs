@@ -14,6 +14,8 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 /// Big enough for an image upload; every other form is limited again by its own field rules.
 pub const BODY_LIMIT: usize = 6 * 1024 * 1024;
+/// A message with a 10 MB attachment, and the multipart form around it.
+pub const UPLOAD_LIMIT: usize = 11 * 1024 * 1024;
 
 pub(crate) fn wrap(router: Router, state: WebState) -> Router {
     router
@@ -36,7 +38,11 @@ pub(crate) fn wrap(router: Router, state: WebState) -> Router {
 async fn headers(State(state): State<WebState>, request: Request, next: Next) -> Response {
     let private = {
         let p = request.uri().path();
-        p.starts_with("/admin") || p.starts_with("/setup") || p.starts_with("/contact")
+        [
+            "/admin", "/setup", "/contact", "/portal", "/signin", "/join",
+        ]
+        .iter()
+        .any(|prefix| p.starts_with(prefix))
     };
     let mut response = next.run(request).await;
     let h = response.headers_mut();

@@ -128,6 +128,65 @@ impl TestApp {
         self.clock.advance(jiff::SignedDuration::from_secs(30));
     }
 
+    /// Adds a therapist to the practice (enrolled in TOTP, known to `signed_in`).
+    pub async fn add_colleague(&self, email: &str, name: &str) {
+        let added = self
+            .app
+            .add_therapist(email, name, "Europe/Berlin", PASSWORD)
+            .await
+            .unwrap();
+        self.secrets
+            .lock()
+            .unwrap()
+            .insert(email.into(), added.totp_secret);
+    }
+
+    /// A therapist invites a patient; answers the new case's id.
+    pub async fn invite_patient(&self, therapist: &Browser, name: &str, email: &str) -> String {
+        let csrf = therapist.csrf_from("/admin/patients").await;
+        let r = therapist
+            .post_form(
+                "/admin/patients",
+                &[
+                    ("csrf", &csrf),
+                    ("name", name),
+                    ("email", email),
+                    ("time_zone", "Europe/London"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "invite {email}");
+        location(&r).trim_start_matches("/admin/cases/").to_string()
+    }
+
+    /// The newest sign-in link mailed to `email` (after running the mail jobs).
+    pub async fn link_for(&self, email: &str) -> String {
+        self.run_jobs().await;
+        let mail = self
+            .mails()
+            .await
+            .into_iter()
+            .filter(|m| m.to == email && m.body.contains("/signin/"))
+            .max_by_key(|m| m.created_at)
+            .expect("a sign-in mail");
+        let at = mail.body.find("/signin/").unwrap();
+        mail.body[at..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Signs a patient in through the newest link in their mail.
+    pub async fn patient_signed_in(&self, email: &str) -> Browser {
+        let path = self.link_for(email).await;
+        let b = self.browser();
+        let csrf = b.csrf_from(&path).await;
+        let r = b.post_form(&path, &[("csrf", &csrf)]).await;
+        assert_eq!(location(&r), "/portal", "patient {email} signed in");
+        b
+    }
+
     pub fn code_for(&self, email: &str) -> String {
         let secret = self
             .secrets

@@ -1,0 +1,301 @@
+//! Patients: invited by their therapist, signed in by a one-time email link, and their portal
+//! (appointments, messages, documents, profile, and all their data as one JSON file).
+
+use crate::accounts::{hash_token, Client, SessionToken};
+use crate::actor::Actor;
+use crate::audit::Outcome;
+use crate::error::{AppError, AppResult};
+use crate::jobs::Task;
+use crate::policy::{self, Action};
+use crate::ratelimit::Bucket;
+use crate::App;
+use domain::account::{InviteInput, ProfileInput, Role, User};
+use domain::case::{Case, Stage};
+use domain::ids::{CaseId, UserId};
+use jiff::SignedDuration;
+use store::{cases, users, StoreError};
+
+pub const MAGIC_LINK_LIFETIME: SignedDuration = SignedDuration::from_mins(15);
+pub const INVITATION_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 7);
+
+/// Purposes of one-time tokens.
+pub(crate) const MAGIC: &str = "magic";
+pub(crate) const PATIENT_INVITE: &str = "patient-invite";
+pub(crate) const THERAPIST_INVITE: &str = "therapist-invite";
+
+impl App {
+    /// A therapist invites a patient: the account and the case are made, and an email with a
+    /// sign-in link goes out.
+    pub async fn invite_patient(&self, actor: &Actor, input: &InviteInput) -> AppResult<CaseId> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let (name, email, zone) = input.validate()?;
+        let therapist = actor.user().ok_or(AppError::Unauthenticated)?;
+        let now = self.now();
+        let (case, patient) = cases::open_for_patient(
+            self.db(),
+            &therapist.id,
+            &name,
+            &email,
+            &zone,
+            Stage::Inquiry,
+            now,
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => AppError::field("email", "error-email-taken"),
+            e => e.into(),
+        })?;
+        let task = Task::PatientInvitation {
+            patient: patient.id.clone(),
+            therapist: therapist.id.clone(),
+        };
+        store::jobs::enqueue_alone(
+            self.db(),
+            task.job(
+                format!("patient-invitation:{case}:{}", now.as_second() / 60),
+                now,
+            ),
+            now,
+        )
+        .await?;
+        self.audit(
+            actor,
+            "patient.invite",
+            case.as_str(),
+            patient.id.as_str(),
+            Outcome::Ok,
+        )
+        .await?;
+        self.wake_jobs();
+        Ok(case)
+    }
+
+    /// Whether the actor may use the patient portal at all.
+    pub async fn enter_portal(&self, actor: &Actor) -> AppResult<()> {
+        self.require(actor, Action::UsePortal).await
+    }
+
+    /// "Email me a sign-in link". The answer is the same whether or not the address is known.
+    pub async fn request_magic_link(&self, email: &str, client: &Client) -> AppResult<()> {
+        let mut errors = domain::FieldErrors::default();
+        let email = domain::validation::email(&mut errors, "email", email);
+        errors.finish(())?;
+        let now = self.now();
+        if !self
+            .limits()
+            .allow(Bucket::MagicLinkByAddress, &client.ip, now)
+            || !self.limits().allow(
+                Bucket::MagicLinkByEmail,
+                &domain::account::email_key(&email),
+                now,
+            )
+        {
+            return Err(AppError::RateLimited);
+        }
+        if let Some((user, _)) = users::by_email(self.db(), &email).await? {
+            if user.role == Role::Patient {
+                let task = Task::MagicLink {
+                    user: user.id.clone(),
+                };
+                store::jobs::enqueue_alone(
+                    self.db(),
+                    task.job(
+                        format!("magic-link:{}:{}", user.id, now.as_millisecond()),
+                        now,
+                    ),
+                    now,
+                )
+                .await?;
+                self.wake_jobs();
+            }
+        }
+        self.audit_as(
+            "anonymous",
+            &client.ip,
+            "magic_link.request",
+            "",
+            "",
+            Outcome::Ok,
+        )
+        .await
+    }
+
+    /// Makes a one-time link for `user` (run by the mail job, so the token exists only in the mail).
+    pub(crate) async fn mint_link(&self, user: &UserId, purpose: &str) -> AppResult<String> {
+        let token = store::random_hex(32);
+        let lifetime = if purpose == MAGIC {
+            MAGIC_LINK_LIFETIME
+        } else {
+            INVITATION_LIFETIME
+        };
+        let now = self.now();
+        users::add_login_token(
+            self.db(),
+            &hash_token(&token),
+            user,
+            purpose,
+            now,
+            now + lifetime,
+        )
+        .await?;
+        Ok(token)
+    }
+
+    /// Who a sign-in link is for, without using it (the landing page asks to confirm, so that a
+    /// mail scanner following the link does not use it up).
+    pub async fn magic_link_owner(&self, token: &str) -> AppResult<User> {
+        for purpose in [MAGIC, PATIENT_INVITE] {
+            if let Some(u) =
+                users::peek_login_token(self.db(), &hash_token(token), purpose, self.now()).await?
+            {
+                return Ok(u);
+            }
+        }
+        Err(AppError::NotFound)
+    }
+
+    /// Uses a sign-in link: once, before it expires.
+    pub async fn use_magic_link(&self, token: &str, client: &Client) -> AppResult<SessionToken> {
+        let now = self.now();
+        for purpose in [MAGIC, PATIENT_INVITE] {
+            if let Some(user) =
+                users::use_login_token(self.db(), &hash_token(token), purpose, now).await?
+            {
+                let session = self.start_session(&user, client).await?;
+                self.audit_as(
+                    user.id.as_str(),
+                    &client.ip,
+                    "sign_in.link",
+                    "",
+                    "",
+                    Outcome::Ok,
+                )
+                .await?;
+                return Ok(session);
+            }
+        }
+        self.audit_as(
+            "anonymous",
+            &client.ip,
+            "sign_in.link",
+            "",
+            "",
+            Outcome::Failed,
+        )
+        .await?;
+        Err(AppError::NotFound)
+    }
+
+    /// The cases the actor takes part in: a patient's own, or a therapist's caseload.
+    pub async fn my_cases(&self, actor: &Actor) -> AppResult<Vec<Case>> {
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        match actor.role() {
+            Some(Role::Patient) => Ok(cases::of_patient(self.db(), &user.id).await?),
+            Some(_) => {
+                self.require(actor, Action::KeepCaseload).await?;
+                Ok(cases::of_therapist(self.db(), &user.id).await?)
+            }
+            None => Err(AppError::SecondFactorRequired),
+        }
+    }
+
+    /// One case, if the actor takes part in it (otherwise it does not exist for them).
+    pub async fn case(&self, actor: &Actor, id: &CaseId) -> AppResult<Case> {
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let case = cases::get(self.db(), id, &user.id).await?;
+        match case {
+            Some(c) => match policy::require_case(actor, &c) {
+                Ok(()) => Ok(c),
+                Err(e) => {
+                    self.audit(
+                        actor,
+                        "policy.refused",
+                        id.as_str(),
+                        "case",
+                        Outcome::Refused,
+                    )
+                    .await?;
+                    Err(e)
+                }
+            },
+            None => Err(AppError::NotFound),
+        }
+    }
+
+    pub async fn profile(&self, actor: &Actor) -> AppResult<ProfileInput> {
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        if actor.role().is_none() {
+            return Err(AppError::SecondFactorRequired);
+        }
+        Ok(ProfileInput {
+            name: user.name.clone(),
+            email: user.email.clone(),
+            time_zone: user.time_zone.clone(),
+            language: users::language(self.db(), &user.id).await?,
+        })
+    }
+
+    pub async fn update_profile(&self, actor: &Actor, input: &ProfileInput) -> AppResult<()> {
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        if actor.role().is_none() {
+            return Err(AppError::SecondFactorRequired);
+        }
+        let p = input.validate()?;
+        match users::update_profile(
+            self.db(),
+            &user.id,
+            &p.name,
+            &p.email,
+            &p.time_zone,
+            &p.language,
+        )
+        .await
+        {
+            Err(StoreError::Conflict) => return Err(AppError::field("email", "error-email-taken")),
+            other => other?,
+        }
+        self.audit(actor, "profile.update", "", user.id.as_str(), Outcome::Ok)
+            .await
+    }
+
+    /// Everything held about a patient that they may see, as one JSON document.
+    pub async fn export_my_data(&self, actor: &Actor) -> AppResult<serde_json::Value> {
+        self.require(actor, Action::UsePortal).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let profile = self.profile(actor).await?;
+        let mut cases_json = Vec::new();
+        for case in cases::of_patient(self.db(), &user.id).await? {
+            let messages = store::messages::thread(self.db(), &case.id).await?;
+            self.audit(
+                actor,
+                "export.case",
+                case.id.as_str(),
+                "messages",
+                Outcome::Ok,
+            )
+            .await?;
+            cases_json.push(serde_json::json!({
+                "id": case.id,
+                "therapist": case.therapist.name,
+                "stage": case.stage,
+                "opened_at": case.created_at,
+                "messages": messages.iter().map(|m| serde_json::json!({
+                    "from": m.author_name,
+                    "sent_at": m.created_at,
+                    "read_at": m.read_at,
+                    "text": m.body,
+                    "attachments": m.attachments.iter().map(|a| serde_json::json!({"file_name": a.file_name, "type": a.content_type, "size": a.size})).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "appointments": [],
+                "documents": [],
+            }));
+        }
+        let sessions = users::sessions_of(self.db(), &user.id, self.now()).await?;
+        Ok(serde_json::json!({
+            "exported_at": self.now(),
+            "profile": { "name": profile.name, "email": profile.email, "time_zone": profile.time_zone, "language": profile.language },
+            "cases": cases_json,
+            "sign_ins": sessions.iter().map(|s| serde_json::json!({"started_at": s.created_at, "last_seen_at": s.last_seen_at, "from": s.ip, "browser": s.user_agent})).collect::<Vec<_>>(),
+        }))
+    }
+}

@@ -1,0 +1,180 @@
+//! The therapist's caseload: patients invited, and each case's secure messages.
+
+use crate::error::{WebError, WebResult};
+use crate::extract::{Caller, Csrf, CsrfForm};
+use crate::portal::{attachment_response, case_id, read_message_form, ThreadView};
+use crate::site::render;
+use crate::view::{self, AdminChrome, Form};
+use crate::{i18n, WebState};
+use app::AppError;
+use askama::Template;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::account::InviteInput;
+use domain::case::Case;
+use domain::ids::CaseId;
+use domain::FieldErrors;
+
+#[derive(Template)]
+#[template(path = "admin_patients.html")]
+struct PatientsTemplate {
+    chrome: AdminChrome,
+    cases: Vec<Case>,
+    form: Form,
+}
+
+async fn patients_page(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    form: Form,
+    status: StatusCode,
+) -> WebResult<Response> {
+    state.app.enter_admin(actor).await?;
+    let cases = state.app.my_cases(actor).await?;
+    let chrome = AdminChrome::new(state, actor, view::tr("admin-patients"), "patients", csrf).await;
+    Ok((
+        status,
+        Html(render(PatientsTemplate {
+            chrome,
+            cases,
+            form,
+        })?),
+    )
+        .into_response())
+}
+
+pub async fn patients(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+) -> WebResult<Response> {
+    patients_page(&state, &actor, csrf, Form::default(), StatusCode::OK).await
+}
+
+pub async fn invite(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<InviteInput>,
+) -> WebResult<Response> {
+    match state.app.invite_patient(&actor, &input).await {
+        Ok(case) => Ok(Redirect::to(&format!("/admin/cases/{case}")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            patients_page(
+                &state,
+                &actor,
+                csrf,
+                Form::from_input(&input, errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_case.html")]
+struct CaseTemplate {
+    chrome: AdminChrome,
+    tv: ThreadView,
+}
+
+async fn case_page(
+    state: &WebState,
+    actor: &app::Actor,
+    id: &CaseId,
+    csrf: String,
+    form: Form,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let thread = state.app.thread(actor, id).await?;
+    let title = i18n::t_with("case-title", &[("name", thread.case.patient.name.clone())]);
+    let chrome = AdminChrome::new(state, actor, title, "patients", csrf.clone()).await;
+    let tv = ThreadView {
+        viewer: actor.user().map(|u| u.id.to_string()).unwrap_or_default(),
+        attachment_base: "/admin/attachments/",
+        post_to: format!("/admin/cases/{id}/messages"),
+        csrf,
+        form,
+        time_zone: chrome.time_zone.clone(),
+        thread,
+    };
+    Ok((status, Html(render(CaseTemplate { chrome, tv })?)).into_response())
+}
+
+pub async fn case(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    state.app.enter_admin(&actor).await?;
+    case_page(
+        &state,
+        &actor,
+        &case_id(&id)?,
+        csrf,
+        Form::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn send(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    csrf: Csrf,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> WebResult<Response> {
+    let id = case_id(&id)?;
+    let posted = read_message_form(multipart, &csrf).await?;
+    state.app.enter_admin(&actor).await?;
+    match state
+        .app
+        .send_message(&actor, &id, &posted.body, posted.upload)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/cases/{id}")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let form = Form::from_input(&serde_json::json!({ "body": posted.body }), errors);
+            case_page(
+                &state,
+                &actor,
+                &id,
+                csrf.0,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::RateLimited) => {
+            let mut errors = FieldErrors::default();
+            errors.add("body", "error-rate-limited");
+            let form = Form::from_input(&serde_json::json!({ "body": posted.body }), errors);
+            case_page(
+                &state,
+                &actor,
+                &id,
+                csrf.0,
+                form,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await
+        }
+        Err(e) => Err(WebError(e)),
+    }
+}
+
+pub async fn attachment(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    state.app.enter_admin(&actor).await?;
+    attachment_response(&state, &actor, &id).await
+}

@@ -1,0 +1,554 @@
+//! The patient's side: signing in by email link, the portal, messages, profile, data export.
+
+use crate::error::{WebError, WebResult};
+use crate::extract::{
+    csrf_matches, rotate_csrf, session_cookie, set_cookie, Caller, ClientInfo, Csrf, CsrfForm,
+};
+use crate::site::render;
+use crate::view::{self, Chrome, Form};
+use crate::{i18n, WebState};
+use app::messaging::Thread;
+use app::AppError;
+use askama::Template;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::account::ProfileInput;
+use domain::case::Case;
+use domain::ids::{AttachmentId, CaseId};
+use domain::messaging::Upload;
+use domain::FieldErrors;
+use serde::{Deserialize, Serialize};
+
+/// What the shared thread partial needs.
+pub struct ThreadView {
+    pub thread: Thread,
+    pub viewer: String,
+    pub attachment_base: &'static str,
+    pub post_to: String,
+    pub csrf: String,
+    pub form: Form,
+    pub time_zone: String,
+}
+
+impl ThreadView {
+    pub fn when(&self, at: &jiff::Timestamp) -> String {
+        view::date_time(at, &self.time_zone)
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        view::tr(key)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "patient_signin.html")]
+struct SignInTemplate {
+    chrome: Chrome,
+    form: Form,
+    csrf: String,
+    sent: bool,
+}
+
+async fn sign_in_page(
+    state: &WebState,
+    form: Form,
+    csrf: String,
+    sent: bool,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let chrome = Chrome::public(
+        state,
+        view::tr("patient-signin-heading"),
+        String::new(),
+        None,
+    )
+    .await;
+    Ok((
+        status,
+        Html(render(SignInTemplate {
+            chrome,
+            form,
+            csrf,
+            sent,
+        })?),
+    )
+        .into_response())
+}
+
+pub async fn sign_in_form(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+) -> WebResult<Response> {
+    if actor.role() == Some(domain::account::Role::Patient) {
+        return Ok(Redirect::to("/portal").into_response());
+    }
+    sign_in_page(&state, Form::default(), csrf, false, StatusCode::OK).await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct EmailInput {
+    #[serde(default)]
+    email: String,
+}
+
+/// POST /signin: the answer is the same whether or not the address belongs to a patient.
+pub async fn request_link(
+    State(state): State<WebState>,
+    ClientInfo(client): ClientInfo,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<EmailInput>,
+) -> WebResult<Response> {
+    match state.app.request_magic_link(&input.email, &client).await {
+        Ok(()) => sign_in_page(&state, Form::default(), csrf, true, StatusCode::OK).await,
+        Err(AppError::Invalid(errors)) => {
+            sign_in_page(
+                &state,
+                Form::from_input(&input, errors),
+                csrf,
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::RateLimited) => {
+            let mut errors = FieldErrors::default();
+            errors.add("email", "error-rate-limited");
+            sign_in_page(
+                &state,
+                Form::from_input(&input, errors),
+                csrf,
+                false,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn valid_token(token: &str) -> WebResult<()> {
+    if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(WebError(AppError::NotFound))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "patient_landing.html")]
+struct LandingTemplate {
+    chrome: Chrome,
+    heading: String,
+    token: String,
+    csrf: String,
+}
+
+/// GET /signin/{token}: asks to confirm, so that a mail scanner following the link does not use it.
+pub async fn landing(
+    State(state): State<WebState>,
+    Csrf(csrf): Csrf,
+    Path(token): Path<String>,
+) -> WebResult<Response> {
+    valid_token(&token)?;
+    let user = state.app.magic_link_owner(&token).await?;
+    let heading = i18n::t_with("landing-heading", &[("name", user.name)]);
+    let chrome = Chrome::public(&state, heading.clone(), String::new(), None).await;
+    Ok(Html(render(LandingTemplate {
+        chrome,
+        heading,
+        token,
+        csrf,
+    })?)
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn use_link(
+    State(state): State<WebState>,
+    ClientInfo(client): ClientInfo,
+    Path(token): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> WebResult<Response> {
+    valid_token(&token)?;
+    let session = state.app.use_magic_link(&token, &client).await?;
+    let mut response = Redirect::to("/portal").into_response();
+    let max_age = state.app.config().session_policy.absolute.as_secs();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            session_cookie(state.secure_cookies),
+            &session.0,
+            state.secure_cookies,
+            max_age,
+        ),
+    );
+    rotate_csrf(&mut response, state.secure_cookies);
+    Ok(response)
+}
+
+pub async fn sign_out(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> WebResult<Response> {
+    state.app.sign_out(&actor).await?;
+    let mut response = Redirect::to("/signin").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            session_cookie(state.secure_cookies),
+            "",
+            state.secure_cookies,
+            0,
+        ),
+    );
+    rotate_csrf(&mut response, state.secure_cookies);
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "portal_home.html")]
+struct HomeTemplate {
+    chrome: Chrome,
+    heading: String,
+    cases: Vec<Case>,
+    csrf: String,
+    section: &'static str,
+}
+
+impl HomeTemplate {
+    fn unread_label(&self, n: &u64) -> String {
+        i18n::t_with("portal-unread", &[("count", n.to_string())])
+    }
+}
+
+pub async fn home(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+) -> WebResult<Response> {
+    state.app.enter_portal(&actor).await?;
+    let cases = state.app.my_cases(&actor).await?;
+    let name = actor.user().map(|u| u.name.clone()).unwrap_or_default();
+    let heading = i18n::t_with("portal-welcome", &[("name", name)]);
+    let chrome = Chrome::public(&state, view::tr("portal-title"), String::new(), None).await;
+    Ok(Html(render(HomeTemplate {
+        chrome,
+        heading,
+        cases,
+        csrf,
+        section: "home",
+    })?)
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "portal_messages.html")]
+struct MessagesTemplate {
+    chrome: Chrome,
+    heading: String,
+    tv: Option<ThreadView>,
+    csrf: String,
+    section: &'static str,
+}
+
+#[derive(Deserialize)]
+pub struct CaseQuery {
+    case: Option<String>,
+}
+
+pub(crate) fn case_id(raw: &str) -> WebResult<CaseId> {
+    if raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(CaseId::new(raw))
+    } else {
+        Err(WebError(AppError::NotFound))
+    }
+}
+
+async fn messages_page(
+    state: &WebState,
+    actor: &app::Actor,
+    case: Option<CaseId>,
+    csrf: String,
+    form: Form,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let cases = state.app.my_cases(actor).await?;
+    let chosen = match case {
+        Some(id) => Some(id),
+        None => cases.first().map(|c| c.id.clone()),
+    };
+    let tv = match chosen {
+        Some(id) => {
+            let thread = state.app.thread(actor, &id).await?;
+            let post_to = format!("/portal/messages?case={id}");
+            Some(ThreadView {
+                viewer: actor.user().map(|u| u.id.to_string()).unwrap_or_default(),
+                attachment_base: "/portal/attachments/",
+                post_to,
+                csrf: csrf.clone(),
+                form,
+                time_zone: actor
+                    .user()
+                    .map(|u| u.time_zone.clone())
+                    .unwrap_or_default(),
+                thread,
+            })
+        }
+        None => None,
+    };
+    let heading = match &tv {
+        Some(tv) => i18n::t_with(
+            "messages-with",
+            &[("name", tv.thread.case.therapist.name.clone())],
+        ),
+        None => view::tr("portal-messages"),
+    };
+    let chrome = Chrome::public(state, view::tr("portal-messages"), String::new(), None).await;
+    Ok((
+        status,
+        Html(render(MessagesTemplate {
+            chrome,
+            heading,
+            tv,
+            csrf,
+            section: "messages",
+        })?),
+    )
+        .into_response())
+}
+
+pub async fn messages(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Query(q): Query<CaseQuery>,
+) -> WebResult<Response> {
+    state.app.enter_portal(&actor).await?;
+    let case = q.case.as_deref().map(case_id).transpose()?;
+    messages_page(&state, &actor, case, csrf, Form::default(), StatusCode::OK).await
+}
+
+/// A message form as posted: its text and at most one file, after the CSRF token was checked.
+pub(crate) struct Posted {
+    pub body: String,
+    pub upload: Option<Upload>,
+}
+
+/// Reads a multipart message form; `csrf` must come first.
+pub(crate) async fn read_message_form(
+    multipart: Result<Multipart, MultipartRejection>,
+    csrf: &Csrf,
+) -> WebResult<Posted> {
+    let Ok(mut multipart) = multipart else {
+        return Err(WebError(AppError::Forbidden));
+    };
+    let mut token_ok = false;
+    let mut posted = Posted {
+        body: String::new(),
+        upload: None,
+    };
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf") => token_ok = csrf_matches(field.text().await.ok().as_deref(), csrf),
+            Some("body") if token_ok => posted.body = field.text().await.unwrap_or_default(),
+            Some("attachment") if token_ok => {
+                let file_name = field.file_name().unwrap_or("attachment").to_string();
+                let bytes = field.bytes().await.map_err(|_| {
+                    WebError(AppError::field("attachment", "error-attachment-too-large"))
+                })?;
+                posted.upload = Some(Upload {
+                    file_name,
+                    bytes: bytes.to_vec(),
+                });
+            }
+            _ => {}
+        }
+    }
+    if !token_ok {
+        return Err(WebError(AppError::Forbidden));
+    }
+    Ok(posted)
+}
+
+pub async fn send(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    csrf: Csrf,
+    Query(q): Query<CaseQuery>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> WebResult<Response> {
+    let posted = read_message_form(multipart, &csrf).await?;
+    state.app.enter_portal(&actor).await?;
+    let case = match q.case.as_deref() {
+        Some(raw) => case_id(raw)?,
+        None => state
+            .app
+            .my_cases(&actor)
+            .await?
+            .first()
+            .map(|c| c.id.clone())
+            .ok_or(WebError(AppError::NotFound))?,
+    };
+    match state
+        .app
+        .send_message(&actor, &case, &posted.body, posted.upload)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/portal/messages?case={case}")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let form = Form::from_input(&serde_json::json!({ "body": posted.body }), errors);
+            messages_page(
+                &state,
+                &actor,
+                Some(case),
+                csrf.0,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An attachment, as a download (never shown inline: its bytes are the sender's).
+pub(crate) async fn attachment_response(
+    state: &WebState,
+    actor: &app::Actor,
+    raw: &str,
+) -> WebResult<Response> {
+    if raw.len() != 32 || !raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(WebError(AppError::NotFound));
+    }
+    let (name, kind, bytes) = state.app.attachment(actor, &AttachmentId::new(raw)).await?;
+    let safe: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c))
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        if safe.is_empty() { "attachment" } else { &safe }
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".into()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn attachment(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    state.app.enter_portal(&actor).await?;
+    attachment_response(&state, &actor, &id).await
+}
+
+#[derive(Template)]
+#[template(path = "portal_profile.html")]
+struct ProfileTemplate {
+    chrome: Chrome,
+    form: Form,
+    csrf: String,
+    saved: bool,
+    section: &'static str,
+    languages: &'static [(&'static str, &'static str)],
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn profile_page(
+    state: &WebState,
+    form: Form,
+    csrf: String,
+    saved: bool,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let chrome = Chrome::public(state, view::tr("portal-profile"), String::new(), None).await;
+    Ok((
+        status,
+        Html(render(ProfileTemplate {
+            chrome,
+            form,
+            csrf,
+            saved,
+            section: "profile",
+            languages: domain::account::LANGUAGES,
+        })?),
+    )
+        .into_response())
+}
+
+pub async fn profile(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Query(q): Query<SavedQuery>,
+) -> WebResult<Response> {
+    state.app.enter_portal(&actor).await?;
+    let p = state.app.profile(&actor).await?;
+    profile_page(
+        &state,
+        Form::from_input(&p, FieldErrors::default()),
+        csrf,
+        q.saved.is_some(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn update_profile(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<ProfileInput>,
+) -> WebResult<Response> {
+    state.app.enter_portal(&actor).await?;
+    match state.app.update_profile(&actor, &input).await {
+        Ok(()) => Ok(Redirect::to("/portal/profile?saved=1").into_response()),
+        Err(AppError::Invalid(errors)) => {
+            profile_page(
+                &state,
+                Form::from_input(&input, errors),
+                csrf,
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// GET /portal/export: everything held about the patient that they may see, as one JSON file.
+pub async fn export(State(state): State<WebState>, Caller(actor): Caller) -> WebResult<Response> {
+    let data = state.app.export_my_data(&actor).await?;
+    let body = serde_json::to_string_pretty(&data)
+        .map_err(|e| WebError(AppError::Config(e.to_string())))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"my-data.json\"",
+            ),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        body,
+    )
+        .into_response())
+}

@@ -1,0 +1,257 @@
+//! The group practice's therapists, invitations to join, and everyone's own sessions.
+
+use crate::error::{WebError, WebResult};
+use crate::extract::{rotate_csrf, session_cookie, set_cookie, Caller, ClientInfo, Csrf, CsrfForm};
+use crate::site::render;
+use crate::view::{self, AdminChrome, Chrome, Form};
+use crate::{i18n, WebState};
+use app::AppError;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::account::{InviteInput, User};
+use serde::{Deserialize, Serialize};
+
+#[derive(Template)]
+#[template(path = "admin_team.html")]
+struct TeamTemplate {
+    chrome: AdminChrome,
+    team: Vec<User>,
+    form: Form,
+    invited: bool,
+}
+
+async fn team_page(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    form: Form,
+    invited: bool,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let team = state.app.team(actor).await?;
+    let chrome = AdminChrome::new(state, actor, view::tr("admin-team"), "team", csrf).await;
+    Ok((
+        status,
+        Html(render(TeamTemplate {
+            chrome,
+            team,
+            form,
+            invited,
+        })?),
+    )
+        .into_response())
+}
+
+pub async fn team(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+) -> WebResult<Response> {
+    team_page(&state, &actor, csrf, Form::default(), false, StatusCode::OK).await
+}
+
+pub async fn invite(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<InviteInput>,
+) -> WebResult<Response> {
+    match state.app.invite_therapist(&actor, &input).await {
+        Ok(_) => team_page(&state, &actor, csrf, Form::default(), true, StatusCode::OK).await,
+        Err(AppError::Invalid(errors)) => {
+            team_page(
+                &state,
+                &actor,
+                csrf,
+                Form::from_input(&input, errors),
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "join.html")]
+struct JoinTemplate {
+    chrome: Chrome,
+    form: Form,
+    csrf: String,
+    token: String,
+    heading: String,
+}
+
+fn valid(token: &str) -> WebResult<()> {
+    if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(WebError(AppError::NotFound))
+    }
+}
+
+async fn join_page(
+    state: &WebState,
+    token: String,
+    csrf: String,
+    form: Form,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let user = state.app.invitation_for(&token).await?;
+    let heading = i18n::t_with("join-heading", &[("name", user.name)]);
+    let chrome = Chrome::public(state, heading.clone(), String::new(), None).await;
+    Ok((
+        status,
+        Html(render(JoinTemplate {
+            chrome,
+            form,
+            csrf,
+            token,
+            heading,
+        })?),
+    )
+        .into_response())
+}
+
+pub async fn join_form(
+    State(state): State<WebState>,
+    Csrf(csrf): Csrf,
+    Path(token): Path<String>,
+) -> WebResult<Response> {
+    valid(&token)?;
+    join_page(&state, token, csrf, Form::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+pub struct JoinInput {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_again: String,
+}
+
+pub async fn join(
+    State(state): State<WebState>,
+    ClientInfo(client): ClientInfo,
+    Csrf(csrf): Csrf,
+    Path(token): Path<String>,
+    CsrfForm(input): CsrfForm<JoinInput>,
+) -> WebResult<Response> {
+    valid(&token)?;
+    match state
+        .app
+        .accept_invitation(&token, &input.password, &input.password_again, &client)
+        .await
+    {
+        Ok(session) => {
+            let mut response = Redirect::to("/admin/two-factor/setup").into_response();
+            let max_age = state.app.config().session_policy.absolute.as_secs();
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    session_cookie(state.secure_cookies),
+                    &session.0,
+                    state.secure_cookies,
+                    max_age,
+                ),
+            );
+            rotate_csrf(&mut response, state.secure_cookies);
+            Ok(response)
+        }
+        Err(AppError::Invalid(errors)) => {
+            join_page(
+                &state,
+                token,
+                csrf,
+                Form::from_input(&input, errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sessions.html")]
+struct SessionsTemplate {
+    chrome: Chrome,
+    sessions: Vec<(app::SessionRow, bool)>,
+    csrf: String,
+    portal: bool,
+    end_all: &'static str,
+    section: &'static str,
+}
+
+async fn sessions_page(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    portal: bool,
+) -> WebResult<Response> {
+    if portal {
+        state.app.enter_portal(actor).await?;
+    }
+    let sessions = state.app.my_sessions(actor).await?;
+    let chrome = Chrome::public(state, view::tr("sessions-title"), String::new(), None).await;
+    let end_all = if portal {
+        "/portal/sessions/end-all"
+    } else {
+        "/admin/sessions/end-all"
+    };
+    Ok(Html(render(SessionsTemplate {
+        chrome,
+        sessions,
+        csrf,
+        portal,
+        end_all,
+        section: "sessions",
+    })?)
+    .into_response())
+}
+
+pub async fn admin_sessions(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+) -> WebResult<Response> {
+    state.app.enter_admin(&actor).await?;
+    sessions_page(&state, &actor, csrf, false).await
+}
+
+pub async fn portal_sessions(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+) -> WebResult<Response> {
+    sessions_page(&state, &actor, csrf, true).await
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+/// POST …/sessions/end-all: every session of this person ends, this one too.
+pub async fn end_all(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> WebResult<Response> {
+    let patient = actor.role() == Some(domain::account::Role::Patient);
+    state.app.sign_out_everywhere(&actor).await?;
+    let mut response =
+        Redirect::to(if patient { "/signin" } else { "/admin/signin" }).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            session_cookie(state.secure_cookies),
+            "",
+            state.secure_cookies,
+            0,
+        ),
+    );
+    rotate_csrf(&mut response, state.secure_cookies);
+    Ok(response)
+}

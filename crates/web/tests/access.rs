@@ -1,0 +1,328 @@
+//! The access matrix: every route the router has, for six people — anonymous, patient A,
+//! patient B, A's therapist, another therapist of the practice, and the owner. The route list
+//! comes from the router's own table, and a route without an expectation here fails the test.
+//! Where even the existence of a thing is private the answer is 404, not 403.
+
+mod common;
+
+use common::{field_value, Browser, TestApp, OWNER_EMAIL, THERAPIST_EMAIL};
+use reqwest::StatusCode;
+
+const OTHER_THERAPIST: &str = "tara@example.org";
+const PATIENT_A: &str = "patient.a@example.org";
+const PATIENT_B: &str = "patient.b@example.org";
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Anonymous,
+    PatientA,
+    PatientB,
+    TherapistOfA,
+    OtherTherapist,
+    Owner,
+}
+
+use Who::*;
+
+const OK: StatusCode = StatusCode::OK;
+const SEE: StatusCode = StatusCode::SEE_OTHER;
+const NO: StatusCode = StatusCode::FORBIDDEN;
+const GONE: StatusCode = StatusCode::NOT_FOUND;
+
+/// What a GET of `path` answers `who`: [anonymous, A, B, A's therapist, other therapist, owner].
+fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
+    let public = [OK; 6];
+    let therapists = [SEE, NO, NO, OK, OK, OK];
+    let owner = [SEE, NO, NO, NO, NO, OK];
+    let patients = [SEE, OK, OK, NO, NO, NO];
+    Some(match path {
+        "/"
+        | "/articles"
+        | "/articles/{slug}"
+        | "/tags"
+        | "/tags/{slug}"
+        | "/faq"
+        | "/faq/{slug}"
+        | "/sitemap.xml"
+        | "/feed.xml"
+        | "/robots.txt"
+        | "/healthz"
+        | "/media/{file}"
+        | "/static/{file}"
+        | "/{slug}"
+        | "/contact"
+        | "/contact/thanks"
+        | "/api/v1/openapi.json"
+        | "/api/v1/articles"
+        | "/api/v1/articles/{slug}" => public,
+        "/admin/signin" => [OK, OK, OK, SEE, SEE, SEE],
+        "/signin" => [OK, SEE, SEE, OK, OK, OK],
+        "/setup/{token}" | "/signin/{token}" | "/join/{token}" => [GONE; 6],
+        "/admin/two-factor" | "/admin/two-factor/setup" => [SEE; 6],
+        "/admin" | "/admin/pages" | "/admin/pages/new" | "/admin/pages/{id}" | "/admin/images"
+        | "/admin/patients" | "/admin/sessions" => therapists,
+        "/admin/inquiries"
+        | "/admin/inquiries/{id}"
+        | "/admin/practice"
+        | "/admin/mailbox"
+        | "/admin/mailbox/{id}"
+        | "/admin/outbox"
+        | "/admin/audit"
+        | "/admin/team" => owner,
+        // A's case exists only for A's therapist; the owner of the practice is not told it exists.
+        "/admin/cases/{id}" | "/admin/attachments/{id}" => [SEE, NO, NO, OK, GONE, GONE],
+        "/portal" | "/portal/messages" | "/portal/profile" | "/portal/sessions"
+        | "/portal/export" => patients,
+        "/portal/attachments/{id}" => [SEE, OK, GONE, NO, NO, NO],
+        _ => return None,
+    })
+}
+
+struct World {
+    t: TestApp,
+    people: Vec<(Who, Browser)>,
+    case_a: String,
+    attachment_a: String,
+    inquiry: String,
+    mail: String,
+    page: String,
+    image: String,
+}
+
+async fn world(backend: store::Backend) -> Option<World> {
+    let t = TestApp::with_practice(backend).await?;
+    t.add_colleague(OTHER_THERAPIST, "Tara Other").await;
+    let theo = t.signed_in(THERAPIST_EMAIL).await;
+    let tara = t.signed_in(OTHER_THERAPIST).await;
+    let owner = t.signed_in(OWNER_EMAIL).await;
+    let case_a = t.invite_patient(&theo, "Patient A", PATIENT_A).await;
+    t.invite_patient(&tara, "Patient B", PATIENT_B).await;
+    let a = t.patient_signed_in(PATIENT_A).await;
+    let b = t.patient_signed_in(PATIENT_B).await;
+
+    // A writes to their therapist, with a PDF.
+    let csrf = a.csrf_from("/portal/messages").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("body", "For our next session.")
+        .part(
+            "attachment",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 A's letter".to_vec())
+                .file_name("letter.pdf"),
+        );
+    let r = a
+        .post_multipart(&format!("/portal/messages?case={case_a}"), form)
+        .await;
+    assert_eq!(r.status(), SEE);
+    let (_, thread) = a.text(&format!("/portal/messages?case={case_a}")).await;
+    let attachment_a = thread
+        .split("/portal/attachments/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+
+    let visitor = t.browser();
+    let csrf = visitor.csrf_from("/contact").await;
+    visitor
+        .post_form(
+            "/contact",
+            &[
+                ("csrf", &csrf),
+                ("name", "V"),
+                ("email", "v@example.org"),
+                ("message", "hi"),
+                ("consent", "on"),
+            ],
+        )
+        .await;
+    t.run_jobs().await;
+    let inquiry = store::inquiries::list(&t.db, None, 0, 1).await.unwrap()[0]
+        .id
+        .to_string();
+    let mail = store::mailbox::list(&t.db, 1).await.unwrap()[0]
+        .id
+        .to_string();
+    let page = store::pages::list(
+        &t.db,
+        domain::content::PageKind::Article,
+        store::pages::Visibility::All,
+        0,
+        1,
+    )
+    .await
+    .unwrap()[0]
+        .id
+        .to_string();
+    let png: Vec<u8> = [b"\x89PNG\r\n\x1a\n".as_slice(), &[1u8; 32]].concat();
+    let image = t
+        .app
+        .upload_image(&owner_actor(&t).await, "x.png", &png)
+        .await
+        .unwrap();
+    let people = vec![
+        (Anonymous, t.browser()),
+        (PatientA, a),
+        (PatientB, b),
+        (TherapistOfA, theo),
+        (OtherTherapist, tara),
+        (Owner, owner),
+    ];
+    Some(World {
+        t,
+        people,
+        case_a,
+        attachment_a,
+        inquiry,
+        mail,
+        page,
+        image,
+    })
+}
+
+async fn owner_actor(t: &TestApp) -> app::Actor {
+    let (user, _) = store::users::by_email(&t.db, OWNER_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    app::Actor::signed(user, "test".into(), true, "127.0.0.1")
+}
+
+impl World {
+    fn fill(&self, path: &str) -> String {
+        let id = if path.starts_with("/admin/inquiries") {
+            &self.inquiry
+        } else if path.starts_with("/admin/mailbox") {
+            &self.mail
+        } else if path.starts_with("/admin/cases") {
+            &self.case_a
+        } else if path.contains("/attachments/") {
+            &self.attachment_a
+        } else {
+            &self.page
+        };
+        let slug = match path {
+            p if p.starts_with("/articles") || p.starts_with("/api/v1/articles") => {
+                "what-happens-in-the-first-session"
+            }
+            p if p.starts_with("/faq") => "what-do-i-need",
+            p if p.starts_with("/tags") => "first-session",
+            _ => "about",
+        };
+        let token = if path.starts_with("/setup/") {
+            "ab".repeat(24)
+        } else {
+            "cd".repeat(32)
+        };
+        let file = if path.starts_with("/media/") {
+            self.image.trim_start_matches("/media/").to_string()
+        } else {
+            "site.css".into()
+        };
+        path.replace("{slug}", slug)
+            .replace("{id}", id)
+            .replace("{token}", &token)
+            .replace("{file}", &file)
+    }
+}
+
+async fn every_route_for_every_actor(w: World) {
+    let mut checked = 0;
+    let mut missing = Vec::new();
+    for route in &w.t.routes {
+        let path = w.fill(route.path);
+        if route.method == "GET" {
+            let Some(row) = expected_get(route.path) else {
+                missing.push(route.path);
+                continue;
+            };
+            for ((who, browser), want) in w.people.iter().zip(row) {
+                let r = browser.get(&path).await;
+                assert_eq!(r.status(), want, "GET {path} as {who:?}");
+                checked += 1;
+            }
+        } else {
+            // Without its form token every state-changing request is refused, whoever sends it.
+            let want = if route.path.starts_with("/api/") {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            } else {
+                NO
+            };
+            for (who, browser) in &w.people {
+                let r = browser.post_form(&path, &[("name", "x")]).await;
+                assert_eq!(r.status(), want, "POST {path} without a token as {who:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "routes without an expectation: {missing:?}"
+    );
+    println!(
+        "access matrix: {} routes x 6 actors = {checked} requests",
+        w.t.routes.len()
+    );
+    assert_eq!(checked, w.t.routes.len() * 6);
+}
+
+async fn writing_into_someone_elses_case_is_refused_with_a_valid_token(w: World) {
+    let path = format!("/admin/cases/{}/messages", w.case_a);
+    for (who, want) in [
+        (OtherTherapist, GONE),
+        (Owner, GONE),
+        (PatientB, NO),
+        (PatientA, NO),
+    ] {
+        let browser = &w.people.iter().find(|(p, _)| *p == who).unwrap().1;
+        let (_, html) = browser.text("/portal/profile").await;
+        let csrf = field_value(&html, "csrf")
+            .unwrap_or_else(|| browser.cookie("__Host-hs_csrf").unwrap_or_default());
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .text("body", "not mine");
+        assert_eq!(
+            browser.post_multipart(&path, form).await.status(),
+            want,
+            "{who:?}"
+        );
+    }
+    let b = &w.people.iter().find(|(p, _)| *p == PatientB).unwrap().1;
+    let (_, html) = b.text("/portal/profile").await;
+    let csrf = field_value(&html, "csrf").unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("body", "not mine either");
+    assert_eq!(
+        b.post_multipart(&format!("/portal/messages?case={}", w.case_a), form)
+            .await
+            .status(),
+        GONE
+    );
+    let thread = store::messages::thread(&w.t.db, &domain::ids::CaseId::new(w.case_a.clone()))
+        .await
+        .unwrap();
+    assert_eq!(thread.len(), 1, "nothing was written into A's case");
+}
+
+macro_rules! on_both_worlds {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(super::world(store::Backend::Sqlite).await.expect("sqlite")).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(w) = super::world(store::Backend::Postgres).await {
+                    super::$name(w).await
+                }
+            }
+        }
+    };
+}
+
+on_both_worlds!(every_route_for_every_actor);
+on_both_worlds!(writing_into_someone_elses_case_is_refused_with_a_valid_token);
