@@ -127,14 +127,26 @@ impl Settings {
         Ok(())
     }
 
-    pub fn master_key(&self) -> Result<store::MasterKey, String> {
+    /// The master key(s): from `HOLDSPACE_MASTER_KEY` (comma-separated during a rotation), or the
+    /// key file in the data directory.
+    pub fn master_keys(&self) -> Result<Vec<store::MasterKey>, String> {
         match env("HOLDSPACE_MASTER_KEY") {
-            Some(hex) => {
-                store::MasterKey::from_hex(&hex).map_err(|e| format!("HOLDSPACE_MASTER_KEY: {e}"))
-            }
-            None => store::MasterKey::load_or_create(&self.data_dir.join("master.key"))
-                .map_err(|e| e.to_string()),
+            Some(hex) => hex
+                .split(',')
+                .map(|k| {
+                    store::MasterKey::from_hex(k).map_err(|e| format!("HOLDSPACE_MASTER_KEY: {e}"))
+                })
+                .collect(),
+            None => store::MasterKey::load_or_create(&self.key_file()).map_err(|e| e.to_string()),
         }
+    }
+
+    pub fn key_file(&self) -> PathBuf {
+        self.data_dir.join("master.key")
+    }
+
+    pub fn key_from_env(&self) -> bool {
+        env("HOLDSPACE_MASTER_KEY").is_some()
     }
 
     pub fn db_config(&self) -> store::DbConfig {

@@ -41,6 +41,21 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Manage the keys that seal clinical records.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a new master key, re-wrap every data key under it, and start a new data key.
+    /// Running instances keep working (they hold their data keys); restart them at leisure.
+    Rotate {
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -127,6 +142,9 @@ fn init_logging() {
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve { settings, demo } => serve(Settings::resolve(settings)?, demo).await,
+        Command::Keys {
+            command: KeysCommand::Rotate { settings },
+        } => rotate_keys(Settings::resolve(settings)?).await,
         Command::Audit {
             command: AuditCommand::Verify { settings },
         } => {
@@ -187,11 +205,45 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+/// Rotation that survives a crash at any point: the key file first holds the old and the new key
+/// (either opens the database), then the data keys are re-wrapped in one transaction, then the
+/// file holds only the new key.
+async fn rotate_keys(settings: Settings) -> Result<(), String> {
+    settings.prepare_data_dir()?;
+    let old = settings.master_keys()?;
+    let db = store::Db::open(&settings.db_config(), old.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let next = store::MasterKey::generate();
+    let file = settings.key_file();
+    if !settings.key_from_env() {
+        let mut both: Vec<&store::MasterKey> = old.iter().collect();
+        both.push(&next);
+        store::seal::write_key_file(&file, &both).map_err(|e| e.to_string())?;
+    }
+    let n = db
+        .rotate_master_key(&next)
+        .await
+        .map_err(|e| e.to_string())?;
+    if settings.key_from_env() {
+        println!("re-wrapped {n} data keys. Set HOLDSPACE_MASTER_KEY={} on every instance (the old key no longer opens the records).", next.to_hex());
+    } else {
+        store::seal::write_key_file(&file, &[&next]).map_err(|e| e.to_string())?;
+        println!(
+            "re-wrapped {n} data keys under a new master key ({}), written to {}",
+            next.id(),
+            file.display()
+        );
+    }
+    db.close().await;
+    Ok(())
+}
+
 /// Opens the database (creating the data directory and the master key if needed) and the app.
 async fn open(settings: &Settings) -> Result<App, String> {
     settings.prepare_data_dir()?;
-    let master = settings.master_key()?;
-    let db = store::Db::open(&settings.db_config(), master)
+    let masters = settings.master_keys()?;
+    let db = store::Db::open(&settings.db_config(), masters)
         .await
         .map_err(|e| match e {
             store::StoreError::Unreachable(reason) => format!(

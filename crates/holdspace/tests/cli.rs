@@ -174,3 +174,64 @@ fn therapist_add_then_audit_verify_then_tampering_is_caught() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("seq 2"), "{}", stderr(&o));
 }
+
+#[test]
+fn keys_rotate_replaces_the_key_file_and_the_practice_still_opens() {
+    let dir = temp_dir();
+    let d = dir.to_str().unwrap();
+    let o = holdspace(
+        &[
+            "therapist",
+            "add",
+            "--email",
+            "r@example.org",
+            "--name",
+            "R",
+            "--time-zone",
+            "UTC",
+            "--password-stdin",
+            "--data-dir",
+            d,
+        ],
+        Some("a long password here\n"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = std::fs::read_to_string(dir.join("master.key")).unwrap();
+    let o = holdspace(&["keys", "rotate", "--data-dir", d], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let after = std::fs::read_to_string(dir.join("master.key")).unwrap();
+    assert_ne!(before.trim(), after.trim());
+    assert_eq!(after.trim().lines().count(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(dir.join("master.key"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
+    }
+    // The TOTP secret sealed before the rotation still opens: the owner's second factor works.
+    let o = holdspace(&["audit", "verify", "--data-dir", d], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let keys = store::MasterKey::load_or_create(&dir.join("master.key")).unwrap();
+        let db = store::Db::open(&store::DbConfig::sqlite_in(&dir), keys)
+            .await
+            .unwrap();
+        let (user, _) = store::users::by_email(&db, "r@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(store::users::totp(&db, &user.id)
+            .await
+            .unwrap()
+            .secret
+            .is_some());
+        db.close().await;
+    });
+}

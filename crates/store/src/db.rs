@@ -67,8 +67,9 @@ pub struct Db {
 }
 
 impl Db {
-    /// Connects, applies pending migrations, and loads (or creates) the data key under `master`.
-    pub async fn open(config: &DbConfig, master: crate::seal::MasterKey) -> StoreResult<Db> {
+    /// Connects, applies pending migrations, and loads (or creates) the data keys under whichever
+    /// of `masters` wrapped them.
+    pub async fn open(config: &DbConfig, masters: Vec<crate::seal::MasterKey>) -> StoreResult<Db> {
         static DRIVERS: Once = Once::new();
         DRIVERS.call_once(sqlx::any::install_default_drivers);
         let backend = config.backend()?;
@@ -103,7 +104,7 @@ impl Db {
             .await
             .map_err(|e| StoreError::Unreachable(e.to_string()))?;
         migrations::apply(&pool, backend).await?;
-        let keyring = Keyring::load(&pool, master).await?;
+        let keyring = Keyring::load(&pool, masters).await?;
         Ok(Db {
             pool,
             backend,
@@ -119,6 +120,11 @@ impl Db {
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Re-wraps every data key under `next` and starts a new data key; answers how many were re-wrapped.
+    pub async fn rotate_master_key(&self, next: &crate::seal::MasterKey) -> StoreResult<usize> {
+        self.keyring.rotate(&self.pool, next).await
     }
 
     pub fn keyring(&self) -> &Keyring {

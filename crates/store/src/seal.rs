@@ -44,16 +44,21 @@ impl MasterKey {
         MasterKey(k)
     }
 
-    /// Reads `path`, or creates it with a new key, readable by its owner only.
-    pub fn load_or_create(path: &Path) -> StoreResult<Self> {
+    /// Reads `path` (one key per line: two during a rotation), or creates it with a new key,
+    /// readable by its owner only.
+    pub fn load_or_create(path: &Path) -> StoreResult<Vec<Self>> {
         match std::fs::read_to_string(path) {
-            Ok(text) => Self::from_hex(&text),
+            Ok(text) => text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(Self::from_hex)
+                .collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = Self::generate();
                 write_private(path, &hex::encode(key.0)).map_err(|e| {
                     StoreError::KeyFile(format!("cannot create {}: {e}", path.display()))
                 })?;
-                Ok(key)
+                Ok(vec![key])
             }
             Err(e) => Err(StoreError::KeyFile(format!(
                 "cannot read {}: {e}",
@@ -64,6 +69,27 @@ impl MasterKey {
 
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new((&self.0).into())
+    }
+}
+
+/// Replaces the key file with `keys` (one per line), atomically: written aside, then renamed.
+pub fn write_key_file(path: &Path, keys: &[&MasterKey]) -> StoreResult<()> {
+    let text: String = keys
+        .iter()
+        .map(|k| format!("{}\n", hex::encode(k.0)))
+        .collect();
+    let tmp = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&tmp);
+    write_private(&tmp, &text)
+        .map_err(|e| StoreError::KeyFile(format!("cannot write {}: {e}", tmp.display())))?;
+    std::fs::rename(&tmp, path)
+        .map_err(|e| StoreError::KeyFile(format!("cannot replace {}: {e}", path.display())))
+}
+
+impl MasterKey {
+    /// The key as 64 hex characters (for `HOLDSPACE_MASTER_KEY` after a rotation).
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
     }
 }
 
@@ -87,31 +113,41 @@ pub struct Keyring {
 struct Keys {
     active: String,
     keys: HashMap<String, XChaCha20Poly1305>,
+    /// The unwrapped data keys, kept so that a master key rotation can wrap them again.
+    raw: HashMap<String, [u8; 32]>,
 }
 
 impl Keyring {
-    /// Unwraps every data key with `master`; creates the first data key on a new database.
-    pub(crate) async fn load(pool: &AnyPool, master: MasterKey) -> StoreResult<Keyring> {
+    /// Unwraps every data key with whichever of `masters` wrapped it (during a rotation the key
+    /// file holds the old and the new key); creates the first data key on a new database.
+    pub(crate) async fn load(pool: &AnyPool, masters: Vec<MasterKey>) -> StoreResult<Keyring> {
         let rows: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
             "SELECT id, master_key_id, wrapped, retired_at FROM data_keys ORDER BY created_at",
         )
         .fetch_all(pool)
         .await?;
+        let newest = masters
+            .last()
+            .cloned()
+            .ok_or_else(|| StoreError::KeyFile("no master key given".into()))?;
         let mut keys = HashMap::new();
+        let mut raw_keys = HashMap::new();
         let mut active = None;
         for (id, master_id, wrapped, retired_at) in rows {
-            if master_id != master.id() {
+            let Some(master) = masters.iter().find(|m| m.id() == master_id) else {
+                let given: Vec<String> = masters.iter().map(MasterKey::id).collect();
                 return Err(StoreError::KeyFile(format!(
-                    "data key {id} is wrapped by master key {master_id}, but the key given is {}",
-                    master.id()
+                    "data key {id} is wrapped by master key {master_id}, but the keys given are {}",
+                    given.join(", ")
                 )));
-            }
+            };
             let raw = open(&master.cipher(), &wrapped, &wrap_context(&id))
                 .map_err(|_| StoreError::Seal("data key"))?;
             let raw: [u8; 32] = raw
                 .try_into()
                 .map_err(|_| StoreError::Seal("data key length"))?;
             keys.insert(id.clone(), XChaCha20Poly1305::new((&raw).into()));
+            raw_keys.insert(id.clone(), raw);
             if retired_at.is_none() {
                 active = Some(id);
             }
@@ -119,14 +155,55 @@ impl Keyring {
         let active = match active {
             Some(id) => id,
             None => {
-                let (id, cipher) = new_data_key(pool, &master).await?;
-                keys.insert(id.clone(), cipher);
+                let (id, raw) = new_data_key(pool, &newest).await?;
+                keys.insert(id.clone(), XChaCha20Poly1305::new((&raw).into()));
+                raw_keys.insert(id.clone(), raw);
                 id
             }
         };
         Ok(Keyring {
-            inner: Arc::new(RwLock::new(Keys { active, keys })),
+            inner: Arc::new(RwLock::new(Keys {
+                active,
+                keys,
+                raw: raw_keys,
+            })),
         })
+    }
+
+    /// Wraps every data key with `next` instead, and starts a new data key for new values (old
+    /// values keep opening with their own key). One transaction: a crash leaves the old state.
+    pub(crate) async fn rotate(&self, pool: &AnyPool, next: &MasterKey) -> StoreResult<usize> {
+        let raw: Vec<(String, [u8; 32])> = {
+            let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+            keys.raw.iter().map(|(k, v)| (k.clone(), *v)).collect()
+        };
+        let now = jiff::Timestamp::now().as_millisecond();
+        let mut tx = pool.begin().await?;
+        for (id, bytes) in &raw {
+            let wrapped = seal_with(&next.cipher(), bytes, &wrap_context(id));
+            sqlx::query("UPDATE data_keys SET master_key_id = $1, wrapped = $2, retired_at = COALESCE(retired_at, $3) WHERE id = $4")
+                .bind(next.id())
+                .bind(wrapped)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let (new_id, new_raw) = fresh_data_key();
+        sqlx::query("INSERT INTO data_keys (id, master_key_id, wrapped, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&new_id)
+            .bind(next.id())
+            .bind(seal_with(&next.cipher(), &new_raw, &wrap_context(&new_id)))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut keys = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        keys.keys
+            .insert(new_id.clone(), XChaCha20Poly1305::new((&new_raw).into()));
+        keys.raw.insert(new_id.clone(), new_raw);
+        keys.active = new_id;
+        Ok(raw.len())
     }
 
     /// Seals `plain` for `table.column` of `row`.
@@ -213,13 +290,15 @@ impl Keyring {
     }
 }
 
-async fn new_data_key(
-    pool: &AnyPool,
-    master: &MasterKey,
-) -> StoreResult<(String, XChaCha20Poly1305)> {
+fn fresh_data_key() -> (String, [u8; 32]) {
     let id = crate::random_hex(8);
     let mut raw = [0u8; 32];
     getrandom::fill(&mut raw).expect("the operating system's random source failed");
+    (id, raw)
+}
+
+async fn new_data_key(pool: &AnyPool, master: &MasterKey) -> StoreResult<(String, [u8; 32])> {
+    let (id, raw) = fresh_data_key();
     let wrapped = seal_with(&master.cipher(), &raw, &wrap_context(&id));
     sqlx::query(
         "INSERT INTO data_keys (id, master_key_id, wrapped, created_at) VALUES ($1, $2, $3, $4)",
@@ -230,7 +309,7 @@ async fn new_data_key(
     .bind(jiff::Timestamp::now().as_millisecond())
     .execute(pool)
     .await?;
-    Ok((id, XChaCha20Poly1305::new((&raw).into())))
+    Ok((id, raw))
 }
 
 fn context(table: &str, column: &str, row: &str) -> Vec<u8> {
@@ -277,6 +356,7 @@ mod tests {
             inner: Arc::new(RwLock::new(Keys {
                 active: "k1".into(),
                 keys,
+                raw: HashMap::new(),
             })),
         }
     }

@@ -33,7 +33,7 @@ pub async fn fresh_config(backend: Backend) -> Option<DbConfig> {
 /// A migrated, empty database with a random master key.
 pub async fn fresh(backend: Backend) -> Option<Db> {
     let config = fresh_config(backend).await?;
-    match Db::open(&config, MasterKey::generate()).await {
+    match Db::open(&config, vec![MasterKey::generate()]).await {
         Ok(db) => Some(db),
         Err(e) if backend == Backend::Postgres && std::env::var_os("CI").is_none() => {
             eprintln!(
@@ -81,4 +81,42 @@ pub async fn raw_exec(db: &Db, sql: &str) {
         .execute(&db.pool)
         .await
         .expect("raw statement");
+}
+
+/// Everything stored, as text: the SQLite files' raw bytes, or `pg_dump` of the test schema.
+pub async fn raw_dump(db: &Db) -> String {
+    match db.backend() {
+        Backend::Sqlite => {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&db.pool)
+                .await
+                .expect("checkpoint");
+            let path: String =
+                sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                    .fetch_one(&db.pool)
+                    .await
+                    .expect("file");
+            let mut bytes = std::fs::read(&path).expect("read the database file");
+            if let Ok(wal) = std::fs::read(format!("{path}-wal")) {
+                bytes.extend(wal);
+            }
+            String::from_utf8_lossy(&bytes).to_string()
+        }
+        Backend::Postgres => {
+            let schema: String = sqlx::query_scalar("SELECT current_schema()::text")
+                .fetch_one(&db.pool)
+                .await
+                .expect("schema");
+            let out = std::process::Command::new("pg_dump")
+                .args(["--data-only", "--schema", &schema, &postgres_url()])
+                .output()
+                .expect("pg_dump (package postgresql-client) is needed for this test");
+            assert!(
+                out.status.success(),
+                "pg_dump failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).to_string()
+        }
+    }
 }

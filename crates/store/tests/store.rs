@@ -394,3 +394,39 @@ both_backends!(mail_in_the_dev_mailbox_is_sealed_at_rest, |db| {
     );
     assert_eq!(mailbox::list(&db, 10).await.unwrap()[0].body, "");
 });
+
+#[tokio::test]
+async fn a_rotated_master_key_opens_old_and_new_values_and_the_old_key_no_longer_does() {
+    let config = store::testing::fresh_config(store::Backend::Sqlite)
+        .await
+        .unwrap();
+    let old = store::MasterKey::generate();
+    let db = store::Db::open(&config, vec![old.clone()]).await.unwrap();
+    let before = db.keyring().seal("t", "c", "r1", "sealed before");
+    let next = store::MasterKey::generate();
+    assert_eq!(db.rotate_master_key(&next).await.unwrap(), 1);
+    let after = db.keyring().seal("t", "c", "r2", "sealed after");
+    assert_ne!(
+        before.split(':').nth(1),
+        after.split(':').nth(1),
+        "new values use a new data key"
+    );
+    db.close().await;
+
+    let reopened = store::Db::open(&config, vec![next.clone()]).await.unwrap();
+    assert_eq!(
+        reopened.keyring().open("t", "c", "r1", &before).unwrap(),
+        "sealed before"
+    );
+    assert_eq!(
+        reopened.keyring().open("t", "c", "r2", &after).unwrap(),
+        "sealed after"
+    );
+    reopened.close().await;
+    assert!(
+        store::Db::open(&config, vec![old.clone()]).await.is_err(),
+        "the old key opens nothing"
+    );
+    // Mid-rotation the key file holds both keys: either order opens the database.
+    assert!(store::Db::open(&config, vec![old, next]).await.is_ok());
+}

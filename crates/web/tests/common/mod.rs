@@ -161,6 +161,8 @@ impl TestApp {
 
     /// The newest sign-in link mailed to `email` (after running the mail jobs).
     pub async fn link_for(&self, email: &str) -> String {
+        // A second apart, so that "newest" is well defined under the test's clock.
+        self.clock.advance(jiff::SignedDuration::from_secs(1));
         self.run_jobs().await;
         let mail = self
             .mails()
