@@ -71,8 +71,10 @@ async function dropPgDatabase(name) {
 }
 
 export class Server {
-  constructor({ demo = false, smtpPort = null, env = {}, label = 'server' } = {}) {
+  constructor({ demo = false, smtpPort = null, env = {}, label = 'server', host = '127.0.0.1' } = {}) {
     this.demo = demo;
+    // 'localhost' for passkeys: browsers refuse WebAuthn on a bare IP address.
+    this.host = host;
     this.smtpPort = smtpPort;
     this.extraEnv = env;
     this.label = label;
@@ -86,7 +88,7 @@ export class Server {
     allServers.add(this);
   }
 
-  get url() { return `http://127.0.0.1:${this.port}`; }
+  get url() { return `http://${this.host}:${this.port}`; }
 
   /** Full text of everything the server printed (ANSI colours removed). */
   output() { return this.lines.map((l) => l.text).join('\n'); }

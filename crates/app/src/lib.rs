@@ -13,6 +13,7 @@ pub mod inquiries;
 pub mod jobs;
 pub mod mail;
 pub mod messaging;
+pub mod passkeys;
 pub mod policy;
 pub mod portal;
 pub mod practice;

@@ -16,6 +16,7 @@ pub mod mailbox;
 pub mod messages;
 mod migrations;
 pub mod pages;
+pub mod passkeys;
 pub mod practice;
 pub mod seal;
 pub mod testing;

@@ -344,3 +344,19 @@ sessions-from = From
 sessions-since = since
 sessions-end-all = Sign out everywhere
 thread-back-admin = Back to the admin
+
+## Passkeys
+passkeys-heading = Passkeys
+passkeys-count = { $count ->
+    [0] You have no passkey yet. A passkey lets you sign in with your fingerprint, face or device PIN instead of { "" }an email link or a code.
+    [one] You have one passkey.
+   *[other] You have { $count } passkeys.
+}
+passkeys-add = Add a passkey
+passkeys-added = Your passkey was added.
+passkeys-cancelled = Nothing was changed.
+passkeys-or = Or, on a device with a passkey:
+passkeys-sign-in = Sign in with a passkey
+passkeys-use = Use a passkey instead
+error-passkey = The passkey did not work. Try again, or use the other way to sign in.
+error-passkey-known = This passkey is already added.

@@ -261,6 +261,7 @@ struct TwoFactorTemplate {
     chrome: Chrome,
     form: Form,
     csrf: String,
+    passkeys: bool,
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -273,14 +274,21 @@ pub struct CodeInput {
 
 async fn two_factor_page(
     state: &WebState,
+    actor: &app::Actor,
     form: Form,
     csrf: String,
     status: StatusCode,
 ) -> WebResult<Response> {
     let chrome = Chrome::public(state, view::tr("two-factor-heading"), String::new(), None).await;
+    let passkeys = state.app.passkeys_available() && state.app.passkey_count(actor).await? > 0;
     Ok((
         status,
-        Html(render(TwoFactorTemplate { chrome, form, csrf })?),
+        Html(render(TwoFactorTemplate {
+            chrome,
+            form,
+            csrf,
+            passkeys,
+        })?),
     )
         .into_response())
 }
@@ -300,6 +308,7 @@ pub async fn two_factor_form(
     }
     two_factor_page(
         &state,
+        &actor,
         Form::default().with("next", q.next.unwrap_or_default()),
         csrf,
         StatusCode::OK,
@@ -318,6 +327,7 @@ pub async fn two_factor(
         Err(AppError::Invalid(errors)) => {
             two_factor_page(
                 &state,
+                &actor,
                 Form::from_input(
                     &CodeInput {
                         code: String::new(),
@@ -335,6 +345,7 @@ pub async fn two_factor(
             errors.add("code", "error-rate-limited");
             two_factor_page(
                 &state,
+                &actor,
                 Form::from_input(
                     &CodeInput {
                         code: String::new(),

@@ -27,6 +27,11 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             "image/svg+xml",
             include_bytes!("../static/favicon.svg").as_slice(),
         ),
+        (
+            "passkeys.js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../static/passkeys.js").as_slice(),
+        ),
     ]
     .into_iter()
     .map(|(name, content_type, bytes)| {
@@ -52,6 +57,10 @@ fn href(name: &str) -> &'static str {
 
 pub fn stylesheet() -> &'static str {
     href("site.css")
+}
+
+pub fn passkeys_script() -> &'static str {
+    href("passkeys.js")
 }
 
 pub fn favicon() -> &'static str {

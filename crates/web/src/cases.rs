@@ -97,7 +97,7 @@ async fn case_page(
     let tv = ThreadView {
         viewer: actor.user().map(|u| u.id.to_string()).unwrap_or_default(),
         attachment_base: "/admin/attachments/",
-        post_to: format!("/admin/cases/{id}/messages"),
+        post_to: format!("/admin/cases/{id}"),
         csrf,
         form,
         time_zone: chrome.time_zone.clone(),
@@ -134,6 +134,18 @@ pub async fn send(
     let id = case_id(&id)?;
     let posted = read_message_form(multipart, &csrf).await?;
     state.app.enter_admin(&actor).await?;
+    if posted.too_large {
+        let form = posted.refused_file();
+        return case_page(
+            &state,
+            &actor,
+            &id,
+            csrf.0,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     match state
         .app
         .send_message(&actor, &id, &posted.body, posted.upload)

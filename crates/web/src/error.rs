@@ -83,7 +83,8 @@ pub(crate) async fn render_error_pages(
     request: Request,
     next: Next,
 ) -> Response {
-    let wants_html = !request.uri().path().starts_with("/api/");
+    let wants_html = !request.uri().path().starts_with("/api/")
+        && !request.uri().path().starts_with("/passkeys/");
     let portal = request.uri().path().starts_with("/portal");
     let sign_in_next = (request.method() == Method::GET)
         .then(|| request.uri().path_and_query().map(|p| p.to_string()))

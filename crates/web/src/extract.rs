@@ -135,6 +135,9 @@ pub(crate) async fn csrf_cookie_layer(
         value: existing.unwrap_or_else(|| app_random()),
         used: Arc::new(AtomicBool::new(false)),
     };
+    if csrf.fresh {
+        request.extensions_mut().insert(FreshCsrf);
+    }
     request.extensions_mut().insert(csrf.clone());
     let mut response = next.run(request).await;
     if csrf.fresh && csrf.used.load(Ordering::Relaxed) {
@@ -145,6 +148,10 @@ pub(crate) async fn csrf_cookie_layer(
     }
     response
 }
+
+/// Marks a request that came without a CSRF cookie: nothing it sends can match.
+#[derive(Clone, Copy)]
+pub struct FreshCsrf;
 
 /// A new random token for this browser.
 pub(crate) fn app_random() -> String {

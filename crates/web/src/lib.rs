@@ -11,6 +11,7 @@ mod extract;
 mod i18n;
 mod inquiries;
 mod mail;
+mod passkeys;
 mod portal;
 mod practice;
 pub mod routes;

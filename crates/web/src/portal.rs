@@ -49,6 +49,7 @@ struct SignInTemplate {
     form: Form,
     csrf: String,
     sent: bool,
+    passkeys: bool,
 }
 
 async fn sign_in_page(
@@ -72,6 +73,7 @@ async fn sign_in_page(
             form,
             csrf,
             sent,
+            passkeys: state.app.passkeys_available(),
         })?),
     )
         .into_response())
@@ -338,6 +340,17 @@ pub async fn messages(
 pub(crate) struct Posted {
     pub body: String,
     pub upload: Option<Upload>,
+    /// The file was larger than the upload limit, so it was not read.
+    pub too_large: bool,
+}
+
+impl Posted {
+    /// The text as typed, with the error for a file that was too large to read.
+    pub fn refused_file(&self) -> Form {
+        let mut errors = FieldErrors::default();
+        errors.add("attachment", "error-attachment-too-large");
+        Form::from_input(&serde_json::json!({ "body": self.body }), errors)
+    }
 }
 
 /// Reads a multipart message form; `csrf` must come first.
@@ -352,6 +365,7 @@ pub(crate) async fn read_message_form(
     let mut posted = Posted {
         body: String::new(),
         upload: None,
+        too_large: false,
     };
     while let Ok(Some(field)) = multipart.next_field().await {
         match field.name() {
@@ -359,9 +373,11 @@ pub(crate) async fn read_message_form(
             Some("body") if token_ok => posted.body = field.text().await.unwrap_or_default(),
             Some("attachment") if token_ok => {
                 let file_name = field.file_name().unwrap_or("attachment").to_string();
-                let bytes = field.bytes().await.map_err(|_| {
-                    WebError(AppError::field("attachment", "error-attachment-too-large"))
-                })?;
+                // Past the upload limit the body stops here; what was typed is kept for the form.
+                let Ok(bytes) = field.bytes().await else {
+                    posted.too_large = true;
+                    break;
+                };
                 posted.upload = Some(Upload {
                     file_name,
                     bytes: bytes.to_vec(),
@@ -395,6 +411,18 @@ pub async fn send(
             .map(|c| c.id.clone())
             .ok_or(WebError(AppError::NotFound))?,
     };
+    if posted.too_large {
+        let form = posted.refused_file();
+        return messages_page(
+            &state,
+            &actor,
+            Some(case),
+            csrf.0,
+            form,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     match state
         .app
         .send_message(&actor, &case, &posted.body, posted.upload)

@@ -2,7 +2,8 @@
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
 use crate::{
-    accounts, api, assets, cases, content, inquiries, mail, portal, practice, site, team, WebState,
+    accounts, api, assets, cases, content, inquiries, mail, passkeys, portal, practice, site, team,
+    WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -123,11 +124,24 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/portal/export", portal::export)
         .get("/portal/sessions", team::portal_sessions)
         .post("/portal/sessions/end-all", team::end_all)
+        // passkeys
+        .post("/passkeys/register/start", passkeys::register_start)
+        .post("/passkeys/register/finish", passkeys::register_finish)
+        .post("/passkeys/sign-in/start", passkeys::sign_in_start)
+        .post("/passkeys/sign-in/finish", passkeys::sign_in_finish)
+        .post(
+            "/passkeys/second-factor/start",
+            passkeys::second_factor_start,
+        )
+        .post(
+            "/passkeys/second-factor/finish",
+            passkeys::second_factor_finish,
+        )
         // cases (the therapist's side)
         .get("/admin/patients", cases::patients)
         .post("/admin/patients", cases::invite)
         .get("/admin/cases/{id}", cases::case)
-        .post_upload("/admin/cases/{id}/messages", cases::send)
+        .post_upload("/admin/cases/{id}", cases::send)
         .get("/admin/attachments/{id}", cases::attachment)
         // team and sessions
         .get("/admin/team", team::team)

@@ -177,40 +177,33 @@ pub async fn join(
 
 #[derive(Template)]
 #[template(path = "sessions.html")]
-struct SessionsTemplate {
+struct PortalSessionsTemplate {
     chrome: Chrome,
     sessions: Vec<(app::SessionRow, bool)>,
     csrf: String,
-    portal: bool,
     end_all: &'static str,
     section: &'static str,
+    passkeys: bool,
+    passkey_text: String,
 }
 
-async fn sessions_page(
-    state: &WebState,
-    actor: &app::Actor,
+#[derive(Template)]
+#[template(path = "admin_sessions.html")]
+struct AdminSessionsTemplate {
+    chrome: AdminChrome,
+    sessions: Vec<(app::SessionRow, bool)>,
     csrf: String,
-    portal: bool,
-) -> WebResult<Response> {
-    if portal {
-        state.app.enter_portal(actor).await?;
-    }
-    let sessions = state.app.my_sessions(actor).await?;
-    let chrome = Chrome::public(state, view::tr("sessions-title"), String::new(), None).await;
-    let end_all = if portal {
-        "/portal/sessions/end-all"
-    } else {
-        "/admin/sessions/end-all"
-    };
-    Ok(Html(render(SessionsTemplate {
-        chrome,
-        sessions,
-        csrf,
-        portal,
-        end_all,
-        section: "sessions",
-    })?)
-    .into_response())
+    end_all: &'static str,
+    passkeys: bool,
+    passkey_text: String,
+}
+
+async fn passkey_text(state: &WebState, actor: &app::Actor) -> WebResult<String> {
+    let count = state.app.passkey_count(actor).await?;
+    Ok(i18n::t_with(
+        "passkeys-count",
+        &[("count", count.to_string())],
+    ))
 }
 
 pub async fn admin_sessions(
@@ -219,7 +212,25 @@ pub async fn admin_sessions(
     Csrf(csrf): Csrf,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    sessions_page(&state, &actor, csrf, false).await
+    let sessions = state.app.my_sessions(&actor).await?;
+    let passkey_text = passkey_text(&state, &actor).await?;
+    let chrome = AdminChrome::new(
+        &state,
+        &actor,
+        view::tr("sessions-title"),
+        "sessions",
+        csrf.clone(),
+    )
+    .await;
+    let page = AdminSessionsTemplate {
+        chrome,
+        sessions,
+        csrf,
+        end_all: "/admin/sessions/end-all",
+        passkeys: state.app.passkeys_available(),
+        passkey_text,
+    };
+    Ok(Html(render(page)?).into_response())
 }
 
 pub async fn portal_sessions(
@@ -227,7 +238,20 @@ pub async fn portal_sessions(
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
 ) -> WebResult<Response> {
-    sessions_page(&state, &actor, csrf, true).await
+    state.app.enter_portal(&actor).await?;
+    let sessions = state.app.my_sessions(&actor).await?;
+    let passkey_text = passkey_text(&state, &actor).await?;
+    let chrome = Chrome::public(&state, view::tr("sessions-title"), String::new(), None).await;
+    let page = PortalSessionsTemplate {
+        chrome,
+        sessions,
+        csrf,
+        end_all: "/portal/sessions/end-all",
+        section: "sessions",
+        passkeys: state.app.passkeys_available(),
+        passkey_text,
+    };
+    Ok(Html(render(page)?).into_response())
 }
 
 #[derive(Deserialize)]

@@ -137,6 +137,10 @@ impl AdminChrome {
         date_time(at, &self.time_zone)
     }
 
+    pub fn date(&self, at: &Timestamp) -> String {
+        date(at, &self.time_zone)
+    }
+
     pub fn is(&self, section: &str) -> bool {
         self.section == section
     }

@@ -269,7 +269,7 @@ async fn every_route_for_every_actor(w: World) {
 }
 
 async fn writing_into_someone_elses_case_is_refused_with_a_valid_token(w: World) {
-    let path = format!("/admin/cases/{}/messages", w.case_a);
+    let path = format!("/admin/cases/{}", w.case_a);
     for (who, want) in [
         (OtherTherapist, GONE),
         (Owner, GONE),

@@ -83,7 +83,7 @@ on_both!(
             .text("csrf", csrf)
             .text("body", REPLY_TEXT);
         assert_eq!(
-            theo.post_multipart(&format!("/admin/cases/{case}/messages"), reply)
+            theo.post_multipart(&format!("/admin/cases/{case}"), reply)
                 .await
                 .status(),
             StatusCode::SEE_OTHER
