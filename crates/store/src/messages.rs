@@ -19,9 +19,11 @@ pub async fn post(
     now: Timestamp,
 ) -> StoreResult<MessageId> {
     let id = MessageId(new_id());
+    // Everything of a case is sealed under the case's own data key.
+    let key = db.keyring.case_key(&db.pool, case.as_str()).await?;
     let sealed = db
         .keyring
-        .seal("messages", "body_sealed", id.as_str(), body);
+        .seal_with_key(&key, "messages", "body_sealed", id.as_str(), body);
     let mut tx = db.pool.begin().await?;
     sqlx::query("INSERT INTO messages (id, case_id, author_id, body_sealed, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(id.as_str())
@@ -37,10 +39,10 @@ pub async fn post(
             .bind(&aid)
             .bind(id.as_str())
             .bind(case.as_str())
-            .bind(db.keyring.seal("attachments", "file_name_sealed", &aid, name))
+            .bind(db.keyring.seal_with_key(&key, "attachments", "file_name_sealed", &aid, name))
             .bind(content_type)
             .bind(bytes.len() as i64)
-            .bind(db.keyring.seal_bytes("attachments", "bytes_sealed", &aid, bytes))
+            .bind(db.keyring.seal_bytes_with_key(&key, "attachments", "bytes_sealed", &aid, bytes))
             .execute(&mut *tx)
             .await?;
     }

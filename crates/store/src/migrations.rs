@@ -24,6 +24,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "passkeys",
         include_str!("../migrations/0004_passkeys.sql"),
     ),
+    (
+        5,
+        "case_keys",
+        include_str!("../migrations/0005_case_keys.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

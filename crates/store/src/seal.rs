@@ -111,18 +111,23 @@ pub struct Keyring {
 }
 
 struct Keys {
+    /// The installation's key for values outside any case.
     active: String,
     keys: HashMap<String, XChaCha20Poly1305>,
     /// The unwrapped data keys, kept so that a master key rotation can wrap them again.
     raw: HashMap<String, [u8; 32]>,
+    /// Each case's own data key.
+    cases: HashMap<String, String>,
+    /// The master key that wraps new data keys.
+    master: MasterKey,
 }
 
 impl Keyring {
     /// Unwraps every data key with whichever of `masters` wrapped it (during a rotation the key
     /// file holds the old and the new key); creates the first data key on a new database.
     pub(crate) async fn load(pool: &AnyPool, masters: Vec<MasterKey>) -> StoreResult<Keyring> {
-        let rows: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT id, master_key_id, wrapped, retired_at FROM data_keys ORDER BY created_at",
+        let rows: Vec<(String, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT id, master_key_id, wrapped, retired_at, case_id FROM data_keys ORDER BY created_at",
         )
         .fetch_all(pool)
         .await?;
@@ -133,7 +138,9 @@ impl Keyring {
         let mut keys = HashMap::new();
         let mut raw_keys = HashMap::new();
         let mut active = None;
-        for (id, master_id, wrapped, retired_at) in rows {
+        let mut cases = HashMap::new();
+        let mut in_use = newest.clone();
+        for (id, master_id, wrapped, retired_at, case_id) in rows {
             let Some(master) = masters.iter().find(|m| m.id() == master_id) else {
                 let given: Vec<String> = masters.iter().map(MasterKey::id).collect();
                 return Err(StoreError::KeyFile(format!(
@@ -146,16 +153,21 @@ impl Keyring {
             let raw: [u8; 32] = raw
                 .try_into()
                 .map_err(|_| StoreError::Seal("data key length"))?;
+            in_use = master.clone();
             keys.insert(id.clone(), XChaCha20Poly1305::new((&raw).into()));
             raw_keys.insert(id.clone(), raw);
-            if retired_at.is_none() {
-                active = Some(id);
+            match (retired_at, case_id) {
+                (None, Some(case)) => {
+                    cases.insert(case, id);
+                }
+                (None, None) => active = Some(id),
+                _ => {}
             }
         }
         let active = match active {
             Some(id) => id,
             None => {
-                let (id, raw) = new_data_key(pool, &newest).await?;
+                let (id, raw) = new_data_key(pool, &in_use, None).await?;
                 keys.insert(id.clone(), XChaCha20Poly1305::new((&raw).into()));
                 raw_keys.insert(id.clone(), raw);
                 id
@@ -166,6 +178,8 @@ impl Keyring {
                 active,
                 keys,
                 raw: raw_keys,
+                cases,
+                master: in_use,
             })),
         })
     }
@@ -181,7 +195,7 @@ impl Keyring {
         let mut tx = pool.begin().await?;
         for (id, bytes) in &raw {
             let wrapped = seal_with(&next.cipher(), bytes, &wrap_context(id));
-            sqlx::query("UPDATE data_keys SET master_key_id = $1, wrapped = $2, retired_at = COALESCE(retired_at, $3) WHERE id = $4")
+            sqlx::query("UPDATE data_keys SET master_key_id = $1, wrapped = $2, retired_at = CASE WHEN case_id IS NULL THEN COALESCE(retired_at, $3) ELSE retired_at END WHERE id = $4")
                 .bind(next.id())
                 .bind(wrapped)
                 .bind(now)
@@ -203,7 +217,48 @@ impl Keyring {
             .insert(new_id.clone(), XChaCha20Poly1305::new((&new_raw).into()));
         keys.raw.insert(new_id.clone(), new_raw);
         keys.active = new_id;
+        keys.master = next.clone();
         Ok(raw.len())
+    }
+
+    /// The data key of `case`, made (and wrapped by the master key) at the case's first sealed value.
+    pub(crate) async fn case_key(&self, pool: &AnyPool, case: &str) -> StoreResult<String> {
+        let master = {
+            let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(id) = keys.cases.get(case) {
+                return Ok(id.clone());
+            }
+            keys.master.clone()
+        };
+        let (id, raw) = new_data_key(pool, &master, Some(case)).await?;
+        let mut keys = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        keys.keys
+            .insert(id.clone(), XChaCha20Poly1305::new((&raw).into()));
+        keys.raw.insert(id.clone(), raw);
+        keys.cases.insert(case.to_string(), id.clone());
+        Ok(id)
+    }
+
+    /// Seals `plain` under the data key `key_id` (a case's key).
+    pub fn seal_with_key(
+        &self,
+        key_id: &str,
+        table: &str,
+        column: &str,
+        row: &str,
+        plain: &str,
+    ) -> String {
+        let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        let cipher = keys.keys.get(key_id).unwrap_or(&keys.keys[&keys.active]);
+        let id = if keys.keys.contains_key(key_id) {
+            key_id
+        } else {
+            keys.active.as_str()
+        };
+        format!(
+            "{PREFIX}:{id}:{}",
+            seal_with(cipher, plain.as_bytes(), &context(table, column, row))
+        )
     }
 
     /// Seals `plain` for `table.column` of `row`.
@@ -214,10 +269,33 @@ impl Keyring {
         format!("{PREFIX}:{}:{sealed}", keys.active)
     }
 
-    /// Seals bytes (attachments): `hs1:<key id>:` then nonce ‖ ciphertext, raw.
+    /// Seals bytes (attachments) under the installation's key.
     pub fn seal_bytes(&self, table: &str, column: &str, row: &str, plain: &[u8]) -> Vec<u8> {
+        let active = self
+            .inner
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .active
+            .clone();
+        self.seal_bytes_with_key(&active, table, column, row, plain)
+    }
+
+    /// Seals bytes under the data key `key_id`: `hs1:<key id>:` then nonce ‖ ciphertext, raw.
+    pub fn seal_bytes_with_key(
+        &self,
+        key_id: &str,
+        table: &str,
+        column: &str,
+        row: &str,
+        plain: &[u8],
+    ) -> Vec<u8> {
         let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
-        let cipher = &keys.keys[&keys.active];
+        let key_id = if keys.keys.contains_key(key_id) {
+            key_id.to_string()
+        } else {
+            keys.active.clone()
+        };
+        let cipher = &keys.keys[&key_id];
         let mut nonce = [0u8; 24];
         getrandom::fill(&mut nonce).expect("the operating system's random source failed");
         let ct = cipher
@@ -229,7 +307,7 @@ impl Keyring {
                 },
             )
             .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory input");
-        let mut out = format!("{PREFIX}:{}:", keys.active).into_bytes();
+        let mut out = format!("{PREFIX}:{key_id}:").into_bytes();
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
         out
@@ -297,18 +375,21 @@ fn fresh_data_key() -> (String, [u8; 32]) {
     (id, raw)
 }
 
-async fn new_data_key(pool: &AnyPool, master: &MasterKey) -> StoreResult<(String, [u8; 32])> {
+async fn new_data_key(
+    pool: &AnyPool,
+    master: &MasterKey,
+    case: Option<&str>,
+) -> StoreResult<(String, [u8; 32])> {
     let (id, raw) = fresh_data_key();
     let wrapped = seal_with(&master.cipher(), &raw, &wrap_context(&id));
-    sqlx::query(
-        "INSERT INTO data_keys (id, master_key_id, wrapped, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(&id)
-    .bind(master.id())
-    .bind(wrapped)
-    .bind(jiff::Timestamp::now().as_millisecond())
-    .execute(pool)
-    .await?;
+    sqlx::query("INSERT INTO data_keys (id, master_key_id, wrapped, created_at, case_id) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&id)
+        .bind(master.id())
+        .bind(wrapped)
+        .bind(jiff::Timestamp::now().as_millisecond())
+        .bind(case)
+        .execute(pool)
+        .await?;
     Ok((id, raw))
 }
 
@@ -357,6 +438,8 @@ mod tests {
                 active: "k1".into(),
                 keys,
                 raw: HashMap::new(),
+                cases: HashMap::new(),
+                master: MasterKey([1u8; 32]),
             })),
         }
     }

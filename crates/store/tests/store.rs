@@ -430,3 +430,126 @@ async fn a_rotated_master_key_opens_old_and_new_values_and_the_old_key_no_longer
     // Mid-rotation the key file holds both keys: either order opens the database.
     assert!(store::Db::open(&config, vec![old, next]).await.is_ok());
 }
+
+#[tokio::test]
+async fn each_case_has_its_own_data_key_and_a_rotation_keeps_them_readable() {
+    let config = store::testing::fresh_config(store::Backend::Sqlite)
+        .await
+        .unwrap();
+    let master = store::MasterKey::generate();
+    let db = store::Db::open(&config, vec![master]).await.unwrap();
+    let therapist = users::create(
+        &db,
+        users::NewUser {
+            role: Role::Therapist,
+            email: "t@example.org",
+            name: "T",
+            time_zone: "UTC",
+            password_hash: None,
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    let (case_a, pa) = store::cases::open_for_patient(
+        &db,
+        &therapist.id,
+        "A",
+        "a@example.org",
+        "UTC",
+        domain::case::Stage::Inquiry,
+        now(),
+    )
+    .await
+    .unwrap();
+    let (case_b, _) = store::cases::open_for_patient(
+        &db,
+        &therapist.id,
+        "B",
+        "b@example.org",
+        "UTC",
+        domain::case::Stage::Inquiry,
+        now(),
+    )
+    .await
+    .unwrap();
+    let job = |k: &str| NewJob {
+        kind: "t",
+        idempotency_key: k.to_string(),
+        payload: "{}".into(),
+        run_at: now(),
+    };
+    store::messages::post(
+        &db,
+        &case_a,
+        &pa.id,
+        "in case A",
+        None,
+        |m| job(&format!("a{m}")),
+        now(),
+    )
+    .await
+    .unwrap();
+    store::messages::post(
+        &db,
+        &case_a,
+        &pa.id,
+        "again in A",
+        None,
+        |m| job(&format!("a2{m}")),
+        now(),
+    )
+    .await
+    .unwrap();
+    store::messages::post(
+        &db,
+        &case_b,
+        &therapist.id,
+        "in case B",
+        None,
+        |m| job(&format!("b{m}")),
+        now(),
+    )
+    .await
+    .unwrap();
+    let key_of = |case: &domain::ids::CaseId| {
+        let db = db.clone();
+        let case = case.clone();
+        async move {
+            let rows: Vec<String> = vec![store::testing::raw_text(&db, "SELECT body_sealed FROM messages WHERE case_id = $1 ORDER BY created_at, id LIMIT 1", case.as_str()).await];
+            rows[0].split(':').nth(1).unwrap().to_string()
+        }
+    };
+    let (ka, kb) = (key_of(&case_a).await, key_of(&case_b).await);
+    assert_ne!(ka, kb, "two cases, two keys");
+    let installation = db.keyring().seal("t", "c", "r", "x");
+    assert_ne!(installation.split(':').nth(1).unwrap(), ka);
+
+    let next = store::MasterKey::generate();
+    db.rotate_master_key(&next).await.unwrap();
+    db.close().await;
+    let reopened = store::Db::open(&config, vec![next]).await.unwrap();
+    let thread = store::messages::thread(&reopened, &case_a).await.unwrap();
+    assert_eq!(
+        thread.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
+        ["in case A", "again in A"]
+    );
+    store::messages::post(
+        &reopened,
+        &case_a,
+        &pa.id,
+        "after the rotation",
+        None,
+        |m| job(&format!("c{m}")),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        store::messages::thread(&reopened, &case_a)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+}

@@ -1,7 +1,8 @@
 //! Signing in and out, the first-run setup page, and the admin's front page.
 
 use crate::error::{WebError, WebResult};
-use crate::extract::{rotate_csrf, session_cookie, set_cookie, Caller, ClientInfo, Csrf, CsrfForm};
+use crate::extract::{signed_in, signed_out, NoFields};
+use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm};
 use crate::site::render;
 use crate::view::{self, AdminChrome, Chrome, Form};
 use crate::WebState;
@@ -9,7 +10,7 @@ use app::accounts::SessionToken;
 use app::AppError;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::content::PageKind;
 use domain::practice::SetupInput;
@@ -72,19 +73,7 @@ pub async fn sign_in_form(
 }
 
 fn signed_in_response(state: &WebState, token: &SessionToken, to: &str) -> Response {
-    let mut response = Redirect::to(to).into_response();
-    let max_age = state.app.config().session_policy.absolute.as_secs();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(
-            session_cookie(state.secure_cookies),
-            &token.0,
-            state.secure_cookies,
-            max_age,
-        ),
-    );
-    rotate_csrf(&mut response, state.secure_cookies);
-    response
+    signed_in(state, token, to)
 }
 
 pub async fn sign_in(
@@ -131,27 +120,13 @@ pub async fn sign_in(
     }
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 pub async fn sign_out(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
     state.app.sign_out(&actor).await?;
-    let mut response = Redirect::to("/").into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(
-            session_cookie(state.secure_cookies),
-            "",
-            state.secure_cookies,
-            0,
-        ),
-    );
-    rotate_csrf(&mut response, state.secure_cookies);
-    Ok(response)
+    Ok(signed_out(&state, "/"))
 }
 
 #[derive(Template)]

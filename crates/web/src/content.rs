@@ -1,6 +1,7 @@
 //! The admin's writing desk: articles, FAQ pages and plain pages; image uploads.
 
 use crate::error::{WebError, WebResult};
+use crate::extract::NoFields;
 use crate::extract::{csrf_matches, Caller, Csrf, CsrfForm};
 use crate::site::render;
 use crate::view::{self, AdminChrome, Form};
@@ -290,14 +291,11 @@ pub async fn update(
     }
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 pub async fn publish(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
     let id = page_id(&id)?;
     state.app.set_page_published(&actor, &id, true).await?;
@@ -308,7 +306,7 @@ pub async fn unpublish(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
     let id = page_id(&id)?;
     state.app.set_page_published(&actor, &id, false).await?;
@@ -319,7 +317,7 @@ pub async fn delete(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
     let id = page_id(&id)?;
     let page = state.app.page_for_editing(&actor, &id).await?;

@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -231,4 +231,50 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A form with no fields but its token (sign out, publish, …).
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
+/// Gives `response` the new session's cookie and a fresh CSRF token.
+pub fn attach_session(
+    response: &mut Response,
+    state: &WebState,
+    token: &app::accounts::SessionToken,
+) {
+    let max_age = state.app.config().session_policy.absolute.as_secs();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            session_cookie(state.secure_cookies),
+            &token.0,
+            state.secure_cookies,
+            max_age,
+        ),
+    );
+    rotate_csrf(response, state.secure_cookies);
+}
+
+/// A redirect to `to` that starts the new session.
+pub fn signed_in(state: &WebState, token: &app::accounts::SessionToken, to: &str) -> Response {
+    let mut response = axum::response::Redirect::to(to).into_response();
+    attach_session(&mut response, state, token);
+    response
+}
+
+/// A redirect to `to` that removes the session cookie and replaces the CSRF token.
+pub fn signed_out(state: &WebState, to: &str) -> Response {
+    let mut response = axum::response::Redirect::to(to).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            session_cookie(state.secure_cookies),
+            "",
+            state.secure_cookies,
+            0,
+        ),
+    );
+    rotate_csrf(&mut response, state.secure_cookies);
+    response
 }

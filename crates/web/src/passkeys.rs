@@ -2,12 +2,13 @@
 //! `x-csrf-token` header (the page's script reads it from the page's form).
 
 use crate::error::{WebError, WebResult};
-use crate::extract::{rotate_csrf, session_cookie, set_cookie, Caller, ClientInfo, Csrf};
+use crate::extract::{attach_session, NoFields};
+use crate::extract::{Caller, ClientInfo, Csrf};
 use crate::{i18n, WebState};
 use app::passkeys::Started;
 use app::AppError;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
@@ -79,13 +80,10 @@ pub struct Finish {
     credential: Value,
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 pub async fn register_start(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    CsrfJson(_): CsrfJson<Empty>,
+    CsrfJson(_): CsrfJson<NoFields>,
 ) -> WebResult<Response> {
     answer(state.app.start_passkey_registration(&actor).await)
 }
@@ -131,17 +129,7 @@ pub async fn sign_in_finish(
     {
         Ok(session) => {
             let mut response = Json(json!({ "redirect": "/portal" })).into_response();
-            let max_age = state.app.config().session_policy.absolute.as_secs();
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(
-                    session_cookie(state.secure_cookies),
-                    &session.0,
-                    state.secure_cookies,
-                    max_age,
-                ),
-            );
-            rotate_csrf(&mut response, state.secure_cookies);
+            attach_session(&mut response, &state, &session);
             Ok(response)
         }
         Err(e) => failure(e),
@@ -151,7 +139,7 @@ pub async fn sign_in_finish(
 pub async fn second_factor_start(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    CsrfJson(_): CsrfJson<Empty>,
+    CsrfJson(_): CsrfJson<NoFields>,
 ) -> WebResult<Response> {
     answer(state.app.start_passkey_second_factor(&actor).await)
 }

@@ -1,9 +1,8 @@
 //! The patient's side: signing in by email link, the portal, messages, profile, data export.
 
 use crate::error::{WebError, WebResult};
-use crate::extract::{
-    csrf_matches, rotate_csrf, session_cookie, set_cookie, Caller, ClientInfo, Csrf, CsrfForm,
-};
+use crate::extract::{csrf_matches, Caller, ClientInfo, Csrf, CsrfForm};
+use crate::extract::{signed_in, signed_out, NoFields};
 use crate::site::render;
 use crate::view::{self, Chrome, Form};
 use crate::{i18n, WebState};
@@ -167,50 +166,24 @@ pub async fn landing(
     .into_response())
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 pub async fn use_link(
     State(state): State<WebState>,
     ClientInfo(client): ClientInfo,
     Path(token): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
     valid_token(&token)?;
     let session = state.app.use_magic_link(&token, &client).await?;
-    let mut response = Redirect::to("/portal").into_response();
-    let max_age = state.app.config().session_policy.absolute.as_secs();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(
-            session_cookie(state.secure_cookies),
-            &session.0,
-            state.secure_cookies,
-            max_age,
-        ),
-    );
-    rotate_csrf(&mut response, state.secure_cookies);
-    Ok(response)
+    Ok(signed_in(&state, &session, "/portal"))
 }
 
 pub async fn sign_out(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
     state.app.sign_out(&actor).await?;
-    let mut response = Redirect::to("/signin").into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(
-            session_cookie(state.secure_cookies),
-            "",
-            state.secure_cookies,
-            0,
-        ),
-    );
-    rotate_csrf(&mut response, state.secure_cookies);
-    Ok(response)
+    Ok(signed_out(&state, "/signin"))
 }
 
 #[derive(Template)]

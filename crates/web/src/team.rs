@@ -1,15 +1,16 @@
 //! The group practice's therapists, invitations to join, and everyone's own sessions.
 
 use crate::error::{WebError, WebResult};
-use crate::extract::{rotate_csrf, session_cookie, set_cookie, Caller, ClientInfo, Csrf, CsrfForm};
+use crate::extract::{signed_in, signed_out, NoFields};
+use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm};
 use crate::site::render;
 use crate::view::{self, AdminChrome, Chrome, Form};
 use crate::{i18n, WebState};
 use app::AppError;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use domain::account::{InviteInput, User};
 use serde::{Deserialize, Serialize};
 
@@ -146,21 +147,7 @@ pub async fn join(
         .accept_invitation(&token, &input.password, &input.password_again, &client)
         .await
     {
-        Ok(session) => {
-            let mut response = Redirect::to("/admin/two-factor/setup").into_response();
-            let max_age = state.app.config().session_policy.absolute.as_secs();
-            response.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(
-                    session_cookie(state.secure_cookies),
-                    &session.0,
-                    state.secure_cookies,
-                    max_age,
-                ),
-            );
-            rotate_csrf(&mut response, state.secure_cookies);
-            Ok(response)
-        }
+        Ok(session) => Ok(signed_in(&state, &session, "/admin/two-factor/setup")),
         Err(AppError::Invalid(errors)) => {
             join_page(
                 &state,
@@ -254,28 +241,16 @@ pub async fn portal_sessions(
     Ok(Html(render(page)?).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
-
 /// POST …/sessions/end-all: every session of this person ends, this one too.
 pub async fn end_all(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
     let patient = actor.role() == Some(domain::account::Role::Patient);
     state.app.sign_out_everywhere(&actor).await?;
-    let mut response =
-        Redirect::to(if patient { "/signin" } else { "/admin/signin" }).into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(
-            session_cookie(state.secure_cookies),
-            "",
-            state.secure_cookies,
-            0,
-        ),
-    );
-    rotate_csrf(&mut response, state.secure_cookies);
-    Ok(response)
+    Ok(signed_out(
+        &state,
+        if patient { "/signin" } else { "/admin/signin" },
+    ))
 }
