@@ -8,6 +8,7 @@ import { test, cleanupStack, errorIsNextToField, labelFor, submitAndGetPostRespo
 import { freshCode } from '../lib/totp.js';
 
 let ownerSecret = null;
+let recoveryCodes = [];
 
 const cleanup = cleanupStack();
 let server;
@@ -89,6 +90,7 @@ test('the setup link creates the practice; mismatching passwords are caught firs
   const enrolled = await submitAndGetPostResponse(p, 'Confirm');
   assert.equal(enrolled.status(), 200, `confirming the code answers ${enrolled.status()}`);
   assert.equal(await p.locator('.recovery-codes li').count(), 10, 'ten recovery codes are shown once');
+  recoveryCodes = (await p.locator('.recovery-codes li').allInnerTexts()).map((c) => c.trim());
   await report.check(p, 'recovery codes');
   await Promise.all([
     p.waitForURL((u) => u.pathname === '/admin', { waitUntil: 'load' }),
@@ -134,6 +136,28 @@ test('the new owner can sign out and sign in again with the chosen password', as
   const after = await p.goto(`${server.url}/admin`);
   assert.ok(new URL(p.url()).pathname === '/admin/signin' || [401, 403].includes(after.status()),
     `after signing out /admin is closed (landed on ${p.url()}, status ${after.status()})`);
+
+  // A recovery code lets the owner in once; the same code is refused the second time.
+  assert.equal(recoveryCodes.length, 10);
+  for (const [attempt, expected] of [[1, 303], [2, 422]]) {
+    await visit(p, `${server.url}/admin/signin`);
+    await p.locator('[name="email"]').fill(VALUES.email);
+    await p.locator('[name="password"]').fill(PASSWORD);
+    await Promise.all([
+      p.waitForURL((u) => u.pathname === '/admin/two-factor', { waitUntil: 'load' }),
+      p.getByRole('button', { name: 'Sign in', exact: true }).click(),
+    ]);
+    await p.locator('[name="code"]').fill(recoveryCodes[0]);
+    const answer = await submitAndGetPostResponse(p, 'Continue');
+    assert.equal(answer.status(), expected, `recovery code, attempt ${attempt}`);
+    if (expected === 303) {
+      assert.equal(new URL(p.url()).pathname, '/admin');
+      await Promise.all([p.waitForNavigation({ waitUntil: 'load' }),
+        p.locator('header').getByRole('button', { name: 'Sign out', exact: true }).click()]);
+    } else {
+      assert.ok(await p.locator('#code-error').isVisible(), 'the used code is refused next to the field');
+    }
+  }
 });
 
 test('a practice made from the command line: `holdspace therapist add` creates the owner, who signs in', async () => {

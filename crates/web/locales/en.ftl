@@ -279,6 +279,7 @@ field-name-patient = The patient's name
 field-name-colleague = Your colleague's name
 case-title = { $name }
 case-back = All patients
+case-audit = Who read or wrote in this case (audit log)
 stage-inquiry = Inquiry
 stage-consultation_booked = Consultation booked
 stage-consultation_held = Consultation held

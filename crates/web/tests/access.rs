@@ -324,5 +324,31 @@ macro_rules! on_both_worlds {
     };
 }
 
+/// A therapist reads the audit log of their own case; nobody else's, and not the practice's.
+async fn a_therapist_reads_the_audit_log_of_their_own_case_only(w: World) {
+    let get = |who: Who, path: String| {
+        let b = &w.people.iter().find(|(p, _)| *p == who).unwrap().1;
+        async move { b.text(&path).await }
+    };
+    let (status, page) = get(TherapistOfA, format!("/admin/audit?case={}", w.case_a)).await;
+    assert_eq!(status, OK);
+    assert!(page.contains("messages.write"), "{page}");
+    assert_eq!(
+        get(OtherTherapist, format!("/admin/audit?case={}", w.case_a))
+            .await
+            .0,
+        GONE
+    );
+    assert_eq!(get(TherapistOfA, "/admin/audit".into()).await.0, NO);
+    assert_eq!(
+        get(Owner, format!("/admin/audit?case={}", w.case_a))
+            .await
+            .0,
+        OK,
+        "the owner reads practice-wide events"
+    );
+}
+
 on_both_worlds!(every_route_for_every_actor);
+on_both_worlds!(a_therapist_reads_the_audit_log_of_their_own_case_only);
 on_both_worlds!(writing_into_someone_elses_case_is_refused_with_a_valid_token);
