@@ -404,3 +404,26 @@ on_both!(a_huge_body_is_refused_before_it_is_read, practice, |t| {
     );
     assert_eq!(store::inquiries::count(&t.db, None).await.unwrap(), 0);
 });
+
+on_both!(loading_the_demo_again_duplicates_nothing, practice, |t| {
+    let count = |kind| store::pages::count(&t.db, kind, store::pages::Visibility::All);
+    let before = (
+        count(domain::content::PageKind::Article).await.unwrap(),
+        count(domain::content::PageKind::Faq).await.unwrap(),
+        count(domain::content::PageKind::Page).await.unwrap(),
+    );
+    assert_eq!(before, (9, 4, 3));
+    let again = t.app.load_demo().await.unwrap();
+    assert_eq!(again.email, "anna@linden-room.example");
+    let after = (
+        count(domain::content::PageKind::Article).await.unwrap(),
+        count(domain::content::PageKind::Faq).await.unwrap(),
+        count(domain::content::PageKind::Page).await.unwrap(),
+    );
+    assert_eq!(before, after);
+    assert_eq!(
+        store::users::therapists(&t.db).await.unwrap().len(),
+        2,
+        "the demo owner and the test's colleague, once each"
+    );
+});
