@@ -1,6 +1,7 @@
 //! The practice's rules and types: pure functions, no I/O, no async.
 
 pub mod account;
+pub mod booking;
 pub mod case;
 pub mod content;
 pub mod ids;

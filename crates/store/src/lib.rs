@@ -6,6 +6,7 @@
 //! dialect's blob type (the one token the migrations translate), placeholders are `$1, $2, …`.
 
 pub mod audit;
+pub mod booking;
 pub mod cases;
 pub mod db;
 pub mod error;

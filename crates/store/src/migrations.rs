@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_keys",
         include_str!("../migrations/0005_case_keys.sql"),
     ),
+    (6, "booking", include_str!("../migrations/0006_booking.sql")),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

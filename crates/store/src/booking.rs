@@ -1,0 +1,275 @@
+//! Availability, appointment types and appointments. A booked appointment holds its five-minute
+//! cells under a primary key: the database itself refuses a second booking of the same time.
+
+use crate::db::Db;
+use crate::error::{StoreError, StoreResult};
+use crate::{ms, new_id, ts};
+use domain::booking::{AppointmentType, Busy, Rules, Weekly};
+use domain::ids::{CaseId, UserId};
+use jiff::civil::{Time, Weekday};
+use jiff::{SignedDuration, Timestamp};
+
+/// The grid of the no-double-booking constraint.
+pub const CELL_MS: i64 = 5 * 60 * 1000;
+
+fn weekday_number(w: Weekday) -> i64 {
+    i64::from(w.to_monday_one_offset())
+}
+
+fn minute_of(t: Time) -> i64 {
+    i64::from(t.hour()) * 60 + i64::from(t.minute())
+}
+
+fn time_of(minute: i64) -> Option<Time> {
+    Time::new(
+        i8::try_from(minute / 60).ok()?,
+        i8::try_from(minute % 60).ok()?,
+        0,
+        0,
+    )
+    .ok()
+}
+
+/// Replaces a therapist's weekly windows, appointment types and rules.
+pub async fn set_availability(
+    db: &Db,
+    therapist: &UserId,
+    weekly: &[Weekly],
+    types: &[AppointmentType],
+    rules: &Rules,
+    cancel_notice: SignedDuration,
+) -> StoreResult<()> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM availability_windows WHERE therapist_id = $1")
+        .bind(therapist.as_str())
+        .execute(&mut *tx)
+        .await?;
+    for w in weekly {
+        sqlx::query("INSERT INTO availability_windows (id, therapist_id, weekday, start_minute, end_minute) VALUES ($1, $2, $3, $4, $5)")
+            .bind(new_id())
+            .bind(therapist.as_str())
+            .bind(weekday_number(w.weekday))
+            .bind(minute_of(w.start))
+            .bind(minute_of(w.end))
+            .execute(&mut *tx)
+            .await?;
+    }
+    for t in types {
+        sqlx::query(
+            "INSERT INTO appointment_types (id, therapist_id, type_key, name, minutes, buffer_minutes, price_cents) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (therapist_id, type_key) DO UPDATE SET name = $4, minutes = $5, buffer_minutes = $6, price_cents = $7",
+        )
+        .bind(new_id())
+        .bind(therapist.as_str())
+        .bind(&t.key)
+        .bind(&t.name)
+        .bind(t.minutes)
+        .bind(t.buffer_minutes)
+        .bind(t.price_cents)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO booking_rules (therapist_id, notice_minutes, horizon_days, daily_cap, cancel_notice_minutes) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (therapist_id) DO UPDATE SET notice_minutes = $2, horizon_days = $3, daily_cap = $4, cancel_notice_minutes = $5",
+    )
+    .bind(therapist.as_str())
+    .bind(rules.notice.as_mins())
+    .bind(rules.horizon_days)
+    .bind(rules.daily_cap.map(i64::from))
+    .bind(cancel_notice.as_mins())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A therapist's weekly windows, types and rules (`None` when they take no bookings).
+pub async fn availability(
+    db: &Db,
+    therapist: &UserId,
+) -> StoreResult<Option<(Vec<Weekly>, Vec<AppointmentType>, Rules)>> {
+    let rules: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT notice_minutes, horizon_days, daily_cap FROM booking_rules WHERE therapist_id = $1",
+    )
+    .bind(therapist.as_str())
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some((notice, horizon, cap)) = rules else {
+        return Ok(None);
+    };
+    let windows: Vec<(i64, i64, i64)> = sqlx::query_as("SELECT weekday, start_minute, end_minute FROM availability_windows WHERE therapist_id = $1 ORDER BY weekday, start_minute")
+        .bind(therapist.as_str())
+        .fetch_all(&db.pool)
+        .await?;
+    let weekly = windows
+        .into_iter()
+        .filter_map(|(d, s, e)| {
+            Some(Weekly {
+                weekday: Weekday::from_monday_one_offset(i8::try_from(d).ok()?).ok()?,
+                start: time_of(s)?,
+                end: time_of(e)?,
+            })
+        })
+        .collect();
+    let types: Vec<(String, String, i64, i64, Option<i64>)> = sqlx::query_as("SELECT type_key, name, minutes, buffer_minutes, price_cents FROM appointment_types WHERE therapist_id = $1 ORDER BY minutes, type_key")
+        .bind(therapist.as_str())
+        .fetch_all(&db.pool)
+        .await?;
+    let types = types
+        .into_iter()
+        .map(
+            |(key, name, minutes, buffer_minutes, price_cents)| AppointmentType {
+                key,
+                name,
+                minutes,
+                buffer_minutes,
+                price_cents,
+            },
+        )
+        .collect();
+    let rules = Rules {
+        notice: SignedDuration::from_mins(notice),
+        horizon_days: horizon,
+        daily_cap: cap.and_then(|c| u32::try_from(c).ok()),
+    };
+    Ok(Some((weekly, types, rules)))
+}
+
+/// What holds a therapist's calendar between `from` and `to`.
+pub async fn busy(
+    db: &Db,
+    therapist: &UserId,
+    from: Timestamp,
+    to: Timestamp,
+) -> StoreResult<Vec<Busy>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT starts_at, held_until FROM appointments WHERE therapist_id = $1 AND status = 'booked' AND held_until > $2 AND starts_at < $3")
+        .bind(therapist.as_str())
+        .bind(ms(from))
+        .bind(ms(to))
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(s, e)| Busy {
+            start: ts(s),
+            end: ts(e),
+            is_appointment: true,
+        })
+        .collect())
+}
+
+pub struct NewAppointment<'a> {
+    pub therapist: &'a UserId,
+    pub case: Option<&'a CaseId>,
+    pub kind: &'a AppointmentType,
+    pub start: Timestamp,
+    /// The therapist books over a clash knowingly: no cells are held.
+    pub override_clash: bool,
+}
+
+/// The cells an appointment from `start` held until `until` occupies.
+fn cells(start: Timestamp, until: Timestamp) -> std::ops::Range<i64> {
+    let first = ms(start).div_euclid(CELL_MS);
+    let last = (ms(until) + CELL_MS - 1).div_euclid(CELL_MS);
+    first..last
+}
+
+/// Books an appointment inside the caller's transaction. `Conflict` when any of its time is taken.
+pub async fn book_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    a: NewAppointment<'_>,
+    now: Timestamp,
+) -> StoreResult<String> {
+    let id = new_id();
+    let end = a.start + a.kind.length();
+    let held = a.start + a.kind.occupies();
+    sqlx::query(
+        "INSERT INTO appointments (id, therapist_id, case_id, type_key, starts_at, ends_at, held_until, status, sequence, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'booked', 0, $8, $8)",
+    )
+    .bind(&id)
+    .bind(a.therapist.as_str())
+    .bind(a.case.map(|c| c.as_str()))
+    .bind(&a.kind.key)
+    .bind(ms(a.start))
+    .bind(ms(end))
+    .bind(ms(held))
+    .bind(ms(now))
+    .execute(&mut **tx)
+    .await?;
+    if !a.override_clash {
+        for cell in cells(a.start, held) {
+            sqlx::query("INSERT INTO appointment_cells (therapist_id, cell, appointment_id) VALUES ($1, $2, $3)")
+                .bind(a.therapist.as_str())
+                .bind(cell)
+                .bind(&id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(id)
+}
+
+/// Books on its own transaction.
+pub async fn book(db: &Db, a: NewAppointment<'_>, now: Timestamp) -> StoreResult<String> {
+    let mut tx = db.pool.begin().await?;
+    let id = book_in(&mut tx, a, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Cancels: the time is free again at once; the sequence number moves on (for calendar files).
+pub async fn cancel(db: &Db, appointment: &str, now: Timestamp) -> StoreResult<()> {
+    let mut tx = db.pool.begin().await?;
+    let done = sqlx::query("UPDATE appointments SET status = 'cancelled', sequence = sequence + 1, updated_at = $1 WHERE id = $2 AND status = 'booked'")
+        .bind(ms(now))
+        .bind(appointment)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    sqlx::query("DELETE FROM appointment_cells WHERE appointment_id = $1")
+        .bind(appointment)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn count_booked(db: &Db, therapist: &UserId) -> StoreResult<u64> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM appointments WHERE therapist_id = $1 AND status = 'booked'",
+    )
+    .bind(therapist.as_str())
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_hour_with_its_buffer_holds_its_cells_and_no_more() {
+        let start: Timestamp = "2027-03-15T07:00:00Z".parse().unwrap();
+        assert_eq!(
+            cells(start, start + SignedDuration::from_mins(60)).count(),
+            12
+        );
+        let next = cells(
+            start + SignedDuration::from_mins(60),
+            start + SignedDuration::from_mins(120),
+        );
+        assert!(
+            cells(start, start + SignedDuration::from_mins(60)).all(|c| !next.contains(&c)),
+            "back to back does not clash"
+        );
+        assert_eq!(
+            cells(start, start + SignedDuration::from_mins(61)).count(),
+            13,
+            "a part cell is held whole"
+        );
+    }
+}
