@@ -117,6 +117,12 @@ impl App {
         let (demo_user, _) = users::by_email(self.db(), &details.email)
             .await?
             .ok_or(AppError::NotFound)?;
+        if store::booking::availability(self.db(), &demo_user.id)
+            .await?
+            .is_none()
+        {
+            self.set_demo_availability(&demo_user.id).await?;
+        }
         let totp_secret = users::totp(self.db(), &demo_user.id)
             .await?
             .secret
@@ -157,6 +163,62 @@ impl App {
             password: DEMO_PASSWORD,
             totp_secret,
         })
+    }
+}
+
+impl App {
+    /// Weekdays 09:00–13:00 and 14:00–18:00 (Fridays mornings only) in the owner's zone, so a
+    /// visitor can book at once.
+    async fn set_demo_availability(&self, therapist: &domain::ids::UserId) -> AppResult<()> {
+        use domain::booking::{AppointmentType, Rules, Weekly};
+        use jiff::civil::{Time, Weekday};
+        let mut weekly = Vec::new();
+        for day in [
+            Weekday::Monday,
+            Weekday::Tuesday,
+            Weekday::Wednesday,
+            Weekday::Thursday,
+            Weekday::Friday,
+        ] {
+            weekly.push(Weekly {
+                weekday: day,
+                start: Time::constant(9, 0, 0, 0),
+                end: Time::constant(13, 0, 0, 0),
+            });
+            if day != Weekday::Friday {
+                weekly.push(Weekly {
+                    weekday: day,
+                    start: Time::constant(14, 0, 0, 0),
+                    end: Time::constant(18, 0, 0, 0),
+                });
+            }
+        }
+        let types = [
+            AppointmentType {
+                key: "first".into(),
+                name: "First consultation".into(),
+                minutes: 50,
+                buffer_minutes: 10,
+                price_cents: Some(6000),
+            },
+            AppointmentType {
+                key: "session".into(),
+                name: "Session".into(),
+                minutes: 50,
+                buffer_minutes: 10,
+                price_cents: Some(9500),
+            },
+        ];
+        store::booking::set_availability(
+            self.db(),
+            therapist,
+            &weekly,
+            &types,
+            &Rules::default(),
+            jiff::SignedDuration::from_hours(48),
+        )
+        .await?;
+        Ok(())
     }
 }
 

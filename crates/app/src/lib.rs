@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod audit;
+pub mod booking;
 pub mod clock;
 pub mod content;
 pub mod demo;

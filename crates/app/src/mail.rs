@@ -5,7 +5,7 @@
 use crate::error::AppError;
 use crate::policy::Action;
 use crate::App;
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 pub enum Mailer {
@@ -36,6 +36,8 @@ pub struct Outgoing {
     pub subject: String,
     pub body: String,
     pub reply_to: Option<String>,
+    /// An iCalendar file (`invite.ics`) and its method, REQUEST or CANCEL.
+    pub calendar: Option<(&'static str, String)>,
 }
 
 impl App {
@@ -44,7 +46,11 @@ impl App {
         let domain = mail.to.rsplit_once('@').map(|(_, d)| d).unwrap_or("?");
         match &self.inner.mailer {
             Mailer::DevMailbox => {
-                store::mailbox::deliver(self.db(), &mail.to, &mail.subject, &mail.body, self.now())
+                let body = match &mail.calendar {
+                    Some((_, ics)) => format!("{}\n\n--- invite.ics ---\n{ics}", mail.body),
+                    None => mail.body.clone(),
+                };
+                store::mailbox::deliver(self.db(), &mail.to, &mail.subject, &body, self.now())
                     .await
                     .map_err(|e| e.to_string())?;
                 tracing::info!(
@@ -86,7 +92,18 @@ fn build(from: &str, mail: &Outgoing) -> Result<Message, String> {
             builder = builder.reply_to(r);
         }
     }
-    builder.body(mail.body.clone()).map_err(|e| e.to_string())
+    match &mail.calendar {
+        None => builder.body(mail.body.clone()).map_err(|e| e.to_string()),
+        Some((method, ics)) => {
+            let kind =
+                ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+                    .map_err(|e| e.to_string())?;
+            let parts = MultiPart::mixed()
+                .singlepart(SinglePart::plain(mail.body.clone()))
+                .singlepart(Attachment::new("invite.ics".into()).body(ics.clone(), kind));
+            builder.multipart(parts).map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// "A new message arrived": nothing of the message itself, not even who sent it.
@@ -100,6 +117,7 @@ pub fn inquiry_notification(practice_name: &str, to: &str, link: &str) -> Outgoi
             "A new message arrived through your practice's website.\n\nRead it in your inbox (you will be asked to sign in):\n{link}\n\nFor privacy, this email does not contain the message.\n"
         ),
         reply_to: None,
+        calendar: None,
     }
 }
 
@@ -118,6 +136,7 @@ pub fn inquiry_reply(
         subject: format!("Your message to {practice_name}"),
         body: format!("{body}\n\n--\n{practice_name}\nYou can answer this email directly.\n"),
         reply_to: Some(practice_email.to_string()),
+        calendar: None,
     }
 }
 
@@ -138,6 +157,7 @@ pub fn patient_invitation(
             patient.name
         ),
         reply_to: None,
+        calendar: None,
     }
 }
 
@@ -150,6 +170,7 @@ pub fn magic_link(practice_name: &str, user: &domain::account::User, link: &str)
         subject: format!("Your sign-in link for {practice_name}"),
         body: format!("Hello {},\n\nSign in with this link. It works once, within 15 minutes:\n{link}\n\nIf you did not ask for it, you can ignore this email.\n", user.name),
         reply_to: None,
+        calendar: None,
     }
 }
 
@@ -167,6 +188,7 @@ pub fn therapist_invitation(
         subject: format!("Join {practice_name}"),
         body: format!("Hello {},\n\n{owner_name} invites you to work with {practice_name}. Choose a password and set up your second factor here (the link works once, within seven days):\n{link}\n", user.name),
         reply_to: None,
+        calendar: None,
     }
 }
 
@@ -183,6 +205,44 @@ pub fn message_notification(
         subject: format!("You have a new message at {practice_name}"),
         body: format!("Hello {},\n\nYou have a new secure message. Read it here (you will be asked to sign in):\n{link}\n\nFor your privacy, this email does not contain the message.\n", to.name),
         reply_to: None,
+        calendar: None,
+    }
+}
+
+/// The booking's confirmation: when, in the patient's zone (and the therapist's), what to do
+/// before, and the calendar file. No note the visitor wrote is repeated here.
+pub struct Confirmation<'a> {
+    pub practice_name: &'a str,
+    pub patient: &'a domain::account::User,
+    pub therapist: &'a domain::account::User,
+    pub kind_name: &'a str,
+    pub start: jiff::Timestamp,
+    pub portal_link: String,
+    pub tech_check_link: String,
+    pub ics: String,
+}
+
+pub fn booking_confirmation(c: Confirmation<'_>) -> Outgoing {
+    let in_zone = |zone: &str| {
+        let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        c.start
+            .to_zoned(tz)
+            .strftime("%A %-d %B %Y, %H:%M (%Z)")
+            .to_string()
+    };
+    let yours = in_zone(&c.patient.time_zone);
+    let theirs = in_zone(&c.therapist.time_zone);
+    Outgoing {
+        kind: "booking-confirmation",
+        to: c.patient.email.clone(),
+        to_name: Some(c.patient.name.clone()),
+        subject: format!("Your {} with {}: {yours}", c.kind_name.to_lowercase(), c.therapist.name),
+        body: format!(
+            "Hello {},\n\nyour {} with {} at {} is booked for\n\n  {yours}\n  ({theirs} for {})\n\nThe calendar file attached adds it to your calendar. The session is online: sign in to your portal a few minutes before, and it will take you to the room. To cancel or change the time, use the portal:\n{}\n\nBefore the day, you can check your camera, microphone and connection here:\n{}\n\nThis email is not for emergencies.\n",
+            c.patient.name, c.kind_name.to_lowercase(), c.therapist.name, c.practice_name, c.therapist.name, c.portal_link, c.tech_check_link
+        ),
+        reply_to: None,
+        calendar: Some(("REQUEST", c.ics)),
     }
 }
 

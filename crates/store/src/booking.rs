@@ -237,6 +237,66 @@ pub async fn cancel(db: &Db, appointment: &str, now: Timestamp) -> StoreResult<(
     Ok(())
 }
 
+/// The data key of a case, made if needed. Call it before a transaction that seals case data:
+/// on SQLite, making a key inside another write transaction would wait for that transaction.
+pub async fn case_key(db: &Db, case: &CaseId) -> StoreResult<String> {
+    db.keyring.case_key(&db.pool, case.as_str()).await
+}
+
+/// Keeps what the visitor wrote (sealed under the case's key `key`) with the appointment.
+pub async fn set_note_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    db: &Db,
+    key: &str,
+    appointment: &str,
+    note: &str,
+    phone: &str,
+) -> StoreResult<()> {
+    let text = serde_json::json!({ "note": note, "phone": phone }).to_string();
+    sqlx::query("UPDATE appointments SET note_sealed = $1 WHERE id = $2")
+        .bind(
+            db.keyring
+                .seal_with_key(key, "appointments", "note_sealed", appointment, &text),
+        )
+        .bind(appointment)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// One appointment as mail and calendar files need it.
+#[derive(Clone, Debug)]
+pub struct AppointmentView {
+    pub id: String,
+    pub therapist: UserId,
+    pub case: Option<CaseId>,
+    pub type_key: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub cancelled: bool,
+    pub sequence: i64,
+    pub updated_at: Timestamp,
+}
+
+pub async fn get(db: &Db, id: &str) -> StoreResult<Option<AppointmentView>> {
+    let row: Option<(String, String, Option<String>, String, i64, i64, String, i64, i64)> =
+        sqlx::query_as("SELECT id, therapist_id, case_id, type_key, starts_at, ends_at, status, sequence, updated_at FROM appointments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.map(|r| AppointmentView {
+        id: r.0,
+        therapist: UserId(r.1),
+        case: r.2.map(CaseId),
+        type_key: r.3,
+        start: ts(r.4),
+        end: ts(r.5),
+        cancelled: r.6 == "cancelled",
+        sequence: r.7,
+        updated_at: ts(r.8),
+    }))
+}
+
 pub async fn count_booked(db: &Db, therapist: &UserId) -> StoreResult<u64> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM appointments WHERE therapist_id = $1 AND status = 'booked'",

@@ -141,3 +141,14 @@ pub async fn touch(db: &Db, id: &CaseId, now: Timestamp) -> StoreResult<()> {
         .await?;
     Ok(())
 }
+
+/// Moves a case to `stage` (the lifecycle's rules are the caller's).
+pub async fn set_stage(db: &Db, id: &CaseId, stage: Stage, now: Timestamp) -> StoreResult<()> {
+    sqlx::query("UPDATE cases SET stage = $1, updated_at = $2 WHERE id = $3")
+        .bind(stage.as_str())
+        .bind(ms(now))
+        .bind(id.as_str())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

@@ -112,6 +112,11 @@ impl Db {
         })
     }
 
+    /// A transaction for a use-case that writes several things at once.
+    pub async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(self.pool.begin().await?)
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -28,6 +28,11 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             include_bytes!("../static/favicon.svg").as_slice(),
         ),
         (
+            "zone.js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../static/zone.js").as_slice(),
+        ),
+        (
             "passkeys.js",
             "text/javascript; charset=utf-8",
             include_bytes!("../static/passkeys.js").as_slice(),
@@ -57,6 +62,10 @@ fn href(name: &str) -> &'static str {
 
 pub fn stylesheet() -> &'static str {
     href("site.css")
+}
+
+pub fn zone_script() -> &'static str {
+    href("zone.js")
 }
 
 pub fn passkeys_script() -> &'static str {

@@ -4,6 +4,7 @@
 mod accounts;
 mod api;
 mod assets;
+mod booking;
 mod cases;
 mod content;
 mod error;

@@ -2,8 +2,8 @@
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
 use crate::{
-    accounts, api, assets, cases, content, inquiries, mail, passkeys, portal, practice, site, team,
-    WebState,
+    accounts, api, assets, booking, cases, content, inquiries, mail, passkeys, portal, practice,
+    site, team, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -90,6 +90,11 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/media/{file}", site::media)
         .get("/static/{file}", assets::serve)
         .get("/{slug}", site::page)
+        // booking
+        .get("/book", booking::page)
+        .get("/book/confirmed", booking::confirmed)
+        .get("/book/{slot}", booking::form)
+        .post("/book/{slot}", booking::book)
         // inquiries
         .get("/contact", inquiries::form)
         .post("/contact", inquiries::send)

@@ -55,6 +55,9 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         | "/api/v1/openapi.json"
         | "/api/v1/articles"
         | "/api/v1/articles/{slug}" => public,
+        "/book" => public,
+        // Without a slot or a time they name nothing.
+        "/book/{slot}" | "/book/confirmed" => [GONE; 6],
         "/admin/signin" => [OK, OK, OK, SEE, SEE, SEE],
         "/signin" => [OK, SEE, SEE, OK, OK, OK],
         "/setup/{token}" | "/signin/{token}" | "/join/{token}" => [GONE; 6],

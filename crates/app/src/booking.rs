@@ -1,0 +1,256 @@
+//! Booking the first consultation: the open slots in the visitor's own zone, and the booking
+//! itself, which makes (or finds) the person's patient account and case.
+
+use crate::accounts::Client;
+use crate::actor::Actor;
+use crate::audit::Outcome;
+use crate::error::{AppError, AppResult};
+use crate::jobs::Task;
+use crate::policy::Action;
+use crate::ratelimit::Bucket;
+use crate::App;
+use domain::account::User;
+use domain::booking::{self as rules, AppointmentType, Availability, Slot};
+use domain::case::Stage;
+use domain::ids::CaseId;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use store::booking::{self, NewAppointment};
+use store::{cases, users, StoreError};
+
+/// What the booking page shows.
+pub struct Offer {
+    pub therapist: User,
+    pub types: Vec<AppointmentType>,
+    pub kind: AppointmentType,
+    pub slots: Vec<Slot>,
+}
+
+/// A slot as a visitor names it: therapist, type and start, in one opaque-looking string.
+pub fn slot_ref(therapist: &User, kind: &AppointmentType, slot: &Slot) -> String {
+    format!("{}-{}-{}", therapist.id, kind.key, slot.start.as_second())
+}
+
+fn parse_ref(raw: &str) -> Option<(String, String, Timestamp)> {
+    let mut parts = raw.splitn(3, '-');
+    let (therapist, key, start) = (parts.next()?, parts.next()?, parts.next()?);
+    if therapist.len() != 32
+        || !therapist.bytes().all(|b| b.is_ascii_hexdigit())
+        || key.is_empty()
+        || key.len() > 40
+    {
+        return None;
+    }
+    Some((
+        therapist.to_string(),
+        key.to_string(),
+        Timestamp::from_second(start.parse().ok()?).ok()?,
+    ))
+}
+
+/// The visitor's booking form, as typed.
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct BookingInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub consent: String,
+    #[serde(default)]
+    pub time_zone: String,
+}
+
+/// A booking made.
+pub struct Booked {
+    pub appointment: String,
+    pub case: CaseId,
+    pub slot: Slot,
+    pub therapist: User,
+    pub kind: AppointmentType,
+}
+
+/// Refused because the time was just taken: the nearest free times.
+pub struct Taken {
+    pub nearest: Vec<Slot>,
+}
+
+impl App {
+    /// The therapist who takes first consultations (the owner unless only a colleague does).
+    async fn bookable(&self) -> AppResult<Vec<(User, Availability, Vec<AppointmentType>)>> {
+        let mut out = Vec::new();
+        for therapist in users::therapists(self.db()).await? {
+            if let Some((weekly, types, rules)) =
+                booking::availability(self.db(), &therapist.id).await?
+            {
+                let zone = TimeZone::get(&therapist.time_zone).unwrap_or(TimeZone::UTC);
+                out.push((
+                    therapist,
+                    Availability {
+                        zone,
+                        weekly,
+                        exceptions: Vec::new(),
+                        rules,
+                    },
+                    types,
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Open slots of one type (the first consultation unless another is asked for).
+    pub async fn offer(&self, actor: &Actor, type_key: Option<&str>) -> AppResult<Option<Offer>> {
+        self.require(actor, Action::ReadPublicSite).await?;
+        let Some((therapist, availability, types)) = self.bookable().await?.into_iter().next()
+        else {
+            return Ok(None);
+        };
+        let Some(kind) = type_key
+            .and_then(|k| types.iter().find(|t| t.key == k))
+            .or(types.first())
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let until = now + SignedDuration::from_hours(24 * (availability.rules.horizon_days + 1));
+        let busy = booking::busy(self.db(), &therapist.id, now, until).await?;
+        let slots = rules::open_slots(&availability, &kind, &busy, now);
+        Ok(Some(Offer {
+            therapist,
+            types,
+            kind,
+            slots,
+        }))
+    }
+
+    /// Books a first consultation for a visitor. The slot must be open now; the database refuses
+    /// a second booking of the same time however the requests race.
+    pub async fn book_consultation(
+        &self,
+        actor: &Actor,
+        slot: &str,
+        input: &BookingInput,
+        client: &Client,
+    ) -> AppResult<Result<Booked, Taken>> {
+        self.require(actor, Action::SendInquiry).await?;
+        let (therapist_id, key, start) = parse_ref(slot).ok_or(AppError::NotFound)?;
+        let mut errors = domain::FieldErrors::default();
+        let name = domain::validation::line(&mut errors, "name", &input.name, true, 120);
+        let email = domain::validation::email(&mut errors, "email", &input.email);
+        let phone = domain::validation::line(&mut errors, "phone", &input.phone, false, 40);
+        let note = domain::validation::text(&mut errors, "note", &input.note, false, 2_000);
+        let zone = if input.time_zone.trim().is_empty() {
+            "UTC".to_string()
+        } else {
+            domain::practice::time_zone(&mut errors, "time_zone", &input.time_zone)
+        };
+        if !matches!(input.consent.as_str(), "on" | "true" | "yes") {
+            errors.add("consent", "error-consent-required");
+        }
+        errors.finish(())?;
+        let now = self.now();
+        if !self
+            .limits()
+            .allow(Bucket::InquiryByAddress, &client.ip, now)
+        {
+            return Err(AppError::RateLimited);
+        }
+        let offer = self
+            .bookable()
+            .await?
+            .into_iter()
+            .find(|(t, _, _)| t.id.as_str() == therapist_id);
+        let Some((therapist, availability, types)) = offer else {
+            return Err(AppError::NotFound);
+        };
+        let kind = types
+            .into_iter()
+            .find(|t| t.key == key)
+            .ok_or(AppError::NotFound)?;
+        let until = now + SignedDuration::from_hours(24 * (availability.rules.horizon_days + 1));
+        let busy = booking::busy(self.db(), &therapist.id, now, until).await?;
+        let open = rules::open_slots(&availability, &kind, &busy, now);
+        let Some(chosen) = open.iter().find(|s| s.start == start).copied() else {
+            return Ok(Err(Taken {
+                nearest: rules::nearest(&open, start, 3),
+            }));
+        };
+        let (case, patient) = cases::open_for_patient(
+            self.db(),
+            &therapist.id,
+            &name,
+            &email,
+            &zone,
+            Stage::Inquiry,
+            now,
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => AppError::field("email", "error-email-taken"),
+            e => e.into(),
+        })?;
+        let key = booking::case_key(self.db(), &case).await?;
+        let mut tx = self.db().begin().await?;
+        let booked = booking::book_in(
+            &mut tx,
+            NewAppointment {
+                therapist: &therapist.id,
+                case: Some(&case),
+                kind: &kind,
+                start: chosen.start,
+                override_clash: false,
+            },
+            now,
+        )
+        .await;
+        let appointment = match booked {
+            Ok(id) => id,
+            Err(StoreError::Conflict) => {
+                drop(tx);
+                let busy = booking::busy(self.db(), &therapist.id, now, until).await?;
+                let open = rules::open_slots(&availability, &kind, &busy, now);
+                return Ok(Err(Taken {
+                    nearest: rules::nearest(&open, start, 3),
+                }));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !note.is_empty() || !phone.is_empty() {
+            booking::set_note_in(&mut tx, self.db(), &key, &appointment, &note, &phone).await?;
+        }
+        store::jobs::enqueue(
+            &mut tx,
+            Task::BookingConfirmation {
+                appointment: appointment.clone(),
+            }
+            .job(format!("booking-confirmation:{appointment}"), now),
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(store::StoreError::from)?;
+        cases::set_stage(self.db(), &case, Stage::ConsultationBooked, now).await?;
+        self.audit_as(
+            patient.id.as_str(),
+            &client.ip,
+            "booking.create",
+            case.as_str(),
+            &appointment,
+            Outcome::Ok,
+        )
+        .await?;
+        self.wake_jobs();
+        Ok(Ok(Booked {
+            appointment,
+            case,
+            slot: chosen,
+            therapist,
+            kind,
+        }))
+    }
+}

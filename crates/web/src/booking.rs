@@ -1,0 +1,303 @@
+//! Booking the first consultation: slots in the visitor's own zone, the form, the confirmation.
+
+use crate::error::{WebError, WebResult};
+use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm};
+use crate::site::render;
+use crate::view::{self, Chrome, Form};
+use crate::{i18n, WebState};
+use app::booking::{slot_ref, BookingInput, Offer};
+use app::AppError;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::booking::Slot;
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct BookQuery {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    tz: Option<String>,
+    at: Option<i64>,
+}
+
+/// The visitor's zone: as asked for, when it is a real zone; UTC otherwise.
+fn zone_of(raw: Option<&str>) -> (String, TimeZone) {
+    match raw
+        .map(str::trim)
+        .filter(|z| !z.is_empty() && z.len() <= 64)
+    {
+        Some(name) => match TimeZone::get(name) {
+            Ok(tz) => (name.to_string(), tz),
+            Err(_) => ("UTC".into(), TimeZone::UTC),
+        },
+        None => ("UTC".into(), TimeZone::UTC),
+    }
+}
+
+fn when(slot: &Slot, zone: &TimeZone, zone_name: &str) -> String {
+    format!(
+        "{} ({zone_name})",
+        slot.start
+            .to_zoned(zone.clone())
+            .strftime("%A %-d %B %Y, %H:%M")
+    )
+}
+
+#[derive(Template)]
+#[template(path = "book.html")]
+struct BookTemplate {
+    chrome: Chrome,
+    offer: Option<Offer>,
+    zone: String,
+    zones: Vec<String>,
+    days: Vec<(String, Vec<(String, String)>)>,
+}
+
+impl BookTemplate {
+    fn price(&self, cents: &i64) -> String {
+        format!("{}.{:02} EUR", cents / 100, cents % 100)
+    }
+}
+
+/// GET /book: open times for the chosen type, in the visitor's zone, grouped by their local day.
+pub async fn page(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Query(q): Query<BookQuery>,
+) -> WebResult<Response> {
+    let (zone_name, zone) = zone_of(q.tz.as_deref());
+    let offer = state.app.offer(&actor, q.kind.as_deref()).await?;
+    let mut days: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    if let Some(o) = &offer {
+        for s in &o.slots {
+            let local = s.start.to_zoned(zone.clone());
+            let day = local.strftime("%A %-d %B %Y").to_string();
+            let entry = (
+                local.strftime("%H:%M").to_string(),
+                slot_ref(&o.therapist, &o.kind, s),
+            );
+            match days.last_mut() {
+                Some((d, list)) if *d == day => list.push(entry),
+                _ => days.push((day, vec![entry])),
+            }
+        }
+    }
+    let mut zones: Vec<String> = jiff::tz::db().available().map(|z| z.to_string()).collect();
+    zones.sort();
+    let chrome = Chrome::public(
+        &state,
+        view::tr("book-heading"),
+        view::tr("book-intro"),
+        Some("/book"),
+    )
+    .await;
+    Ok(Html(render(BookTemplate {
+        chrome,
+        offer,
+        zone: zone_name,
+        zones,
+        days,
+    })?)
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "book_form.html")]
+struct FormTemplate {
+    chrome: Chrome,
+    heading: String,
+    when: String,
+    slot_ref: String,
+    zone: String,
+    form: Form,
+    csrf: String,
+    consent_label: String,
+    /// Set when the time was just taken: the nearest free times, each a button that books it.
+    nearest: Option<Vec<(String, String)>>,
+    kept: Vec<(String, String)>,
+}
+
+impl FormTemplate {
+    fn book_at(&self, label: &str) -> String {
+        i18n::t_with("book-at", &[("time", label.to_string())])
+    }
+}
+
+fn slot_of(raw: &str) -> WebResult<(String, Slot)> {
+    let start = raw
+        .rsplit('-')
+        .next()
+        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(|s| jiff::Timestamp::from_second(s).ok())
+        .ok_or(WebError(AppError::NotFound))?;
+    Ok((raw.to_string(), Slot { start, end: start }))
+}
+
+struct FormPage {
+    slot_ref: String,
+    slot: Slot,
+    zone_name: String,
+    form: Form,
+    nearest: Option<Vec<(String, String)>>,
+    kept: Vec<(String, String)>,
+    status: StatusCode,
+}
+
+async fn form_page(state: &WebState, csrf: String, p: FormPage) -> WebResult<Response> {
+    let (zone_name, zone) = zone_of(Some(&p.zone_name));
+    let chrome = Chrome::public(state, view::tr("book-form-heading"), String::new(), None).await;
+    let page = FormTemplate {
+        chrome,
+        heading: view::tr(if p.nearest.is_some() {
+            "book-taken-heading"
+        } else {
+            "book-form-heading"
+        }),
+        when: when(&p.slot, &zone, &zone_name),
+        slot_ref: p.slot_ref,
+        zone: zone_name,
+        form: p.form,
+        csrf,
+        consent_label: view::tr("field-consent-booking"),
+        nearest: p.nearest,
+        kept: p.kept,
+    };
+    Ok((p.status, Html(render(page)?)).into_response())
+}
+
+pub async fn form(
+    State(state): State<WebState>,
+    Csrf(csrf): Csrf,
+    Path(raw): Path<String>,
+    Query(q): Query<BookQuery>,
+) -> WebResult<Response> {
+    let (slot_ref, slot) = slot_of(&raw)?;
+    let zone_name = zone_of(q.tz.as_deref()).0;
+    form_page(
+        &state,
+        csrf,
+        FormPage {
+            slot_ref,
+            slot,
+            zone_name,
+            form: Form::default(),
+            nearest: None,
+            kept: Vec::new(),
+            status: StatusCode::OK,
+        },
+    )
+    .await
+}
+
+/// POST /book/{slot}: booked → the confirmation; the time was just taken → the nearest free times,
+/// each a button that books it with what was typed.
+pub async fn book(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    ClientInfo(client): ClientInfo,
+    Csrf(csrf): Csrf,
+    Path(raw): Path<String>,
+    CsrfForm(input): CsrfForm<BookingInput>,
+) -> WebResult<Response> {
+    let (slot_ref_text, slot) = slot_of(&raw)?;
+    let zone_name = zone_of(Some(&input.time_zone)).0;
+    match state
+        .app
+        .book_consultation(&actor, &slot_ref_text, &input, &client)
+        .await
+    {
+        Ok(Ok(booked)) => Ok(Redirect::to(&format!(
+            "/book/confirmed?at={}&tz={}",
+            booked.slot.start.as_second(),
+            view::url_encode(&zone_name)
+        ))
+        .into_response()),
+        Ok(Err(taken)) => {
+            let (_, zone) = zone_of(Some(&zone_name));
+            let offer = state.app.offer(&actor, None).await?;
+            let nearest = taken
+                .nearest
+                .iter()
+                .filter_map(|s| {
+                    offer.as_ref().map(|o| {
+                        (
+                            when(s, &zone, &zone_name),
+                            slot_ref(&o.therapist, &o.kind, s),
+                        )
+                    })
+                })
+                .collect();
+            let kept = vec![
+                ("name".into(), input.name.clone()),
+                ("email".into(), input.email.clone()),
+                ("phone".into(), input.phone.clone()),
+                ("note".into(), input.note.clone()),
+                ("consent".into(), input.consent.clone()),
+                ("time_zone".into(), zone_name.clone()),
+            ];
+            form_page(
+                &state,
+                csrf,
+                FormPage {
+                    slot_ref: slot_ref_text,
+                    slot,
+                    zone_name,
+                    form: Form::default(),
+                    nearest: Some(nearest),
+                    kept,
+                    status: StatusCode::CONFLICT,
+                },
+            )
+            .await
+        }
+        Err(AppError::Invalid(errors)) => {
+            form_page(
+                &state,
+                csrf,
+                FormPage {
+                    slot_ref: slot_ref_text,
+                    slot,
+                    zone_name,
+                    form: Form::from_input(&input, errors),
+                    nearest: None,
+                    kept: Vec::new(),
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "book_confirmed.html")]
+struct ConfirmedTemplate {
+    chrome: Chrome,
+    when: String,
+}
+
+pub async fn confirmed(
+    State(state): State<WebState>,
+    Query(q): Query<BookQuery>,
+) -> WebResult<Response> {
+    let (zone_name, zone) = zone_of(q.tz.as_deref());
+    let start =
+        q.at.and_then(|s| jiff::Timestamp::from_second(s).ok())
+            .ok_or(WebError(AppError::NotFound))?;
+    let chrome = Chrome::public(
+        &state,
+        view::tr("book-confirmed-heading"),
+        String::new(),
+        None,
+    )
+    .await;
+    Ok(Html(render(ConfirmedTemplate {
+        chrome,
+        when: when(&Slot { start, end: start }, &zone, &zone_name),
+    })?)
+    .into_response())
+}

@@ -1,0 +1,182 @@
+//! Booking a first consultation over HTTP, on SQLite and PostgreSQL: times in the visitor's zone,
+//! the booking and its calendar file, the case it opens, and a time taken a moment before.
+
+mod common;
+
+use common::{field_value, location, TestApp, OWNER_EMAIL};
+use reqwest::StatusCode;
+
+async fn practice(backend: store::Backend) -> Option<TestApp> {
+    TestApp::with_practice(backend).await
+}
+
+/// The first slot offered, as (path, local label) for a visitor in `tz`.
+async fn first_slot(t: &TestApp, tz: &str) -> (String, String) {
+    let (status, html) = t.browser().text(&format!("/book?tz={tz}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let at = html.find("href=\"/book/").expect("a slot is offered");
+    let path = html[at + 6..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let label = html[at..]
+        .split('>')
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    (path, label)
+}
+
+on_both!(
+    a_visitor_in_new_york_books_and_gets_a_calendar_file_for_the_same_instant,
+    practice,
+    |t| {
+        // The test clock: Friday 27 November 2026, 09:00 UTC. Demo hours: weekdays from 09:00 in Berlin.
+        let (path, label) = first_slot(&t, "America/New_York").await;
+        assert_eq!(
+            label, "03:00",
+            "Monday 09:00 in Berlin is 03:00 in New York"
+        );
+        let b = t.browser();
+        let (status, form) = b.text(&path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(form.contains("Monday 30 November 2026, 03:00 (America/New_York)"));
+        let csrf = field_value(&form, "csrf").unwrap();
+        let post_to = path.split('?').next().unwrap().to_string();
+
+        let bad = b
+            .post_form(
+                &post_to,
+                &[
+                    ("csrf", &csrf),
+                    ("name", ""),
+                    ("email", "nope"),
+                    ("note", "kept words"),
+                    ("time_zone", "America/New_York"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = bad.text().await.unwrap();
+        assert!(
+            html.contains("id=\"name-error\"")
+                && html.contains("id=\"email-error\"")
+                && html.contains("id=\"consent-error\"")
+                && html.contains("kept words")
+        );
+
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("name", "Pia Visitor"),
+            ("email", "pia@example.org"),
+            ("note", "Since the move I feel lost"),
+            ("consent", "on"),
+            ("time_zone", "America/New_York"),
+        ];
+        let r = b.post_form(&post_to, &fields).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, confirmed) = b.text(&location(&r)).await;
+        assert!(confirmed.contains("Monday 30 November 2026, 03:00 (America/New_York)"));
+
+        // A moment later someone else asks for the same time: refused, with the nearest free times,
+        // each a button that books it with what they typed.
+        let other = t.browser();
+        let csrf2 = other.csrf_from(&path).await;
+        let taken = other
+            .post_form(
+                &post_to,
+                &[
+                    ("csrf", &csrf2),
+                    ("name", "Second"),
+                    ("email", "second@example.org"),
+                    ("consent", "on"),
+                    ("time_zone", "America/New_York"),
+                ],
+            )
+            .await;
+        assert_eq!(taken.status(), StatusCode::CONFLICT);
+        let html = taken.text().await.unwrap();
+        assert!(
+            html.contains("This time was just taken")
+                && html.contains("value=\"second@example.org\"")
+        );
+        assert!(
+            html.matches("Book Monday 30 November 2026").count() >= 2,
+            "the nearest free times are offered"
+        );
+
+        // The confirmation mail carries a calendar file for exactly that instant, and no note.
+        t.run_jobs().await;
+        let mail = t
+            .mails()
+            .await
+            .into_iter()
+            .find(|m| m.to == "pia@example.org")
+            .expect("confirmation");
+        assert!(
+            mail.subject.contains("First consultation")
+                || mail.subject.contains("first consultation")
+        );
+        assert!(
+            mail.body.contains("Monday 30 November 2026, 03:00 (EST)"),
+            "{}",
+            mail.body
+        );
+        assert!(
+            mail.body.contains("DTSTART:20261130T080000Z")
+                && mail.body.contains("METHOD:REQUEST")
+                && mail.body.contains("SEQUENCE:0")
+        );
+        assert!(!mail.body.contains("feel lost"));
+
+        // The booking made a patient and a case at "consultation booked", with the note sealed.
+        let (owner, _) = store::users::by_email(&t.db, OWNER_EMAIL)
+            .await
+            .unwrap()
+            .unwrap();
+        let cases = store::cases::of_therapist(&t.db, &owner.id).await.unwrap();
+        assert_eq!(cases.len(), 1);
+        assert_eq!(cases[0].stage, domain::case::Stage::ConsultationBooked);
+        assert_eq!(cases[0].patient.time_zone, "America/New_York");
+        let dump = store::testing::raw_dump(&t.db).await;
+        assert!(!dump.contains("feel lost"), "the note is sealed at rest");
+        let (first_again, _) = first_slot(&t, "America/New_York").await;
+        assert_ne!(first_again, path, "the booked time is no longer offered");
+    }
+);
+
+on_both!(
+    a_slot_that_was_never_offered_cannot_be_booked,
+    practice,
+    |t| {
+        let (path, _) = first_slot(&t, "Europe/Berlin").await;
+        let b = t.browser();
+        let csrf = b.csrf_from(&path).await;
+        let post_to = path.split('?').next().unwrap();
+        // Twenty minutes later than an offered start, and at night, are not offered times.
+        let start: i64 = post_to.rsplit('-').next().unwrap().parse().unwrap();
+        for shifted in [start + 20 * 60, start - 8 * 3600] {
+            let forged = format!("{}-{shifted}", post_to.rsplitn(2, '-').nth(1).unwrap());
+            let r = b
+                .post_form(
+                    &forged,
+                    &[
+                        ("csrf", &csrf),
+                        ("name", "X"),
+                        ("email", "x@example.org"),
+                        ("consent", "on"),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::CONFLICT, "{forged}");
+        }
+        assert_eq!(
+            b.get("/book/not-a-slot").await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+);
