@@ -38,6 +38,7 @@ export class SmtpSink {
               text: parsed.text ?? '',
               html: typeof parsed.html === 'string' ? parsed.html : '',
               headers: Object.fromEntries(parsed.headerLines.map((h) => [h.key, h.line])),
+              attachments: (parsed.attachments || []).map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content.toString('utf8') })),
               receivedAt: Date.now(),
             });
             callback();

@@ -85,15 +85,17 @@ fn build(from: &str, mail: &Outgoing) -> Result<Message, String> {
     let mut builder = Message::builder()
         .from(from)
         .to(to)
-        .subject(one_line(&mail.subject))
-        .header(ContentType::TEXT_PLAIN);
+        .subject(one_line(&mail.subject));
     if let Some(reply_to) = &mail.reply_to {
         if let Ok(r) = reply_to.parse::<Mailbox>() {
             builder = builder.reply_to(r);
         }
     }
     match &mail.calendar {
-        None => builder.body(mail.body.clone()).map_err(|e| e.to_string()),
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())
+            .map_err(|e| e.to_string()),
         Some((method, ics)) => {
             let kind =
                 ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
@@ -259,6 +261,20 @@ mod tests {
         );
         assert!(m.body.contains("https://x.example/admin/inquiries/abc"));
         assert!(!m.subject.contains("abc"));
+    }
+
+    #[test]
+    fn a_mail_with_a_calendar_file_has_one_content_type_at_the_top() {
+        let mut m = inquiry_notification("P", "t@example.org", "https://x.example/a");
+        m.calendar = Some(("REQUEST", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into()));
+        let raw = String::from_utf8(build("p@example.org", &m).unwrap().formatted()).unwrap();
+        let head = raw.split("\r\n\r\n").next().unwrap();
+        assert_eq!(head.matches("Content-Type:").count(), 1, "{head}");
+        assert!(head.contains("multipart/mixed"));
+        assert!(
+            raw.contains("filename=\"invite.ics\"")
+                && raw.contains("text/calendar; charset=utf-8; method=REQUEST")
+        );
     }
 
     #[test]

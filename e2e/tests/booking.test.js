@@ -1,0 +1,70 @@
+// A visitor whose browser is in New York books a first consultation with a therapist in Berlin:
+// the times show in New York time, the confirmation arrives with a calendar file that a real
+// iCalendar parser reads as the same instant, and every booking page is axe-clean.
+import { before } from 'node:test';
+import assert from 'node:assert/strict';
+import ical from 'node-ical';
+import { startServer } from '../lib/server.js';
+import { startSmtpSink } from '../lib/smtp.js';
+import { launchBrowser, newPage, visit } from '../lib/browser.js';
+import { AxeReport } from '../lib/axe.js';
+import { test, cleanupStack, uniqueEmail, submitAndGetPostResponse } from '../lib/harness.js';
+
+const cleanup = cleanupStack();
+let server;
+let sink;
+let browser;
+
+before(async () => {
+  sink = cleanup.keep(await startSmtpSink());
+  server = cleanup.keep(await startServer({ demo: true, smtpPort: sink.port, label: 'booking (demo, SMTP)' }));
+  browser = cleanup.keep(await launchBrowser());
+});
+
+test('a visitor in New York books, and the calendar file names the same instant', async () => {
+  const p = await newPage(browser, { timezoneId: 'America/New_York' });
+  cleanup.add(() => p.context().close());
+  const report = new AxeReport();
+  // The page learns the zone from the browser and shows the times in it.
+  await p.goto(`${server.url}/book`);
+  await p.waitForURL((u) => u.searchParams.get('tz') === 'America/New_York');
+  assert.equal(await p.locator('#tz').inputValue(), 'America/New_York', 'the zone chooser shows the detected zone');
+  await report.check(p, '/book');
+  const first = p.locator('.slot-list a').first();
+  const slotHref = await first.getAttribute('href');
+  const startSeconds = Number(new URL(slotHref, server.url).pathname.split('-').pop());
+  const expectedLocal = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(startSeconds * 1000));
+  assert.equal((await first.innerText()).trim(), expectedLocal, 'the slot reads in New York time');
+
+  await Promise.all([p.waitForURL(/\/book\/[0-9a-f]+-first-\d+/), first.click()]);
+  await report.check(p, 'booking form');
+  const email = uniqueEmail('booker');
+  await p.locator('[name="name"]').fill('Nora Booker');
+  await p.locator('[name="email"]').fill('not an email');
+  const bad = await submitAndGetPostResponse(p, 'Book this time');
+  assert.equal(bad.status(), 422);
+  assert.ok(await p.locator('#email-error').isVisible() && await p.locator('#consent-error').isVisible());
+  assert.equal(await p.locator('[name="name"]').inputValue(), 'Nora Booker', 'what was typed is kept');
+  await report.check(p, 'booking form with errors');
+  await p.locator('[name="email"]').fill(email);
+  await p.locator('[name="consent"]').check();
+  const good = await submitAndGetPostResponse(p, 'Book this time');
+  assert.equal(good.status(), 303);
+  assert.equal(new URL(p.url()).pathname, '/book/confirmed');
+  assert.ok((await p.locator('main').innerText()).includes('(America/New_York)'));
+  await report.check(p, 'booking confirmed');
+  report.assertClean(assert);
+
+  const mail = await sink.waitFor((m) => m.to.includes(email), 30_000);
+  const invite = mail.attachments.find((a) => a.filename === 'invite.ics');
+  assert.ok(invite, `the confirmation carries invite.ics; attachments: ${mail.attachments.map((a) => a.filename)}`);
+  assert.match(invite.contentType, /^text\/calendar/);
+  const parsed = ical.sync.parseICS(invite.content);
+  const event = Object.values(parsed).find((e) => e.type === 'VEVENT');
+  assert.ok(event, 'a VEVENT parses');
+  assert.equal(event.start.getTime(), startSeconds * 1000, 'DTSTART is the booked instant');
+  assert.equal(event.end.getTime() - event.start.getTime(), 50 * 60 * 1000, 'fifty minutes');
+  assert.equal(String(event.sequence), '0');
+  assert.match(invite.content, /METHOD:REQUEST\r\n/);
+  assert.ok(mail.text.includes('(EST)') || mail.text.includes('(EDT)'), 'the mail gives the time in the visitor\'s zone');
+});
