@@ -233,6 +233,8 @@ impl App {
             now,
         )
         .await?;
+        self.schedule_reminders(&mut tx, &appointment, chosen.start, 0)
+            .await?;
         tx.commit().await.map_err(store::StoreError::from)?;
         cases::set_stage(self.db(), &case, Stage::ConsultationBooked, now).await?;
         self.audit_as(
@@ -252,5 +254,231 @@ impl App {
             therapist,
             kind,
         }))
+    }
+}
+
+/// Which mail about an appointment.
+pub(crate) enum Notice {
+    Confirmation,
+    Cancellation,
+    Reminder { sequence: i64 },
+}
+
+/// What the patient's manage link shows.
+pub struct Manage {
+    pub when: Timestamp,
+    pub zone: String,
+    pub therapist_name: String,
+    pub kind_name: String,
+    pub cancelled: bool,
+    /// Cancelling now would be inside the notice period.
+    pub late: bool,
+    pub notice_hours: i64,
+}
+
+impl App {
+    /// Composes a mail about an appointment, with its calendar file; `None` when there is nothing
+    /// to send (the appointment is gone, or a reminder is stale).
+    pub(crate) async fn booking_mail(
+        &self,
+        practice: &domain::practice::Details,
+        appointment: &str,
+        notice: Notice,
+    ) -> Result<Option<crate::mail::Outgoing>, String> {
+        let e = |e: store::StoreError| e.to_string();
+        let Some(a) = booking::get(self.db(), appointment).await.map_err(e)? else {
+            return Ok(None);
+        };
+        let Some(case_id) = a.case.clone() else {
+            return Ok(None);
+        };
+        let Some(case) = cases::get(self.db(), &case_id, &a.therapist)
+            .await
+            .map_err(e)?
+        else {
+            return Ok(None);
+        };
+        let kind_name = booking::availability(self.db(), &a.therapist)
+            .await
+            .map_err(e)?
+            .and_then(|(_, types, _)| {
+                types
+                    .into_iter()
+                    .find(|t| t.key == a.type_key)
+                    .map(|t| t.name)
+            })
+            .unwrap_or_else(|| "Appointment".into());
+        let host = url::Url::parse(&self.config().public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "holdspace".into());
+        let uid = format!("{}@{host}", a.id);
+        let summary = format!("{kind_name} with {}", case.therapist.name);
+        let method = match notice {
+            Notice::Cancellation => domain::calendar::Method::Cancel,
+            _ => domain::calendar::Method::Request,
+        };
+        let ics = domain::calendar::render(
+            method,
+            &domain::calendar::Event {
+                uid: &uid,
+                sequence: a.sequence,
+                stamp: a.updated_at,
+                start: a.start,
+                end: a.end,
+                summary: &summary,
+                description: &format!(
+                    "Online session. Sign in to your portal: {}",
+                    self.link("/portal")
+                ),
+                location: &self.link("/portal"),
+                organizer: (&practice.name, &practice.email),
+                attendee: (&case.patient.name, &case.patient.email),
+            },
+        );
+        let mail = match notice {
+            Notice::Confirmation => {
+                let token = store::random_hex(32);
+                booking::set_manage_token(self.db(), &a.id, &crate::accounts::hash_token(&token))
+                    .await
+                    .map_err(e)?;
+                crate::mail::booking_confirmation(crate::mail::Confirmation {
+                    practice_name: &practice.name,
+                    patient: &case.patient,
+                    therapist: &case.therapist,
+                    kind_name: &kind_name,
+                    start: a.start,
+                    portal_link: self.link(&format!("/booking/{token}")),
+                    tech_check_link: self.link("/tech-check"),
+                    ics,
+                })
+            }
+            Notice::Cancellation => crate::mail::booking_cancelled(
+                &practice.name,
+                &case.patient,
+                &case.therapist,
+                &kind_name,
+                a.start,
+                ics,
+            ),
+            Notice::Reminder { sequence } => {
+                if a.cancelled || a.sequence != sequence || a.start <= self.now() {
+                    return Ok(None);
+                }
+                crate::mail::reminder(
+                    &practice.name,
+                    &case.patient,
+                    &case.therapist,
+                    &kind_name,
+                    a.start,
+                    &self.link("/signin"),
+                )
+            }
+        };
+        Ok(Some(mail))
+    }
+
+    /// Enqueues the reminders of an appointment (24 h and 1 h before, those still ahead).
+    pub(crate) async fn schedule_reminders(
+        &self,
+        tx: &mut store::Tx,
+        appointment: &str,
+        start: Timestamp,
+        sequence: i64,
+    ) -> AppResult<()> {
+        let now = self.now();
+        for before in &self.config().reminders {
+            let at = start - *before;
+            if at > now {
+                let task = Task::Reminder {
+                    appointment: appointment.to_string(),
+                    sequence,
+                };
+                store::jobs::enqueue(
+                    tx,
+                    task.job(
+                        format!("reminder:{appointment}:{sequence}:{}", before.as_mins()),
+                        at,
+                    ),
+                    now,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The appointment behind a manage link.
+    pub async fn managed_booking(&self, token: &str) -> AppResult<Manage> {
+        let a = booking::by_manage_token(self.db(), &crate::accounts::hash_token(token))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let case = match &a.case {
+            Some(c) => cases::get(self.db(), c, &a.therapist)
+                .await?
+                .ok_or(AppError::NotFound)?,
+            None => return Err(AppError::NotFound),
+        };
+        let notice = booking::cancel_notice(self.db(), &a.therapist).await?;
+        let kind_name = booking::availability(self.db(), &a.therapist)
+            .await?
+            .and_then(|(_, types, _)| {
+                types
+                    .into_iter()
+                    .find(|t| t.key == a.type_key)
+                    .map(|t| t.name)
+            })
+            .unwrap_or_default();
+        Ok(Manage {
+            when: a.start,
+            zone: case.patient.time_zone.clone(),
+            therapist_name: case.therapist.name.clone(),
+            kind_name,
+            cancelled: a.cancelled,
+            late: self.now() > a.start - notice,
+            notice_hours: notice.as_hours(),
+        })
+    }
+
+    /// The patient cancels through their link. Inside the notice period it is recorded as late;
+    /// the therapist decides about a fee, nothing is charged here. The time is free again at once.
+    pub async fn cancel_booking(&self, token: &str, client: &Client) -> AppResult<()> {
+        let a = booking::by_manage_token(self.db(), &crate::accounts::hash_token(token))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if a.cancelled {
+            return Ok(());
+        }
+        let now = self.now();
+        if a.start <= now {
+            return Err(AppError::field("cancel", "error-booking-past"));
+        }
+        let late = now > a.start - booking::cancel_notice(self.db(), &a.therapist).await?;
+        booking::cancel(self.db(), &a.id, late, now).await?;
+        store::jobs::enqueue_alone(
+            self.db(),
+            Task::BookingCancelled {
+                appointment: a.id.clone(),
+            }
+            .job(format!("booking-cancelled:{}", a.id), now),
+            now,
+        )
+        .await?;
+        let case = a.case.as_ref().map(|c| c.to_string()).unwrap_or_default();
+        self.audit_as(
+            "patient-link",
+            &client.ip,
+            if late {
+                "booking.cancel.late"
+            } else {
+                "booking.cancel"
+            },
+            &case,
+            &a.id,
+            Outcome::Ok,
+        )
+        .await?;
+        self.wake_jobs();
+        Ok(())
     }
 }

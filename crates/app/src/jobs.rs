@@ -14,13 +14,36 @@ use store::jobs::{self, Job, NewJob};
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Task {
-    InquiryNotification { inquiry: InquiryId },
-    InquiryReply { reply: String },
-    PatientInvitation { patient: UserId, therapist: UserId },
-    MagicLink { user: UserId },
-    TherapistInvitation { therapist: UserId },
-    MessageNotification { message: MessageId },
-    BookingConfirmation { appointment: String },
+    InquiryNotification {
+        inquiry: InquiryId,
+    },
+    InquiryReply {
+        reply: String,
+    },
+    PatientInvitation {
+        patient: UserId,
+        therapist: UserId,
+    },
+    MagicLink {
+        user: UserId,
+    },
+    TherapistInvitation {
+        therapist: UserId,
+    },
+    MessageNotification {
+        message: MessageId,
+    },
+    BookingConfirmation {
+        appointment: String,
+    },
+    BookingCancelled {
+        appointment: String,
+    },
+    /// Sent only if the appointment is still booked at the same `sequence` (not moved, not cancelled).
+    Reminder {
+        appointment: String,
+        sequence: i64,
+    },
 }
 
 impl Task {
@@ -33,6 +56,8 @@ impl Task {
             Task::TherapistInvitation { .. } => "therapist_invitation",
             Task::MessageNotification { .. } => "message_notification",
             Task::BookingConfirmation { .. } => "booking_confirmation",
+            Task::BookingCancelled { .. } => "booking_cancelled",
+            Task::Reminder { .. } => "reminder",
         }
     }
 
@@ -176,67 +201,42 @@ impl App {
                     &self.link(&format!("/join/{token}")),
                 )
             }
-            Task::BookingConfirmation { appointment } => {
-                let Some(a) = store::booking::get(self.db(), &appointment)
-                    .await
-                    .map_err(|e| e.to_string())?
-                else {
-                    return Ok(());
-                };
-                let Some(case_id) = a.case.clone() else {
-                    return Ok(());
-                };
-                let Some(case) = store::cases::get(self.db(), &case_id, &a.therapist)
-                    .await
-                    .map_err(|e| e.to_string())?
-                else {
-                    return Ok(());
-                };
-                let kind_name = store::booking::availability(self.db(), &a.therapist)
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .and_then(|(_, types, _)| {
-                        types
-                            .into_iter()
-                            .find(|t| t.key == a.type_key)
-                            .map(|t| t.name)
-                    })
-                    .unwrap_or_else(|| "Appointment".into());
-                let host = url::Url::parse(&self.config().public_url)
-                    .ok()
-                    .and_then(|u| u.host_str().map(str::to_string))
-                    .unwrap_or_else(|| "holdspace".into());
-                let uid = format!("{}@{host}", a.id);
-                let summary = format!("{kind_name} with {}", case.therapist.name);
-                let ics = domain::calendar::render(
-                    domain::calendar::Method::Request,
-                    &domain::calendar::Event {
-                        uid: &uid,
-                        sequence: a.sequence,
-                        stamp: a.updated_at,
-                        start: a.start,
-                        end: a.end,
-                        summary: &summary,
-                        description: &format!(
-                            "Online session. Sign in to your portal: {}",
-                            self.link("/portal")
-                        ),
-                        location: &self.link("/portal"),
-                        organizer: (&practice.name, &practice.email),
-                        attendee: (&case.patient.name, &case.patient.email),
-                    },
-                );
-                mail::booking_confirmation(mail::Confirmation {
-                    practice_name: &practice.name,
-                    patient: &case.patient,
-                    therapist: &case.therapist,
-                    kind_name: &kind_name,
-                    start: a.start,
-                    portal_link: self.link("/signin"),
-                    tech_check_link: self.link("/tech-check"),
-                    ics,
-                })
-            }
+            Task::BookingConfirmation { appointment } => match self
+                .booking_mail(
+                    &practice,
+                    &appointment,
+                    crate::booking::Notice::Confirmation,
+                )
+                .await?
+            {
+                Some(mail) => mail,
+                None => return Ok(()),
+            },
+            Task::BookingCancelled { appointment } => match self
+                .booking_mail(
+                    &practice,
+                    &appointment,
+                    crate::booking::Notice::Cancellation,
+                )
+                .await?
+            {
+                Some(mail) => mail,
+                None => return Ok(()),
+            },
+            Task::Reminder {
+                appointment,
+                sequence,
+            } => match self
+                .booking_mail(
+                    &practice,
+                    &appointment,
+                    crate::booking::Notice::Reminder { sequence },
+                )
+                .await?
+            {
+                Some(mail) => mail,
+                None => return Ok(()),
+            },
             Task::MessageNotification { message } => {
                 let Some((case_id, author)) = store::messages::header(self.db(), &message)
                     .await

@@ -43,6 +43,8 @@ pub struct Config {
     /// The first retry delay of a failed job; it doubles on each further failure.
     pub job_retry_base_ms: u64,
     pub session_policy: domain::account::SessionPolicy,
+    /// When appointment reminders go out, before the start.
+    pub reminders: Vec<jiff::SignedDuration>,
 }
 
 impl Default for Config {
@@ -53,6 +55,10 @@ impl Default for Config {
             mail_from: "holdspace@localhost".into(),
             job_retry_base_ms: 30_000,
             session_policy: Default::default(),
+            reminders: vec![
+                jiff::SignedDuration::from_hours(24),
+                jiff::SignedDuration::from_hours(1),
+            ],
         }
     }
 }

@@ -240,11 +240,66 @@ pub fn booking_confirmation(c: Confirmation<'_>) -> Outgoing {
         to_name: Some(c.patient.name.clone()),
         subject: format!("Your {} with {}: {yours}", c.kind_name.to_lowercase(), c.therapist.name),
         body: format!(
-            "Hello {},\n\nyour {} with {} at {} is booked for\n\n  {yours}\n  ({theirs} for {})\n\nThe calendar file attached adds it to your calendar. The session is online: sign in to your portal a few minutes before, and it will take you to the room. To cancel or change the time, use the portal:\n{}\n\nBefore the day, you can check your camera, microphone and connection here:\n{}\n\nThis email is not for emergencies.\n",
+            "Hello {},\n\nyour {} with {} at {} is booked for\n\n  {yours}\n  ({theirs} for {})\n\nThe calendar file attached adds it to your calendar. The session is online: sign in to your portal a few minutes before, and it will take you to the room. To cancel, use this link:\n{}\n\nBefore the day, you can check your camera, microphone and connection here:\n{}\n\nThis email is not for emergencies.\n",
             c.patient.name, c.kind_name.to_lowercase(), c.therapist.name, c.practice_name, c.therapist.name, c.portal_link, c.tech_check_link
         ),
         reply_to: None,
         calendar: Some(("REQUEST", c.ics)),
+    }
+}
+
+fn when_in(start: jiff::Timestamp, zone: &str) -> String {
+    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    start
+        .to_zoned(tz)
+        .strftime("%A %-d %B %Y, %H:%M (%Z)")
+        .to_string()
+}
+
+/// The cancellation, with the calendar file that removes the event.
+pub fn booking_cancelled(
+    practice_name: &str,
+    patient: &domain::account::User,
+    therapist: &domain::account::User,
+    kind_name: &str,
+    start: jiff::Timestamp,
+    ics: String,
+) -> Outgoing {
+    let when = when_in(start, &patient.time_zone);
+    Outgoing {
+        kind: "booking-cancelled",
+        to: patient.email.clone(),
+        to_name: Some(patient.name.clone()),
+        subject: format!("Cancelled: your {} on {when}", kind_name.to_lowercase()),
+        body: format!(
+            "Hello {},\n\nyour {} with {} at {practice_name} on {when} is cancelled. The calendar file attached removes it from your calendar.\n\nYou are welcome to book another time whenever you like.\n",
+            patient.name,
+            kind_name.to_lowercase(),
+            therapist.name
+        ),
+        reply_to: None,
+        calendar: Some(("CANCEL", ics)),
+    }
+}
+
+/// A reminder: when, and how to join; nothing else.
+pub fn reminder(
+    practice_name: &str,
+    patient: &domain::account::User,
+    therapist: &domain::account::User,
+    kind_name: &str,
+    start: jiff::Timestamp,
+    portal: &str,
+) -> Outgoing {
+    let when = when_in(start, &patient.time_zone);
+    Outgoing {
+        kind: "reminder",
+        to: patient.email.clone(),
+        to_name: Some(patient.name.clone()),
+        subject: format!("Reminder: {} with {} on {when}", kind_name.to_lowercase(), therapist.name),
+        body: format!("Hello {},\n\na reminder of your {} with {} at {practice_name}:\n\n  {when}\n\nSign in to your portal a few minutes before; it takes you to the room:\n{portal}\n", patient.name, kind_name.to_lowercase(), therapist.name),
+        reply_to: None,
+        calendar: None,
     }
 }
 

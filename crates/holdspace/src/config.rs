@@ -171,6 +171,7 @@ impl Settings {
             mail_from: self.mail_from.clone(),
             job_retry_base_ms: self.job_retry_base_ms,
             session_policy: Default::default(),
+            reminders: app::Config::default().reminders,
         }
     }
 }

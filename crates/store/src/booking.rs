@@ -219,10 +219,12 @@ pub async fn book(db: &Db, a: NewAppointment<'_>, now: Timestamp) -> StoreResult
 }
 
 /// Cancels: the time is free again at once; the sequence number moves on (for calendar files).
-pub async fn cancel(db: &Db, appointment: &str, now: Timestamp) -> StoreResult<()> {
+/// `late` records a cancellation inside the notice period.
+pub async fn cancel(db: &Db, appointment: &str, late: bool, now: Timestamp) -> StoreResult<()> {
     let mut tx = db.pool.begin().await?;
-    let done = sqlx::query("UPDATE appointments SET status = 'cancelled', sequence = sequence + 1, updated_at = $1 WHERE id = $2 AND status = 'booked'")
+    let done = sqlx::query("UPDATE appointments SET status = 'cancelled', sequence = sequence + 1, cancelled_at = $1, cancelled_late = $2, updated_at = $1 WHERE id = $3 AND status = 'booked'")
         .bind(ms(now))
+        .bind(i64::from(late))
         .bind(appointment)
         .execute(&mut *tx)
         .await?;
@@ -235,6 +237,40 @@ pub async fn cancel(db: &Db, appointment: &str, now: Timestamp) -> StoreResult<(
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Keeps the hash of a new manage-link token for the appointment (the newest link works).
+pub async fn set_manage_token(db: &Db, appointment: &str, token_hash: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE appointments SET manage_token_hash = $1 WHERE id = $2")
+        .bind(token_hash)
+        .bind(appointment)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The appointment a manage-link token belongs to.
+pub async fn by_manage_token(db: &Db, token_hash: &str) -> StoreResult<Option<AppointmentView>> {
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT id FROM appointments WHERE manage_token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&db.pool)
+            .await?;
+    match id {
+        Some(id) => get(db, &id).await,
+        None => Ok(None),
+    }
+}
+
+/// The notice a patient must give to cancel without it counting as late.
+pub async fn cancel_notice(db: &Db, therapist: &UserId) -> StoreResult<SignedDuration> {
+    let minutes: Option<i64> = sqlx::query_scalar(
+        "SELECT cancel_notice_minutes FROM booking_rules WHERE therapist_id = $1",
+    )
+    .bind(therapist.as_str())
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(SignedDuration::from_mins(minutes.unwrap_or(48 * 60)))
 }
 
 /// The data key of a case, made if needed. Call it before a transaction that seals case data:
@@ -274,13 +310,15 @@ pub struct AppointmentView {
     pub start: Timestamp,
     pub end: Timestamp,
     pub cancelled: bool,
+    pub cancelled_late: bool,
     pub sequence: i64,
     pub updated_at: Timestamp,
 }
 
 pub async fn get(db: &Db, id: &str) -> StoreResult<Option<AppointmentView>> {
-    let row: Option<(String, String, Option<String>, String, i64, i64, String, i64, i64)> =
-        sqlx::query_as("SELECT id, therapist_id, case_id, type_key, starts_at, ends_at, status, sequence, updated_at FROM appointments WHERE id = $1")
+    #[allow(clippy::type_complexity)]
+    let row: Option<(String, String, Option<String>, String, i64, i64, String, i64, i64, Option<i64>)> =
+        sqlx::query_as("SELECT id, therapist_id, case_id, type_key, starts_at, ends_at, status, sequence, updated_at, cancelled_late FROM appointments WHERE id = $1")
             .bind(id)
             .fetch_optional(&db.pool)
             .await?;
@@ -292,6 +330,7 @@ pub async fn get(db: &Db, id: &str) -> StoreResult<Option<AppointmentView>> {
         start: ts(r.4),
         end: ts(r.5),
         cancelled: r.6 == "cancelled",
+        cancelled_late: r.9 == Some(1),
         sequence: r.7,
         updated_at: ts(r.8),
     }))

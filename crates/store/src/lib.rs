@@ -25,6 +25,9 @@ pub mod users;
 
 pub use db::{Backend, Db, DbConfig};
 pub use error::{StoreError, StoreResult};
+
+/// A write transaction, for use-cases that write several things at once.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 pub use seal::{Keyring, MasterKey};
 
 /// A fresh random identifier: 128 bits, hex.

@@ -30,6 +30,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0005_case_keys.sql"),
     ),
     (6, "booking", include_str!("../migrations/0006_booking.sql")),
+    (
+        7,
+        "manage_bookings",
+        include_str!("../migrations/0007_manage_bookings.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

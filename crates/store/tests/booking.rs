@@ -201,10 +201,10 @@ both_backends!(
             .await,
             Err(StoreError::Conflict)
         ));
-        booking::cancel(&db, &first, now()).await.unwrap();
+        booking::cancel(&db, &first, false, now()).await.unwrap();
         assert!(
             matches!(
-                booking::cancel(&db, &first, now()).await,
+                booking::cancel(&db, &first, false, now()).await,
                 Err(StoreError::NotFound)
             ),
             "cancelled once"

@@ -301,3 +301,105 @@ pub async fn confirmed(
     })?)
     .into_response())
 }
+
+#[derive(Template)]
+#[template(path = "manage_booking.html")]
+struct ManageTemplate {
+    chrome: Chrome,
+    heading: String,
+    when: String,
+    m: app::booking::Manage,
+    token: String,
+    csrf: String,
+    late_text: String,
+    error: String,
+}
+
+fn manage_token(raw: &str) -> WebResult<()> {
+    if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(WebError(AppError::NotFound))
+    }
+}
+
+async fn manage_page(
+    state: &WebState,
+    token: String,
+    csrf: String,
+    error: String,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let m = state.app.managed_booking(&token).await?;
+    let (zone_name, zone) = zone_of(Some(&m.zone));
+    let heading = i18n::t_with(
+        "manage-heading",
+        &[
+            ("kind", m.kind_name.clone()),
+            ("name", m.therapist_name.clone()),
+        ],
+    );
+    let when = when(
+        &Slot {
+            start: m.when,
+            end: m.when,
+        },
+        &zone,
+        &zone_name,
+    );
+    let late_text = i18n::t_with("manage-late", &[("hours", m.notice_hours.to_string())]);
+    let chrome = Chrome::public(state, heading.clone(), String::new(), None).await;
+    Ok((
+        status,
+        Html(render(ManageTemplate {
+            chrome,
+            heading,
+            when,
+            m,
+            token,
+            csrf,
+            late_text,
+            error,
+        })?),
+    )
+        .into_response())
+}
+
+/// GET /booking/{token}: the patient's own booking, reached from the confirmation mail.
+pub async fn manage(
+    State(state): State<WebState>,
+    Csrf(csrf): Csrf,
+    Path(token): Path<String>,
+) -> WebResult<Response> {
+    manage_token(&token)?;
+    manage_page(&state, token, csrf, String::new(), StatusCode::OK).await
+}
+
+pub async fn cancel(
+    State(state): State<WebState>,
+    ClientInfo(client): ClientInfo,
+    Csrf(csrf): Csrf,
+    Path(token): Path<String>,
+    CsrfForm(_): CsrfForm<crate::extract::NoFields>,
+) -> WebResult<Response> {
+    manage_token(&token)?;
+    match state.app.cancel_booking(&token, &client).await {
+        Ok(()) => Ok(Redirect::to(&format!("/booking/{token}")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let message = errors
+                .iter()
+                .next()
+                .map(|e| view::tr(e.message))
+                .unwrap_or_default();
+            manage_page(
+                &state,
+                token,
+                csrf,
+                message,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

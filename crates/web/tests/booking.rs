@@ -180,3 +180,157 @@ on_both!(
         );
     }
 );
+
+/// Books the first offered slot for `email` (visitor in Berlin); answers the manage link's path.
+async fn book_first(t: &TestApp, email: &str) -> String {
+    let (path, _) = first_slot(t, "Europe/Berlin").await;
+    let b = t.browser();
+    let csrf = b.csrf_from(&path).await;
+    let post_to = path.split('?').next().unwrap().to_string();
+    let r = b
+        .post_form(
+            &post_to,
+            &[
+                ("csrf", &csrf),
+                ("name", "Kai"),
+                ("email", email),
+                ("consent", "on"),
+                ("time_zone", "Europe/Berlin"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    t.run_jobs().await;
+    let mail = t
+        .mails()
+        .await
+        .into_iter()
+        .find(|m| m.to == email && m.subject.contains("consultation"))
+        .expect("confirmation");
+    let at = mail.body.find("/booking/").expect("a manage link");
+    mail.body[at..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+on_both!(
+    the_patient_cancels_through_the_link_and_the_calendar_gets_a_cancel,
+    practice,
+    |t| {
+        let manage = book_first(&t, "kai@example.org").await;
+        let b = t.browser();
+        let (status, page) = b.text(&manage).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("Monday 30 November 2026, 09:00 (Europe/Berlin)"));
+        assert!(
+            !page.contains("late cancellation"),
+            "three days ahead is not late"
+        );
+        let csrf = field_value(&page, "csrf").unwrap();
+        assert_eq!(
+            b.post_form(&format!("{manage}/cancel"), &[("csrf", &csrf)])
+                .await
+                .status(),
+            StatusCode::SEE_OTHER
+        );
+        let (_, page) = b.text(&manage).await;
+        assert!(page.contains("This appointment is cancelled"));
+        t.run_jobs().await;
+        let cancel = t
+            .mails()
+            .await
+            .into_iter()
+            .find(|m| m.subject.starts_with("Cancelled"))
+            .expect("the cancellation");
+        assert!(
+            cancel.body.contains("METHOD:CANCEL")
+                && cancel.body.contains("STATUS:CANCELLED")
+                && cancel.body.contains("SEQUENCE:1")
+        );
+        // The time is offered again.
+        let (first_again, label) = first_slot(&t, "Europe/Berlin").await;
+        assert_eq!(label, "09:00");
+        assert!(first_again.contains("-first-"));
+        assert_eq!(
+            t.browser()
+                .get("/booking/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+);
+
+on_both!(
+    reminders_come_a_day_and_an_hour_before_once_and_never_after_a_cancellation,
+    practice,
+    |t| {
+        book_first(&t, "kai@example.org").await;
+        let reminders = |t: &TestApp| {
+            let db = t.db.clone();
+            async move {
+                store::mailbox::list(&db, 100)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|m| m.subject.starts_with("Reminder"))
+                    .count()
+            }
+        };
+        // The appointment is Monday 30 November 08:00 UTC; the clock is Friday 09:00 UTC.
+        t.clock.advance(jiff::SignedDuration::from_hours(46)); // Sunday 07:00 UTC: not yet a day before
+        t.run_jobs().await;
+        assert_eq!(reminders(&t).await, 0);
+        t.clock.advance(jiff::SignedDuration::from_hours(2)); // Sunday 09:00 UTC: within a day
+        t.run_jobs().await;
+        t.run_jobs().await;
+        assert_eq!(reminders(&t).await, 1, "the day-before reminder, once");
+        t.clock
+            .advance(jiff::SignedDuration::from_mins(22 * 60 + 10)); // Monday 07:10 UTC
+        t.run_jobs().await;
+        assert_eq!(reminders(&t).await, 2, "the hour-before reminder");
+
+        // A second booking, cancelled: its reminders, already queued, send nothing.
+        let manage = book_first(&t, "lea@example.org").await;
+        let b = t.browser();
+        let csrf = b.csrf_from(&manage).await;
+        b.post_form(&format!("{manage}/cancel"), &[("csrf", &csrf)])
+            .await;
+        t.clock.advance(jiff::SignedDuration::from_hours(24 * 8));
+        t.run_jobs().await;
+        let to_lea = store::mailbox::list(&t.db, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.to == "lea@example.org" && m.subject.starts_with("Reminder"))
+            .count();
+        assert_eq!(to_lea, 0);
+    }
+);
+
+on_both!(
+    cancelling_inside_the_notice_period_is_recorded_as_late,
+    practice,
+    |t| {
+        let manage = book_first(&t, "kai@example.org").await;
+        t.clock.advance(jiff::SignedDuration::from_hours(60)); // Sunday 21:00 UTC: 11 hours before
+        let b = t.browser();
+        let (_, page) = b.text(&manage).await;
+        assert!(
+            page.contains("late cancellation") && page.contains("Nothing is charged automatically")
+        );
+        let csrf = field_value(&page, "csrf").unwrap();
+        assert_eq!(
+            b.post_form(&format!("{manage}/cancel"), &[("csrf", &csrf)])
+                .await
+                .status(),
+            StatusCode::SEE_OTHER
+        );
+        let entries = store::audit::recent(&t.db, None, 50).await.unwrap();
+        assert!(entries
+            .iter()
+            .any(|e| e.event.action == "booking.cancel.late"));
+    }
+);
