@@ -393,3 +393,6 @@ manage-book-again = Book another time
 manage-late = It is now less than { $hours } hours before the appointment. You can still cancel; it is recorded as a late cancellation, and the practice decides whether a fee applies. Nothing is charged automatically.
 manage-reschedule = To move it to another time, cancel here and book a new time, or write to the practice.
 error-booking-past = This appointment has already begun or passed.
+error-date = Please give a date (2027-03-15) or an instant (2027-03-15T09:00:00Z).
+error-type = There is no appointment type with this key.
+error-slot = This slot id is not one this practice offers.

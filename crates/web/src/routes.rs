@@ -180,7 +180,9 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/api/v1/openapi.json", api::openapi)
         .get("/api/v1/articles", api::articles)
         .get("/api/v1/articles/{slug}", api::article)
-        .post("/api/v1/messages", api::send_message);
+        .post("/api/v1/messages", api::send_message)
+        .get("/api/v1/slots", api::slots)
+        .post("/api/v1/bookings", api::book);
     let router = t.router.fallback(site::not_found).with_state(state);
     (router, t.routes)
 }

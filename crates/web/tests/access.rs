@@ -54,6 +54,7 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         | "/contact/thanks"
         | "/api/v1/openapi.json"
         | "/api/v1/articles"
+        | "/api/v1/slots"
         | "/api/v1/articles/{slug}" => public,
         "/book" => public,
         // Without a slot or a time they name nothing.

@@ -334,3 +334,106 @@ on_both!(
             .any(|e| e.event.action == "booking.cancel.late"));
     }
 );
+
+on_both!(
+    the_api_offers_slots_and_books_with_the_forms_rules,
+    practice,
+    |t| {
+        let client = reqwest::Client::new();
+        let list: serde_json::Value = client
+            .get(format!(
+                "{}/api/v1/slots?tz=America/New_York&from=2026-11-30&to=2026-12-01",
+                t.base
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let slots = list["slots"].as_array().unwrap();
+        assert_eq!(
+            slots.len(),
+            8,
+            "Monday in Berlin: four in the morning, four in the afternoon: {list}"
+        );
+        assert_eq!(slots[0]["start"], "2026-11-30T03:00:00-05:00");
+        assert_eq!(slots[0]["end"], "2026-11-30T03:50:00-05:00");
+        let bad = client
+            .get(format!("{}/api/v1/slots?tz=Mars/Olympus", t.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let all: serde_json::Value = client
+            .get(format!("{}/api/v1/slots", t.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            all["slots"].as_array().unwrap().len() > 100,
+            "the whole horizon by default"
+        );
+        assert!(
+            all["slots"][0]["start"]
+                .as_str()
+                .unwrap()
+                .ends_with("+00:00"),
+            "UTC by default"
+        );
+
+        let id = slots[0]["id"].as_str().unwrap();
+        let missing = client
+            .post(format!("{}/api/v1/bookings", t.base))
+            .json(&serde_json::json!({"slot_id": id, "name": "", "email": "x", "consent": false}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let errors: serde_json::Value = missing.json().await.unwrap();
+        assert_eq!(
+            errors["errors"]["consent"]["code"],
+            "error-consent-required"
+        );
+        let body = serde_json::json!({"slot_id": id, "name": "Api Visitor", "email": "api@example.org", "consent": true, "time_zone": "America/New_York"});
+        let ok = client
+            .post(format!("{}/api/v1/bookings", t.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), StatusCode::CREATED);
+        assert_eq!(
+            ok.json::<serde_json::Value>().await.unwrap()["start"],
+            "2026-11-30T08:00:00Z"
+        );
+        let again = client
+            .post(format!("{}/api/v1/bookings", t.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::CONFLICT);
+        assert!(!again.json::<serde_json::Value>().await.unwrap()["nearest"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+        let forged = client.post(format!("{}/api/v1/bookings", t.base)).json(&serde_json::json!({"slot_id": "nonsense", "name": "A", "email": "a@example.org", "consent": true})).send().await.unwrap();
+        assert_eq!(forged.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let spec: serde_json::Value = client
+            .get(format!("{}/api/v1/openapi.json", t.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            spec["paths"]["/api/v1/slots"]["get"].is_object()
+                && spec["paths"]["/api/v1/bookings"]["post"]["responses"]["409"].is_object()
+        );
+    }
+);
