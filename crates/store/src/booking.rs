@@ -198,14 +198,20 @@ pub async fn book_in(
     .execute(&mut **tx)
     .await?;
     if !a.override_clash {
-        for cell in cells(a.start, held) {
-            sqlx::query("INSERT INTO appointment_cells (therapist_id, cell, appointment_id) VALUES ($1, $2, $3)")
-                .bind(a.therapist.as_str())
-                .bind(cell)
-                .bind(&id)
-                .execute(&mut **tx)
-                .await?;
+        // One statement for all of the appointment's cells: any one already held refuses it.
+        let cells: Vec<i64> = cells(a.start, held).collect();
+        let values = (0..cells.len())
+            .map(|i| format!("($1, $2, ${})", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO appointment_cells (therapist_id, appointment_id, cell) VALUES {values}"
+        );
+        let mut query = sqlx::query(&sql).bind(a.therapist.as_str()).bind(&id);
+        for cell in cells {
+            query = query.bind(cell);
         }
+        query.execute(&mut **tx).await?;
     }
     Ok(id)
 }
