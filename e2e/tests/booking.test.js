@@ -67,4 +67,25 @@ test('a visitor in New York books, and the calendar file names the same instant'
   assert.equal(String(event.sequence), '0');
   assert.match(invite.content, /METHOD:REQUEST\r\n/);
   assert.ok(mail.text.includes('(EST)') || mail.text.includes('(EDT)'), 'the mail gives the time in the visitor\'s zone');
+
+  // The visitor cancels through the link in the mail; the CANCEL arrives for the same event.
+  const manage = mail.text.match(/http:\/\/127\.0\.0\.1:\d+\/booking\/[0-9a-f]{64}/)?.[0];
+  assert.ok(manage, 'the confirmation has a link to manage the booking');
+  await visit(p, manage);
+  const manageReport = new AxeReport();
+  await manageReport.check(p, 'manage booking');
+  const cancelled = await submitAndGetPostResponse(p, 'Cancel this appointment');
+  assert.equal(cancelled.status(), 303);
+  assert.ok((await p.locator('main').innerText()).includes('This appointment is cancelled'));
+  await manageReport.check(p, 'manage booking, cancelled');
+  manageReport.assertClean(assert);
+  const cancelMail = await sink.waitFor((m) => m.to.includes(email) && m.subject.startsWith('Cancelled'), 30_000);
+  const cancelIcs = cancelMail.attachments.find((a) => a.filename === 'invite.ics');
+  assert.ok(cancelIcs, 'the cancellation carries invite.ics');
+  assert.match(cancelIcs.content, /METHOD:CANCEL\r\n/);
+  const cancelEvent = Object.values(ical.sync.parseICS(cancelIcs.content)).find((e) => e.type === 'VEVENT');
+  assert.equal(cancelEvent.uid, event.uid, 'the same event');
+  assert.equal(cancelEvent.status, 'CANCELLED');
+  assert.equal(String(cancelEvent.sequence), '1', 'the sequence was raised');
+  assert.equal(cancelEvent.start.getTime(), startSeconds * 1000);
 });
