@@ -88,12 +88,13 @@ impl App {
                 booking::availability(self.db(), &therapist.id).await?
             {
                 let zone = TimeZone::get(&therapist.time_zone).unwrap_or(TimeZone::UTC);
+                let exceptions = booking::exceptions(self.db(), &therapist.id).await?;
                 out.push((
                     therapist,
                     Availability {
                         zone,
                         weekly,
-                        exceptions: Vec::new(),
+                        exceptions,
                         rules,
                     },
                     types,
@@ -480,5 +481,61 @@ impl App {
         .await?;
         self.wake_jobs();
         Ok(())
+    }
+}
+
+impl App {
+    /// The signed-in therapist's booking settings (sensible defaults before they set any).
+    pub async fn booking_settings(&self, actor: &Actor) -> AppResult<rules::Settings> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let exceptions = booking::exceptions(self.db(), &user.id).await?;
+        let cancel_notice = booking::cancel_notice_setting(self.db(), &user.id)
+            .await?
+            .unwrap_or(SignedDuration::from_hours(48));
+        Ok(match booking::availability(self.db(), &user.id).await? {
+            Some((weekly, types, rules)) => rules::Settings {
+                weekly,
+                exceptions,
+                types,
+                rules,
+                cancel_notice,
+            },
+            None => rules::Settings {
+                weekly: Vec::new(),
+                exceptions,
+                types: vec![AppointmentType {
+                    key: "first".into(),
+                    name: "First consultation".into(),
+                    minutes: 50,
+                    buffer_minutes: 10,
+                    price_cents: None,
+                }],
+                rules: rules::Rules::default(),
+                cancel_notice,
+            },
+        })
+    }
+
+    pub async fn update_booking_settings(
+        &self,
+        actor: &Actor,
+        input: &rules::SettingsInput,
+    ) -> AppResult<()> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let s = input.validate()?;
+        booking::set_availability(
+            self.db(),
+            &user.id,
+            &s.weekly,
+            &s.types,
+            &s.rules,
+            s.cancel_notice,
+        )
+        .await?;
+        booking::set_exceptions(self.db(), &user.id, &s.exceptions).await?;
+        self.audit(actor, "booking.settings", "", user.id.as_str(), Outcome::Ok)
+            .await
     }
 }

@@ -4,7 +4,7 @@
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
 use crate::{ms, new_id, ts};
-use domain::booking::{AppointmentType, Busy, Rules, Weekly};
+use domain::booking::{AppointmentType, Busy, Exception, Rules, Weekly};
 use domain::ids::{CaseId, UserId};
 use jiff::civil::{Time, Weekday};
 use jiff::{SignedDuration, Timestamp};
@@ -54,6 +54,19 @@ pub async fn set_availability(
             .execute(&mut *tx)
             .await?;
     }
+    let keys: Vec<&str> = types.iter().map(|t| t.key.as_str()).collect();
+    let existing: Vec<String> =
+        sqlx::query_scalar("SELECT type_key FROM appointment_types WHERE therapist_id = $1")
+            .bind(therapist.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+    for gone in existing.iter().filter(|k| !keys.contains(&k.as_str())) {
+        sqlx::query("DELETE FROM appointment_types WHERE therapist_id = $1 AND type_key = $2")
+            .bind(therapist.as_str())
+            .bind(gone)
+            .execute(&mut *tx)
+            .await?;
+    }
     for t in types {
         sqlx::query(
             "INSERT INTO appointment_types (id, therapist_id, type_key, name, minutes, buffer_minutes, price_cents) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -82,6 +95,74 @@ pub async fn set_availability(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Replaces a therapist's date exceptions.
+pub async fn set_exceptions(
+    db: &Db,
+    therapist: &UserId,
+    exceptions: &[Exception],
+) -> StoreResult<()> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM availability_exceptions WHERE therapist_id = $1")
+        .bind(therapist.as_str())
+        .execute(&mut *tx)
+        .await?;
+    for e in exceptions {
+        let (day, start, end) = match e {
+            Exception::DayOff(d) => (d.to_string(), None, None),
+            Exception::Extra { date, start, end } => (
+                date.to_string(),
+                Some(minute_of(*start)),
+                Some(minute_of(*end)),
+            ),
+        };
+        sqlx::query("INSERT INTO availability_exceptions (id, therapist_id, day, start_minute, end_minute) VALUES ($1, $2, $3, $4, $5)")
+            .bind(new_id())
+            .bind(therapist.as_str())
+            .bind(day)
+            .bind(start)
+            .bind(end)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn exceptions(db: &Db, therapist: &UserId) -> StoreResult<Vec<Exception>> {
+    let rows: Vec<(String, Option<i64>, Option<i64>)> = sqlx::query_as("SELECT day, start_minute, end_minute FROM availability_exceptions WHERE therapist_id = $1 ORDER BY day, start_minute")
+        .bind(therapist.as_str())
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(day, s, e)| {
+            let date = day.parse().ok()?;
+            Some(match (s, e) {
+                (Some(s), Some(e)) => Exception::Extra {
+                    date,
+                    start: time_of(s)?,
+                    end: time_of(e)?,
+                },
+                _ => Exception::DayOff(date),
+            })
+        })
+        .collect())
+}
+
+/// The notice a patient must give, as stored (for the settings page).
+pub async fn cancel_notice_setting(
+    db: &Db,
+    therapist: &UserId,
+) -> StoreResult<Option<SignedDuration>> {
+    let m: Option<i64> = sqlx::query_scalar(
+        "SELECT cancel_notice_minutes FROM booking_rules WHERE therapist_id = $1",
+    )
+    .bind(therapist.as_str())
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(m.map(SignedDuration::from_mins))
 }
 
 /// A therapist's weekly windows, types and rules (`None` when they take no bookings).

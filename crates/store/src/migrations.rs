@@ -35,6 +35,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "manage_bookings",
         include_str!("../migrations/0007_manage_bookings.sql"),
     ),
+    (
+        8,
+        "exceptions",
+        include_str!("../migrations/0008_exceptions.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -403,3 +403,81 @@ pub async fn cancel(
         Err(e) => Err(e.into()),
     }
 }
+
+#[derive(Template)]
+#[template(path = "admin_booking.html")]
+struct SettingsTemplate {
+    chrome: crate::view::AdminChrome,
+    form: Form,
+    saved: bool,
+}
+
+async fn settings_page(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    form: Form,
+    saved: bool,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let chrome =
+        crate::view::AdminChrome::new(state, actor, view::tr("admin-booking"), "booking", csrf)
+            .await;
+    Ok((
+        status,
+        Html(render(SettingsTemplate {
+            chrome,
+            form,
+            saved,
+        })?),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+/// GET /admin/booking: the therapist's hours, exceptions, appointment types and rules.
+pub async fn settings(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Query(q): Query<SavedQuery>,
+) -> WebResult<Response> {
+    let s = state.app.booking_settings(&actor).await?;
+    let form = Form::from_input(&domain::booking::settings_input(&s), Default::default());
+    settings_page(
+        &state,
+        &actor,
+        csrf,
+        form,
+        q.saved.is_some(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn save_settings(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<domain::booking::SettingsInput>,
+) -> WebResult<Response> {
+    match state.app.update_booking_settings(&actor, &input).await {
+        Ok(()) => Ok(Redirect::to("/admin/booking?saved=1").into_response()),
+        Err(AppError::Invalid(errors)) => {
+            settings_page(
+                &state,
+                &actor,
+                csrf,
+                Form::from_input(&input, errors),
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

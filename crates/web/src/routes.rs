@@ -95,6 +95,8 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/book/confirmed", booking::confirmed)
         .get("/book/{slot}", booking::form)
         .post("/book/{slot}", booking::book)
+        .get("/admin/booking", booking::settings)
+        .post("/admin/booking", booking::save_settings)
         .get("/booking/{token}", booking::manage)
         .post("/booking/{token}/cancel", booking::cancel)
         // inquiries

@@ -437,3 +437,83 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    the_therapist_sets_hours_and_a_day_off_and_the_offer_follows,
+    practice,
+    |t| {
+        let anna = t.signed_in(OWNER_EMAIL).await;
+        let (status, page) = anna.text("/admin/booking").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains("Mon 09:00-13:00"),
+            "the demo's hours are shown as lines"
+        );
+        let csrf = field_value(&page, "csrf").unwrap();
+        let base = [
+            ("csrf", csrf.as_str()),
+            ("first_minutes", "50"),
+            ("first_buffer", "10"),
+            ("first_price", "60"),
+            ("notice_hours", "24"),
+            ("horizon_weeks", "8"),
+            ("cancel_hours", "48"),
+        ];
+        let mut bad = base.to_vec();
+        bad.extend([("weekly", "Mon 13:00-09:00"), ("exceptions", "")]);
+        let r = anna.post_form("/admin/booking", &bad).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("id=\"weekly-error\"") && html.contains("Mon 13:00-09:00"),
+            "the error is shown and the input kept"
+        );
+        let mut good = base.to_vec();
+        good.extend([
+            ("weekly", "Mon 09:00-12:00\nTue 09:00-12:00"),
+            ("exceptions", "2026-11-30 off\n2026-12-02 18:00-19:00"),
+        ]);
+        assert_eq!(
+            anna.post_form("/admin/booking", &good).await.status(),
+            StatusCode::SEE_OTHER
+        );
+
+        let client = reqwest::Client::new();
+        let slots = |from: &str, to: &str| {
+            let url = format!(
+                "{}/api/v1/slots?tz=Europe/Berlin&from={from}&to={to}",
+                t.base
+            );
+            let client = client.clone();
+            async move {
+                client
+                    .get(url)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap()["slots"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+            }
+        };
+        assert_eq!(slots("2026-11-30", "2026-12-01").await, 0, "the day off");
+        assert_eq!(
+            slots("2026-12-01", "2026-12-02").await,
+            3,
+            "Tuesday 09:00-12:00 holds three hours"
+        );
+        assert_eq!(
+            slots("2026-12-02", "2026-12-03").await,
+            1,
+            "the extra hour on a Wednesday"
+        );
+        assert_eq!(
+            slots("2026-12-03", "2026-12-05").await,
+            0,
+            "no hours on Thursday or Friday any more"
+        );
+    }
+);
