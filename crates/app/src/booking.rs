@@ -539,3 +539,251 @@ impl App {
             .await
     }
 }
+
+/// A week of the therapist's calendar in their zone, Monday first.
+pub struct Week {
+    pub monday: jiff::civil::Date,
+    pub zone: TimeZone,
+    pub days: Vec<(jiff::civil::Date, Vec<booking::CalendarEntry>)>,
+    pub cases: Vec<domain::case::Case>,
+    pub types: Vec<AppointmentType>,
+}
+
+/// What the therapist types to add an appointment or to block time (local to their zone).
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct CalendarInput {
+    #[serde(default)]
+    pub case: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub time: String,
+    #[serde(default)]
+    pub until: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub clash: String,
+}
+
+impl App {
+    fn my_zone(actor: &Actor) -> TimeZone {
+        actor
+            .user()
+            .and_then(|u| TimeZone::get(&u.time_zone).ok())
+            .unwrap_or(TimeZone::UTC)
+    }
+
+    /// The week containing `day` (today when `None`).
+    pub async fn calendar_week(
+        &self,
+        actor: &Actor,
+        day: Option<jiff::civil::Date>,
+    ) -> AppResult<Week> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let zone = Self::my_zone(actor);
+        let day = day.unwrap_or_else(|| self.now().to_zoned(zone.clone()).date());
+        let monday = day
+            .checked_sub(jiff::Span::new().days(i64::from(day.weekday().to_monday_zero_offset())))
+            .map_err(|_| AppError::NotFound)?;
+        let start = monday
+            .to_zoned(zone.clone())
+            .map_err(|_| AppError::NotFound)?
+            .timestamp();
+        let end = monday
+            .checked_add(jiff::Span::new().days(7))
+            .and_then(|d| d.to_zoned(zone.clone()))
+            .map_err(|_| AppError::NotFound)?
+            .timestamp();
+        let entries = booking::calendar(self.db(), &user.id, start, end).await?;
+        let mut days = Vec::new();
+        for offset in 0..7 {
+            let date = monday
+                .checked_add(jiff::Span::new().days(offset))
+                .map_err(|_| AppError::NotFound)?;
+            let of_day = entries
+                .iter()
+                .filter(|e| e.start.to_zoned(zone.clone()).date() == date)
+                .cloned()
+                .collect();
+            days.push((date, of_day));
+        }
+        let types = booking::availability(self.db(), &user.id)
+            .await?
+            .map(|(_, t, _)| t)
+            .unwrap_or_default();
+        Ok(Week {
+            monday,
+            zone,
+            days,
+            cases: cases::of_therapist(self.db(), &user.id).await?,
+            types,
+        })
+    }
+
+    fn local_instant(
+        zone: &TimeZone,
+        date: &str,
+        time: &str,
+        field: &'static str,
+        errors: &mut domain::FieldErrors,
+    ) -> Option<Timestamp> {
+        let date = date.trim().parse::<jiff::civil::Date>().ok();
+        let time = time.trim().parse::<jiff::civil::Time>().ok();
+        match (date, time) {
+            (Some(d), Some(t)) if t.minute() % 5 == 0 => d
+                .to_datetime(t)
+                .to_zoned(zone.clone())
+                .ok()
+                .map(|z| z.timestamp()),
+            _ => {
+                errors.add(field, "error-date-time");
+                None
+            }
+        }
+    }
+
+    /// The therapist adds an appointment for one of their cases. A clash is refused unless they
+    /// tick that they book over it knowingly.
+    pub async fn add_appointment(&self, actor: &Actor, input: &CalendarInput) -> AppResult<()> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let zone = Self::my_zone(actor);
+        let mut errors = domain::FieldErrors::default();
+        let start = Self::local_instant(&zone, &input.date, &input.time, "time", &mut errors);
+        let types = booking::availability(self.db(), &user.id)
+            .await?
+            .map(|(_, t, _)| t)
+            .unwrap_or_default();
+        let kind = types.into_iter().find(|t| t.key == input.kind);
+        if kind.is_none() {
+            errors.add("kind", "error-type");
+        }
+        let case = self
+            .case(actor, &CaseId::new(input.case.clone()))
+            .await
+            .ok();
+        if case.is_none() {
+            errors.add("case", "error-case");
+        }
+        let (Some(start), Some(kind), Some(case)) = (start, kind, case) else {
+            return Err(AppError::Invalid(errors));
+        };
+        let now = self.now();
+        let mut tx = self.db().begin().await?;
+        let id = match booking::book_in(
+            &mut tx,
+            NewAppointment {
+                therapist: &user.id,
+                case: Some(&case.id),
+                kind: &kind,
+                start,
+                override_clash: input.clash == "on",
+            },
+            now,
+        )
+        .await
+        {
+            Ok(id) => id,
+            Err(StoreError::Conflict) => return Err(AppError::field("clash", "error-clash")),
+            Err(e) => return Err(e.into()),
+        };
+        store::jobs::enqueue(
+            &mut tx,
+            Task::BookingConfirmation {
+                appointment: id.clone(),
+            }
+            .job(format!("booking-confirmation:{id}"), now),
+            now,
+        )
+        .await?;
+        self.schedule_reminders(&mut tx, &id, start, 0).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.audit(actor, "appointment.add", case.id.as_str(), &id, Outcome::Ok)
+            .await?;
+        self.wake_jobs();
+        Ok(())
+    }
+
+    /// Blocks time in the therapist's calendar: nobody can book it.
+    pub async fn block_time(&self, actor: &Actor, input: &CalendarInput) -> AppResult<()> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let zone = Self::my_zone(actor);
+        let mut errors = domain::FieldErrors::default();
+        let start = Self::local_instant(&zone, &input.date, &input.time, "time", &mut errors);
+        let end = Self::local_instant(&zone, &input.date, &input.until, "until", &mut errors);
+        let (Some(start), Some(end)) = (start, end) else {
+            return Err(AppError::Invalid(errors));
+        };
+        if end <= start {
+            return Err(AppError::field("until", "error-until"));
+        }
+        let minutes = end.duration_since(start).as_mins();
+        let block = AppointmentType {
+            key: booking::BLOCK.into(),
+            name: "Blocked".into(),
+            minutes,
+            buffer_minutes: 0,
+            price_cents: None,
+        };
+        match booking::book(
+            self.db(),
+            NewAppointment {
+                therapist: &user.id,
+                case: None,
+                kind: &block,
+                start,
+                override_clash: input.clash == "on",
+            },
+            self.now(),
+        )
+        .await
+        {
+            Ok(id) => {
+                self.audit(actor, "calendar.block", "", &id, Outcome::Ok)
+                    .await
+            }
+            Err(StoreError::Conflict) => Err(AppError::field("clash", "error-clash")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The therapist cancels an appointment (or frees blocked time); the patient gets a CANCEL.
+    pub async fn cancel_appointment(&self, actor: &Actor, id: &str) -> AppResult<()> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let a = booking::get(self.db(), id)
+            .await?
+            .filter(|a| a.therapist == user.id)
+            .ok_or(AppError::NotFound)?;
+        let now = self.now();
+        booking::cancel(self.db(), &a.id, false, now)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::NotFound,
+                e => e.into(),
+            })?;
+        if a.case.is_some() {
+            store::jobs::enqueue_alone(
+                self.db(),
+                Task::BookingCancelled {
+                    appointment: a.id.clone(),
+                }
+                .job(format!("booking-cancelled:{}", a.id), now),
+                now,
+            )
+            .await?;
+            self.wake_jobs();
+        }
+        self.audit(
+            actor,
+            "appointment.cancel",
+            a.case.as_ref().map(|c| c.as_str()).unwrap_or(""),
+            &a.id,
+            Outcome::Ok,
+        )
+        .await
+    }
+}

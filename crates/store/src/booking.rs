@@ -9,6 +9,9 @@ use domain::ids::{CaseId, UserId};
 use jiff::civil::{Time, Weekday};
 use jiff::{SignedDuration, Timestamp};
 
+/// The type key of blocked time: it holds the calendar but is no appointment.
+pub const BLOCK: &str = "block";
+
 /// The grid of the no-double-booking constraint.
 pub const CELL_MS: i64 = 5 * 60 * 1000;
 
@@ -224,7 +227,7 @@ pub async fn busy(
     from: Timestamp,
     to: Timestamp,
 ) -> StoreResult<Vec<Busy>> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT starts_at, held_until FROM appointments WHERE therapist_id = $1 AND status = 'booked' AND held_until > $2 AND starts_at < $3")
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as("SELECT starts_at, held_until, type_key FROM appointments WHERE therapist_id = $1 AND status = 'booked' AND held_until > $2 AND starts_at < $3")
         .bind(therapist.as_str())
         .bind(ms(from))
         .bind(ms(to))
@@ -232,10 +235,10 @@ pub async fn busy(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(s, e)| Busy {
+        .map(|(s, e, kind)| Busy {
             start: ts(s),
             end: ts(e),
-            is_appointment: true,
+            is_appointment: kind != BLOCK,
         })
         .collect())
 }
@@ -458,4 +461,50 @@ mod tests {
             "a part cell is held whole"
         );
     }
+}
+
+/// One line of the therapist's calendar.
+#[derive(Clone, Debug)]
+pub struct CalendarEntry {
+    pub id: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub type_key: String,
+    pub status: String,
+    pub late: bool,
+    pub patient: Option<String>,
+    pub case: Option<CaseId>,
+}
+
+/// Everything in a therapist's calendar between `from` and `to`, cancelled ones included.
+pub async fn calendar(
+    db: &Db,
+    therapist: &UserId,
+    from: Timestamp,
+    to: Timestamp,
+) -> StoreResult<Vec<CalendarEntry>> {
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(String, i64, i64, String, String, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT a.id, a.starts_at, a.ends_at, a.type_key, a.status, a.cancelled_late, u.name, a.case_id
+         FROM appointments a LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN users u ON u.id = c.patient_id
+         WHERE a.therapist_id = $1 AND a.starts_at < $3 AND a.ends_at > $2 ORDER BY a.starts_at, a.id",
+    )
+    .bind(therapist.as_str())
+    .bind(ms(from))
+    .bind(ms(to))
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CalendarEntry {
+            id: r.0,
+            start: ts(r.1),
+            end: ts(r.2),
+            type_key: r.3,
+            status: r.4,
+            late: r.5 == Some(1),
+            patient: r.6,
+            case: r.7.map(CaseId),
+        })
+        .collect())
 }

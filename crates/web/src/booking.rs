@@ -481,3 +481,179 @@ pub async fn save_settings(
         Err(e) => Err(e.into()),
     }
 }
+
+#[derive(Template)]
+#[template(path = "admin_calendar.html")]
+struct CalendarTemplate {
+    chrome: crate::view::AdminChrome,
+    /// (day heading, [(time range, who/what, appointment id, badge, cancellable)])
+    days: Vec<(String, Vec<(String, String, String, String, bool)>)>,
+    cases: Vec<(String, String)>,
+    kinds: Vec<(String, String)>,
+    prev: String,
+    next: String,
+    zone_note: String,
+    form: Form,
+}
+
+#[derive(Deserialize)]
+pub struct DayQuery {
+    day: Option<String>,
+}
+
+async fn calendar_page(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    day: Option<jiff::civil::Date>,
+    form: Form,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let week = state.app.calendar_week(actor, day).await?;
+    let days = week
+        .days
+        .iter()
+        .map(|(date, entries)| {
+            let lines = entries
+                .iter()
+                .map(|e| {
+                    let range = format!(
+                        "{}–{}",
+                        e.start.to_zoned(week.zone.clone()).strftime("%H:%M"),
+                        e.end.to_zoned(week.zone.clone()).strftime("%H:%M")
+                    );
+                    let who = if e.type_key == store_block() {
+                        view::tr("calendar-blocked")
+                    } else {
+                        e.patient.clone().unwrap_or_default()
+                    };
+                    let badge = match (e.status.as_str(), e.late) {
+                        ("cancelled", true) => view::tr("calendar-cancelled-late"),
+                        ("cancelled", false) => view::tr("calendar-cancelled"),
+                        _ => String::new(),
+                    };
+                    (range, who, e.id.clone(), badge, e.status == "booked")
+                })
+                .collect();
+            (date.strftime("%A %-d %B").to_string(), lines)
+        })
+        .collect();
+    let cases = week
+        .cases
+        .iter()
+        .map(|c| (c.id.to_string(), c.patient.name.clone()))
+        .collect();
+    let kinds = week
+        .types
+        .iter()
+        .map(|t| (t.key.clone(), t.name.clone()))
+        .collect();
+    let prev = week
+        .monday
+        .checked_sub(jiff::Span::new().days(7))
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let next = week
+        .monday
+        .checked_add(jiff::Span::new().days(7))
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let zone_note = i18n::t_with(
+        "calendar-zone",
+        &[("zone", week.zone.iana_name().unwrap_or("UTC").to_string())],
+    );
+    let title = i18n::t_with(
+        "calendar-title",
+        &[("date", week.monday.strftime("%-d %B %Y").to_string())],
+    );
+    let chrome = crate::view::AdminChrome::new(state, actor, title, "calendar", csrf).await;
+    Ok((
+        status,
+        Html(render(CalendarTemplate {
+            chrome,
+            days,
+            cases,
+            kinds,
+            prev,
+            next,
+            zone_note,
+            form,
+        })?),
+    )
+        .into_response())
+}
+
+fn store_block() -> &'static str {
+    "block"
+}
+
+/// GET /admin/calendar?day=: a week of the therapist's calendar in their own zone.
+pub async fn calendar(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Query(q): Query<DayQuery>,
+) -> WebResult<Response> {
+    let day = q.day.as_deref().and_then(|d| d.parse().ok());
+    calendar_page(&state, &actor, csrf, day, Form::default(), StatusCode::OK).await
+}
+
+async fn after_calendar_write(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    input: &app::booking::CalendarInput,
+    result: Result<(), AppError>,
+) -> WebResult<Response> {
+    let day = input.date.parse::<jiff::civil::Date>().ok();
+    match result {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/admin/calendar?day={}", input.date.trim())).into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            calendar_page(
+                state,
+                actor,
+                csrf,
+                day,
+                Form::from_input(input, errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn add_appointment(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<app::booking::CalendarInput>,
+) -> WebResult<Response> {
+    let result = state.app.add_appointment(&actor, &input).await;
+    after_calendar_write(&state, &actor, csrf, &input, result).await
+}
+
+pub async fn block(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<app::booking::CalendarInput>,
+) -> WebResult<Response> {
+    let result = state.app.block_time(&actor, &input).await;
+    after_calendar_write(&state, &actor, csrf, &input, result).await
+}
+
+pub async fn cancel_appointment(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<crate::extract::NoFields>,
+) -> WebResult<Response> {
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(WebError(AppError::NotFound));
+    }
+    state.app.cancel_appointment(&actor, &id).await?;
+    Ok(Redirect::to("/admin/calendar").into_response())
+}

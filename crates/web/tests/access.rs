@@ -63,8 +63,10 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         "/signin" => [OK, SEE, SEE, OK, OK, OK],
         "/setup/{token}" | "/signin/{token}" | "/join/{token}" | "/booking/{token}" => [GONE; 6],
         "/admin/two-factor" | "/admin/two-factor/setup" => [SEE; 6],
-        "/admin" | "/admin/booking" | "/admin/pages" | "/admin/pages/new" | "/admin/pages/{id}"
-        | "/admin/images" | "/admin/patients" | "/admin/sessions" => therapists,
+        "/admin" | "/admin/booking" | "/admin/calendar" | "/admin/pages" | "/admin/pages/new"
+        | "/admin/pages/{id}" | "/admin/images" | "/admin/patients" | "/admin/sessions" => {
+            therapists
+        }
         "/admin/inquiries"
         | "/admin/inquiries/{id}"
         | "/admin/practice"

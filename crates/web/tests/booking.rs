@@ -517,3 +517,123 @@ on_both!(
         );
     }
 );
+
+on_both!(the_therapists_week_adds_blocks_and_cancels, practice, |t| {
+    book_first(&t, "kai@example.org").await; // Monday 30 November, 09:00 Berlin
+    let anna = t.signed_in(OWNER_EMAIL).await;
+    let (status, week) = anna.text("/admin/calendar?day=2026-11-30").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        week.contains("Monday 30 November") && week.contains("09:00–09:50") && week.contains("Kai"),
+        "{week}"
+    );
+    let csrf = field_value(&week, "csrf").unwrap();
+    let case = week
+        .split("<option value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+
+    // A clash is refused unless booked knowingly.
+    let add = |clash: bool| {
+        let mut f = vec![
+            ("csrf", csrf.clone()),
+            ("case", case.clone()),
+            ("kind", "session".into()),
+            ("date", "2026-11-30".into()),
+            ("time", "09:30".into()),
+        ];
+        if clash {
+            f.push(("clash", "on".into()));
+        }
+        f
+    };
+    let fields = add(false);
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = anna.post_form("/admin/calendar/appointments", &refs).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("clashes"));
+    let fields = add(true);
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        anna.post_form("/admin/calendar/appointments", &refs)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // Blocked time is no longer offered to visitors.
+    let r = anna
+        .post_form(
+            "/admin/calendar/blocks",
+            &[
+                ("csrf", &csrf),
+                ("date", "2026-12-01"),
+                ("time", "09:00"),
+                ("until", "13:00"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let client = reqwest::Client::new();
+    let tuesday: serde_json::Value = client
+        .get(format!(
+            "{}/api/v1/slots?tz=Europe/Berlin&from=2026-12-01&to=2026-12-02",
+            t.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let starts: Vec<&str> = tuesday["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start"].as_str().unwrap())
+        .collect();
+    assert!(
+        starts.iter().all(|s| s >= &"2026-12-01T14:00:00+01:00"),
+        "the morning is blocked: {starts:?}"
+    );
+
+    // Cancelling from the calendar sends the patient the CANCEL.
+    let (_, week) = anna.text("/admin/calendar?day=2026-11-30").await;
+    let first = week
+        .split("/admin/calendar/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        anna.post_form(
+            &format!("/admin/calendar/{first}/cancel"),
+            &[("csrf", &csrf)]
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    t.run_jobs().await;
+    assert!(t.mails().await.iter().any(|m| m.to == "kai@example.org"
+        && m.subject.starts_with("Cancelled")
+        && m.body.contains("METHOD:CANCEL")));
+    // Someone else's appointment id answers 404.
+    let theo = t.signed_in(common::THERAPIST_EMAIL).await;
+    let csrf = theo.csrf_from("/admin/calendar").await;
+    assert_eq!(
+        theo.post_form(
+            &format!("/admin/calendar/{first}/cancel"),
+            &[("csrf", &csrf)]
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+});
