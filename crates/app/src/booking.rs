@@ -787,3 +787,92 @@ impl App {
         .await
     }
 }
+
+/// "Karin Vogel" → "K. V.": what the feed shows unless the therapist chose names.
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .map(|c| format!("{}.", c.to_uppercase()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl App {
+    /// Whether the signed-in therapist has a feed (and whether it shows names).
+    pub async fn feed_setting(&self, actor: &Actor) -> AppResult<Option<bool>> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        Ok(booking::feed_of(self.db(), &user.id).await?)
+    }
+
+    /// Makes a new feed address (the old one stops working); answers it, to be shown once.
+    pub async fn new_feed(&self, actor: &Actor, show_names: bool) -> AppResult<String> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let token = store::random_hex(24);
+        booking::set_feed(
+            self.db(),
+            &user.id,
+            &crate::accounts::hash_token(&token),
+            show_names,
+            self.now(),
+        )
+        .await?;
+        self.audit(actor, "calendar.feed.new", "", "", Outcome::Ok)
+            .await?;
+        Ok(self.link(&format!("/calendar/{token}.ics")))
+    }
+
+    pub async fn remove_feed(&self, actor: &Actor) -> AppResult<()> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        booking::remove_feed(self.db(), &user.id).await?;
+        self.audit(actor, "calendar.feed.remove", "", "", Outcome::Ok)
+            .await
+    }
+
+    /// The feed: the therapist's appointments from four weeks back to the horizon.
+    pub async fn calendar_feed(&self, token: &str) -> AppResult<String> {
+        let (therapist, names) =
+            booking::feed_owner(self.db(), &crate::accounts::hash_token(token))
+                .await?
+                .ok_or(AppError::NotFound)?;
+        let now = self.now();
+        let entries = booking::calendar(
+            self.db(),
+            &therapist,
+            now - SignedDuration::from_hours(24 * 28),
+            now + SignedDuration::from_hours(24 * 7 * 53),
+        )
+        .await?;
+        let host = url::Url::parse(&self.config().public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "holdspace".into());
+        let events: Vec<(String, domain::calendar::FeedEvent)> = entries
+            .into_iter()
+            .filter(|e| e.status == "booked")
+            .map(|e| {
+                let who = if e.type_key == booking::BLOCK {
+                    "Blocked".to_string()
+                } else {
+                    let name = e.patient.clone().unwrap_or_default();
+                    if names {
+                        name
+                    } else {
+                        initials(&name)
+                    }
+                };
+                (
+                    format!("{}@{host}", e.id),
+                    domain::calendar::FeedEvent {
+                        start: e.start,
+                        end: e.end,
+                        summary: who,
+                    },
+                )
+            })
+            .collect();
+        Ok(domain::calendar::feed(now, &events))
+    }
+}

@@ -508,3 +508,52 @@ pub async fn calendar(
         })
         .collect())
 }
+
+/// Sets (or replaces, revoking the old address) a therapist's feed.
+pub async fn set_feed(
+    db: &Db,
+    therapist: &UserId,
+    token_hash: &str,
+    show_names: bool,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO calendar_feeds (therapist_id, token_hash, show_names, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (therapist_id) DO UPDATE SET token_hash = $2, show_names = $3, created_at = $4",
+    )
+    .bind(therapist.as_str())
+    .bind(token_hash)
+    .bind(i64::from(show_names))
+    .bind(ms(now))
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_feed(db: &Db, therapist: &UserId) -> StoreResult<()> {
+    sqlx::query("DELETE FROM calendar_feeds WHERE therapist_id = $1")
+        .bind(therapist.as_str())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Whether a therapist has a feed, and whether it shows names.
+pub async fn feed_of(db: &Db, therapist: &UserId) -> StoreResult<Option<bool>> {
+    let n: Option<i64> =
+        sqlx::query_scalar("SELECT show_names FROM calendar_feeds WHERE therapist_id = $1")
+            .bind(therapist.as_str())
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(n.map(|n| n == 1))
+}
+
+/// The therapist behind a feed address, and whether it shows names.
+pub async fn feed_owner(db: &Db, token_hash: &str) -> StoreResult<Option<(UserId, bool)>> {
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT therapist_id, show_names FROM calendar_feeds WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.map(|(t, n)| (UserId(t), n == 1)))
+}

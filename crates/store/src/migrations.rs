@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "exceptions",
         include_str!("../migrations/0008_exceptions.sql"),
     ),
+    (
+        9,
+        "calendar_feed",
+        include_str!("../migrations/0009_calendar_feed.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -494,6 +494,8 @@ struct CalendarTemplate {
     next: String,
     zone_note: String,
     form: Form,
+    feed_on: bool,
+    new_feed: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -509,6 +511,19 @@ async fn calendar_page(
     form: Form,
     status: StatusCode,
 ) -> WebResult<Response> {
+    calendar_page_with(state, actor, csrf, day, form, status, None).await
+}
+
+async fn calendar_page_with(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    day: Option<jiff::civil::Date>,
+    form: Form,
+    status: StatusCode,
+    new_feed: Option<String>,
+) -> WebResult<Response> {
+    let feed_on = state.app.feed_setting(actor).await?.is_some();
     let week = state.app.calendar_week(actor, day).await?;
     let days = week
         .days
@@ -578,6 +593,8 @@ async fn calendar_page(
             next,
             zone_note,
             form,
+            feed_on,
+            new_feed,
         })?),
     )
         .into_response())
@@ -656,4 +673,59 @@ pub async fn cancel_appointment(
     }
     state.app.cancel_appointment(&actor, &id).await?;
     Ok(Redirect::to("/admin/calendar").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct FeedInput {
+    #[serde(default)]
+    names: String,
+}
+
+/// POST /admin/calendar/feed: a new private feed address (the old stops working), shown once.
+pub async fn new_feed(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<FeedInput>,
+) -> WebResult<Response> {
+    let url = state.app.new_feed(&actor, input.names == "on").await?;
+    calendar_page_with(
+        &state,
+        &actor,
+        csrf,
+        None,
+        Form::default(),
+        StatusCode::OK,
+        Some(url),
+    )
+    .await
+}
+
+pub async fn remove_feed(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    CsrfForm(_): CsrfForm<crate::extract::NoFields>,
+) -> WebResult<Response> {
+    state.app.remove_feed(&actor).await?;
+    Ok(Redirect::to("/admin/calendar").into_response())
+}
+
+/// GET /calendar/{token}.ics: the subscribed feed (initials only, unless names were chosen).
+pub async fn feed(State(state): State<WebState>, Path(file): Path<String>) -> WebResult<Response> {
+    let token = file.strip_suffix(".ics").unwrap_or("");
+    if token.len() != 48 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(WebError(AppError::NotFound));
+    }
+    let ics = state.app.calendar_feed(token).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        ics,
+    )
+        .into_response())
 }

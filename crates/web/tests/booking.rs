@@ -637,3 +637,81 @@ on_both!(the_therapists_week_adds_blocks_and_cancels, practice, |t| {
         StatusCode::NOT_FOUND
     );
 });
+
+on_both!(
+    the_private_feed_shows_initials_unless_names_and_a_new_address_revokes_the_old,
+    practice,
+    |t| {
+        book_first(&t, "kai@example.org").await; // "Kai"
+        let anna = t.signed_in(OWNER_EMAIL).await;
+        let csrf = anna.csrf_from("/admin/calendar").await;
+        let page = anna
+            .post_form("/admin/calendar/feed", &[("csrf", &csrf)])
+            .await
+            .text()
+            .await
+            .unwrap();
+        let url = page
+            .split("<code>")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        let path = url.trim_start_matches(&t.base).to_string();
+        let feed = t.browser().get(&path).await;
+        assert_eq!(feed.status(), StatusCode::OK);
+        assert!(feed
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar"));
+        let ics = feed.text().await.unwrap();
+        assert!(
+            ics.contains("SUMMARY:K.\r\n")
+                && !ics.contains("Kai")
+                && ics.contains("DTSTART:20261130T080000Z"),
+            "{ics}"
+        );
+
+        let page = anna
+            .post_form("/admin/calendar/feed", &[("csrf", &csrf), ("names", "on")])
+            .await
+            .text()
+            .await
+            .unwrap();
+        let second = page
+            .split("<code>")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .trim_start_matches(&t.base)
+            .to_string();
+        assert_eq!(
+            t.browser().get(&path).await.status(),
+            StatusCode::NOT_FOUND,
+            "the old address is revoked"
+        );
+        assert!(t
+            .browser()
+            .text(&second)
+            .await
+            .1
+            .contains("SUMMARY:Kai\r\n"));
+        assert_eq!(
+            anna.post_form("/admin/calendar/feed/remove", &[("csrf", &csrf)])
+                .await
+                .status(),
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            t.browser().get(&second).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+);
