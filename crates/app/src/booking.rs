@@ -261,8 +261,12 @@ impl App {
 /// Which mail about an appointment.
 pub(crate) enum Notice {
     Confirmation,
+    /// The same appointment at a new time (the patient's manage link stays as it was).
+    Moved,
     Cancellation,
-    Reminder { sequence: i64 },
+    Reminder {
+        sequence: i64,
+    },
 }
 
 /// What the patient's manage link shows.
@@ -354,6 +358,14 @@ impl App {
                     ics,
                 })
             }
+            Notice::Moved => crate::mail::booking_moved(
+                &practice.name,
+                &case.patient,
+                &case.therapist,
+                &kind_name,
+                a.start,
+                ics,
+            ),
             Notice::Cancellation => crate::mail::booking_cancelled(
                 &practice.name,
                 &case.patient,
@@ -874,5 +886,84 @@ impl App {
             })
             .collect();
         Ok(domain::calendar::feed(now, &events))
+    }
+}
+
+impl App {
+    /// The patient moves their booking to another offered time, up to the notice period. The
+    /// calendar gets the same event with a higher sequence; old reminders find a stale sequence.
+    pub async fn reschedule_booking(
+        &self,
+        token: &str,
+        slot: &str,
+        client: &Client,
+    ) -> AppResult<Result<Slot, Taken>> {
+        let a = booking::by_manage_token(self.db(), &crate::accounts::hash_token(token))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let now = self.now();
+        if a.cancelled {
+            return Err(AppError::NotFound);
+        }
+        if now > a.start - booking::cancel_notice(self.db(), &a.therapist).await? {
+            return Err(AppError::field("slot", "error-reschedule-late"));
+        }
+        let (therapist_id, key, start) = parse_ref(slot).ok_or(AppError::NotFound)?;
+        if therapist_id != a.therapist.as_str() || key != a.type_key {
+            return Err(AppError::NotFound);
+        }
+        let (_, availability, types) = self
+            .bookable()
+            .await?
+            .into_iter()
+            .find(|(t, _, _)| t.id == a.therapist)
+            .ok_or(AppError::NotFound)?;
+        let kind = types
+            .into_iter()
+            .find(|t| t.key == key)
+            .ok_or(AppError::NotFound)?;
+        let until = now + SignedDuration::from_hours(24 * (availability.rules.horizon_days + 1));
+        let busy = booking::busy(self.db(), &a.therapist, now, until).await?;
+        let open = rules::open_slots(&availability, &kind, &busy, now);
+        let Some(chosen) = open.iter().find(|s| s.start == start).copied() else {
+            return Ok(Err(Taken {
+                nearest: rules::nearest(&open, start, 3),
+            }));
+        };
+        let sequence = match booking::reschedule(self.db(), &a.id, &kind, chosen.start, now).await {
+            Ok(seq) => seq,
+            Err(StoreError::Conflict) => {
+                return Ok(Err(Taken {
+                    nearest: rules::nearest(&open, start, 3),
+                }))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut tx = self.db().begin().await?;
+        store::jobs::enqueue(
+            &mut tx,
+            Task::BookingMoved {
+                appointment: a.id.clone(),
+                sequence,
+            }
+            .job(format!("booking-moved:{}:{sequence}", a.id), now),
+            now,
+        )
+        .await?;
+        self.schedule_reminders(&mut tx, &a.id, chosen.start, sequence)
+            .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        let case = a.case.as_ref().map(|c| c.to_string()).unwrap_or_default();
+        self.audit_as(
+            "patient-link",
+            &client.ip,
+            "booking.reschedule",
+            &case,
+            &a.id,
+            Outcome::Ok,
+        )
+        .await?;
+        self.wake_jobs();
+        Ok(Ok(chosen))
     }
 }

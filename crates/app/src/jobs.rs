@@ -39,6 +39,10 @@ pub enum Task {
     BookingCancelled {
         appointment: String,
     },
+    BookingMoved {
+        appointment: String,
+        sequence: i64,
+    },
     /// Sent only if the appointment is still booked at the same `sequence` (not moved, not cancelled).
     Reminder {
         appointment: String,
@@ -57,6 +61,7 @@ impl Task {
             Task::MessageNotification { .. } => "message_notification",
             Task::BookingConfirmation { .. } => "booking_confirmation",
             Task::BookingCancelled { .. } => "booking_cancelled",
+            Task::BookingMoved { .. } => "booking_moved",
             Task::Reminder { .. } => "reminder",
         }
     }
@@ -207,6 +212,13 @@ impl App {
                     &appointment,
                     crate::booking::Notice::Confirmation,
                 )
+                .await?
+            {
+                Some(mail) => mail,
+                None => return Ok(()),
+            },
+            Task::BookingMoved { appointment, .. } => match self
+                .booking_mail(&practice, &appointment, crate::booking::Notice::Moved)
                 .await?
             {
                 Some(mail) => mail,

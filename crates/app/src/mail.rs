@@ -282,6 +282,32 @@ pub fn booking_cancelled(
     }
 }
 
+/// The same appointment at a new time, with the calendar file that moves the event.
+pub fn booking_moved(
+    practice_name: &str,
+    patient: &domain::account::User,
+    therapist: &domain::account::User,
+    kind_name: &str,
+    start: jiff::Timestamp,
+    ics: String,
+) -> Outgoing {
+    let when = when_in(start, &patient.time_zone);
+    Outgoing {
+        kind: "booking-moved",
+        to: patient.email.clone(),
+        to_name: Some(patient.name.clone()),
+        subject: format!("Moved: your {} is now on {when}", kind_name.to_lowercase()),
+        body: format!(
+            "Hello {},\n\nyour {} with {} at {practice_name} is now on\n\n  {when}\n\nThe calendar file attached moves it in your calendar. The link in your first confirmation still lets you cancel.\n",
+            patient.name,
+            kind_name.to_lowercase(),
+            therapist.name
+        ),
+        reply_to: None,
+        calendar: Some(("REQUEST", ics)),
+    }
+}
+
 /// A reminder: when, and how to join; nothing else.
 pub fn reminder(
     practice_name: &str,

@@ -557,3 +557,50 @@ pub async fn feed_owner(db: &Db, token_hash: &str) -> StoreResult<Option<(UserId
             .await?;
     Ok(row.map(|(t, n)| (UserId(t), n == 1)))
 }
+
+/// Moves a booked appointment to `start` in one transaction: its old cells are freed and its new
+/// ones held (`Conflict` leaves it where it was); the sequence number moves on.
+pub async fn reschedule(
+    db: &Db,
+    appointment: &str,
+    kind: &AppointmentType,
+    start: Timestamp,
+    now: Timestamp,
+) -> StoreResult<i64> {
+    let mut tx = db.pool.begin().await?;
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT therapist_id, sequence FROM appointments WHERE id = $1 AND status = 'booked'",
+    )
+    .bind(appointment)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (therapist, sequence) = row.ok_or(StoreError::NotFound)?;
+    let held = start + kind.occupies();
+    sqlx::query("DELETE FROM appointment_cells WHERE appointment_id = $1")
+        .bind(appointment)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE appointments SET starts_at = $1, ends_at = $2, held_until = $3, sequence = sequence + 1, updated_at = $4 WHERE id = $5")
+        .bind(ms(start))
+        .bind(ms(start + kind.length()))
+        .bind(ms(held))
+        .bind(ms(now))
+        .bind(appointment)
+        .execute(&mut *tx)
+        .await?;
+    let cells: Vec<i64> = cells(start, held).collect();
+    let values = (0..cells.len())
+        .map(|i| format!("($1, $2, ${})", i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO appointment_cells (therapist_id, appointment_id, cell) VALUES {values}"
+    );
+    let mut query = sqlx::query(&sql).bind(&therapist).bind(appointment);
+    for cell in cells {
+        query = query.bind(cell);
+    }
+    query.execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(sequence + 1)
+}

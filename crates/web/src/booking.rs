@@ -21,6 +21,7 @@ pub struct BookQuery {
     kind: Option<String>,
     tz: Option<String>,
     at: Option<i64>,
+    reschedule: Option<String>,
 }
 
 /// The visitor's zone: as asked for, when it is a real zone; UTC otherwise.
@@ -50,6 +51,8 @@ fn when(slot: &Slot, zone: &TimeZone, zone_name: &str) -> String {
 #[template(path = "book.html")]
 struct BookTemplate {
     chrome: Chrome,
+    /// A manage-link token when the patient is choosing a new time.
+    reschedule: String,
     offer: Option<Offer>,
     zone: String,
     zones: Vec<String>,
@@ -95,6 +98,11 @@ pub async fn page(
     )
     .await;
     Ok(Html(render(BookTemplate {
+        reschedule: q
+            .reschedule
+            .clone()
+            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+            .unwrap_or_default(),
         chrome,
         offer,
         zone: zone_name,
@@ -728,4 +736,107 @@ pub async fn feed(State(state): State<WebState>, Path(file): Path<String>) -> We
         ics,
     )
         .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "move_booking.html")]
+struct MoveTemplate {
+    chrome: Chrome,
+    when: String,
+    token: String,
+    slot_ref: String,
+    csrf: String,
+    error: String,
+}
+
+async fn move_page(
+    state: &WebState,
+    token: String,
+    raw: String,
+    zone_name: &str,
+    csrf: String,
+    error: String,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let (_, slot) = slot_of(&raw)?;
+    let (zone_name, zone) = zone_of(Some(zone_name));
+    let chrome = Chrome::public(state, view::tr("move-heading"), String::new(), None).await;
+    Ok((
+        status,
+        Html(render(MoveTemplate {
+            chrome,
+            when: when(&slot, &zone, &zone_name),
+            token,
+            slot_ref: raw,
+            csrf,
+            error,
+        })?),
+    )
+        .into_response())
+}
+
+/// GET /booking/{token}/move/{slot}: confirm moving the booking to this time.
+pub async fn move_form(
+    State(state): State<WebState>,
+    Csrf(csrf): Csrf,
+    Path((token, raw)): Path<(String, String)>,
+    Query(q): Query<BookQuery>,
+) -> WebResult<Response> {
+    manage_token(&token)?;
+    let m = state.app.managed_booking(&token).await?;
+    let zone = q.tz.clone().unwrap_or(m.zone);
+    move_page(
+        &state,
+        token,
+        raw,
+        &zone,
+        csrf,
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn move_booking(
+    State(state): State<WebState>,
+    ClientInfo(client): ClientInfo,
+    Csrf(csrf): Csrf,
+    Path((token, raw)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<crate::extract::NoFields>,
+) -> WebResult<Response> {
+    manage_token(&token)?;
+    let m = state.app.managed_booking(&token).await?;
+    match state.app.reschedule_booking(&token, &raw, &client).await {
+        Ok(Ok(_)) => Ok(Redirect::to(&format!("/booking/{token}")).into_response()),
+        Ok(Err(_)) => {
+            move_page(
+                &state,
+                token,
+                raw,
+                &m.zone,
+                csrf,
+                view::tr("book-taken-text"),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(AppError::Invalid(errors)) => {
+            let message = errors
+                .iter()
+                .next()
+                .map(|e| view::tr(e.message))
+                .unwrap_or_default();
+            move_page(
+                &state,
+                token,
+                raw,
+                &m.zone,
+                csrf,
+                message,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -106,6 +106,8 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/booking", booking::save_settings)
         .get("/booking/{token}", booking::manage)
         .post("/booking/{token}/cancel", booking::cancel)
+        .get("/booking/{token}/move/{slot}", booking::move_form)
+        .post("/booking/{token}/move/{slot}", booking::move_booking)
         // inquiries
         .get("/contact", inquiries::form)
         .post("/contact", inquiries::send)

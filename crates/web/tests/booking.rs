@@ -715,3 +715,71 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    the_patient_moves_the_booking_and_the_calendar_gets_the_same_event_with_a_higher_sequence,
+    practice,
+    |t| {
+        let manage = book_first(&t, "kai@example.org").await; // Monday 09:00 Berlin
+        let b = t.browser();
+        let (_, page) = b.text(&manage).await;
+        let choose = page
+            .split("href=\"/book?reschedule=")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&");
+        let (status, offer) = b.text(&format!("/book?reschedule={choose}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let move_path = offer
+            .split("href=\"/booking/")
+            .nth(1)
+            .map(|r| {
+                format!(
+                    "/booking/{}",
+                    r.split('"').next().unwrap().replace("&amp;", "&")
+                )
+            })
+            .expect("slots link to the move page");
+        let csrf = b.csrf_from(&move_path).await;
+        let post_to = move_path.split('?').next().unwrap();
+        assert_eq!(
+            b.post_form(post_to, &[("csrf", &csrf)]).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        let (_, page) = b.text(&manage).await;
+        assert!(
+            page.contains("Monday 30 November 2026, 10:00 (Europe/Berlin)"),
+            "the first free time after the own one: {page}"
+        );
+        t.run_jobs().await;
+        let moved = t
+            .mails()
+            .await
+            .into_iter()
+            .find(|m| m.subject.starts_with("Moved"))
+            .expect("a moved notice");
+        assert!(
+            moved.body.contains("DTSTART:20261130T090000Z")
+                && moved.body.contains("SEQUENCE:1")
+                && moved.body.contains("METHOD:REQUEST")
+        );
+        // The old time is free again; the day-before reminder of the old time sends nothing.
+        let (first, label) = first_slot(&t, "Europe/Berlin").await;
+        assert_eq!(label, "09:00");
+        assert!(first.contains("-first-"));
+        t.clock
+            .advance(jiff::SignedDuration::from_mins(48 * 60 + 1)); // Sunday 09:01 UTC: both day-before times passed
+        t.run_jobs().await;
+        let reminders: Vec<_> = t
+            .mails()
+            .await
+            .into_iter()
+            .filter(|m| m.subject.starts_with("Reminder"))
+            .collect();
+        assert_eq!(reminders.len(), 1, "one reminder, for the new time");
+        assert!(reminders[0].subject.contains("10:00"));
+    }
+);
