@@ -61,7 +61,11 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         "/book/{slot}" | "/book/confirmed" => [GONE; 6],
         "/admin/signin" => [OK, OK, OK, SEE, SEE, SEE],
         "/signin" => [OK, SEE, SEE, OK, OK, OK],
-        "/setup/{token}" | "/signin/{token}" | "/join/{token}" | "/booking/{token}"
+        "/setup/{token}"
+        | "/signin/{token}"
+        | "/join/{token}"
+        | "/booking/{token}"
+        | "/booking/{token}/move/{slot}"
         | "/calendar/{file}" => [GONE; 6],
         "/admin/two-factor" | "/admin/two-factor/setup" => [SEE; 6],
         "/admin" | "/admin/booking" | "/admin/calendar" | "/admin/pages" | "/admin/pages/new"
