@@ -8,7 +8,7 @@ import { startServer } from '../lib/server.js';
 import { startSmtpSink } from '../lib/smtp.js';
 import { launchBrowser, newPage, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
-import { test, cleanupStack, uniqueEmail, submitAndGetPostResponse } from '../lib/harness.js';
+import { test, cleanupStack, uniqueEmail, submitAndGetPostResponse, signIn } from '../lib/harness.js';
 
 const cleanup = cleanupStack();
 let server;
@@ -74,6 +74,18 @@ test('a visitor in New York books, and the calendar file names the same instant'
   await visit(p, manage);
   const manageReport = new AxeReport();
   await manageReport.check(p, 'manage booking');
+  // First the visitor moves it to another time (the same event, a higher SEQUENCE).
+  await Promise.all([p.waitForURL(/reschedule=/), p.getByRole('link', { name: 'Choose another time', exact: true }).click()]);
+  await manageReport.check(p, 'choose a new time');
+  await Promise.all([p.waitForURL(/\/move\//), p.locator('.slot-list a').first().click()]);
+  await manageReport.check(p, 'confirm the move');
+  const moved = await submitAndGetPostResponse(p, 'Move my appointment to this time');
+  assert.equal(moved.status(), 303);
+  const movedMail = await sink.waitFor((m) => m.to.includes(email) && m.subject.startsWith('Moved'), 30_000);
+  const movedEvent = Object.values(ical.sync.parseICS(movedMail.attachments.find((a) => a.filename === 'invite.ics').content)).find((e) => e.type === 'VEVENT');
+  assert.equal(movedEvent.uid, event.uid, 'the same event');
+  assert.equal(String(movedEvent.sequence), '1');
+  assert.notEqual(movedEvent.start.getTime(), startSeconds * 1000, 'at another time');
   const cancelled = await submitAndGetPostResponse(p, 'Cancel this appointment');
   assert.equal(cancelled.status(), 303);
   assert.ok((await p.locator('main').innerText()).includes('This appointment is cancelled'));
@@ -86,6 +98,24 @@ test('a visitor in New York books, and the calendar file names the same instant'
   const cancelEvent = Object.values(ical.sync.parseICS(cancelIcs.content)).find((e) => e.type === 'VEVENT');
   assert.equal(cancelEvent.uid, event.uid, 'the same event');
   assert.equal(cancelEvent.status, 'CANCELLED');
-  assert.equal(String(cancelEvent.sequence), '1', 'the sequence was raised');
-  assert.equal(cancelEvent.start.getTime(), startSeconds * 1000);
+  assert.equal(String(cancelEvent.sequence), '2', 'the sequence was raised again');
+  assert.equal(cancelEvent.start.getTime(), movedEvent.start.getTime());
+});
+
+test('the therapist\'s calendar and booking settings are axe-clean', async () => {
+  const p = await newPage(browser);
+  cleanup.add(() => p.context().close());
+  await signIn(p, server.url, { secret: server.totpSecret() });
+  const report = new AxeReport();
+  for (const path of ['/admin/calendar', '/admin/booking']) {
+    await visit(p, `${server.url}${path}`);
+    await report.check(p, path);
+  }
+  // A bad line comes back next to its field.
+  await p.locator('#weekly').fill('Someday 25:00-26:00');
+  const bad = await submitAndGetPostResponse(p, 'Save');
+  assert.equal(bad.status(), 422);
+  assert.ok(await p.locator('#weekly-error').isVisible());
+  await report.check(p, '/admin/booking with an error');
+  report.assertClean(assert);
 });
