@@ -353,8 +353,9 @@ impl App {
                     therapist: &case.therapist,
                     kind_name: &kind_name,
                     start: a.start,
-                    portal_link: self.link(&format!("/booking/{token}")),
-                    tech_check_link: self.link("/tech-check"),
+                    sign_in_link: self.link("/signin"),
+                    manage_link: self.link(&format!("/booking/{token}")),
+                    help_link: self.link("/faq"),
                     ics,
                 })
             }
@@ -965,5 +966,77 @@ impl App {
         .await?;
         self.wake_jobs();
         Ok(Ok(chosen))
+    }
+}
+
+impl App {
+    /// The therapist moves an appointment to another time (a clash is refused); the patient gets
+    /// the same event with a raised sequence.
+    pub async fn move_appointment(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &CalendarInput,
+    ) -> AppResult<()> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let a = booking::get(self.db(), id)
+            .await?
+            .filter(|a| a.therapist == user.id && !a.cancelled)
+            .ok_or(AppError::NotFound)?;
+        let mut errors = domain::FieldErrors::default();
+        let Some(start) = Self::local_instant(
+            &Self::my_zone(actor),
+            &input.date,
+            &input.time,
+            "time",
+            &mut errors,
+        ) else {
+            return Err(AppError::Invalid(errors));
+        };
+        let minutes = a.end.duration_since(a.start).as_mins();
+        let buffer = booking::availability(self.db(), &user.id)
+            .await?
+            .and_then(|(_, t, _)| t.into_iter().find(|t| t.key == a.type_key))
+            .map(|t| t.buffer_minutes)
+            .unwrap_or(0);
+        let kind = AppointmentType {
+            key: a.type_key.clone(),
+            name: String::new(),
+            minutes,
+            buffer_minutes: buffer,
+            price_cents: None,
+        };
+        let now = self.now();
+        let sequence = match booking::reschedule(self.db(), &a.id, &kind, start, now).await {
+            Ok(seq) => seq,
+            Err(StoreError::Conflict) => return Err(AppError::field("time", "error-clash-move")),
+            Err(e) => return Err(e.into()),
+        };
+        if a.case.is_some() {
+            let mut tx = self.db().begin().await?;
+            store::jobs::enqueue(
+                &mut tx,
+                Task::BookingMoved {
+                    appointment: a.id.clone(),
+                    sequence,
+                }
+                .job(format!("booking-moved:{}:{sequence}", a.id), now),
+                now,
+            )
+            .await?;
+            self.schedule_reminders(&mut tx, &a.id, start, sequence)
+                .await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            self.wake_jobs();
+        }
+        self.audit(
+            actor,
+            "appointment.move",
+            a.case.as_ref().map(|c| c.as_str()).unwrap_or(""),
+            &a.id,
+            Outcome::Ok,
+        )
+        .await
     }
 }

@@ -219,8 +219,9 @@ pub struct Confirmation<'a> {
     pub therapist: &'a domain::account::User,
     pub kind_name: &'a str,
     pub start: jiff::Timestamp,
-    pub portal_link: String,
-    pub tech_check_link: String,
+    pub sign_in_link: String,
+    pub manage_link: String,
+    pub help_link: String,
     pub ics: String,
 }
 
@@ -240,8 +241,8 @@ pub fn booking_confirmation(c: Confirmation<'_>) -> Outgoing {
         to_name: Some(c.patient.name.clone()),
         subject: format!("Your {} with {}: {yours}", c.kind_name.to_lowercase(), c.therapist.name),
         body: format!(
-            "Hello {},\n\nyour {} with {} at {} is booked for\n\n  {yours}\n  ({theirs} for {})\n\nThe calendar file attached adds it to your calendar. The session is online: sign in to your portal a few minutes before, and it will take you to the room. To cancel, use this link:\n{}\n\nBefore the day, you can check your camera, microphone and connection here:\n{}\n\nThis email is not for emergencies.\n",
-            c.patient.name, c.kind_name.to_lowercase(), c.therapist.name, c.practice_name, c.therapist.name, c.portal_link, c.tech_check_link
+            "Hello {},\n\nyour {} with {} at {} is booked for\n\n  {yours}\n  ({theirs} for {})\n\nThe calendar file attached adds it to your calendar. The session is online. Your portal, where you sign in with a link sent to this address:\n{}\n\nTo cancel or move the appointment, use this link:\n{}\n\nWhat you need for an online session, and who helps with technical problems:\n{}\n\nThis email is not for emergencies.\n",
+            c.patient.name, c.kind_name.to_lowercase(), c.therapist.name, c.practice_name, c.therapist.name, c.sign_in_link, c.manage_link, c.help_link
         ),
         reply_to: None,
         calendar: Some(("REQUEST", c.ics)),

@@ -15,7 +15,7 @@ pub struct SettingsArgs {
     /// postgres://… to use PostgreSQL instead of SQLite in the data directory.
     #[arg(long = "database-url", env = "HOLDSPACE_DATABASE_URL")]
     database_url: Option<String>,
-    /// A TOML file with any of: listen, data_dir, database_url, public_url, smtp_url, mail_from, trust_proxy.
+    /// A TOML file with any of: listen, data_dir, database_url, public_url, smtp_url, mail_from, trust_proxy, reminders.
     #[arg(long, env = "HOLDSPACE_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -30,6 +30,7 @@ struct FileSettings {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     trust_proxy: Option<bool>,
+    reminders: Option<String>,
 }
 
 pub struct Settings {
@@ -41,6 +42,26 @@ pub struct Settings {
     pub mail_from: String,
     pub trust_proxy: bool,
     pub job_retry_base_ms: u64,
+    pub reminders: Vec<jiff::SignedDuration>,
+}
+
+/// "24h,1h" (or "90m"): when reminders go out before an appointment; empty for none.
+fn parse_reminders(text: &str) -> Result<Vec<jiff::SignedDuration>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (n, unit) = p.split_at(p.len().saturating_sub(1));
+            let n: i64 = n
+                .parse()
+                .map_err(|_| format!("reminder {p:?} is not like 24h or 90m"))?;
+            match unit {
+                "h" if (1..=24 * 14).contains(&n) => Ok(jiff::SignedDuration::from_hours(n)),
+                "m" if (5..=24 * 60 * 14).contains(&n) => Ok(jiff::SignedDuration::from_mins(n)),
+                _ => Err(format!("reminder {p:?} is not like 24h or 90m")),
+            }
+        })
+        .collect()
 }
 
 fn env(name: &str) -> Option<String> {
@@ -95,7 +116,14 @@ impl Settings {
             })?,
             None => 30_000,
         };
+        let reminders = match env("HOLDSPACE_REMINDERS").or(file.reminders) {
+            Some(text) => {
+                parse_reminders(&text).map_err(|e| format!("HOLDSPACE_REMINDERS: {e}"))?
+            }
+            None => app::Config::default().reminders,
+        };
         Ok(Settings {
+            reminders,
             listen,
             data_dir: args
                 .data_dir
@@ -171,7 +199,7 @@ impl Settings {
             mail_from: self.mail_from.clone(),
             job_retry_base_ms: self.job_retry_base_ms,
             session_policy: Default::default(),
-            reminders: app::Config::default().reminders,
+            reminders: self.reminders.clone(),
         }
     }
 }
@@ -192,6 +220,21 @@ fn hide_password(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reminders_read_like_24h_and_90m() {
+        assert_eq!(
+            parse_reminders("24h, 90m").unwrap(),
+            [
+                jiff::SignedDuration::from_hours(24),
+                jiff::SignedDuration::from_mins(90)
+            ]
+        );
+        assert!(parse_reminders("").unwrap().is_empty());
+        for bad in ["24", "1d", "-3h", "h", "99999h"] {
+            assert!(parse_reminders(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn passwords_never_appear_in_messages() {

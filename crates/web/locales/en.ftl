@@ -464,3 +464,7 @@ move-heading = Choose a new time
 move-submit = Move my appointment to this time
 move-back = Keep the time I have
 error-reschedule-late = It is too close to the appointment to move it online. You can still cancel, or write to the practice.
+calendar-move = Move
+calendar-move-date = New date
+calendar-move-time = new time
+error-clash-move = This time clashes with something in your calendar; the appointment stays where it was.

@@ -840,3 +840,18 @@ pub async fn move_booking(
         Err(e) => Err(e.into()),
     }
 }
+
+/// POST /admin/calendar/{id}/move: the therapist moves an appointment (a clash is refused).
+pub async fn move_appointment(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<app::booking::CalendarInput>,
+) -> WebResult<Response> {
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(WebError(AppError::NotFound));
+    }
+    let result = state.app.move_appointment(&actor, &id, &input).await;
+    after_calendar_write(&state, &actor, csrf, &input, result).await
+}

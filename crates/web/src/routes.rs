@@ -99,6 +99,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/calendar/appointments", booking::add_appointment)
         .post("/admin/calendar/blocks", booking::block)
         .post("/admin/calendar/{id}/cancel", booking::cancel_appointment)
+        .post("/admin/calendar/{id}/move", booking::move_appointment)
         .post("/admin/calendar/feed", booking::new_feed)
         .post("/admin/calendar/feed/remove", booking::remove_feed)
         .get("/calendar/{file}", booking::feed)

@@ -601,6 +601,39 @@ on_both!(the_therapists_week_adds_blocks_and_cancels, practice, |t| {
         "the morning is blocked: {starts:?}"
     );
 
+    // Moving from the calendar: onto a clash is refused, to a free time the patient is told.
+    let (_, week) = anna.text("/admin/calendar?day=2026-11-30").await;
+    let visitor_booking = week
+        .split("/admin/calendar/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = anna
+        .post_form(
+            &format!("/admin/calendar/{visitor_booking}/move"),
+            &[("csrf", &csrf), ("date", "2026-12-01"), ("time", "10:00")],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Tuesday morning is blocked"
+    );
+    let r = anna
+        .post_form(
+            &format!("/admin/calendar/{visitor_booking}/move"),
+            &[("csrf", &csrf), ("date", "2026-12-02"), ("time", "11:00")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    t.run_jobs().await;
+    assert!(t.mails().await.iter().any(|m| m.to == "kai@example.org"
+        && m.subject.starts_with("Moved")
+        && m.body.contains("DTSTART:20261202T100000Z")));
+
     // Cancelling from the calendar sends the patient the CANCEL.
     let (_, week) = anna.text("/admin/calendar?day=2026-11-30").await;
     let first = week
