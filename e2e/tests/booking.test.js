@@ -102,6 +102,32 @@ test('a visitor in New York books, and the calendar file names the same instant'
   assert.equal(cancelEvent.start.getTime(), movedEvent.start.getTime());
 });
 
+test('a time taken a moment before answers with the nearest free times, the input kept', async () => {
+  const p = await newPage(browser, { timezoneId: 'Europe/Berlin' });
+  cleanup.add(() => p.context().close());
+  await visit(p, `${server.url}/book?tz=Europe/Berlin`);
+  const slot = await p.locator('.slot-list a').first();
+  await Promise.all([p.waitForURL(/\/book\/[0-9a-f]+-first-\d+/), slot.click()]);
+  // Someone else books the same time through the API while this visitor types.
+  const slotId = new URL(p.url()).pathname.split('/').pop();
+  const api = await fetch(`${server.url}/api/v1/bookings`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ slot_id: slotId, name: 'Quick', email: uniqueEmail('quick'), consent: true }),
+  });
+  assert.equal(api.status, 201);
+  await p.locator('[name="name"]').fill('Slow Visitor');
+  await p.locator('[name="email"]').fill(uniqueEmail('slow'));
+  await p.locator('[name="consent"]').check();
+  const taken = await submitAndGetPostResponse(p, 'Book this time');
+  assert.equal(taken.status(), 409);
+  assert.ok((await p.locator('main').innerText()).includes('This time was just taken'));
+  const report = new AxeReport();
+  await report.check(p, 'time just taken');
+  report.assertClean(assert);
+  const next = await submitAndGetPostResponse(p, await p.locator('main form button').first().innerText());
+  assert.equal(next.status(), 303, 'one of the nearest times books with what was typed');
+});
+
 test('the therapist\'s calendar and booking settings are axe-clean', async () => {
   const p = await newPage(browser);
   cleanup.add(() => p.context().close());

@@ -816,3 +816,33 @@ on_both!(
         assert!(reminders[0].subject.contains("10:00"));
     }
 );
+
+on_both!(
+    a_restart_between_booking_and_reminder_loses_none_and_sends_none_twice,
+    practice,
+    |t| {
+        book_first(&t, "kai@example.org").await;
+        // Another process on the same database: the first one is gone, its queue is not.
+        let restarted = app::App::new(
+            t.db.clone(),
+            app::Config {
+                public_url: t.base.clone(),
+                ..Default::default()
+            },
+            t.clock.clone(),
+        )
+        .unwrap();
+        t.clock
+            .advance(jiff::SignedDuration::from_mins(47 * 60 + 1)); // Sunday 08:01 UTC: a day before
+        restarted.run_due_jobs().await.unwrap();
+        restarted.run_due_jobs().await.unwrap();
+        t.run_jobs().await;
+        let reminders = store::mailbox::list(&t.db, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.subject.starts_with("Reminder"))
+            .count();
+        assert_eq!(reminders, 1);
+    }
+);
