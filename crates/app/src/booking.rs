@@ -341,6 +341,13 @@ impl App {
                 attendee: (&case.patient.name, &case.patient.email),
             },
         );
+        let about = crate::mail::AppointmentMail {
+            practice_name: &practice.name,
+            patient: &case.patient,
+            therapist: &case.therapist,
+            kind_name: &kind_name,
+            start: a.start,
+        };
         let mail = match notice {
             Notice::Confirmation => {
                 let token = store::random_hex(32);
@@ -359,34 +366,13 @@ impl App {
                     ics,
                 })
             }
-            Notice::Moved => crate::mail::booking_moved(
-                &practice.name,
-                &case.patient,
-                &case.therapist,
-                &kind_name,
-                a.start,
-                ics,
-            ),
-            Notice::Cancellation => crate::mail::booking_cancelled(
-                &practice.name,
-                &case.patient,
-                &case.therapist,
-                &kind_name,
-                a.start,
-                ics,
-            ),
+            Notice::Moved => about.moved(ics),
+            Notice::Cancellation => about.cancelled(ics),
             Notice::Reminder { sequence } => {
                 if a.cancelled || a.sequence != sequence || a.start <= self.now() {
                     return Ok(None);
                 }
-                crate::mail::reminder(
-                    &practice.name,
-                    &case.patient,
-                    &case.therapist,
-                    &kind_name,
-                    a.start,
-                    &self.link("/signin"),
-                )
+                about.reminder(&self.link("/signin"))
             }
         };
         Ok(Some(mail))

@@ -257,76 +257,84 @@ fn when_in(start: jiff::Timestamp, zone: &str) -> String {
         .to_string()
 }
 
-/// The cancellation, with the calendar file that removes the event.
-pub fn booking_cancelled(
-    practice_name: &str,
-    patient: &domain::account::User,
-    therapist: &domain::account::User,
-    kind_name: &str,
-    start: jiff::Timestamp,
-    ics: String,
-) -> Outgoing {
-    let when = when_in(start, &patient.time_zone);
-    Outgoing {
-        kind: "booking-cancelled",
-        to: patient.email.clone(),
-        to_name: Some(patient.name.clone()),
-        subject: format!("Cancelled: your {} on {when}", kind_name.to_lowercase()),
-        body: format!(
-            "Hello {},\n\nyour {} with {} at {practice_name} on {when} is cancelled. The calendar file attached removes it from your calendar.\n\nYou are welcome to book another time whenever you like.\n",
-            patient.name,
-            kind_name.to_lowercase(),
-            therapist.name
-        ),
-        reply_to: None,
-        calendar: Some(("CANCEL", ics)),
-    }
+/// Who an appointment mail is about: the patient it goes to, the therapist, the kind, the time.
+pub struct AppointmentMail<'a> {
+    pub practice_name: &'a str,
+    pub patient: &'a domain::account::User,
+    pub therapist: &'a domain::account::User,
+    pub kind_name: &'a str,
+    pub start: jiff::Timestamp,
 }
 
-/// The same appointment at a new time, with the calendar file that moves the event.
-pub fn booking_moved(
-    practice_name: &str,
-    patient: &domain::account::User,
-    therapist: &domain::account::User,
-    kind_name: &str,
-    start: jiff::Timestamp,
-    ics: String,
-) -> Outgoing {
-    let when = when_in(start, &patient.time_zone);
-    Outgoing {
-        kind: "booking-moved",
-        to: patient.email.clone(),
-        to_name: Some(patient.name.clone()),
-        subject: format!("Moved: your {} is now on {when}", kind_name.to_lowercase()),
-        body: format!(
-            "Hello {},\n\nyour {} with {} at {practice_name} is now on\n\n  {when}\n\nThe calendar file attached moves it in your calendar. The link in your first confirmation still lets you cancel.\n",
-            patient.name,
-            kind_name.to_lowercase(),
-            therapist.name
-        ),
-        reply_to: None,
-        calendar: Some(("REQUEST", ics)),
+impl AppointmentMail<'_> {
+    fn outgoing(
+        &self,
+        kind: &'static str,
+        subject: String,
+        body: String,
+        calendar: Option<(&'static str, String)>,
+    ) -> Outgoing {
+        Outgoing {
+            kind,
+            to: self.patient.email.clone(),
+            to_name: Some(self.patient.name.clone()),
+            subject,
+            body,
+            reply_to: None,
+            calendar,
+        }
     }
-}
 
-/// A reminder: when, and how to join; nothing else.
-pub fn reminder(
-    practice_name: &str,
-    patient: &domain::account::User,
-    therapist: &domain::account::User,
-    kind_name: &str,
-    start: jiff::Timestamp,
-    portal: &str,
-) -> Outgoing {
-    let when = when_in(start, &patient.time_zone);
-    Outgoing {
-        kind: "reminder",
-        to: patient.email.clone(),
-        to_name: Some(patient.name.clone()),
-        subject: format!("Reminder: {} with {} on {when}", kind_name.to_lowercase(), therapist.name),
-        body: format!("Hello {},\n\na reminder of your {} with {} at {practice_name}:\n\n  {when}\n\nSign in to your portal a few minutes before; it takes you to the room:\n{portal}\n", patient.name, kind_name.to_lowercase(), therapist.name),
-        reply_to: None,
-        calendar: None,
+    fn about(&self) -> (String, String) {
+        (
+            when_in(self.start, &self.patient.time_zone),
+            self.kind_name.to_lowercase(),
+        )
+    }
+
+    /// The cancellation, with the calendar file that removes the event.
+    pub fn cancelled(&self, ics: String) -> Outgoing {
+        let (when, kind) = self.about();
+        let body = format!(
+            "Hello {},\n\nyour {kind} with {} at {} on {when} is cancelled. The calendar file attached removes it from your calendar.\n\nYou are welcome to book another time whenever you like.\n",
+            self.patient.name, self.therapist.name, self.practice_name
+        );
+        self.outgoing(
+            "booking-cancelled",
+            format!("Cancelled: your {kind} on {when}"),
+            body,
+            Some(("CANCEL", ics)),
+        )
+    }
+
+    /// The same appointment at a new time, with the calendar file that moves the event.
+    pub fn moved(&self, ics: String) -> Outgoing {
+        let (when, kind) = self.about();
+        let body = format!(
+            "Hello {},\n\nyour {kind} with {} at {} is now on\n\n  {when}\n\nThe calendar file attached moves it in your calendar. The link in your first confirmation still lets you cancel.\n",
+            self.patient.name, self.therapist.name, self.practice_name
+        );
+        self.outgoing(
+            "booking-moved",
+            format!("Moved: your {kind} is now on {when}"),
+            body,
+            Some(("REQUEST", ics)),
+        )
+    }
+
+    /// A reminder: when, and how to join; nothing else.
+    pub fn reminder(&self, portal: &str) -> Outgoing {
+        let (when, kind) = self.about();
+        let body = format!(
+            "Hello {},\n\na reminder of your {kind} with {} at {}:\n\n  {when}\n\nSign in to your portal a few minutes before; it takes you to the room:\n{portal}\n",
+            self.patient.name, self.therapist.name, self.practice_name
+        );
+        self.outgoing(
+            "reminder",
+            format!("Reminder: {kind} with {} on {when}", self.therapist.name),
+            body,
+            None,
+        )
     }
 }
 
