@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod actor;
 pub mod audit;
 pub mod booking;
+pub mod calendar;
 pub mod clock;
 pub mod content;
 pub mod demo;

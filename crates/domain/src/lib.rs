@@ -1,6 +1,7 @@
 //! The practice's rules and types: pure functions, no I/O, no async.
 
 pub mod account;
+pub mod availability;
 pub mod booking;
 pub mod calendar;
 pub mod case;

@@ -5,6 +5,7 @@ mod accounts;
 mod api;
 mod assets;
 mod booking;
+mod calendar;
 mod cases;
 mod content;
 mod error;

@@ -2,8 +2,8 @@
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
 use crate::{
-    accounts, api, assets, booking, cases, content, inquiries, mail, passkeys, portal, practice,
-    site, team, WebState,
+    accounts, api, assets, booking, calendar, cases, content, inquiries, mail, passkeys, portal,
+    practice, site, team, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -95,16 +95,16 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/book/confirmed", booking::confirmed)
         .get("/book/{slot}", booking::form)
         .post("/book/{slot}", booking::book)
-        .get("/admin/calendar", booking::calendar)
-        .post("/admin/calendar/appointments", booking::add_appointment)
-        .post("/admin/calendar/blocks", booking::block)
-        .post("/admin/calendar/{id}/cancel", booking::cancel_appointment)
-        .post("/admin/calendar/{id}/move", booking::move_appointment)
-        .post("/admin/calendar/feed", booking::new_feed)
-        .post("/admin/calendar/feed/remove", booking::remove_feed)
-        .get("/calendar/{file}", booking::feed)
-        .get("/admin/booking", booking::settings)
-        .post("/admin/booking", booking::save_settings)
+        .get("/admin/calendar", calendar::calendar)
+        .post("/admin/calendar/appointments", calendar::add_appointment)
+        .post("/admin/calendar/blocks", calendar::block)
+        .post("/admin/calendar/{id}/cancel", calendar::cancel_appointment)
+        .post("/admin/calendar/{id}/move", calendar::move_appointment)
+        .post("/admin/calendar/feed", calendar::new_feed)
+        .post("/admin/calendar/feed/remove", calendar::remove_feed)
+        .get("/calendar/{file}", calendar::feed)
+        .get("/admin/booking", calendar::settings)
+        .post("/admin/booking", calendar::save_settings)
         .get("/booking/{token}", booking::manage)
         .post("/booking/{token}/cancel", booking::cancel)
         .get("/booking/{token}/move/{slot}", booking::move_form)

@@ -1,0 +1,479 @@
+//! The therapist's side of booking: their hours and rules, their week (add, move, cancel,
+//! block time), and the private calendar feed.
+
+use crate::actor::Actor;
+use crate::audit::Outcome;
+use crate::error::{AppError, AppResult};
+use crate::jobs::Task;
+use crate::policy::Action;
+use crate::App;
+use domain::booking::{self as rules, AppointmentType};
+use domain::ids::CaseId;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use store::booking::{self, NewAppointment};
+use store::{cases, StoreError};
+impl App {
+    /// The signed-in therapist's booking settings (sensible defaults before they set any).
+    pub async fn booking_settings(&self, actor: &Actor) -> AppResult<rules::Settings> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let exceptions = booking::exceptions(self.db(), &user.id).await?;
+        let cancel_notice = booking::cancel_notice_setting(self.db(), &user.id)
+            .await?
+            .unwrap_or(SignedDuration::from_hours(48));
+        Ok(match booking::availability(self.db(), &user.id).await? {
+            Some((weekly, types, rules)) => rules::Settings {
+                weekly,
+                exceptions,
+                types,
+                rules,
+                cancel_notice,
+            },
+            None => rules::Settings {
+                weekly: Vec::new(),
+                exceptions,
+                types: vec![AppointmentType {
+                    key: "first".into(),
+                    name: "First consultation".into(),
+                    minutes: 50,
+                    buffer_minutes: 10,
+                    price_cents: None,
+                }],
+                rules: rules::Rules::default(),
+                cancel_notice,
+            },
+        })
+    }
+
+    pub async fn update_booking_settings(
+        &self,
+        actor: &Actor,
+        input: &rules::SettingsInput,
+    ) -> AppResult<()> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let s = input.validate()?;
+        booking::set_availability(
+            self.db(),
+            &user.id,
+            &s.weekly,
+            &s.types,
+            &s.rules,
+            s.cancel_notice,
+        )
+        .await?;
+        booking::set_exceptions(self.db(), &user.id, &s.exceptions).await?;
+        self.audit(actor, "booking.settings", "", user.id.as_str(), Outcome::Ok)
+            .await
+    }
+}
+
+/// A week of the therapist's calendar in their zone, Monday first.
+pub struct Week {
+    pub monday: jiff::civil::Date,
+    pub zone: TimeZone,
+    pub days: Vec<(jiff::civil::Date, Vec<booking::CalendarEntry>)>,
+    pub cases: Vec<domain::case::Case>,
+    pub types: Vec<AppointmentType>,
+}
+
+/// What the therapist types to add an appointment or to block time (local to their zone).
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+pub struct CalendarInput {
+    #[serde(default)]
+    pub case: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub time: String,
+    #[serde(default)]
+    pub until: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub clash: String,
+}
+
+impl App {
+    fn my_zone(actor: &Actor) -> TimeZone {
+        actor
+            .user()
+            .and_then(|u| TimeZone::get(&u.time_zone).ok())
+            .unwrap_or(TimeZone::UTC)
+    }
+
+    /// The week containing `day` (today when `None`).
+    pub async fn calendar_week(
+        &self,
+        actor: &Actor,
+        day: Option<jiff::civil::Date>,
+    ) -> AppResult<Week> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let zone = Self::my_zone(actor);
+        let day = day.unwrap_or_else(|| self.now().to_zoned(zone.clone()).date());
+        let monday = day
+            .checked_sub(jiff::Span::new().days(i64::from(day.weekday().to_monday_zero_offset())))
+            .map_err(|_| AppError::NotFound)?;
+        let start = monday
+            .to_zoned(zone.clone())
+            .map_err(|_| AppError::NotFound)?
+            .timestamp();
+        let end = monday
+            .checked_add(jiff::Span::new().days(7))
+            .and_then(|d| d.to_zoned(zone.clone()))
+            .map_err(|_| AppError::NotFound)?
+            .timestamp();
+        let entries = booking::calendar(self.db(), &user.id, start, end).await?;
+        let mut days = Vec::new();
+        for offset in 0..7 {
+            let date = monday
+                .checked_add(jiff::Span::new().days(offset))
+                .map_err(|_| AppError::NotFound)?;
+            let of_day = entries
+                .iter()
+                .filter(|e| e.start.to_zoned(zone.clone()).date() == date)
+                .cloned()
+                .collect();
+            days.push((date, of_day));
+        }
+        let types = booking::availability(self.db(), &user.id)
+            .await?
+            .map(|(_, t, _)| t)
+            .unwrap_or_default();
+        Ok(Week {
+            monday,
+            zone,
+            days,
+            cases: cases::of_therapist(self.db(), &user.id).await?,
+            types,
+        })
+    }
+
+    fn local_instant(
+        zone: &TimeZone,
+        date: &str,
+        time: &str,
+        field: &'static str,
+        errors: &mut domain::FieldErrors,
+    ) -> Option<Timestamp> {
+        let date = date.trim().parse::<jiff::civil::Date>().ok();
+        let time = time.trim().parse::<jiff::civil::Time>().ok();
+        match (date, time) {
+            (Some(d), Some(t)) if t.minute() % 5 == 0 => d
+                .to_datetime(t)
+                .to_zoned(zone.clone())
+                .ok()
+                .map(|z| z.timestamp()),
+            _ => {
+                errors.add(field, "error-date-time");
+                None
+            }
+        }
+    }
+
+    /// The therapist adds an appointment for one of their cases. A clash is refused unless they
+    /// tick that they book over it knowingly.
+    pub async fn add_appointment(&self, actor: &Actor, input: &CalendarInput) -> AppResult<()> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let zone = Self::my_zone(actor);
+        let mut errors = domain::FieldErrors::default();
+        let start = Self::local_instant(&zone, &input.date, &input.time, "time", &mut errors);
+        let types = booking::availability(self.db(), &user.id)
+            .await?
+            .map(|(_, t, _)| t)
+            .unwrap_or_default();
+        let kind = types.into_iter().find(|t| t.key == input.kind);
+        if kind.is_none() {
+            errors.add("kind", "error-type");
+        }
+        let case = self
+            .case(actor, &CaseId::new(input.case.clone()))
+            .await
+            .ok();
+        if case.is_none() {
+            errors.add("case", "error-case");
+        }
+        let (Some(start), Some(kind), Some(case)) = (start, kind, case) else {
+            return Err(AppError::Invalid(errors));
+        };
+        let now = self.now();
+        let mut tx = self.db().begin().await?;
+        let id = match booking::book_in(
+            &mut tx,
+            NewAppointment {
+                therapist: &user.id,
+                case: Some(&case.id),
+                kind: &kind,
+                start,
+                override_clash: input.clash == "on",
+            },
+            now,
+        )
+        .await
+        {
+            Ok(id) => id,
+            Err(StoreError::Conflict) => return Err(AppError::field("clash", "error-clash")),
+            Err(e) => return Err(e.into()),
+        };
+        store::jobs::enqueue(
+            &mut tx,
+            Task::BookingConfirmation {
+                appointment: id.clone(),
+            }
+            .job(format!("booking-confirmation:{id}"), now),
+            now,
+        )
+        .await?;
+        self.schedule_reminders(&mut tx, &id, start, 0).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        self.audit(actor, "appointment.add", case.id.as_str(), &id, Outcome::Ok)
+            .await?;
+        self.wake_jobs();
+        Ok(())
+    }
+
+    /// Blocks time in the therapist's calendar: nobody can book it.
+    pub async fn block_time(&self, actor: &Actor, input: &CalendarInput) -> AppResult<()> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let zone = Self::my_zone(actor);
+        let mut errors = domain::FieldErrors::default();
+        let start = Self::local_instant(&zone, &input.date, &input.time, "time", &mut errors);
+        let end = Self::local_instant(&zone, &input.date, &input.until, "until", &mut errors);
+        let (Some(start), Some(end)) = (start, end) else {
+            return Err(AppError::Invalid(errors));
+        };
+        if end <= start {
+            return Err(AppError::field("until", "error-until"));
+        }
+        let minutes = end.duration_since(start).as_mins();
+        let block = AppointmentType {
+            key: booking::BLOCK.into(),
+            name: "Blocked".into(),
+            minutes,
+            buffer_minutes: 0,
+            price_cents: None,
+        };
+        match booking::book(
+            self.db(),
+            NewAppointment {
+                therapist: &user.id,
+                case: None,
+                kind: &block,
+                start,
+                override_clash: input.clash == "on",
+            },
+            self.now(),
+        )
+        .await
+        {
+            Ok(id) => {
+                self.audit(actor, "calendar.block", "", &id, Outcome::Ok)
+                    .await
+            }
+            Err(StoreError::Conflict) => Err(AppError::field("clash", "error-clash")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The therapist cancels an appointment (or frees blocked time); the patient gets a CANCEL.
+    pub async fn cancel_appointment(&self, actor: &Actor, id: &str) -> AppResult<()> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let a = booking::get(self.db(), id)
+            .await?
+            .filter(|a| a.therapist == user.id)
+            .ok_or(AppError::NotFound)?;
+        let now = self.now();
+        booking::cancel(self.db(), &a.id, false, now)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::NotFound,
+                e => e.into(),
+            })?;
+        if a.case.is_some() {
+            store::jobs::enqueue_alone(
+                self.db(),
+                Task::BookingCancelled {
+                    appointment: a.id.clone(),
+                }
+                .job(format!("booking-cancelled:{}", a.id), now),
+                now,
+            )
+            .await?;
+            self.wake_jobs();
+        }
+        self.audit(
+            actor,
+            "appointment.cancel",
+            a.case.as_ref().map(|c| c.as_str()).unwrap_or(""),
+            &a.id,
+            Outcome::Ok,
+        )
+        .await
+    }
+}
+
+/// "Karin Vogel" → "K. V.": what the feed shows unless the therapist chose names.
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .map(|c| format!("{}.", c.to_uppercase()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl App {
+    /// Whether the signed-in therapist has a feed (and whether it shows names).
+    pub async fn feed_setting(&self, actor: &Actor) -> AppResult<Option<bool>> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        Ok(booking::feed_of(self.db(), &user.id).await?)
+    }
+
+    /// Makes a new feed address (the old one stops working); answers it, to be shown once.
+    pub async fn new_feed(&self, actor: &Actor, show_names: bool) -> AppResult<String> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let token = store::random_hex(24);
+        booking::set_feed(
+            self.db(),
+            &user.id,
+            &crate::accounts::hash_token(&token),
+            show_names,
+            self.now(),
+        )
+        .await?;
+        self.audit(actor, "calendar.feed.new", "", "", Outcome::Ok)
+            .await?;
+        Ok(self.link(&format!("/calendar/{token}.ics")))
+    }
+
+    pub async fn remove_feed(&self, actor: &Actor) -> AppResult<()> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        booking::remove_feed(self.db(), &user.id).await?;
+        self.audit(actor, "calendar.feed.remove", "", "", Outcome::Ok)
+            .await
+    }
+
+    /// The feed: the therapist's appointments from four weeks back to the horizon.
+    pub async fn calendar_feed(&self, token: &str) -> AppResult<String> {
+        let (therapist, names) =
+            booking::feed_owner(self.db(), &crate::accounts::hash_token(token))
+                .await?
+                .ok_or(AppError::NotFound)?;
+        let now = self.now();
+        let entries = booking::calendar(
+            self.db(),
+            &therapist,
+            now - SignedDuration::from_hours(24 * 28),
+            now + SignedDuration::from_hours(24 * 7 * 53),
+        )
+        .await?;
+        let host = url::Url::parse(&self.config().public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "holdspace".into());
+        let events: Vec<(String, domain::calendar::FeedEvent)> = entries
+            .into_iter()
+            .filter(|e| e.status == "booked")
+            .map(|e| {
+                let who = if e.type_key == booking::BLOCK {
+                    "Blocked".to_string()
+                } else {
+                    let name = e.patient.clone().unwrap_or_default();
+                    if names {
+                        name
+                    } else {
+                        initials(&name)
+                    }
+                };
+                (
+                    format!("{}@{host}", e.id),
+                    domain::calendar::FeedEvent {
+                        start: e.start,
+                        end: e.end,
+                        summary: who,
+                    },
+                )
+            })
+            .collect();
+        Ok(domain::calendar::feed(now, &events))
+    }
+}
+
+impl App {
+    /// The therapist moves an appointment to another time (a clash is refused); the patient gets
+    /// the same event with a raised sequence.
+    pub async fn move_appointment(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &CalendarInput,
+    ) -> AppResult<()> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let a = booking::get(self.db(), id)
+            .await?
+            .filter(|a| a.therapist == user.id && !a.cancelled)
+            .ok_or(AppError::NotFound)?;
+        let mut errors = domain::FieldErrors::default();
+        let Some(start) = Self::local_instant(
+            &Self::my_zone(actor),
+            &input.date,
+            &input.time,
+            "time",
+            &mut errors,
+        ) else {
+            return Err(AppError::Invalid(errors));
+        };
+        let minutes = a.end.duration_since(a.start).as_mins();
+        let buffer = booking::availability(self.db(), &user.id)
+            .await?
+            .and_then(|(_, t, _)| t.into_iter().find(|t| t.key == a.type_key))
+            .map(|t| t.buffer_minutes)
+            .unwrap_or(0);
+        let kind = AppointmentType {
+            key: a.type_key.clone(),
+            name: String::new(),
+            minutes,
+            buffer_minutes: buffer,
+            price_cents: None,
+        };
+        let now = self.now();
+        let sequence = match booking::reschedule(self.db(), &a.id, &kind, start, now).await {
+            Ok(seq) => seq,
+            Err(StoreError::Conflict) => return Err(AppError::field("time", "error-clash-move")),
+            Err(e) => return Err(e.into()),
+        };
+        if a.case.is_some() {
+            let mut tx = self.db().begin().await?;
+            store::jobs::enqueue(
+                &mut tx,
+                Task::BookingMoved {
+                    appointment: a.id.clone(),
+                    sequence,
+                }
+                .job(format!("booking-moved:{}:{sequence}", a.id), now),
+                now,
+            )
+            .await?;
+            self.schedule_reminders(&mut tx, &a.id, start, sequence)
+                .await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            self.wake_jobs();
+        }
+        self.audit(
+            actor,
+            "appointment.move",
+            a.case.as_ref().map(|c| c.as_str()).unwrap_or(""),
+            &a.id,
+            Outcome::Ok,
+        )
+        .await
+    }
+}
