@@ -13,6 +13,9 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use store::booking::{self, NewAppointment};
 use store::{cases, StoreError};
+
+/// The type key of blocked time in the calendar (it holds time but is no appointment).
+pub use store::booking::BLOCK;
 impl App {
     /// The signed-in therapist's booking settings (sensible defaults before they set any).
     pub async fn booking_settings(&self, actor: &Actor) -> AppResult<rules::Settings> {

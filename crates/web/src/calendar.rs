@@ -146,7 +146,7 @@ async fn calendar_page_with(
                         e.start.to_zoned(week.zone.clone()).strftime("%H:%M"),
                         e.end.to_zoned(week.zone.clone()).strftime("%H:%M")
                     );
-                    let who = if e.type_key == store_block() {
+                    let who = if e.type_key == app::calendar::BLOCK {
                         view::tr("calendar-blocked")
                     } else {
                         e.patient.clone().unwrap_or_default()
@@ -207,10 +207,6 @@ async fn calendar_page_with(
         })?),
     )
         .into_response())
-}
-
-fn store_block() -> &'static str {
-    "block"
 }
 
 /// GET /admin/calendar?day=: a week of the therapist's calendar in their own zone.
