@@ -100,6 +100,38 @@ pub fn render(method: Method, e: &Event<'_>) -> String {
     lines.iter().map(|l| fold(l) + "\r\n").collect()
 }
 
+/// One event of a subscribed feed.
+pub struct FeedEvent {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub summary: String,
+}
+
+/// A subscribed calendar (no METHOD: it is published, not an invitation).
+pub fn feed(stamp: Timestamp, events: &[(String, FeedEvent)]) -> String {
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_string(),
+        "VERSION:2.0".into(),
+        "PRODID:-//holdspace//calendar feed//EN".into(),
+        "CALSCALE:GREGORIAN".into(),
+        "X-WR-CALNAME:holdspace".into(),
+    ];
+    for (uid, e) in events {
+        lines.extend([
+            "BEGIN:VEVENT".to_string(),
+            format!("UID:{}", text(uid)),
+            format!("DTSTAMP:{}", utc(stamp)),
+            format!("DTSTART:{}", utc(e.start)),
+            format!("DTEND:{}", utc(e.end)),
+            format!("SUMMARY:{}", text(&e.summary)),
+            "TRANSP:OPAQUE".into(),
+            "END:VEVENT".into(),
+        ]);
+    }
+    lines.push("END:VCALENDAR".into());
+    lines.iter().map(|l| fold(l) + "\r\n").collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,36 +193,4 @@ mod tests {
         let unfolded = ics.replace("\r\n ", "");
         assert!(unfolded.contains(&format!("SUMMARY:{summary}")));
     }
-}
-
-/// One event of a subscribed feed.
-pub struct FeedEvent {
-    pub start: Timestamp,
-    pub end: Timestamp,
-    pub summary: String,
-}
-
-/// A subscribed calendar (no METHOD: it is published, not an invitation).
-pub fn feed(stamp: Timestamp, events: &[(String, FeedEvent)]) -> String {
-    let mut lines = vec![
-        "BEGIN:VCALENDAR".to_string(),
-        "VERSION:2.0".into(),
-        "PRODID:-//holdspace//calendar feed//EN".into(),
-        "CALSCALE:GREGORIAN".into(),
-        "X-WR-CALNAME:holdspace".into(),
-    ];
-    for (uid, e) in events {
-        lines.extend([
-            "BEGIN:VEVENT".to_string(),
-            format!("UID:{}", text(uid)),
-            format!("DTSTAMP:{}", utc(stamp)),
-            format!("DTSTART:{}", utc(e.start)),
-            format!("DTEND:{}", utc(e.end)),
-            format!("SUMMARY:{}", text(&e.summary)),
-            "TRANSP:OPAQUE".into(),
-            "END:VEVENT".into(),
-        ]);
-    }
-    lines.push("END:VCALENDAR".into());
-    lines.iter().map(|l| fold(l) + "\r\n").collect()
 }

@@ -6,13 +6,16 @@ pub mod booking;
 pub mod calendar;
 pub mod case;
 pub mod content;
+pub mod genogram;
 pub mod ids;
 pub mod inquiry;
 pub mod jobs;
 pub mod markdown;
+pub mod measures;
 pub mod messaging;
 pub mod outbox;
 pub mod practice;
+pub mod room;
 pub mod slug;
 pub mod validation;
 
