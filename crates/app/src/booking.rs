@@ -362,7 +362,7 @@ impl App {
                     start: a.start,
                     sign_in_link: self.link("/signin"),
                     manage_link: self.link(&format!("/booking/{token}")),
-                    help_link: self.link("/faq"),
+                    tech_check_link: self.link("/tech-check"),
                     ics,
                 })
             }

@@ -36,13 +36,7 @@ impl App {
             None => rules::Settings {
                 weekly: Vec::new(),
                 exceptions,
-                types: vec![AppointmentType {
-                    key: "first".into(),
-                    name: "First consultation".into(),
-                    minutes: 50,
-                    buffer_minutes: 10,
-                    price_cents: None,
-                }],
+                types: default_types(),
                 rules: rules::Rules::default(),
                 cancel_notice,
             },
@@ -141,10 +135,11 @@ impl App {
                 .collect();
             days.push((date, of_day));
         }
+        // Before the therapist saves any settings, the defaults their settings page shows.
         let types = booking::availability(self.db(), &user.id)
             .await?
             .map(|(_, t, _)| t)
-            .unwrap_or_default();
+            .unwrap_or_else(default_types);
         Ok(Week {
             monday,
             zone,
@@ -187,7 +182,7 @@ impl App {
         let types = booking::availability(self.db(), &user.id)
             .await?
             .map(|(_, t, _)| t)
-            .unwrap_or_default();
+            .unwrap_or_else(default_types);
         let kind = types.into_iter().find(|t| t.key == input.kind);
         if kind.is_none() {
             errors.add("kind", "error-type");
@@ -318,6 +313,27 @@ impl App {
         )
         .await
     }
+}
+
+/// The appointment types a therapist has before choosing their own: the first consultation and
+/// the regular session, 50 minutes with 10 to breathe after.
+fn default_types() -> Vec<AppointmentType> {
+    vec![
+        AppointmentType {
+            key: "first".into(),
+            name: "First consultation".into(),
+            minutes: 50,
+            buffer_minutes: 10,
+            price_cents: None,
+        },
+        AppointmentType {
+            key: "session".into(),
+            name: "Session".into(),
+            minutes: 50,
+            buffer_minutes: 10,
+            price_cents: None,
+        },
+    ]
 }
 
 /// "Karin Vogel" → "K. V.": what the feed shows unless the therapist chose names.

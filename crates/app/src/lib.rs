@@ -20,8 +20,10 @@ pub mod policy;
 pub mod portal;
 pub mod practice;
 pub mod ratelimit;
+pub mod rooms;
 pub mod site;
 pub mod team;
+pub mod turn;
 pub mod two_factor;
 
 pub use actor::Actor;
@@ -46,6 +48,8 @@ pub struct Config {
     pub session_policy: domain::account::SessionPolicy,
     /// When appointment reminders go out, before the start.
     pub reminders: Vec<jiff::SignedDuration>,
+    /// STUN and TURN for the video room and the tech check.
+    pub ice: turn::IceConfig,
 }
 
 impl Default for Config {
@@ -60,6 +64,7 @@ impl Default for Config {
                 jiff::SignedDuration::from_hours(24),
                 jiff::SignedDuration::from_hours(1),
             ],
+            ice: Default::default(),
         }
     }
 }
@@ -78,6 +83,8 @@ struct Inner {
     limits: ratelimit::Limits,
     jobs_wake: tokio::sync::Notify,
     views: site::ViewCache,
+    broker: Arc<rooms::Broker>,
+    refresh_started: std::sync::Once,
 }
 
 impl App {
@@ -92,6 +99,8 @@ impl App {
                 limits: ratelimit::Limits::default(),
                 jobs_wake: tokio::sync::Notify::new(),
                 views: Default::default(),
+                broker: Arc::new(rooms::Broker::new()),
+                refresh_started: std::sync::Once::new(),
             }),
         })
     }
@@ -106,6 +115,14 @@ impl App {
 
     pub fn now(&self) -> jiff::Timestamp {
         self.inner.clock.now()
+    }
+
+    pub(crate) fn broker(&self) -> &Arc<rooms::Broker> {
+        &self.inner.broker
+    }
+
+    pub(crate) fn inner_refresh_started(&self) -> &std::sync::Once {
+        &self.inner.refresh_started
     }
 
     pub(crate) fn limits(&self) -> &ratelimit::Limits {

@@ -221,7 +221,8 @@ pub struct Confirmation<'a> {
     pub start: jiff::Timestamp,
     pub sign_in_link: String,
     pub manage_link: String,
-    pub help_link: String,
+    /// The tech check: camera, microphone and connection, tried before the day.
+    pub tech_check_link: String,
     pub ics: String,
 }
 
@@ -241,8 +242,8 @@ pub fn booking_confirmation(c: Confirmation<'_>) -> Outgoing {
         to_name: Some(c.patient.name.clone()),
         subject: format!("Your {} with {}: {yours}", c.kind_name.to_lowercase(), c.therapist.name),
         body: format!(
-            "Hello {},\n\nyour {} with {} at {} is booked for\n\n  {yours}\n  ({theirs} for {})\n\nThe calendar file attached adds it to your calendar. The session is online. Your portal, where you sign in with a link sent to this address:\n{}\n\nTo cancel or move the appointment, use this link:\n{}\n\nWhat you need for an online session, and who helps with technical problems:\n{}\n\nThis email is not for emergencies.\n",
-            c.patient.name, c.kind_name.to_lowercase(), c.therapist.name, c.practice_name, c.therapist.name, c.sign_in_link, c.manage_link, c.help_link
+            "Hello {},\n\nyour {} with {} at {} is booked for\n\n  {yours}\n  ({theirs} for {})\n\nThe calendar file attached adds it to your calendar. The session is online. Your portal, where you sign in with a link sent to this address:\n{}\n\nTo cancel or move the appointment, use this link:\n{}\n\nBefore the day, check your camera, microphone and connection here (it also says who helps with technical problems):\n{}\n\nOn the day, the session room opens in your portal ten minutes before the start.\n\nThis email is not for emergencies.\n",
+            c.patient.name, c.kind_name.to_lowercase(), c.therapist.name, c.practice_name, c.therapist.name, c.sign_in_link, c.manage_link, c.tech_check_link
         ),
         reply_to: None,
         calendar: Some(("REQUEST", c.ics)),

@@ -79,6 +79,23 @@ pub fn require_case(actor: &Actor, case: &domain::case::Case) -> Result<(), AppE
     }
 }
 
+/// Whether the actor may enter an appointment's video room: only its therapist and the people
+/// invited to it (the case's patient, and guests such as a partner). Everyone else, the practice's
+/// owner included, learns nothing of the room.
+pub fn require_room(actor: &Actor, members: &[domain::ids::UserId]) -> Result<(), AppError> {
+    let Some(user) = actor.user() else {
+        return Err(AppError::Unauthenticated);
+    };
+    if actor.role().is_none() {
+        return Err(AppError::SecondFactorRequired);
+    }
+    if members.contains(&user.id) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// `Ok` when allowed, otherwise the error the use-case returns.
 pub fn require(actor: &Actor, action: Action) -> Result<(), AppError> {
     match can(actor, action) {
@@ -108,6 +125,29 @@ mod tests {
             true,
             "127.0.0.1",
         )
+    }
+
+    #[test]
+    fn a_room_is_for_its_members_only() {
+        let member = signed(Role::Patient);
+        let members = [UserId::new("u")];
+        assert!(require_room(&member, &members).is_ok());
+        assert!(matches!(
+            require_room(&member, &[UserId::new("other")]),
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            require_room(&Actor::anonymous("127.0.0.1"), &members),
+            Err(AppError::Unauthenticated)
+        ));
+        let mut unverified = signed(Role::Therapist);
+        if let crate::actor::Who::Signed(s) = &mut unverified.who {
+            s.verified = false;
+        }
+        assert!(matches!(
+            require_room(&unverified, &members),
+            Err(AppError::SecondFactorRequired)
+        ));
     }
 
     #[test]

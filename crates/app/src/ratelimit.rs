@@ -17,6 +17,7 @@ pub enum Bucket {
     MagicLinkByAddress,
     MagicLinkByEmail,
     MessageByUser,
+    TechCheckByAddress,
 }
 
 impl Bucket {
@@ -31,6 +32,7 @@ impl Bucket {
             Bucket::MagicLinkByAddress => (10, SignedDuration::from_hours(1)),
             Bucket::MagicLinkByEmail => (3, SignedDuration::from_mins(15)),
             Bucket::MessageByUser => (60, SignedDuration::from_hours(1)),
+            Bucket::TechCheckByAddress => (30, SignedDuration::from_hours(1)),
         }
     }
 }

@@ -15,7 +15,7 @@ pub struct SettingsArgs {
     /// postgres://… to use PostgreSQL instead of SQLite in the data directory.
     #[arg(long = "database-url", env = "HOLDSPACE_DATABASE_URL")]
     database_url: Option<String>,
-    /// A TOML file with any of: listen, data_dir, database_url, public_url, smtp_url, mail_from, trust_proxy, reminders.
+    /// A TOML file with any of: listen, data_dir, database_url, public_url, smtp_url, mail_from, trust_proxy, reminders, stun_urls, turn_urls, turn_secret.
     #[arg(long, env = "HOLDSPACE_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -31,6 +31,9 @@ struct FileSettings {
     mail_from: Option<String>,
     trust_proxy: Option<bool>,
     reminders: Option<String>,
+    stun_urls: Option<String>,
+    turn_urls: Option<String>,
+    turn_secret: Option<String>,
 }
 
 pub struct Settings {
@@ -43,6 +46,7 @@ pub struct Settings {
     pub trust_proxy: bool,
     pub job_retry_base_ms: u64,
     pub reminders: Vec<jiff::SignedDuration>,
+    pub ice: app::turn::IceConfig,
 }
 
 /// "24h,1h" (or "90m"): when reminders go out before an appointment; empty for none.
@@ -62,6 +66,45 @@ fn parse_reminders(text: &str) -> Result<Vec<jiff::SignedDuration>, String> {
             }
         })
         .collect()
+}
+
+/// Comma-separated `stun:`/`turn:`/`turns:` addresses; TURN needs its shared secret.
+fn ice_config(
+    stun: Option<String>,
+    turn: Option<String>,
+    secret: Option<String>,
+) -> Result<app::turn::IceConfig, String> {
+    fn list(text: Option<String>, schemes: &[&str], name: &str) -> Result<Vec<String>, String> {
+        let items: Vec<String> = text
+            .unwrap_or_default()
+            .split(',')
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty())
+            .collect();
+        match items
+            .iter()
+            .find(|u| !schemes.iter().any(|s| u.starts_with(s)))
+        {
+            Some(bad) => Err(format!(
+                "{name}: {bad:?} does not start with {}",
+                schemes.join(" or ")
+            )),
+            None => Ok(items),
+        }
+    }
+    let stun_urls = list(stun, &["stun:", "stuns:"], "HOLDSPACE_STUN_URLS")?;
+    let turn_urls = list(turn, &["turn:", "turns:"], "HOLDSPACE_TURN_URLS")?;
+    if !turn_urls.is_empty() && secret.is_none() {
+        return Err(
+            "HOLDSPACE_TURN_URLS is set but HOLDSPACE_TURN_SECRET (the relay's static-auth-secret) is not"
+                .into(),
+        );
+    }
+    Ok(app::turn::IceConfig {
+        stun_urls,
+        turn_urls,
+        turn_secret: secret,
+    })
 }
 
 fn env(name: &str) -> Option<String> {
@@ -122,7 +165,13 @@ impl Settings {
             }
             None => app::Config::default().reminders,
         };
+        let ice = ice_config(
+            env("HOLDSPACE_STUN_URLS").or(file.stun_urls),
+            env("HOLDSPACE_TURN_URLS").or(file.turn_urls),
+            env("HOLDSPACE_TURN_SECRET").or(file.turn_secret),
+        )?;
         Ok(Settings {
+            ice,
             reminders,
             listen,
             data_dir: args
@@ -200,6 +249,7 @@ impl Settings {
             job_retry_base_ms: self.job_retry_base_ms,
             session_policy: Default::default(),
             reminders: self.reminders.clone(),
+            ice: self.ice.clone(),
         }
     }
 }
@@ -234,6 +284,21 @@ mod tests {
         for bad in ["24", "1d", "-3h", "h", "99999h"] {
             assert!(parse_reminders(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn relays_need_their_scheme_and_a_secret() {
+        let ok = ice_config(
+            Some("stun:127.0.0.1:3478".into()),
+            Some("turn:127.0.0.1:3478?transport=udp, turns:relay.example:5349".into()),
+            Some("s".into()),
+        )
+        .unwrap();
+        assert_eq!(ok.turn_urls.len(), 2);
+        assert!(ok.has_relay());
+        assert!(ice_config(None, Some("turn:h:3478".into()), None).is_err());
+        assert!(ice_config(Some("http://h".into()), None, None).is_err());
+        assert!(!ice_config(None, None, None).unwrap().has_relay());
     }
 
     #[test]

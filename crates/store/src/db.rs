@@ -64,6 +64,8 @@ pub struct Db {
     pub(crate) pool: AnyPool,
     backend: Backend,
     pub(crate) keyring: Keyring,
+    /// PostgreSQL only: where a listening connection (outside the pool) connects to.
+    pub(crate) url: Option<std::sync::Arc<str>>,
 }
 
 impl Db {
@@ -109,6 +111,7 @@ impl Db {
             pool,
             backend,
             keyring,
+            url: (backend == Backend::Postgres).then(|| config.url.as_str().into()),
         })
     }
 

@@ -45,6 +45,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "calendar_feed",
         include_str!("../migrations/0009_calendar_feed.sql"),
     ),
+    (10, "rooms", include_str!("../migrations/0010_rooms.sql")),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -37,6 +37,16 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             "text/javascript; charset=utf-8",
             include_bytes!("../static/passkeys.js").as_slice(),
         ),
+        (
+            "techcheck.js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../static/techcheck.js").as_slice(),
+        ),
+        (
+            "room.js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../static/room.js").as_slice(),
+        ),
     ]
     .into_iter()
     .map(|(name, content_type, bytes)| {
@@ -70,6 +80,14 @@ pub fn zone_script() -> &'static str {
 
 pub fn passkeys_script() -> &'static str {
     href("passkeys.js")
+}
+
+pub fn room_script() -> &'static str {
+    href("room.js")
+}
+
+pub fn tech_check_script() -> &'static str {
+    href("techcheck.js")
 }
 
 pub fn favicon() -> &'static str {

@@ -96,7 +96,8 @@ pub async fn save_settings(
 struct CalendarTemplate {
     chrome: crate::view::AdminChrome,
     /// (day heading, [(time range, who/what, appointment id, badge, cancellable)])
-    days: Vec<(String, Vec<(String, String, String, String, bool)>)>,
+    /// Per day: (time range, who, appointment id, badge, booked, has a room).
+    days: Vec<(String, Vec<(String, String, String, String, bool, bool)>)>,
     cases: Vec<(String, String)>,
     kinds: Vec<(String, String)>,
     prev: String,
@@ -156,7 +157,9 @@ async fn calendar_page_with(
                         ("cancelled", false) => view::tr("calendar-cancelled"),
                         _ => String::new(),
                     };
-                    (range, who, e.id.clone(), badge, e.status == "booked")
+                    let booked = e.status == "booked";
+                    let room = booked && e.type_key != app::calendar::BLOCK;
+                    (range, who, e.id.clone(), badge, booked, room)
                 })
                 .collect();
             (date.strftime("%A %-d %B").to_string(), lines)
@@ -265,6 +268,43 @@ pub async fn block(
 ) -> WebResult<Response> {
     let result = state.app.block_time(&actor, &input).await;
     after_calendar_write(&state, &actor, csrf, &input, result).await
+}
+
+#[derive(Deserialize, serde::Serialize)]
+pub struct GuestInput {
+    #[serde(default)]
+    email: String,
+}
+
+/// POST /admin/calendar/{id}/guests: invites another patient into an appointment's room.
+pub async fn add_guest(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<GuestInput>,
+) -> WebResult<Response> {
+    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(WebError(AppError::NotFound));
+    }
+    match state.app.invite_to_room(&actor, &id, &input.email).await {
+        Ok(()) => Ok(Redirect::to("/admin/calendar").into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let form = Form::from_input(&input, errors)
+                .with("guest", input.email.clone())
+                .with("guest_for", id);
+            calendar_page(
+                &state,
+                &actor,
+                csrf,
+                None,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn cancel_appointment(

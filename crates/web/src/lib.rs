@@ -16,10 +16,12 @@ mod mail;
 mod passkeys;
 mod portal;
 mod practice;
+mod rooms;
 pub mod routes;
 mod security;
 mod site;
 mod team;
+mod techcheck;
 mod view;
 
 use app::App;

@@ -192,6 +192,8 @@ struct HomeTemplate {
     chrome: Chrome,
     heading: String,
     cases: Vec<Case>,
+    /// (room address, when in the patient's zone, with whom)
+    appointments: Vec<(String, String, String)>,
     csrf: String,
     section: &'static str,
 }
@@ -209,6 +211,23 @@ pub async fn home(
 ) -> WebResult<Response> {
     state.app.enter_portal(&actor).await?;
     let cases = state.app.my_cases(&actor).await?;
+    let zone = actor
+        .user()
+        .map(|u| u.time_zone.clone())
+        .unwrap_or_else(|| "UTC".into());
+    let appointments = state
+        .app
+        .my_appointments(&actor)
+        .await?
+        .into_iter()
+        .map(|a| {
+            (
+                format!("/rooms/{}", a.appointment),
+                format!("{} ({zone})", view::date_time(&a.start, &zone)),
+                a.therapist,
+            )
+        })
+        .collect();
     let name = actor.user().map(|u| u.name.clone()).unwrap_or_default();
     let heading = i18n::t_with("portal-welcome", &[("name", name)]);
     let chrome = Chrome::public(&state, view::tr("portal-title"), String::new(), None).await;
@@ -216,6 +235,7 @@ pub async fn home(
         chrome,
         heading,
         cases,
+        appointments,
         csrf,
         section: "home",
     })?)

@@ -3,7 +3,7 @@
 
 use crate::{
     accounts, api, assets, booking, calendar, cases, content, inquiries, mail, passkeys, portal,
-    practice, site, team, WebState,
+    practice, rooms, site, team, techcheck, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -83,6 +83,9 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/tags/{slug}", site::tag)
         .get("/faq", site::faqs)
         .get("/faq/{slug}", site::faq)
+        .get("/tech-check", techcheck::page)
+        .get("/tech-check/ice", techcheck::ice)
+        .get("/tech-check/ws", techcheck::socket)
         .get("/sitemap.xml", site::sitemap)
         .get("/feed.xml", site::feed)
         .get("/robots.txt", site::robots)
@@ -100,6 +103,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/calendar/blocks", calendar::block)
         .post("/admin/calendar/{id}/cancel", calendar::cancel_appointment)
         .post("/admin/calendar/{id}/move", calendar::move_appointment)
+        .post("/admin/calendar/{id}/guests", calendar::add_guest)
         .post("/admin/calendar/feed", calendar::new_feed)
         .post("/admin/calendar/feed/remove", calendar::remove_feed)
         .get("/calendar/{file}", calendar::feed)
@@ -109,6 +113,9 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/booking/{token}/cancel", booking::cancel)
         .get("/booking/{token}/move/{slot}", booking::move_form)
         .post("/booking/{token}/move/{slot}", booking::move_booking)
+        // the video room
+        .get("/rooms/{id}", rooms::page)
+        .get("/rooms/{id}/ws", rooms::socket)
         // inquiries
         .get("/contact", inquiries::form)
         .post("/contact", inquiries::send)

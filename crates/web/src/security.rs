@@ -36,14 +36,14 @@ pub(crate) fn wrap(router: Router, state: WebState) -> Router {
 }
 
 async fn headers(State(state): State<WebState>, request: Request, next: Next) -> Response {
-    let private = {
-        let p = request.uri().path();
-        [
-            "/admin", "/setup", "/contact", "/portal", "/signin", "/join",
-        ]
-        .iter()
-        .any(|prefix| p.starts_with(prefix))
-    };
+    let path = request.uri().path();
+    let private = [
+        "/admin", "/setup", "/contact", "/portal", "/signin", "/join", "/rooms",
+    ]
+    .iter()
+    .any(|prefix| path.starts_with(prefix));
+    // Only the video room and the tech check may ask for the camera and the microphone.
+    let media = path.starts_with("/rooms/") || path == "/tech-check";
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     h.insert(
@@ -65,7 +65,11 @@ async fn headers(State(state): State<WebState>, request: Request, next: Next) ->
     );
     h.insert(
         "permissions-policy",
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+        HeaderValue::from_static(if media {
+            "camera=(self), microphone=(self), geolocation=(), interest-cohort=()"
+        } else {
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        }),
     );
     if state.app.config().public_url.starts_with("https://") {
         h.insert(
@@ -91,7 +95,15 @@ async fn refuse_cross_site(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if unsafe_method && !request.uri().path().starts_with("/api/") && !same_origin(&request, &state)
+    // A WebSocket is opened with a GET that carries the cookies: another site's page must not
+    // open one in a visitor's name (cross-site WebSocket hijacking).
+    let websocket = request
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if (unsafe_method && !request.uri().path().starts_with("/api/") || websocket)
+        && !same_origin(&request, &state)
     {
         tracing::info!(path = request.uri().path(), "cross-site request refused");
         return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();

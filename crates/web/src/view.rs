@@ -66,6 +66,10 @@ impl Chrome {
         tr(key)
     }
 
+    pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
+        i18n::t_with(key, &[(name, value.to_string())])
+    }
+
     pub fn date(&self, at: &Timestamp) -> String {
         date(at, &self.time_zone)
     }
@@ -222,6 +226,26 @@ impl Form {
     pub fn t(&self, key: &str) -> String {
         tr(key)
     }
+}
+
+/// The texts a page's script shows, as a JSON object for a `<script type="application/json">`
+/// block: `keys` plain, and `with_args` formatted with their arguments (the script fills in the
+/// `{name}` that stands for each).
+pub fn script_texts(keys: &[&str], with_args: &[(&str, &[(&str, String)])]) -> String {
+    let mut map = serde_json::Map::new();
+    for key in keys {
+        map.insert(key.to_string(), serde_json::Value::String(tr(key)));
+    }
+    for (key, args) in with_args {
+        map.insert(
+            key.to_string(),
+            serde_json::Value::String(i18n::t_with(key, args)),
+        );
+    }
+    // Inside a script block, `</` must not close it.
+    serde_json::Value::Object(map)
+        .to_string()
+        .replace("</", "<\\/")
 }
 
 /// Percent-encodes a query value.

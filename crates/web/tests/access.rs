@@ -57,6 +57,10 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         | "/api/v1/slots"
         | "/api/v1/articles/{slug}" => public,
         "/book" => public,
+        // The tech check is for anyone, signed in or not.
+        "/tech-check" | "/tech-check/ice" => public,
+        // A plain GET of the echo socket is answered "Upgrade Required".
+        "/tech-check/ws" => [StatusCode::UPGRADE_REQUIRED; 6],
         // Without a slot or a time they name nothing.
         "/book/{slot}" | "/book/confirmed" => [GONE; 6],
         "/admin/signin" => [OK, OK, OK, SEE, SEE, SEE],
@@ -85,6 +89,17 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         "/portal" | "/portal/messages" | "/portal/profile" | "/portal/sessions"
         | "/portal/export" => patients,
         "/portal/attachments/{id}" => [SEE, OK, GONE, NO, NO, NO],
+        // A's session with their therapist: only the two of them know the room (its socket
+        // answers 409 to them here because the room is not open at the test's time).
+        "/rooms/{id}" => [SEE, OK, GONE, OK, GONE, GONE],
+        "/rooms/{id}/ws" => [
+            SEE,
+            StatusCode::CONFLICT,
+            GONE,
+            StatusCode::CONFLICT,
+            GONE,
+            GONE,
+        ],
         _ => return None,
     })
 }
@@ -94,6 +109,7 @@ struct World {
     people: Vec<(Who, Browser)>,
     case_a: String,
     attachment_a: String,
+    room: String,
     inquiry: String,
     mail: String,
     page: String,
@@ -134,6 +150,27 @@ async fn world(backend: store::Backend) -> Option<World> {
         .next()
         .unwrap()
         .to_string();
+
+    // A session of A's with their therapist, on Monday.
+    let (_, week) = theo.text("/admin/calendar?day=2026-11-30").await;
+    let csrf = field_value(&week, "csrf").unwrap();
+    let r = theo
+        .post_form(
+            "/admin/calendar/appointments",
+            &[
+                ("csrf", &csrf),
+                ("case", &case_a),
+                ("kind", "session"),
+                ("date", "2026-11-30"),
+                ("time", "10:00"),
+                ("clash", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), SEE);
+    let (_, week) = theo.text("/admin/calendar?day=2026-11-30").await;
+    let at = week.find("/rooms/").expect("a room link");
+    let room = week[at + 7..at + 39].to_string();
 
     let visitor = t.browser();
     let csrf = visitor.csrf_from("/contact").await;
@@ -186,6 +223,7 @@ async fn world(backend: store::Backend) -> Option<World> {
         people,
         case_a,
         attachment_a,
+        room,
         inquiry,
         mail,
         page,
@@ -207,6 +245,8 @@ impl World {
             &self.inquiry
         } else if path.starts_with("/admin/mailbox") {
             &self.mail
+        } else if path.starts_with("/rooms/") {
+            &self.room
         } else if path.starts_with("/admin/cases") {
             &self.case_a
         } else if path.contains("/attachments/") {

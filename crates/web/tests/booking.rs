@@ -207,6 +207,11 @@ async fn book_first(t: &TestApp, email: &str) -> String {
         .into_iter()
         .find(|m| m.to == email && m.subject.contains("consultation"))
         .expect("confirmation");
+    assert!(
+        mail.body.contains(&format!("{}/tech-check", t.base)),
+        "the confirmation links the tech check: {}",
+        mail.body
+    );
     let at = mail.body.find("/booking/").expect("a manage link");
     mail.body[at..]
         .split_whitespace()

@@ -273,6 +273,14 @@ impl Browser {
         }
     }
 
+    /// The `Cookie` header this browser would send (for a WebSocket handshake).
+    pub fn cookie_header(&self) -> String {
+        self.headers()
+            .get(COOKIE)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.cookies.lock().unwrap().get(name).cloned()
     }

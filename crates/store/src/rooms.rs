@@ -1,0 +1,328 @@
+//! The rows behind each appointment's video room: guests, admissions, the ending, live connections
+//! and signals too large for a notification. What the room *is* at any moment is the domain's
+//! `room::phase` over these rows.
+
+use crate::db::Db;
+use crate::error::StoreResult;
+use crate::{ms, placeholders, ts};
+use domain::ids::{CaseId, UserId};
+use jiff::Timestamp;
+
+/// A connection not refreshed for this long belongs to an instance that is gone.
+pub const FRESH_MS: i64 = 45_000;
+
+/// One person who may enter the room.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub user: UserId,
+    pub name: String,
+    pub host: bool,
+    pub admitted: bool,
+    /// The live connection, if any (the newest, should there be two for a moment).
+    pub connection: Option<String>,
+}
+
+/// Everything the room's state is made of.
+#[derive(Clone, Debug)]
+pub struct RoomRows {
+    pub appointment: String,
+    pub case: Option<CaseId>,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub cancelled: bool,
+    pub ended_at: Option<Timestamp>,
+    /// The therapist first, then the case's patient, then the guests.
+    pub members: Vec<Member>,
+}
+
+pub async fn load(db: &Db, appointment: &str, now: Timestamp) -> StoreResult<Option<RoomRows>> {
+    #[allow(clippy::type_complexity)]
+    let row: Option<(String, Option<String>, i64, i64, String, String, Option<String>, Option<String>, Option<i64>)> =
+        sqlx::query_as(
+            "SELECT a.therapist_id, a.case_id, a.starts_at, a.ends_at, a.status, t.name, c.patient_id, p.name, e.ended_at
+             FROM appointments a JOIN users t ON t.id = a.therapist_id
+             LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN users p ON p.id = c.patient_id
+             LEFT JOIN room_endings e ON e.appointment_id = a.id
+             WHERE a.id = $1",
+        )
+        .bind(appointment)
+        .fetch_optional(&db.pool)
+        .await?;
+    let Some(r) = row else { return Ok(None) };
+    let mut members = vec![Member {
+        user: UserId(r.0),
+        name: r.5,
+        host: true,
+        admitted: true,
+        connection: None,
+    }];
+    if let (Some(id), Some(name)) = (r.6, r.7) {
+        members.push(Member {
+            user: UserId(id),
+            name,
+            host: false,
+            admitted: false,
+            connection: None,
+        });
+    }
+    let guests: Vec<(String, String)> = sqlx::query_as(
+        "SELECT u.id, u.name FROM appointment_guests g JOIN users u ON u.id = g.user_id
+         WHERE g.appointment_id = $1 ORDER BY g.added_at, u.id",
+    )
+    .bind(appointment)
+    .fetch_all(&db.pool)
+    .await?;
+    for (id, name) in guests {
+        if !members.iter().any(|m| m.user.0 == id) {
+            members.push(Member {
+                user: UserId(id),
+                name,
+                host: false,
+                admitted: false,
+                connection: None,
+            });
+        }
+    }
+    let admitted: Vec<String> =
+        sqlx::query_scalar("SELECT user_id FROM room_admissions WHERE appointment_id = $1")
+            .bind(appointment)
+            .fetch_all(&db.pool)
+            .await?;
+    let live: Vec<(String, String)> = sqlx::query_as(
+        "SELECT user_id, connection_id FROM room_presence WHERE appointment_id = $1 AND seen_at >= $2
+         ORDER BY since, connection_id",
+    )
+    .bind(appointment)
+    .bind(ms(now) - FRESH_MS)
+    .fetch_all(&db.pool)
+    .await?;
+    for m in &mut members {
+        m.admitted |= admitted.contains(&m.user.0);
+        // The newest connection wins: an older one is about to be told it was replaced.
+        m.connection = live
+            .iter()
+            .rev()
+            .find(|(u, _)| *u == m.user.0)
+            .map(|(_, c)| c.clone());
+    }
+    Ok(Some(RoomRows {
+        appointment: appointment.to_string(),
+        case: r.1.map(CaseId),
+        start: ts(r.2),
+        end: ts(r.3),
+        cancelled: r.4 == "cancelled",
+        ended_at: r.8.map(ts),
+        members,
+    }))
+}
+
+/// Records a live connection; answers the same person's earlier connections to this room, which
+/// the caller closes (a reload, or a second tab, replaces the first).
+pub async fn join(
+    db: &Db,
+    connection: &str,
+    appointment: &str,
+    user: &UserId,
+    now: Timestamp,
+) -> StoreResult<Vec<String>> {
+    let mut tx = db.pool.begin().await?;
+    let earlier: Vec<String> = sqlx::query_scalar(
+        "SELECT connection_id FROM room_presence WHERE appointment_id = $1 AND user_id = $2",
+    )
+    .bind(appointment)
+    .bind(user.as_str())
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM room_presence WHERE appointment_id = $1 AND user_id = $2")
+        .bind(appointment)
+        .bind(user.as_str())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO room_presence (connection_id, appointment_id, user_id, since, seen_at) VALUES ($1, $2, $3, $4, $4)",
+    )
+    .bind(connection)
+    .bind(appointment)
+    .bind(user.as_str())
+    .bind(ms(now))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(earlier)
+}
+
+/// Answers whether the connection was still recorded.
+pub async fn leave(db: &Db, connection: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM room_presence WHERE connection_id = $1")
+        .bind(connection)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Marks this instance's connections as alive.
+pub async fn refresh(db: &Db, connections: &[String], now: Timestamp) -> StoreResult<()> {
+    for chunk in connections.chunks(500) {
+        let sql = format!(
+            "UPDATE room_presence SET seen_at = $1 WHERE connection_id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut q = sqlx::query(&sql).bind(ms(now));
+        for c in chunk {
+            q = q.bind(c.as_str());
+        }
+        q.execute(&db.pool).await?;
+    }
+    Ok(())
+}
+
+/// Removes connections nobody has refreshed (an instance that stopped without saying goodbye).
+pub async fn sweep(db: &Db, now: Timestamp) -> StoreResult<u64> {
+    let done = sqlx::query("DELETE FROM room_presence WHERE seen_at < $1")
+        .bind(ms(now) - FRESH_MS)
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("DELETE FROM room_signals WHERE created_at < $1")
+        .bind(ms(now) - 120_000)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn admit(db: &Db, appointment: &str, user: &UserId, now: Timestamp) -> StoreResult<()> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM room_admissions WHERE appointment_id = $1 AND user_id = $2")
+        .bind(appointment)
+        .bind(user.as_str())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO room_admissions (appointment_id, user_id, admitted_at) VALUES ($1, $2, $3)",
+    )
+    .bind(appointment)
+    .bind(user.as_str())
+    .bind(ms(now))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn send_back(db: &Db, appointment: &str, user: &UserId) -> StoreResult<()> {
+    sqlx::query("DELETE FROM room_admissions WHERE appointment_id = $1 AND user_id = $2")
+        .bind(appointment)
+        .bind(user.as_str())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn end(db: &Db, appointment: &str, now: Timestamp) -> StoreResult<()> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM room_endings WHERE appointment_id = $1")
+        .bind(appointment)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO room_endings (appointment_id, ended_at) VALUES ($1, $2)")
+        .bind(appointment)
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM room_admissions WHERE appointment_id = $1")
+        .bind(appointment)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Invites another patient of the practice into an appointment (a partner, a family member).
+pub async fn add_guest(
+    db: &Db,
+    appointment: &str,
+    user: &UserId,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let exists: Option<String> = sqlx::query_scalar(
+        "SELECT user_id FROM appointment_guests WHERE appointment_id = $1 AND user_id = $2",
+    )
+    .bind(appointment)
+    .bind(user.as_str())
+    .fetch_optional(&db.pool)
+    .await?;
+    if exists.is_none() {
+        sqlx::query(
+            "INSERT INTO appointment_guests (appointment_id, user_id, added_at) VALUES ($1, $2, $3)",
+        )
+        .bind(appointment)
+        .bind(user.as_str())
+        .bind(ms(now))
+        .execute(&db.pool)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn remove_guest(db: &Db, appointment: &str, user: &UserId) -> StoreResult<()> {
+    sqlx::query("DELETE FROM appointment_guests WHERE appointment_id = $1 AND user_id = $2")
+        .bind(appointment)
+        .bind(user.as_str())
+        .execute(&db.pool)
+        .await?;
+    send_back(db, appointment, user).await
+}
+
+/// A booked appointment someone takes part in, for their list of sessions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upcoming {
+    pub appointment: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub therapist: String,
+}
+
+/// `user`'s booked appointments (as the case's patient or as a guest) that end after `from`.
+pub async fn upcoming_for(db: &Db, user: &UserId, from: Timestamp) -> StoreResult<Vec<Upcoming>> {
+    let rows: Vec<(String, i64, i64, String)> = sqlx::query_as(
+        "SELECT a.id, a.starts_at, a.ends_at, t.name FROM appointments a
+         JOIN users t ON t.id = a.therapist_id
+         LEFT JOIN cases c ON c.id = a.case_id
+         WHERE a.status = 'booked' AND a.ends_at > $2
+           AND (c.patient_id = $1 OR a.therapist_id = $1
+                OR EXISTS (SELECT 1 FROM appointment_guests g WHERE g.appointment_id = a.id AND g.user_id = $1))
+         ORDER BY a.starts_at, a.id LIMIT 20",
+    )
+    .bind(user.as_str())
+    .bind(ms(from))
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Upcoming {
+            appointment: r.0,
+            start: ts(r.1),
+            end: ts(r.2),
+            therapist: r.3,
+        })
+        .collect())
+}
+
+/// Keeps a signal for a moment, for instances that are told its id.
+pub async fn put_signal(db: &Db, id: &str, payload: &str, now: Timestamp) -> StoreResult<()> {
+    sqlx::query("INSERT INTO room_signals (id, payload, created_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(payload)
+        .bind(ms(now))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn signal(db: &Db, id: &str) -> StoreResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT payload FROM room_signals WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}

@@ -1,0 +1,295 @@
+//! The video room: its page, and the signaling WebSocket through which the browsers find each
+//! other. The socket carries the room's whole state on every change (a reconnecting page needs
+//! nothing else), the therapist's commands, offers/answers/candidates, and the call's chat.
+
+use crate::error::WebResult;
+use crate::extract::Caller;
+use crate::site::render;
+use crate::view::{self, Chrome};
+use crate::{i18n, WebState};
+use app::rooms::{Command, Entry, Event};
+use app::{Actor, AppError};
+use askama::Template;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use domain::room::{NotNow, Phase};
+use serde_json::json;
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast::error::RecvError;
+
+/// The largest message a browser may send: an offer with every codec fits in a few kilobytes.
+const MESSAGE_LIMIT: usize = 64 * 1024;
+/// A connection that has said nothing (not even a pong) for this long is gone.
+const SILENCE: Duration = Duration::from_secs(40);
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+fn appointment_id(raw: &str) -> WebResult<&str> {
+    if raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(raw)
+    } else {
+        Err(AppError::NotFound.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "room.html")]
+struct RoomTemplate {
+    chrome: Chrome,
+    appointment: String,
+    host: bool,
+    when: String,
+    others: String,
+    /// Why the room cannot be entered now, in words; empty when it is open.
+    not_open: String,
+    support: String,
+    phone: String,
+    text: String,
+}
+
+/// The strings the room's script shows, from the one translation layer.
+fn script_text() -> String {
+    let keys = [
+        "room-waiting",
+        "room-admitted",
+        "room-connecting",
+        "room-connected",
+        "room-reconnecting",
+        "room-failed",
+        "room-ended",
+        "room-closed",
+        "room-replaced",
+        "room-left",
+        "room-no-camera",
+        "room-no-devices",
+        "room-let-in",
+        "room-send-back",
+        "room-nobody-waiting",
+        "room-waiting-since",
+        "room-quality-good",
+        "room-quality-fair",
+        "room-quality-poor",
+        "room-quality-detail",
+        "room-mute",
+        "room-unmute",
+        "room-camera-off",
+        "room-camera-on",
+        "room-audio-only",
+        "room-video-back",
+        "room-you",
+        "room-chat-from-you",
+        "room-socket-lost",
+    ];
+    view::script_texts(&keys, &[])
+}
+
+/// GET /rooms/{id}: the room's page, for its therapist and its patient(s) only.
+pub async fn page(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    let room = state.app.room_page(&actor, appointment_id(&id)?).await?;
+    let zone = actor
+        .user()
+        .map(|u| u.time_zone.clone())
+        .unwrap_or_else(|| "UTC".into());
+    let tz = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let when = format!(
+        "{}–{} ({zone})",
+        room.start
+            .to_zoned(tz.clone())
+            .strftime("%A %-d %B %Y, %H:%M"),
+        room.end.to_zoned(tz.clone()).strftime("%H:%M")
+    );
+    let not_open = match room.open {
+        Ok(()) => String::new(),
+        Err(NotNow::NotYetOpen(at)) => i18n::t_with(
+            "room-opens-at",
+            &[(
+                "time",
+                at.to_zoned(tz).strftime("%A %-d %B, %H:%M").to_string(),
+            )],
+        ),
+        Err(NotNow::Ended) => view::tr("room-ended"),
+    };
+    let practice = state.app.practice().await?;
+    let details = practice.as_ref().as_ref();
+    let chrome = Chrome::public(&state, view::tr("room-title"), String::new(), None).await;
+    let page = RoomTemplate {
+        chrome,
+        appointment: room.appointment,
+        host: room.host,
+        when,
+        others: room.others.join(", "),
+        not_open,
+        support: details
+            .map(|d| d.support_contact.clone())
+            .unwrap_or_default(),
+        phone: details.map(|d| d.phone.clone()).unwrap_or_default(),
+        text: script_text(),
+    };
+    let mut response = Html(render(page)?).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+/// GET /rooms/{id}/ws: the signaling socket. Refused before the upgrade, with a plain status, for
+/// anyone not of the appointment and at any time the room is not open.
+pub async fn socket(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> WebResult<Response> {
+    let entry = match state.app.enter_room(&actor, appointment_id(&id)?).await? {
+        Ok(entry) => entry,
+        Err(_) => {
+            return Ok((StatusCode::CONFLICT, view::tr("room-not-open-now")).into_response());
+        }
+    };
+    let Ok(upgrade) = upgrade else {
+        return Ok((StatusCode::UPGRADE_REQUIRED, "WebSocket only.").into_response());
+    };
+    Ok(upgrade
+        .max_message_size(MESSAGE_LIMIT)
+        .max_frame_size(MESSAGE_LIMIT)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .on_upgrade(move |socket| async move {
+            let connection = new_connection_id();
+            if let Err(e) = run(&state, &actor, &entry, &connection, socket).await {
+                tracing::warn!(error = %e, "a room connection ended with an error");
+            }
+            if let Err(e) = state.app.room_left(&entry, &connection).await {
+                tracing::warn!(error = %e, "could not record leaving a room");
+            }
+        }))
+}
+
+fn new_connection_id() -> String {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    hex::encode(bytes)
+}
+
+async fn send(socket: &mut WebSocket, value: serde_json::Value) -> Result<(), axum::Error> {
+    socket.send(Message::Text(value.to_string().into())).await
+}
+
+/// Sends the whole state; answers whether this connection is in the call, and whether the room
+/// is over for it.
+async fn send_state(
+    state: &WebState,
+    entry: &Entry,
+    connection: &str,
+    socket: &mut WebSocket,
+) -> Result<(bool, bool), RunError> {
+    let view = state.app.room_view(entry, connection).await?;
+    let in_call = view.me.current && (view.me.host || view.me.admitted);
+    let over = view.phase == Phase::Ended;
+    let mut value = serde_json::to_value(&view).expect("the view serialises");
+    value["type"] = json!("state");
+    send(socket, value).await?;
+    Ok((in_call, over))
+}
+
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("socket: {0}")]
+    Socket(#[from] axum::Error),
+}
+
+async fn run(
+    state: &WebState,
+    actor: &Actor,
+    entry: &Entry,
+    connection: &str,
+    mut socket: WebSocket,
+) -> Result<(), RunError> {
+    let app = &state.app;
+    let mut events = app.room_events(entry);
+    app.room_joined(actor, entry, connection).await?;
+    send(
+        &mut socket,
+        json!({
+            "type": "hello",
+            "connection": connection,
+            "host": entry.host,
+            "iceServers": app.room_ice(entry),
+        }),
+    )
+    .await?;
+    let (mut in_call, mut over) = send_state(state, entry, connection, &mut socket).await?;
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    let mut heard = Instant::now();
+    while !over {
+        tokio::select! {
+            message = socket.recv() => {
+                heard = Instant::now();
+                match message {
+                    Some(Ok(Message::Text(text))) => {
+                        let refused = match serde_json::from_str::<Command>(&text) {
+                            Ok(command) => app.room_command(actor, entry, connection, command).await.err(),
+                            Err(_) => Some(AppError::Forbidden),
+                        };
+                        if let Some(e) = refused {
+                            if !matches!(e, AppError::Forbidden | AppError::NotFound) {
+                                return Err(e.into());
+                            }
+                            send(&mut socket, json!({"type": "refused"})).await?;
+                        }
+                    }
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),
+                    Some(Ok(_)) => {}
+                }
+            }
+            event = events.recv() => match event {
+                Ok(event) => match &*event {
+                    Event::Changed => {
+                        (in_call, over) = send_state(state, entry, connection, &mut socket).await?;
+                    }
+                    Event::Signal { from, to, data } if to == connection => {
+                        send(&mut socket, json!({"type": "signal", "from": from, "data": data})).await?;
+                    }
+                    Event::Chat { from, name, text } if in_call => {
+                        send(&mut socket, json!({
+                            "type": "chat",
+                            "name": name,
+                            "text": text,
+                            "mine": from == connection,
+                        })).await?;
+                    }
+                    Event::Replaced { connections } if connections.iter().any(|c| c == connection) => {
+                        send(&mut socket, json!({"type": "replaced"})).await?;
+                        return Ok(());
+                    }
+                    _ => {}
+                },
+                // Too far behind to trust what it missed: the whole state again.
+                Err(RecvError::Lagged(_)) => {
+                    (in_call, over) = send_state(state, entry, connection, &mut socket).await?;
+                }
+                Err(RecvError::Closed) => return Ok(()),
+            },
+            _ = heartbeat.tick() => {
+                if heard.elapsed() > SILENCE {
+                    return Ok(());
+                }
+                if app.now() >= entry.hours.closes_at() {
+                    send_state(state, entry, connection, &mut socket).await?;
+                    return Ok(());
+                }
+                socket.send(Message::Ping(Default::default())).await?;
+            }
+        }
+    }
+    Ok(())
+}
