@@ -8,16 +8,17 @@ import assert from 'node:assert/strict';
 import { startServer, Server, usePostgres } from '../lib/server.js';
 import { startSmtpSink } from '../lib/smtp.js';
 import { Turn } from '../lib/turn.js';
-import { launchBrowser, newPage, visit } from '../lib/browser.js';
+import { launchBrowser, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
-import { test, cleanupStack, uniqueEmail, DEMO, signIn, submitAndGetPostResponse } from '../lib/harness.js';
+import { test, cleanupStack, signIn } from '../lib/harness.js';
+import { RoomWorld, statusKey, waitStatus, waitConnected, bytesIn, pathTypes, letIn } from '../lib/room.js';
 
 const cleanup = cleanupStack();
 let server;
 let sink;
 let turn;
 let browser;
-let ownerPage = null;
+let world;
 
 before(async () => {
   sink = cleanup.keep(await startSmtpSink());
@@ -25,134 +26,14 @@ before(async () => {
   cleanup.add(() => turn.stop());
   server = cleanup.keep(await startServer({ demo: true, smtpPort: sink.port, env: turn.env(), label: 'room (demo, coturn)' }));
   browser = cleanup.keep(await launchBrowser());
+  world = new RoomWorld({ server, sink, browser, cleanup });
 });
 
-// Every peer connection a page makes is kept where the test can read its statistics; with `relay`,
-// the page may use the TURN relay only (as on a network that allows nothing else).
-const RECORD = (relay) => `(() => {
-  const Native = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = function (config = {}, ...rest) {
-    const pc = new Native(${relay} ? { ...config, iceTransportPolicy: 'relay' } : config, ...rest);
-    window.__pcs.push(pc);
-    return pc;
-  };
-  window.RTCPeerConnection.prototype = Native.prototype;
-})();`;
-
-async function page({ relay = false } = {}) {
-  const p = await newPage(browser);
-  cleanup.add(() => p.context().close());
-  await p.context().addInitScript(RECORD(relay));
-  return p;
-}
-
-async function owner() {
-  if (ownerPage && !ownerPage.isClosed()) return ownerPage;
-  ownerPage = await page();
-  await signIn(ownerPage, server.url, { secret: server.totpSecret() });
-  return ownerPage;
-}
-
-/** The owner invites a patient, who signs in through the mailed link in a context of their own. */
-async function patient(name, { relay = false } = {}) {
-  const email = uniqueEmail(name.split(' ')[0].toLowerCase());
-  const o = await owner();
-  await visit(o, `${server.url}/admin/patients`);
-  await o.locator('[name="name"]').fill(name);
-  await o.locator('[name="email"]').fill(email);
-  await o.locator('[name="time_zone"]').fill('Europe/London');
-  assert.equal((await submitAndGetPostResponse(o, 'Send the invitation')).status(), 303);
-  const mail = await sink.waitFor((m) => m.envelopeTo.includes(email) && /\/signin\//.test(m.text), 30_000);
-  const link = mail.text.match(/https?:\/\/\S+\/signin\/[0-9a-f]{64}/)[0];
-  const p = await page({ relay });
-  await visit(p, link);
-  assert.equal((await submitAndGetPostResponse(p, 'Sign in')).status(), 303);
-  return { name, email, page: p };
-}
-
-/** Berlin wall-clock date and time (the demo therapist's zone) `minutes` from now, on the 5-minute grid. */
-function berlin(minutes) {
-  const at = new Date(Math.ceil((Date.now() + minutes * 60_000) / 300_000) * 300_000);
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-  }).formatToParts(at).map((x) => [x.type, x.value]));
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
-}
-
-/** The owner books a session with `who` starting in about `minutes`; answers the room's id. */
-async function session(who, minutes = 2) {
-  const o = await owner();
-  const { date, time } = berlin(minutes);
-  await visit(o, `${server.url}/admin/calendar?day=${date}`);
-  const add = o.locator('form[action="/admin/calendar/appointments"]');
-  await add.locator('[name="case"]').selectOption({ label: who.name });
-  await add.locator('[name="kind"]').selectOption('session');
-  await add.locator('[name="date"]').fill(date);
-  await add.locator('[name="time"]').fill(time);
-  await add.locator('[name="clash"]').check();
-  const res = await submitAndGetPostResponse(o, 'Add the appointment');
-  assert.equal(res.status(), 303, `adding a session at ${date} ${time}: ${await o.locator('.error-summary').innerText().catch(() => '')}`);
-  await visit(o, `${server.url}/admin/calendar?day=${date}`);
-  const href = await o.locator('li', { hasText: who.name }).locator('a[href^="/rooms/"]').last().getAttribute('href');
-  return href.split('/').pop();
-}
-
-async function enter(p, room, base = server.url) {
-  await visit(p, `${base}/rooms/${room}`);
-}
-
-async function statusKey(p) {
-  return p.locator('#room-status').getAttribute('data-key');
-}
-
-async function waitStatus(p, key, timeout = 20_000) {
-  await p.waitForFunction((k) => document.getElementById('room-status')?.dataset.key === k, key, { timeout });
-}
-
-/** Waits until the page has `n` connected peers, each showing moving video. */
-async function waitConnected(p, n = 1, timeout = 30_000) {
-  await p.waitForFunction((n) => {
-    const remotes = [...document.querySelectorAll('.room-remote')];
-    return remotes.length === n && remotes.every((r) => r.dataset.state === 'connected'
-      && r.querySelector('video').videoWidth > 0
-      && r.querySelector('video').getVideoPlaybackQuality().totalVideoFrames > 3);
-  }, n, { timeout, polling: 250 });
-}
-
-/** Bytes received over all of the page's live peer connections. */
-async function bytesIn(p) {
-  return p.evaluate(async () => {
-    let total = 0;
-    for (const pc of window.__pcs.filter((c) => c.connectionState === 'connected')) {
-      (await pc.getStats()).forEach((r) => { if (r.type === 'inbound-rtp') total += r.bytesReceived || 0; });
-    }
-    return total;
-  });
-}
-
-/** The local candidate type of each connection's selected pair ('host', 'srflx', 'relay'). */
-async function pathTypes(p) {
-  return p.evaluate(async () => {
-    const types = [];
-    for (const pc of window.__pcs.filter((c) => c.connectionState === 'connected')) {
-      const stats = await pc.getStats();
-      stats.forEach((r) => {
-        if (r.type === 'transport' && r.selectedCandidatePairId) {
-          const pair = stats.get(r.selectedCandidatePairId);
-          types.push(stats.get(pair?.localCandidateId)?.candidateType);
-        }
-      });
-    }
-    return types;
-  });
-}
-
-async function letIn(therapistPage, who) {
-  const button = therapistPage.locator('#room-people li', { hasText: who.name }).getByRole('button', { name: 'Let in' });
-  await button.waitFor({ timeout: 20_000 });
-  await button.click();
-}
+const page = (opts) => world.page(opts);
+const owner = () => world.owner();
+const patient = (name, opts) => world.patient(name, opts);
+const session = (who, minutes) => world.session(who, minutes);
+const enter = (p, room, base) => world.enter(p, room, base);
 
 test('waiting room, admission, video both ways, a reload that recovers by itself, axe-clean', async () => {
   const axe = new AxeReport();
