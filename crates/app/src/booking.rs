@@ -237,7 +237,13 @@ impl App {
         self.schedule_reminders(&mut tx, &appointment, chosen.start, 0)
             .await?;
         tx.commit().await.map_err(store::StoreError::from)?;
-        cases::set_stage(self.db(), &case, Stage::ConsultationBooked, now).await?;
+        // A new inquiry moves on; a case further along (someone in therapy booking again) stays.
+        let stage = cases::get(self.db(), &case, &patient.id)
+            .await?
+            .map(|c| c.stage);
+        if stage.is_some_and(|s| s.can_move_to(Stage::ConsultationBooked, None).is_ok()) {
+            cases::set_stage(self.db(), &case, Stage::ConsultationBooked, now).await?;
+        }
         self.audit_as(
             patient.id.as_str(),
             &client.ip,

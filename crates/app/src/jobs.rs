@@ -4,7 +4,7 @@
 
 use crate::mail;
 use crate::App;
-use domain::ids::{InquiryId, MessageId, UserId};
+use domain::ids::{CaseId, InquiryId, MessageId, UserId};
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -48,6 +48,18 @@ pub enum Task {
         appointment: String,
         sequence: i64,
     },
+    /// "There is an agreement to read and sign in your portal" (sent only while it is open).
+    AgreementToSign {
+        agreement: String,
+    },
+    /// "An agreement was signed; it waits for your countersignature".
+    AgreementSigned {
+        agreement: String,
+    },
+    /// "A response needs your attention", to the case's therapist: no content, no measure, no score.
+    RiskAlert {
+        case: CaseId,
+    },
 }
 
 impl Task {
@@ -63,6 +75,9 @@ impl Task {
             Task::BookingCancelled { .. } => "booking_cancelled",
             Task::BookingMoved { .. } => "booking_moved",
             Task::Reminder { .. } => "reminder",
+            Task::RiskAlert { .. } => "risk_alert",
+            Task::AgreementToSign { .. } => "agreement_to_sign",
+            Task::AgreementSigned { .. } => "agreement_signed",
         }
     }
 
@@ -249,6 +264,31 @@ impl App {
                 Some(mail) => mail,
                 None => return Ok(()),
             },
+            Task::AgreementToSign { agreement } => {
+                match self.agreement_mail(&practice, &agreement, false).await? {
+                    Some(mail) => mail,
+                    None => return Ok(()),
+                }
+            }
+            Task::AgreementSigned { agreement } => {
+                match self.agreement_mail(&practice, &agreement, true).await? {
+                    Some(mail) => mail,
+                    None => return Ok(()),
+                }
+            }
+            Task::RiskAlert { case } => {
+                let Some(case) = store::cases::get(self.db(), &case, &UserId::new(""))
+                    .await
+                    .map_err(|e| e.to_string())?
+                else {
+                    return Ok(());
+                };
+                mail::risk_alert(
+                    &practice.name,
+                    &case.therapist,
+                    &self.link(&format!("/admin/cases/{}", case.id)),
+                )
+            }
             Task::MessageNotification { message } => {
                 let Some((case_id, author)) = store::messages::header(self.db(), &message)
                     .await

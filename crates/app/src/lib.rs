@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod agreements;
 pub mod audit;
 pub mod booking;
 pub mod calendar;
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod images;
 pub mod inquiries;
+pub mod intake;
 pub mod jobs;
 pub mod mail;
 pub mod messaging;
@@ -25,6 +27,7 @@ pub mod site;
 pub mod team;
 pub mod turn;
 pub mod two_factor;
+pub mod workspace;
 
 pub use actor::Actor;
 pub use error::{AppError, AppResult};

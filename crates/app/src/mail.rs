@@ -211,6 +211,68 @@ pub fn message_notification(
     }
 }
 
+/// "There is an agreement to read and sign in your portal": never the agreement itself.
+pub fn agreement_to_sign(
+    practice_name: &str,
+    therapist_name: &str,
+    patient: &domain::account::User,
+    link: &str,
+    renewal: bool,
+) -> Outgoing {
+    let (subject, what) = if renewal {
+        (
+            format!("{practice_name}: a new version of your agreement to sign"),
+            "a new version of your agreement",
+        )
+    } else {
+        (
+            format!("{practice_name}: an agreement to read and sign"),
+            "your agreement",
+        )
+    };
+    Outgoing {
+        kind: "agreement-to-sign",
+        to: patient.email.clone(),
+        to_name: Some(patient.name.clone()),
+        subject,
+        body: format!("Hello {},\n\n{therapist_name} has sent you {what} to read and sign in your portal (you will be asked to sign in):\n{link}\n\nFor your privacy, this email does not contain the agreement.\n", patient.name),
+        reply_to: None,
+        calendar: None,
+    }
+}
+
+/// "An agreement was signed": the countersignature is asked for; neither the patient's name nor
+/// the text is in the mail.
+pub fn agreement_signed(
+    practice_name: &str,
+    therapist: &domain::account::User,
+    link: &str,
+) -> Outgoing {
+    Outgoing {
+        kind: "agreement-signed",
+        to: therapist.email.clone(),
+        to_name: Some(therapist.name.clone()),
+        subject: format!("An agreement was signed at {practice_name}"),
+        body: format!("Hello {},\n\nan agreement you sent has been signed. Read it and add your countersignature here (you will be asked to sign in):\n{link}\n\nFor privacy, this email names neither the patient nor the agreement's contents.\n", therapist.name),
+        reply_to: None,
+        calendar: None,
+    }
+}
+
+/// "A response needs your attention": that is all. Which response, which answer, which measure
+/// and what score stay behind the sign-in, like the patient's name.
+pub fn risk_alert(practice_name: &str, to: &domain::account::User, link: &str) -> Outgoing {
+    Outgoing {
+        kind: "risk-alert",
+        to: to.email.clone(),
+        to_name: Some(to.name.clone()),
+        subject: format!("{practice_name}: a response needs your attention"),
+        body: format!("Hello {},\n\na response in your practice needs your attention. Please sign in and look at it as soon as you can:\n{link}\n\nFor privacy, this email does not say more.\n", to.name),
+        reply_to: None,
+        calendar: None,
+    }
+}
+
 /// The booking's confirmation: when, in the patient's zone (and the therapist's), what to do
 /// before, and the calendar file. No note the visitor wrote is repeated here.
 pub struct Confirmation<'a> {

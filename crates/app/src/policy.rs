@@ -79,6 +79,26 @@ pub fn require_case(actor: &Actor, case: &domain::case::Case) -> Result<(), AppE
     }
 }
 
+/// Whether the actor is the therapist of a case (sending and countersigning its agreement). The
+/// case's patient is refused; anyone else learns nothing of the case.
+pub fn require_case_therapist(actor: &Actor, case: &domain::case::Case) -> Result<(), AppError> {
+    require_case(actor, case)?;
+    match actor.role() {
+        Some(Role::Owner | Role::Therapist) => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// Whether the actor is the patient of a case (signing its agreement). The case's therapist is
+/// refused; anyone else learns nothing of the case.
+pub fn require_case_patient(actor: &Actor, case: &domain::case::Case) -> Result<(), AppError> {
+    require_case(actor, case)?;
+    match actor.role() {
+        Some(Role::Patient) => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
 /// Whether the actor may enter an appointment's video room: only its therapist and the people
 /// invited to it (the case's patient, and guests such as a partner). Everyone else, the practice's
 /// owner included, learns nothing of the room.
@@ -148,6 +168,47 @@ mod tests {
             require_room(&unverified, &members),
             Err(AppError::SecondFactorRequired)
         ));
+    }
+
+    #[test]
+    fn each_side_of_a_case_does_its_own_part() {
+        let user = |id: &str, role| User {
+            id: UserId::new(id),
+            role,
+            email: "a@b.c".into(),
+            name: "n".into(),
+            time_zone: "UTC".into(),
+        };
+        let case = domain::case::Case {
+            id: domain::ids::CaseId::new("c"),
+            stage: domain::case::Stage::InTherapy,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            patient: user("p", Role::Patient),
+            therapist: user("t", Role::Therapist),
+            unread: 0,
+        };
+        let as_ = |id: &str, role| Actor::signed(user(id, role), "s".into(), true, "127.0.0.1");
+        let (patient, therapist) = (as_("p", Role::Patient), as_("t", Role::Therapist));
+        assert!(require_case_patient(&patient, &case).is_ok());
+        assert!(require_case_therapist(&therapist, &case).is_ok());
+        assert!(matches!(
+            require_case_therapist(&patient, &case),
+            Err(AppError::Forbidden)
+        ));
+        assert!(matches!(
+            require_case_patient(&therapist, &case),
+            Err(AppError::Forbidden)
+        ));
+        for stranger in [as_("x", Role::Patient), as_("y", Role::Owner)] {
+            assert!(matches!(
+                require_case_therapist(&stranger, &case),
+                Err(AppError::NotFound)
+            ));
+            assert!(matches!(
+                require_case_patient(&stranger, &case),
+                Err(AppError::NotFound)
+            ));
+        }
     }
 
     #[test]

@@ -274,6 +274,8 @@ impl App {
                 Outcome::Ok,
             )
             .await?;
+            let documents = self.agreements_for_export(actor, &case).await?;
+            let questionnaires = self.questionnaires_for_export(actor, &case).await?;
             cases_json.push(serde_json::json!({
                 "id": case.id,
                 "therapist": case.therapist.name,
@@ -287,7 +289,8 @@ impl App {
                     "attachments": m.attachments.iter().map(|a| serde_json::json!({"file_name": a.file_name, "type": a.content_type, "size": a.size})).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
                 "appointments": [],
-                "documents": [],
+                "documents": documents,
+                "questionnaires": questionnaires,
             }));
         }
         let sessions = users::sessions_of(self.db(), &user.id, self.now()).await?;

@@ -23,7 +23,7 @@ mod lines;
 mod svg;
 
 pub use layout::{layout, Layout, Placed, Shape, MAX_WIDTH};
-pub use svg::render_svg;
+pub use svg::{escape, render_svg};
 
 use kin::Kin;
 use serde::{Deserialize, Serialize};

@@ -29,5 +29,6 @@ id_type!(
     MailId,
     CaseId,
     MessageId,
-    AttachmentId
+    AttachmentId,
+    AgreementId
 );

@@ -1,6 +1,7 @@
 //! The practice's rules and types: pure functions, no I/O, no async.
 
 pub mod account;
+pub mod agreement;
 pub mod availability;
 pub mod booking;
 pub mod calendar;
@@ -9,6 +10,7 @@ pub mod content;
 pub mod genogram;
 pub mod ids;
 pub mod inquiry;
+pub mod intake;
 pub mod jobs;
 pub mod markdown;
 pub mod measures;
@@ -18,5 +20,6 @@ pub mod practice;
 pub mod room;
 pub mod slug;
 pub mod validation;
+pub mod workspace;
 
 pub use validation::{FieldErrors, Validated};

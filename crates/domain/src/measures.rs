@@ -3,6 +3,8 @@
 //! The wording is the developers' English form, kept verbatim: a screening measure is only valid as
 //! published, so nothing here is paraphrased, shortened or "improved".
 
+pub mod chart;
+
 use serde::Serialize;
 
 /// One of the four answers to an item, with the points it carries.

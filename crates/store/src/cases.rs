@@ -49,7 +49,7 @@ pub async fn open_for_patient(
         return Ok((CaseId(id), patient));
     }
     let id = new_id();
-    sqlx::query("INSERT INTO cases (id, patient_id, therapist_id, stage, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)")
+    sqlx::query("INSERT INTO cases (id, patient_id, therapist_id, stage, created_at, updated_at, stage_since) VALUES ($1, $2, $3, $4, $5, $5, $5)")
         .bind(&id)
         .bind(patient.id.as_str())
         .bind(therapist.as_str())
@@ -144,7 +144,7 @@ pub async fn touch(db: &Db, id: &CaseId, now: Timestamp) -> StoreResult<()> {
 
 /// Moves a case to `stage` (the lifecycle's rules are the caller's).
 pub async fn set_stage(db: &Db, id: &CaseId, stage: Stage, now: Timestamp) -> StoreResult<()> {
-    sqlx::query("UPDATE cases SET stage = $1, updated_at = $2 WHERE id = $3")
+    sqlx::query("UPDATE cases SET stage = $1, updated_at = $2, stage_since = $2 WHERE id = $3")
         .bind(stage.as_str())
         .bind(ms(now))
         .bind(id.as_str())

@@ -5,6 +5,7 @@
 //! milliseconds since the epoch (UTC), flags are nullable instants (`published_at`), bytes are the
 //! dialect's blob type (the one token the migrations translate), placeholders are `$1, $2, …`.
 
+pub mod agreements;
 pub mod audit;
 pub mod booking;
 pub mod cases;
@@ -12,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod images;
 pub mod inquiries;
+pub mod intake;
 pub mod jobs;
 pub mod mailbox;
 pub mod messages;
@@ -24,6 +26,7 @@ pub mod rooms;
 pub mod seal;
 pub mod testing;
 pub mod users;
+pub mod workspace;
 
 pub use db::{Backend, Db, DbConfig};
 pub use error::{StoreError, StoreResult};

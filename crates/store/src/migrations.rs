@@ -46,6 +46,17 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0009_calendar_feed.sql"),
     ),
     (10, "rooms", include_str!("../migrations/0010_rooms.sql")),
+    (11, "intake", include_str!("../migrations/0011_intake.sql")),
+    (
+        12,
+        "agreements",
+        include_str!("../migrations/0012_agreements.sql"),
+    ),
+    (
+        13,
+        "workspace",
+        include_str!("../migrations/0013_workspace.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -47,6 +47,11 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             "text/javascript; charset=utf-8",
             include_bytes!("../static/room.js").as_slice(),
         ),
+        (
+            "autosave.js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../static/autosave.js").as_slice(),
+        ),
     ]
     .into_iter()
     .map(|(name, content_type, bytes)| {
@@ -88,6 +93,10 @@ pub fn room_script() -> &'static str {
 
 pub fn tech_check_script() -> &'static str {
     href("techcheck.js")
+}
+
+pub fn autosave_script() -> &'static str {
+    href("autosave.js")
 }
 
 pub fn favicon() -> &'static str {

@@ -23,6 +23,7 @@ struct PatientsTemplate {
     chrome: AdminChrome,
     cases: Vec<Case>,
     form: Form,
+    attention: crate::intake::admin::AttentionSet,
 }
 
 async fn patients_page(
@@ -34,6 +35,7 @@ async fn patients_page(
 ) -> WebResult<Response> {
     state.app.enter_admin(actor).await?;
     let cases = state.app.my_cases(actor).await?;
+    let attention = crate::intake::admin::attention_set(state, actor).await?;
     let chrome = AdminChrome::new(state, actor, view::tr("admin-patients"), "patients", csrf).await;
     Ok((
         status,
@@ -41,6 +43,7 @@ async fn patients_page(
             chrome,
             cases,
             form,
+            attention,
         })?),
     )
         .into_response())
@@ -81,9 +84,12 @@ pub async fn invite(
 struct CaseTemplate {
     chrome: AdminChrome,
     tv: ThreadView,
+    agreement: crate::agreements::CaseSection,
+    qs: crate::intake::admin::CaseSection,
 }
 
-async fn case_page(
+/// The case page; `form` holds what was typed into its message or agreement form.
+pub(crate) async fn case_page(
     state: &WebState,
     actor: &app::Actor,
     id: &CaseId,
@@ -103,7 +109,18 @@ async fn case_page(
         time_zone: chrome.time_zone.clone(),
         thread,
     };
-    Ok((status, Html(render(CaseTemplate { chrome, tv })?)).into_response())
+    let agreement = crate::agreements::case_section(state, actor, id, &tv.form).await?;
+    let qs = crate::intake::admin::case_section(state, actor, id).await?;
+    Ok((
+        status,
+        Html(render(CaseTemplate {
+            chrome,
+            tv,
+            agreement,
+            qs,
+        })?),
+    )
+        .into_response())
 }
 
 pub async fn case(

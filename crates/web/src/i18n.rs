@@ -28,7 +28,11 @@ pub fn t(key: &str) -> String {
 pub fn t_with(key: &str, args: &[(&str, String)]) -> String {
     let mut fluent_args = FluentArgs::new();
     for (name, value) in args {
-        fluent_args.set(*name, value.clone());
+        // A count must reach Fluent as a number, or `[one]` never matches and "1 days" is shown.
+        match value.parse::<i64>() {
+            Ok(n) => fluent_args.set(*name, n),
+            Err(_) => fluent_args.set(*name, value.clone()),
+        }
     }
     format(key, Some(&fluent_args))
 }
@@ -42,6 +46,17 @@ fn format(key: &str, args: Option<&FluentArgs>) -> String {
     bundle
         .format_pattern(pattern, args, &mut errors)
         .into_owned()
+}
+
+#[cfg(test)]
+mod plural_tests {
+    #[test]
+    fn counts_choose_their_plural_form() {
+        let one = super::t_with("board-days", &[("count", "1".into())]);
+        let many = super::t_with("board-days", &[("count", "3".into())]);
+        assert_eq!(one, "at this stage for a day");
+        assert_eq!(many, "at this stage for 3 days");
+    }
 }
 
 /// Whether `key` exists (tests).

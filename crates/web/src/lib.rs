@@ -2,6 +2,7 @@
 //! A handler parses the request, calls one `app` function with the actor, and renders the result.
 
 mod accounts;
+mod agreements;
 mod api;
 mod assets;
 mod booking;
@@ -12,6 +13,7 @@ mod error;
 mod extract;
 mod i18n;
 mod inquiries;
+mod intake;
 mod mail;
 mod passkeys;
 mod portal;
@@ -23,6 +25,7 @@ mod site;
 mod team;
 mod techcheck;
 mod view;
+mod workspace;
 
 use app::App;
 use axum::Router;

@@ -196,6 +196,10 @@ struct HomeTemplate {
     appointments: Vec<(String, String, String)>,
     csrf: String,
     section: &'static str,
+    documents: crate::agreements::PortalDocuments,
+    questionnaires: Vec<crate::intake::PortalItem>,
+    /// (therapist, the summary they shared after the first session)
+    summaries: Vec<(String, String)>,
 }
 
 impl HomeTemplate {
@@ -231,13 +235,24 @@ pub async fn home(
     let name = actor.user().map(|u| u.name.clone()).unwrap_or_default();
     let heading = i18n::t_with("portal-welcome", &[("name", name)]);
     let chrome = Chrome::public(&state, view::tr("portal-title"), String::new(), None).await;
+    let documents = crate::agreements::portal_documents(&state, &actor).await?;
+    let questionnaires = crate::intake::portal_items(&state, &actor).await?;
+    let mut summaries = Vec::new();
+    for c in &cases {
+        if let Some(text) = state.app.shared_summary(&actor, &c.id).await? {
+            summaries.push((c.therapist.name.clone(), text));
+        }
+    }
     Ok(Html(render(HomeTemplate {
+        summaries,
         chrome,
         heading,
         cases,
         appointments,
         csrf,
         section: "home",
+        documents,
+        questionnaires,
     })?)
     .into_response())
 }

@@ -2,8 +2,8 @@
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
 use crate::{
-    accounts, api, assets, booking, calendar, cases, content, inquiries, mail, passkeys, portal,
-    practice, rooms, site, team, techcheck, WebState,
+    accounts, agreements, api, assets, booking, calendar, cases, content, inquiries, intake, mail,
+    passkeys, portal, practice, rooms, site, team, techcheck, workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -163,6 +163,33 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
             "/passkeys/second-factor/finish",
             passkeys::second_factor_finish,
         )
+        // the agreement
+        .get("/admin/agreement", agreements::editor)
+        .post("/admin/agreement", agreements::save)
+        .post("/admin/cases/{id}/agreement", agreements::send)
+        .get("/admin/agreements/{id}/print", agreements::admin_print)
+        .post(
+            "/admin/agreements/{id}/countersign",
+            agreements::countersign,
+        )
+        .get("/portal/agreements/{id}", agreements::read)
+        .post("/portal/agreements/{id}", agreements::sign)
+        .get("/portal/agreements/{id}/print", agreements::portal_print)
+        // intake and measures
+        .get("/portal/questionnaires/{id}", intake::form)
+        .post("/portal/questionnaires/{id}", intake::save)
+        .get("/admin/questionnaires", intake::admin::list)
+        .get("/admin/questionnaires/{id}", intake::admin::editor)
+        .post("/admin/questionnaires/{id}", intake::admin::save_edit)
+        .post("/admin/questionnaires/{id}/copy", intake::admin::copy)
+        .post("/admin/cases/{id}/questionnaires", intake::admin::send)
+        .post("/admin/cases/{id}/attention", intake::admin::seen)
+        .get("/admin/responses/{id}", intake::admin::response)
+        // the first-session workspace and the board
+        .get("/admin/cases/{id}/workspace", workspace::show)
+        .post("/admin/cases/{id}/workspace", workspace::save)
+        .post("/admin/cases/{id}/stage", workspace::move_case)
+        .get("/admin/board", workspace::board)
         // cases (the therapist's side)
         .get("/admin/patients", cases::patients)
         .post("/admin/patients", cases::invite)

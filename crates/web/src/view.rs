@@ -190,6 +190,12 @@ impl Form {
         Form { values, errors }
     }
 
+    /// These errors shown next to their fields, the values as they are.
+    pub fn with_errors(mut self, errors: FieldErrors) -> Form {
+        self.errors = errors;
+        self
+    }
+
     pub fn with(mut self, field: &str, value: impl Into<String>) -> Form {
         self.values.insert(field.to_string(), value.into());
         self

@@ -113,8 +113,8 @@ async function switchDevice(kind, deviceId) {
     const next = fresh.getTracks()[0];
     const old = track(kind);
     if (old) { local.removeTrack(old); old.stop(); }
-    if (kind === 'audio' && ui.mic.getAttribute('aria-pressed') === 'true') next.enabled = false;
-    if (kind === 'video' && ui.camera.getAttribute('aria-pressed') === 'true') next.enabled = false;
+    if (kind === 'audio' && ui.mic.dataset.on === 'true') next.enabled = false;
+    if (kind === 'video' && ui.camera.dataset.on === 'true') next.enabled = false;
     local.addTrack(next);
     ui.self.srcObject = local;
     for (const peer of peers.values()) attachLocal(peer.pc);
@@ -123,11 +123,13 @@ async function switchDevice(kind, deviceId) {
   }
 }
 
+/** A button whose words say what it will do next ("Mute", then "Unmute"); its state is kept in
+ *  `data-on` rather than aria-pressed, which would contradict the changing words. */
 function toggle(button, onKey, offKey, apply) {
-  const pressed = button.getAttribute('aria-pressed') !== 'true';
-  button.setAttribute('aria-pressed', String(pressed));
-  button.textContent = say(pressed ? offKey : onKey);
-  apply(pressed);
+  const on = button.dataset.on !== 'true';
+  button.dataset.on = String(on);
+  button.textContent = say(on ? offKey : onKey);
+  apply(on);
 }
 
 // ---- signaling --------------------------------------------------------------------------------

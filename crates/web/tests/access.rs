@@ -85,7 +85,10 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         | "/admin/audit"
         | "/admin/team" => owner,
         // A's case exists only for A's therapist; the owner of the practice is not told it exists.
-        "/admin/cases/{id}" | "/admin/attachments/{id}" => [SEE, NO, NO, OK, GONE, GONE],
+        "/admin/cases/{id}" | "/admin/attachments/{id}" | "/admin/cases/{id}/workspace" => {
+            [SEE, NO, NO, OK, GONE, GONE]
+        }
+        "/admin/board" => therapists,
         "/portal" | "/portal/messages" | "/portal/profile" | "/portal/sessions"
         | "/portal/export" => patients,
         "/portal/attachments/{id}" => [SEE, OK, GONE, NO, NO, NO],
@@ -100,6 +103,16 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
             GONE,
             GONE,
         ],
+        // The agreement: each therapist's template is their own; A's agreement exists only for
+        // A and A's therapist.
+        "/admin/agreement" => therapists,
+        "/admin/agreements/{id}/print" => [SEE, NO, NO, OK, GONE, GONE],
+        "/portal/agreements/{id}" | "/portal/agreements/{id}/print" => [SEE, OK, GONE, NO, NO, NO],
+        // A's questionnaires: only A and A's therapist know them; the built-in and each
+        // therapist's own questionnaires are for therapists.
+        "/portal/questionnaires/{id}" => [SEE, OK, GONE, NO, NO, NO],
+        "/admin/responses/{id}" => [SEE, NO, NO, OK, GONE, GONE],
+        "/admin/questionnaires" | "/admin/questionnaires/{id}" => therapists,
         _ => return None,
     })
 }
@@ -114,6 +127,9 @@ struct World {
     mail: String,
     page: String,
     image: String,
+    agreement_a: String,
+    response_a: String,
+    questionnaire: String,
 }
 
 async fn world(backend: store::Backend) -> Option<World> {
@@ -172,6 +188,29 @@ async fn world(backend: store::Backend) -> Option<World> {
     let at = week.find("/rooms/").expect("a room link");
     let room = week[at + 7..at + 39].to_string();
 
+    // A's therapist sends A the agreement.
+    let csrf = theo.csrf_from(&format!("/admin/cases/{case_a}")).await;
+    let r = theo
+        .post_form(
+            &format!("/admin/cases/{case_a}/agreement"),
+            &[("csrf", &csrf), ("agreement_fee", "")],
+        )
+        .await;
+    assert_eq!(r.status(), SEE);
+    let (_, case_page) = theo.text(&format!("/admin/cases/{case_a}")).await;
+    let at = case_page
+        .find("/admin/agreements/")
+        .expect("an agreement link");
+    let agreement_a = case_page[at + 18..at + 50].to_string();
+
+    // A's portal offers the intake and the measures.
+    let (_, home) = a.text("/portal").await;
+    let at = home
+        .find("/portal/questionnaires/")
+        .expect("a questionnaire link")
+        + "/portal/questionnaires/".len();
+    let response_a = home[at..at + 32].to_string();
+
     let visitor = t.browser();
     let csrf = visitor.csrf_from("/contact").await;
     visitor
@@ -228,6 +267,9 @@ async fn world(backend: store::Backend) -> Option<World> {
         mail,
         page,
         image,
+        agreement_a,
+        response_a,
+        questionnaire: "builtin-intake-1".into(),
     })
 }
 
@@ -247,8 +289,15 @@ impl World {
             &self.mail
         } else if path.starts_with("/rooms/") {
             &self.room
+        } else if path.starts_with("/portal/questionnaires") || path.starts_with("/admin/responses")
+        {
+            &self.response_a
+        } else if path.starts_with("/admin/questionnaires") {
+            &self.questionnaire
         } else if path.starts_with("/admin/cases") {
             &self.case_a
+        } else if path.contains("/agreements/") {
+            &self.agreement_a
         } else if path.contains("/attachments/") {
             &self.attachment_a
         } else {

@@ -1,0 +1,556 @@
+//! Questionnaires: the intake and the measures filled in from the portal (drafts saved as the
+//! patient types, sent when they choose), the risk path (crisis contacts for the patient, a mark
+//! on the case and a mail without content for the therapist), what the therapist's workspace
+//! reads (the intake, the family, the measures over time), and the therapist's own copies.
+//!
+//! Only a case's patient and therapist may know its responses exist (everyone else: not found);
+//! only the patient writes answers; every read and write of answers is in the audit log.
+
+use crate::actor::Actor;
+use crate::audit::Outcome;
+use crate::error::{AppError, AppResult};
+use crate::jobs::Task;
+use crate::policy::Action;
+use crate::App;
+use domain::account::Role;
+use domain::case::{Case, Stage};
+use domain::genogram::Person;
+use domain::ids::{CaseId, UserId};
+use domain::intake::{
+    self, AnswerErrors, Attention, Progress, Questionnaire, ReadSection, Response, ResponseId,
+    ResponseInfo, Status,
+};
+use domain::measures::{Measure, Severity};
+use jiff::Timestamp;
+use std::collections::BTreeMap;
+
+mod copies;
+
+/// A response in the patient's list, with whom it is shared.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub info: ResponseInfo,
+    pub therapist: String,
+}
+
+/// A response opened to be filled in (or read, once sent).
+#[derive(Clone, Debug)]
+pub struct Filling {
+    pub case: Case,
+    pub questionnaire: Questionnaire,
+    pub response: Response,
+    pub progress: Progress,
+    /// An answer in it needs the therapist's attention: the page shows the crisis contacts.
+    pub risk: bool,
+    pub crisis_contacts: String,
+}
+
+impl Filling {
+    /// The answers read back in words, in the version's wording (the patient named by first name).
+    pub fn read_back(&self) -> Vec<ReadSection> {
+        intake::read_out(
+            &self.questionnaire.definition,
+            &self.response.answers,
+            first_name(&self.case.patient.name),
+        )
+    }
+}
+
+/// What came of saving a page of answers.
+#[derive(Clone, Debug)]
+pub enum Saved {
+    Saved {
+        progress: Progress,
+        risk: bool,
+        submitted: bool,
+    },
+    /// Refused by field. A refused page stores nothing; a refused submission keeps the draft.
+    Refused {
+        errors: AnswerErrors,
+        progress: Progress,
+        risk: bool,
+    },
+    /// The response was already sent; sent answers are never changed.
+    AlreadySent,
+}
+
+/// A response as the therapist reads it, bound to (and worded by) the version it answered.
+#[derive(Clone, Debug)]
+pub struct AnsweredQuestionnaire {
+    pub case: Case,
+    pub questionnaire: Questionnaire,
+    pub response: Response,
+    pub sections: Vec<ReadSection>,
+    /// An answer in it needs attention (a risk choice, or the PHQ-9's ninth item above 0).
+    pub risk: bool,
+    /// The case's "needs attention" mark, not yet seen, is this response's.
+    pub marked: bool,
+}
+
+/// One scored measure, for a chart over time.
+#[derive(Clone, Debug)]
+pub struct MeasureResult {
+    pub response: ResponseId,
+    /// When it was sent.
+    pub at: Timestamp,
+    pub measure: &'static Measure,
+    pub total: u8,
+    pub severity: Severity,
+    pub needs_attention: bool,
+}
+
+/// The questionnaires of a case, as its page shows them to the therapist.
+#[derive(Clone, Debug)]
+pub struct CaseQuestionnaires {
+    pub case: Case,
+    pub responses: Vec<ResponseInfo>,
+    pub attention: Option<Attention>,
+    /// What the therapist can send: their own newest version of each, else the built-in.
+    pub offered: Vec<Questionnaire>,
+}
+
+/// The first word of a name: how the genogram names the patient.
+fn first_name(name: &str) -> &str {
+    name.split_whitespace().next().unwrap_or("")
+}
+
+impl App {
+    async fn ensure_builtin(&self) -> AppResult<()> {
+        let all = intake::builtin();
+        let rows: Vec<(String, &str, u32, &intake::Definition)> = all
+            .iter()
+            .map(|b| {
+                (
+                    intake::builtin_id(b.key, b.version),
+                    b.key,
+                    b.version,
+                    &b.definition,
+                )
+            })
+            .collect();
+        Ok(store::intake::ensure_builtin(self.db(), &rows, self.now()).await?)
+    }
+
+    /// The version a new response to `key` answers in a case of `therapist`.
+    async fn current_questionnaire(
+        &self,
+        therapist: &UserId,
+        key: &str,
+    ) -> AppResult<Questionnaire> {
+        self.ensure_builtin().await?;
+        store::intake::current(self.db(), therapist, key)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// The case's responses, after making the first-session questionnaires available in a case
+    /// that never had them (a case that has ended gets nothing new).
+    async fn offer_first_session(&self, case: &Case) -> AppResult<Vec<ResponseInfo>> {
+        let mut list = store::intake::of_case(self.db(), &case.id).await?;
+        if matches!(case.stage, Stage::Ended | Stage::Referred | Stage::Closed) {
+            return Ok(list);
+        }
+        let missing: Vec<&str> = intake::FIRST_SESSION
+            .into_iter()
+            .filter(|key| !list.iter().any(|r| r.key == *key))
+            .collect();
+        if missing.is_empty() {
+            return Ok(list);
+        }
+        for key in missing {
+            let q = self.current_questionnaire(&case.therapist.id, key).await?;
+            store::intake::assign(self.db(), &case.id, &q, None, self.now()).await?;
+        }
+        list = store::intake::of_case(self.db(), &case.id).await?;
+        Ok(list)
+    }
+
+    /// The patient's questionnaires in all their cases: open ones and sent ones.
+    pub async fn my_questionnaires(&self, actor: &Actor) -> AppResult<Vec<Listed>> {
+        self.require(actor, Action::UsePortal).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let mut out = Vec::new();
+        for case in store::cases::of_patient(self.db(), &user.id).await? {
+            for info in self.offer_first_session(&case).await? {
+                out.push(Listed {
+                    info,
+                    therapist: case.therapist.name.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The response and its case, if the actor takes part in the case (otherwise not found).
+    async fn response_in_case(
+        &self,
+        actor: &Actor,
+        id: &ResponseId,
+    ) -> AppResult<(Case, Response)> {
+        let case_id = store::intake::case_of(self.db(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let case = self.case(actor, &case_id).await?;
+        let response = store::intake::response(self.db(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok((case, response))
+    }
+
+    async fn version_of(&self, response: &Response) -> AppResult<Questionnaire> {
+        store::intake::questionnaire(self.db(), &response.info.questionnaire)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    async fn crisis_contacts(&self) -> AppResult<String> {
+        let practice = self.practice().await?;
+        Ok(practice
+            .as_ref()
+            .as_ref()
+            .map(|d| d.crisis_contacts.clone())
+            .unwrap_or_else(|| crate::accounts::DEFAULT_CRISIS_CONTACTS.into()))
+    }
+
+    /// Opens a response for its patient (to fill in, or to read once sent) or its therapist.
+    /// A draft nobody has started follows the therapist's newest version of the questionnaire.
+    pub async fn open_response(&self, actor: &Actor, id: &ResponseId) -> AppResult<Filling> {
+        let (case, mut response) = self.response_in_case(actor, id).await?;
+        if actor.role() == Some(Role::Patient)
+            && response.info.status == Status::Draft
+            && !response.info.started
+        {
+            let newest = self
+                .current_questionnaire(&case.therapist.id, &response.info.key)
+                .await?;
+            if newest.id != response.info.questionnaire
+                && store::intake::rebind(self.db(), id, &newest, self.now()).await?
+            {
+                response = store::intake::response(self.db(), id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+            }
+        }
+        let questionnaire = self.version_of(&response).await?;
+        self.audit(
+            actor,
+            "responses.read",
+            case.id.as_str(),
+            id.as_str(),
+            Outcome::Ok,
+        )
+        .await?;
+        let def = &questionnaire.definition;
+        Ok(Filling {
+            progress: intake::progress(def, &response.answers),
+            risk: intake::risk(def, &response.answers),
+            crisis_contacts: self.crisis_contacts().await?,
+            case,
+            questionnaire,
+            response,
+        })
+    }
+
+    /// Saves the answers on one page (`section`) of a response; with `submit`, sends it to the
+    /// therapist. Only the case's patient writes answers. The first save that carries a risk
+    /// answer marks the case and mails the therapist (once per response), in the same transaction.
+    pub async fn save_response(
+        &self,
+        actor: &Actor,
+        id: &ResponseId,
+        section: usize,
+        fields: &BTreeMap<String, String>,
+        submit: bool,
+    ) -> AppResult<Saved> {
+        let (case, response) = self.response_in_case(actor, id).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        if actor.role() != Some(Role::Patient) || case.patient.id != user.id {
+            return Err(AppError::Forbidden);
+        }
+        if response.info.status == Status::Submitted {
+            return Ok(Saved::AlreadySent);
+        }
+        let questionnaire = self.version_of(&response).await?;
+        let def = &questionnaire.definition;
+        if section >= def.sections.len() {
+            return Err(AppError::Invalid(Default::default()));
+        }
+        let mut answers = response.answers.clone();
+        let errors = intake::read_section(def, section, fields, &mut answers);
+        if !errors.is_empty() {
+            self.audit(
+                actor,
+                "responses.write",
+                case.id.as_str(),
+                id.as_str(),
+                Outcome::Refused,
+            )
+            .await?;
+            return Ok(Saved::Refused {
+                errors,
+                progress: intake::progress(def, &response.answers),
+                risk: intake::risk(def, &response.answers),
+            });
+        }
+        let missing = if submit {
+            intake::incomplete(def, &answers)
+        } else {
+            AnswerErrors::default()
+        };
+        let sending = submit && missing.is_empty();
+        let risk = intake::risk(def, &answers);
+        let now = self.now();
+        let alert = risk.then(|| {
+            Task::RiskAlert {
+                case: case.id.clone(),
+            }
+            .job(format!("risk-alert:{id}"), now)
+        });
+        let saved =
+            store::intake::save(self.db(), id, &case.id, &answers, sending, alert, now).await?;
+        if !saved.written {
+            return Ok(Saved::AlreadySent);
+        }
+        let action = if sending {
+            "responses.submit"
+        } else {
+            "responses.write"
+        };
+        self.audit(actor, action, case.id.as_str(), id.as_str(), Outcome::Ok)
+            .await?;
+        if saved.raised {
+            self.audit(
+                actor,
+                "attention.raise",
+                case.id.as_str(),
+                id.as_str(),
+                Outcome::Ok,
+            )
+            .await?;
+            self.wake_jobs();
+        }
+        let progress = intake::progress(def, &answers);
+        if !missing.is_empty() {
+            return Ok(Saved::Refused {
+                errors: missing,
+                progress,
+                risk,
+            });
+        }
+        Ok(Saved::Saved {
+            progress,
+            risk,
+            submitted: sending,
+        })
+    }
+
+    /// The case, for its therapist only (its patient is refused; everyone else: not found).
+    async fn therapist_case(&self, actor: &Actor, case: &CaseId) -> AppResult<Case> {
+        let case = self.case(actor, case).await?;
+        if !actor.role().is_some_and(Role::is_therapist) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(case)
+    }
+
+    /// The case page's "Questionnaires": every response, the mark if a response needs
+    /// attention, and what the therapist can send.
+    pub async fn case_questionnaires(
+        &self,
+        actor: &Actor,
+        case: &CaseId,
+    ) -> AppResult<CaseQuestionnaires> {
+        let case = self.therapist_case(actor, case).await?;
+        let responses = self.offer_first_session(&case).await?;
+        let mut offered = Vec::new();
+        for key in intake::FIRST_SESSION {
+            offered.push(self.current_questionnaire(&case.therapist.id, key).await?);
+        }
+        Ok(CaseQuestionnaires {
+            attention: store::intake::attention(self.db(), &case.id).await?,
+            case,
+            responses,
+            offered,
+        })
+    }
+
+    /// Sends a questionnaire (the therapist's newest version of `key`) to the case's patient.
+    /// Answers false when one to the same questionnaire is still open.
+    pub async fn send_questionnaire(
+        &self,
+        actor: &Actor,
+        case: &CaseId,
+        key: &str,
+    ) -> AppResult<bool> {
+        let case = self.therapist_case(actor, case).await?;
+        if !intake::FIRST_SESSION.contains(&key) {
+            return Err(AppError::field("questionnaire", "error-answer-choice"));
+        }
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let q = self.current_questionnaire(&case.therapist.id, key).await?;
+        let sent =
+            store::intake::assign(self.db(), &case.id, &q, Some(&user.id), self.now()).await?;
+        if let Some(id) = &sent {
+            self.audit(
+                actor,
+                "questionnaire.send",
+                case.id.as_str(),
+                id.as_str(),
+                Outcome::Ok,
+            )
+            .await?;
+        }
+        Ok(sent.is_some())
+    }
+
+    /// "I have seen it": clears the case's mark.
+    pub async fn attention_seen(&self, actor: &Actor, case: &CaseId) -> AppResult<()> {
+        let case = self.therapist_case(actor, case).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        if store::intake::clear_attention(self.db(), &case.id, &user.id, self.now()).await? {
+            self.audit(actor, "attention.seen", case.id.as_str(), "", Outcome::Ok)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The actor's cases with a response that needs their attention (for the patients list).
+    pub async fn cases_needing_attention(&self, actor: &Actor) -> AppResult<Vec<CaseId>> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        Ok(store::intake::attention_of_therapist(self.db(), &user.id).await?)
+    }
+
+    async fn answered(
+        &self,
+        actor: &Actor,
+        case: Case,
+        response: Response,
+    ) -> AppResult<AnsweredQuestionnaire> {
+        let questionnaire = self.version_of(&response).await?;
+        self.audit(
+            actor,
+            "responses.read",
+            case.id.as_str(),
+            response.info.id.as_str(),
+            Outcome::Ok,
+        )
+        .await?;
+        let marked = store::intake::attention(self.db(), &case.id)
+            .await?
+            .is_some_and(|a| a.response == response.info.id);
+        let def = &questionnaire.definition;
+        Ok(AnsweredQuestionnaire {
+            marked,
+            sections: intake::read_out(def, &response.answers, first_name(&case.patient.name)),
+            risk: intake::risk(def, &response.answers),
+            case,
+            questionnaire,
+            response,
+        })
+    }
+
+    /// One response as its therapist reads it, in the wording of the version it answered.
+    pub async fn read_response(
+        &self,
+        actor: &Actor,
+        id: &ResponseId,
+    ) -> AppResult<AnsweredQuestionnaire> {
+        let (case, response) = self.response_in_case(actor, id).await?;
+        if !actor.role().is_some_and(Role::is_therapist) {
+            return Err(AppError::Forbidden);
+        }
+        self.answered(actor, case, response).await
+    }
+
+    /// The case's intake for the workspace: the newest one sent, else the newest draft with
+    /// anything in it; `None` when the patient has not started one.
+    pub async fn case_intake(
+        &self,
+        actor: &Actor,
+        case: &CaseId,
+    ) -> AppResult<Option<AnsweredQuestionnaire>> {
+        let case = self.therapist_case(actor, case).await?;
+        let list = store::intake::of_case(self.db(), &case.id).await?;
+        let intakes = list.iter().filter(|r| r.key == intake::INTAKE);
+        let chosen = intakes
+            .clone()
+            .filter(|r| r.status == Status::Submitted)
+            .max_by_key(|r| (r.submitted_at, r.created_at))
+            .or_else(|| {
+                intakes
+                    .filter(|r| r.started)
+                    .max_by_key(|r| (r.updated_at, r.created_at))
+            });
+        let Some(chosen) = chosen else {
+            return Ok(None);
+        };
+        let response = store::intake::response(self.db(), &chosen.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(Some(self.answered(actor, case, response).await?))
+    }
+
+    /// The family from the case's intake, as `genogram` draws it: the patient first (by first
+    /// name), then everyone they listed. Empty when nobody was listed.
+    pub async fn case_family(&self, actor: &Actor, case: &CaseId) -> AppResult<Vec<Person>> {
+        Ok(match self.case_intake(actor, case).await? {
+            Some(a) => intake::family(
+                &a.questionnaire.definition,
+                &a.response.answers,
+                first_name(&a.case.patient.name),
+            ),
+            None => Vec::new(),
+        })
+    }
+
+    /// Every complete measure the patient sent in the case, oldest first.
+    pub async fn case_measures(
+        &self,
+        actor: &Actor,
+        case: &CaseId,
+    ) -> AppResult<Vec<MeasureResult>> {
+        let case = self.therapist_case(actor, case).await?;
+        let mut out = Vec::new();
+        for info in store::intake::of_case(self.db(), &case.id).await? {
+            let (Status::Submitted, Some(at)) = (info.status, info.submitted_at) else {
+                continue;
+            };
+            if !intake::is_measure_key(&info.key) {
+                continue;
+            }
+            let Some(response) = store::intake::response(self.db(), &info.id).await? else {
+                continue;
+            };
+            let questionnaire = self.version_of(&response).await?;
+            self.audit(
+                actor,
+                "responses.read",
+                case.id.as_str(),
+                info.id.as_str(),
+                Outcome::Ok,
+            )
+            .await?;
+            for (measure, score) in intake::scores(&questionnaire.definition, &response.answers) {
+                if let Ok(score) = score {
+                    out.push(MeasureResult {
+                        response: info.id.clone(),
+                        at,
+                        measure,
+                        total: score.total,
+                        severity: score.severity,
+                        needs_attention: score.needs_attention(),
+                    });
+                }
+            }
+        }
+        // Same instant (a test's clock): in the order the practice asks them.
+        out.sort_by_key(|m| {
+            let order = domain::measures::ALL
+                .iter()
+                .position(|x| x.id == m.measure.id);
+            (m.at, order)
+        });
+        Ok(out)
+    }
+}

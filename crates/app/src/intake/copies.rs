@@ -1,0 +1,148 @@
+//! The therapist's own copies of a questionnaire ("Make my own copy", and edits that become new
+//! versions), and the patient's answers in their data export.
+
+use super::first_name;
+use crate::actor::Actor;
+use crate::audit::Outcome;
+use crate::error::{AppError, AppResult};
+use crate::policy::Action;
+use crate::App;
+use domain::case::Case;
+use domain::intake::{self, AnswerErrors, Questionnaire, QuestionnaireId};
+use std::collections::BTreeMap;
+
+impl App {
+    /// The patient's questionnaires in one case, read back in words, for their data export.
+    pub(crate) async fn questionnaires_for_export(
+        &self,
+        actor: &Actor,
+        case: &Case,
+    ) -> AppResult<serde_json::Value> {
+        let mut out = Vec::new();
+        for info in store::intake::of_case(self.db(), &case.id).await? {
+            if !info.started {
+                continue;
+            }
+            let Some(response) = store::intake::response(self.db(), &info.id).await? else {
+                continue;
+            };
+            let questionnaire = self.version_of(&response).await?;
+            let read = intake::read_out(
+                &questionnaire.definition,
+                &response.answers,
+                first_name(&case.patient.name),
+            );
+            out.push(serde_json::json!({
+                "title": info.title,
+                "version": info.version,
+                "status": info.status,
+                "started_at": info.created_at,
+                "saved_at": info.updated_at,
+                "sent_at": info.submitted_at,
+                "answers": read,
+            }));
+        }
+        if !out.is_empty() {
+            self.audit(
+                actor,
+                "export.case",
+                case.id.as_str(),
+                "responses",
+                Outcome::Ok,
+            )
+            .await?;
+        }
+        Ok(serde_json::Value::Array(out))
+    }
+}
+
+/// The therapist's own copies: "Make my own copy" of a built-in, and edits that become versions.
+impl App {
+    /// The newest built-in questionnaires and the therapist's own copies.
+    pub async fn questionnaires(&self, actor: &Actor) -> AppResult<Vec<Questionnaire>> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        self.ensure_builtin().await?;
+        Ok(store::intake::newest_for(self.db(), &user.id).await?)
+    }
+
+    /// A built-in version, or one of the therapist's own; anyone else's does not exist for them.
+    pub async fn questionnaire(
+        &self,
+        actor: &Actor,
+        id: &QuestionnaireId,
+    ) -> AppResult<Questionnaire> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        self.ensure_builtin().await?;
+        match store::intake::questionnaire(self.db(), id).await? {
+            Some(q) if q.therapist.as_ref().is_none_or(|t| *t == user.id) => Ok(q),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// "Make my own copy": the therapist's first version of the questionnaire, or, when they
+    /// have one already, their newest. Measures keep their published wording and are not copied.
+    pub async fn copy_questionnaire(
+        &self,
+        actor: &Actor,
+        id: &QuestionnaireId,
+    ) -> AppResult<QuestionnaireId> {
+        let q = self.questionnaire(actor, id).await?;
+        if !q.can_be_copied() {
+            return Err(AppError::Forbidden);
+        }
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let own = store::intake::current(self.db(), &user.id, &q.key).await?;
+        if let Some(own) = own.filter(|o| o.therapist.is_some()) {
+            return Ok(own.id);
+        }
+        let copy =
+            store::intake::add_version(self.db(), &user.id, &q.key, &q.definition, self.now())
+                .await?;
+        self.audit(
+            actor,
+            "questionnaire.copy",
+            "",
+            copy.id.as_str(),
+            Outcome::Ok,
+        )
+        .await?;
+        Ok(copy.id)
+    }
+
+    /// Applies the editor's form to one of the therapist's own versions. A change becomes a new
+    /// version (the one edited, and every response to it, stay as they are); no change, no version.
+    pub async fn edit_questionnaire(
+        &self,
+        actor: &Actor,
+        id: &QuestionnaireId,
+        fields: &BTreeMap<String, String>,
+    ) -> AppResult<Result<Questionnaire, AnswerErrors>> {
+        let q = self.questionnaire(actor, id).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        if q.therapist.as_ref() != Some(&user.id) {
+            return Err(AppError::Forbidden);
+        }
+        let edited = match intake::edit(&q.definition, fields, || {
+            format!("q{}", store::random_hex(4))
+        }) {
+            Ok(d) => d,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        if edited == q.definition {
+            return Ok(Ok(q));
+        }
+        let version =
+            store::intake::add_version(self.db(), &user.id, &q.key, &edited, self.now()).await?;
+        self.audit(
+            actor,
+            "questionnaire.edit",
+            "",
+            version.id.as_str(),
+            Outcome::Ok,
+        )
+        .await?;
+        Ok(Ok(version))
+    }
+}

@@ -1,0 +1,202 @@
+//! Scores over time as an SVG chart drawn on the server: the measure's severity bands behind, the
+//! totals as a line of points in front. The page shows the same numbers as a table beside it, so
+//! the chart carries no information the text does not.
+
+use super::{Measure, Severity};
+use crate::genogram::escape;
+use std::fmt::Write;
+
+const WIDTH: u32 = 640;
+const HEIGHT: u32 = 260;
+const LEFT: u32 = 44;
+const RIGHT: u32 = 176;
+const TOP: u32 = 12;
+const BOTTOM: u32 = 36;
+
+/// One score: when (already formatted for the reader, e.g. "3 Mar") and the total.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Point {
+    pub label: String,
+    pub total: u8,
+}
+
+fn fill(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Minimal => "#e4f1ec",
+        Severity::Mild => "#eef2dc",
+        Severity::Moderate => "#f7ecd6",
+        Severity::ModeratelySevere => "#f6e0d6",
+        Severity::Severe => "#f3d6d6",
+    }
+}
+
+/// The chart; `id` keeps the title's and description's ids unique on a page with two charts.
+pub fn render(measure: &Measure, points: &[Point], id: &str) -> String {
+    let max = f64::from(measure.max_total());
+    let plot_w = f64::from(WIDTH - LEFT - RIGHT);
+    let plot_h = f64::from(HEIGHT - TOP - BOTTOM);
+    let y = |v: f64| f64::from(TOP) + plot_h - v / max * plot_h;
+    let id = escape(id);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = write!(
+        out,
+        r#"<title id="{id}-title">{} over time</title><desc id="{id}-desc">{} scores, oldest first: {}.</desc>"#,
+        escape(measure.title),
+        measure.id.to_uppercase(),
+        if points.is_empty() {
+            "none yet".to_string()
+        } else {
+            points
+                .iter()
+                .map(|p| format!("{} {}", escape(&p.label), p.total))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
+    for band in measure.bands {
+        // A band covers its whole points: from its lowest total to just under the next band.
+        let top = y(f64::from(band.to) + 1.0).max(f64::from(TOP));
+        let bottom = y(f64::from(band.from));
+        let _ = write!(
+            out,
+            r#"<rect x="{LEFT}" y="{top:.1}" width="{plot_w:.1}" height="{:.1}" fill="{}"/>"#,
+            bottom - top,
+            fill(band.severity)
+        );
+        let _ = write!(
+            out,
+            r##"<text x="{:.1}" y="{:.1}" fill="#2b2b2b">{} ({}–{})</text>"##,
+            f64::from(LEFT) + plot_w + 6.0,
+            (top + bottom) / 2.0 + 4.0,
+            band.severity.label(),
+            band.from,
+            band.to
+        );
+    }
+    for tick in [0.0, max / 2.0, max] {
+        let _ = write!(
+            out,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#2b2b2b">{}</text>"##,
+            f64::from(LEFT) - 6.0,
+            y(tick) + 4.0,
+            tick.round()
+        );
+    }
+    let step = if points.len() > 1 {
+        plot_w / (points.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let x = |i: usize| {
+        f64::from(LEFT)
+            + if points.len() > 1 {
+                step * i as f64
+            } else {
+                plot_w / 2.0
+            }
+    };
+    if points.len() > 1 {
+        let line: Vec<String> = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("{:.1},{:.1}", x(i), y(f64::from(p.total))))
+            .collect();
+        let _ = write!(
+            out,
+            r##"<polyline points="{}" fill="none" stroke="#1d5c54" stroke-width="2"/>"##,
+            line.join(" ")
+        );
+    }
+    // Label at most about eight dates, so they never run into each other.
+    let every = points.len().div_ceil(8).max(1);
+    for (i, p) in points.iter().enumerate() {
+        let (cx, cy) = (x(i), y(f64::from(p.total)));
+        let _ = write!(
+            out,
+            r##"<circle cx="{cx:.1}" cy="{cy:.1}" r="4" fill="#1d5c54"/><text x="{cx:.1}" y="{:.1}" text-anchor="middle" fill="#1d5c54" font-weight="bold">{}</text>"##,
+            cy - 8.0,
+            p.total
+        );
+        if i % every == 0 || i + 1 == points.len() {
+            let _ = write!(
+                out,
+                r##"<text x="{cx:.1}" y="{}" text-anchor="middle" fill="#2b2b2b">{}</text>"##,
+                HEIGHT - 14,
+                escape(&p.label)
+            );
+        }
+    }
+    out.push_str("</svg>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measures::{GAD7, PHQ9};
+
+    fn points(totals: &[u8]) -> Vec<Point> {
+        totals
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Point {
+                label: format!("{} Mar", i + 1),
+                total: *t,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_band_and_every_score_is_drawn() {
+        let svg = render(&PHQ9, &points(&[21, 14, 9]), "phq9");
+        assert_eq!(svg.matches("<rect").count(), PHQ9.bands.len());
+        assert_eq!(svg.matches("<circle").count(), 3);
+        assert!(svg.contains("Moderately severe (15–19)"));
+        assert!(svg.contains("PHQ9 scores, oldest first: 1 Mar 21, 2 Mar 14, 3 Mar 9."));
+        assert!(svg.contains(r#"aria-labelledby="phq9-title phq9-desc""#));
+    }
+
+    #[test]
+    fn higher_scores_sit_higher() {
+        let svg = render(&GAD7, &points(&[0, 21]), "g");
+        let ys: Vec<f64> = svg
+            .split("<circle")
+            .skip(1)
+            .map(|c| {
+                c.split("cy=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert!(ys[1] < ys[0]);
+    }
+
+    #[test]
+    fn none_one_and_many_points_render_and_labels_are_escaped() {
+        assert!(render(&PHQ9, &[], "a").contains("none yet"));
+        assert_eq!(
+            render(&PHQ9, &points(&[5]), "b").matches("<circle").count(),
+            1
+        );
+        let many = render(&PHQ9, &points(&[10; 60]), "c");
+        assert_eq!(many.matches("<circle").count(), 60);
+        let hostile = render(
+            &PHQ9,
+            &[Point {
+                label: "<script>".into(),
+                total: 3,
+            }],
+            "d\"",
+        );
+        assert!(!hostile.contains("<script>") && !hostile.contains("d\"-title"));
+    }
+}

@@ -1,0 +1,248 @@
+//! The therapist's first-session workspace (one page per case), moving a case along its stages,
+//! and the board of all cases by stage.
+
+use crate::error::{WebError, WebResult};
+use crate::extract::{Caller, Csrf, CsrfForm};
+use crate::portal::case_id;
+use crate::site::render;
+use crate::view::{self, AdminChrome, Form};
+use crate::{i18n, WebState};
+use app::workspace::{Column, WorkspaceView};
+use app::AppError;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::case::{Decision, Stage};
+use domain::workspace::{WorkspaceInput, GUIDE};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Template)]
+#[template(path = "admin_workspace.html")]
+struct WorkspaceTemplate {
+    chrome: AdminChrome,
+    view: WorkspaceView,
+    form: Form,
+    saved: String,
+    /// The intake, the measures and the family as the case's page shows them (already rendered).
+    clinical: String,
+}
+
+impl WorkspaceTemplate {
+    fn guide(&self) -> Vec<(String, &'static str)> {
+        GUIDE
+            .iter()
+            .map(|(key, label)| (format!("guide_{key}"), *label))
+            .collect()
+    }
+
+    fn decisions(&self) -> Vec<(&'static str, &'static str)> {
+        Decision::ALL
+            .iter()
+            .map(|d| (d.as_str(), d.label()))
+            .collect()
+    }
+
+    fn stage_label(&self, stage: &Stage) -> &'static str {
+        stage.label()
+    }
+}
+
+/// The form's values from what is stored.
+fn stored_form(view: &WorkspaceView) -> Form {
+    let w = &view.workspace;
+    let c = &w.content;
+    let mut form = Form::default()
+        .with("notes", c.notes.clone())
+        .with("going_on", c.going_on.clone())
+        .with("frequency", c.frequency.clone())
+        .with("modality", c.modality.clone())
+        .with("fee", c.fee.clone())
+        .with("refer_to", c.refer_to.clone())
+        .with("refer_why", c.refer_why.clone())
+        .with("summary", c.summary.clone())
+        .with("decision", w.decision.map(Decision::as_str).unwrap_or(""));
+    if w.share_summary {
+        form = form.with("share_summary", "on");
+    }
+    for key in &w.guide {
+        form = form.with(&format!("guide_{key}"), "on");
+    }
+    form
+}
+
+async fn page(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    id: &domain::ids::CaseId,
+    form: Option<Form>,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let view = state.app.workspace(actor, id).await?;
+    let form = form.unwrap_or_else(|| stored_form(&view));
+    let saved = match view.saved_at {
+        Some(at) => i18n::t_with(
+            "workspace-saved-at",
+            &[(
+                "time",
+                view::date_time(
+                    &at,
+                    &actor
+                        .user()
+                        .map(|u| u.time_zone.clone())
+                        .unwrap_or_default(),
+                ),
+            )],
+        ),
+        None => String::new(),
+    };
+    let clinical = String::new();
+    let title = i18n::t_with(
+        "workspace-title",
+        &[("name", view.case.patient.name.clone())],
+    );
+    let chrome = AdminChrome::new(state, actor, title, "patients", csrf).await;
+    let mut response = (
+        status,
+        Html(render(WorkspaceTemplate {
+            chrome,
+            view,
+            form,
+            saved,
+            clinical,
+        })?),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+/// GET /admin/cases/{id}/workspace
+pub async fn show(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    page(&state, &actor, csrf, &case_id(&id)?, None, StatusCode::OK).await
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+/// POST /admin/cases/{id}/workspace: the save button, or the page's autosave (which asks for JSON).
+pub async fn save(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    CsrfForm(input): CsrfForm<WorkspaceInput>,
+) -> WebResult<Response> {
+    let id = case_id(&id)?;
+    let json = wants_json(&headers);
+    match state.app.save_workspace(&actor, &id, &input).await {
+        Ok(_) if json => Ok(axum::Json(json!({ "saved": true })).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/admin/cases/{id}/workspace")).into_response()),
+        Err(AppError::Invalid(errors)) if json => {
+            let message = errors
+                .iter()
+                .next()
+                .map(|e| view::tr(e.message))
+                .unwrap_or_default();
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                axum::Json(json!({ "saved": false, "message": message })),
+            )
+                .into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            let form = Form::from_input(&input, errors);
+            page(
+                &state,
+                &actor,
+                csrf,
+                &id,
+                Some(form),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, serde::Serialize)]
+pub struct MoveInput {
+    #[serde(default)]
+    stage: String,
+}
+
+/// POST /admin/cases/{id}/stage
+pub async fn move_case(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<MoveInput>,
+) -> WebResult<Response> {
+    let id = case_id(&id)?;
+    let Some(stage) = Stage::parse(input.stage.trim()) else {
+        return Err(WebError(AppError::NotFound));
+    };
+    match state.app.move_case(&actor, &id, stage).await {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/cases/{id}/workspace")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let view = state.app.workspace(&actor, &id).await?;
+            let form = stored_form(&view).with_errors(errors);
+            page(
+                &state,
+                &actor,
+                csrf,
+                &id,
+                Some(form),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_board.html")]
+struct BoardTemplate {
+    chrome: AdminChrome,
+    columns: Vec<Column>,
+}
+
+impl BoardTemplate {
+    fn waited(&self, d: &jiff::SignedDuration) -> String {
+        let days = d.as_hours() / 24;
+        if days >= 1 {
+            i18n::t_with("board-days", &[("count", days.to_string())])
+        } else {
+            i18n::t_with("board-hours", &[("count", d.as_hours().max(0).to_string())])
+        }
+    }
+}
+
+/// GET /admin/board: every case of the therapist's by stage, and how long each has waited.
+pub async fn board(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+) -> WebResult<Response> {
+    let columns = state.app.board(&actor).await?;
+    let chrome = AdminChrome::new(&state, &actor, view::tr("board-title"), "board", csrf).await;
+    Ok(Html(render(BoardTemplate { chrome, columns })?).into_response())
+}

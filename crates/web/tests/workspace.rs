@@ -1,0 +1,231 @@
+//! The therapist's first-session workspace: notes and the close saved (by the button and by
+//! autosave) and sealed, the stage rules at work (no "in therapy" without a decision to continue),
+//! the board, and the summary shared into the patient's portal only when the therapist says so.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+
+async fn practice(backend: store::Backend) -> Option<TestApp> {
+    TestApp::with_practice(backend).await
+}
+
+fn accept_json() -> reqwest::header::HeaderMap {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("accept", "application/json".parse().unwrap());
+    h
+}
+
+const NOTES: &str = "Sleeps badly since the move; a sister in Leeds is close.";
+
+on_both!(
+    notes_and_the_close_are_saved_sealed_and_audited,
+    practice,
+    |t| {
+        let theo = t.signed_in(THERAPIST_EMAIL).await;
+        let case = t
+            .invite_patient(&theo, "Robin Field", "robin@example.org")
+            .await;
+        let path = format!("/admin/cases/{case}/workspace");
+        let (status, page) = theo.text(&path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains("What I think is going on") && page.contains("Family and caretakers")
+        );
+        let csrf = field_value(&page, "csrf").unwrap();
+
+        let r = theo
+            .post_form(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("guide_brings", "on"),
+                    ("guide_family", "on"),
+                    ("notes", NOTES),
+                    ("going_on", "Grief, and a move that cut her off."),
+                    ("frequency", "weekly"),
+                    ("decision", "continue"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, page) = theo.text(&path).await;
+        assert!(page.contains(NOTES));
+        assert!(
+            page.contains("id=\"guide_family\" name=\"guide_family\" type=\"checkbox\" checked")
+        );
+        assert!(page.contains("value=\"continue\" checked"));
+
+        // The page's autosave asks for JSON.
+        let r = theo
+            .post_raw(
+                &path,
+                accept_json(),
+                format!("csrf={csrf}&action=autosave&notes=Second+draft"),
+                "application/x-www-form-urlencoded",
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.text().await.unwrap(), r#"{"saved":true}"#);
+        let (_, page) = theo.text(&path).await;
+        assert!(page.contains("Second draft"));
+
+        let dump = store::testing::raw_dump(&t.db).await;
+        assert!(
+            !dump.contains("Second draft") && !dump.contains("Leeds"),
+            "sealed at rest"
+        );
+        let audited = store::testing::raw_text(
+        &t.db,
+        "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action IN ('workspace.read', 'workspace.write') AND case_id = $1",
+        &case,
+    )
+    .await;
+        assert!(audited.parse::<u32>().unwrap() >= 4, "{audited}");
+    }
+);
+
+on_both!(
+    bad_input_is_refused_next_to_its_field_and_kept,
+    practice,
+    |t| {
+        let theo = t.signed_in(THERAPIST_EMAIL).await;
+        let case = t
+            .invite_patient(&theo, "Robin Field", "robin@example.org")
+            .await;
+        let path = format!("/admin/cases/{case}/workspace");
+        let csrf = theo.csrf_from(&path).await;
+        let huge = "x".repeat(50_001);
+        let r = theo
+            .post_form(
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("notes", &huge),
+                    ("going_on", "<script>alert(1)</script>"),
+                    ("decision", "refer"),
+                    ("refer_to", ""),
+                    ("share_summary", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("id=\"notes-error\"") && page.contains("id=\"refer_to-error\""));
+        assert!(page.contains("id=\"summary-error\""));
+        assert!(page.contains(&huge), "the notes typed are kept");
+        assert!(page.contains("&#60;script&#62;alert(1)") && !page.contains("<script>alert(1)"));
+        // Nothing was stored.
+        let (_, page) = theo.text(&path).await;
+        assert!(!page.contains("alert(1)"));
+        // An unknown decision and an empty form.
+        let r = theo
+            .post_form(&path, &[("csrf", &csrf), ("decision", "maybe")])
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = theo.post_form(&path, &[("csrf", &csrf)]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+);
+
+on_both!(no_therapy_without_a_decision_to_continue, practice, |t| {
+    let theo = t.signed_in(THERAPIST_EMAIL).await;
+    let case = t
+        .invite_patient(&theo, "Robin Field", "robin@example.org")
+        .await;
+    let path = format!("/admin/cases/{case}/workspace");
+    let stage = format!("/admin/cases/{case}/stage");
+    let csrf = theo.csrf_from(&path).await;
+    let go = |to: &'static str| {
+        let theo = &theo;
+        let csrf = csrf.clone();
+        let stage = stage.clone();
+        async move {
+            theo.post_form(&stage, &[("csrf", &csrf), ("stage", to)])
+                .await
+                .status()
+        }
+    };
+    assert_eq!(go("in_therapy").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(go("consultation_booked").await, StatusCode::SEE_OTHER);
+    assert_eq!(go("consultation_held").await, StatusCode::SEE_OTHER);
+    assert_eq!(go("in_therapy").await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(go("nonsense").await, StatusCode::NOT_FOUND);
+    theo.post_form(
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("decision", "refer"),
+            ("refer_to", "A clinic"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        go("in_therapy").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "refer is not continue"
+    );
+    theo.post_form(&path, &[("csrf", &csrf), ("decision", "continue")])
+        .await;
+    assert_eq!(go("in_therapy").await, StatusCode::SEE_OTHER);
+
+    let (status, board) = theo.text("/admin/board").await;
+    assert_eq!(status, StatusCode::OK);
+    let therapy = board.find("id=\"stage-in_therapy\"").unwrap();
+    let ended = board.find("id=\"stage-ended\"").unwrap();
+    let robin = board.find("Robin Field").unwrap();
+    assert!(
+        therapy < robin && robin < ended,
+        "Robin is in the 'in therapy' column"
+    );
+    let moves = store::testing::raw_text(
+        &t.db,
+        "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'case.stage' AND case_id = $1",
+        &case,
+    )
+    .await;
+    assert_eq!(moves, "3");
+
+    // Nobody else moves or reads it: not the patient, not a colleague, not the owner.
+    let anna = t.signed_in(OWNER_EMAIL).await;
+    let csrf = anna.csrf_from("/admin/board").await;
+    let r = anna
+        .post_form(&stage, &[("csrf", &csrf), ("stage", "ended")])
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(anna.get(&path).await.status(), StatusCode::NOT_FOUND);
+    let robin = t.patient_signed_in("robin@example.org").await;
+    assert_eq!(robin.get(&path).await.status(), StatusCode::FORBIDDEN);
+});
+
+on_both!(
+    the_summary_reaches_the_portal_only_when_shared,
+    practice,
+    |t| {
+        let theo = t.signed_in(THERAPIST_EMAIL).await;
+        let case = t
+            .invite_patient(&theo, "Robin Field", "robin@example.org")
+            .await;
+        let path = format!("/admin/cases/{case}/workspace");
+        let csrf = theo.csrf_from(&path).await;
+        let summary = "We talked about the move and agreed to meet weekly.";
+        theo.post_form(&path, &[("csrf", &csrf), ("summary", summary)])
+            .await;
+        let robin = t.patient_signed_in("robin@example.org").await;
+        let (_, portal) = robin.text("/portal").await;
+        assert!(!portal.contains(summary), "not before it is shared");
+        theo.post_form(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("summary", summary),
+                ("share_summary", "on"),
+            ],
+        )
+        .await;
+        let (_, portal) = robin.text("/portal").await;
+        assert!(portal.contains(summary));
+        assert!(!portal.contains(NOTES));
+    }
+);
