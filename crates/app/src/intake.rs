@@ -25,6 +25,7 @@ use jiff::Timestamp;
 use std::collections::BTreeMap;
 
 mod copies;
+pub mod schedules;
 
 /// A response in the patient's list, with whom it is shared.
 #[derive(Clone, Debug)]
@@ -511,6 +512,12 @@ impl App {
         case: &CaseId,
     ) -> AppResult<Vec<MeasureResult>> {
         let case = self.therapist_case(actor, case).await?;
+        self.measures_of(actor, &case).await
+    }
+
+    /// Every complete measure sent in `case` (which the caller has already checked), oldest first;
+    /// each response opened is audited as read by `actor`.
+    async fn measures_of(&self, actor: &Actor, case: &Case) -> AppResult<Vec<MeasureResult>> {
         let mut out = Vec::new();
         for info in store::intake::of_case(self.db(), &case.id).await? {
             let (Status::Submitted, Some(at)) = (info.status, info.submitted_at) else {

@@ -5,6 +5,7 @@
 use crate::mail;
 use crate::App;
 use domain::ids::{CaseId, InquiryId, MessageId, UserId};
+use domain::intake::ResponseId;
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -60,6 +61,15 @@ pub enum Task {
     RiskAlert {
         case: CaseId,
     },
+    /// A scheduled measure falls due: sends it (as the system) and schedules the next.
+    MeasureDue {
+        case: CaseId,
+        key: String,
+    },
+    /// "A short questionnaire is waiting in your portal" (sent only while it is still open).
+    QuestionnaireWaiting {
+        response: ResponseId,
+    },
 }
 
 impl Task {
@@ -78,6 +88,8 @@ impl Task {
             Task::RiskAlert { .. } => "risk_alert",
             Task::AgreementToSign { .. } => "agreement_to_sign",
             Task::AgreementSigned { .. } => "agreement_signed",
+            Task::MeasureDue { .. } => "measure_due",
+            Task::QuestionnaireWaiting { .. } => "questionnaire_waiting",
         }
     }
 
@@ -288,6 +300,22 @@ impl App {
                     &case.therapist,
                     &self.link(&format!("/admin/cases/{}", case.id)),
                 )
+            }
+            Task::MeasureDue { case, key } => {
+                return self
+                    .measure_due(&case, &key)
+                    .await
+                    .map_err(|e| e.to_string());
+            }
+            Task::QuestionnaireWaiting { response } => {
+                let Some(case) = self
+                    .waiting_for(&response)
+                    .await
+                    .map_err(|e| e.to_string())?
+                else {
+                    return Ok(());
+                };
+                mail::questionnaire_waiting(&practice.name, &case.patient, &self.link("/portal"))
             }
             Task::MessageNotification { message } => {
                 let Some((case_id, author)) = store::messages::header(self.db(), &message)

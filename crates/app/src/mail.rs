@@ -273,6 +273,23 @@ pub fn risk_alert(practice_name: &str, to: &domain::account::User, link: &str) -
     }
 }
 
+/// "A short questionnaire is waiting in your portal": not which one, nothing of the answers.
+pub fn questionnaire_waiting(
+    practice_name: &str,
+    to: &domain::account::User,
+    link: &str,
+) -> Outgoing {
+    Outgoing {
+        kind: "questionnaire-waiting",
+        to: to.email.clone(),
+        to_name: Some(to.name.clone()),
+        subject: format!("{practice_name}: a short questionnaire is waiting"),
+        body: format!("Hello {},\n\na short questionnaire is waiting for you in your portal (you will be asked to sign in):\n{link}\n\nFor your privacy, this email does not say more.\n", to.name),
+        reply_to: None,
+        calendar: None,
+    }
+}
+
 /// The booking's confirmation: when, in the patient's zone (and the therapist's), what to do
 /// before, and the calendar file. No note the visitor wrote is repeated here.
 pub struct Confirmation<'a> {

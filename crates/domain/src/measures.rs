@@ -4,6 +4,7 @@
 //! published, so nothing here is paraphrased, shortened or "improved".
 
 pub mod chart;
+pub mod schedule;
 
 use serde::Serialize;
 

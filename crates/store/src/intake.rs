@@ -13,6 +13,8 @@ use domain::intake::{
 };
 use jiff::Timestamp;
 
+pub mod schedules;
+
 fn decode(what: &str, e: serde_json::Error) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(format!("{what}: {e}").into()))
 }

@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "workspace",
         include_str!("../migrations/0013_workspace.sql"),
     ),
+    (
+        14,
+        "measure_schedules",
+        include_str!("../migrations/0014_measure_schedules.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

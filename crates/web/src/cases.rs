@@ -86,6 +86,7 @@ struct CaseTemplate {
     tv: ThreadView,
     agreement: crate::agreements::CaseSection,
     qs: crate::intake::admin::CaseSection,
+    measures: crate::measures::CaseSection,
 }
 
 /// The case page; `form` holds what was typed into its message or agreement form.
@@ -111,6 +112,7 @@ pub(crate) async fn case_page(
     };
     let agreement = crate::agreements::case_section(state, actor, id, &tv.form).await?;
     let qs = crate::intake::admin::case_section(state, actor, id).await?;
+    let measures = crate::measures::case_section(state, actor, id, &tv.form).await?;
     Ok((
         status,
         Html(render(CaseTemplate {
@@ -118,6 +120,7 @@ pub(crate) async fn case_page(
             tv,
             agreement,
             qs,
+            measures,
         })?),
     )
         .into_response())

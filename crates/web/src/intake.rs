@@ -8,7 +8,8 @@ pub(crate) mod admin;
 #[path = "intake_view.rs"]
 mod page;
 
-use page::{form_page, progress_text, read_view, FormPage};
+pub(crate) use page::read_view;
+use page::{form_page, progress_text, FormPage};
 pub use page::{FieldView, ReadSectionView};
 
 use crate::error::{WebError, WebResult};

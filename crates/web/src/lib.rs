@@ -15,6 +15,7 @@ mod i18n;
 mod inquiries;
 mod intake;
 mod mail;
+mod measures;
 mod passkeys;
 mod portal;
 mod practice;

@@ -3,7 +3,7 @@
 
 use crate::{
     accounts, agreements, api, assets, booking, calendar, cases, content, inquiries, intake, mail,
-    passkeys, portal, practice, rooms, site, team, techcheck, workspace, WebState,
+    measures, passkeys, portal, practice, rooms, site, team, techcheck, workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -185,6 +185,9 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/cases/{id}/questionnaires", intake::admin::send)
         .post("/admin/cases/{id}/attention", intake::admin::seen)
         .get("/admin/responses/{id}", intake::admin::response)
+        .post("/admin/cases/{id}/measures/{key}", measures::schedule)
+        .post("/admin/cases/{id}/measures/{key}/stop", measures::stop)
+        .get("/portal/measures", measures::portal)
         // the first-session workspace and the board
         .get("/admin/cases/{id}/workspace", workspace::show)
         .post("/admin/cases/{id}/workspace", workspace::save)

@@ -25,8 +25,19 @@ struct WorkspaceTemplate {
     view: WorkspaceView,
     form: Form,
     saved: String,
-    /// The intake, the measures and the family as the case's page shows them (already rendered).
-    clinical: String,
+    /// The intake as the patient answered it (the newest sent, else their draft).
+    intake: Option<IntakeView>,
+    /// For the shared partial: the intake's sections read back in words, scores included.
+    sections: Vec<crate::intake::ReadSectionView>,
+    /// Per measure with results: its chart, and the same numbers as rows.
+    charts: Vec<crate::measures::ChartView>,
+    /// The genogram (drawn and escaped by the domain) and its text alternative.
+    genogram: Option<(String, Vec<String>)>,
+}
+
+struct IntakeView {
+    title: String,
+    state: String,
 }
 
 impl WorkspaceTemplate {
@@ -98,7 +109,38 @@ async fn page(
         ),
         None => String::new(),
     };
-    let clinical = String::new();
+    let zone = actor
+        .user()
+        .map(|u| u.time_zone.clone())
+        .unwrap_or_else(|| "UTC".into());
+    let answered = state.app.case_intake(actor, id).await?;
+    let (intake, sections) = match answered {
+        Some(a) => {
+            let state_text = match a.response.info.submitted_at {
+                Some(at) => {
+                    i18n::t_with("workspace-intake-sent", &[("date", view::date(&at, &zone))])
+                }
+                None => view::tr("workspace-intake-draft"),
+            };
+            (
+                Some(IntakeView {
+                    title: a.response.info.title.clone(),
+                    state: state_text,
+                }),
+                crate::intake::read_view(&a.sections, true),
+            )
+        }
+        None => (None, Vec::new()),
+    };
+    let family = state.app.case_family(actor, id).await?;
+    let genogram = (!family.is_empty()).then(|| {
+        (
+            domain::genogram::render_svg(&domain::genogram::layout(&family)),
+            domain::genogram::text_alternative(&family),
+        )
+    });
+    let results = state.app.case_measures(actor, id).await?;
+    let charts = crate::measures::charts(&results, &zone, "workspace");
     let title = i18n::t_with(
         "workspace-title",
         &[("name", view.case.patient.name.clone())],
@@ -111,7 +153,10 @@ async fn page(
             view,
             form,
             saved,
-            clinical,
+            intake,
+            sections,
+            charts,
+            genogram,
         })?),
     )
         .into_response();

@@ -113,6 +113,8 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         "/portal/questionnaires/{id}" => [SEE, OK, GONE, NO, NO, NO],
         "/admin/responses/{id}" => [SEE, NO, NO, OK, GONE, GONE],
         "/admin/questionnaires" | "/admin/questionnaires/{id}" => therapists,
+        // Each patient's own shared charts (B's page shows nothing of A's).
+        "/portal/measures" => patients,
         _ => return None,
     })
 }

@@ -30,25 +30,6 @@ async fn patient_of_theo(t: &TestApp, name: &str, email: &str) -> (String, Brows
     (case, theo, patient)
 }
 
-/// The address of the portal's questionnaire titled `title`.
-async fn questionnaire(b: &Browser, title: &str) -> String {
-    let (status, home) = b.text("/portal").await;
-    assert_eq!(status, StatusCode::OK);
-    let at = home
-        .find(&format!("\">{title}</a>"))
-        .unwrap_or_else(|| panic!("the portal lists {title}: {home}"));
-    let start = home[..at].rfind("href=\"").unwrap() + 6;
-    home[start..at].to_string()
-}
-
-/// Posts a page of `path` with its csrf token and `fields`.
-async fn post(b: &Browser, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    let csrf = b.cookie("__Host-hs_csrf").expect("a csrf cookie");
-    let mut all = vec![("csrf", csrf.as_str())];
-    all.extend_from_slice(fields);
-    b.post_form(path, &all).await
-}
-
 async fn actor(t: &TestApp, email: &str) -> app::Actor {
     let (user, _) = store::users::by_email(&t.db, email).await.unwrap().unwrap();
     app::Actor::signed(user, "test".into(), true, "127.0.0.1")
@@ -81,7 +62,7 @@ on_both!(
     practice,
     |t| {
         let (case, theo, phone) = patient_of_theo(&t, "Mara Lind", PATIENT).await;
-        let path = questionnaire(&phone, "Getting to know you").await;
+        let path = phone.questionnaire_link("Getting to know you").await;
         let (status, page) = phone.text(&path).await;
         assert_eq!(status, StatusCode::OK);
         assert!(
@@ -98,16 +79,16 @@ on_both!(
         assert!(page.contains("/static/autosave."), "the autosave module");
 
         // A plain "Save" keeps a draft; the hostile text is stored as typed and shown escaped.
-        let r = post(
-            &phone,
-            &path,
-            &[
-                ("section", "0"),
-                ("action", "save"),
-                ("q.what_brings_you", BRINGS_ME),
-            ],
-        )
-        .await;
+        let r = phone
+            .post_with_token(
+                &path,
+                &[
+                    ("section", "0"),
+                    ("action", "save"),
+                    ("q.what_brings_you", BRINGS_ME),
+                ],
+            )
+            .await;
         assert_eq!(location(&r), format!("{path}?section=0&saved=1"));
 
         // Another device, signed in separately, resumes where the first one stopped.
@@ -122,16 +103,16 @@ on_both!(
         assert!(page.contains("1 of 22 questions answered"));
 
         // The script's save answers JSON with the progress.
-        let r = post(
-            &laptop,
-            &path,
-            &[
-                ("section", "1"),
-                ("action", "autosave"),
-                ("q.past_therapy", HISTORY),
-            ],
-        )
-        .await;
+        let r = laptop
+            .post_with_token(
+                &path,
+                &[
+                    ("section", "1"),
+                    ("action", "autosave"),
+                    ("q.past_therapy", HISTORY),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::OK);
         let saved: serde_json::Value = r.json().await.unwrap();
         assert_eq!(saved["saved"], true);
@@ -140,16 +121,16 @@ on_both!(
 
         // Too long: refused next to the field, the text kept, the stored draft unchanged.
         let huge = "w".repeat(5_001);
-        let r = post(
-            &laptop,
-            &path,
-            &[
-                ("section", "0"),
-                ("action", "next"),
-                ("q.what_brings_you", &huge),
-            ],
-        )
-        .await;
+        let r = laptop
+            .post_with_token(
+                &path,
+                &[
+                    ("section", "0"),
+                    ("action", "next"),
+                    ("q.what_brings_you", &huge),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let page = r.text().await.unwrap();
         assert!(
@@ -161,16 +142,16 @@ on_both!(
             page.contains("href=\"#q-what_brings_you\""),
             "the summary links to the field"
         );
-        let r = post(
-            &laptop,
-            &path,
-            &[
-                ("section", "0"),
-                ("action", "autosave"),
-                ("q.what_brings_you", &huge),
-            ],
-        )
-        .await;
+        let r = laptop
+            .post_with_token(
+                &path,
+                &[
+                    ("section", "0"),
+                    ("action", "autosave"),
+                    ("q.what_brings_you", &huge),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let refused: serde_json::Value = r.json().await.unwrap();
         assert!(refused["message"]
@@ -180,43 +161,45 @@ on_both!(
         assert!(laptop.text(&path).await.1.contains(&escaped(BRINGS_ME)));
 
         // Malformed: an answer not offered, a part that does not exist, a control character.
-        let r = post(
-            &laptop,
-            &path,
-            &[
-                ("section", "1"),
-                ("action", "save"),
-                ("q.thoughts_of_harm", "perhaps"),
-            ],
-        )
-        .await;
+        let r = laptop
+            .post_with_token(
+                &path,
+                &[
+                    ("section", "1"),
+                    ("action", "save"),
+                    ("q.thoughts_of_harm", "perhaps"),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r
             .text()
             .await
             .unwrap()
             .contains("id=\"q-thoughts_of_harm-error\""));
-        let r = post(&laptop, &path, &[("section", "99"), ("action", "save")]).await;
+        let r = laptop
+            .post_with_token(&path, &[("section", "99"), ("action", "save")])
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let r = post(
-            &laptop,
-            &path,
-            &[("section", "9"), ("action", "save"), ("q.days", "Mon\u{7}")],
-        )
-        .await;
+        let r = laptop
+            .post_with_token(
+                &path,
+                &[("section", "9"), ("action", "save"), ("q.days", "Mon\u{7}")],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let r = post(
-            &laptop,
-            &path,
-            &[
-                ("section", "0"),
-                ("action", "save"),
-                ("q.what_brings_you", BRINGS_ME),
-                ("q.unknown", "x"),
-                ("q.what_brings_you.9", "y"),
-            ],
-        )
-        .await;
+        let r = laptop
+            .post_with_token(
+                &path,
+                &[
+                    ("section", "0"),
+                    ("action", "save"),
+                    ("q.what_brings_you", BRINGS_ME),
+                    ("q.unknown", "x"),
+                    ("q.what_brings_you.9", "y"),
+                ],
+            )
+            .await;
         assert_eq!(
             r.status(),
             StatusCode::SEE_OTHER,
@@ -224,47 +207,47 @@ on_both!(
         );
 
         // The family: rows as the genogram needs them, a refusal next to its field, more rows.
-        let r = post(
-            &laptop,
-            &path,
-            &[
-                ("section", "5"),
-                ("action", "save"),
-                ("q.family.rows", "8"),
-                ("q.family.1.relation", "mother"),
-                ("q.family.1.name", MOTHER),
-                ("q.family.1.born", "soon"),
-            ],
-        )
-        .await;
+        let r = laptop
+            .post_with_token(
+                &path,
+                &[
+                    ("section", "5"),
+                    ("action", "save"),
+                    ("q.family.rows", "8"),
+                    ("q.family.1.relation", "mother"),
+                    ("q.family.1.name", MOTHER),
+                    ("q.family.1.born", "soon"),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let page = r.text().await.unwrap();
         assert!(
             page.contains("id=\"q-family-1-born-error\"")
                 && page.contains(&format!("value=\"{MOTHER}\""))
         );
-        let r = post(
-            &laptop,
-            &path,
-            &[
-                ("section", "5"),
-                ("action", "more_rows"),
-                ("q.family.rows", "8"),
-                ("q.family.1.relation", "mother"),
-                ("q.family.1.name", MOTHER),
-                ("q.family.1.born", "1956"),
-                ("q.family.1.gender", "female"),
-                ("q.family.1.separated", "on"),
-                ("q.family.2.relation", "father"),
-                ("q.family.2.name", "David"),
-                ("q.family.3.relation", "half_sibling"),
-                ("q.family.3.name", "Tom"),
-                ("q.family.3.born", "31"),
-                ("q.family.3.shared_parent", "p2"),
-                ("q.family.3.home", "on"),
-            ],
-        )
-        .await;
+        let r = laptop
+            .post_with_token(
+                &path,
+                &[
+                    ("section", "5"),
+                    ("action", "more_rows"),
+                    ("q.family.rows", "8"),
+                    ("q.family.1.relation", "mother"),
+                    ("q.family.1.name", MOTHER),
+                    ("q.family.1.born", "1956"),
+                    ("q.family.1.gender", "female"),
+                    ("q.family.1.separated", "on"),
+                    ("q.family.2.relation", "father"),
+                    ("q.family.2.name", "David"),
+                    ("q.family.3.relation", "half_sibling"),
+                    ("q.family.3.name", "Tom"),
+                    ("q.family.3.born", "31"),
+                    ("q.family.3.shared_parent", "p2"),
+                    ("q.family.3.home", "on"),
+                ],
+            )
+            .await;
         assert_eq!(location(&r), format!("{path}?section=5&rows=12&saved=1"));
         let (_, page) = laptop.text(&location(&r)).await;
         assert!(
@@ -274,33 +257,35 @@ on_both!(
         assert!(page.contains("Person 2 (David)"), "links name the people");
 
         // Everything else is skipped; the last part sends it.
-        let r = post(&laptop, &path, &[("section", "9"), ("action", "submit")]).await;
+        let r = laptop
+            .post_with_token(&path, &[("section", "9"), ("action", "submit")])
+            .await;
         assert_eq!(location(&r), format!("{path}?sent=1"));
         let (_, sent) = laptop.text(&format!("{path}?sent=1")).await;
         assert!(sent.contains("Thank you. Your answers have been sent."));
         assert!(sent.contains(&escaped(BRINGS_ME)) && sent.contains("(not answered)"));
         assert!(!sent.contains("name=\"q."), "a sent response is read-only");
-        let r = post(
-            &laptop,
-            &path,
-            &[
-                ("section", "0"),
-                ("action", "save"),
-                ("q.what_brings_you", "changed"),
-            ],
-        )
-        .await;
+        let r = laptop
+            .post_with_token(
+                &path,
+                &[
+                    ("section", "0"),
+                    ("action", "save"),
+                    ("q.what_brings_you", "changed"),
+                ],
+            )
+            .await;
         assert_eq!(location(&r), path, "sent answers are not changed");
-        let r = post(
-            &laptop,
-            &path,
-            &[
-                ("section", "0"),
-                ("action", "autosave"),
-                ("q.what_brings_you", "changed"),
-            ],
-        )
-        .await;
+        let r = laptop
+            .post_with_token(
+                &path,
+                &[
+                    ("section", "0"),
+                    ("action", "autosave"),
+                    ("q.what_brings_you", "changed"),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::CONFLICT);
 
         // The patient's data export holds it, in words.
@@ -363,12 +348,11 @@ on_both!(
     practice,
     |t| {
         let (_, theo, mara) = patient_of_theo(&t, "Mara", PATIENT).await;
-        let path = questionnaire(&mara, "Getting to know you").await;
+        let path = mara.questionnaire_link("Getting to know you").await;
         let id = path
             .trim_start_matches("/portal/questionnaires/")
             .to_string();
-        post(
-            &mara,
+        mara.post_with_token(
             &path,
             &[
                 ("section", "0"),
@@ -386,16 +370,16 @@ on_both!(
         let owner = t.signed_in(OWNER_EMAIL).await;
         assert_eq!(otto.get(&path).await.status(), StatusCode::NOT_FOUND);
         let (_, otto_home) = otto.text("/portal").await;
-        let r = post(
-            &otto,
-            &path,
-            &[
-                ("section", "0"),
-                ("action", "save"),
-                ("q.what_brings_you", "mine now"),
-            ],
-        )
-        .await;
+        let r = otto
+            .post_with_token(
+                &path,
+                &[
+                    ("section", "0"),
+                    ("action", "save"),
+                    ("q.what_brings_you", "mine now"),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         assert!(!otto_home.contains(&id));
         for (who, b) in [("another therapist", &tara), ("the owner", &owner)] {
@@ -407,16 +391,16 @@ on_both!(
             theo.get(&format!("/admin/responses/{id}")).await.status(),
             StatusCode::OK
         );
-        let r = post(
-            &theo,
-            &path,
-            &[
-                ("section", "0"),
-                ("action", "save"),
-                ("q.what_brings_you", "x"),
-            ],
-        )
-        .await;
+        let r = theo
+            .post_with_token(
+                &path,
+                &[
+                    ("section", "0"),
+                    ("action", "save"),
+                    ("q.what_brings_you", "x"),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         let (_, page) = mara.text(&path).await;
         assert!(
@@ -452,7 +436,7 @@ async fn post_items(
 ) -> reqwest::Response {
     let mut all: Vec<(&str, &str)> = vec![("section", "0"), ("action", action)];
     all.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    post(b, path, &all).await
+    b.post_with_token(path, &all).await
 }
 
 on_both!(
@@ -460,7 +444,9 @@ on_both!(
     practice,
     |t| {
         let (case, theo, mara) = patient_of_theo(&t, "Mara", PATIENT).await;
-        let phq = questionnaire(&mara, "Patient Health Questionnaire-9 (PHQ-9)").await;
+        let phq = mara
+            .questionnaire_link("Patient Health Questionnaire-9 (PHQ-9)")
+            .await;
         let (_, page) = mara.text(&phq).await;
         assert!(page.contains("Over the last 2 weeks, how often have you been bothered by any of the following problems?"));
         assert!(page.contains(
@@ -499,7 +485,9 @@ on_both!(
         );
 
         // The GAD-7 at 15: "Severe" starts there.
-        let gad = questionnaire(&mara, "Generalized Anxiety Disorder 7-item scale (GAD-7)").await;
+        let gad = mara
+            .questionnaire_link("Generalized Anxiety Disorder 7-item scale (GAD-7)")
+            .await;
         let r = post_items(
             &mara,
             &gad,
@@ -551,7 +539,9 @@ on_both!(
     practice,
     |t| {
         let (case, theo, mara) = patient_of_theo(&t, "Mara", PATIENT).await;
-        let phq = questionnaire(&mara, "Patient Health Questionnaire-9 (PHQ-9)").await;
+        let phq = mara
+            .questionnaire_link("Patient Health Questionnaire-9 (PHQ-9)")
+            .await;
         let answers = items("phq9", &["0", "1", "0", "0", "0", "0", "0", "0", "1"]);
         let r = post_items(&mara, &phq, "submit", &answers).await;
         assert_eq!(location(&r), format!("{phq}?sent=1"));
@@ -606,35 +596,35 @@ on_both!(
 
         // An intake draft with a risk answer: the script's save shows the contacts and marks
         // the case again; saving it again does not mail again.
-        let intake = questionnaire(&mara, "Getting to know you").await;
+        let intake = mara.questionnaire_link("Getting to know you").await;
         let (_, page) = mara.text(&format!("{intake}?section=1")).await;
         assert!(page.contains(
             "Have you had thoughts of harming yourself or of ending your life recently?"
         ));
         for _ in 0..2 {
-            let r = post(
-                &mara,
-                &intake,
-                &[
-                    ("section", "1"),
-                    ("action", "autosave"),
-                    ("q.thoughts_of_harm", "sometimes"),
-                ],
-            )
-            .await;
+            let r = mara
+                .post_with_token(
+                    &intake,
+                    &[
+                        ("section", "1"),
+                        ("action", "autosave"),
+                        ("q.thoughts_of_harm", "sometimes"),
+                    ],
+                )
+                .await;
             let saved: serde_json::Value = r.json().await.unwrap();
             assert_eq!(saved["risk"], true);
         }
-        let r = post(
-            &mara,
-            &intake,
-            &[
-                ("section", "1"),
-                ("action", "save"),
-                ("q.thoughts_of_harm", "often"),
-            ],
-        )
-        .await;
+        let r = mara
+            .post_with_token(
+                &intake,
+                &[
+                    ("section", "1"),
+                    ("action", "save"),
+                    ("q.thoughts_of_harm", "often"),
+                ],
+            )
+            .await;
         let (_, page) = mara.text(&location(&r)).await;
         assert!(risk_shown(&page), "shown without script too");
         t.run_jobs().await;
@@ -677,9 +667,8 @@ on_both!(
     practice,
     |t| {
         let (case, theo, mara) = patient_of_theo(&t, "Mara", PATIENT).await;
-        let first = questionnaire(&mara, "Getting to know you").await;
-        post(
-            &mara,
+        let first = mara.questionnaire_link("Getting to know you").await;
+        mara.post_with_token(
             &first,
             &[
                 ("section", "0"),
@@ -688,7 +677,8 @@ on_both!(
             ],
         )
         .await;
-        post(&mara, &first, &[("section", "9"), ("action", "submit")]).await;
+        mara.post_with_token(&first, &[("section", "9"), ("action", "submit")])
+            .await;
 
         // Theo makes their own copy and renames it; the built-in stays as it was.
         let (_, list) = theo.text("/admin/questionnaires").await;
@@ -758,7 +748,7 @@ on_both!(
             )
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let second_intake = questionnaire(&mara, "Before we meet").await;
+        let second_intake = mara.questionnaire_link("Before we meet").await;
         assert_ne!(second_intake, first);
         let (_, page) = mara.text(&format!("{second_intake}?section=2")).await;
         assert!(!page.contains("q.doctor"), "the removed question is gone");
@@ -772,8 +762,7 @@ on_both!(
             .next()
             .unwrap();
         let field = format!("q.q{added}");
-        post(
-            &mara,
+        mara.post_with_token(
             &second_intake,
             &[
                 ("section", "8"),
@@ -782,12 +771,8 @@ on_both!(
             ],
         )
         .await;
-        post(
-            &mara,
-            &second_intake,
-            &[("section", "9"), ("action", "submit")],
-        )
-        .await;
+        mara.post_with_token(&second_intake, &[("section", "9"), ("action", "submit")])
+            .await;
 
         let old = first.trim_start_matches("/portal/questionnaires/");
         let new = second_intake.trim_start_matches("/portal/questionnaires/");

@@ -229,3 +229,75 @@ on_both!(
         assert!(!portal.contains(NOTES));
     }
 );
+
+on_both!(
+    the_workspace_shows_the_intake_the_family_and_the_scores,
+    practice,
+    |t| {
+        let theo = t.signed_in(THERAPIST_EMAIL).await;
+        let case = t
+            .invite_patient(&theo, "Robin Field", "robin@example.org")
+            .await;
+        let path = format!("/admin/cases/{case}/workspace");
+        let (_, page) = theo.text(&path).await;
+        assert!(page.contains("Nothing yet: the intake is waiting in their portal."));
+
+        let robin = t.patient_signed_in("robin@example.org").await;
+        let intake = robin.questionnaire_link("Getting to know you").await;
+        let r = robin
+            .post_with_token(
+                &intake,
+                &[
+                    ("section", "5"),
+                    ("action", "save"),
+                    ("q.family.rows", "8"),
+                    ("q.family.1.relation", "mother"),
+                    ("q.family.1.name", "Ruthilde"),
+                    ("q.family.1.gender", "female"),
+                    ("q.family.1.born", "1956"),
+                    ("q.family.1.deceased", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let phq = robin
+            .questionnaire_link("Patient Health Questionnaire-9 (PHQ-9)")
+            .await;
+        let mut answers: Vec<(String, String)> = ["2", "2", "1", "1", "1", "1", "1", "1", "0"]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("q.phq9.{}", i + 1), v.to_string()))
+            .collect();
+        answers.push(("q.phq9.difficulty".into(), "1".into()));
+        let mut fields: Vec<(&str, &str)> = vec![("section", "0"), ("action", "submit")];
+        fields.extend(answers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        assert_eq!(
+            robin.post_with_token(&phq, &fields).await.status(),
+            StatusCode::SEE_OTHER
+        );
+
+        let (status, page) = theo.text(&path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains("a draft they have not sent yet"),
+            "the draft is shown"
+        );
+        assert!(page.contains("Ruthilde"), "the family is read back");
+        assert!(
+            page.contains("<svg") && page.contains("class=\"genogram\""),
+            "the genogram is drawn"
+        );
+        assert!(
+            page.contains("Mother: Ruthilde"),
+            "with its text alternative: {page}"
+        );
+        assert!(
+            page.contains("Patient Health Questionnaire-9 (PHQ-9) over time"),
+            "the chart"
+        );
+        assert!(
+            page.contains("<td>10</td><td>Moderate</td>"),
+            "and its table"
+        );
+    }
+);

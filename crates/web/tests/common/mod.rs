@@ -273,6 +273,25 @@ impl Browser {
         }
     }
 
+    /// Posts `fields` with this browser's form token (the double-submit cookie's value).
+    pub async fn post_with_token(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let csrf = self.cookie("__Host-hs_csrf").expect("a csrf cookie");
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(path, &all).await
+    }
+
+    /// The address of the portal's questionnaire titled `title`, from the portal's front page.
+    pub async fn questionnaire_link(&self, title: &str) -> String {
+        let (status, home) = self.text("/portal").await;
+        assert_eq!(status, StatusCode::OK);
+        let at = home
+            .find(&format!("\">{title}</a>"))
+            .unwrap_or_else(|| panic!("the portal lists {title}: {home}"));
+        let start = home[..at].rfind("href=\"").unwrap() + 6;
+        home[start..at].to_string()
+    }
+
     /// The `Cookie` header this browser would send (for a WebSocket handshake).
     pub fn cookie_header(&self) -> String {
         self.headers()

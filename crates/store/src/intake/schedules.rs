@@ -1,0 +1,136 @@
+//! Measures asked every few weeks: the schedule of each case and measure, and the step that sends
+//! one when it falls due, written in one transaction with the next step's job and the patient's mail.
+
+use crate::db::Db;
+use crate::error::StoreResult;
+use crate::jobs::{self, NewJob};
+use crate::{ms, new_id, ts};
+use domain::ids::CaseId;
+use domain::intake::{Questionnaire, ResponseId};
+use domain::measures::schedule::Schedule;
+use jiff::Timestamp;
+
+type Row = (String, String, i64, i64, Option<i64>);
+
+const SELECT: &str =
+    "SELECT case_id, measure_key, every_weeks, next_at, shared_at FROM measure_schedules";
+
+fn schedule(r: Row) -> Schedule {
+    Schedule {
+        case: CaseId(r.0),
+        key: r.1,
+        every_weeks: u32::try_from(r.2).unwrap_or(0),
+        next_at: ts(r.3),
+        shared: r.4.is_some(),
+    }
+}
+
+/// The case's schedules, by measure key.
+pub async fn of_case(db: &Db, case: &CaseId) -> StoreResult<Vec<Schedule>> {
+    let rows: Vec<Row> =
+        sqlx::query_as(&format!("{SELECT} WHERE case_id = $1 ORDER BY measure_key"))
+            .bind(case.as_str())
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows.into_iter().map(schedule).collect())
+}
+
+pub async fn get(db: &Db, case: &CaseId, key: &str) -> StoreResult<Option<Schedule>> {
+    let row: Option<Row> =
+        sqlx::query_as(&format!("{SELECT} WHERE case_id = $1 AND measure_key = $2"))
+            .bind(case.as_str())
+            .bind(key)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.map(schedule))
+}
+
+/// Writes (or replaces) a schedule and enqueues the job for its `next_at`, in one transaction.
+pub async fn set(db: &Db, s: &Schedule, due: NewJob, now: Timestamp) -> StoreResult<()> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO measure_schedules (case_id, measure_key, every_weeks, next_at, shared_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)
+         ON CONFLICT (case_id, measure_key) DO UPDATE SET every_weeks = $3, next_at = $4, shared_at = $5, updated_at = $6",
+    )
+    .bind(s.case.as_str())
+    .bind(&s.key)
+    .bind(i64::from(s.every_weeks))
+    .bind(ms(s.next_at))
+    .bind(s.shared.then(|| ms(now)))
+    .bind(ms(now))
+    .execute(&mut *tx)
+    .await?;
+    jobs::enqueue(&mut tx, due, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stops a schedule: nothing more is sent, and the chart is no longer shared.
+pub async fn stop(db: &Db, case: &CaseId, key: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM measure_schedules WHERE case_id = $1 AND measure_key = $2")
+        .bind(case.as_str())
+        .bind(key)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What one due step did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fired {
+    /// The schedule was stopped, changed, or already moved on by another run.
+    Stale,
+    /// Moved on; `sent` is the new response, `None` when one is still open.
+    Moved { sent: Option<ResponseId> },
+}
+
+/// Sends the measure due at `due` and moves the schedule to `next_at`, in one transaction with
+/// the next step's job and, when a response was made, the patient's mail (`mail` builds it from
+/// the response's id). Only the run that finds the schedule still at `due` does anything.
+pub async fn fire(
+    db: &Db,
+    s: &Schedule,
+    questionnaire: &Questionnaire,
+    next_at: Timestamp,
+    next: NewJob,
+    mail: impl FnOnce(&ResponseId) -> NewJob,
+    now: Timestamp,
+) -> StoreResult<Fired> {
+    let mut tx = db.pool.begin().await?;
+    let moved = sqlx::query(
+        "UPDATE measure_schedules SET next_at = $1, updated_at = $2
+         WHERE case_id = $3 AND measure_key = $4 AND next_at = $5",
+    )
+    .bind(ms(next_at))
+    .bind(ms(now))
+    .bind(s.case.as_str())
+    .bind(&s.key)
+    .bind(ms(s.next_at))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !moved {
+        return Ok(Fired::Stale);
+    }
+    let id = new_id();
+    let made = sqlx::query("INSERT INTO responses (id, case_id, questionnaire_id, questionnaire_key, version, status, assigned_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'draft', NULL, $6, $6) ON CONFLICT DO NOTHING")
+        .bind(&id)
+        .bind(s.case.as_str())
+        .bind(questionnaire.id.as_str())
+        .bind(&questionnaire.key)
+        .bind(i64::from(questionnaire.version))
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    let sent = made.then_some(ResponseId(id));
+    if let Some(id) = &sent {
+        jobs::enqueue(&mut tx, mail(id), now).await?;
+    }
+    jobs::enqueue(&mut tx, next, now).await?;
+    tx.commit().await?;
+    Ok(Fired::Moved { sent })
+}

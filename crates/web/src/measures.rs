@@ -1,0 +1,249 @@
+//! Measures over time: on the case page, the therapist's schedule of each measure and its chart
+//! with the same numbers as a table; in the portal, the charts a therapist chose to share.
+
+use crate::error::{WebError, WebResult};
+use crate::extract::{Caller, Csrf, CsrfForm};
+use crate::portal::case_id;
+use crate::site::render;
+use crate::view::{self, Chrome, Form};
+use crate::{i18n, WebState};
+use app::intake::schedules::every_weeks_field;
+use app::intake::MeasureResult;
+use app::AppError;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::ids::CaseId;
+use domain::measures::{self, chart, Measure};
+use std::collections::BTreeMap;
+
+/// One measure's scores: the chart, and the same numbers as rows (date, total, severity).
+pub struct ChartView {
+    pub title: &'static str,
+    pub svg: String,
+    pub rows: Vec<(String, u8, &'static str)>,
+}
+
+/// The charts of every measure with results; `id` keeps the charts' ids unique on the page.
+pub(crate) fn charts(results: &[MeasureResult], zone: &str, id: &str) -> Vec<ChartView> {
+    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    measures::ALL
+        .iter()
+        .filter_map(|measure| {
+            let mine: Vec<_> = results
+                .iter()
+                .filter(|r| r.measure.id == measure.id)
+                .collect();
+            if mine.is_empty() {
+                return None;
+            }
+            let points: Vec<chart::Point> = mine
+                .iter()
+                .map(|r| chart::Point {
+                    label: r.at.to_zoned(tz.clone()).strftime("%-d %b").to_string(),
+                    total: r.total,
+                })
+                .collect();
+            Some(ChartView {
+                title: measure.title,
+                svg: chart::render(measure, &points, &format!("{id}-{}", measure.id)),
+                rows: mine
+                    .iter()
+                    .map(|r| (view::date(&r.at, zone), r.total, r.severity.label()))
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// One measure's schedule form on the case page.
+pub struct ScheduleView {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub field: &'static str,
+    pub share_field: String,
+    pub standing: String,
+    pub scheduled: bool,
+}
+
+pub struct CaseSection {
+    pub case_id: String,
+    pub schedules: Vec<ScheduleView>,
+    pub charts: Vec<ChartView>,
+    /// The schedules as stored, unless the page's form is a schedule just refused.
+    form: Option<Form>,
+}
+
+impl CaseSection {
+    pub fn form_or<'a>(&'a self, page: &'a Form) -> &'a Form {
+        self.form.as_ref().unwrap_or(page)
+    }
+}
+
+fn share_field(measure: &Measure) -> String {
+    format!("share_{}", measure.id)
+}
+
+fn zone_of(actor: &app::Actor) -> String {
+    actor
+        .user()
+        .map(|u| u.time_zone.clone())
+        .unwrap_or_else(|| "UTC".into())
+}
+
+/// What the case page shows of the measures over time (its therapist only).
+pub(crate) async fn case_section(
+    state: &WebState,
+    actor: &app::Actor,
+    case: &CaseId,
+    page: &Form,
+) -> WebResult<CaseSection> {
+    let stored = state.app.measure_schedules(actor, case).await?;
+    let results = state.app.case_measures(actor, case).await?;
+    let zone = zone_of(actor);
+    let mut form = Form::default();
+    let mut schedules = Vec::new();
+    let mut posted = false;
+    for measure in measures::ALL {
+        let field = every_weeks_field(measure);
+        posted |= !page.value(field).is_empty() || page.has_error(field);
+        let s = stored.iter().find(|s| s.key == measure.id);
+        if let Some(s) = s {
+            form = form.with(field, s.every_weeks.to_string());
+            if s.shared {
+                form = form.with(&share_field(measure), "on");
+            }
+        }
+        schedules.push(ScheduleView {
+            key: measure.id,
+            title: measure.title,
+            field,
+            share_field: share_field(measure),
+            standing: match s {
+                Some(s) => i18n::t_with(
+                    "measures-standing",
+                    &[
+                        ("weeks", s.every_weeks.to_string()),
+                        ("date", view::date(&s.next_at, &zone)),
+                    ],
+                ),
+                None => view::tr("measures-standing-none"),
+            },
+            scheduled: s.is_some(),
+        });
+    }
+    Ok(CaseSection {
+        case_id: case.to_string(),
+        schedules,
+        charts: charts(&results, &zone, "chart"),
+        form: (!posted).then_some(form),
+    })
+}
+
+fn measure_key(raw: &str) -> WebResult<&'static str> {
+    measures::by_id(raw)
+        .map(|m| m.id)
+        .ok_or(WebError(AppError::NotFound))
+}
+
+/// POST /admin/cases/{id}/measures/{key}: asks the measure every so many weeks.
+pub async fn schedule(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path((id, key)): Path<(String, String)>,
+    CsrfForm(mut input): CsrfForm<BTreeMap<String, String>>,
+) -> WebResult<Response> {
+    state.app.enter_admin(&actor).await?;
+    let id = case_id(&id)?;
+    let measure = measures::by_id(measure_key(&key)?).ok_or(WebError(AppError::NotFound))?;
+    input.remove("csrf");
+    let weeks = input
+        .get(every_weeks_field(measure))
+        .cloned()
+        .unwrap_or_default();
+    let share = input
+        .get(&share_field(measure))
+        .is_some_and(|v| v == "on" || v == "true");
+    match state
+        .app
+        .set_measure_schedule(&actor, &id, measure.id, &weeks, share)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/cases/{id}#measures")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            crate::cases::case_page(
+                &state,
+                &actor,
+                &id,
+                csrf,
+                Form::from_input(&input, errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST /admin/cases/{id}/measures/{key}/stop: asks it no more and stops sharing its chart.
+pub async fn stop(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Path((id, key)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<BTreeMap<String, String>>,
+) -> WebResult<Response> {
+    state.app.enter_admin(&actor).await?;
+    let id = case_id(&id)?;
+    let key = measure_key(&key)?;
+    state.app.stop_measure_schedule(&actor, &id, key).await?;
+    Ok(Redirect::to(&format!("/admin/cases/{id}#measures")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "portal_measures.html")]
+struct PortalTemplate {
+    chrome: Chrome,
+    csrf: String,
+    section: &'static str,
+    /// (therapist, their charts)
+    shared: Vec<(String, Vec<ChartView>)>,
+}
+
+/// GET /portal/measures: the charts the patient's therapists share with them.
+pub async fn portal(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+) -> WebResult<Response> {
+    state.app.enter_portal(&actor).await?;
+    let zone = zone_of(&actor);
+    let shared = state
+        .app
+        .my_shared_measures(&actor)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let id = format!("chart-{}", s.case.id);
+            (
+                s.case.therapist.name.clone(),
+                charts(&s.results, &zone, &id),
+            )
+        })
+        .collect();
+    let chrome = Chrome::public(
+        &state,
+        view::tr("measures-portal-title"),
+        String::new(),
+        None,
+    )
+    .await;
+    Ok(Html(render(PortalTemplate {
+        chrome,
+        csrf,
+        section: "measures",
+        shared,
+    })?)
+    .into_response())
+}
