@@ -2,7 +2,7 @@
 // consultation; the patient fills in the intake (the text survives a reload by autosave) and sends it;
 // the two meet in the video room; the therapist's workspace shows the intake and the genogram, keeps
 // the notes as they are typed, records the decision to continue, and the case moves into therapy (not
-// before); the agreement is sent and signed; the template changes and the patient is asked to sign
+// before); a PHQ-9 is scheduled and its chart shared with the patient; the agreement is sent and signed; the template changes and the patient is asked to sign
 // again. axe-core checks every page on the way.
 import { before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -104,6 +104,28 @@ test('invited, intake, the consultation, the workspace, the decision, the signed
   const inTherapy = o.locator('section', { has: o.locator('#stage-in_therapy') });
   assert.equal(await inTherapy.getByRole('link', { name: pat.name }).count(), 1, 'the board shows her in therapy');
   await axe.check(o, 'the board');
+
+  // A PHQ-9 from the portal; the therapist schedules it every four weeks and shares the chart.
+  await visit(p, `${server.url}/portal`);
+  await Promise.all([
+    p.waitForURL((u) => u.pathname.startsWith('/portal/questionnaires/'), { waitUntil: 'load' }),
+    p.getByRole('link', { name: 'Patient Health Questionnaire-9 (PHQ-9)', exact: true }).click(),
+  ]);
+  for (let n = 1; n <= 9; n += 1) {
+    await p.getByRole('group', { name: new RegExp(`^${n}\\. `) }).getByLabel(n <= 4 ? 'Several days' : 'Not at all').check();
+  }
+  await press(p, 'Send to Dr. Anna Lindqvist');
+  await visit(o, `${server.url}${casePath}`);
+  const phq = o.locator('form[action$="/measures/phq9"]');
+  await phq.getByLabel('Every how many weeks').fill('4');
+  await phq.getByLabel('Show the patient their chart').check();
+  await Promise.all([o.waitForNavigation({ waitUntil: 'load' }), phq.getByRole('button', { name: 'Save the schedule' }).click()]);
+  assert.match(await o.locator('#measures').innerText(), /Every 4 weeks/);
+  assert.equal(await o.locator('#measures svg[role="img"]').count(), 1, 'the chart on the case page');
+  await axe.check(o, 'the case page with its measures');
+  await visit(p, `${server.url}/portal/measures`);
+  assert.equal(await p.locator('main svg[role="img"]').count(), 1, 'the shared chart in the portal');
+  await axe.check(p, 'the patient\'s scores');
 
   // The frame: sent, read and signed; then a new version to sign.
   await visit(o, `${server.url}${casePath}`);
