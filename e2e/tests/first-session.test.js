@@ -117,7 +117,8 @@ test('invited, intake, the consultation, the workspace, the decision, the signed
   await press(p, 'Send to Dr. Anna Lindqvist');
   await visit(o, `${server.url}${casePath}`);
   const phq = o.locator('form[action$="/measures/phq9"]');
-  await phq.getByLabel('Every how many weeks').fill('4');
+  await phq.getByLabel('Every how many', { exact: true }).fill('4');
+  await phq.getByLabel('Weeks', { exact: true }).check();
   await phq.getByLabel('Show the patient their chart').check();
   await Promise.all([o.waitForNavigation({ waitUntil: 'load' }), phq.getByRole('button', { name: 'Save the schedule' }).click()]);
   assert.match(await o.locator('#measures').innerText(), /Every 4 weeks/);

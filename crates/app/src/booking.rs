@@ -237,6 +237,7 @@ impl App {
         self.schedule_reminders(&mut tx, &appointment, chosen.start, 0)
             .await?;
         tx.commit().await.map_err(store::StoreError::from)?;
+        self.reschedule_session_measures(&case).await;
         // A new inquiry moves on; a case further along (someone in therapy booking again) stays.
         let stage = cases::get(self.db(), &case, &patient.id)
             .await?
@@ -470,6 +471,9 @@ impl App {
             now,
         )
         .await?;
+        if let Some(case) = &a.case {
+            self.reschedule_session_measures(case).await;
+        }
         let case = a.case.as_ref().map(|c| c.to_string()).unwrap_or_default();
         self.audit_as(
             "patient-link",
@@ -553,6 +557,9 @@ impl App {
         self.schedule_reminders(&mut tx, &a.id, chosen.start, sequence)
             .await?;
         tx.commit().await.map_err(StoreError::from)?;
+        if let Some(case) = &a.case {
+            self.reschedule_session_measures(case).await;
+        }
         let case = a.case.as_ref().map(|c| c.to_string()).unwrap_or_default();
         self.audit_as(
             "patient-link",

@@ -227,6 +227,7 @@ impl App {
         .await?;
         self.schedule_reminders(&mut tx, &id, start, 0).await?;
         tx.commit().await.map_err(StoreError::from)?;
+        self.reschedule_session_measures(&case.id).await;
         self.audit(actor, "appointment.add", case.id.as_str(), &id, Outcome::Ok)
             .await?;
         self.wake_jobs();
@@ -303,6 +304,9 @@ impl App {
             )
             .await?;
             self.wake_jobs();
+        }
+        if let Some(case) = &a.case {
+            self.reschedule_session_measures(case).await;
         }
         self.audit(
             actor,
@@ -485,6 +489,9 @@ impl App {
                 .await?;
             tx.commit().await.map_err(StoreError::from)?;
             self.wake_jobs();
+        }
+        if let Some(case) = &a.case {
+            self.reschedule_session_measures(case).await;
         }
         self.audit(
             actor,

@@ -62,6 +62,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "measure_schedules",
         include_str!("../migrations/0014_measure_schedules.sql"),
     ),
+    (
+        15,
+        "measure_schedule_unit",
+        include_str!("../migrations/0015_measure_schedule_unit.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

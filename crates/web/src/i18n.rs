@@ -146,6 +146,7 @@ mod tests {
     fn every_domain_error_message_has_a_text() {
         for key in [
             "error-required",
+            "error-measure-unit",
             "error-too-long",
             "error-invalid-characters",
             "error-email-invalid",

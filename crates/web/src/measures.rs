@@ -7,7 +7,7 @@ use crate::portal::case_id;
 use crate::site::render;
 use crate::view::{self, Chrome, Form};
 use crate::{i18n, WebState};
-use app::intake::schedules::every_weeks_field;
+use app::intake::schedules::{every_weeks_field, unit_field};
 use app::intake::MeasureResult;
 use app::AppError;
 use askama::Template;
@@ -15,6 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::ids::CaseId;
+use domain::measures::schedule::Unit;
 use domain::measures::{self, chart, Measure};
 use std::collections::BTreeMap;
 
@@ -62,9 +63,22 @@ pub struct ScheduleView {
     pub key: &'static str,
     pub title: &'static str,
     pub field: &'static str,
+    /// The radio group of what the interval counts: (value, label), weeks first.
+    pub unit_field: &'static str,
+    pub units: Vec<(&'static str, String)>,
     pub share_field: String,
     pub standing: String,
     pub scheduled: bool,
+}
+
+impl ScheduleView {
+    /// Whether the radio for `unit` is the one chosen (weeks when nothing is).
+    pub fn unit_is(&self, form: &Form, unit: &str) -> bool {
+        match form.value(self.unit_field) {
+            "" => unit == Unit::Weeks.as_str(),
+            chosen => chosen == unit,
+        }
+    }
 }
 
 pub struct CaseSection {
@@ -107,10 +121,16 @@ pub(crate) async fn case_section(
     let mut posted = false;
     for measure in measures::ALL {
         let field = every_weeks_field(measure);
-        posted |= !page.value(field).is_empty() || page.has_error(field);
+        let unit = unit_field(measure);
+        posted |= !page.value(field).is_empty()
+            || page.has_error(field)
+            || !page.value(unit).is_empty()
+            || page.has_error(unit);
         let s = stored.iter().find(|s| s.key == measure.id);
         if let Some(s) = s {
-            form = form.with(field, s.every_weeks.to_string());
+            form = form
+                .with(field, s.every.to_string())
+                .with(unit, s.unit.as_str());
             if s.shared {
                 form = form.with(&share_field(measure), "on");
             }
@@ -119,12 +139,24 @@ pub(crate) async fn case_section(
             key: measure.id,
             title: measure.title,
             field,
+            unit_field: unit,
+            units: vec![
+                (Unit::Weeks.as_str(), view::tr("measures-unit-weeks")),
+                (Unit::Sessions.as_str(), view::tr("measures-unit-sessions")),
+            ],
             share_field: share_field(measure),
             standing: match s {
+                Some(s) if s.unit == Unit::Sessions => i18n::t_with(
+                    "measures-standing-sessions",
+                    &[
+                        ("sessions", s.every.to_string()),
+                        ("date", view::date(&s.next_at, &zone)),
+                    ],
+                ),
                 Some(s) => i18n::t_with(
                     "measures-standing",
                     &[
-                        ("weeks", s.every_weeks.to_string()),
+                        ("weeks", s.every.to_string()),
                         ("date", view::date(&s.next_at, &zone)),
                     ],
                 ),
@@ -147,7 +179,7 @@ fn measure_key(raw: &str) -> WebResult<&'static str> {
         .ok_or(WebError(AppError::NotFound))
 }
 
-/// POST /admin/cases/{id}/measures/{key}: asks the measure every so many weeks.
+/// POST /admin/cases/{id}/measures/{key}: asks the measure every so many weeks or sessions.
 pub async fn schedule(
     State(state): State<WebState>,
     Caller(actor): Caller,
@@ -163,12 +195,13 @@ pub async fn schedule(
         .get(every_weeks_field(measure))
         .cloned()
         .unwrap_or_default();
+    let unit = input.get(unit_field(measure)).cloned().unwrap_or_default();
     let share = input
         .get(&share_field(measure))
         .is_some_and(|v| v == "on" || v == "true");
     match state
         .app
-        .set_measure_schedule(&actor, &id, measure.id, &weeks, share)
+        .set_measure_schedule(&actor, &id, measure.id, &weeks, &unit, share)
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/admin/cases/{id}#measures")).into_response()),

@@ -1,6 +1,6 @@
-//! Measures over time: a schedule sends the PHQ-9 again every few weeks through the job table
-//! (once per due date, never for a stopped schedule or a closed case) and mails the patient
-//! without naming it; the chart and its table on the case page, and in the portal only when the
+//! Measures over time: a schedule sends the PHQ-9 again every few weeks or sessions through the
+//! job table (once per due date or count of ended sessions, never for a stopped schedule, a
+//! cancelled session or a closed case) and mails the patient without naming it; the chart and its table on the case page, and in the portal only when the
 //! therapist shares it; refusals next to the field with the input kept; nobody else sees a thing.
 
 mod common;
@@ -84,7 +84,17 @@ async fn waiting_mails(t: &TestApp) -> Vec<domain::outbox::Mail> {
 }
 
 async fn schedule(theo: &Browser, case: &str, weeks: &str, share: bool) -> reqwest::Response {
-    let mut fields = vec![("every_weeks_phq9", weeks)];
+    schedule_by(theo, case, weeks, "weeks", share).await
+}
+
+async fn schedule_by(
+    theo: &Browser,
+    case: &str,
+    every: &str,
+    unit: &str,
+    share: bool,
+) -> reqwest::Response {
+    let mut fields = vec![("every_weeks_phq9", every), ("unit_phq9", unit)];
     if share {
         fields.push(("share_phq9", "on"));
     }
@@ -203,7 +213,7 @@ on_both!(
     the_chart_is_the_therapists_and_the_patients_only_when_shared,
     practice,
     |t| {
-        let (case, theo, mara) = patient_of_theo(&t).await;
+        let (case, _theo, mara) = patient_of_theo(&t).await;
         send_phq9(&t, &mara, &case, "1").await;
         t.clock.advance(SignedDuration::from_hours(24));
         let (theo, mara) = (t.signed_in(THERAPIST_EMAIL).await, mara_again(&t).await);
@@ -258,8 +268,133 @@ on_both!(
             store::intake::schedules::get(&t.db, &CaseId::new(&case), "phq9")
                 .await
                 .unwrap()
-                .map(|s| s.every_weeks),
+                .map(|s| s.every),
             Some(4)
         );
     }
 );
+
+/// The therapist adds a session for the case in their calendar (local date and time).
+async fn add_session(theo: &Browser, case: &str, date: &str) {
+    let r = post(
+        theo,
+        "/admin/calendar/appointments",
+        &[
+            ("case", case),
+            ("kind", "session"),
+            ("date", date),
+            ("time", "10:00"),
+            ("clash", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{date}");
+}
+
+/// The case's appointments as (id, end), in order.
+async fn sessions(t: &TestApp, case: &str) -> Vec<(String, jiff::Timestamp)> {
+    let id = CaseId::new(case);
+    let theirs = store::cases::get(&t.db, &id, &domain::ids::UserId::new(""))
+        .await
+        .unwrap()
+        .expect("the case");
+    let now = app::clock::Clock::now(t.clock.as_ref());
+    let until = now + SignedDuration::from_hours(24 * 60);
+    store::booking::calendar(&t.db, &theirs.therapist.id, now, until)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.case.as_ref() == Some(&id))
+        .map(|a| (a.id, a.end))
+        .collect()
+}
+
+/// Moves the clock to a minute after `at`.
+fn just_after(t: &TestApp, at: jiff::Timestamp) {
+    let now = app::clock::Clock::now(t.clock.as_ref());
+    t.clock
+        .advance(at.duration_since(now) + SignedDuration::from_mins(1));
+}
+
+on_both!(
+    a_schedule_by_sessions_sends_when_enough_have_ended,
+    practice,
+    |t| {
+        let (case, theo, mara) = patient_of_theo(&t).await;
+        send_phq9(&t, &mara, &case, "1").await;
+        let r = schedule_by(&theo, &case, "2", "sessions", false).await;
+        assert_eq!(location(&r), format!("/admin/cases/{case}#measures"));
+        let (_, page) = theo.text(&format!("/admin/cases/{case}")).await;
+        assert!(page.contains("Every 2 sessions, counted since"), "{page}");
+        assert!(page.contains("value=\"sessions\" checked"), "{page}");
+        for date in ["2026-11-30", "2026-12-01", "2026-12-02", "2026-12-03"] {
+            add_session(&theo, &case, date).await;
+        }
+        let ends: Vec<_> = sessions(&t, &case).await;
+        assert_eq!(ends.len(), 4);
+
+        // One session ended: nothing.
+        just_after(&t, ends[0].1);
+        run_all(&t).await;
+        assert_eq!(phq9(&t, &case).await, (1, vec![]));
+        assert!(waiting_mails(&t).await.is_empty());
+
+        // Two ended: the PHQ-9 is open for the patient, and one mail without its name.
+        just_after(&t, ends[1].1);
+        run_all(&t).await;
+        let (sent, open) = phq9(&t, &case).await;
+        assert_eq!((sent, open.len()), (1, 1), "a new PHQ-9 is open");
+        let mara = mara_again(&t).await;
+        let (_, home) = mara.text("/portal").await;
+        assert!(home.contains(&format!("/portal/questionnaires/{}", open[0])));
+        let mails = waiting_mails(&t).await;
+        assert_eq!(mails.len(), 1);
+        let all = format!("{}\n{}", mails[0].subject, mails[0].body).to_lowercase();
+        for word in ["phq", "patient health", "depress", "score"] {
+            assert!(!all.contains(word), "{word} in {all}");
+        }
+        run_all(&t).await;
+        assert_eq!(waiting_mails(&t).await.len(), 1, "sent once");
+
+        // The fourth is cancelled before it happens: the third alone sends nothing.
+        send_phq9(&t, &mara, &case, "2").await;
+        let theo = t.signed_in(THERAPIST_EMAIL).await;
+        let r = post(&theo, &format!("/admin/calendar/{}/cancel", ends[3].0), &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        just_after(&t, ends[3].1);
+        run_all(&t).await;
+        t.clock.advance(TWO_WEEKS);
+        run_all(&t).await;
+        assert_eq!(phq9(&t, &case).await, (2, vec![]));
+        assert_eq!(waiting_mails(&t).await.len(), 1);
+    }
+);
+
+on_both!(a_bad_unit_is_refused_next_to_the_field, practice, |t| {
+    let (case, theo, _) = patient_of_theo(&t).await;
+    for bad in ["", "days", "weeks;sessions"] {
+        let r = schedule_by(&theo, &case, "3", bad, false).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("id=\"unit_phq9-error\""), "{bad}: {page}");
+        assert!(
+            page.contains("name=\"every_weeks_phq9\" type=\"text\" value=\"3\""),
+            "{bad}: the input is kept"
+        );
+    }
+    // A bad interval by sessions keeps the sessions chosen.
+    let r = schedule_by(&theo, &case, "27", "sessions", false).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"every_weeks_phq9-error\""));
+    assert!(!page.contains("id=\"unit_phq9-error\""));
+    assert!(page.contains(
+        "id=\"unit_phq9-sessions\" name=\"unit_phq9\" type=\"radio\" value=\"sessions\" checked"
+    ));
+    assert!(
+        store::intake::schedules::get(&t.db, &CaseId::new(&case), "phq9")
+            .await
+            .unwrap()
+            .is_none()
+    );
+});

@@ -1,7 +1,7 @@
-//! Measures over time: the therapist asks a case's PHQ-9 or GAD-7 again every few weeks; the job
-//! runner sends each one when it falls due (as the system, without an actor) and mails the patient
-//! that a short questionnaire is waiting. A measure's chart is the therapist's, and the patient's
-//! too when the therapist chose to share it.
+//! Measures over time: the therapist asks a case's PHQ-9 or GAD-7 again every few weeks or
+//! sessions; the job runner sends each one when it falls due (as the system, without an actor) and
+//! mails the patient that a short questionnaire is waiting. A measure's chart is the therapist's,
+//! and the patient's too when the therapist chose to share it.
 
 use super::MeasureResult;
 use crate::actor::Actor;
@@ -13,7 +13,7 @@ use crate::App;
 use domain::case::{Case, Stage};
 use domain::ids::{CaseId, UserId};
 use domain::intake::{ResponseId, Status};
-use domain::measures::schedule::{self, Schedule};
+use domain::measures::schedule::{self, Schedule, Unit};
 use domain::measures::{self, Measure};
 use store::intake::schedules::{self as stored, Fired};
 
@@ -22,6 +22,14 @@ pub fn every_weeks_field(measure: &Measure) -> &'static str {
     match measure.id {
         "phq9" => "every_weeks_phq9",
         _ => "every_weeks_gad7",
+    }
+}
+
+/// The form field of what a measure's interval counts (weeks or sessions).
+pub fn unit_field(measure: &Measure) -> &'static str {
+    match measure.id {
+        "phq9" => "unit_phq9",
+        _ => "unit_gad7",
     }
 }
 
@@ -62,29 +70,43 @@ impl App {
         Ok(stored::of_case(self.db(), &case.id).await?)
     }
 
-    /// Asks the measure `key` every `every_weeks` weeks from now (replacing any schedule of it);
-    /// with `share`, the patient sees the measure's chart in their portal.
+    /// Asks the measure `key` every `every` weeks or sessions (`unit`) from now (replacing any
+    /// schedule of it); with `share`, the patient sees the measure's chart in their portal.
     pub async fn set_measure_schedule(
         &self,
         actor: &Actor,
         case: &CaseId,
         key: &str,
-        every_weeks: &str,
+        every: &str,
+        unit: &str,
         share: bool,
     ) -> AppResult<()> {
         let case = self.therapist_case(actor, case).await?;
         let measure = measure(key)?;
-        let weeks = schedule::every_weeks(every_weeks)
-            .map_err(|message| AppError::field(every_weeks_field(measure), message))?;
+        let mut errors = domain::FieldErrors::default();
+        let every = schedule::every_weeks(every)
+            .map_err(|message| errors.add(every_weeks_field(measure), message))
+            .ok();
+        let unit = Unit::parse(unit)
+            .map_err(|message| errors.add(unit_field(measure), message))
+            .ok();
+        let (Some(every), Some(unit)) = (every, unit) else {
+            return Err(AppError::Invalid(errors));
+        };
         let now = self.now();
         let s = Schedule {
             case: case.id.clone(),
             key: measure.id.to_string(),
-            every_weeks: weeks,
-            next_at: schedule::after(now, weeks),
+            every,
+            unit,
+            next_at: match unit {
+                Unit::Weeks => schedule::after(now, every),
+                Unit::Sessions => now,
+            },
             shared: share,
         };
-        stored::set(self.db(), &s, due_job(&case.id, measure.id, s.next_at), now).await?;
+        let due = self.due_job_of(&s, s.next_at).await?;
+        stored::set(self.db(), &s, due, now).await?;
         self.audit(
             actor,
             "measure_schedule.set",
@@ -117,15 +139,73 @@ impl App {
         Ok(())
     }
 
+    /// The job for a schedule counted from (by sessions) or due at (by weeks) `from`: by
+    /// sessions, at the end of the last session it waits for, or none while too few are booked.
+    async fn due_job_of(
+        &self,
+        s: &Schedule,
+        from: jiff::Timestamp,
+    ) -> AppResult<Option<store::jobs::NewJob>> {
+        let at = match s.unit {
+            Unit::Weeks => Some(from),
+            // A session entered after it ended is counted at once: the job runs now, not at a
+            // past time whose key may be spent.
+            Unit::Sessions => schedule::due_after_sessions(
+                &stored::session_ends(self.db(), &s.case, from).await?,
+                s.every,
+            )
+            .map(|at| at.max(self.now())),
+        };
+        Ok(at.map(|at| due_job(&s.case, &s.key, at)))
+    }
+
+    /// After the case's appointments changed (added, booked, moved, cancelled): every schedule
+    /// by sessions gets the job for the session it now waits for. Jobs are keyed by that time, so
+    /// calling this again adds nothing, and a job left at a time no longer due re-counts.
+    /// The appointment change it follows is already committed, so a failure here is logged
+    /// rather than answered: the job's own re-count catches up at the next change.
+    pub async fn reschedule_session_measures(&self, case: &CaseId) {
+        if let Err(e) = self.try_reschedule_session_measures(case).await {
+            tracing::warn!(error = %e, "could not reschedule session-counted measures");
+        }
+    }
+
+    async fn try_reschedule_session_measures(&self, case: &CaseId) -> AppResult<()> {
+        let mut added = false;
+        for s in stored::of_case(self.db(), case).await? {
+            if s.unit != Unit::Sessions {
+                continue;
+            }
+            if let Some(job) = self.due_job_of(&s, s.next_at).await? {
+                added |= store::jobs::enqueue_alone(self.db(), job, self.now()).await?;
+            }
+        }
+        if added {
+            self.wake_jobs();
+        }
+        Ok(())
+    }
+
     /// The job's step: sends the measure if its schedule is due and the case is open, and
-    /// schedules the next. A stopped or changed schedule, or a closed case, sends nothing.
+    /// schedules the next. A stopped or changed schedule, or a closed case, sends nothing; by
+    /// sessions, the sessions are counted again, so a cancelled or moved one sends nothing.
     pub(crate) async fn measure_due(&self, case: &CaseId, key: &str) -> AppResult<()> {
         let Some(s) = stored::get(self.db(), case, key).await? else {
             return Ok(());
         };
         let now = self.now();
-        if s.next_at > now {
-            return Ok(()); // changed since this job was written; its own job comes later
+        let due = match s.unit {
+            Unit::Weeks => s.next_at <= now,
+            Unit::Sessions => schedule::sessions_done(
+                &stored::session_ends(self.db(), &s.case, s.next_at).await?,
+                s.every,
+                now,
+            ),
+        };
+        if !due {
+            // Changed since this job was written: its own job comes later (by sessions, this
+            // writes it if it is not there yet).
+            return self.try_reschedule_session_measures(&s.case).await;
         }
         let Some(case) = store::cases::get(self.db(), case, &UserId::new("")).await? else {
             return Ok(());
@@ -136,8 +216,11 @@ impl App {
         let q = self
             .current_questionnaire(&case.therapist.id, &s.key)
             .await?;
-        let next_at = schedule::next_due(s.next_at, s.every_weeks, now);
-        let next = due_job(&case.id, &s.key, next_at);
+        let next_at = match s.unit {
+            Unit::Weeks => schedule::next_due(s.next_at, s.every, now),
+            Unit::Sessions => now,
+        };
+        let next = self.due_job_of(&s, next_at).await?;
         let mail = |id: &ResponseId| {
             Task::QuestionnaireWaiting {
                 response: id.clone(),

@@ -1,5 +1,6 @@
-//! Measures asked every few weeks: the schedule of each case and measure, and the step that sends
-//! one when it falls due, written in one transaction with the next step's job and the patient's mail.
+//! Measures asked every few weeks or sessions: the schedule of each case and measure, the case's
+//! sessions counted, and the step that sends one when it falls due, written in one transaction
+//! with the next step's job and the patient's mail.
 
 use crate::db::Db;
 use crate::error::StoreResult;
@@ -7,22 +8,36 @@ use crate::jobs::{self, NewJob};
 use crate::{ms, new_id, ts};
 use domain::ids::CaseId;
 use domain::intake::{Questionnaire, ResponseId};
-use domain::measures::schedule::Schedule;
+use domain::measures::schedule::{Schedule, Unit};
 use jiff::Timestamp;
 
-type Row = (String, String, i64, i64, Option<i64>);
+type Row = (String, String, i64, String, i64, Option<i64>);
 
 const SELECT: &str =
-    "SELECT case_id, measure_key, every_weeks, next_at, shared_at FROM measure_schedules";
+    "SELECT case_id, measure_key, every_weeks, unit, next_at, shared_at FROM measure_schedules";
 
 fn schedule(r: Row) -> Schedule {
     Schedule {
         case: CaseId(r.0),
         key: r.1,
-        every_weeks: u32::try_from(r.2).unwrap_or(0),
-        next_at: ts(r.3),
-        shared: r.4.is_some(),
+        every: u32::try_from(r.2).unwrap_or(0),
+        unit: Unit::parse(&r.3).unwrap_or(Unit::Weeks),
+        next_at: ts(r.4),
+        shared: r.5.is_some(),
     }
+}
+
+/// The ends of the case's booked (not cancelled) appointments that end after `after`, in order:
+/// the sessions a schedule by sessions counts, ended or still to come.
+pub async fn session_ends(db: &Db, case: &CaseId, after: Timestamp) -> StoreResult<Vec<Timestamp>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT ends_at FROM appointments WHERE case_id = $1 AND status = 'booked' AND ends_at > $2 ORDER BY ends_at",
+    )
+    .bind(case.as_str())
+    .bind(ms(after))
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| ts(r.0)).collect())
 }
 
 /// The case's schedules, by measure key.
@@ -45,23 +60,27 @@ pub async fn get(db: &Db, case: &CaseId, key: &str) -> StoreResult<Option<Schedu
     Ok(row.map(schedule))
 }
 
-/// Writes (or replaces) a schedule and enqueues the job for its `next_at`, in one transaction.
-pub async fn set(db: &Db, s: &Schedule, due: NewJob, now: Timestamp) -> StoreResult<()> {
+/// Writes (or replaces) a schedule and enqueues the job for when it falls due (none for a schedule
+/// by sessions while too few are booked), in one transaction.
+pub async fn set(db: &Db, s: &Schedule, due: Option<NewJob>, now: Timestamp) -> StoreResult<()> {
     let mut tx = db.pool.begin().await?;
     sqlx::query(
-        "INSERT INTO measure_schedules (case_id, measure_key, every_weeks, next_at, shared_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6)
-         ON CONFLICT (case_id, measure_key) DO UPDATE SET every_weeks = $3, next_at = $4, shared_at = $5, updated_at = $6",
+        "INSERT INTO measure_schedules (case_id, measure_key, every_weeks, unit, next_at, shared_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+         ON CONFLICT (case_id, measure_key) DO UPDATE SET every_weeks = $3, unit = $4, next_at = $5, shared_at = $6, updated_at = $7",
     )
     .bind(s.case.as_str())
     .bind(&s.key)
-    .bind(i64::from(s.every_weeks))
+    .bind(i64::from(s.every))
+    .bind(s.unit.as_str())
     .bind(ms(s.next_at))
     .bind(s.shared.then(|| ms(now)))
     .bind(ms(now))
     .execute(&mut *tx)
     .await?;
-    jobs::enqueue(&mut tx, due, now).await?;
+    if let Some(due) = due {
+        jobs::enqueue(&mut tx, due, now).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -87,13 +106,14 @@ pub enum Fired {
 
 /// Sends the measure due at `due` and moves the schedule to `next_at`, in one transaction with
 /// the next step's job and, when a response was made, the patient's mail (`mail` builds it from
-/// the response's id). Only the run that finds the schedule still at `due` does anything.
+/// the response's id). Only the run that finds the schedule still at `s.next_at` does anything.
+/// `next` is `None` for a schedule by sessions while too few are booked.
 pub async fn fire(
     db: &Db,
     s: &Schedule,
     questionnaire: &Questionnaire,
     next_at: Timestamp,
-    next: NewJob,
+    next: Option<NewJob>,
     mail: impl FnOnce(&ResponseId) -> NewJob,
     now: Timestamp,
 ) -> StoreResult<Fired> {
@@ -130,7 +150,9 @@ pub async fn fire(
     if let Some(id) = &sent {
         jobs::enqueue(&mut tx, mail(id), now).await?;
     }
-    jobs::enqueue(&mut tx, next, now).await?;
+    if let Some(next) = next {
+        jobs::enqueue(&mut tx, next, now).await?;
+    }
     tx.commit().await?;
     Ok(Fired::Moved { sent })
 }
