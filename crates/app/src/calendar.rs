@@ -100,6 +100,20 @@ impl App {
             .unwrap_or(TimeZone::UTC)
     }
 
+    /// The day (in the therapist's zone) of one of their appointments, for showing its week.
+    pub async fn appointment_day(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> AppResult<Option<jiff::civil::Date>> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        Ok(booking::get(self.db(), id)
+            .await?
+            .filter(|a| a.therapist == user.id)
+            .map(|a| a.start.to_zoned(Self::my_zone(actor)).date()))
+    }
+
     /// The week containing `day` (today when `None`).
     pub async fn calendar_week(
         &self,

@@ -290,6 +290,8 @@ pub async fn add_guest(
     match state.app.invite_to_room(&actor, &id, &input.email).await {
         Ok(()) => Ok(Redirect::to("/admin/calendar").into_response()),
         Err(AppError::Invalid(errors)) => {
+            // The week of that appointment, so the message stands next to its field.
+            let day = state.app.appointment_day(&actor, &id).await?;
             let form = Form::from_input(&input, errors)
                 .with("guest", input.email.clone())
                 .with("guest_for", id);
@@ -297,7 +299,7 @@ pub async fn add_guest(
                 &state,
                 &actor,
                 csrf,
-                None,
+                day,
                 form,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

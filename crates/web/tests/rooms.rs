@@ -367,3 +367,55 @@ on_both!(a_partner_invited_to_the_session_may_enter, practice, |t| {
     let st = state_where(&mut socket, |s| s["phase"] == "waiting").await;
     assert_eq!(st["people"].as_array().unwrap().len(), 3);
 });
+
+on_both!(
+    a_refused_invitation_is_shown_in_its_appointments_week,
+    practice,
+    |t| {
+        let s = setup(&t).await;
+        let (_, week) = s.anna.text("/admin/calendar").await;
+        let csrf = field_value(&week, "csrf").unwrap();
+        let case = week
+            .split("<option value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = s
+            .anna
+            .post_form(
+                "/admin/calendar/appointments",
+                &[
+                    ("csrf", &csrf),
+                    ("case", &case),
+                    ("kind", "session"),
+                    ("date", "2026-12-09"),
+                    ("time", "10:00"),
+                    ("clash", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, later) = s.anna.text("/admin/calendar?day=2026-12-09").await;
+        let at = later.find("/rooms/").expect("a room link");
+        let room = &later[at + 7..at + 39];
+        let r = s
+            .anna
+            .post_form(
+                &format!("/admin/calendar/{room}/guests"),
+                &[("csrf", &csrf), ("email", "nobody@example.org")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("Wednesday 9 December"),
+            "the appointment's week"
+        );
+        assert!(
+            page.contains("id=\"guest-error\"") && page.contains("value=\"nobody@example.org\"")
+        );
+    }
+);
