@@ -543,20 +543,8 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         };
-        let mut tx = self.db().begin().await?;
-        store::jobs::enqueue(
-            &mut tx,
-            Task::BookingMoved {
-                appointment: a.id.clone(),
-                sequence,
-            }
-            .job(format!("booking-moved:{}:{sequence}", a.id), now),
-            now,
-        )
-        .await?;
-        self.schedule_reminders(&mut tx, &a.id, chosen.start, sequence)
+        self.announce_move(&a.id, chosen.start, sequence, now)
             .await?;
-        tx.commit().await.map_err(StoreError::from)?;
         if let Some(case) = &a.case {
             self.reschedule_session_measures(case).await;
         }
@@ -572,5 +560,34 @@ impl App {
         .await?;
         self.wake_jobs();
         Ok(Ok(chosen))
+    }
+}
+
+impl App {
+    /// After an appointment moved: the mail with the new time (and the calendar update at
+    /// `sequence`), and reminders for the new start; the old reminders see the sequence and stay
+    /// silent.
+    pub(crate) async fn announce_move(
+        &self,
+        appointment: &str,
+        start: jiff::Timestamp,
+        sequence: i64,
+        now: jiff::Timestamp,
+    ) -> AppResult<()> {
+        let mut tx = self.db().begin().await?;
+        store::jobs::enqueue(
+            &mut tx,
+            Task::BookingMoved {
+                appointment: appointment.to_string(),
+                sequence,
+            }
+            .job(format!("booking-moved:{appointment}:{sequence}"), now),
+            now,
+        )
+        .await?;
+        self.schedule_reminders(&mut tx, appointment, start, sequence)
+            .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
     }
 }

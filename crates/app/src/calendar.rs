@@ -488,20 +488,7 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         if a.case.is_some() {
-            let mut tx = self.db().begin().await?;
-            store::jobs::enqueue(
-                &mut tx,
-                Task::BookingMoved {
-                    appointment: a.id.clone(),
-                    sequence,
-                }
-                .job(format!("booking-moved:{}:{sequence}", a.id), now),
-                now,
-            )
-            .await?;
-            self.schedule_reminders(&mut tx, &a.id, start, sequence)
-                .await?;
-            tx.commit().await.map_err(StoreError::from)?;
+            self.announce_move(&a.id, start, sequence, now).await?;
             self.wake_jobs();
         }
         if let Some(case) = &a.case {
