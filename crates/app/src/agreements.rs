@@ -130,7 +130,9 @@ impl App {
         let practice = self.practice_name().await?;
         let mut renewals = Vec::new();
         for (case_id, overrides) in agreements::renewable_cases(self.db(), &user.id).await? {
-            let Some(case) = store::cases::get(self.db(), &case_id, &user.id).await? else {
+            let Some(case) =
+                store::cases::get(&mut self.db().conn().await?, &case_id, &user.id).await?
+            else {
                 continue;
             };
             let text = rules::render(&template, &overrides, &parties(&case, &practice));
@@ -482,9 +484,13 @@ impl App {
             return Ok(None);
         };
         // The viewer only counts unread messages, which a mail does not need.
-        let Some(case) = store::cases::get(self.db(), &case_id, &UserId::new(""))
-            .await
-            .map_err(e)?
+        let Some(case) = store::cases::get(
+            &mut self.db().conn().await.map_err(e)?,
+            &case_id,
+            &UserId::new(""),
+        )
+        .await
+        .map_err(e)?
         else {
             return Ok(None);
         };

@@ -28,6 +28,24 @@ impl Outcome {
     }
 }
 
+fn event(
+    actor_id: &str,
+    source: &str,
+    action: &str,
+    case: &str,
+    subject: &str,
+    outcome: Outcome,
+) -> Event {
+    Event {
+        actor_id: actor_id.to_string(),
+        action: action.to_string(),
+        case_id: case.to_string(),
+        subject: subject.to_string(),
+        outcome: outcome.as_str().to_string(),
+        source: source.to_string(),
+    }
+}
+
 impl App {
     /// Appends one event. An action on sealed data fails if its audit entry cannot be written.
     pub(crate) async fn audit(
@@ -58,15 +76,47 @@ impl App {
         subject: &str,
         outcome: Outcome,
     ) -> AppResult<()> {
-        let event = Event {
-            actor_id: actor_id.to_string(),
-            action: action.to_string(),
-            case_id: case.to_string(),
-            subject: subject.to_string(),
-            outcome: outcome.as_str().to_string(),
-            source: source.to_string(),
-        };
-        audit::append(self.db(), &event, self.now()).await?;
+        let event = event(actor_id, source, action, case, subject, outcome);
+        audit::append_alone(self.db(), &event, self.now()).await?;
+        Ok(())
+    }
+
+    /// Appends one event inside the use-case's transaction: it commits with what it records.
+    pub(crate) async fn audit_in(
+        &self,
+        tx: &mut store::Conn,
+        actor: &Actor,
+        action: &str,
+        case: &str,
+        subject: &str,
+        outcome: Outcome,
+    ) -> AppResult<()> {
+        self.audit_as_in(
+            tx,
+            &actor.audit_id(),
+            &actor.source,
+            action,
+            case,
+            subject,
+            outcome,
+        )
+        .await
+    }
+
+    /// `audit_in` for an actor known by id (a visitor who just became a patient, the job runner).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn audit_as_in(
+        &self,
+        tx: &mut store::Conn,
+        actor_id: &str,
+        source: &str,
+        action: &str,
+        case: &str,
+        subject: &str,
+        outcome: Outcome,
+    ) -> AppResult<()> {
+        let event = event(actor_id, source, action, case, subject, outcome);
+        audit::append(tx, &event, self.now()).await?;
         Ok(())
     }
 

@@ -182,8 +182,11 @@ impl App {
                 nearest: rules::nearest(&open, start, 3),
             }));
         };
+        // One transaction: the patient, the case, the appointment, its note, its mails, the stage
+        // and the audit row commit together; a time taken meanwhile leaves none of them behind.
+        let mut tx = self.db().begin().await?;
         let (case, patient) = cases::open_for_patient(
-            self.db(),
+            &mut tx,
             &therapist.id,
             &name,
             &email,
@@ -196,8 +199,6 @@ impl App {
             StoreError::Conflict => AppError::field("email", "error-email-taken"),
             e => e.into(),
         })?;
-        let key = booking::case_key(self.db(), &case).await?;
-        let mut tx = self.db().begin().await?;
         let booked = booking::book_in(
             &mut tx,
             NewAppointment {
@@ -223,7 +224,7 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         if !note.is_empty() || !phone.is_empty() {
-            booking::set_note_in(&mut tx, self.db(), &key, &appointment, &note, &phone).await?;
+            booking::set_note_in(&mut tx, &case, &appointment, &note, &phone).await?;
         }
         store::jobs::enqueue(
             &mut tx,
@@ -236,16 +237,15 @@ impl App {
         .await?;
         self.schedule_reminders(&mut tx, &appointment, chosen.start, 0)
             .await?;
-        tx.commit().await.map_err(store::StoreError::from)?;
-        self.reschedule_session_measures(&case).await;
         // A new inquiry moves on; a case further along (someone in therapy booking again) stays.
-        let stage = cases::get(self.db(), &case, &patient.id)
+        let stage = cases::get(&mut tx, &case, &patient.id)
             .await?
             .map(|c| c.stage);
         if stage.is_some_and(|s| s.can_move_to(Stage::ConsultationBooked, None).is_ok()) {
-            cases::set_stage(self.db(), &case, Stage::ConsultationBooked, now).await?;
+            cases::set_stage(&mut tx, &case, Stage::ConsultationBooked, now).await?;
         }
-        self.audit_as(
+        self.audit_as_in(
+            &mut tx,
             patient.id.as_str(),
             &client.ip,
             "booking.create",
@@ -254,6 +254,8 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        tx.commit().await?;
+        self.reschedule_session_measures(&case).await;
         self.wake_jobs();
         Ok(Ok(Booked {
             appointment,
@@ -304,9 +306,13 @@ impl App {
         let Some(case_id) = a.case.clone() else {
             return Ok(None);
         };
-        let Some(case) = cases::get(self.db(), &case_id, &a.therapist)
-            .await
-            .map_err(e)?
+        let Some(case) = cases::get(
+            &mut self.db().conn().await.map_err(e)?,
+            &case_id,
+            &a.therapist,
+        )
+        .await
+        .map_err(e)?
         else {
             return Ok(None);
         };
@@ -388,7 +394,7 @@ impl App {
     /// Enqueues the reminders of an appointment (24 h and 1 h before, those still ahead).
     pub(crate) async fn schedule_reminders(
         &self,
-        tx: &mut store::Tx,
+        tx: &mut store::Conn,
         appointment: &str,
         start: Timestamp,
         sequence: i64,
@@ -421,7 +427,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let case = match &a.case {
-            Some(c) => cases::get(self.db(), c, &a.therapist)
+            Some(c) => cases::get(&mut self.db().conn().await?, c, &a.therapist)
                 .await?
                 .ok_or(AppError::NotFound)?,
             None => return Err(AppError::NotFound),

@@ -158,7 +158,7 @@ impl App {
             monday,
             zone,
             days,
-            cases: cases::of_therapist(self.db(), &user.id).await?,
+            cases: cases::of_therapist(&mut self.db().conn().await?, &user.id).await?,
             types,
         })
     }

@@ -171,7 +171,7 @@ impl App {
         self.require(actor, Action::UsePortal).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let mut out = Vec::new();
-        for case in store::cases::of_patient(self.db(), &user.id).await? {
+        for case in store::cases::of_patient(&mut self.db().conn().await?, &user.id).await? {
             for info in self.offer_first_session(&case).await? {
                 out.push(Listed {
                     info,

@@ -289,9 +289,13 @@ impl App {
                 }
             }
             Task::RiskAlert { case } => {
-                let Some(case) = store::cases::get(self.db(), &case, &UserId::new(""))
-                    .await
-                    .map_err(|e| e.to_string())?
+                let Some(case) = store::cases::get(
+                    &mut self.db().conn().await.map_err(|e| e.to_string())?,
+                    &case,
+                    &UserId::new(""),
+                )
+                .await
+                .map_err(|e| e.to_string())?
                 else {
                     return Ok(());
                 };
@@ -324,9 +328,13 @@ impl App {
                 else {
                     return Ok(());
                 };
-                let Some(case) = store::cases::get(self.db(), &case_id, &author)
-                    .await
-                    .map_err(|e| e.to_string())?
+                let Some(case) = store::cases::get(
+                    &mut self.db().conn().await.map_err(|e| e.to_string())?,
+                    &case_id,
+                    &author,
+                )
+                .await
+                .map_err(|e| e.to_string())?
                 else {
                     return Ok(());
                 };

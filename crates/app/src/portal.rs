@@ -31,8 +31,9 @@ impl App {
         let (name, email, zone) = input.validate()?;
         let therapist = actor.user().ok_or(AppError::Unauthenticated)?;
         let now = self.now();
+        let mut tx = self.db().begin().await?;
         let (case, patient) = cases::open_for_patient(
-            self.db(),
+            &mut tx,
             &therapist.id,
             &name,
             &email,
@@ -49,8 +50,8 @@ impl App {
             patient: patient.id.clone(),
             therapist: therapist.id.clone(),
         };
-        store::jobs::enqueue_alone(
-            self.db(),
+        store::jobs::enqueue(
+            &mut tx,
             task.job(
                 format!("patient-invitation:{case}:{}", now.as_second() / 60),
                 now,
@@ -58,7 +59,8 @@ impl App {
             now,
         )
         .await?;
-        self.audit(
+        self.audit_in(
+            &mut tx,
             actor,
             "patient.invite",
             case.as_str(),
@@ -66,6 +68,7 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        tx.commit().await?;
         self.wake_jobs();
         Ok(case)
     }
@@ -190,10 +193,12 @@ impl App {
     pub async fn my_cases(&self, actor: &Actor) -> AppResult<Vec<Case>> {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         match actor.role() {
-            Some(Role::Patient) => Ok(cases::of_patient(self.db(), &user.id).await?),
+            Some(Role::Patient) => {
+                Ok(cases::of_patient(&mut self.db().conn().await?, &user.id).await?)
+            }
             Some(_) => {
                 self.require(actor, Action::KeepCaseload).await?;
-                Ok(cases::of_therapist(self.db(), &user.id).await?)
+                Ok(cases::of_therapist(&mut self.db().conn().await?, &user.id).await?)
             }
             None => Err(AppError::SecondFactorRequired),
         }
@@ -202,7 +207,7 @@ impl App {
     /// One case, if the actor takes part in it (otherwise it does not exist for them).
     pub async fn case(&self, actor: &Actor, id: &CaseId) -> AppResult<Case> {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let case = cases::get(self.db(), id, &user.id).await?;
+        let case = cases::get(&mut self.db().conn().await?, id, &user.id).await?;
         match case {
             Some(c) => match policy::require_case(actor, &c) {
                 Ok(()) => Ok(c),
@@ -264,7 +269,7 @@ impl App {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let profile = self.profile(actor).await?;
         let mut cases_json = Vec::new();
-        for case in cases::of_patient(self.db(), &user.id).await? {
+        for case in cases::of_patient(&mut self.db().conn().await?, &user.id).await? {
             let messages = store::messages::thread(self.db(), &case.id).await?;
             self.audit(
                 actor,

@@ -467,7 +467,7 @@ impl App {
             .filter(|a| a.therapist == user.id && !a.cancelled)
             .ok_or(AppError::NotFound)?;
         let email = email.trim();
-        let guest = store::cases::of_therapist(self.db(), &user.id)
+        let guest = store::cases::of_therapist(&mut self.db().conn().await?, &user.id)
             .await?
             .into_iter()
             .find(|c| !email.is_empty() && c.patient.email.eq_ignore_ascii_case(email))

@@ -99,7 +99,7 @@ impl App {
         if case.stage.can_move_to(to, decision).is_err() {
             return Err(AppError::field("stage", "error-stage-move"));
         }
-        store::cases::set_stage(self.db(), &case.id, to, self.now()).await?;
+        store::cases::set_stage(&mut self.db().conn().await?, &case.id, to, self.now()).await?;
         self.audit(
             actor,
             "case.stage",
@@ -114,7 +114,7 @@ impl App {
     pub async fn board(&self, actor: &Actor) -> AppResult<Vec<Column>> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let cases = store::cases::of_therapist(self.db(), &user.id).await?;
+        let cases = store::cases::of_therapist(&mut self.db().conn().await?, &user.id).await?;
         let since = rows::stage_since(self.db(), &user.id).await?;
         let now = self.now();
         Ok(Stage::BOARD

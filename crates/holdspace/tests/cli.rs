@@ -151,7 +151,7 @@ fn therapist_add_then_audit_verify_then_tampering_is_caught() {
                 outcome: "ok".into(),
                 source: "127.0.0.1".into(),
             };
-            store::audit::append(&db, &e, jiff::Timestamp::now())
+            store::audit::append_alone(&db, &e, jiff::Timestamp::now())
                 .await
                 .unwrap();
         }

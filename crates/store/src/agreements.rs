@@ -3,10 +3,11 @@
 //! (typed name, address, browser) are sealed under the case's key; the text's SHA-256 is kept in
 //! the clear, since it proves which text was signed and reveals nothing of it.
 
+use crate::conn::Conn;
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
 use crate::jobs::{self, NewJob};
-use crate::{ms, new_id, ts, Tx};
+use crate::{ms, new_id, ts};
 use domain::agreement::{Agreement, AgreementInfo, Overrides, Template, Terms};
 use domain::ids::{AgreementId, CaseId, UserId};
 use jiff::Timestamp;
@@ -75,7 +76,7 @@ struct Sealed {
 
 async fn seal(db: &Db, o: &Outgoing) -> StoreResult<Sealed> {
     let id = AgreementId(new_id());
-    let key = db.keyring.case_key(&db.pool, o.case.as_str()).await?;
+    let key = db.case_key_now(o.case.as_str()).await?;
     let overrides =
         serde_json::to_string(&o.overrides).map_err(|_| StoreError::Seal("agreement terms"))?;
     let seal = |column: &str, plain: &str| {
@@ -93,7 +94,7 @@ async fn seal(db: &Db, o: &Outgoing) -> StoreResult<Sealed> {
 
 /// Withdraws the case's open agreement (if any) and stores the new one with its mail job.
 async fn insert(
-    tx: &mut Tx,
+    tx: &mut Conn,
     a: &Sealed,
     template: (&str, i64),
     sent_by: &UserId,
@@ -103,7 +104,7 @@ async fn insert(
     sqlx::query("UPDATE agreements SET withdrawn_at = $1 WHERE case_id = $2 AND signed_at IS NULL AND withdrawn_at IS NULL")
         .bind(ms(now))
         .bind(a.case.as_str())
-        .execute(&mut **tx)
+        .execute(tx.ex())
         .await?;
     sqlx::query("INSERT INTO agreements (id, case_id, template_id, version, text_sealed, sha256, overrides_sealed, sent_at, sent_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
         .bind(a.id.as_str())
@@ -115,12 +116,12 @@ async fn insert(
         .bind(&a.overrides)
         .bind(ms(now))
         .bind(sent_by.as_str())
-        .execute(&mut **tx)
+        .execute(tx.ex())
         .await?;
     sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
         .bind(ms(now))
         .bind(a.case.as_str())
-        .execute(&mut **tx)
+        .execute(tx.ex())
         .await?;
     jobs::enqueue(tx, job, now).await?;
     Ok(())
@@ -145,12 +146,12 @@ pub async fn save_template(
     // Two saves at the same moment compute the same next version; the unique key refuses the
     // second, which then tries again with the version after.
     for _ in 0..3 {
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin().await?;
         let version: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM agreement_templates WHERE therapist_id = $1",
         )
         .bind(therapist.as_str())
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.ex())
         .await?;
         let id = new_id();
         let inserted = sqlx::query("INSERT INTO agreement_templates (id, therapist_id, version, body, terms, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -160,7 +161,7 @@ pub async fn save_template(
             .bind(&template.body)
             .bind(&terms)
             .bind(ms(now))
-            .execute(&mut *tx)
+            .execute(tx.ex())
             .await;
         match inserted.map_err(StoreError::from) {
             Err(StoreError::Conflict) => continue,
@@ -191,7 +192,7 @@ pub async fn send(
     now: Timestamp,
 ) -> StoreResult<AgreementId> {
     let sealed = seal(db, outgoing).await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let job = notify(&sealed.id);
     insert(
         &mut tx,
@@ -357,12 +358,12 @@ pub async fn sign(
     notify: NewJob,
     now: Timestamp,
 ) -> StoreResult<bool> {
-    let key = db.keyring.case_key(&db.pool, case.as_str()).await?;
+    let key = db.case_key_now(case.as_str()).await?;
     let seal = |column: &str, plain: &str| {
         db.keyring
             .seal_with_key(&key, "agreements", column, id.as_str(), plain)
     };
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let done = sqlx::query("UPDATE agreements SET signed_at = $1, signer_name_sealed = $2, signer_address_sealed = $3, signer_agent_sealed = $4
          WHERE id = $5 AND case_id = $6 AND sha256 = $7 AND signed_at IS NULL AND withdrawn_at IS NULL")
         .bind(ms(now))
@@ -372,7 +373,7 @@ pub async fn sign(
         .bind(id.as_str())
         .bind(case.as_str())
         .bind(sha256)
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     if done.rows_affected() != 1 {
         return Ok(false);

@@ -1,10 +1,12 @@
 //! The audit log: appended, never updated; each row chained to the one before by SHA-256.
 
+use crate::conn::Conn;
 use crate::db::{Backend, Db};
 use crate::error::{StoreError, StoreResult};
 use crate::{ms, ts};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
+use sqlx::Connection;
 
 /// One event, as it is appended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,21 +53,41 @@ fn chain_hash(prev: &str, seq: i64, at: i64, e: &Event) -> String {
     hex::encode(h.finalize())
 }
 
-/// Appends `event`. Appends are serialised (an advisory lock on PostgreSQL, the write lock on
-/// SQLite), and a lost race on the sequence number is retried.
-pub async fn append(db: &Db, event: &Event, now: Timestamp) -> StoreResult<i64> {
+/// Appends `event` inside the caller's transaction, so it commits with the action it records.
+/// Appends are serialised (an advisory lock held to the end of the transaction on PostgreSQL, the
+/// write lock on SQLite); a lost race on the sequence number is retried from a savepoint.
+pub async fn append(c: &mut Conn, event: &Event, now: Timestamp) -> StoreResult<i64> {
     for _ in 0..20 {
-        match try_append(db, event, now).await {
+        let backend = c.backend();
+        let mut savepoint = c.ex().begin().await?;
+        match try_append(&mut savepoint, backend, event, now).await {
             Err(StoreError::Conflict) => continue,
-            other => return other,
+            Err(e) => return Err(e),
+            Ok(seq) => {
+                savepoint.commit().await?;
+                return Ok(seq);
+            }
         }
     }
     Err(StoreError::Conflict)
 }
 
-async fn try_append(db: &Db, event: &Event, now: Timestamp) -> StoreResult<i64> {
-    let mut tx = db.pool.begin().await?;
-    if db.backend() == Backend::Postgres {
+/// Appends `event` on its own, for an event that is the whole of what happened (a refusal, a
+/// failed sign-in).
+pub async fn append_alone(db: &Db, event: &Event, now: Timestamp) -> StoreResult<i64> {
+    let mut tx = db.begin().await?;
+    let seq = append(&mut tx, event, now).await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+async fn try_append(
+    tx: &mut sqlx::AnyConnection,
+    backend: Backend,
+    event: &Event,
+    now: Timestamp,
+) -> StoreResult<i64> {
+    if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(7406)")
             .execute(&mut *tx)
             .await?;
@@ -97,7 +119,6 @@ async fn try_append(db: &Db, event: &Event, now: Timestamp) -> StoreResult<i64> 
         .bind(&hash)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
     Ok(seq)
 }
 

@@ -1,6 +1,7 @@
 //! Availability, appointment types and appointments. A booked appointment holds its five-minute
 //! cells under a primary key: the database itself refuses a second booking of the same time.
 
+use crate::conn::Conn;
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
 use crate::{ms, new_id, ts};
@@ -42,10 +43,10 @@ pub async fn set_availability(
     rules: &Rules,
     cancel_notice: SignedDuration,
 ) -> StoreResult<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM availability_windows WHERE therapist_id = $1")
         .bind(therapist.as_str())
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     for w in weekly {
         sqlx::query("INSERT INTO availability_windows (id, therapist_id, weekday, start_minute, end_minute) VALUES ($1, $2, $3, $4, $5)")
@@ -54,20 +55,20 @@ pub async fn set_availability(
             .bind(weekday_number(w.weekday))
             .bind(minute_of(w.start))
             .bind(minute_of(w.end))
-            .execute(&mut *tx)
+            .execute(tx.ex())
             .await?;
     }
     let keys: Vec<&str> = types.iter().map(|t| t.key.as_str()).collect();
     let existing: Vec<String> =
         sqlx::query_scalar("SELECT type_key FROM appointment_types WHERE therapist_id = $1")
             .bind(therapist.as_str())
-            .fetch_all(&mut *tx)
+            .fetch_all(tx.ex())
             .await?;
     for gone in existing.iter().filter(|k| !keys.contains(&k.as_str())) {
         sqlx::query("DELETE FROM appointment_types WHERE therapist_id = $1 AND type_key = $2")
             .bind(therapist.as_str())
             .bind(gone)
-            .execute(&mut *tx)
+            .execute(tx.ex())
             .await?;
     }
     for t in types {
@@ -82,7 +83,7 @@ pub async fn set_availability(
         .bind(t.minutes)
         .bind(t.buffer_minutes)
         .bind(t.price_cents)
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     }
     sqlx::query(
@@ -94,7 +95,7 @@ pub async fn set_availability(
     .bind(rules.horizon_days)
     .bind(rules.daily_cap.map(i64::from))
     .bind(cancel_notice.as_mins())
-    .execute(&mut *tx)
+    .execute(tx.ex())
     .await?;
     tx.commit().await?;
     Ok(())
@@ -106,10 +107,10 @@ pub async fn set_exceptions(
     therapist: &UserId,
     exceptions: &[Exception],
 ) -> StoreResult<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM availability_exceptions WHERE therapist_id = $1")
         .bind(therapist.as_str())
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     for e in exceptions {
         let (day, start, end) = match e {
@@ -126,7 +127,7 @@ pub async fn set_exceptions(
             .bind(day)
             .bind(start)
             .bind(end)
-            .execute(&mut *tx)
+            .execute(tx.ex())
             .await?;
     }
     tx.commit().await?;
@@ -260,11 +261,7 @@ fn cells(start: Timestamp, until: Timestamp) -> std::ops::Range<i64> {
 }
 
 /// Books an appointment inside the caller's transaction. `Conflict` when any of its time is taken.
-pub async fn book_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    a: NewAppointment<'_>,
-    now: Timestamp,
-) -> StoreResult<String> {
+pub async fn book_in(tx: &mut Conn, a: NewAppointment<'_>, now: Timestamp) -> StoreResult<String> {
     let id = new_id();
     let end = a.start + a.kind.length();
     let held = a.start + a.kind.occupies();
@@ -279,7 +276,7 @@ pub async fn book_in(
     .bind(ms(end))
     .bind(ms(held))
     .bind(ms(now))
-    .execute(&mut **tx)
+    .execute(tx.ex())
     .await?;
     if !a.override_clash {
         // One statement for all of the appointment's cells: any one already held refuses it.
@@ -295,14 +292,14 @@ pub async fn book_in(
         for cell in cells {
             query = query.bind(cell);
         }
-        query.execute(&mut **tx).await?;
+        query.execute(tx.ex()).await?;
     }
     Ok(id)
 }
 
 /// Books on its own transaction.
 pub async fn book(db: &Db, a: NewAppointment<'_>, now: Timestamp) -> StoreResult<String> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let id = book_in(&mut tx, a, now).await?;
     tx.commit().await?;
     Ok(id)
@@ -311,19 +308,19 @@ pub async fn book(db: &Db, a: NewAppointment<'_>, now: Timestamp) -> StoreResult
 /// Cancels: the time is free again at once; the sequence number moves on (for calendar files).
 /// `late` records a cancellation inside the notice period.
 pub async fn cancel(db: &Db, appointment: &str, late: bool, now: Timestamp) -> StoreResult<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let done = sqlx::query("UPDATE appointments SET status = 'cancelled', sequence = sequence + 1, cancelled_at = $1, cancelled_late = $2, updated_at = $1 WHERE id = $3 AND status = 'booked'")
         .bind(ms(now))
         .bind(i64::from(late))
         .bind(appointment)
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
     sqlx::query("DELETE FROM appointment_cells WHERE appointment_id = $1")
         .bind(appointment)
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     tx.commit().await?;
     Ok(())
@@ -363,29 +360,23 @@ pub async fn cancel_notice(db: &Db, therapist: &UserId) -> StoreResult<SignedDur
     Ok(SignedDuration::from_mins(minutes.unwrap_or(48 * 60)))
 }
 
-/// The data key of a case, made if needed. Call it before a transaction that seals case data:
-/// on SQLite, making a key inside another write transaction would wait for that transaction.
-pub async fn case_key(db: &Db, case: &CaseId) -> StoreResult<String> {
-    db.keyring.case_key(&db.pool, case.as_str()).await
-}
-
-/// Keeps what the visitor wrote (sealed under the case's key `key`) with the appointment.
+/// Keeps what the visitor wrote (sealed under the case's key) with the appointment.
 pub async fn set_note_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    db: &Db,
-    key: &str,
+    tx: &mut Conn,
+    case: &CaseId,
     appointment: &str,
     note: &str,
     phone: &str,
 ) -> StoreResult<()> {
+    let key = tx.case_key(case.as_str()).await?;
     let text = serde_json::json!({ "note": note, "phone": phone }).to_string();
+    let sealed = tx
+        .keyring
+        .seal_with_key(&key, "appointments", "note_sealed", appointment, &text);
     sqlx::query("UPDATE appointments SET note_sealed = $1 WHERE id = $2")
-        .bind(
-            db.keyring
-                .seal_with_key(key, "appointments", "note_sealed", appointment, &text),
-        )
+        .bind(sealed)
         .bind(appointment)
-        .execute(&mut **tx)
+        .execute(tx.ex())
         .await?;
     Ok(())
 }
@@ -567,18 +558,18 @@ pub async fn reschedule(
     start: Timestamp,
     now: Timestamp,
 ) -> StoreResult<i64> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let row: Option<(String, i64)> = sqlx::query_as(
         "SELECT therapist_id, sequence FROM appointments WHERE id = $1 AND status = 'booked'",
     )
     .bind(appointment)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(tx.ex())
     .await?;
     let (therapist, sequence) = row.ok_or(StoreError::NotFound)?;
     let held = start + kind.occupies();
     sqlx::query("DELETE FROM appointment_cells WHERE appointment_id = $1")
         .bind(appointment)
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     sqlx::query("UPDATE appointments SET starts_at = $1, ends_at = $2, held_until = $3, sequence = sequence + 1, updated_at = $4 WHERE id = $5")
         .bind(ms(start))
@@ -586,7 +577,7 @@ pub async fn reschedule(
         .bind(ms(held))
         .bind(ms(now))
         .bind(appointment)
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     let cells: Vec<i64> = cells(start, held).collect();
     let values = (0..cells.len())
@@ -600,7 +591,7 @@ pub async fn reschedule(
     for cell in cells {
         query = query.bind(cell);
     }
-    query.execute(&mut *tx).await?;
+    query.execute(tx.ex()).await?;
     tx.commit().await?;
     Ok(sequence + 1)
 }

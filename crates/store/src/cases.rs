@@ -1,6 +1,6 @@
 //! Cases: a patient and their therapist. Access to everything clinical goes through a case.
 
-use crate::db::Db;
+use crate::conn::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::users::{self, NewUser};
 use crate::{ms, new_id, ts};
@@ -9,9 +9,10 @@ use domain::case::{Case, Stage};
 use domain::ids::{CaseId, UserId};
 use jiff::Timestamp;
 
-/// Creates a patient account (or finds the existing one by email) and opens a case with `therapist`.
+/// Creates a patient account (or finds the existing one by email) and opens a case with `therapist`,
+/// inside the caller's transaction.
 pub async fn open_for_patient(
-    db: &Db,
+    c: &mut Conn,
     therapist: &UserId,
     name: &str,
     email: &str,
@@ -19,13 +20,12 @@ pub async fn open_for_patient(
     stage: Stage,
     now: Timestamp,
 ) -> StoreResult<(CaseId, User)> {
-    let patient = match users::by_email(db, email).await? {
+    let patient = match users::find_by_email(c, email).await? {
         Some((u, _)) if u.role == Role::Patient => u,
         Some(_) => return Err(StoreError::Conflict),
         None => {
-            let mut tx = db.pool.begin().await?;
-            let u = users::insert(
-                &mut tx,
+            users::insert(
+                c,
                 NewUser {
                     role: Role::Patient,
                     email,
@@ -35,15 +35,13 @@ pub async fn open_for_patient(
                 },
                 now,
             )
-            .await?;
-            tx.commit().await?;
-            u
+            .await?
         }
     };
     let existing: Option<String> = sqlx::query_scalar("SELECT id FROM cases WHERE patient_id = $1 AND therapist_id = $2 AND stage NOT IN ('ended', 'referred', 'closed')")
         .bind(patient.id.as_str())
         .bind(therapist.as_str())
-        .fetch_optional(&db.pool)
+        .fetch_optional(c.ex())
         .await?;
     if let Some(id) = existing {
         return Ok((CaseId(id), patient));
@@ -55,100 +53,110 @@ pub async fn open_for_patient(
         .bind(therapist.as_str())
         .bind(stage.as_str())
         .bind(ms(now))
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok((CaseId(id), patient))
 }
 
 const SELECT: &str = "SELECT c.id, c.stage, c.created_at,
-    p.id, p.role, p.email, p.name, p.time_zone,
-    t.id, t.role, t.email, t.name, t.time_zone,
-    (SELECT COUNT(*) FROM messages m WHERE m.case_id = c.id AND m.read_at IS NULL AND m.author_id <> $1)
+    p.id AS patient_id, p.role AS patient_role, p.email AS patient_email, p.name AS patient_name,
+    p.time_zone AS patient_time_zone,
+    t.id AS therapist_id, t.role AS therapist_role, t.email AS therapist_email,
+    t.name AS therapist_name, t.time_zone AS therapist_time_zone,
+    (SELECT COUNT(*) FROM messages m WHERE m.case_id = c.id AND m.read_at IS NULL AND m.author_id <> $1) AS unread
     FROM cases c JOIN users p ON p.id = c.patient_id JOIN users t ON t.id = c.therapist_id";
 
-type Row = (
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    id: String,
+    stage: String,
+    created_at: i64,
+    patient_id: String,
+    patient_role: String,
+    patient_email: String,
+    patient_name: String,
+    patient_time_zone: String,
+    therapist_id: String,
+    therapist_role: String,
+    therapist_email: String,
+    therapist_name: String,
+    therapist_time_zone: String,
+    unread: i64,
+}
 
-fn case(r: Row) -> Case {
-    let u = |id: String, role: String, email: String, name: String, time_zone: String| User {
-        id: UserId(id),
-        role: Role::parse(&role).unwrap_or(Role::Patient),
-        email,
-        name,
-        time_zone,
-    };
-    Case {
-        id: CaseId(r.0),
-        stage: Stage::parse(&r.1).unwrap_or(Stage::Inquiry),
-        created_at: ts(r.2),
-        patient: u(r.3, r.4, r.5, r.6, r.7),
-        therapist: u(r.8, r.9, r.10, r.11, r.12),
-        unread: r.13 as u64,
+impl From<CaseRow> for Case {
+    fn from(r: CaseRow) -> Case {
+        Case {
+            id: CaseId(r.id),
+            stage: Stage::parse(&r.stage).unwrap_or(Stage::Inquiry),
+            created_at: ts(r.created_at),
+            patient: User {
+                id: UserId(r.patient_id),
+                role: Role::parse(&r.patient_role).unwrap_or(Role::Patient),
+                email: r.patient_email,
+                name: r.patient_name,
+                time_zone: r.patient_time_zone,
+            },
+            therapist: User {
+                id: UserId(r.therapist_id),
+                role: Role::parse(&r.therapist_role).unwrap_or(Role::Patient),
+                email: r.therapist_email,
+                name: r.therapist_name,
+                time_zone: r.therapist_time_zone,
+            },
+            unread: u64::try_from(r.unread).unwrap_or(0),
+        }
     }
 }
 
 /// A case, with the unread count as `viewer` sees it.
-pub async fn get(db: &Db, id: &CaseId, viewer: &UserId) -> StoreResult<Option<Case>> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE c.id = $2"))
+pub async fn get(c: &mut Conn, id: &CaseId, viewer: &UserId) -> StoreResult<Option<Case>> {
+    let row: Option<CaseRow> = sqlx::query_as(&format!("{SELECT} WHERE c.id = $2"))
         .bind(viewer.as_str())
         .bind(id.as_str())
-        .fetch_optional(&db.pool)
+        .fetch_optional(c.ex())
         .await?;
-    Ok(row.map(case))
+    Ok(row.map(Case::from))
 }
 
 /// A therapist's cases, the most recently active first.
-pub async fn of_therapist(db: &Db, therapist: &UserId) -> StoreResult<Vec<Case>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+pub async fn of_therapist(c: &mut Conn, therapist: &UserId) -> StoreResult<Vec<Case>> {
+    let rows: Vec<CaseRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE c.therapist_id = $1 ORDER BY c.updated_at DESC, c.id"
     ))
     .bind(therapist.as_str())
-    .fetch_all(&db.pool)
+    .fetch_all(c.ex())
     .await?;
-    Ok(rows.into_iter().map(case).collect())
+    Ok(rows.into_iter().map(Case::from).collect())
 }
 
 /// A patient's cases (usually one).
-pub async fn of_patient(db: &Db, patient: &UserId) -> StoreResult<Vec<Case>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+pub async fn of_patient(c: &mut Conn, patient: &UserId) -> StoreResult<Vec<Case>> {
+    let rows: Vec<CaseRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE c.patient_id = $1 ORDER BY c.updated_at DESC, c.id"
     ))
     .bind(patient.as_str())
-    .fetch_all(&db.pool)
+    .fetch_all(c.ex())
     .await?;
-    Ok(rows.into_iter().map(case).collect())
+    Ok(rows.into_iter().map(Case::from).collect())
 }
 
-pub async fn touch(db: &Db, id: &CaseId, now: Timestamp) -> StoreResult<()> {
+pub async fn touch(c: &mut Conn, id: &CaseId, now: Timestamp) -> StoreResult<()> {
     sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
         .bind(ms(now))
         .bind(id.as_str())
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(())
 }
 
 /// Moves a case to `stage` (the lifecycle's rules are the caller's).
-pub async fn set_stage(db: &Db, id: &CaseId, stage: Stage, now: Timestamp) -> StoreResult<()> {
+pub async fn set_stage(c: &mut Conn, id: &CaseId, stage: Stage, now: Timestamp) -> StoreResult<()> {
     sqlx::query("UPDATE cases SET stage = $1, updated_at = $2, stage_since = $2 WHERE id = $3")
         .bind(stage.as_str())
         .bind(ms(now))
         .bind(id.as_str())
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Opening the database: SQLite in the data directory by default, or PostgreSQL by URL.
 
+use crate::conn::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::migrations;
 use crate::seal::Keyring;
@@ -115,9 +116,29 @@ impl Db {
         })
     }
 
-    /// A transaction for a use-case that writes several things at once.
-    pub async fn begin(&self) -> StoreResult<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(self.pool.begin().await?)
+    /// A transaction for one use-case: everything it writes commits together or not at all.
+    /// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so a transaction that reads
+    /// before it writes waits for another writer instead of failing when it tries to write.
+    pub async fn begin(&self) -> StoreResult<Conn> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Conn::tx(tx, self.keyring.clone(), self.backend))
+    }
+
+    /// A connection for reads that need no transaction (each statement stands alone).
+    pub async fn conn(&self) -> StoreResult<Conn> {
+        Ok(Conn::pooled(
+            self.pool.acquire().await?,
+            self.keyring.clone(),
+            self.backend,
+        ))
+    }
+
+    /// The data key of `case`, made on its own when the case has none yet.
+    pub(crate) async fn case_key_now(&self, case: &str) -> StoreResult<String> {
+        self.conn().await?.case_key(case).await
     }
 
     pub fn backend(&self) -> Backend {

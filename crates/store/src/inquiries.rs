@@ -23,7 +23,7 @@ pub async fn create(
     let sealed = db
         .keyring
         .seal(TABLE, "message_sealed", id.as_str(), &inquiry.message);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO inquiries (id, name, email, phone, preferred_time, message_sealed, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $7)",
     )
@@ -34,7 +34,7 @@ pub async fn create(
     .bind(inquiry.preferred_time.as_deref())
     .bind(sealed)
     .bind(ms(now))
-    .execute(&mut *tx)
+    .execute(tx.ex())
     .await?;
     jobs::enqueue(&mut tx, notify(&id), now).await?;
     tx.commit().await?;
@@ -157,12 +157,12 @@ pub async fn add_reply(
     let sealed = db
         .keyring
         .seal("inquiry_replies", "body_sealed", &reply_id, body);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let touched =
         sqlx::query("UPDATE inquiries SET status = 'replied', updated_at = $1 WHERE id = $2")
             .bind(ms(now))
             .bind(id.as_str())
-            .execute(&mut *tx)
+            .execute(tx.ex())
             .await?;
     if touched.rows_affected() == 0 {
         return Err(StoreError::NotFound);
@@ -173,7 +173,7 @@ pub async fn add_reply(
         .bind(author.id.as_str())
         .bind(sealed)
         .bind(ms(now))
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     jobs::enqueue(&mut tx, send(&reply_id), now).await?;
     tx.commit().await?;

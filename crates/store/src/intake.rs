@@ -122,13 +122,13 @@ pub async fn add_version(
     now: Timestamp,
 ) -> StoreResult<Questionnaire> {
     let id = new_id();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let newest: Option<i64> = sqlx::query_scalar(
         "SELECT MAX(version) FROM questionnaires WHERE therapist_id = $1 AND questionnaire_key = $2",
     )
     .bind(therapist.as_str())
     .bind(key)
-    .fetch_one(&mut *tx)
+    .fetch_one(tx.ex())
     .await?;
     let version = newest.unwrap_or(0) + 1;
     sqlx::query("INSERT INTO questionnaires (id, therapist_id, questionnaire_key, version, title, definition, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -139,7 +139,7 @@ pub async fn add_version(
         .bind(&definition.title)
         .bind(definition_json(definition))
         .bind(ms(now))
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     tx.commit().await?;
     Ok(Questionnaire {
@@ -284,7 +284,7 @@ pub async fn save(
     risk: Option<NewJob>,
     now: Timestamp,
 ) -> StoreResult<Saved> {
-    let key = db.keyring.case_key(&db.pool, case.as_str()).await?;
+    let key = db.case_key_now(case.as_str()).await?;
     let sealed = db.keyring.seal_with_key(
         &key,
         "responses",
@@ -292,7 +292,7 @@ pub async fn save(
         id.as_str(),
         &answers_json(answers),
     );
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let written = sqlx::query("UPDATE responses SET answers_sealed = $1, updated_at = $2, status = $3, submitted_at = $4 WHERE id = $5 AND case_id = $6 AND status = 'draft'")
         .bind(sealed)
         .bind(ms(now))
@@ -300,7 +300,7 @@ pub async fn save(
         .bind(submit.then(|| ms(now)))
         .bind(id.as_str())
         .bind(case.as_str())
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?
         .rows_affected()
         == 1;
@@ -309,7 +309,7 @@ pub async fn save(
         raised = sqlx::query("UPDATE responses SET risk_at = $1 WHERE id = $2 AND risk_at IS NULL")
             .bind(ms(now))
             .bind(id.as_str())
-            .execute(&mut *tx)
+            .execute(tx.ex())
             .await?
             .rows_affected()
             == 1;
@@ -318,7 +318,7 @@ pub async fn save(
                 .bind(case.as_str())
                 .bind(id.as_str())
                 .bind(ms(now))
-                .execute(&mut *tx)
+                .execute(tx.ex())
                 .await?;
             jobs::enqueue(&mut tx, job, now).await?;
         }
@@ -327,7 +327,7 @@ pub async fn save(
         sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
             .bind(ms(now))
             .bind(case.as_str())
-            .execute(&mut *tx)
+            .execute(tx.ex())
             .await?;
     }
     tx.commit().await?;

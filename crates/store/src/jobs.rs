@@ -1,12 +1,12 @@
 //! The durable job table (outbox). Written in the same transaction as the fact that causes a job;
 //! claimed with a lease so a crashed runner's job is picked up again; de-duplicated by key.
 
+use crate::conn::Conn;
 use crate::db::Db;
 use crate::error::StoreResult;
 use crate::{ms, new_id, ts};
 use domain::ids::JobId;
 use jiff::Timestamp;
-use sqlx::{Any, Transaction};
 
 pub struct NewJob {
     pub kind: &'static str,
@@ -29,11 +29,7 @@ pub struct Job {
 pub use domain::outbox::JobView;
 
 /// Enqueues inside the caller's transaction. Returns false when the key was enqueued before.
-pub async fn enqueue(
-    tx: &mut Transaction<'_, Any>,
-    job: NewJob,
-    now: Timestamp,
-) -> StoreResult<bool> {
+pub async fn enqueue(tx: &mut Conn, job: NewJob, now: Timestamp) -> StoreResult<bool> {
     let done = sqlx::query(
         "INSERT INTO jobs (id, kind, idempotency_key, payload, state, attempts, run_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING",
     )
@@ -43,14 +39,14 @@ pub async fn enqueue(
     .bind(&job.payload)
     .bind(ms(job.run_at))
     .bind(ms(now))
-    .execute(&mut **tx)
+    .execute(tx.ex())
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Enqueues on its own (for jobs no other write causes).
 pub async fn enqueue_alone(db: &Db, job: NewJob, now: Timestamp) -> StoreResult<bool> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let added = enqueue(&mut tx, job, now).await?;
     tx.commit().await?;
     Ok(added)

@@ -9,6 +9,7 @@ pub mod agreements;
 pub mod audit;
 pub mod booking;
 pub mod cases;
+mod conn;
 pub mod db;
 pub mod error;
 pub mod images;
@@ -31,8 +32,7 @@ pub mod workspace;
 pub use db::{Backend, Db, DbConfig};
 pub use error::{StoreError, StoreResult};
 
-/// A write transaction, for use-cases that write several things at once.
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+pub use conn::Conn;
 pub use seal::{Keyring, MasterKey};
 
 /// A fresh random identifier: 128 bits, hex.

@@ -20,18 +20,18 @@ pub async fn post(
 ) -> StoreResult<MessageId> {
     let id = MessageId(new_id());
     // Everything of a case is sealed under the case's own data key.
-    let key = db.keyring.case_key(&db.pool, case.as_str()).await?;
+    let key = db.case_key_now(case.as_str()).await?;
     let sealed = db
         .keyring
         .seal_with_key(&key, "messages", "body_sealed", id.as_str(), body);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("INSERT INTO messages (id, case_id, author_id, body_sealed, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(id.as_str())
         .bind(case.as_str())
         .bind(author.as_str())
         .bind(sealed)
         .bind(ms(now))
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     if let Some((name, content_type, bytes)) = attachment {
         let aid = new_id();
@@ -43,13 +43,13 @@ pub async fn post(
             .bind(content_type)
             .bind(bytes.len() as i64)
             .bind(db.keyring.seal_bytes_with_key(&key, "attachments", "bytes_sealed", &aid, bytes))
-            .execute(&mut *tx)
+            .execute(tx.ex())
             .await?;
     }
     sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
         .bind(ms(now))
         .bind(case.as_str())
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     jobs::enqueue(&mut tx, notify(&id), now).await?;
     tx.commit().await?;

@@ -1,12 +1,12 @@
 //! Articles, FAQ pages and plain pages; their tags; and the redirects left behind by changed slugs.
 
+use crate::conn::Conn;
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
 use crate::{ms, new_id, placeholders, ts};
 use domain::content::{Draft, Lookup, Page, PageKind, Tag};
 use domain::ids::PageId;
 use jiff::Timestamp;
-use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 
 const COLUMNS: &str =
@@ -57,7 +57,7 @@ impl Visibility {
 /// Adds a page. `Conflict` when its slug is taken within its kind.
 pub async fn create(db: &Db, kind: PageKind, draft: &Draft, now: Timestamp) -> StoreResult<Page> {
     let id = new_id();
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("INSERT INTO pages (id, kind, slug, title, description, body, position, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)")
         .bind(&id)
         .bind(kind.as_str())
@@ -67,13 +67,13 @@ pub async fn create(db: &Db, kind: PageKind, draft: &Draft, now: Timestamp) -> S
         .bind(&draft.body)
         .bind(draft.position)
         .bind(ms(now))
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     // A new page takes its slug back from any redirect that pointed elsewhere.
     sqlx::query("DELETE FROM slug_redirects WHERE kind = $1 AND old_slug = $2")
         .bind(kind.as_str())
         .bind(&draft.slug)
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     set_tags(&mut tx, &id, &draft.tags).await?;
     tx.commit().await?;
@@ -82,11 +82,11 @@ pub async fn create(db: &Db, kind: PageKind, draft: &Draft, now: Timestamp) -> S
 
 /// Saves a changed draft. A changed slug leaves a redirect from the old one.
 pub async fn update(db: &Db, id: &PageId, draft: &Draft, now: Timestamp) -> StoreResult<Page> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let old: Option<(String, String)> =
         sqlx::query_as("SELECT kind, slug FROM pages WHERE id = $1")
             .bind(id.as_str())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(tx.ex())
             .await?;
     let (kind, old_slug) = old.ok_or(StoreError::NotFound)?;
     sqlx::query("UPDATE pages SET slug = $1, title = $2, description = $3, body = $4, position = $5, updated_at = $6 WHERE id = $7")
@@ -97,19 +97,19 @@ pub async fn update(db: &Db, id: &PageId, draft: &Draft, now: Timestamp) -> Stor
         .bind(draft.position)
         .bind(ms(now))
         .bind(id.as_str())
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     if old_slug != draft.slug {
         sqlx::query("DELETE FROM slug_redirects WHERE kind = $1 AND old_slug = $2")
             .bind(&kind)
             .bind(&draft.slug)
-            .execute(&mut *tx)
+            .execute(tx.ex())
             .await?;
         sqlx::query("INSERT INTO slug_redirects (kind, old_slug, page_id) VALUES ($1, $2, $3) ON CONFLICT (kind, old_slug) DO UPDATE SET page_id = $3")
             .bind(&kind)
             .bind(&old_slug)
             .bind(id.as_str())
-            .execute(&mut *tx)
+            .execute(tx.ex())
             .await?;
     }
     set_tags(&mut tx, id.as_str(), &draft.tags).await?;
@@ -117,10 +117,10 @@ pub async fn update(db: &Db, id: &PageId, draft: &Draft, now: Timestamp) -> Stor
     get(db, id).await?.ok_or(StoreError::NotFound)
 }
 
-async fn set_tags(tx: &mut Transaction<'_, Any>, page_id: &str, tags: &[Tag]) -> StoreResult<()> {
+async fn set_tags(tx: &mut Conn, page_id: &str, tags: &[Tag]) -> StoreResult<()> {
     sqlx::query("DELETE FROM page_tags WHERE page_id = $1")
         .bind(page_id)
-        .execute(&mut **tx)
+        .execute(tx.ex())
         .await?;
     for tag in tags {
         sqlx::query(
@@ -129,17 +129,17 @@ async fn set_tags(tx: &mut Transaction<'_, Any>, page_id: &str, tags: &[Tag]) ->
         .bind(new_id())
         .bind(&tag.slug)
         .bind(&tag.name)
-        .execute(&mut **tx)
+        .execute(tx.ex())
         .await?;
         sqlx::query("INSERT INTO page_tags (page_id, tag_id) SELECT $1, id FROM tags WHERE slug = $2 ON CONFLICT DO NOTHING")
             .bind(page_id)
             .bind(&tag.slug)
-            .execute(&mut **tx)
+            .execute(tx.ex())
             .await?;
     }
     // Tags no page uses any more disappear from the tag pages.
     sqlx::query("DELETE FROM tags WHERE id NOT IN (SELECT tag_id FROM page_tags)")
-        .execute(&mut **tx)
+        .execute(tx.ex())
         .await?;
     Ok(())
 }

@@ -91,12 +91,12 @@ pub async fn create(
     setup_token_hash: Option<&str>,
     now: Timestamp,
 ) -> StoreResult<User> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     if let Some(hash) = setup_token_hash {
         let used = sqlx::query("UPDATE setup_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1")
             .bind(ms(now))
             .bind(hash)
-            .execute(&mut *tx)
+            .execute(tx.ex())
             .await?;
         if used.rows_affected() != 1 {
             return Err(StoreError::Conflict);
@@ -117,7 +117,7 @@ pub async fn create(
     .bind(&details.message_policy)
     .bind(&details.support_contact)
     .bind(ms(now))
-    .execute(&mut *tx)
+    .execute(tx.ex())
     .await?;
     let user = users::insert(
         &mut tx,

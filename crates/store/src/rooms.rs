@@ -125,18 +125,18 @@ pub async fn join(
     user: &UserId,
     now: Timestamp,
 ) -> StoreResult<Vec<String>> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let earlier: Vec<String> = sqlx::query_scalar(
         "SELECT connection_id FROM room_presence WHERE appointment_id = $1 AND user_id = $2",
     )
     .bind(appointment)
     .bind(user.as_str())
-    .fetch_all(&mut *tx)
+    .fetch_all(tx.ex())
     .await?;
     sqlx::query("DELETE FROM room_presence WHERE appointment_id = $1 AND user_id = $2")
         .bind(appointment)
         .bind(user.as_str())
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     sqlx::query(
         "INSERT INTO room_presence (connection_id, appointment_id, user_id, since, seen_at) VALUES ($1, $2, $3, $4, $4)",
@@ -145,7 +145,7 @@ pub async fn join(
     .bind(appointment)
     .bind(user.as_str())
     .bind(ms(now))
-    .execute(&mut *tx)
+    .execute(tx.ex())
     .await?;
     tx.commit().await?;
     Ok(earlier)
@@ -190,11 +190,11 @@ pub async fn sweep(db: &Db, now: Timestamp) -> StoreResult<u64> {
 }
 
 pub async fn admit(db: &Db, appointment: &str, user: &UserId, now: Timestamp) -> StoreResult<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM room_admissions WHERE appointment_id = $1 AND user_id = $2")
         .bind(appointment)
         .bind(user.as_str())
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     sqlx::query(
         "INSERT INTO room_admissions (appointment_id, user_id, admitted_at) VALUES ($1, $2, $3)",
@@ -202,7 +202,7 @@ pub async fn admit(db: &Db, appointment: &str, user: &UserId, now: Timestamp) ->
     .bind(appointment)
     .bind(user.as_str())
     .bind(ms(now))
-    .execute(&mut *tx)
+    .execute(tx.ex())
     .await?;
     tx.commit().await?;
     Ok(())
@@ -218,19 +218,19 @@ pub async fn send_back(db: &Db, appointment: &str, user: &UserId) -> StoreResult
 }
 
 pub async fn end(db: &Db, appointment: &str, now: Timestamp) -> StoreResult<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM room_endings WHERE appointment_id = $1")
         .bind(appointment)
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     sqlx::query("INSERT INTO room_endings (appointment_id, ended_at) VALUES ($1, $2)")
         .bind(appointment)
         .bind(ms(now))
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     sqlx::query("DELETE FROM room_admissions WHERE appointment_id = $1")
         .bind(appointment)
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     tx.commit().await?;
     Ok(())

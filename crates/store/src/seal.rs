@@ -221,22 +221,37 @@ impl Keyring {
         Ok(raw.len())
     }
 
-    /// The data key of `case`, made (and wrapped by the master key) at the case's first sealed value.
-    pub(crate) async fn case_key(&self, pool: &AnyPool, case: &str) -> StoreResult<String> {
+    /// The data key of `case`, if it has one already.
+    pub(crate) fn case_key_known(&self, case: &str) -> Option<String> {
+        let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        keys.cases.get(case).cloned()
+    }
+
+    /// Makes a data key for `case` through `conn` (the caller's transaction). The key seals at
+    /// once; it becomes the case's key for everyone only through `publish_case_key`, after commit.
+    pub(crate) async fn new_case_key(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        case: &str,
+    ) -> StoreResult<String> {
         let master = {
             let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
-            if let Some(id) = keys.cases.get(case) {
-                return Ok(id.clone());
-            }
             keys.master.clone()
         };
-        let (id, raw) = new_data_key(pool, &master, Some(case)).await?;
+        let (id, raw) = new_data_key(conn, &master, Some(case)).await?;
         let mut keys = self.inner.write().unwrap_or_else(|p| p.into_inner());
         keys.keys
             .insert(id.clone(), XChaCha20Poly1305::new((&raw).into()));
         keys.raw.insert(id.clone(), raw);
-        keys.cases.insert(case.to_string(), id.clone());
         Ok(id)
+    }
+
+    /// Makes `key` the data key of `case` (its row is committed).
+    pub(crate) fn publish_case_key(&self, case: &str, key: &str) {
+        let mut keys = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        keys.cases
+            .entry(case.to_string())
+            .or_insert_with(|| key.to_string());
     }
 
     /// Seals `plain` under the data key `key_id` (a case's key).
@@ -375,8 +390,8 @@ fn fresh_data_key() -> (String, [u8; 32]) {
     (id, raw)
 }
 
-async fn new_data_key(
-    pool: &AnyPool,
+async fn new_data_key<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
     master: &MasterKey,
     case: Option<&str>,
 ) -> StoreResult<(String, [u8; 32])> {
@@ -388,7 +403,7 @@ async fn new_data_key(
         .bind(wrapped)
         .bind(jiff::Timestamp::now().as_millisecond())
         .bind(case)
-        .execute(pool)
+        .execute(executor)
         .await?;
     Ok((id, raw))
 }

@@ -120,3 +120,46 @@ pub async fn raw_dump(db: &Db) -> String {
         }
     }
 }
+
+/// Makes every INSERT into `table` fail from now on, as a full disk or a lost connection would in
+/// the middle of a use-case: the failure-injection tests show that nothing of the use-case's
+/// cause remains. The failure is a real one, raised by the database, on both backends.
+pub async fn fail_inserts_into(db: &Db, table: &str) {
+    assert!(
+        table.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+        "a plain table name"
+    );
+    let statements = match db.backend() {
+        Backend::Sqlite => vec![format!(
+            "CREATE TRIGGER injected_failure_{table} BEFORE INSERT ON {table} BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+        )],
+        Backend::Postgres => vec![
+            "CREATE OR REPLACE FUNCTION injected_failure() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql".to_string(),
+            format!("CREATE TRIGGER injected_failure_{table} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION injected_failure()"),
+        ],
+    };
+    for sql in statements {
+        raw_exec(db, &sql).await;
+    }
+}
+
+/// Undoes `fail_inserts_into`.
+pub async fn heal_inserts_into(db: &Db, table: &str) {
+    let sql = match db.backend() {
+        Backend::Sqlite => format!("DROP TRIGGER injected_failure_{table}"),
+        Backend::Postgres => format!("DROP TRIGGER injected_failure_{table} ON {table}"),
+    };
+    raw_exec(db, &sql).await;
+}
+
+/// How many rows `table` holds (failure-injection tests count what a failed use-case left).
+pub async fn count_rows(db: &Db, table: &str) -> i64 {
+    assert!(
+        table.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+        "a plain table name"
+    );
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&db.pool)
+        .await
+        .expect("count")
+}

@@ -1,12 +1,12 @@
 //! Accounts and their server-side sessions.
 
+use crate::conn::Conn;
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
 use crate::{ms, new_id, ts};
 use domain::account::{email_key, Role, User};
 use domain::ids::UserId;
 use jiff::Timestamp;
-use sqlx::{Any, Transaction};
 
 pub struct NewUser<'a> {
     pub role: Role,
@@ -30,11 +30,7 @@ fn user(r: UserRow) -> StoreResult<User> {
     })
 }
 
-pub(crate) async fn insert(
-    tx: &mut Transaction<'_, Any>,
-    u: NewUser<'_>,
-    now: Timestamp,
-) -> StoreResult<User> {
+pub(crate) async fn insert(tx: &mut Conn, u: NewUser<'_>, now: Timestamp) -> StoreResult<User> {
     let id = new_id();
     sqlx::query("INSERT INTO users (id, role, email, email_key, name, time_zone, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(&id)
@@ -45,7 +41,7 @@ pub(crate) async fn insert(
         .bind(u.time_zone)
         .bind(u.password_hash)
         .bind(ms(now))
-        .execute(&mut **tx)
+        .execute(tx.ex())
         .await?;
     Ok(User {
         id: UserId(id),
@@ -58,7 +54,7 @@ pub(crate) async fn insert(
 
 /// Adds an account. `Conflict` when the email is taken (in any case).
 pub async fn create(db: &Db, u: NewUser<'_>, now: Timestamp) -> StoreResult<User> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let user = insert(&mut tx, u, now).await?;
     tx.commit().await?;
     Ok(user)
@@ -76,10 +72,18 @@ pub async fn get(db: &Db, id: &UserId) -> StoreResult<Option<User>> {
 
 /// The account with this email and its password hash, for signing in.
 pub async fn by_email(db: &Db, email: &str) -> StoreResult<Option<(User, Option<String>)>> {
+    find_by_email(&mut db.conn().await?, email).await
+}
+
+/// `by_email` through the caller's executor.
+pub(crate) async fn find_by_email(
+    c: &mut Conn,
+    email: &str,
+) -> StoreResult<Option<(User, Option<String>)>> {
     let row: Option<(String, String, String, String, String, Option<String>)> =
         sqlx::query_as(&format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email_key = $1 AND disabled_at IS NULL"))
             .bind(email_key(email))
-            .fetch_optional(&db.pool)
+            .fetch_optional(c.ex())
             .await?;
     match row {
         Some((a, b, c, d, e, hash)) => Ok(Some((user((a, b, c, d, e))?, hash))),
@@ -235,22 +239,22 @@ pub async fn enable_totp(
     recovery_hashes: &[String],
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("UPDATE users SET totp_enabled_at = $1, totp_last_step = $2 WHERE id = $3")
         .bind(ms(now))
         .bind(step)
         .bind(id.as_str())
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(id.as_str())
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     for hash in recovery_hashes {
         sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
             .bind(id.as_str())
             .bind(hash)
-            .execute(&mut *tx)
+            .execute(tx.ex())
             .await?;
     }
     tx.commit().await?;

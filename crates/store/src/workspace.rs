@@ -39,15 +39,15 @@ pub async fn load(db: &Db, case: &CaseId) -> StoreResult<Option<(Workspace, Time
 }
 
 pub async fn save(db: &Db, case: &CaseId, w: &Workspace, now: Timestamp) -> StoreResult<()> {
-    let key = db.keyring.case_key(&db.pool, case.as_str()).await?;
+    let key = db.case_key_now(case.as_str()).await?;
     let text = serde_json::to_string(&w.content).expect("the workspace serialises");
     let sealed =
         db.keyring
             .seal_with_key(&key, "workspaces", "content_sealed", case.as_str(), &text);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM workspaces WHERE case_id = $1")
         .bind(case.as_str())
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?;
     sqlx::query(
         "INSERT INTO workspaces (case_id, guide, content_sealed, decision, summary_shared, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -58,7 +58,7 @@ pub async fn save(db: &Db, case: &CaseId, w: &Workspace, now: Timestamp) -> Stor
     .bind(w.decision.map(Decision::as_str))
     .bind(i64::from(w.share_summary))
     .bind(ms(now))
-    .execute(&mut *tx)
+    .execute(tx.ex())
     .await?;
     tx.commit().await?;
     Ok(())

@@ -18,7 +18,10 @@ fn event(n: usize) -> Event {
 async fn five(db: &Db) {
     let now: Timestamp = "2026-11-27T09:00:00Z".parse().unwrap();
     for n in 1..=5 {
-        assert_eq!(audit::append(db, &event(n), now).await.unwrap(), n as i64);
+        assert_eq!(
+            audit::append_alone(db, &event(n), now).await.unwrap(),
+            n as i64
+        );
     }
     assert_eq!(
         audit::verify(db).await.unwrap(),
@@ -34,7 +37,7 @@ both_backends!(
         for n in 0..20 {
             let db = db.clone();
             tasks.push(tokio::spawn(async move {
-                audit::append(&db, &event(n), now).await.unwrap()
+                audit::append_alone(&db, &event(n), now).await.unwrap()
             }));
         }
         for t in tasks {

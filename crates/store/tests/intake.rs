@@ -52,7 +52,7 @@ both_backends!(versions_open_responses_sealing_and_the_mark, |db| {
     .await
     .unwrap();
     let (case, _) = cases::open_for_patient(
-        &db,
+        &mut db.conn().await.unwrap(),
         &therapist.id,
         "Mara",
         "m@example.org",

@@ -452,7 +452,7 @@ async fn each_case_has_its_own_data_key_and_a_rotation_keeps_them_readable() {
     .await
     .unwrap();
     let (case_a, pa) = store::cases::open_for_patient(
-        &db,
+        &mut db.conn().await.unwrap(),
         &therapist.id,
         "A",
         "a@example.org",
@@ -463,7 +463,7 @@ async fn each_case_has_its_own_data_key_and_a_rotation_keeps_them_readable() {
     .await
     .unwrap();
     let (case_b, _) = store::cases::open_for_patient(
-        &db,
+        &mut db.conn().await.unwrap(),
         &therapist.id,
         "B",
         "b@example.org",

@@ -138,7 +138,9 @@ on_both!(
             .await
             .unwrap()
             .unwrap();
-        let cases = store::cases::of_therapist(&t.db, &owner.id).await.unwrap();
+        let cases = store::cases::of_therapist(&mut t.db.conn().await.unwrap(), &owner.id)
+            .await
+            .unwrap();
         assert_eq!(cases.len(), 1);
         assert_eq!(cases[0].stage, domain::case::Stage::ConsultationBooked);
         assert_eq!(cases[0].patient.time_zone, "America/New_York");

@@ -178,9 +178,14 @@ on_both!(a_closed_case_is_sent_nothing, practice, |t| {
     send_phq9(&t, &mara, &case, "1").await;
     schedule(&theo, &case, "1", false).await;
     let now = app::clock::Clock::now(t.clock.as_ref());
-    store::cases::set_stage(&t.db, &CaseId::new(&case), domain::case::Stage::Closed, now)
-        .await
-        .unwrap();
+    store::cases::set_stage(
+        &mut t.db.conn().await.unwrap(),
+        &CaseId::new(&case),
+        domain::case::Stage::Closed,
+        now,
+    )
+    .await
+    .unwrap();
     t.clock.advance(TWO_WEEKS);
     run_all(&t).await;
     assert_eq!(phq9(&t, &case).await, (1, vec![]));
@@ -294,10 +299,14 @@ async fn add_session(theo: &Browser, case: &str, date: &str) {
 /// The case's appointments as (id, end), in order.
 async fn sessions(t: &TestApp, case: &str) -> Vec<(String, jiff::Timestamp)> {
     let id = CaseId::new(case);
-    let theirs = store::cases::get(&t.db, &id, &domain::ids::UserId::new(""))
-        .await
-        .unwrap()
-        .expect("the case");
+    let theirs = store::cases::get(
+        &mut t.db.conn().await.unwrap(),
+        &id,
+        &domain::ids::UserId::new(""),
+    )
+    .await
+    .unwrap()
+    .expect("the case");
     let now = app::clock::Clock::now(t.clock.as_ref());
     let until = now + SignedDuration::from_hours(24 * 60);
     store::booking::calendar(&t.db, &theirs.therapist.id, now, until)

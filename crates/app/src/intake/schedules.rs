@@ -207,7 +207,9 @@ impl App {
             // writes it if it is not there yet).
             return self.try_reschedule_session_measures(&s.case).await;
         }
-        let Some(case) = store::cases::get(self.db(), case, &UserId::new("")).await? else {
+        let Some(case) =
+            store::cases::get(&mut self.db().conn().await?, case, &UserId::new("")).await?
+        else {
             return Ok(());
         };
         if !is_open(&case) {
@@ -248,7 +250,9 @@ impl App {
         let Some(case) = store::intake::case_of(self.db(), response).await? else {
             return Ok(None);
         };
-        let Some(case) = store::cases::get(self.db(), &case, &UserId::new("")).await? else {
+        let Some(case) =
+            store::cases::get(&mut self.db().conn().await?, &case, &UserId::new("")).await?
+        else {
             return Ok(None);
         };
         let open = store::intake::of_case(self.db(), &case.id)
@@ -264,7 +268,7 @@ impl App {
         self.require(actor, Action::UsePortal).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let mut out = Vec::new();
-        for case in store::cases::of_patient(self.db(), &user.id).await? {
+        for case in store::cases::of_patient(&mut self.db().conn().await?, &user.id).await? {
             let shared: Vec<String> = stored::of_case(self.db(), &case.id)
                 .await?
                 .into_iter()

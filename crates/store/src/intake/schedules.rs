@@ -63,7 +63,7 @@ pub async fn get(db: &Db, case: &CaseId, key: &str) -> StoreResult<Option<Schedu
 /// Writes (or replaces) a schedule and enqueues the job for when it falls due (none for a schedule
 /// by sessions while too few are booked), in one transaction.
 pub async fn set(db: &Db, s: &Schedule, due: Option<NewJob>, now: Timestamp) -> StoreResult<()> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO measure_schedules (case_id, measure_key, every_weeks, unit, next_at, shared_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
@@ -76,7 +76,7 @@ pub async fn set(db: &Db, s: &Schedule, due: Option<NewJob>, now: Timestamp) -> 
     .bind(ms(s.next_at))
     .bind(s.shared.then(|| ms(now)))
     .bind(ms(now))
-    .execute(&mut *tx)
+    .execute(tx.ex())
     .await?;
     if let Some(due) = due {
         jobs::enqueue(&mut tx, due, now).await?;
@@ -117,7 +117,7 @@ pub async fn fire(
     mail: impl FnOnce(&ResponseId) -> NewJob,
     now: Timestamp,
 ) -> StoreResult<Fired> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let moved = sqlx::query(
         "UPDATE measure_schedules SET next_at = $1, updated_at = $2
          WHERE case_id = $3 AND measure_key = $4 AND next_at = $5",
@@ -127,7 +127,7 @@ pub async fn fire(
     .bind(s.case.as_str())
     .bind(&s.key)
     .bind(ms(s.next_at))
-    .execute(&mut *tx)
+    .execute(tx.ex())
     .await?
     .rows_affected()
         == 1;
@@ -142,7 +142,7 @@ pub async fn fire(
         .bind(&questionnaire.key)
         .bind(i64::from(questionnaire.version))
         .bind(ms(now))
-        .execute(&mut *tx)
+        .execute(tx.ex())
         .await?
         .rows_affected()
         == 1;
