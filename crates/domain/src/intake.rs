@@ -25,7 +25,6 @@ pub use read_out::{read_out, ReadAnswer, ReadItem, ReadSection};
 use crate::ids::{CaseId, UserId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// The most characters a one-line answer keeps.
 pub const SHORT_TEXT_MAX: usize = 300;
@@ -40,30 +39,7 @@ pub const MORE_ROWS: usize = 4;
 /// The most people one family list holds.
 pub const MAX_ROWS: usize = 40;
 
-macro_rules! id_type {
-    ($($(#[$doc:meta])* $name:ident),*) => {$(
-        $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub String);
-
-        impl $name {
-            pub fn new(raw: impl Into<String>) -> Self { Self(raw.into()) }
-            pub fn as_str(&self) -> &str { &self.0 }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(&self.0) }
-        }
-    )*};
-}
-
-id_type!(
-    /// One version of a questionnaire.
-    QuestionnaireId,
-    /// One person's answers to one version of a questionnaire.
-    ResponseId
-);
+pub use crate::ids::{QuestionnaireId, ResponseId};
 
 /// What a questionnaire asks, in order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

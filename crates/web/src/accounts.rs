@@ -1,6 +1,7 @@
 //! Signing in and out, the first-run setup page, and the admin's front page.
 
 use crate::error::{WebError, WebResult};
+use crate::extract::Path;
 use crate::extract::{signed_in, signed_out, NoFields};
 use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm};
 use crate::site::render;
@@ -9,10 +10,11 @@ use crate::WebState;
 use app::accounts::SessionToken;
 use app::AppError;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::content::PageKind;
+use domain::ids::SetupToken;
 use domain::practice::SetupInput;
 use domain::FieldErrors;
 use serde::{Deserialize, Serialize};
@@ -135,12 +137,12 @@ struct SetupTemplate {
     chrome: Chrome,
     form: Form,
     csrf: String,
-    token: String,
+    token: SetupToken,
 }
 
 async fn setup_page(
     state: &WebState,
-    token: String,
+    token: SetupToken,
     form: Form,
     csrf: String,
     status: StatusCode,
@@ -158,16 +160,12 @@ async fn setup_page(
         .into_response())
 }
 
-fn valid_token(token: &str) -> bool {
-    token.len() == 48 && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 pub async fn setup_form(
     State(state): State<WebState>,
     Csrf(csrf): Csrf,
-    Path(token): Path<String>,
+    Path(token): Path<SetupToken>,
 ) -> WebResult<Response> {
-    if !valid_token(&token) || !state.app.setup_link_usable(&token).await? {
+    if !state.app.setup_link_usable(&token).await? {
         return Err(WebError(AppError::NotFound));
     }
     setup_page(
@@ -184,12 +182,9 @@ pub async fn setup(
     State(state): State<WebState>,
     ClientInfo(client): ClientInfo,
     Csrf(csrf): Csrf,
-    Path(token): Path<String>,
+    Path(token): Path<SetupToken>,
     CsrfForm(input): CsrfForm<SetupInput>,
 ) -> WebResult<Response> {
-    if !valid_token(&token) {
-        return Err(WebError(AppError::NotFound));
-    }
     match state.app.complete_setup(&token, &input, &client).await {
         Ok(session) => Ok(signed_in_response(&state, &session, "/admin")),
         Err(AppError::Invalid(errors)) => {

@@ -2,7 +2,8 @@
 //! countersigning on the case page, the patient's reading and signing in the portal, and a
 //! printable copy for both.
 
-use crate::error::{WebError, WebResult};
+use crate::error::WebResult;
+use crate::extract::Path;
 use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm, NoFields};
 use crate::site::render;
 use crate::view::{self, AdminChrome, Chrome, Form};
@@ -10,21 +11,14 @@ use crate::{i18n, WebState};
 use app::agreements::Opened;
 use app::AppError;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::agreement::{self as rules, SendInput, SignInput, Standing, Status, TemplateInput};
 use domain::ids::AgreementId;
+use domain::ids::CaseId;
 use domain::FieldErrors;
 use serde::Deserialize;
-
-fn agreement_id(raw: &str) -> WebResult<AgreementId> {
-    if raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(AgreementId::new(raw))
-    } else {
-        Err(WebError(AppError::NotFound))
-    }
-}
 
 fn zone_of(actor: &app::Actor) -> String {
     actor
@@ -328,10 +322,9 @@ pub async fn send(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     CsrfForm(input): CsrfForm<SendInput>,
 ) -> WebResult<Response> {
-    let id = crate::portal::case_id(&id)?;
     state.app.enter_admin(&actor).await?;
     match state.app.send_agreement(&actor, &id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/cases/{id}#agreement")).into_response()),
@@ -354,10 +347,9 @@ pub async fn send(
 pub async fn countersign(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
-    let id = agreement_id(&id)?;
     state.app.enter_admin(&actor).await?;
     let case = state.app.countersign_agreement(&actor, &id).await?;
     Ok(Redirect::to(&format!("/admin/cases/{case}#agreement")).into_response())
@@ -443,9 +435,8 @@ fn print_page(opened: &Opened, zone: &str, back: String) -> WebResult<Response> 
 pub async fn admin_print(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
 ) -> WebResult<Response> {
-    let id = agreement_id(&id)?;
     state.app.enter_admin(&actor).await?;
     let opened = state.app.agreement(&actor, &id).await?;
     let back = format!("/admin/cases/{}#agreement", opened.case.id);
@@ -456,9 +447,8 @@ pub async fn admin_print(
 pub async fn portal_print(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
 ) -> WebResult<Response> {
-    let id = agreement_id(&id)?;
     state.app.enter_portal(&actor).await?;
     let opened = state.app.agreement(&actor, &id).await?;
     print_page(
@@ -613,10 +603,9 @@ pub async fn read(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     Query(q): Query<ReadQuery>,
 ) -> WebResult<Response> {
-    let id = agreement_id(&id)?;
     state.app.enter_portal(&actor).await?;
     read_page(
         &state,
@@ -636,10 +625,9 @@ pub async fn sign(
     Caller(actor): Caller,
     ClientInfo(client): ClientInfo,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<AgreementId>,
     CsrfForm(input): CsrfForm<SignInput>,
 ) -> WebResult<Response> {
-    let id = agreement_id(&id)?;
     state.app.enter_portal(&actor).await?;
     match state.app.sign_agreement(&actor, &id, &input, &client).await {
         Ok(()) => Ok(Redirect::to(&format!("/portal/agreements/{id}?signed=1")).into_response()),

@@ -2,12 +2,13 @@
 //! It uses no cookies, so cross-site forgery has nothing to ride on; posting requires a JSON body.
 
 use crate::error::WebResult;
+use crate::extract::Path;
 use crate::extract::{Caller, ClientInfo};
 use crate::{i18n, WebState};
 use app::site::Shown;
 use app::AppError;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;

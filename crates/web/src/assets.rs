@@ -1,7 +1,7 @@
 //! Static assets, built into the binary. Their addresses carry a content hash, so browsers may
 //! keep them forever and a new release is never served stale.
 
-use axum::extract::Path;
+use crate::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};

@@ -1,6 +1,7 @@
 //! Booking the first consultation: slots in the visitor's own zone, the form, the confirmation.
 
 use crate::error::{WebError, WebResult};
+use crate::extract::Path;
 use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm};
 use crate::site::render;
 use crate::view::{self, Chrome, Form};
@@ -8,10 +9,11 @@ use crate::{i18n, WebState};
 use app::booking::{slot_ref, BookingInput, Offer};
 use app::AppError;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::booking::Slot;
+use domain::ids::LinkToken;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 
@@ -101,7 +103,7 @@ pub async fn page(
         reschedule: q
             .reschedule
             .clone()
-            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+            .filter(|t| domain::ids::is_link_token(t))
             .unwrap_or_default(),
         chrome,
         offer,
@@ -317,23 +319,15 @@ struct ManageTemplate {
     heading: String,
     when: String,
     m: app::booking::Manage,
-    token: String,
+    token: LinkToken,
     csrf: String,
     late_text: String,
     error: String,
 }
 
-fn manage_token(raw: &str) -> WebResult<()> {
-    if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(())
-    } else {
-        Err(WebError(AppError::NotFound))
-    }
-}
-
 async fn manage_page(
     state: &WebState,
-    token: String,
+    token: LinkToken,
     csrf: String,
     error: String,
     status: StatusCode,
@@ -377,9 +371,8 @@ async fn manage_page(
 pub async fn manage(
     State(state): State<WebState>,
     Csrf(csrf): Csrf,
-    Path(token): Path<String>,
+    Path(token): Path<LinkToken>,
 ) -> WebResult<Response> {
-    manage_token(&token)?;
     manage_page(&state, token, csrf, String::new(), StatusCode::OK).await
 }
 
@@ -387,10 +380,9 @@ pub async fn cancel(
     State(state): State<WebState>,
     ClientInfo(client): ClientInfo,
     Csrf(csrf): Csrf,
-    Path(token): Path<String>,
+    Path(token): Path<LinkToken>,
     CsrfForm(_): CsrfForm<crate::extract::NoFields>,
 ) -> WebResult<Response> {
-    manage_token(&token)?;
     match state.app.cancel_booking(&token, &client).await {
         Ok(()) => Ok(Redirect::to(&format!("/booking/{token}")).into_response()),
         Err(AppError::Invalid(errors)) => {
@@ -417,7 +409,7 @@ pub async fn cancel(
 struct MoveTemplate {
     chrome: Chrome,
     when: String,
-    token: String,
+    token: LinkToken,
     slot_ref: String,
     csrf: String,
     error: String,
@@ -425,7 +417,7 @@ struct MoveTemplate {
 
 async fn move_page(
     state: &WebState,
-    token: String,
+    token: LinkToken,
     raw: String,
     zone_name: &str,
     csrf: String,
@@ -453,10 +445,9 @@ async fn move_page(
 pub async fn move_form(
     State(state): State<WebState>,
     Csrf(csrf): Csrf,
-    Path((token, raw)): Path<(String, String)>,
+    Path((token, raw)): Path<(LinkToken, String)>,
     Query(q): Query<BookQuery>,
 ) -> WebResult<Response> {
-    manage_token(&token)?;
     let m = state.app.managed_booking(&token).await?;
     let zone = q.tz.clone().unwrap_or(m.zone);
     move_page(
@@ -475,10 +466,9 @@ pub async fn move_booking(
     State(state): State<WebState>,
     ClientInfo(client): ClientInfo,
     Csrf(csrf): Csrf,
-    Path((token, raw)): Path<(String, String)>,
+    Path((token, raw)): Path<(LinkToken, String)>,
     CsrfForm(_): CsrfForm<crate::extract::NoFields>,
 ) -> WebResult<Response> {
-    manage_token(&token)?;
     let m = state.app.managed_booking(&token).await?;
     match state.app.reschedule_booking(&token, &raw, &client).await {
         Ok(Ok(_)) => Ok(Redirect::to(&format!("/booking/{token}")).into_response()),

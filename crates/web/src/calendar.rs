@@ -2,6 +2,7 @@
 //! the private calendar feed.
 
 use crate::error::{WebError, WebResult};
+use crate::extract::Path;
 use crate::extract::{Caller, Csrf, CsrfForm};
 use crate::site::render;
 use crate::view::{self, Form};
@@ -9,9 +10,10 @@ use crate::{i18n, WebState};
 use app::calendar::CalendarInput;
 use app::AppError;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::ids::{AppointmentId, FeedToken};
 use serde::Deserialize;
 #[derive(Template)]
 #[template(path = "admin_booking.html")]
@@ -281,20 +283,21 @@ pub async fn add_guest(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<AppointmentId>,
     CsrfForm(input): CsrfForm<GuestInput>,
 ) -> WebResult<Response> {
-    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(WebError(AppError::NotFound));
-    }
-    match state.app.invite_to_room(&actor, &id, &input.email).await {
+    match state
+        .app
+        .invite_to_room(&actor, id.as_str(), &input.email)
+        .await
+    {
         Ok(()) => Ok(Redirect::to("/admin/calendar").into_response()),
         Err(AppError::Invalid(errors)) => {
             // The week of that appointment, so the message stands next to its field.
-            let day = state.app.appointment_day(&actor, &id).await?;
+            let day = state.app.appointment_day(&actor, id.as_str()).await?;
             let form = Form::from_input(&input, errors)
                 .with("guest", input.email.clone())
-                .with("guest_for", id);
+                .with("guest_for", id.to_string());
             calendar_page(
                 &state,
                 &actor,
@@ -312,13 +315,10 @@ pub async fn add_guest(
 pub async fn cancel_appointment(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<AppointmentId>,
     CsrfForm(_): CsrfForm<crate::extract::NoFields>,
 ) -> WebResult<Response> {
-    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(WebError(AppError::NotFound));
-    }
-    state.app.cancel_appointment(&actor, &id).await?;
+    state.app.cancel_appointment(&actor, id.as_str()).await?;
     Ok(Redirect::to("/admin/calendar").into_response())
 }
 
@@ -359,11 +359,11 @@ pub async fn remove_feed(
 
 /// GET /calendar/{token}.ics: the subscribed feed (initials only, unless names were chosen).
 pub async fn feed(State(state): State<WebState>, Path(file): Path<String>) -> WebResult<Response> {
-    let token = file.strip_suffix(".ics").unwrap_or("");
-    if token.len() != 48 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(WebError(AppError::NotFound));
-    }
-    let ics = state.app.calendar_feed(token).await?;
+    let token = file
+        .strip_suffix(".ics")
+        .and_then(FeedToken::parse)
+        .ok_or(WebError(AppError::NotFound))?;
+    let ics = state.app.calendar_feed(token.as_str()).await?;
     Ok((
         [
             (
@@ -382,12 +382,12 @@ pub async fn move_appointment(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<AppointmentId>,
     CsrfForm(input): CsrfForm<CalendarInput>,
 ) -> WebResult<Response> {
-    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(WebError(AppError::NotFound));
-    }
-    let result = state.app.move_appointment(&actor, &id, &input).await;
+    let result = state
+        .app
+        .move_appointment(&actor, id.as_str(), &input)
+        .await;
     after_calendar_write(&state, &actor, csrf, &input, result).await
 }

@@ -1,15 +1,16 @@
 //! The therapist's caseload: patients invited, and each case's secure messages.
 
 use crate::error::{WebError, WebResult};
+use crate::extract::Path;
 use crate::extract::{Caller, Csrf, CsrfForm};
-use crate::portal::{attachment_response, case_id, read_message_form, ThreadView};
+use crate::portal::{attachment_response, read_message_form, ThreadView};
 use crate::site::render;
 use crate::view::{self, AdminChrome, Form};
 use crate::{i18n, WebState};
 use app::AppError;
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::account::InviteInput;
@@ -130,28 +131,19 @@ pub async fn case(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    case_page(
-        &state,
-        &actor,
-        &case_id(&id)?,
-        csrf,
-        Form::default(),
-        StatusCode::OK,
-    )
-    .await
+    case_page(&state, &actor, &id, csrf, Form::default(), StatusCode::OK).await
 }
 
 pub async fn send(
     State(state): State<WebState>,
     Caller(actor): Caller,
     csrf: Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> WebResult<Response> {
-    let id = case_id(&id)?;
     let posted = read_message_form(multipart, &csrf).await?;
     state.app.enter_admin(&actor).await?;
     if posted.too_large {
@@ -205,7 +197,7 @@ pub async fn send(
 pub async fn attachment(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<domain::ids::AttachmentId>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
     attachment_response(&state, &actor, &id).await

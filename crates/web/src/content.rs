@@ -2,6 +2,7 @@
 
 use crate::error::{WebError, WebResult};
 use crate::extract::NoFields;
+use crate::extract::Path;
 use crate::extract::{csrf_matches, Caller, Csrf, CsrfForm};
 use crate::site::render;
 use crate::view::{self, AdminChrome, Form};
@@ -9,7 +10,7 @@ use crate::WebState;
 use app::AppError;
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::content::{DraftInput, ImageInfo, Page, PageKind};
@@ -36,14 +37,6 @@ fn list_title(kind: PageKind) -> String {
         PageKind::Faq => "admin-faq",
         PageKind::Page => "admin-pages",
     })
-}
-
-fn page_id(raw: &str) -> WebResult<PageId> {
-    if raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(PageId::new(raw))
-    } else {
-        Err(WebError(AppError::NotFound))
-    }
 }
 
 #[derive(Template)]
@@ -162,10 +155,10 @@ pub async fn edit_form(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<PageId>,
     Query(q): Query<KindQuery>,
 ) -> WebResult<Response> {
-    let page = state.app.page_for_editing(&actor, &page_id(&id)?).await?;
+    let page = state.app.page_for_editing(&actor, &id).await?;
     let form = form_of(&page);
     editor(
         &state,
@@ -245,10 +238,9 @@ pub async fn update(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<PageId>,
     CsrfForm(input): CsrfForm<EditInput>,
 ) -> WebResult<Response> {
-    let id = page_id(&id)?;
     let page = state.app.page_for_editing(&actor, &id).await?;
     if input.action == "preview" {
         let preview = Some(state.app.preview(&actor, &input.draft.body).await?);
@@ -294,10 +286,9 @@ pub async fn update(
 pub async fn publish(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<PageId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
-    let id = page_id(&id)?;
     state.app.set_page_published(&actor, &id, true).await?;
     Ok(Redirect::to(&format!("/admin/pages/{id}")).into_response())
 }
@@ -305,10 +296,9 @@ pub async fn publish(
 pub async fn unpublish(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<PageId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
-    let id = page_id(&id)?;
     state.app.set_page_published(&actor, &id, false).await?;
     Ok(Redirect::to(&format!("/admin/pages/{id}")).into_response())
 }
@@ -316,10 +306,9 @@ pub async fn unpublish(
 pub async fn delete(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<PageId>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
-    let id = page_id(&id)?;
     let page = state.app.page_for_editing(&actor, &id).await?;
     state.app.delete_page(&actor, &id).await?;
     Ok(Redirect::to(&format!("/admin/pages?kind={}", page.kind.as_str())).into_response())

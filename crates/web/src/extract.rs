@@ -278,3 +278,23 @@ pub fn signed_out(state: &WebState, to: &str) -> Response {
     rotate_csrf(&mut response, state.secure_cookies);
     response
 }
+
+/// The path's parameters, typed: `Path<CaseId>`, `Path<(AgreementId, LinkToken)>`. A parameter
+/// that does not have the shape of its type is a 404, here and nowhere else, so no handler checks
+/// an id by hand and a malformed one answers like an unknown one.
+pub struct Path<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Path<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(_) => Err(WebError(AppError::NotFound)),
+        }
+    }
+}

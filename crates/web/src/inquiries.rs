@@ -1,13 +1,14 @@
 //! "Send a message" for visitors, and the therapist's inbox.
 
-use crate::error::{WebError, WebResult};
+use crate::error::WebResult;
+use crate::extract::Path;
 use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm};
 use crate::site::render;
 use crate::view::{self, AdminChrome, Chrome, Form};
 use crate::WebState;
 use app::AppError;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::content::Paging;
@@ -160,14 +161,6 @@ pub struct ThreadQuery {
     sent: Option<String>,
 }
 
-fn inquiry_id(raw: &str) -> WebResult<InquiryId> {
-    if raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(InquiryId::new(raw))
-    } else {
-        Err(WebError(AppError::NotFound))
-    }
-}
-
 async fn thread_page(
     state: &WebState,
     actor: &app::Actor,
@@ -199,13 +192,13 @@ pub async fn thread(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<InquiryId>,
     Query(q): Query<ThreadQuery>,
 ) -> WebResult<Response> {
     thread_page(
         &state,
         &actor,
-        &inquiry_id(&id)?,
+        &id,
         csrf,
         Form::default(),
         q.sent.is_some(),
@@ -224,10 +217,9 @@ pub async fn reply(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<InquiryId>,
     CsrfForm(input): CsrfForm<ReplyInput>,
 ) -> WebResult<Response> {
-    let id = inquiry_id(&id)?;
     match state.app.reply_to_inquiry(&actor, &id, &input.reply).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/inquiries/{id}?sent=1")).into_response()),
         Err(AppError::Invalid(errors)) => {
@@ -255,10 +247,9 @@ pub struct StatusInput {
 pub async fn set_status(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<InquiryId>,
     CsrfForm(input): CsrfForm<StatusInput>,
 ) -> WebResult<Response> {
-    let id = inquiry_id(&id)?;
     state
         .app
         .set_inquiry_status(&actor, &id, InquiryStatus::parse(&input.status))

@@ -12,15 +12,15 @@ pub(crate) use page::read_view;
 use page::{form_page, progress_text, FormPage};
 pub use page::{FieldView, ReadSectionView};
 
-use crate::error::{WebError, WebResult};
+use crate::error::WebResult;
+use crate::extract::Path;
 use crate::extract::{Caller, Csrf, CsrfForm};
 use crate::site::render;
 use crate::view::{self, Chrome};
 use crate::{i18n, WebState};
 use app::intake::{Filling, Listed, Saved};
-use app::AppError;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
@@ -32,14 +32,6 @@ use std::collections::BTreeMap;
 
 /// The form's values by field name.
 pub(crate) type Values = BTreeMap<String, String>;
-
-pub(crate) fn response_id(raw: &str) -> WebResult<ResponseId> {
-    if raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(ResponseId::new(raw))
-    } else {
-        Err(WebError(AppError::NotFound))
-    }
-}
 
 #[derive(Template)]
 #[template(path = "portal_questionnaire.html")]
@@ -139,11 +131,10 @@ pub async fn form(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<ResponseId>,
     Query(q): Query<FormQuery>,
 ) -> WebResult<Response> {
     state.app.enter_portal(&actor).await?;
-    let id = response_id(&id)?;
     let filling = state.app.open_response(&actor, &id).await?;
     if filling.response.info.status == Status::Submitted {
         return sent_page(&state, &actor, filling, csrf, q.sent.is_some()).await;
@@ -204,11 +195,10 @@ pub async fn save(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<ResponseId>,
     CsrfForm(posted): CsrfForm<Vec<(String, String)>>,
 ) -> WebResult<Response> {
     state.app.enter_portal(&actor).await?;
-    let id = response_id(&id)?;
     let posted = Posted::read(posted);
     let (fields, section) = (&posted.fields, posted.section);
     let step = step(&posted.action);

@@ -3,33 +3,19 @@
 //! the therapist's own copies.
 
 use super::{read_view, FieldView, ReadSectionView, Values};
-use crate::error::{WebError, WebResult};
+use crate::error::WebResult;
+use crate::extract::Path;
 use crate::extract::{Caller, Csrf, CsrfForm};
-use crate::portal::case_id;
 use crate::site::render;
 use crate::view::{self, AdminChrome};
 use crate::{i18n, WebState};
-use app::AppError;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::ids::CaseId;
-use domain::intake::{AnswerErrors, Kind, Questionnaire, QuestionnaireId};
+use domain::intake::{AnswerErrors, Kind, Questionnaire, QuestionnaireId, ResponseId};
 use serde::Deserialize;
-
-fn questionnaire_id(raw: &str) -> WebResult<QuestionnaireId> {
-    if !raw.is_empty()
-        && raw.len() <= 64
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        Ok(QuestionnaireId::new(raw))
-    } else {
-        Err(WebError(AppError::NotFound))
-    }
-}
 
 /// A response in the case's list.
 pub struct CaseResponseRow {
@@ -111,11 +97,10 @@ pub struct SendInput {
 pub async fn send(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     CsrfForm(input): CsrfForm<SendInput>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    let id = case_id(&id)?;
     state
         .app
         .send_questionnaire(&actor, &id, &input.questionnaire)
@@ -127,11 +112,10 @@ pub async fn send(
 pub async fn seen(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     CsrfForm(_): CsrfForm<crate::extract::NoFields>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    let id = case_id(&id)?;
     state.app.attention_seen(&actor, &id).await?;
     Ok(Redirect::to(&format!("/admin/cases/{id}#questionnaires")).into_response())
 }
@@ -154,10 +138,9 @@ pub async fn response(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<ResponseId>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    let id = super::response_id(&id)?;
     let a = state.app.read_response(&actor, &id).await?;
     let info = &a.response.info;
     let title = format!("{} · {}", a.questionnaire.title(), a.case.patient.name);
@@ -247,11 +230,10 @@ pub async fn list(
 pub async fn copy(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<QuestionnaireId>,
     CsrfForm(_): CsrfForm<crate::extract::NoFields>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    let id = questionnaire_id(&id)?;
     let copy = state.app.copy_questionnaire(&actor, &id).await?;
     Ok(Redirect::to(&format!("/admin/questionnaires/{copy}")).into_response())
 }
@@ -421,11 +403,10 @@ pub async fn editor(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<QuestionnaireId>,
     axum::extract::Query(query): axum::extract::Query<EditorQuery>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    let id = questionnaire_id(&id)?;
     let q = state.app.questionnaire(&actor, &id).await?;
     let values = editor_values(&q);
     editor_page(
@@ -448,11 +429,10 @@ pub async fn save_edit(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<QuestionnaireId>,
     CsrfForm(posted): CsrfForm<Vec<(String, String)>>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    let id = questionnaire_id(&id)?;
     let fields: Values = posted.into_iter().filter(|(k, _)| k != "csrf").collect();
     match state.app.edit_questionnaire(&actor, &id, &fields).await? {
         Ok(version) => Ok(

@@ -1,13 +1,13 @@
 //! The outbox and, with no SMTP configured, the dev mailbox.
 
-use crate::error::{WebError, WebResult};
+use crate::error::WebResult;
+use crate::extract::Path;
 use crate::extract::{Caller, Csrf};
 use crate::site::render;
 use crate::view::{self, AdminChrome};
 use crate::WebState;
-use app::AppError;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use domain::ids::MailId;
 use domain::outbox::{JobView, Mail};
@@ -40,12 +40,9 @@ pub async fn mail(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<MailId>,
 ) -> WebResult<Response> {
-    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(WebError(AppError::NotFound));
-    }
-    let mail = state.app.dev_mail(&actor, &MailId::new(id)).await?;
+    let mail = state.app.dev_mail(&actor, &id).await?;
     let chrome = AdminChrome::new(&state, &actor, mail.subject.clone(), "mailbox", csrf).await;
     Ok(Html(render(MailTemplate { chrome, mail })?).into_response())
 }

@@ -2,8 +2,8 @@
 //! with the same numbers as a table; in the portal, the charts a therapist chose to share.
 
 use crate::error::{WebError, WebResult};
+use crate::extract::Path;
 use crate::extract::{Caller, Csrf, CsrfForm};
-use crate::portal::case_id;
 use crate::site::render;
 use crate::view::{self, Chrome, Form};
 use crate::{i18n, WebState};
@@ -11,7 +11,7 @@ use app::intake::schedules::{every_weeks_field, unit_field};
 use app::intake::MeasureResult;
 use app::AppError;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::ids::CaseId;
@@ -184,11 +184,10 @@ pub async fn schedule(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path((id, key)): Path<(String, String)>,
+    Path((id, key)): Path<(CaseId, String)>,
     CsrfForm(mut input): CsrfForm<BTreeMap<String, String>>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    let id = case_id(&id)?;
     let measure = measures::by_id(measure_key(&key)?).ok_or(WebError(AppError::NotFound))?;
     input.remove("csrf");
     let weeks = input
@@ -224,11 +223,10 @@ pub async fn schedule(
 pub async fn stop(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path((id, key)): Path<(String, String)>,
+    Path((id, key)): Path<(CaseId, String)>,
     CsrfForm(_): CsrfForm<BTreeMap<String, String>>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    let id = case_id(&id)?;
     let key = measure_key(&key)?;
     state.app.stop_measure_schedule(&actor, &id, key).await?;
     Ok(Redirect::to(&format!("/admin/cases/{id}#measures")).into_response())

@@ -1,6 +1,7 @@
 //! The patient's side: signing in by email link, the portal, messages, profile, data export.
 
 use crate::error::{WebError, WebResult};
+use crate::extract::Path;
 use crate::extract::{csrf_matches, Caller, ClientInfo, Csrf, CsrfForm};
 use crate::extract::{signed_in, signed_out, NoFields};
 use crate::site::render;
@@ -10,11 +11,12 @@ use app::messaging::Thread;
 use app::AppError;
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::account::ProfileInput;
 use domain::case::Case;
+use domain::ids::LinkToken;
 use domain::ids::{AttachmentId, CaseId};
 use domain::messaging::Upload;
 use domain::FieldErrors;
@@ -130,20 +132,12 @@ pub async fn request_link(
     }
 }
 
-fn valid_token(token: &str) -> WebResult<()> {
-    if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(())
-    } else {
-        Err(WebError(AppError::NotFound))
-    }
-}
-
 #[derive(Template)]
 #[template(path = "patient_landing.html")]
 struct LandingTemplate {
     chrome: Chrome,
     heading: String,
-    token: String,
+    token: LinkToken,
     csrf: String,
 }
 
@@ -151,9 +145,8 @@ struct LandingTemplate {
 pub async fn landing(
     State(state): State<WebState>,
     Csrf(csrf): Csrf,
-    Path(token): Path<String>,
+    Path(token): Path<LinkToken>,
 ) -> WebResult<Response> {
-    valid_token(&token)?;
     let user = state.app.magic_link_owner(&token).await?;
     let heading = i18n::t_with("landing-heading", &[("name", user.name)]);
     let chrome = Chrome::public(&state, heading.clone(), String::new(), None).await;
@@ -169,10 +162,9 @@ pub async fn landing(
 pub async fn use_link(
     State(state): State<WebState>,
     ClientInfo(client): ClientInfo,
-    Path(token): Path<String>,
+    Path(token): Path<LinkToken>,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> WebResult<Response> {
-    valid_token(&token)?;
     let session = state.app.use_magic_link(&token, &client).await?;
     Ok(signed_in(&state, &session, "/portal"))
 }
@@ -272,14 +264,6 @@ pub struct CaseQuery {
     case: Option<String>,
 }
 
-pub(crate) fn case_id(raw: &str) -> WebResult<CaseId> {
-    if raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(CaseId::new(raw))
-    } else {
-        Err(WebError(AppError::NotFound))
-    }
-}
-
 async fn messages_page(
     state: &WebState,
     actor: &app::Actor,
@@ -340,7 +324,11 @@ pub async fn messages(
     Query(q): Query<CaseQuery>,
 ) -> WebResult<Response> {
     state.app.enter_portal(&actor).await?;
-    let case = q.case.as_deref().map(case_id).transpose()?;
+    let case = q
+        .case
+        .as_deref()
+        .map(|raw| CaseId::parse(raw).ok_or(WebError(AppError::NotFound)))
+        .transpose()?;
     messages_page(&state, &actor, case, csrf, Form::default(), StatusCode::OK).await
 }
 
@@ -410,7 +398,7 @@ pub async fn send(
     let posted = read_message_form(multipart, &csrf).await?;
     state.app.enter_portal(&actor).await?;
     let case = match q.case.as_deref() {
-        Some(raw) => case_id(raw)?,
+        Some(raw) => CaseId::parse(raw).ok_or(WebError(AppError::NotFound))?,
         None => state
             .app
             .my_cases(&actor)
@@ -457,12 +445,9 @@ pub async fn send(
 pub(crate) async fn attachment_response(
     state: &WebState,
     actor: &app::Actor,
-    raw: &str,
+    id: &AttachmentId,
 ) -> WebResult<Response> {
-    if raw.len() != 32 || !raw.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(WebError(AppError::NotFound));
-    }
-    let (name, kind, bytes) = state.app.attachment(actor, &AttachmentId::new(raw)).await?;
+    let (name, kind, bytes) = state.app.attachment(actor, id).await?;
     let safe: String = name
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c))
@@ -485,7 +470,7 @@ pub(crate) async fn attachment_response(
 pub async fn attachment(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<AttachmentId>,
 ) -> WebResult<Response> {
     state.app.enter_portal(&actor).await?;
     attachment_response(&state, &actor, &id).await

@@ -4,6 +4,7 @@
 
 use crate::error::WebResult;
 use crate::extract::Caller;
+use crate::extract::Path;
 use crate::site::render;
 use crate::view::{self, Chrome};
 use crate::{i18n, WebState};
@@ -12,9 +13,10 @@ use app::{Actor, AppError};
 use askama::Template;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use domain::ids::AppointmentId;
 use domain::room::{NotNow, Phase};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -25,14 +27,6 @@ const MESSAGE_LIMIT: usize = 64 * 1024;
 /// A connection that has said nothing (not even a pong) for this long is gone.
 const SILENCE: Duration = Duration::from_secs(40);
 const HEARTBEAT: Duration = Duration::from_secs(15);
-
-fn appointment_id(raw: &str) -> WebResult<&str> {
-    if raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(raw)
-    } else {
-        Err(AppError::NotFound.into())
-    }
-}
 
 #[derive(Template)]
 #[template(path = "room.html")]
@@ -89,9 +83,9 @@ fn script_text() -> String {
 pub async fn page(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<AppointmentId>,
 ) -> WebResult<Response> {
-    let room = state.app.room_page(&actor, appointment_id(&id)?).await?;
+    let room = state.app.room_page(&actor, id.as_str()).await?;
     let zone = actor
         .user()
         .map(|u| u.time_zone.clone())
@@ -144,10 +138,10 @@ pub async fn page(
 pub async fn socket(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Path(id): Path<String>,
+    Path(id): Path<AppointmentId>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> WebResult<Response> {
-    let entry = match state.app.enter_room(&actor, appointment_id(&id)?).await? {
+    let entry = match state.app.enter_room(&actor, id.as_str()).await? {
         Ok(entry) => entry,
         Err(_) => {
             return Ok((StatusCode::CONFLICT, view::tr("room-not-open-now")).into_response());

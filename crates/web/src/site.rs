@@ -2,12 +2,13 @@
 
 use crate::error::{WebError, WebResult};
 use crate::extract::Caller;
+use crate::extract::Path;
 use crate::view::{self, Chrome};
 use crate::{i18n, WebState};
 use app::site::{ArticleView, Home, Listing, PageView, Shown};
 use app::AppError;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::content::{Page, PageKind, Tag};

@@ -1,6 +1,7 @@
 //! The group practice's therapists, invitations to join, and everyone's own sessions.
 
-use crate::error::{WebError, WebResult};
+use crate::error::WebResult;
+use crate::extract::Path;
 use crate::extract::{signed_in, signed_out, NoFields};
 use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm};
 use crate::site::render;
@@ -8,10 +9,11 @@ use crate::view::{self, AdminChrome, Chrome, Form};
 use crate::{i18n, WebState};
 use app::AppError;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use domain::account::{InviteInput, User};
+use domain::ids::LinkToken;
 use serde::{Deserialize, Serialize};
 
 #[derive(Template)]
@@ -82,21 +84,13 @@ struct JoinTemplate {
     chrome: Chrome,
     form: Form,
     csrf: String,
-    token: String,
+    token: LinkToken,
     heading: String,
-}
-
-fn valid(token: &str) -> WebResult<()> {
-    if token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(())
-    } else {
-        Err(WebError(AppError::NotFound))
-    }
 }
 
 async fn join_page(
     state: &WebState,
-    token: String,
+    token: LinkToken,
     csrf: String,
     form: Form,
     status: StatusCode,
@@ -120,9 +114,8 @@ async fn join_page(
 pub async fn join_form(
     State(state): State<WebState>,
     Csrf(csrf): Csrf,
-    Path(token): Path<String>,
+    Path(token): Path<LinkToken>,
 ) -> WebResult<Response> {
-    valid(&token)?;
     join_page(&state, token, csrf, Form::default(), StatusCode::OK).await
 }
 
@@ -138,10 +131,9 @@ pub async fn join(
     State(state): State<WebState>,
     ClientInfo(client): ClientInfo,
     Csrf(csrf): Csrf,
-    Path(token): Path<String>,
+    Path(token): Path<LinkToken>,
     CsrfForm(input): CsrfForm<JoinInput>,
 ) -> WebResult<Response> {
-    valid(&token)?;
     match state
         .app
         .accept_invitation(&token, &input.password, &input.password_again, &client)

@@ -2,18 +2,19 @@
 //! and the board of all cases by stage.
 
 use crate::error::{WebError, WebResult};
+use crate::extract::Path;
 use crate::extract::{Caller, Csrf, CsrfForm};
-use crate::portal::case_id;
 use crate::site::render;
 use crate::view::{self, AdminChrome, Form};
 use crate::{i18n, WebState};
 use app::workspace::{Column, WorkspaceView};
 use app::AppError;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::case::{Decision, Stage};
+use domain::ids::CaseId;
 use domain::workspace::{WorkspaceInput, GUIDE};
 use serde::Deserialize;
 use serde_json::json;
@@ -172,9 +173,9 @@ pub async fn show(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
 ) -> WebResult<Response> {
-    page(&state, &actor, csrf, &case_id(&id)?, None, StatusCode::OK).await
+    page(&state, &actor, csrf, &id, None, StatusCode::OK).await
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
@@ -189,11 +190,10 @@ pub async fn save(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     headers: HeaderMap,
     CsrfForm(input): CsrfForm<WorkspaceInput>,
 ) -> WebResult<Response> {
-    let id = case_id(&id)?;
     let json = wants_json(&headers);
     match state.app.save_workspace(&actor, &id, &input).await {
         Ok(_) if json => Ok(axum::Json(json!({ "saved": true })).into_response()),
@@ -237,10 +237,9 @@ pub async fn move_case(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     CsrfForm(input): CsrfForm<MoveInput>,
 ) -> WebResult<Response> {
-    let id = case_id(&id)?;
     let Some(stage) = Stage::parse(input.stage.trim()) else {
         return Err(WebError(AppError::NotFound));
     };

@@ -451,6 +451,53 @@ async fn a_therapist_reads_the_audit_log_of_their_own_case_only(w: World) {
     );
 }
 
+/// Every parameter of every GET route, filled with something that is not an id of its kind: the
+/// typed path extractor answers 404 for the signed-in therapist on every admin route (as for an
+/// unknown id), and nobody gets a page or a server error.
+async fn malformed_path_parameters_are_not_found(w: World) {
+    let hostile = [
+        "x".to_string(),
+        "0123456789abcdef0123456789abcde".to_string(),
+        "0123456789abcdef0123456789abcdeff".to_string(),
+        "%2e%2e%2f%2e%2e%2fetc%2fpasswd".to_string(),
+        "%3Cscript%3Ealert(1)%3C%2Fscript%3E".to_string(),
+        "%00".to_string(),
+        "z".repeat(4_000),
+    ];
+    let mut checked = 0;
+    for route in
+        w.t.routes
+            .iter()
+            .filter(|r| r.method == "GET" && r.path.contains('{'))
+    {
+        for value in &hostile {
+            let mut path = route.path.to_string();
+            while let (Some(a), Some(b)) = (path.find('{'), path.find('}')) {
+                path.replace_range(a..=b, value);
+            }
+            for (who, browser) in &w.people {
+                let r = browser.get(&path).await;
+                let status = r.status();
+                assert!(
+                    !status.is_success() && !status.is_server_error(),
+                    "GET {} as {who:?}: {status}",
+                    route.path
+                );
+                if matches!(who, Who::TherapistOfA) && route.path.starts_with("/admin/") {
+                    assert_eq!(
+                        status, GONE,
+                        "GET {} with {value:.40} as {who:?}",
+                        route.path
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked} requests");
+}
+
 on_both_worlds!(every_route_for_every_actor);
+on_both_worlds!(malformed_path_parameters_are_not_found);
 on_both_worlds!(a_therapist_reads_the_audit_log_of_their_own_case_only);
 on_both_worlds!(writing_into_someone_elses_case_is_refused_with_a_valid_token);
