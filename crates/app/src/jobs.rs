@@ -3,7 +3,7 @@
 //! which is why every job is keyed so that it is enqueued only once.
 
 use crate::mail;
-use crate::App;
+use crate::{App, AppError};
 use domain::ids::{CaseId, InquiryId, MessageId, UserId};
 use domain::intake::ResponseId;
 use jiff::SignedDuration;
@@ -104,6 +104,58 @@ impl Task {
     }
 }
 
+/// Why a job did not run to the end. Each variant keeps its cause as the error's source; events
+/// name only the variant (`kind()`), since a cause's text may carry an address or a name.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("the job's payload does not parse")]
+    Payload(#[from] serde_json::Error),
+    #[error("there is no practice yet")]
+    NoPractice,
+    #[error("the store failed")]
+    Store(#[from] store::StoreError),
+    #[error("a use-case failed")]
+    App(#[from] AppError),
+    #[error("the mail could not be composed or sent")]
+    Mail(#[source] MailFailure),
+}
+
+/// What the mail layer reports, which is still a sentence.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct MailFailure(pub String);
+
+impl From<String> for JobError {
+    fn from(reason: String) -> Self {
+        JobError::Mail(MailFailure(reason))
+    }
+}
+
+impl JobError {
+    /// A stable name for events and dashboards.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            JobError::Payload(_) => "payload",
+            JobError::NoPractice => "no_practice",
+            JobError::Store(_) => "store",
+            JobError::App(_) => "app",
+            JobError::Mail(_) => "mail",
+        }
+    }
+
+    /// The whole chain, for the outbox row an operator reads (never for the log).
+    fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+}
+
 const LEASE: SignedDuration = SignedDuration::from_secs(120);
 const POLL: Duration = Duration::from_secs(2);
 
@@ -141,36 +193,39 @@ impl App {
     }
 
     async fn run_one(&self, job: Job) -> Result<(), store::StoreError> {
+        let started = std::time::Instant::now();
         let outcome = match serde_json::from_str::<Task>(&job.payload) {
             Ok(task) => self.perform(task).await,
-            Err(e) => Err(format!("unreadable job payload: {e}")),
+            Err(e) => Err(JobError::Payload(e)),
         };
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let now = self.now();
         match outcome {
-            Ok(()) => jobs::complete(self.db(), &job.id, now).await,
+            Ok(()) => {
+                tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, outcome = "done", duration_ms, "job ran");
+                jobs::complete(self.db(), &job.id, now).await
+            }
             Err(error) => {
                 let retry_at = (!domain::jobs::exhausted(job.attempts)).then(|| {
                     let delay =
                         domain::jobs::backoff_ms(self.config().job_retry_base_ms, job.attempts);
                     now + SignedDuration::from_millis(i64::try_from(delay).unwrap_or(i64::MAX))
                 });
-                tracing::warn!(kind = %job.kind, attempt = job.attempts, gave_up = retry_at.is_none(), %error, "job failed");
-                jobs::fail(self.db(), &job.id, &error, retry_at, now).await
+                let outcome = if retry_at.is_some() { "retry" } else { "gave_up" };
+                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, outcome, duration_ms, error_kind = error.kind(), "job failed");
+                jobs::fail(self.db(), &job.id, &error.chain(), retry_at, now).await
             }
         }
     }
 
-    async fn user_for_mail(&self, id: &UserId) -> Result<Option<domain::account::User>, String> {
-        store::users::get(self.db(), id)
-            .await
-            .map_err(|e| e.to_string())
+    async fn user_for_mail(&self, id: &UserId) -> Result<Option<domain::account::User>, JobError> {
+        Ok(store::users::get(self.db(), id).await?)
     }
 
-    async fn perform(&self, task: Task) -> Result<(), String> {
+    async fn perform(&self, task: Task) -> Result<(), JobError> {
         let practice = store::practice::get(self.db())
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("no practice yet")?;
+            .await?
+            .ok_or(JobError::NoPractice)?;
         let mail = match task {
             Task::InquiryNotification { inquiry } => mail::inquiry_notification(
                 &practice.name,
@@ -179,8 +234,7 @@ impl App {
             ),
             Task::InquiryReply { reply } => {
                 let Some((name, email, body)) = store::inquiries::reply_for_mail(self.db(), &reply)
-                    .await
-                    .map_err(|e| e.to_string())?
+                    .await?
                 else {
                     return Ok(()); // the thread was deleted: nothing left to send
                 };
@@ -195,8 +249,7 @@ impl App {
                 };
                 let token = self
                     .mint_link(&patient.id, crate::portal::PATIENT_INVITE)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 mail::patient_invitation(
                     &practice.name,
                     &therapist.name,
@@ -210,8 +263,7 @@ impl App {
                 };
                 let token = self
                     .mint_link(&user.id, crate::portal::MAGIC)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 mail::magic_link(
                     &practice.name,
                     &user,
@@ -224,8 +276,7 @@ impl App {
                 };
                 let token = self
                     .mint_link(&user.id, crate::portal::THERAPIST_INVITE)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 mail::therapist_invitation(
                     &practice.name,
                     &practice.owner_name,
@@ -290,12 +341,11 @@ impl App {
             }
             Task::RiskAlert { case } => {
                 let Some(case) = store::cases::get(
-                    &mut self.db().conn().await.map_err(|e| e.to_string())?,
+                    &mut self.db().conn().await?,
                     &case,
                     &UserId::new(""),
                 )
-                .await
-                .map_err(|e| e.to_string())?
+                .await?
                 else {
                     return Ok(());
                 };
@@ -309,13 +359,12 @@ impl App {
                 return self
                     .measure_due(&case, &key)
                     .await
-                    .map_err(|e| e.to_string());
+                    .map_err(JobError::from);
             }
             Task::QuestionnaireWaiting { response } => {
                 let Some(case) = self
                     .waiting_for(&response)
-                    .await
-                    .map_err(|e| e.to_string())?
+                    .await?
                 else {
                     return Ok(());
                 };
@@ -323,18 +372,16 @@ impl App {
             }
             Task::MessageNotification { message } => {
                 let Some((case_id, author)) = store::messages::header(self.db(), &message)
-                    .await
-                    .map_err(|e| e.to_string())?
+                    .await?
                 else {
                     return Ok(());
                 };
                 let Some(case) = store::cases::get(
-                    &mut self.db().conn().await.map_err(|e| e.to_string())?,
+                    &mut self.db().conn().await?,
                     &case_id,
                     &author,
                 )
-                .await
-                .map_err(|e| e.to_string())?
+                .await?
                 else {
                     return Ok(());
                 };
@@ -349,6 +396,28 @@ impl App {
                 mail::message_notification(&practice.name, &to, &link)
             }
         };
-        self.send(mail).await
+        Ok(self.send(mail).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_error_names_its_kind_and_keeps_its_cause_for_the_outbox_row() {
+        let error = JobError::from("recipient address: nora@example.org".to_string());
+        assert_eq!(error.kind(), "mail");
+        assert!(
+            !error.to_string().contains('@'),
+            "the error's own text says what failed, not with what"
+        );
+        assert!(std::error::Error::source(&error).is_some());
+        assert_eq!(
+            error.chain(),
+            "the mail could not be composed or sent: recipient address: nora@example.org"
+        );
+        let unreadable = serde_json::from_str::<Task>("{").map_err(JobError::from);
+        assert_eq!(unreadable.map(|_| ()).map_err(|e| e.kind()), Err("payload"));
     }
 }

@@ -25,6 +25,7 @@ mod security;
 mod site;
 mod team;
 mod techcheck;
+mod trace;
 mod view;
 mod workspace;
 
@@ -72,7 +73,9 @@ pub fn secure_context(public_url: &str) -> bool {
 /// The whole site, and the list of its routes (the policy test walks that list).
 pub fn router(state: WebState) -> (Router, Vec<RouteInfo>) {
     let (router, routes) = routes::build(state.clone());
-    (security::wrap(router, state), routes)
+    // Outermost, so the span covers the security layers and every line they write.
+    let router = security::wrap(router, state).layer(axum::middleware::from_fn(trace::request_span));
+    (router, routes)
 }
 
 /// Serves until `shutdown` resolves.

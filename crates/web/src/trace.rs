@@ -1,0 +1,68 @@
+//! One span per request (request id, method, route template) and one line when it ends (status, latency).
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::time::Instant;
+use tracing::Instrument;
+
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Wraps every request: its lines carry the span's fields, and the answer echoes the request id.
+/// The route is the router's template (`/booking/{token}`), never the path or the query: paths
+/// and queries carry tokens.
+pub(crate) async fn request_span(mut request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| acceptable_id(v))
+        .map(str::to_owned)
+        .unwrap_or_else(new_id);
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "(no route)".to_owned());
+    let header = HeaderValue::from_str(&id).ok();
+    if let Some(value) = &header {
+        request.headers_mut().insert(REQUEST_ID, value.clone());
+    }
+    let span = tracing::info_span!("request", id = %id, method = %request.method(), route = %route);
+    let started = Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(parent: &span, status = response.status().as_u16(), latency_ms, "request done");
+    if let Some(value) = header {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+/// A caller's id is kept only if it is short and plain, so a client cannot write arbitrary text
+/// (or something shaped like a token) into the log through it.
+fn acceptable_id(v: &str) -> bool {
+    (8..=36).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+fn new_id() -> String {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).expect("the operating system's random source failed");
+    hex::encode(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_short_plain_ids_are_taken_from_the_caller() {
+        assert!(acceptable_id("3f2c9a1e-77b0-4c1e-9d8e-0a1b2c3d4e5f"));
+        assert!(acceptable_id("req-12345"));
+        assert!(!acceptable_id("short"));
+        assert!(!acceptable_id(&"a".repeat(64)), "token-shaped ids are not logged");
+        assert!(!acceptable_id("hello world\nINFO forged line"));
+        assert_eq!(new_id().len(), 16);
+    }
+}
