@@ -4,6 +4,7 @@ import { test as nodeTest, after } from 'node:test';
 import { dumpServerOutput } from './server.js';
 import { dumpPages } from './browser.js';
 import { freshCode } from './totp.js';
+import { sensitive } from './privacy.js';
 
 export const TEST_TIMEOUT = 240_000;
 
@@ -82,7 +83,8 @@ export async function mainShowsText(page, text) {
 }
 
 export function uniqueEmail(prefix) {
-  return `${prefix}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@example.org`;
+  // Unique by the machine's clock and chance; typed into forms, so it must never show in a log.
+  return sensitive(`${prefix}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@example.org`, 'email');
 }
 
 export const DEMO = {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { newPage, visit } from './browser.js';
 import { uniqueEmail, signIn, submitAndGetPostResponse } from './harness.js';
+import { serverNowMs } from './clock.js';
 
 // Every peer connection a page makes is kept where a test can read its statistics; with `relay`,
 // the page may use the TURN relay only (as on a network that allows nothing else).
@@ -17,9 +18,9 @@ const RECORD = (relay) => `(() => {
   window.RTCPeerConnection.prototype = Native.prototype;
 })();`;
 
-/** Berlin wall-clock date and time (the demo therapist's zone) `minutes` from now, on the 5-minute grid. */
+/** Berlin wall-clock date and time (the demo therapist's zone) `minutes` from the server's now, on the 5-minute grid. */
 export function berlin(minutes) {
-  const at = new Date(Math.ceil((Date.now() + minutes * 60_000) / 300_000) * 300_000);
+  const at = new Date(Math.ceil((serverNowMs() + minutes * 60_000) / 300_000) * 300_000);
   const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
     timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
   }).formatToParts(at).map((x) => [x.type, x.value]));

@@ -8,6 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { appendFileSync } from 'node:fs';
+import { serverNow, testClock } from './clock.js';
+import { serverLogPath } from './privacy.js';
 
 const execFileP = promisify(execFile);
 
@@ -90,6 +93,14 @@ export class Server {
 
   get url() { return `http://${this.host}:${this.port}`; }
 
+  /** What the server believes the time is (E2E_NOW moves it; see lib/clock.js). */
+  now() { return serverNow(); }
+
+  /** The clock the binary starts on: with a test clock, where that clock stands at this (re)start. */
+  clockEnv() {
+    return testClock ? { HOLDSPACE_TEST_NOW: serverNow().toISOString() } : {};
+  }
+
   /** Full text of everything the server printed (ANSI colours removed). */
   output() { return this.lines.map((l) => l.text).join('\n'); }
 
@@ -117,13 +128,19 @@ export class Server {
     throw new Error(`${this.label} did not print ${regex} within ${timeoutMs} ms`);
   }
 
+  _log(line) {
+    if (this.logPath) appendFileSync(this.logPath, `${line}\n`);
+  }
+
   _record(stream, chunk) {
     this._partial ??= { stdout: '', stderr: '' };
     const text = this._partial[stream] + chunk.toString('utf8');
     const parts = text.split('\n');
     this._partial[stream] = parts.pop();
     for (const p of parts) {
-      this.lines.push({ stream, text: `[${stream} #${this.runs}] ${p.replace(ANSI, '')}` });
+      const line = `[${stream} #${this.runs}] ${p.replace(ANSI, '')}`;
+      this.lines.push({ stream, text: line });
+      this._log(line);
     }
     if (this.lines.length > 2000) this.lines.splice(0, this.lines.length - 2000);
     if (process.env.E2E_VERBOSE) process.stderr.write(chunk);
@@ -142,7 +159,7 @@ export class Server {
     await this.prepare();
     const full = [...args, '--data-dir', this.dataDir];
     if (this.database) full.push('--database-url', this.database.url);
-    const env = { ...process.env, NO_COLOR: '1', RUST_LOG: 'warn' };
+    const env = { ...process.env, NO_COLOR: '1', RUST_LOG: 'warn', ...this.clockEnv() };
     delete env.HOLDSPACE_DATABASE_URL;
     return new Promise((resolve, reject) => {
       const child = spawn(binaryPath(), full, { cwd: this.dataDir, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -154,7 +171,9 @@ export class Server {
       child.on('error', reject);
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
-        this.lines.push({ stream: 'meta', text: `[cli] holdspace ${args.join(' ')} → code=${code} signal=${signal}\n${stdout}${stderr}` });
+        const text = `[cli] holdspace ${args.join(' ')} → code=${code} signal=${signal}\n${stdout}${stderr}`;
+        this.lines.push({ stream: 'meta', text });
+        appendFileSync(serverLogPath(`${this.label}-cli`, 0), `${text.replace(ANSI, '')}\n`);
         resolve({ code, signal, stdout: stdout.replace(ANSI, ''), stderr: stderr.replace(ANSI, '') });
       });
       child.stdin.end(input);
@@ -178,6 +197,7 @@ export class Server {
       HOLDSPACE_JOB_RETRY_BASE_MS: '500',
       RUST_LOG: process.env.E2E_RUST_LOG || 'info',
       NO_COLOR: '1',
+      ...this.clockEnv(),
       ...this.extraEnv,
     };
     if (this.smtpPort) env.HOLDSPACE_SMTP_URL = `smtp://127.0.0.1:${this.smtpPort}`;
@@ -186,6 +206,8 @@ export class Server {
     delete env.HOLDSPACE_DATABASE_URL;
 
     this._partial = { stdout: '', stderr: '' };
+    // Every line of every run is kept on disk for the privacy test (this.lines is bounded).
+    this.logPath = serverLogPath(this.label, this.runs);
     const child = spawn(bin, args, { cwd: this.dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     liveServers.add(this);
@@ -194,7 +216,11 @@ export class Server {
     this.exitPromise = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
         for (const s of ['stdout', 'stderr']) {
-          if (this._partial[s]) this.lines.push({ stream: s, text: `[${s} #${this.runs}] ${this._partial[s]}` });
+          if (this._partial[s]) {
+            const line = `[${s} #${this.runs}] ${this._partial[s].replace(ANSI, '')}`;
+            this.lines.push({ stream: s, text: line });
+            this._log(line);
+          }
           this._partial[s] = '';
         }
         this.lines.push({ stream: 'meta', text: `[exit #${this.runs}] code=${code} signal=${signal}` });

@@ -2,6 +2,7 @@
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import { freePort, sleep } from './server.js';
+import { sensitiveLinksIn } from './privacy.js';
 
 export class SmtpSink {
   constructor() {
@@ -29,6 +30,8 @@ export class SmtpSink {
               ...envelopeTo,
               ...[parsed.to].flat().filter(Boolean).flatMap((a) => a.value.map((v) => (v.address || '').toLowerCase())),
             ];
+            // The links and tokens a test will use must not reach a log either.
+            sensitiveLinksIn(`${parsed.text ?? ''}\n${typeof parsed.html === 'string' ? parsed.html : ''}`);
             this.mails.push({
               to: [...new Set(to)],
               envelopeTo,

@@ -1,5 +1,6 @@
 // RFC 6238 codes (SHA-1, 30 s, six digits) for signing in as a therapist, computed as an
 // authenticator app would. A code is accepted once, so a second sign-in waits for the next step.
+import { serverNowMs } from './clock.js';
 import { createHmac } from 'node:crypto';
 
 function base32(text) {
@@ -15,7 +16,7 @@ function base32(text) {
   return Buffer.from(bytes);
 }
 
-export function totp(secret, seconds = Date.now() / 1000) {
+export function totp(secret, seconds = serverNowMs() / 1000) {
   const counter = Buffer.alloc(8);
   counter.writeBigUInt64BE(BigInt(Math.floor(seconds / 30)));
   const mac = createHmac('sha1', base32(secret)).update(counter).digest();
@@ -29,7 +30,7 @@ const lastStep = new Map();
 /** A code for a step not used before with this secret (waits for the next step if needed). */
 export async function freshCode(secret) {
   for (;;) {
-    const step = Math.floor(Date.now() / 30_000);
+    const step = Math.floor(serverNowMs() / 30_000);
     if (lastStep.get(secret) !== step) {
       lastStep.set(secret, step);
       return totp(secret);

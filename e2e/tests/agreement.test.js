@@ -12,6 +12,7 @@ import {
   test, cleanupStack, errorIsNextToField, labelFor, mainShowsText, uniqueEmail, DEMO, signIn,
   submitAndGetPostResponse,
 } from '../lib/harness.js';
+import { sensitive } from '../lib/privacy.js';
 
 const SUBJECT = {
   invitation: `${DEMO.practice}: your client portal`,
@@ -22,9 +23,9 @@ const SUBJECT = {
 
 /** Words only the agreement holds: no mail may carry any of them. */
 const OWNER_NAME = 'Dr. Anna Lindqvist';
-const FEE = '58 EUR per session (e2e reduced place)';
+const FEE = sensitive('58 EUR per session (e2e reduced place)');
 const DEFAULT_SENTENCE = 'The video runs directly between our two devices';
-const NEW_SENTENCE = 'From the new year, a session may also take place by phone (e2e version two).';
+const NEW_SENTENCE = sensitive('From the new year, a session may also take place by phone (e2e version two).');
 
 const cleanup = cleanupStack();
 let server;
@@ -64,7 +65,7 @@ test('the therapist sends the agreement, the patient signs, the therapist counte
     if (await p.locator('main').count() !== 1) report.fail(label, 'no single <main>');
     await report.check(p, label);
   };
-  const NAME = 'Lena Vertrag';
+  const NAME = sensitive('Lena Vertrag');
   const EMAIL = uniqueEmail('lena');
 
   // The therapist (the demo's owner) opens the agreement page from the admin navigation.

@@ -9,10 +9,11 @@ import {
   test, cleanupStack, errorIsNextToField, labelFor, mainShowsText, uniqueEmail, DEMO, signIn,
   submitAndGetPostResponse,
 } from '../lib/harness.js';
+import { sensitive } from '../lib/privacy.js';
 
-const MESSAGE = 'My words stay here';
-const REPLY = 'Thank you for writing. A reply from e2e.';
-const VISITOR_NAME = 'Maria Beispiel';
+const MESSAGE = sensitive('My words stay here');
+const REPLY = sensitive('Thank you for writing. A reply from e2e.');
+const VISITOR_NAME = sensitive('Maria Beispiel');
 const VISITOR_EMAIL = uniqueEmail('maria');
 
 const cleanup = cleanupStack();

@@ -12,6 +12,7 @@ import { launchBrowser, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
 import { test, cleanupStack, submitAndGetPostResponse, mainShowsText } from '../lib/harness.js';
 import { RoomWorld, waitConnected, letIn } from '../lib/room.js';
+import { sensitive } from '../lib/privacy.js';
 
 const cleanup = cleanupStack();
 let server;
@@ -24,8 +25,8 @@ before(async () => {
   world = new RoomWorld({ server, sink, browser, cleanup });
 });
 
-const BRINGS = 'I have been sleeping badly since we moved to a new town, first-session e2e';
-const NOTES = 'Grief for the old town; a sister she trusts; first-session e2e notes';
+const BRINGS = sensitive('I have been sleeping badly since we moved to a new town, first-session e2e');
+const NOTES = sensitive('Grief for the old town; a sister she trusts; first-session e2e notes');
 
 async function press(p, name) {
   const res = await submitAndGetPostResponse(p, name);
@@ -57,7 +58,7 @@ test('invited, intake, the consultation, the workspace, the decision, the signed
   await press(p, 'Your family');
   const mother = p.getByRole('group', { name: 'Person 1', exact: true });
   await mother.getByLabel('Who is this person to you?').selectOption('mother');
-  await mother.getByLabel('First name or initials').fill('Marta');
+  await mother.getByLabel('First name or initials').fill(sensitive('Marta'));
   await saved(p);
   await press(p, 'Practical wishes');
   await press(p, 'Send to Dr. Anna Lindqvist');
@@ -95,7 +96,7 @@ test('invited, intake, the consultation, the workspace, the decision, the signed
   await press(o, 'Move to "Consultation held"');
   assert.equal(await moveTo('In therapy').count(), 0, 'not offered without a decision');
   assert.ok(await mainShowsText(o, 'needs the decision taken at the close of the consultation'), 'and the page says why');
-  await o.getByLabel('What I think is going on').fill('A loss that has not been mourned yet.');
+  await o.getByLabel('What I think is going on').fill(sensitive('A loss that has not been mourned yet.'));
   await o.getByLabel('Frequency').fill('weekly');
   await o.getByLabel('Continue in therapy').check();
   await press(o, 'Save');

@@ -9,11 +9,12 @@ import { startSmtpSink } from '../lib/smtp.js';
 import { launchBrowser, newPage, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
 import { test, cleanupStack, uniqueEmail, DEMO, signIn, submitAndGetPostResponse } from '../lib/harness.js';
+import { sensitive } from '../lib/privacy.js';
 
 const INVITATION = `${DEMO.practice}: your client portal`;
 const ALERT = `${DEMO.practice}: a response needs your attention`;
-const BRINGS_ME = 'Since the autumn I sleep badly and worry about work, e2e intake text';
-const MOTHER = 'Ruthilde';
+const BRINGS_ME = sensitive('Since the autumn I sleep badly and worry about work, e2e intake text');
+const MOTHER = sensitive('Ruthilde');
 
 const cleanup = cleanupStack();
 let server;

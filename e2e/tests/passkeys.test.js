@@ -8,6 +8,7 @@ import { startSmtpSink } from '../lib/smtp.js';
 import { launchBrowser, newPage, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
 import { test, cleanupStack, uniqueEmail, DEMO, signIn } from '../lib/harness.js';
+import { sensitive } from '../lib/privacy.js';
 
 const cleanup = cleanupStack();
 let server;
@@ -48,7 +49,7 @@ test('a patient adds a passkey and signs in with it instead of an email link', a
   cleanup.add(() => owner.context().close());
   await signIn(owner, server.url, { secret: server.totpSecret() });
   await visit(owner, `${server.url}/admin/patients`);
-  await owner.locator('[name="name"]').fill('Pia Passkey');
+  await owner.locator('[name="name"]').fill(sensitive('Pia Passkey'));
   await owner.locator('[name="email"]').fill(PATIENT);
   await owner.locator('[name="time_zone"]').fill('Europe/Vienna');
   await Promise.all([owner.waitForURL(/\/admin\/cases\//), owner.getByRole('button', { name: 'Send the invitation', exact: true }).click()]);

@@ -13,6 +13,7 @@ import {
   submitAndGetPostResponse,
 } from '../lib/harness.js';
 import { freshCode } from '../lib/totp.js';
+import { sensitive } from '../lib/privacy.js';
 
 const SUBJECT = {
   invitation: `${DEMO.practice}: your client portal`,
@@ -108,7 +109,7 @@ async function newPatient(name) {
 
 /** Write a message (and maybe attach a file) in the thread shown on `p`; returns the POST's response. */
 async function writeMessage(p, text, file = null) {
-  await p.getByLabel('Your message', { exact: true }).fill(text);
+  await p.getByLabel('Your message', { exact: true }).fill(sensitive(text));
   if (file) await p.locator('input[type="file"][name="attachment"]').setInputFiles(file);
   return submitAndGetPostResponse(p, 'Send');
 }
@@ -138,7 +139,7 @@ test('the whole journey: invitation, portal, messages with attachments both ways
   const PDF_NAME = written('sleep-diary-e2e.pdf');
   const PNG_NAME = written('worksheet-e2e.png');
   const BAD_NAME = written('notes-e2e.html');
-  const NAME = 'Jonas Beispiel';
+  const NAME = sensitive('Jonas Beispiel');
   const EMAIL = uniqueEmail('jonas');
 
   // The owner invites a patient.

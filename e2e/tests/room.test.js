@@ -12,6 +12,7 @@ import { launchBrowser, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
 import { test, cleanupStack, signIn } from '../lib/harness.js';
 import { RoomWorld, statusKey, waitStatus, waitConnected, bytesIn, pathTypes, letIn } from '../lib/room.js';
+import { sensitive } from '../lib/privacy.js';
 
 const cleanup = cleanupStack();
 let server;
@@ -67,7 +68,7 @@ test('waiting room, admission, video both ways, a reload that recovers by itself
   assert.ok(await bytesIn(pat.page) > again, 'media flows again after the reload');
 
   // The chat reaches the other side.
-  await o.locator('#room-chat-text').fill('Can you hear me well?');
+  await o.locator('#room-chat-text').fill(sensitive('Can you hear me well?'));
   await o.getByRole('button', { name: 'Send', exact: true }).click();
   await pat.page.locator('#room-chat-lines li', { hasText: 'Can you hear me well?' }).waitFor();
 

@@ -6,6 +6,7 @@ import { launchBrowser, newPage, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
 import { test, cleanupStack, errorIsNextToField, labelFor, submitAndGetPostResponse, signIn } from '../lib/harness.js';
 import { freshCode } from '../lib/totp.js';
+import { sensitive } from '../lib/privacy.js';
 
 let ownerSecret = null;
 let recoveryCodes = [];
@@ -21,7 +22,7 @@ const VALUES = {
   email: 'robin@birch-street.example',
   time_zone: 'Europe/Vienna',
 };
-const PASSWORD = 'a long and careful passphrase 2026';
+const PASSWORD = sensitive('a long and careful passphrase 2026');
 
 before(async () => {
   server = cleanup.keep(await startServer({ demo: false, label: 'setup (fresh, no SMTP)' }));

@@ -1,14 +1,13 @@
 //! The holdspace binary: the command line, configuration, and the wiring of the layers.
 
+mod clock;
 mod config;
 
-use app::clock::SystemClock;
 use app::App;
 use clap::{Parser, Subcommand};
 use config::{Settings, SettingsArgs};
 use std::io::Read;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -252,7 +251,7 @@ async fn open(settings: &Settings) -> Result<App, String> {
             ),
             other => other.to_string(),
         })?;
-    App::new(db, settings.app_config(), Arc::new(SystemClock)).map_err(|e| describe(&e))
+    App::new(db, settings.app_config(), clock::from_env()?).map_err(|e| describe(&e))
 }
 
 fn describe(e: &app::AppError) -> String {
@@ -276,7 +275,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
             login.email,
             login.password
         );
-        println!("The second factor: add the TOTP secret {} to an authenticator app (the code now is {}).", login.totp_secret, app::two_factor::current_code(&login.totp_secret, jiff::Timestamp::now()).unwrap_or_default());
+        println!("The second factor: add the TOTP secret {} to an authenticator app (the code now is {}).", login.totp_secret, app::two_factor::current_code(&login.totp_secret, app.now()).unwrap_or_default());
     } else if app.needs_setup().await.map_err(|e| describe(&e))? {
         let link = app.create_setup_link().await.map_err(|e| describe(&e))?;
         println!("Create your practice with this link (it works once, for one hour): {link}");
