@@ -29,7 +29,7 @@ const HTML = Buffer.from('<!doctype html><html><body><script>alert(1)</script></
 
 /** Every message text and attachment name written in this file: no mail may carry any of them. */
 const WRITTEN = new Set();
-function written(text) { WRITTEN.add(text); return text; }
+function written(text) { WRITTEN.add(text); return sensitive(text); }
 
 const cleanup = cleanupStack();
 let server;
@@ -489,7 +489,7 @@ async function colleagueJoins(name, onPage = async () => {}) {
   await visit(p, link);
   for (const f of ['password', 'password_again']) assert.ok(await labelFor(p, f), `join field ${f} has a <label for>`);
   await onPage('/join/<token>', p);
-  const password = 'a colleague\'s long passphrase 2026';
+  const password = sensitive('a colleague\'s long passphrase 2026');
   await p.locator('[name="password"]').fill(password);
   await p.locator('[name="password_again"]').fill(password);
   const joined = await submitAndGetPostResponse(p, 'Continue');

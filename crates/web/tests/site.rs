@@ -427,3 +427,45 @@ on_both!(loading_the_demo_again_duplicates_nothing, practice, |t| {
         "the demo owner and the test's colleague, once each"
     );
 });
+
+on_both!(
+    every_answer_carries_a_request_id_and_a_plain_caller_id_is_kept,
+    practice,
+    |t| {
+        let client = reqwest::Client::new();
+        let id_of = |r: &reqwest::Response| {
+            r.headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let fresh = client.get(format!("{}/about", t.base)).send().await.unwrap();
+        assert_eq!(fresh.status(), StatusCode::OK);
+        let id = id_of(&fresh);
+        assert!(
+            id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+            "a new id: {id:?}"
+        );
+        let kept = client
+            .get(format!("{}/nothing-here", t.base))
+            .header("x-request-id", "trace-me-123")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(kept.status(), StatusCode::NOT_FOUND);
+        assert_eq!(id_of(&kept), "trace-me-123", "the caller's id is echoed");
+        let token = "ab".repeat(32);
+        let replaced = client
+            .get(format!("{}/about", t.base))
+            .header("x-request-id", &token)
+            .send()
+            .await
+            .unwrap();
+        let replaced = id_of(&replaced);
+        assert!(
+            replaced != token && replaced.len() == 16,
+            "a token-shaped id is not taken: {replaced:?}"
+        );
+    }
+);
