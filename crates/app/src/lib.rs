@@ -37,13 +37,14 @@ use clock::Clock;
 use std::sync::Arc;
 use store::Db;
 
-/// What the operator configures; everything else has a sensible default.
+/// What the operator configures; everything else has a sensible default. Its `Debug` shows
+/// `[REDACTED]` for the secrets (the SMTP address, which may carry a password, and the TURN secret).
 #[derive(Clone, Debug)]
 pub struct Config {
     /// The address the practice is reached at, for links in mail, canonical links and the feed.
     pub public_url: String,
     /// `smtp://host:port` or `smtps://user:pass@host`; `None` keeps mail in the dev mailbox.
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<secrecy::SecretString>,
     /// The sender of the practice's mail.
     pub mail_from: String,
     /// The first retry delay of a failed job; it doubles on each further failure.

@@ -14,15 +14,15 @@ pub enum Mailer {
 }
 
 impl Mailer {
+    /// The SMTP address is exposed only here, to lettre; its errors never repeat the address.
     pub fn from_config(config: &crate::Config) -> Result<Self, AppError> {
+        use secrecy::ExposeSecret;
         match &config.smtp_url {
             None => Ok(Mailer::DevMailbox),
-            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
                 .map(|b| Mailer::Smtp(b.timeout(Some(std::time::Duration::from_secs(20))).build()))
                 .map_err(|e| {
-                    AppError::Config(format!(
-                        "HOLDSPACE_SMTP_URL is not a usable SMTP address: {e}"
-                    ))
+                    AppError::Config(format!("smtp_url is not a usable SMTP address: {e}"))
                 }),
         }
     }

@@ -8,6 +8,7 @@
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 /// What the operator configures for media relays.
@@ -17,8 +18,8 @@ pub struct IceConfig {
     pub stun_urls: Vec<String>,
     /// `turn:host:port?transport=udp`, `turns:…` addresses of a relay that shares `turn_secret`.
     pub turn_urls: Vec<String>,
-    /// The relay's `static-auth-secret`.
-    pub turn_secret: Option<String>,
+    /// The relay's `static-auth-secret`; its `Debug` reads `[REDACTED]`.
+    pub turn_secret: Option<SecretString>,
 }
 
 impl IceConfig {
@@ -59,7 +60,7 @@ pub fn ice_servers(config: &IceConfig, user: &str, expires: jiff::Timestamp) -> 
         });
     }
     if let (false, Some(secret)) = (config.turn_urls.is_empty(), &config.turn_secret) {
-        let (username, credential) = credentials(secret, user, expires.as_second());
+        let (username, credential) = credentials(secret.expose_secret(), user, expires.as_second());
         servers.push(IceServer {
             urls: config.turn_urls.clone(),
             username: Some(username),
@@ -102,5 +103,23 @@ mod tests {
         let servers = ice_servers(&both, "u", t);
         assert_eq!(servers.len(), 2);
         assert_eq!(servers[1].username.as_deref(), Some("1700000000:u"));
+    }
+
+    #[test]
+    fn the_secret_never_prints() {
+        let config = IceConfig {
+            turn_urls: vec!["turn:127.0.0.1:3478".into()],
+            turn_secret: Some("north-wind-secret".into()),
+            stun_urls: vec![],
+        };
+        let shown = format!(
+            "{config:?} {:?}",
+            crate::Config {
+                ice: config.clone(),
+                ..Default::default()
+            }
+        );
+        assert!(!shown.contains("north-wind"), "{shown}");
+        assert!(shown.contains("REDACTED"), "{shown}");
     }
 }

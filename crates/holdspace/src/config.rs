@@ -1,194 +1,302 @@
-//! Settings: flags, then `HOLDSPACE_*` variables, then an optional TOML file, then defaults.
+//! Settings: one struct filled from flags, then `HOLDSPACE_*` variables, then a TOML file, then defaults.
+//!
+//! clap reads a flag and its variable for every key; serde reads the file into the same struct, so a
+//! key has one name everywhere (`data_dir`, `--data-dir`, `HOLDSPACE_DATA_DIR`). `Settings::resolve`
+//! merges the two layers once and checks every value, naming the key the way the operator wrote it.
 
-use clap::Args;
+mod check;
+
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
-#[derive(Args, Clone, Debug, Default)]
+/// Every setting as given, before it is checked. clap fills one from the command line and the
+/// environment, serde another from the file (whose keys are these field names).
+#[derive(Args, Deserialize, Clone, Debug, Default)]
+#[serde(deny_unknown_fields)]
 pub struct SettingsArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
-    #[arg(long, env = "HOLDSPACE_LISTEN")]
+    #[arg(long, env = "HOLDSPACE_LISTEN", value_name = "ADDR")]
     listen: Option<String>,
     /// Where the SQLite database, the master key and uploads live [default: ./holdspace-data].
-    #[arg(long = "data-dir", env = "HOLDSPACE_DATA_DIR")]
+    #[arg(long = "data-dir", env = "HOLDSPACE_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// postgres://… to use PostgreSQL instead of SQLite in the data directory.
-    #[arg(long = "database-url", env = "HOLDSPACE_DATABASE_URL")]
-    database_url: Option<String>,
-    /// A TOML file with any of: listen, data_dir, database_url, public_url, smtp_url, mail_from, trust_proxy, reminders, stun_urls, turn_urls, turn_secret.
-    #[arg(long, env = "HOLDSPACE_CONFIG")]
+    #[arg(
+        long = "database-url",
+        env = "HOLDSPACE_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    database_url: Option<SecretString>,
+    /// A TOML file with any of these settings by their names with underscores (listen, data_dir, …).
+    #[arg(long, env = "HOLDSPACE_CONFIG", value_name = "FILE")]
+    #[serde(skip)]
     config: Option<PathBuf>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct FileSettings {
-    listen: Option<String>,
-    data_dir: Option<PathBuf>,
-    database_url: Option<String>,
+    /// The address people reach the practice at, for links in mail [default: http://ADDR].
+    #[arg(long = "public-url", env = "HOLDSPACE_PUBLIC_URL", value_name = "URL")]
     public_url: Option<String>,
-    smtp_url: Option<String>,
+    /// smtp://host:port or smtps://user:pass@host; without it mail stays in the admin's dev mailbox.
+    #[arg(
+        long = "smtp-url",
+        env = "HOLDSPACE_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    smtp_url: Option<SecretString>,
+    /// The sender of the practice's mail [default: holdspace@localhost].
+    #[arg(
+        long = "mail-from",
+        env = "HOLDSPACE_MAIL_FROM",
+        value_name = "ADDRESS"
+    )]
     mail_from: Option<String>,
-    trust_proxy: Option<bool>,
+    /// 64 hex characters (two, comma-separated, during a rotation) [default: master.key in DIR].
+    #[arg(
+        long = "master-key",
+        env = "HOLDSPACE_MASTER_KEY",
+        value_name = "HEX",
+        hide_env_values = true
+    )]
+    #[serde(skip)]
+    master_key: Option<SecretString>,
+    /// When reminders go out before an appointment, e.g. 48h,90m [default: 24h,1h]; empty for none.
+    #[arg(long, env = "HOLDSPACE_REMINDERS", value_name = "LIST")]
+    #[serde(default, deserialize_with = "check::text")]
     reminders: Option<String>,
+    /// true behind a reverse proxy you run: the client address comes from X-Forwarded-For.
+    #[arg(
+        long = "trust-proxy",
+        env = "HOLDSPACE_TRUST_PROXY",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    trust_proxy: Option<String>,
+    /// Comma-separated stun: addresses [default: none, so no third party learns who calls whom].
+    #[arg(long = "stun-urls", env = "HOLDSPACE_STUN_URLS", value_name = "URLS")]
+    #[serde(default, deserialize_with = "check::text")]
     stun_urls: Option<String>,
+    /// Comma-separated turn:/turns: addresses of a relay that shares the TURN secret.
+    #[arg(long = "turn-urls", env = "HOLDSPACE_TURN_URLS", value_name = "URLS")]
+    #[serde(default, deserialize_with = "check::text")]
     turn_urls: Option<String>,
-    turn_secret: Option<String>,
+    /// The relay's shared secret (coturn's static-auth-secret).
+    #[arg(
+        long = "turn-secret",
+        env = "HOLDSPACE_TURN_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    turn_secret: Option<SecretString>,
+    /// The first retry delay of a failed job; tests shorten it.
+    #[arg(
+        long = "job-retry-base-ms",
+        env = "HOLDSPACE_JOB_RETRY_BASE_MS",
+        hide = true
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    job_retry_base_ms: Option<String>,
 }
 
+/// The checked settings. `Debug` shows `[REDACTED]` for the database and SMTP addresses (both may
+/// carry a password), the TURN secret and the master key.
+#[derive(Debug)]
 pub struct Settings {
-    pub listen: String,
+    pub listen: SocketAddr,
     pub data_dir: PathBuf,
-    pub database_url: Option<String>,
+    database_url: Option<SecretString>,
     pub public_url: String,
-    pub smtp_url: Option<String>,
+    smtp_url: Option<SecretString>,
     pub mail_from: String,
     pub trust_proxy: bool,
     pub job_retry_base_ms: u64,
     pub reminders: Vec<jiff::SignedDuration>,
     pub ice: app::turn::IceConfig,
+    master_key: Option<SecretString>,
+    /// Where each value that was given came from: `--listen`, `HOLDSPACE_LISTEN` or the file.
+    origins: BTreeMap<&'static str, String>,
 }
 
-/// "24h,1h" (or "90m"): when reminders go out before an appointment; empty for none.
-fn parse_reminders(text: &str) -> Result<Vec<jiff::SignedDuration>, String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (n, unit) = p.split_at(p.len().saturating_sub(1));
-            let n: i64 = n
-                .parse()
-                .map_err(|_| format!("reminder {p:?} is not like 24h or 90m"))?;
-            match unit {
-                "h" if (1..=24 * 14).contains(&n) => Ok(jiff::SignedDuration::from_hours(n)),
-                "m" if (5..=24 * 60 * 14).contains(&n) => Ok(jiff::SignedDuration::from_mins(n)),
-                _ => Err(format!("reminder {p:?} is not like 24h or 90m")),
-            }
+/// One value and the name its operator gave it by, for messages.
+struct Given<T> {
+    value: T,
+    from: String,
+}
+
+/// The two layers: what clap read (and whether from a flag or a variable), and the file.
+struct Layers<'a> {
+    matches: Option<&'a ArgMatches>,
+    file: Option<&'a Path>,
+    origins: BTreeMap<&'static str, String>,
+}
+
+impl Layers<'_> {
+    /// The command line's value if it is not blank, else the file's. clap has already let a flag
+    /// win over its variable.
+    fn pick<T: check::Blank>(
+        &mut self,
+        key: &'static str,
+        given: Option<T>,
+        file: Option<T>,
+    ) -> Option<Given<T>> {
+        let from = match (
+            given.filter(|v| !v.is_blank()),
+            file.filter(|v| !v.is_blank()),
+        ) {
+            (Some(value), _) => Some((value, self.given_name(key))),
+            (None, Some(value)) => Some((value, self.file_name(key))),
+            (None, None) => None,
+        };
+        let (value, from) = from?;
+        self.origins.insert(key, from.clone());
+        Some(Given { value, from })
+    }
+
+    /// Like `pick`, but an empty value counts: `reminders = ""` means none.
+    fn pick_keeping_empty(
+        &mut self,
+        key: &'static str,
+        given: Option<String>,
+        file: Option<String>,
+    ) -> Option<Given<String>> {
+        let from = match (given, file) {
+            (Some(value), _) => (value, self.given_name(key)),
+            (None, Some(value)) => (value, self.file_name(key)),
+            (None, None) => return None,
+        };
+        self.origins.insert(key, from.1.clone());
+        Some(Given {
+            value: from.0,
+            from: from.1,
         })
-        .collect()
-}
+    }
 
-/// Comma-separated `stun:`/`turn:`/`turns:` addresses; TURN needs its shared secret.
-fn ice_config(
-    stun: Option<String>,
-    turn: Option<String>,
-    secret: Option<String>,
-) -> Result<app::turn::IceConfig, String> {
-    fn list(text: Option<String>, schemes: &[&str], name: &str) -> Result<Vec<String>, String> {
-        let items: Vec<String> = text
-            .unwrap_or_default()
-            .split(',')
-            .map(|u| u.trim().to_string())
-            .filter(|u| !u.is_empty())
-            .collect();
-        match items
-            .iter()
-            .find(|u| !schemes.iter().any(|s| u.starts_with(s)))
-        {
-            Some(bad) => Err(format!(
-                "{name}: {bad:?} does not start with {}",
-                schemes.join(" or ")
-            )),
-            None => Ok(items),
+    fn given_name(&self, key: &str) -> String {
+        match self.matches.and_then(|m| m.value_source(key)) {
+            Some(ValueSource::EnvVariable) => format!("HOLDSPACE_{}", key.to_uppercase()),
+            _ => format!("--{}", key.replace('_', "-")),
         }
     }
-    let stun_urls = list(stun, &["stun:", "stuns:"], "HOLDSPACE_STUN_URLS")?;
-    let turn_urls = list(turn, &["turn:", "turns:"], "HOLDSPACE_TURN_URLS")?;
-    if !turn_urls.is_empty() && secret.is_none() {
-        return Err(
-            "HOLDSPACE_TURN_URLS is set but HOLDSPACE_TURN_SECRET (the relay's static-auth-secret) is not"
-                .into(),
-        );
+
+    fn file_name(&self, key: &str) -> String {
+        match self.file {
+            Some(path) => format!("{key} in {}", path.display()),
+            None => key.to_string(),
+        }
     }
-    Ok(app::turn::IceConfig {
-        stun_urls,
-        turn_urls,
-        turn_secret: secret,
+}
+
+/// The innermost subcommand's matches: the one that carries the settings' flags.
+fn leaf(matches: &ArgMatches) -> &ArgMatches {
+    match matches.subcommand() {
+        Some((_, sub)) => leaf(sub),
+        None => matches,
+    }
+}
+
+fn read_file(path: &Path) -> Result<SettingsArgs, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+        match line {
+            Some(line) => format!(
+                "the config file {} is not valid at line {line}: {}",
+                path.display(),
+                e.message()
+            ),
+            None => format!(
+                "the config file {} is not valid: {}",
+                path.display(),
+                e.message()
+            ),
+        }
     })
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 impl Settings {
-    pub fn resolve(args: SettingsArgs) -> Result<Settings, String> {
-        let file: FileSettings = match &args.config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
-                toml::from_str(&text).map_err(|e| {
-                    format!(
-                        "the config file {} is not valid: {}",
-                        path.display(),
-                        e.message()
-                    )
-                })?
-            }
-            None => FileSettings::default(),
+    /// Reads the file named by `--config`/`HOLDSPACE_CONFIG`, merges it under what clap read, and
+    /// checks every value. `matches` tells a flag from a variable in messages.
+    pub fn resolve(args: SettingsArgs, matches: &ArgMatches) -> Result<Settings, String> {
+        let file = match &args.config {
+            Some(path) if !path.as_os_str().is_empty() => Some(read_file(path)?),
+            _ => None,
         };
-        let listen = args
-            .listen
-            .or(file.listen)
-            .unwrap_or_else(|| "127.0.0.1:8080".into());
-        if listen.parse::<std::net::SocketAddr>().is_err() {
-            return Err(format!(
-                "--listen {listen:?} is not an address like 127.0.0.1:8080"
-            ));
+        let path = args.config.clone();
+        let layers = Layers {
+            matches: Some(leaf(matches)),
+            file: path.as_deref(),
+            origins: BTreeMap::new(),
+        };
+        Self::merge(args, file.unwrap_or_default(), layers)
+    }
+
+    fn merge(given: SettingsArgs, file: SettingsArgs, mut at: Layers) -> Result<Settings, String> {
+        let listen = match at.pick("listen", given.listen, file.listen) {
+            Some(v) => check::listen(&v.value).map_err(|e| format!("{}: {e}", v.from))?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let public_url = match at.pick("public_url", given.public_url, file.public_url) {
+            Some(v) => check::public_url(&v.value).map_err(|e| format!("{}: {e}", v.from))?,
+            None => format!("http://{listen}"),
+        };
+        let database_url = at.pick("database_url", given.database_url, file.database_url);
+        if let Some(v) = &database_url {
+            check::database_url(v.value.expose_secret()).map_err(|e| format!("{}: {e}", v.from))?;
         }
-        let public_url = env("HOLDSPACE_PUBLIC_URL")
-            .or(file.public_url)
-            .unwrap_or_else(|| format!("http://{listen}"));
-        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(format!(
-                "HOLDSPACE_PUBLIC_URL {public_url:?} must start with http:// or https://"
-            ));
+        let smtp_url = at.pick("smtp_url", given.smtp_url, file.smtp_url);
+        if let Some(v) = &smtp_url {
+            check::smtp_url(v.value.expose_secret()).map_err(|e| format!("{}: {e}", v.from))?;
         }
-        let database_url = args.database_url.or(file.database_url);
-        if let Some(url) = &database_url {
-            if !(url.starts_with("postgres://")
-                || url.starts_with("postgresql://")
-                || url.starts_with("sqlite:"))
-            {
-                return Err("--database-url must start with postgres:// (or sqlite:)".into());
-            }
+        let master_key = at.pick("master_key", given.master_key, file.master_key);
+        if let Some(v) = &master_key {
+            parse_master_keys(v.value.expose_secret()).map_err(|e| format!("{}: {e}", v.from))?;
         }
-        let job_retry_base_ms = match env("HOLDSPACE_JOB_RETRY_BASE_MS") {
-            Some(v) => v.parse().map_err(|_| {
-                format!("HOLDSPACE_JOB_RETRY_BASE_MS {v:?} is not a number of milliseconds")
+        let trust_proxy = match at.pick("trust_proxy", given.trust_proxy, file.trust_proxy) {
+            Some(v) => check::toggle(&v.value).map_err(|e| format!("{}: {e}", v.from))?,
+            None => false,
+        };
+        let job_retry_base_ms = match at.pick(
+            "job_retry_base_ms",
+            given.job_retry_base_ms,
+            file.job_retry_base_ms,
+        ) {
+            Some(v) => v.value.trim().parse().map_err(|_| {
+                format!("{}: {:?} is not a number of milliseconds", v.from, v.value)
             })?,
             None => 30_000,
         };
-        let reminders = match env("HOLDSPACE_REMINDERS").or(file.reminders) {
-            Some(text) => {
-                parse_reminders(&text).map_err(|e| format!("HOLDSPACE_REMINDERS: {e}"))?
-            }
+        let reminders = match at.pick_keeping_empty("reminders", given.reminders, file.reminders) {
+            Some(v) => check::reminders(&v.value).map_err(|e| format!("{}: {e}", v.from))?,
             None => app::Config::default().reminders,
         };
-        let ice = ice_config(
-            env("HOLDSPACE_STUN_URLS").or(file.stun_urls),
-            env("HOLDSPACE_TURN_URLS").or(file.turn_urls),
-            env("HOLDSPACE_TURN_SECRET").or(file.turn_secret),
-        )?;
+        let stun = at.pick("stun_urls", given.stun_urls, file.stun_urls);
+        let turn = at.pick("turn_urls", given.turn_urls, file.turn_urls);
+        let turn_secret = at.pick("turn_secret", given.turn_secret, file.turn_secret);
+        let ice = ice_config(stun, turn, turn_secret)?;
+        let data_dir = at.pick("data_dir", given.data_dir, file.data_dir);
+        let mail_from = at.pick("mail_from", given.mail_from, file.mail_from);
         Ok(Settings {
-            ice,
-            reminders,
             listen,
-            data_dir: args
-                .data_dir
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from("holdspace-data")),
-            database_url,
-            public_url: public_url.trim_end_matches('/').to_string(),
-            smtp_url: env("HOLDSPACE_SMTP_URL").or(file.smtp_url),
-            mail_from: env("HOLDSPACE_MAIL_FROM")
-                .or(file.mail_from)
-                .unwrap_or_else(|| "holdspace@localhost".into()),
-            trust_proxy: env("HOLDSPACE_TRUST_PROXY")
-                .map(|v| v == "1" || v == "true")
-                .or(file.trust_proxy)
-                .unwrap_or(false),
+            data_dir: data_dir.map_or_else(|| PathBuf::from("holdspace-data"), |v| v.value),
+            database_url: database_url.map(|v| v.value),
+            public_url,
+            smtp_url: smtp_url.map(|v| v.value),
+            mail_from: mail_from.map_or_else(|| "holdspace@localhost".into(), |v| v.value),
+            trust_proxy,
             job_retry_base_ms,
+            reminders,
+            ice,
+            master_key: master_key.map(|v| v.value),
+            origins: at.origins,
         })
     }
 
@@ -204,16 +312,12 @@ impl Settings {
         Ok(())
     }
 
-    /// The master key(s): from `HOLDSPACE_MASTER_KEY` (comma-separated during a rotation), or the
-    /// key file in the data directory.
+    /// The master key(s): as given (comma-separated during a rotation), or the key file in the
+    /// data directory.
     pub fn master_keys(&self) -> Result<Vec<store::MasterKey>, String> {
-        match env("HOLDSPACE_MASTER_KEY") {
-            Some(hex) => hex
-                .split(',')
-                .map(|k| {
-                    store::MasterKey::from_hex(k).map_err(|e| format!("HOLDSPACE_MASTER_KEY: {e}"))
-                })
-                .collect(),
+        match &self.master_key {
+            Some(hex) => parse_master_keys(hex.expose_secret())
+                .map_err(|e| format!("{}: {e}", self.origin("master_key"))),
             None => store::MasterKey::load_or_create(&self.key_file()).map_err(|e| e.to_string()),
         }
     }
@@ -222,13 +326,14 @@ impl Settings {
         self.data_dir.join("master.key")
     }
 
-    pub fn key_from_env(&self) -> bool {
-        env("HOLDSPACE_MASTER_KEY").is_some()
+    /// Whether the master key was given (flag or variable) rather than kept in the key file.
+    pub fn master_key_given(&self) -> bool {
+        self.master_key.is_some()
     }
 
     pub fn db_config(&self) -> store::DbConfig {
         match &self.database_url {
-            Some(url) => store::DbConfig::url(url.clone()),
+            Some(url) => store::DbConfig::url(url.expose_secret()),
             None => store::DbConfig::sqlite_in(&self.data_dir),
         }
     }
@@ -236,7 +341,7 @@ impl Settings {
     /// The database's address without any password, for messages.
     pub fn database_label(&self) -> String {
         match &self.database_url {
-            Some(url) => hide_password(url),
+            Some(url) => check::without_password(url.expose_secret()),
             None => self.data_dir.join("holdspace.sqlite").display().to_string(),
         }
     }
@@ -252,61 +357,102 @@ impl Settings {
             ice: self.ice.clone(),
         }
     }
+
+    /// The name a value was given by (`--listen`, `HOLDSPACE_LISTEN`, `listen in FILE`), or "default".
+    fn origin(&self, key: &str) -> &str {
+        self.origins.get(key).map_or("default", String::as_str)
+    }
+
+    /// One line per setting for `holdspace config`: its value (addresses without their password,
+    /// secrets as `[REDACTED]`) and where it came from.
+    pub fn describe(&self) -> Vec<String> {
+        let secret = |given: bool| if given { "[REDACTED]" } else { "(none)" }.to_string();
+        let list = |urls: &[String]| {
+            if urls.is_empty() {
+                "(none)".to_string()
+            } else {
+                urls.join(",")
+            }
+        };
+        let reminders: Vec<String> = self
+            .reminders
+            .iter()
+            .map(|d| match d.as_mins() {
+                m if m % 60 == 0 => format!("{}h", m / 60),
+                m => format!("{m}m"),
+            })
+            .collect();
+        let lines: [(&str, String); 13] = [
+            ("listen", self.listen.to_string()),
+            ("data_dir", self.data_dir.display().to_string()),
+            ("database_url", self.database_label()),
+            ("public_url", self.public_url.clone()),
+            (
+                "smtp_url",
+                self.smtp_url.as_ref().map_or_else(
+                    || "(none: the dev mailbox)".into(),
+                    |u| check::without_password(u.expose_secret()),
+                ),
+            ),
+            ("mail_from", self.mail_from.clone()),
+            (
+                "master_key",
+                match &self.master_key {
+                    Some(_) => "[REDACTED]".into(),
+                    None => self.key_file().display().to_string(),
+                },
+            ),
+            ("reminders", reminders.join(",")),
+            ("trust_proxy", self.trust_proxy.to_string()),
+            ("stun_urls", list(&self.ice.stun_urls)),
+            ("turn_urls", list(&self.ice.turn_urls)),
+            ("turn_secret", secret(self.ice.turn_secret.is_some())),
+            ("job_retry_base_ms", self.job_retry_base_ms.to_string()),
+        ];
+        lines
+            .iter()
+            .map(|(key, value)| format!("{key} = {value}  ({})", self.origin(key)))
+            .collect()
+    }
 }
 
-fn hide_password(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let creds = &url[scheme_end + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
-            }
+/// Comma-separated hex keys, each 64 characters.
+fn parse_master_keys(text: &str) -> Result<Vec<store::MasterKey>, String> {
+    text.split(',')
+        .map(|k| store::MasterKey::from_hex(k).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// STUN and TURN addresses, each checked by its scheme; TURN needs its shared secret.
+fn ice_config(
+    stun: Option<Given<String>>,
+    turn: Option<Given<String>>,
+    secret: Option<Given<SecretString>>,
+) -> Result<app::turn::IceConfig, String> {
+    let stun_urls = match stun {
+        Some(v) => {
+            check::ice_urls(&v.value, check::Ice::Stun).map_err(|e| format!("{}: {e}", v.from))?
         }
-        _ => url.to_string(),
+        None => Vec::new(),
+    };
+    let (turn_urls, turn_from) = match turn {
+        Some(v) => (
+            check::ice_urls(&v.value, check::Ice::Turn).map_err(|e| format!("{}: {e}", v.from))?,
+            v.from,
+        ),
+        None => (Vec::new(), String::new()),
+    };
+    if !turn_urls.is_empty() && secret.is_none() {
+        return Err(format!(
+            "{turn_from} is set but turn_secret (HOLDSPACE_TURN_SECRET, the relay's static-auth-secret) is not"
+        ));
     }
+    Ok(app::turn::IceConfig {
+        stun_urls,
+        turn_urls,
+        turn_secret: secret.map(|v| v.value),
+    })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reminders_read_like_24h_and_90m() {
-        assert_eq!(
-            parse_reminders("24h, 90m").unwrap(),
-            [
-                jiff::SignedDuration::from_hours(24),
-                jiff::SignedDuration::from_mins(90)
-            ]
-        );
-        assert!(parse_reminders("").unwrap().is_empty());
-        for bad in ["24", "1d", "-3h", "h", "99999h"] {
-            assert!(parse_reminders(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn relays_need_their_scheme_and_a_secret() {
-        let ok = ice_config(
-            Some("stun:127.0.0.1:3478".into()),
-            Some("turn:127.0.0.1:3478?transport=udp, turns:relay.example:5349".into()),
-            Some("s".into()),
-        )
-        .unwrap();
-        assert_eq!(ok.turn_urls.len(), 2);
-        assert!(ok.has_relay());
-        assert!(ice_config(None, Some("turn:h:3478".into()), None).is_err());
-        assert!(ice_config(Some("http://h".into()), None, None).is_err());
-        assert!(!ice_config(None, None, None).unwrap().has_relay());
-    }
-
-    #[test]
-    fn passwords_never_appear_in_messages() {
-        assert_eq!(
-            hide_password("postgres://u:secret@db:5432/x"),
-            "postgres://u:***@db:5432/x"
-        );
-        assert_eq!(hide_password("postgres://db/x"), "postgres://db/x");
-    }
-}
+mod tests;

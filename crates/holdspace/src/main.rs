@@ -4,7 +4,7 @@ mod clock;
 mod config;
 
 use app::App;
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use config::{Settings, SettingsArgs};
 use std::io::Read;
 use std::process::ExitCode;
@@ -44,6 +44,11 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Show the settings `serve` would use and where each came from (secrets hidden); fail on a bad one.
+    Config {
+        #[command(flatten)]
+        settings: SettingsArgs,
     },
 }
 
@@ -86,29 +91,14 @@ enum TherapistCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e)
-            if matches!(
-                e.kind(),
-                clap::error::ErrorKind::DisplayHelp
-                    | clap::error::ErrorKind::DisplayVersion
-                    | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) =>
-        {
-            let _ = e.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            let text = e.to_string();
-            let first = text
-                .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
-            eprintln!("holdspace: {first} (see holdspace --help)");
-            return ExitCode::from(2);
-        }
+    // The matches are kept beside the parsed command: they tell a flag from a variable, so a bad
+    // value is named the way the operator gave it.
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => return usage(&e),
     };
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -118,10 +108,32 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the runtime: {e}")),
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, &matches)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => fail(&message),
     }
+}
+
+/// Help and version as asked; any other parse error as one line (clap's own can span several).
+fn usage(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.to_string();
+    let first = text
+        .lines()
+        .next()
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ");
+    eprintln!("holdspace: {first} (see holdspace --help)");
+    ExitCode::from(2)
 }
 
 fn fail(message: &str) -> ExitCode {
@@ -138,16 +150,24 @@ fn init_logging() {
         .init();
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
+async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
+    let resolve = |settings: SettingsArgs| Settings::resolve(settings, matches);
     match cli.command {
-        Command::Serve { settings, demo } => serve(Settings::resolve(settings)?, demo).await,
+        Command::Serve { settings, demo } => serve(resolve(settings)?, demo).await,
+        Command::Config { settings } => {
+            let settings = resolve(settings)?;
+            for line in settings.describe() {
+                println!("{line}");
+            }
+            Ok(())
+        }
         Command::Keys {
             command: KeysCommand::Rotate { settings },
-        } => rotate_keys(Settings::resolve(settings)?).await,
+        } => rotate_keys(resolve(settings)?).await,
         Command::Audit {
             command: AuditCommand::Verify { settings },
         } => {
-            let app = open(&Settings::resolve(settings)?).await?;
+            let app = open(&resolve(settings)?).await?;
             match app.verify_audit().await.map_err(|e| describe(&e))? {
                 app::audit::AuditVerdict::Intact { rows } => {
                     println!("audit log intact: {rows} rows");
@@ -172,7 +192,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     settings,
                 },
         } => {
-            let settings = Settings::resolve(settings)?;
+            let settings = resolve(settings)?;
             let (password, generated) = if password_stdin {
                 let mut text = String::new();
                 std::io::stdin()
@@ -215,7 +235,7 @@ async fn rotate_keys(settings: Settings) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let next = store::MasterKey::generate();
     let file = settings.key_file();
-    if !settings.key_from_env() {
+    if !settings.master_key_given() {
         let mut both: Vec<&store::MasterKey> = old.iter().collect();
         both.push(&next);
         store::seal::write_key_file(&file, &both).map_err(|e| e.to_string())?;
@@ -224,8 +244,8 @@ async fn rotate_keys(settings: Settings) -> Result<(), String> {
         .rotate_master_key(&next)
         .await
         .map_err(|e| e.to_string())?;
-    if settings.key_from_env() {
-        println!("re-wrapped {n} data keys. Set HOLDSPACE_MASTER_KEY={} on every instance (the old key no longer opens the records).", next.to_hex());
+    if settings.master_key_given() {
+        println!("re-wrapped {n} data keys. Set HOLDSPACE_MASTER_KEY={} on every instance (the old key no longer opens the records).", next.to_hex().as_str());
     } else {
         store::seal::write_key_file(&file, &[&next]).map_err(|e| e.to_string())?;
         println!(
@@ -280,7 +300,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         let link = app.create_setup_link().await.map_err(|e| describe(&e))?;
         println!("Create your practice with this link (it works once, for one hour): {link}");
     }
-    let listener = tokio::net::TcpListener::bind(&settings.listen)
+    let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     tracing::info!(address = %settings.listen, public_url = %app.config().public_url, database = %settings.database_label(), "holdspace is serving");

@@ -14,12 +14,59 @@ use sqlx::AnyPool;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 const PREFIX: &str = "hs1";
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// The master key: 32 bytes from the key file (created 0600 at first start) or the environment.
+/// Every copy (clones included) is wiped when it is dropped.
 #[derive(Clone)]
 pub struct MasterKey([u8; 32]);
+
+impl Zeroize for MasterKey {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl Drop for MasterKey {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for MasterKey {}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MasterKey({})", self.id())
+    }
+}
+
+/// One unwrapped data key, wiped when dropped.
+#[derive(Clone)]
+struct DataKey([u8; 32]);
+
+impl Zeroize for DataKey {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl Drop for DataKey {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for DataKey {}
+
+impl DataKey {
+    fn cipher(&self) -> XChaCha20Poly1305 {
+        XChaCha20Poly1305::new((&self.0).into())
+    }
+}
 
 impl MasterKey {
     /// A short public name for this key, stored beside every data key it wraps.
@@ -29,25 +76,24 @@ impl MasterKey {
 
     /// Parses 64 hex characters (as `HOLDSPACE_MASTER_KEY` carries them).
     pub fn from_hex(text: &str) -> StoreResult<Self> {
-        let bytes = hex::decode(text.trim())
+        // Decoded straight into the key, so no stray copy of its bytes is left on the heap.
+        let mut key = MasterKey([0u8; 32]);
+        hex::decode_to_slice(text.trim(), &mut key.0)
             .map_err(|_| StoreError::KeyFile("the master key must be 64 hex characters".into()))?;
-        let arr: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| StoreError::KeyFile("the master key must be 64 hex characters".into()))?;
-        Ok(MasterKey(arr))
+        Ok(key)
     }
 
     /// A fresh random key (tests, and the first start).
     pub fn generate() -> Self {
-        let mut k = [0u8; 32];
-        getrandom::fill(&mut k).expect("the operating system's random source failed");
-        MasterKey(k)
+        let mut key = MasterKey([0u8; 32]);
+        getrandom::fill(&mut key.0).expect("the operating system's random source failed");
+        key
     }
 
     /// Reads `path` (one key per line: two during a rotation), or creates it with a new key,
     /// readable by its owner only.
     pub fn load_or_create(path: &Path) -> StoreResult<Vec<Self>> {
-        match std::fs::read_to_string(path) {
+        match std::fs::read_to_string(path).map(Zeroizing::new) {
             Ok(text) => text
                 .lines()
                 .filter(|l| !l.trim().is_empty())
@@ -55,7 +101,7 @@ impl MasterKey {
                 .collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = Self::generate();
-                write_private(path, &hex::encode(key.0)).map_err(|e| {
+                write_private(path, &key.to_hex()).map_err(|e| {
                     StoreError::KeyFile(format!("cannot create {}: {e}", path.display()))
                 })?;
                 Ok(vec![key])
@@ -74,10 +120,11 @@ impl MasterKey {
 
 /// Replaces the key file with `keys` (one per line), atomically: written aside, then renamed.
 pub fn write_key_file(path: &Path, keys: &[&MasterKey]) -> StoreResult<()> {
-    let text: String = keys
-        .iter()
-        .map(|k| format!("{}\n", hex::encode(k.0)))
-        .collect();
+    let mut text = Zeroizing::new(String::with_capacity(keys.len() * 65));
+    for key in keys {
+        text.push_str(&key.to_hex());
+        text.push('\n');
+    }
     let tmp = path.with_extension("tmp");
     let _ = std::fs::remove_file(&tmp);
     write_private(&tmp, &text)
@@ -87,9 +134,15 @@ pub fn write_key_file(path: &Path, keys: &[&MasterKey]) -> StoreResult<()> {
 }
 
 impl MasterKey {
-    /// The key as 64 hex characters (for `HOLDSPACE_MASTER_KEY` after a rotation).
-    pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+    /// The key as 64 hex characters (for `HOLDSPACE_MASTER_KEY` after a rotation), wiped when
+    /// dropped.
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        let mut text = Zeroizing::new(String::with_capacity(64));
+        for byte in self.0 {
+            text.push(char::from(HEX[usize::from(byte >> 4)]));
+            text.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        text
     }
 }
 
@@ -115,7 +168,7 @@ struct Keys {
     active: String,
     keys: HashMap<String, XChaCha20Poly1305>,
     /// The unwrapped data keys, kept so that a master key rotation can wrap them again.
-    raw: HashMap<String, [u8; 32]>,
+    raw: HashMap<String, DataKey>,
     /// Each case's own data key.
     cases: HashMap<String, String>,
     /// The master key that wraps new data keys.
@@ -148,13 +201,17 @@ impl Keyring {
                     given.join(", ")
                 )));
             };
-            let raw = open(&master.cipher(), &wrapped, &wrap_context(&id))
-                .map_err(|_| StoreError::Seal("data key"))?;
-            let raw: [u8; 32] = raw
-                .try_into()
-                .map_err(|_| StoreError::Seal("data key length"))?;
+            let opened = Zeroizing::new(
+                open(&master.cipher(), &wrapped, &wrap_context(&id))
+                    .map_err(|_| StoreError::Seal("data key"))?,
+            );
+            let mut raw = DataKey([0u8; 32]);
+            if opened.len() != raw.0.len() {
+                return Err(StoreError::Seal("data key length"));
+            }
+            raw.0.copy_from_slice(&opened);
             in_use = master.clone();
-            keys.insert(id.clone(), XChaCha20Poly1305::new((&raw).into()));
+            keys.insert(id.clone(), raw.cipher());
             raw_keys.insert(id.clone(), raw);
             match (retired_at, case_id) {
                 (None, Some(case)) => {
@@ -168,7 +225,7 @@ impl Keyring {
             Some(id) => id,
             None => {
                 let (id, raw) = new_data_key(pool, &in_use, None).await?;
-                keys.insert(id.clone(), XChaCha20Poly1305::new((&raw).into()));
+                keys.insert(id.clone(), raw.cipher());
                 raw_keys.insert(id.clone(), raw);
                 id
             }
@@ -187,14 +244,17 @@ impl Keyring {
     /// Wraps every data key with `next` instead, and starts a new data key for new values (old
     /// values keep opening with their own key). One transaction: a crash leaves the old state.
     pub(crate) async fn rotate(&self, pool: &AnyPool, next: &MasterKey) -> StoreResult<usize> {
-        let raw: Vec<(String, [u8; 32])> = {
+        let raw: Vec<(String, DataKey)> = {
             let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
-            keys.raw.iter().map(|(k, v)| (k.clone(), *v)).collect()
+            keys.raw
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
         };
         let now = jiff::Timestamp::now().as_millisecond();
         let mut tx = pool.begin().await?;
         for (id, bytes) in &raw {
-            let wrapped = seal_with(&next.cipher(), bytes, &wrap_context(id));
+            let wrapped = seal_with(&next.cipher(), &bytes.0, &wrap_context(id));
             sqlx::query("UPDATE data_keys SET master_key_id = $1, wrapped = $2, retired_at = CASE WHEN case_id IS NULL THEN COALESCE(retired_at, $3) ELSE retired_at END WHERE id = $4")
                 .bind(next.id())
                 .bind(wrapped)
@@ -207,14 +267,13 @@ impl Keyring {
         sqlx::query("INSERT INTO data_keys (id, master_key_id, wrapped, created_at) VALUES ($1, $2, $3, $4)")
             .bind(&new_id)
             .bind(next.id())
-            .bind(seal_with(&next.cipher(), &new_raw, &wrap_context(&new_id)))
+            .bind(seal_with(&next.cipher(), &new_raw.0, &wrap_context(&new_id)))
             .bind(now)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         let mut keys = self.inner.write().unwrap_or_else(|p| p.into_inner());
-        keys.keys
-            .insert(new_id.clone(), XChaCha20Poly1305::new((&new_raw).into()));
+        keys.keys.insert(new_id.clone(), new_raw.cipher());
         keys.raw.insert(new_id.clone(), new_raw);
         keys.active = new_id;
         keys.master = next.clone();
@@ -240,8 +299,7 @@ impl Keyring {
         };
         let (id, raw) = new_data_key(conn, &master, Some(case)).await?;
         let mut keys = self.inner.write().unwrap_or_else(|p| p.into_inner());
-        keys.keys
-            .insert(id.clone(), XChaCha20Poly1305::new((&raw).into()));
+        keys.keys.insert(id.clone(), raw.cipher());
         keys.raw.insert(id.clone(), raw);
         Ok(id)
     }
@@ -383,10 +441,10 @@ impl Keyring {
     }
 }
 
-fn fresh_data_key() -> (String, [u8; 32]) {
+fn fresh_data_key() -> (String, DataKey) {
     let id = crate::random_hex(8);
-    let mut raw = [0u8; 32];
-    getrandom::fill(&mut raw).expect("the operating system's random source failed");
+    let mut raw = DataKey([0u8; 32]);
+    getrandom::fill(&mut raw.0).expect("the operating system's random source failed");
     (id, raw)
 }
 
@@ -394,9 +452,9 @@ async fn new_data_key<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
     master: &MasterKey,
     case: Option<&str>,
-) -> StoreResult<(String, [u8; 32])> {
+) -> StoreResult<(String, DataKey)> {
     let (id, raw) = fresh_data_key();
-    let wrapped = seal_with(&master.cipher(), &raw, &wrap_context(&id));
+    let wrapped = seal_with(&master.cipher(), &raw.0, &wrap_context(&id));
     sqlx::query("INSERT INTO data_keys (id, master_key_id, wrapped, created_at, case_id) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
         .bind(master.id())
@@ -529,5 +587,25 @@ mod tests {
         assert!(MasterKey::from_hex("abcd").is_err());
         assert!(MasterKey::from_hex(&"zz".repeat(32)).is_err());
         assert!(MasterKey::from_hex(&"ab".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn a_master_key_shows_only_its_id_and_writes_the_hex_it_was_read_from() {
+        let key = MasterKey::generate();
+        assert_eq!(key.to_hex().as_str(), hex::encode(key.0));
+        let again = MasterKey::from_hex(&key.to_hex()).unwrap();
+        assert_eq!(again.id(), key.id());
+        let shown = format!("{key:?}");
+        assert!(shown.contains(&key.id()) && !shown.contains(key.to_hex().as_str()));
+    }
+
+    #[test]
+    fn the_wipe_that_drop_runs_clears_every_byte() {
+        let mut key = MasterKey([9u8; 32]);
+        key.zeroize();
+        assert_eq!(key.0, [0u8; 32]);
+        let mut data = DataKey([9u8; 32]);
+        data.zeroize();
+        assert_eq!(data.0, [0u8; 32]);
     }
 }

@@ -1,0 +1,227 @@
+//! Each setting's value checked for what it must be; a message says what is expected and never
+//! repeats a password.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use url::Url;
+
+/// A value that, empty, counts as not given (an exported but empty variable, `--flag ""`).
+pub trait Blank {
+    fn is_blank(&self) -> bool;
+}
+
+impl Blank for String {
+    fn is_blank(&self) -> bool {
+        self.trim().is_empty()
+    }
+}
+
+impl Blank for PathBuf {
+    fn is_blank(&self) -> bool {
+        self.as_os_str().is_empty()
+    }
+}
+
+impl Blank for SecretString {
+    fn is_blank(&self) -> bool {
+        self.expose_secret().trim().is_empty()
+    }
+}
+
+/// The file's scalars as text, whatever TOML type they were written in (`trust_proxy = true`,
+/// `job_retry_base_ms = 500`, `turn_urls = ["turn:a:3478", "turns:a:5349"]`), so that the file
+/// and the command line share one struct and one check per key.
+pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct Text;
+    impl<'de> Visitor<'de> for Text {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string, a boolean, a number or a list of strings")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<String, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element::<String>()? {
+                items.push(item);
+            }
+            Ok(items.join(","))
+        }
+    }
+    d.deserialize_any(Text).map(Some)
+}
+
+pub fn listen(text: &str) -> Result<SocketAddr, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not an address like 127.0.0.1:8080"))
+}
+
+/// An http(s) address with a host and nothing after the path; returned without a trailing slash.
+pub fn public_url(text: &str) -> Result<String, String> {
+    let expected = "expected an http:// or https:// address like https://practice.example.org";
+    let url = Url::parse(text.trim()).map_err(|e| format!("{expected} ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("{expected}, not {:?}", without_password(text)));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{expected} without a user name or password"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{expected}, without ?query or #fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// `postgres://`, `postgresql://` or `sqlite:`; the address is never repeated (it may hold a password).
+pub fn database_url(text: &str) -> Result<(), String> {
+    let expected = "expected a postgres://user@host/database (or sqlite:) address";
+    let url = Url::parse(text.trim()).map_err(|e| format!("{expected} ({e})"))?;
+    match url.scheme() {
+        "postgres" | "postgresql" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
+        "postgres" | "postgresql" => Err(format!("{expected}; this one names no host")),
+        "sqlite" => Ok(()),
+        other => Err(format!("{expected}, not {other}:")),
+    }
+}
+
+/// `smtp://host[:port]` (plain, or `?tls=required|opportunistic`) or `smtps://`, as lettre reads it.
+pub fn smtp_url(text: &str) -> Result<(), String> {
+    let expected = "expected smtp://host:port or smtps://user:password@host";
+    let url = Url::parse(text.trim()).map_err(|e| format!("{expected} ({e})"))?;
+    if !matches!(url.scheme(), "smtp" | "smtps") {
+        return Err(format!("{expected}, not {}:", url.scheme()));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{expected}; this one names no host"));
+    }
+    for (key, value) in url.query_pairs() {
+        match (key.as_ref(), value.as_ref()) {
+            ("tls", "required" | "opportunistic") if url.scheme() == "smtp" => {}
+            _ => {
+                return Err(format!(
+                    "{expected}; the only option is smtp://…?tls=required or ?tls=opportunistic"
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// true/false, also 1/0, yes/no, on/off.
+pub fn toggle(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(format!("expected true or false, not {text:?}")),
+    }
+}
+
+/// "24h,1h" (or "90m"): when reminders go out before an appointment; empty for none.
+pub fn reminders(text: &str) -> Result<Vec<jiff::SignedDuration>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (n, unit) = p.split_at(p.len().saturating_sub(1));
+            let n: i64 = n
+                .parse()
+                .map_err(|_| format!("reminder {p:?} is not like 24h or 90m"))?;
+            match unit {
+                "h" if (1..=24 * 14).contains(&n) => Ok(jiff::SignedDuration::from_hours(n)),
+                "m" if (5..=24 * 60 * 14).contains(&n) => Ok(jiff::SignedDuration::from_mins(n)),
+                _ => Err(format!("reminder {p:?} is not like 24h or 90m")),
+            }
+        })
+        .collect()
+}
+
+/// Which kind of ICE address a list holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Ice {
+    Stun,
+    Turn,
+}
+
+/// Comma-separated ICE addresses (RFC 7064 and 7065): `stun:host[:port]`, `stuns:…`, and
+/// `turn:host[:port][?transport=udp|tcp]`, `turns:…`. `url` parses them as opaque-path URLs, so
+/// the host and port are checked here.
+pub fn ice_urls(text: &str, kind: Ice) -> Result<Vec<String>, String> {
+    let (schemes, example) = match kind {
+        Ice::Stun => (["stun", "stuns"], "stun:stun.example.org:3478"),
+        Ice::Turn => (
+            ["turn", "turns"],
+            "turn:turn.example.org:3478?transport=udp",
+        ),
+    };
+    let mut urls = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+        let bad = || format!("{item:?} is not a {}: address like {example}", schemes[0]);
+        let url = Url::parse(item).map_err(|_| bad())?;
+        if !schemes.contains(&url.scheme()) || !url.cannot_be_a_base() || url.fragment().is_some() {
+            return Err(bad());
+        }
+        if !host_and_port(url.path()) {
+            return Err(bad());
+        }
+        match (kind, url.query()) {
+            (_, None) | (Ice::Turn, Some("transport=udp" | "transport=tcp")) => {}
+            _ => return Err(bad()),
+        }
+        urls.push(url.as_str().to_string());
+    }
+    Ok(urls)
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`, with a port from 1 to 65535.
+fn host_and_port(text: &str) -> bool {
+    // `port` is None when something stands where a port should, Some("") when there is none.
+    let (host_ok, port) = match text.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((v6, "")) => (v6.parse::<std::net::Ipv6Addr>().is_ok(), Some("")),
+            Some((v6, tail)) => (
+                v6.parse::<std::net::Ipv6Addr>().is_ok(),
+                tail.strip_prefix(':').filter(|p| !p.is_empty()),
+            ),
+            None => return false,
+        },
+        None => {
+            let (host, port) = match text.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port).filter(|p| !p.is_empty())),
+                None => (text, Some("")),
+            };
+            let host_ok = !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+            (host_ok, port)
+        }
+    };
+    host_ok && port.is_some_and(|p| p.is_empty() || p.parse::<u16>().is_ok_and(|n| n > 0))
+}
+
+/// The address with any password replaced by `***`, for messages and `holdspace config`. Text that
+/// does not parse as a URL is not shown at all: it might be a password.
+pub fn without_password(text: &str) -> String {
+    match Url::parse(text.trim()) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) => "(not shown)".into(),
+    }
+}
