@@ -165,16 +165,19 @@ impl Layers<'_> {
         given: Option<String>,
         file: Option<String>,
     ) -> Option<Given<String>> {
-        let from = match (given, file) {
-            (Some(value), _) => (value, self.given_name(key)),
-            (None, Some(value)) => (value, self.file_name(key)),
+        let picked = match (given, file) {
+            (Some(value), _) => Given {
+                value,
+                from: self.given_name(key),
+            },
+            (None, Some(value)) => Given {
+                value,
+                from: self.file_name(key),
+            },
             (None, None) => return None,
         };
-        self.origins.insert(key, from.1.clone());
-        Some(Given {
-            value: from.0,
-            from: from.1,
-        })
+        self.origins.insert(key, picked.from.clone());
+        Some(picked)
     }
 
     fn given_name(&self, key: &str) -> String {
@@ -206,7 +209,8 @@ fn read_file(path: &Path) -> Result<SettingsArgs, String> {
     toml::from_str(&text).map_err(|e| {
         let line = e
             .span()
-            .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+            .and_then(|span| text.get(..span.start))
+            .map(|before| before.matches('\n').count() + 1);
         match line {
             Some(line) => format!(
                 "the config file {} is not valid at line {line}: {}",
@@ -419,7 +423,12 @@ impl Settings {
 /// Comma-separated hex keys, each 64 characters.
 fn parse_master_keys(text: &str) -> Result<Vec<store::MasterKey>, String> {
     text.split(',')
-        .map(|k| store::MasterKey::from_hex(k).map_err(|e| e.to_string()))
+        .map(|k| {
+            store::MasterKey::from_hex(k).map_err(|_| {
+                "the master key must be 64 hex characters (two keys, comma-separated, during a rotation)"
+                    .to_string()
+            })
+        })
         .collect()
 }
 

@@ -216,12 +216,12 @@ fn host_and_port(text: &str) -> bool {
 /// does not parse as a URL is not shown at all: it might be a password.
 pub fn without_password(text: &str) -> String {
     match Url::parse(text.trim()) {
-        Ok(mut url) => {
+        Ok(mut url) if url.has_host() || url.scheme() == "sqlite" => {
             if url.password().is_some() {
                 let _ = url.set_password(Some("***"));
             }
             url.to_string()
         }
-        Err(_) => "(not shown)".into(),
+        _ => "(not shown)".into(),
     }
 }

@@ -167,10 +167,7 @@ fn each_bad_value_is_named_and_says_what_is_expected() {
         master_key: Some("abcd".into()),
         ..flags()
     };
-    assert_eq!(
-        error(key, ""),
-        "--master-key: the master key must be 64 hex characters"
-    );
+    assert!(error(key, "").starts_with("--master-key: the master key must be 64 hex characters"));
 }
 
 #[test]
