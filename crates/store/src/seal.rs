@@ -157,6 +157,16 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     file.sync_all()
 }
 
+/// One stored data key, wrapped by the master key named by `master_key_id`.
+#[derive(sqlx::FromRow)]
+struct DataKeyRow {
+    id: String,
+    master_key_id: String,
+    wrapped: String,
+    retired_at: Option<i64>,
+    case_id: Option<String>,
+}
+
 /// The data keys, unwrapped in memory, and which one seals new values.
 #[derive(Clone)]
 pub struct Keyring {
@@ -179,7 +189,7 @@ impl Keyring {
     /// Unwraps every data key with whichever of `masters` wrapped it (during a rotation the key
     /// file holds the old and the new key); creates the first data key on a new database.
     pub(crate) async fn load(pool: &AnyPool, masters: Vec<MasterKey>) -> StoreResult<Keyring> {
-        let rows: Vec<(String, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+        let rows: Vec<DataKeyRow> = sqlx::query_as(
             "SELECT id, master_key_id, wrapped, retired_at, case_id FROM data_keys ORDER BY created_at",
         )
         .fetch_all(pool)
@@ -193,7 +203,14 @@ impl Keyring {
         let mut active = None;
         let mut cases = HashMap::new();
         let mut in_use = newest.clone();
-        for (id, master_id, wrapped, retired_at, case_id) in rows {
+        for DataKeyRow {
+            id,
+            master_key_id: master_id,
+            wrapped,
+            retired_at,
+            case_id,
+        } in rows
+        {
             let Some(master) = masters.iter().find(|m| m.id() == master_id) else {
                 let given: Vec<String> = masters.iter().map(MasterKey::id).collect();
                 return Err(StoreError::KeyFile(format!(
