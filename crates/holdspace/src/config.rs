@@ -102,6 +102,10 @@ pub struct SettingsArgs {
     )]
     #[serde(default, deserialize_with = "check::text")]
     job_retry_base_ms: Option<String>,
+    /// The instant a debug build believes it starts at (e2e tests); see `clock.rs`.
+    #[arg(long = "test-now", env = "HOLDSPACE_TEST_NOW", hide = true)]
+    #[serde(skip)]
+    test_now: Option<String>,
 }
 
 /// The checked settings. `Debug` shows `[REDACTED]` for the database and SMTP addresses (both may
@@ -118,6 +122,8 @@ pub struct Settings {
     pub job_retry_base_ms: u64,
     pub reminders: Vec<jiff::SignedDuration>,
     pub ice: app::turn::IceConfig,
+    /// Debug builds only: the instant the server's clock starts at.
+    pub test_now: Option<String>,
     master_key: Option<SecretString>,
     /// Where each value that was given came from: `--listen`, `HOLDSPACE_LISTEN` or the file.
     origins: BTreeMap<&'static str, String>,
@@ -286,6 +292,7 @@ impl Settings {
         let turn = at.pick("turn_urls", given.turn_urls, file.turn_urls);
         let turn_secret = at.pick("turn_secret", given.turn_secret, file.turn_secret);
         let ice = ice_config(stun, turn, turn_secret)?;
+        let test_now = at.pick("test_now", given.test_now, None).map(|v| v.value);
         let data_dir = at.pick("data_dir", given.data_dir, file.data_dir);
         let mail_from = at.pick("mail_from", given.mail_from, file.mail_from);
         Ok(Settings {
@@ -299,6 +306,7 @@ impl Settings {
             job_retry_base_ms,
             reminders,
             ice,
+            test_now,
             master_key: master_key.map(|v| v.value),
             origins: at.origins,
         })

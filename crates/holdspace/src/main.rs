@@ -271,7 +271,12 @@ async fn open(settings: &Settings) -> Result<App, String> {
             ),
             other => other.to_string(),
         })?;
-    App::new(db, settings.app_config(), clock::from_env()?).map_err(|e| describe(&e))
+    App::new(
+        db,
+        settings.app_config(),
+        clock::from_setting(settings.test_now.as_deref())?,
+    )
+    .map_err(|e| describe(&e))
 }
 
 fn describe(e: &app::AppError) -> String {

@@ -309,5 +309,5 @@ fn every_key_has_its_flag_and_variable_by_one_rule() {
         );
         keys += 1;
     }
-    assert_eq!(keys, 14);
+    assert_eq!(keys, 15);
 }
