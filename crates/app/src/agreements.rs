@@ -527,10 +527,11 @@ impl App {
     /// The first draft of a therapist's template, from what the practice already knows: their
     /// session length and fee, their cancellation notice (48 hours unless set), the crisis contacts.
     async fn first_agreement(&self, therapist: &UserId) -> AppResult<Template> {
-        let session = store::booking::availability(self.db(), therapist)
+        let mut c = self.db().conn().await?;
+        let session = store::booking::availability(&mut c, therapist)
             .await?
-            .and_then(|(_, types, _)| types.into_iter().find(|t| t.key == "session"));
-        let cancel = store::booking::cancel_notice_setting(self.db(), therapist)
+            .and_then(|hours| hours.types.into_iter().find(|t| t.key == "session"));
+        let cancel = store::booking::cancel_notice_setting(&mut c, therapist)
             .await?
             .unwrap_or(SignedDuration::from_hours(48));
         let practice = self.practice().await?;

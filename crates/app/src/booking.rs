@@ -16,7 +16,7 @@ use domain::ids::CaseId;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use store::booking::{self, NewAppointment};
-use store::{cases, users, StoreError};
+use store::{cases, users, Conn, StoreError};
 
 /// What the booking page shows.
 pub struct Offer {
@@ -79,52 +79,70 @@ pub struct Taken {
     pub nearest: Vec<Slot>,
 }
 
+/// A therapist who takes bookings, with what they offer.
+struct Bookable {
+    therapist: User,
+    availability: Availability,
+    types: Vec<AppointmentType>,
+}
+
+impl Bookable {
+    /// The open slots of `kind` from `now` to the horizon, given what holds the calendar.
+    async fn open_slots(
+        &self,
+        c: &mut Conn,
+        kind: &AppointmentType,
+        now: Timestamp,
+    ) -> AppResult<Vec<Slot>> {
+        let until =
+            now + SignedDuration::from_hours(24 * (self.availability.rules.horizon_days + 1));
+        let busy = booking::busy(c, &self.therapist.id, now, until).await?;
+        Ok(rules::open_slots(&self.availability, kind, &busy, now))
+    }
+}
+
 impl App {
-    /// The therapist who takes first consultations (the owner unless only a colleague does).
-    async fn bookable(&self) -> AppResult<Vec<(User, Availability, Vec<AppointmentType>)>> {
+    /// The therapists who take bookings (the owner first unless only a colleague does).
+    async fn bookable(&self, c: &mut Conn) -> AppResult<Vec<Bookable>> {
         let mut out = Vec::new();
         for therapist in users::therapists(self.db()).await? {
-            if let Some((weekly, types, rules)) =
-                booking::availability(self.db(), &therapist.id).await?
-            {
+            if let Some(hours) = booking::availability(c, &therapist.id).await? {
                 let zone = TimeZone::get(&therapist.time_zone).unwrap_or(TimeZone::UTC);
-                let exceptions = booking::exceptions(self.db(), &therapist.id).await?;
-                out.push((
+                let exceptions = booking::exceptions(c, &therapist.id).await?;
+                out.push(Bookable {
                     therapist,
-                    Availability {
+                    availability: Availability {
                         zone,
-                        weekly,
+                        weekly: hours.weekly,
                         exceptions,
-                        rules,
+                        rules: hours.rules,
                     },
-                    types,
-                ));
+                    types: hours.types,
+                });
             }
         }
         Ok(out)
     }
 
     /// Open slots of one type (the first consultation unless another is asked for).
+    #[tracing::instrument(skip_all)]
     pub async fn offer(&self, actor: &Actor, type_key: Option<&str>) -> AppResult<Option<Offer>> {
         self.require(actor, Action::ReadPublicSite).await?;
-        let Some((therapist, availability, types)) = self.bookable().await?.into_iter().next()
-        else {
+        let mut c = self.db().conn().await?;
+        let Some(bookable) = self.bookable(&mut c).await?.into_iter().next() else {
             return Ok(None);
         };
         let Some(kind) = type_key
-            .and_then(|k| types.iter().find(|t| t.key == k))
-            .or(types.first())
+            .and_then(|k| bookable.types.iter().find(|t| t.key == k))
+            .or(bookable.types.first())
             .cloned()
         else {
             return Ok(None);
         };
-        let now = self.now();
-        let until = now + SignedDuration::from_hours(24 * (availability.rules.horizon_days + 1));
-        let busy = booking::busy(self.db(), &therapist.id, now, until).await?;
-        let slots = rules::open_slots(&availability, &kind, &busy, now);
+        let slots = bookable.open_slots(&mut c, &kind, self.now()).await?;
         Ok(Some(Offer {
-            therapist,
-            types,
+            therapist: bookable.therapist,
+            types: bookable.types,
             kind,
             slots,
         }))
@@ -132,6 +150,7 @@ impl App {
 
     /// Books a first consultation for a visitor. The slot must be open now; the database refuses
     /// a second booking of the same time however the requests race.
+    #[tracing::instrument(skip_all, fields(case = tracing::field::Empty, appointment = tracing::field::Empty))]
     pub async fn book_consultation(
         &self,
         actor: &Actor,
@@ -162,29 +181,28 @@ impl App {
         {
             return Err(AppError::RateLimited);
         }
-        let offer = self
-            .bookable()
+        // One transaction: the patient, the case, the appointment, its note, its mails, the stage
+        // and the audit row commit together; a time taken meanwhile leaves none of them behind.
+        let mut tx = self.db().begin().await?;
+        let bookable = self
+            .bookable(&mut tx)
             .await?
             .into_iter()
-            .find(|(t, _, _)| t.id.as_str() == therapist_id);
-        let Some((therapist, availability, types)) = offer else {
-            return Err(AppError::NotFound);
-        };
-        let kind = types
-            .into_iter()
-            .find(|t| t.key == key)
+            .find(|b| b.therapist.id.as_str() == therapist_id)
             .ok_or(AppError::NotFound)?;
-        let until = now + SignedDuration::from_hours(24 * (availability.rules.horizon_days + 1));
-        let busy = booking::busy(self.db(), &therapist.id, now, until).await?;
-        let open = rules::open_slots(&availability, &kind, &busy, now);
+        let kind = bookable
+            .types
+            .iter()
+            .find(|t| t.key == key)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        let open = bookable.open_slots(&mut tx, &kind, now).await?;
         let Some(chosen) = open.iter().find(|s| s.start == start).copied() else {
             return Ok(Err(Taken {
                 nearest: rules::nearest(&open, start, 3),
             }));
         };
-        // One transaction: the patient, the case, the appointment, its note, its mails, the stage
-        // and the audit row commit together; a time taken meanwhile leaves none of them behind.
-        let mut tx = self.db().begin().await?;
+        let therapist = &bookable.therapist;
         let (case, patient) = cases::open_for_patient(
             &mut tx,
             &therapist.id,
@@ -199,7 +217,7 @@ impl App {
             StoreError::Conflict => AppError::field("email", "error-email-taken"),
             e => e.into(),
         })?;
-        let booked = booking::book_in(
+        let booked = booking::book(
             &mut tx,
             NewAppointment {
                 therapist: &therapist.id,
@@ -214,17 +232,23 @@ impl App {
         let appointment = match booked {
             Ok(id) => id,
             Err(StoreError::Conflict) => {
+                // The refused insert spoils the transaction on PostgreSQL: roll it back, then
+                // read what is open now.
                 drop(tx);
-                let busy = booking::busy(self.db(), &therapist.id, now, until).await?;
-                let open = rules::open_slots(&availability, &kind, &busy, now);
+                let open = bookable
+                    .open_slots(&mut self.db().conn().await?, &kind, now)
+                    .await?;
                 return Ok(Err(Taken {
                     nearest: rules::nearest(&open, start, 3),
                 }));
             }
             Err(e) => return Err(e.into()),
         };
+        let span = tracing::Span::current();
+        span.record("case", case.as_str());
+        span.record("appointment", appointment.as_str());
         if !note.is_empty() || !phone.is_empty() {
-            booking::set_note_in(&mut tx, &case, &appointment, &note, &phone).await?;
+            booking::set_note(&mut tx, &case, &appointment, &note, &phone).await?;
         }
         store::jobs::enqueue(
             &mut tx,
@@ -261,7 +285,7 @@ impl App {
             appointment,
             case,
             slot: chosen,
-            therapist,
+            therapist: bookable.therapist,
             kind,
         }))
     }
@@ -300,27 +324,30 @@ impl App {
         notice: Notice,
     ) -> Result<Option<crate::mail::Outgoing>, String> {
         let e = |e: store::StoreError| e.to_string();
-        let Some(a) = booking::get(self.db(), appointment).await.map_err(e)? else {
+        // Only the confirmation writes (its manage link); it commits before the mail goes out.
+        let mut c = match notice {
+            Notice::Confirmation => self.db().begin().await,
+            _ => self.db().conn().await,
+        }
+        .map_err(e)?;
+        let Some(a) = booking::get(&mut c, appointment).await.map_err(e)? else {
             return Ok(None);
         };
         let Some(case_id) = a.case.clone() else {
             return Ok(None);
         };
-        let Some(case) = cases::get(
-            &mut self.db().conn().await.map_err(e)?,
-            &case_id,
-            &a.therapist,
-        )
-        .await
-        .map_err(e)?
+        let Some(case) = cases::get(&mut c, &case_id, &a.therapist)
+            .await
+            .map_err(e)?
         else {
             return Ok(None);
         };
-        let kind_name = booking::availability(self.db(), &a.therapist)
+        let kind_name = booking::availability(&mut c, &a.therapist)
             .await
             .map_err(e)?
-            .and_then(|(_, types, _)| {
-                types
+            .and_then(|hours| {
+                hours
+                    .types
                     .into_iter()
                     .find(|t| t.key == a.type_key)
                     .map(|t| t.name)
@@ -364,9 +391,10 @@ impl App {
         let mail = match notice {
             Notice::Confirmation => {
                 let token = store::random_hex(32);
-                booking::set_manage_token(self.db(), &a.id, &crate::accounts::hash_token(&token))
+                booking::set_manage_token(&mut c, &a.id, &crate::accounts::hash_token(&token))
                     .await
                     .map_err(e)?;
+                c.commit().await.map_err(e)?;
                 crate::mail::booking_confirmation(crate::mail::Confirmation {
                     practice_name: &practice.name,
                     patient: &case.patient,
@@ -394,7 +422,7 @@ impl App {
     /// Enqueues the reminders of an appointment (24 h and 1 h before, those still ahead).
     pub(crate) async fn schedule_reminders(
         &self,
-        tx: &mut store::Conn,
+        tx: &mut Conn,
         appointment: &str,
         start: Timestamp,
         sequence: i64,
@@ -422,21 +450,24 @@ impl App {
     }
 
     /// The appointment behind a manage link.
+    #[tracing::instrument(skip_all)]
     pub async fn managed_booking(&self, token: &str) -> AppResult<Manage> {
-        let a = booking::by_manage_token(self.db(), &crate::accounts::hash_token(token))
+        let mut c = self.db().conn().await?;
+        let a = booking::by_manage_token(&mut c, &crate::accounts::hash_token(token))
             .await?
             .ok_or(AppError::NotFound)?;
         let case = match &a.case {
-            Some(c) => cases::get(&mut self.db().conn().await?, c, &a.therapist)
+            Some(case) => cases::get(&mut c, case, &a.therapist)
                 .await?
                 .ok_or(AppError::NotFound)?,
             None => return Err(AppError::NotFound),
         };
-        let notice = booking::cancel_notice(self.db(), &a.therapist).await?;
-        let kind_name = booking::availability(self.db(), &a.therapist)
+        let notice = booking::cancel_notice(&mut c, &a.therapist).await?;
+        let kind_name = booking::availability(&mut c, &a.therapist)
             .await?
-            .and_then(|(_, types, _)| {
-                types
+            .and_then(|hours| {
+                hours
+                    .types
                     .into_iter()
                     .find(|t| t.key == a.type_key)
                     .map(|t| t.name)
@@ -455,10 +486,14 @@ impl App {
 
     /// The patient cancels through their link. Inside the notice period it is recorded as late;
     /// the therapist decides about a fee, nothing is charged here. The time is free again at once.
+    /// The cancellation, its mail and its audit row commit together.
+    #[tracing::instrument(skip_all, fields(appointment = tracing::field::Empty))]
     pub async fn cancel_booking(&self, token: &str, client: &Client) -> AppResult<()> {
-        let a = booking::by_manage_token(self.db(), &crate::accounts::hash_token(token))
+        let mut tx = self.db().begin().await?;
+        let a = booking::by_manage_token(&mut tx, &crate::accounts::hash_token(token))
             .await?
             .ok_or(AppError::NotFound)?;
+        tracing::Span::current().record("appointment", a.id.as_str());
         if a.cancelled {
             return Ok(());
         }
@@ -466,10 +501,10 @@ impl App {
         if a.start <= now {
             return Err(AppError::field("cancel", "error-booking-past"));
         }
-        let late = now > a.start - booking::cancel_notice(self.db(), &a.therapist).await?;
-        booking::cancel(self.db(), &a.id, late, now).await?;
-        store::jobs::enqueue_alone(
-            self.db(),
+        let late = now > a.start - booking::cancel_notice(&mut tx, &a.therapist).await?;
+        booking::cancel(&mut tx, &a.id, late, now).await?;
+        store::jobs::enqueue(
+            &mut tx,
             Task::BookingCancelled {
                 appointment: a.id.clone(),
             }
@@ -477,11 +512,9 @@ impl App {
             now,
         )
         .await?;
-        if let Some(case) = &a.case {
-            self.reschedule_session_measures(case).await;
-        }
         let case = a.case.as_ref().map(|c| c.to_string()).unwrap_or_default();
-        self.audit_as(
+        self.audit_as_in(
+            &mut tx,
             "patient-link",
             &client.ip,
             if late {
@@ -494,6 +527,10 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        tx.commit().await?;
+        if let Some(case) = &a.case {
+            self.reschedule_session_measures(case).await;
+        }
         self.wake_jobs();
         Ok(())
     }
@@ -502,45 +539,49 @@ impl App {
 impl App {
     /// The patient moves their booking to another offered time, up to the notice period. The
     /// calendar gets the same event with a higher sequence; old reminders find a stale sequence.
+    /// The move, its mail, its reminders and its audit row commit together.
+    #[tracing::instrument(skip_all, fields(appointment = tracing::field::Empty))]
     pub async fn reschedule_booking(
         &self,
         token: &str,
         slot: &str,
         client: &Client,
     ) -> AppResult<Result<Slot, Taken>> {
-        let a = booking::by_manage_token(self.db(), &crate::accounts::hash_token(token))
+        let mut tx = self.db().begin().await?;
+        let a = booking::by_manage_token(&mut tx, &crate::accounts::hash_token(token))
             .await?
             .ok_or(AppError::NotFound)?;
+        tracing::Span::current().record("appointment", a.id.as_str());
         let now = self.now();
         if a.cancelled {
             return Err(AppError::NotFound);
         }
-        if now > a.start - booking::cancel_notice(self.db(), &a.therapist).await? {
+        if now > a.start - booking::cancel_notice(&mut tx, &a.therapist).await? {
             return Err(AppError::field("slot", "error-reschedule-late"));
         }
         let (therapist_id, key, start) = parse_ref(slot).ok_or(AppError::NotFound)?;
         if therapist_id != a.therapist.as_str() || key != a.type_key {
             return Err(AppError::NotFound);
         }
-        let (_, availability, types) = self
-            .bookable()
+        let bookable = self
+            .bookable(&mut tx)
             .await?
             .into_iter()
-            .find(|(t, _, _)| t.id == a.therapist)
+            .find(|b| b.therapist.id == a.therapist)
             .ok_or(AppError::NotFound)?;
-        let kind = types
-            .into_iter()
+        let kind = bookable
+            .types
+            .iter()
             .find(|t| t.key == key)
+            .cloned()
             .ok_or(AppError::NotFound)?;
-        let until = now + SignedDuration::from_hours(24 * (availability.rules.horizon_days + 1));
-        let busy = booking::busy(self.db(), &a.therapist, now, until).await?;
-        let open = rules::open_slots(&availability, &kind, &busy, now);
+        let open = bookable.open_slots(&mut tx, &kind, now).await?;
         let Some(chosen) = open.iter().find(|s| s.start == start).copied() else {
             return Ok(Err(Taken {
                 nearest: rules::nearest(&open, start, 3),
             }));
         };
-        let sequence = match booking::reschedule(self.db(), &a.id, &kind, chosen.start, now).await {
+        let sequence = match booking::reschedule(&mut tx, &a.id, &kind, chosen.start, now).await {
             Ok(seq) => seq,
             Err(StoreError::Conflict) => {
                 return Ok(Err(Taken {
@@ -549,13 +590,11 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         };
-        self.announce_move(&a.id, chosen.start, sequence, now)
+        self.announce_move(&mut tx, &a.id, chosen.start, sequence, now)
             .await?;
-        if let Some(case) = &a.case {
-            self.reschedule_session_measures(case).await;
-        }
         let case = a.case.as_ref().map(|c| c.to_string()).unwrap_or_default();
-        self.audit_as(
+        self.audit_as_in(
+            &mut tx,
             "patient-link",
             &client.ip,
             "booking.reschedule",
@@ -564,25 +603,29 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        tx.commit().await?;
+        if let Some(case) = &a.case {
+            self.reschedule_session_measures(case).await;
+        }
         self.wake_jobs();
         Ok(Ok(chosen))
     }
 }
 
 impl App {
-    /// After an appointment moved: the mail with the new time (and the calendar update at
-    /// `sequence`), and reminders for the new start; the old reminders see the sequence and stay
-    /// silent.
+    /// After an appointment moved, inside the move's transaction: the mail with the new time (and
+    /// the calendar update at `sequence`), and reminders for the new start; the old reminders see
+    /// the sequence and stay silent.
     pub(crate) async fn announce_move(
         &self,
+        tx: &mut Conn,
         appointment: &str,
         start: jiff::Timestamp,
         sequence: i64,
         now: jiff::Timestamp,
     ) -> AppResult<()> {
-        let mut tx = self.db().begin().await?;
         store::jobs::enqueue(
-            &mut tx,
+            tx,
             Task::BookingMoved {
                 appointment: appointment.to_string(),
                 sequence,
@@ -591,9 +634,7 @@ impl App {
             now,
         )
         .await?;
-        self.schedule_reminders(&mut tx, appointment, start, sequence)
-            .await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(())
+        self.schedule_reminders(tx, appointment, start, sequence)
+            .await
     }
 }

@@ -18,19 +18,21 @@ use store::{cases, StoreError};
 pub use store::booking::BLOCK;
 impl App {
     /// The signed-in therapist's booking settings (sensible defaults before they set any).
+    #[tracing::instrument(skip_all)]
     pub async fn booking_settings(&self, actor: &Actor) -> AppResult<rules::Settings> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let exceptions = booking::exceptions(self.db(), &user.id).await?;
-        let cancel_notice = booking::cancel_notice_setting(self.db(), &user.id)
+        let mut c = self.db().conn().await?;
+        let exceptions = booking::exceptions(&mut c, &user.id).await?;
+        let cancel_notice = booking::cancel_notice_setting(&mut c, &user.id)
             .await?
             .unwrap_or(SignedDuration::from_hours(48));
-        Ok(match booking::availability(self.db(), &user.id).await? {
-            Some((weekly, types, rules)) => rules::Settings {
-                weekly,
+        Ok(match booking::availability(&mut c, &user.id).await? {
+            Some(hours) => rules::Settings {
+                weekly: hours.weekly,
                 exceptions,
-                types,
-                rules,
+                types: hours.types,
+                rules: hours.rules,
                 cancel_notice,
             },
             None => rules::Settings {
@@ -43,6 +45,8 @@ impl App {
         })
     }
 
+    /// Hours, types, rules and exceptions change together, with their audit row.
+    #[tracing::instrument(skip_all)]
     pub async fn update_booking_settings(
         &self,
         actor: &Actor,
@@ -51,8 +55,9 @@ impl App {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let s = input.validate()?;
+        let mut tx = self.db().begin().await?;
         booking::set_availability(
-            self.db(),
+            &mut tx,
             &user.id,
             &s.weekly,
             &s.types,
@@ -60,9 +65,18 @@ impl App {
             s.cancel_notice,
         )
         .await?;
-        booking::set_exceptions(self.db(), &user.id, &s.exceptions).await?;
-        self.audit(actor, "booking.settings", "", user.id.as_str(), Outcome::Ok)
-            .await
+        booking::set_exceptions(&mut tx, &user.id, &s.exceptions).await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            "booking.settings",
+            "",
+            user.id.as_str(),
+            Outcome::Ok,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 
@@ -108,13 +122,14 @@ impl App {
     ) -> AppResult<Option<jiff::civil::Date>> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        Ok(booking::get(self.db(), id)
+        Ok(booking::get(&mut self.db().conn().await?, id)
             .await?
             .filter(|a| a.therapist == user.id)
             .map(|a| a.start.to_zoned(Self::my_zone(actor)).date()))
     }
 
     /// The week containing `day` (today when `None`).
+    #[tracing::instrument(skip_all)]
     pub async fn calendar_week(
         &self,
         actor: &Actor,
@@ -136,7 +151,8 @@ impl App {
             .and_then(|d| d.to_zoned(zone.clone()))
             .map_err(|_| AppError::NotFound)?
             .timestamp();
-        let entries = booking::calendar(self.db(), &user.id, start, end).await?;
+        let mut c = self.db().conn().await?;
+        let entries = booking::calendar(&mut c, &user.id, start, end).await?;
         let mut days = Vec::new();
         for offset in 0..7 {
             let date = monday
@@ -150,15 +166,15 @@ impl App {
             days.push((date, of_day));
         }
         // Before the therapist saves any settings, the defaults their settings page shows.
-        let types = booking::availability(self.db(), &user.id)
+        let types = booking::availability(&mut c, &user.id)
             .await?
-            .map(|(_, t, _)| t)
+            .map(|hours| hours.types)
             .unwrap_or_else(default_types);
         Ok(Week {
             monday,
             zone,
             days,
-            cases: cases::of_therapist(&mut self.db().conn().await?, &user.id).await?,
+            cases: cases::of_therapist(&mut c, &user.id).await?,
             types,
         })
     }
@@ -186,34 +202,38 @@ impl App {
     }
 
     /// The therapist adds an appointment for one of their cases. A clash is refused unless they
-    /// tick that they book over it knowingly.
+    /// tick that they book over it knowingly. The appointment, its mails and its audit row
+    /// commit together.
+    #[tracing::instrument(skip_all, fields(case = tracing::field::Empty, appointment = tracing::field::Empty))]
     pub async fn add_appointment(&self, actor: &Actor, input: &CalendarInput) -> AppResult<()> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let zone = Self::my_zone(actor);
         let mut errors = domain::FieldErrors::default();
         let start = Self::local_instant(&zone, &input.date, &input.time, "time", &mut errors);
-        let types = booking::availability(self.db(), &user.id)
+        // Whose case it is is decided (and a refusal audited) before the transaction begins.
+        let case = self
+            .case(actor, &CaseId::new(input.case.clone()))
+            .await
+            .ok();
+        let mut tx = self.db().begin().await?;
+        let types = booking::availability(&mut tx, &user.id)
             .await?
-            .map(|(_, t, _)| t)
+            .map(|hours| hours.types)
             .unwrap_or_else(default_types);
         let kind = types.into_iter().find(|t| t.key == input.kind);
         if kind.is_none() {
             errors.add("kind", "error-type");
         }
-        let case = self
-            .case(actor, &CaseId::new(input.case.clone()))
-            .await
-            .ok();
         if case.is_none() {
             errors.add("case", "error-case");
         }
         let (Some(start), Some(kind), Some(case)) = (start, kind, case) else {
             return Err(AppError::Invalid(errors));
         };
+        tracing::Span::current().record("case", case.id.as_str());
         let now = self.now();
-        let mut tx = self.db().begin().await?;
-        let id = match booking::book_in(
+        let id = match booking::book(
             &mut tx,
             NewAppointment {
                 therapist: &user.id,
@@ -230,6 +250,7 @@ impl App {
             Err(StoreError::Conflict) => return Err(AppError::field("clash", "error-clash")),
             Err(e) => return Err(e.into()),
         };
+        tracing::Span::current().record("appointment", id.as_str());
         store::jobs::enqueue(
             &mut tx,
             Task::BookingConfirmation {
@@ -240,15 +261,23 @@ impl App {
         )
         .await?;
         self.schedule_reminders(&mut tx, &id, start, 0).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            "appointment.add",
+            case.id.as_str(),
+            &id,
+            Outcome::Ok,
+        )
+        .await?;
+        tx.commit().await?;
         self.reschedule_session_measures(&case.id).await;
-        self.audit(actor, "appointment.add", case.id.as_str(), &id, Outcome::Ok)
-            .await?;
         self.wake_jobs();
         Ok(())
     }
 
     /// Blocks time in the therapist's calendar: nobody can book it.
+    #[tracing::instrument(skip_all, fields(appointment = tracing::field::Empty))]
     pub async fn block_time(&self, actor: &Actor, input: &CalendarInput) -> AppResult<()> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
@@ -270,8 +299,9 @@ impl App {
             buffer_minutes: 0,
             price_cents: None,
         };
-        match booking::book(
-            self.db(),
+        let mut tx = self.db().begin().await?;
+        let booked = booking::book(
+            &mut tx,
             NewAppointment {
                 therapist: &user.id,
                 case: None,
@@ -281,35 +311,40 @@ impl App {
             },
             self.now(),
         )
-        .await
-        {
-            Ok(id) => {
-                self.audit(actor, "calendar.block", "", &id, Outcome::Ok)
-                    .await
-            }
-            Err(StoreError::Conflict) => Err(AppError::field("clash", "error-clash")),
-            Err(e) => Err(e.into()),
-        }
+        .await;
+        let id = match booked {
+            Ok(id) => id,
+            Err(StoreError::Conflict) => return Err(AppError::field("clash", "error-clash")),
+            Err(e) => return Err(e.into()),
+        };
+        tracing::Span::current().record("appointment", id.as_str());
+        self.audit_in(&mut tx, actor, "calendar.block", "", &id, Outcome::Ok)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The therapist cancels an appointment (or frees blocked time); the patient gets a CANCEL.
+    /// The cancellation, its mail and its audit row commit together.
+    #[tracing::instrument(skip_all, fields(appointment = %id))]
     pub async fn cancel_appointment(&self, actor: &Actor, id: &str) -> AppResult<()> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let a = booking::get(self.db(), id)
+        let mut tx = self.db().begin().await?;
+        let a = booking::get(&mut tx, id)
             .await?
             .filter(|a| a.therapist == user.id)
             .ok_or(AppError::NotFound)?;
         let now = self.now();
-        booking::cancel(self.db(), &a.id, false, now)
+        booking::cancel(&mut tx, &a.id, false, now)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => AppError::NotFound,
                 e => e.into(),
             })?;
         if a.case.is_some() {
-            store::jobs::enqueue_alone(
-                self.db(),
+            store::jobs::enqueue(
+                &mut tx,
                 Task::BookingCancelled {
                     appointment: a.id.clone(),
                 }
@@ -317,19 +352,22 @@ impl App {
                 now,
             )
             .await?;
-            self.wake_jobs();
         }
-        if let Some(case) = &a.case {
-            self.reschedule_session_measures(case).await;
-        }
-        self.audit(
+        self.audit_in(
+            &mut tx,
             actor,
             "appointment.cancel",
             a.case.as_ref().map(|c| c.as_str()).unwrap_or(""),
             &a.id,
             Outcome::Ok,
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        if let Some(case) = &a.case {
+            self.reschedule_session_measures(case).await;
+            self.wake_jobs();
+        }
+        Ok(())
     }
 }
 
@@ -368,7 +406,7 @@ impl App {
     pub async fn feed_setting(&self, actor: &Actor) -> AppResult<Option<bool>> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        Ok(booking::feed_of(self.db(), &user.id).await?)
+        Ok(booking::feed_of(&mut self.db().conn().await?, &user.id).await?)
     }
 
     /// Makes a new feed address (the old one stops working); answers it, to be shown once.
@@ -376,37 +414,44 @@ impl App {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let token = store::random_hex(24);
+        let mut tx = self.db().begin().await?;
         booking::set_feed(
-            self.db(),
+            &mut tx,
             &user.id,
             &crate::accounts::hash_token(&token),
             show_names,
             self.now(),
         )
         .await?;
-        self.audit(actor, "calendar.feed.new", "", "", Outcome::Ok)
+        self.audit_in(&mut tx, actor, "calendar.feed.new", "", "", Outcome::Ok)
             .await?;
+        tx.commit().await?;
         Ok(self.link(&format!("/calendar/{token}.ics")))
     }
 
     pub async fn remove_feed(&self, actor: &Actor) -> AppResult<()> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        booking::remove_feed(self.db(), &user.id).await?;
-        self.audit(actor, "calendar.feed.remove", "", "", Outcome::Ok)
-            .await
+        let mut tx = self.db().begin().await?;
+        booking::remove_feed(&mut tx, &user.id).await?;
+        self.audit_in(&mut tx, actor, "calendar.feed.remove", "", "", Outcome::Ok)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The feed: the therapist's appointments from four weeks back to the horizon.
+    #[tracing::instrument(skip_all)]
     pub async fn calendar_feed(&self, token: &str) -> AppResult<String> {
-        let (therapist, names) =
-            booking::feed_owner(self.db(), &crate::accounts::hash_token(token))
-                .await?
-                .ok_or(AppError::NotFound)?;
+        let mut c = self.db().conn().await?;
+        let owner = booking::feed_owner(&mut c, &crate::accounts::hash_token(token))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let names = owner.show_names;
         let now = self.now();
         let entries = booking::calendar(
-            self.db(),
-            &therapist,
+            &mut c,
+            &owner.therapist,
             now - SignedDuration::from_hours(24 * 28),
             now + SignedDuration::from_hours(24 * 7 * 53),
         )
@@ -445,7 +490,9 @@ impl App {
 
 impl App {
     /// The therapist moves an appointment to another time (a clash is refused); the patient gets
-    /// the same event with a raised sequence.
+    /// the same event with a raised sequence. The move, its mail, its reminders and its audit row
+    /// commit together.
+    #[tracing::instrument(skip_all, fields(appointment = %id))]
     pub async fn move_appointment(
         &self,
         actor: &Actor,
@@ -454,7 +501,8 @@ impl App {
     ) -> AppResult<()> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let a = booking::get(self.db(), id)
+        let mut tx = self.db().begin().await?;
+        let a = booking::get(&mut tx, id)
             .await?
             .filter(|a| a.therapist == user.id && !a.cancelled)
             .ok_or(AppError::NotFound)?;
@@ -469,9 +517,9 @@ impl App {
             return Err(AppError::Invalid(errors));
         };
         let minutes = a.end.duration_since(a.start).as_mins();
-        let buffer = booking::availability(self.db(), &user.id)
+        let buffer = booking::availability(&mut tx, &user.id)
             .await?
-            .and_then(|(_, t, _)| t.into_iter().find(|t| t.key == a.type_key))
+            .and_then(|hours| hours.types.into_iter().find(|t| t.key == a.type_key))
             .map(|t| t.buffer_minutes)
             .unwrap_or(0);
         let kind = AppointmentType {
@@ -482,25 +530,29 @@ impl App {
             price_cents: None,
         };
         let now = self.now();
-        let sequence = match booking::reschedule(self.db(), &a.id, &kind, start, now).await {
+        let sequence = match booking::reschedule(&mut tx, &a.id, &kind, start, now).await {
             Ok(seq) => seq,
             Err(StoreError::Conflict) => return Err(AppError::field("time", "error-clash-move")),
             Err(e) => return Err(e.into()),
         };
         if a.case.is_some() {
-            self.announce_move(&a.id, start, sequence, now).await?;
-            self.wake_jobs();
+            self.announce_move(&mut tx, &a.id, start, sequence, now)
+                .await?;
         }
-        if let Some(case) = &a.case {
-            self.reschedule_session_measures(case).await;
-        }
-        self.audit(
+        self.audit_in(
+            &mut tx,
             actor,
             "appointment.move",
             a.case.as_ref().map(|c| c.as_str()).unwrap_or(""),
             &a.id,
             Outcome::Ok,
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        if let Some(case) = &a.case {
+            self.reschedule_session_measures(case).await;
+            self.wake_jobs();
+        }
+        Ok(())
     }
 }

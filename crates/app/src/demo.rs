@@ -117,7 +117,7 @@ impl App {
         let (demo_user, _) = users::by_email(self.db(), &details.email)
             .await?
             .ok_or(AppError::NotFound)?;
-        if store::booking::availability(self.db(), &demo_user.id)
+        if store::booking::availability(&mut self.db().conn().await?, &demo_user.id)
             .await?
             .is_none()
         {
@@ -209,8 +209,9 @@ impl App {
                 price_cents: Some(9500),
             },
         ];
+        let mut tx = self.db().begin().await?;
         store::booking::set_availability(
-            self.db(),
+            &mut tx,
             therapist,
             &weekly,
             &types,
@@ -218,6 +219,7 @@ impl App {
             jiff::SignedDuration::from_hours(48),
         )
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

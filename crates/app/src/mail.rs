@@ -50,9 +50,11 @@ impl App {
                     Some((_, ics)) => format!("{}\n\n--- invite.ics ---\n{ics}", mail.body),
                     None => mail.body.clone(),
                 };
-                store::mailbox::deliver(self.db(), &mail.to, &mail.subject, &body, self.now())
+                let mut tx = self.db().begin().await.map_err(|e| e.to_string())?;
+                store::mailbox::deliver(&mut tx, &mail.to, &mail.subject, &body, self.now())
                     .await
                     .map_err(|e| e.to_string())?;
+                tx.commit().await.map_err(|e| e.to_string())?;
                 tracing::info!(
                     kind = mail.kind,
                     to_domain = domain,
@@ -473,7 +475,7 @@ impl App {
         actor: &crate::Actor,
     ) -> crate::AppResult<Vec<store::mailbox::Mail>> {
         self.require(actor, Action::ReadOutbox).await?;
-        Ok(store::mailbox::list(self.db(), 200).await?)
+        Ok(store::mailbox::list(&mut self.db().conn().await?, 200).await?)
     }
 
     pub async fn dev_mail(
@@ -482,10 +484,12 @@ impl App {
         id: &domain::ids::MailId,
     ) -> crate::AppResult<store::mailbox::Mail> {
         self.require(actor, Action::ReadOutbox).await?;
-        let mail = store::mailbox::get(self.db(), id)
+        let mut c = self.db().conn().await?;
+        let mail = store::mailbox::get(&mut c, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        self.audit(
+        self.audit_in(
+            &mut c,
             actor,
             "mailbox.read",
             "",
@@ -502,6 +506,6 @@ impl App {
         actor: &crate::Actor,
     ) -> crate::AppResult<Vec<store::jobs::JobView>> {
         self.require(actor, Action::ReadOutbox).await?;
-        Ok(store::jobs::recent(self.db(), 100).await?)
+        Ok(store::jobs::recent(&mut self.db().conn().await?, 100).await?)
     }
 }

@@ -25,7 +25,8 @@ pub(crate) const THERAPIST_INVITE: &str = "therapist-invite";
 
 impl App {
     /// A therapist invites a patient: the account and the case are made, and an email with a
-    /// sign-in link goes out.
+    /// sign-in link goes out. The patient, the case, the mail and the audit row commit together.
+    #[tracing::instrument(skip_all, fields(case = tracing::field::Empty))]
     pub async fn invite_patient(&self, actor: &Actor, input: &InviteInput) -> AppResult<CaseId> {
         self.require(actor, Action::KeepCaseload).await?;
         let (name, email, zone) = input.validate()?;
@@ -46,6 +47,7 @@ impl App {
             StoreError::Conflict => AppError::field("email", "error-email-taken"),
             e => e.into(),
         })?;
+        tracing::Span::current().record("case", case.as_str());
         let task = Task::PatientInvitation {
             patient: patient.id.clone(),
             therapist: therapist.id.clone(),
@@ -79,6 +81,8 @@ impl App {
     }
 
     /// "Email me a sign-in link". The answer is the same whether or not the address is known.
+    /// The mail (when there is one to send) and the audit row commit together.
+    #[tracing::instrument(skip_all)]
     pub async fn request_magic_link(&self, email: &str, client: &Client) -> AppResult<()> {
         let mut errors = domain::FieldErrors::default();
         let email = domain::validation::email(&mut errors, "email", email);
@@ -95,24 +99,27 @@ impl App {
         {
             return Err(AppError::RateLimited);
         }
-        if let Some((user, _)) = users::by_email(self.db(), &email).await? {
-            if user.role == Role::Patient {
-                let task = Task::MagicLink {
-                    user: user.id.clone(),
-                };
-                store::jobs::enqueue_alone(
-                    self.db(),
-                    task.job(
-                        format!("magic-link:{}:{}", user.id, now.as_millisecond()),
-                        now,
-                    ),
+        let mut tx = self.db().begin().await?;
+        let patient = users::by_email(self.db(), &email)
+            .await?
+            .map(|(user, _)| user)
+            .filter(|user| user.role == Role::Patient);
+        if let Some(user) = &patient {
+            let task = Task::MagicLink {
+                user: user.id.clone(),
+            };
+            store::jobs::enqueue(
+                &mut tx,
+                task.job(
+                    format!("magic-link:{}:{}", user.id, now.as_millisecond()),
                     now,
-                )
-                .await?;
-                self.wake_jobs();
-            }
+                ),
+                now,
+            )
+            .await?;
         }
-        self.audit_as(
+        self.audit_as_in(
+            &mut tx,
             "anonymous",
             &client.ip,
             "magic_link.request",
@@ -120,7 +127,12 @@ impl App {
             "",
             Outcome::Ok,
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        if patient.is_some() {
+            self.wake_jobs();
+        }
+        Ok(())
     }
 
     /// Makes a one-time link for `user` (run by the mail job, so the token exists only in the mail).

@@ -124,7 +124,7 @@ impl App {
         if !actor.is_signed_in() {
             return Err(AppError::Unauthenticated);
         }
-        let found = rows::load(self.db(), appointment, self.now()).await?;
+        let found = rows::load(&mut self.db().conn().await?, appointment, self.now()).await?;
         let Some(r) = found.filter(|r| !r.cancelled) else {
             self.audit(actor, "policy.refused", "", "room", Outcome::Refused)
                 .await?;
@@ -141,6 +141,7 @@ impl App {
     }
 
     /// The room's page for one of its people.
+    #[tracing::instrument(skip_all, fields(appointment = %appointment))]
     pub async fn room_page(&self, actor: &Actor, appointment: &str) -> AppResult<RoomPage> {
         let r = self.room_rows(actor, appointment).await?;
         let me = actor.user().map(|u| u.id.clone());
@@ -165,6 +166,7 @@ impl App {
     }
 
     /// Lets one of the room's people in, while it is open. The inner `Err` says why not now.
+    #[tracing::instrument(skip_all, fields(appointment = %appointment))]
     pub async fn enter_room(
         &self,
         actor: &Actor,
@@ -241,6 +243,8 @@ impl App {
     }
 
     /// A connection arrives: it replaces the same person's earlier one, and everyone re-reads.
+    /// The presence and its audit row commit together, before anyone is told.
+    #[tracing::instrument(skip_all, fields(appointment = %entry.appointment))]
     pub async fn room_joined(
         &self,
         actor: &Actor,
@@ -248,18 +252,20 @@ impl App {
         connection: &str,
     ) -> AppResult<()> {
         self.broker().start(self.db()).await?;
+        let mut tx = self.db().begin().await?;
         let earlier = rows::join(
-            self.db(),
+            &mut tx,
             connection,
             &entry.appointment,
             &entry.user,
             self.now(),
         )
         .await?;
+        self.audit_in(&mut tx, actor, "room.enter", &entry.case, "", Outcome::Ok)
+            .await?;
+        tx.commit().await?;
         self.broker().connected(connection);
         self.ensure_presence_refresh();
-        self.audit(actor, "room.enter", &entry.case, "", Outcome::Ok)
-            .await?;
         if !earlier.is_empty() {
             self.publish(
                 &entry.appointment,
@@ -275,7 +281,13 @@ impl App {
     /// A connection is gone (closed, replaced or dropped).
     pub async fn room_left(&self, entry: &Entry, connection: &str) -> AppResult<()> {
         self.broker().disconnected(connection);
-        if rows::leave(self.db(), connection).await? {
+        let gone = {
+            let mut tx = self.db().begin().await?;
+            let gone = rows::leave(&mut tx, connection).await?;
+            tx.commit().await?;
+            gone
+        };
+        if gone {
             self.publish(&entry.appointment, Event::Changed).await?;
         }
         Ok(())
@@ -283,7 +295,7 @@ impl App {
 
     /// The whole state as `connection` sees it.
     pub async fn room_view(&self, entry: &Entry, connection: &str) -> AppResult<View> {
-        let r = rows::load(self.db(), &entry.appointment, self.now())
+        let r = rows::load(&mut self.db().conn().await?, &entry.appointment, self.now())
             .await?
             .ok_or(AppError::NotFound)?;
         let h = hours(&r);
@@ -332,7 +344,9 @@ impl App {
         })
     }
 
-    /// Carries out one command of a connection.
+    /// Carries out one command of a connection. A command that changes the room reads it,
+    /// changes it and audits the change in one transaction; everyone re-reads after the commit.
+    #[tracing::instrument(skip_all, fields(appointment = %entry.appointment))]
     pub async fn room_command(
         &self,
         actor: &Actor,
@@ -340,13 +354,9 @@ impl App {
         connection: &str,
         command: Command,
     ) -> AppResult<()> {
-        let r = rows::load(self.db(), &entry.appointment, self.now())
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let all = people(&r);
-        let h = hours(&r);
         match command {
             Command::Signal { to, data } => {
+                let all = people(&self.room_now(&mut self.db().conn().await?, entry).await?);
                 if !room::may_signal(&all, connection, &to) {
                     return Err(AppError::Forbidden);
                 }
@@ -361,6 +371,7 @@ impl App {
                 .await
             }
             Command::Chat { text } => {
+                let all = people(&self.room_now(&mut self.db().conn().await?, entry).await?);
                 let text = text.trim();
                 let in_call = all
                     .iter()
@@ -382,50 +393,71 @@ impl App {
                 Err(AppError::NotFound)
             }
             Command::Admit { user } => {
-                self.host_action(actor, entry, &h, &all, &user, HostAction::Admit)
+                self.host_action(actor, entry, &user, HostAction::Admit)
                     .await
             }
             Command::SendBack { user } => {
-                self.host_action(actor, entry, &h, &all, &user, HostAction::SendBack)
+                self.host_action(actor, entry, &user, HostAction::SendBack)
                     .await
             }
             Command::End => {
                 if !entry.host {
                     return Err(AppError::Forbidden);
                 }
-                rows::end(self.db(), &entry.appointment, self.now()).await?;
-                self.audit(actor, "room.end", &entry.case, "", Outcome::Ok)
+                let mut tx = self.db().begin().await?;
+                self.room_now(&mut tx, entry).await?;
+                rows::end(&mut tx, &entry.appointment, self.now()).await?;
+                self.audit_in(&mut tx, actor, "room.end", &entry.case, "", Outcome::Ok)
                     .await?;
+                tx.commit().await?;
                 self.publish(&entry.appointment, Event::Changed).await
             }
         }
+    }
+
+    /// The room's rows as they are now (`NotFound` when its appointment is gone).
+    async fn room_now(&self, c: &mut store::Conn, entry: &Entry) -> AppResult<RoomRows> {
+        rows::load(c, &entry.appointment, self.now())
+            .await?
+            .ok_or(AppError::NotFound)
     }
 
     async fn host_action(
         &self,
         actor: &Actor,
         entry: &Entry,
-        hours: &Hours,
-        all: &[Person],
         guest: &str,
         action: HostAction,
     ) -> AppResult<()> {
-        if room::host_may(hours, all, entry.user.as_str(), guest, action, self.now()).is_err() {
+        let mut tx = self.db().begin().await?;
+        let r = self.room_now(&mut tx, entry).await?;
+        let now = self.now();
+        if room::host_may(
+            &hours(&r),
+            &people(&r),
+            entry.user.as_str(),
+            guest,
+            action,
+            now,
+        )
+        .is_err()
+        {
             return Err(AppError::Forbidden);
         }
         let guest_id = UserId::new(guest);
         let name = match action {
             HostAction::Admit => {
-                rows::admit(self.db(), &entry.appointment, &guest_id, self.now()).await?;
+                rows::admit(&mut tx, &entry.appointment, &guest_id, now).await?;
                 "room.admit"
             }
             HostAction::SendBack => {
-                rows::send_back(self.db(), &entry.appointment, &guest_id).await?;
+                rows::send_back(&mut tx, &entry.appointment, &guest_id).await?;
                 "room.send_back"
             }
         };
-        self.audit(actor, name, &entry.case, guest, Outcome::Ok)
+        self.audit_in(&mut tx, actor, name, &entry.case, guest, Outcome::Ok)
             .await?;
+        tx.commit().await?;
         self.publish(&entry.appointment, Event::Changed).await
     }
 
@@ -440,19 +472,28 @@ impl App {
                     tick.tick().await;
                     let live = app.broker().live_connections();
                     let now = app.now();
-                    if let Err(e) = rows::refresh(app.db(), &live, now).await {
+                    if let Err(e) = app.refresh_presence(&live, now).await {
                         tracing::warn!(error = %e, "refreshing room connections failed");
-                    }
-                    if let Err(e) = rows::sweep(app.db(), now).await {
-                        tracing::warn!(error = %e, "sweeping room connections failed");
                     }
                 }
             });
         });
     }
 
+    /// Marks this instance's connections alive and clears those nobody refreshed, in one
+    /// transaction.
+    async fn refresh_presence(&self, live: &[String], now: Timestamp) -> AppResult<()> {
+        let mut tx = self.db().begin().await?;
+        rows::refresh(&mut tx, live, now).await?;
+        rows::sweep(&mut tx, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The therapist invites another of their patients into an appointment (a partner, a family
-    /// member): they may then enter its room like the case's patient.
+    /// member): they may then enter its room like the case's patient. The guest and the audit
+    /// row commit together; the room is told after.
+    #[tracing::instrument(skip_all, fields(appointment = %appointment))]
     pub async fn invite_to_room(
         &self,
         actor: &Actor,
@@ -462,19 +503,21 @@ impl App {
         self.require(actor, crate::policy::Action::KeepCaseload)
             .await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let a = store::booking::get(self.db(), appointment)
+        let mut tx = self.db().begin().await?;
+        let a = store::booking::get(&mut tx, appointment)
             .await?
             .filter(|a| a.therapist == user.id && !a.cancelled)
             .ok_or(AppError::NotFound)?;
         let email = email.trim();
-        let guest = store::cases::of_therapist(&mut self.db().conn().await?, &user.id)
+        let guest = store::cases::of_therapist(&mut tx, &user.id)
             .await?
             .into_iter()
             .find(|c| !email.is_empty() && c.patient.email.eq_ignore_ascii_case(email))
             .ok_or_else(|| AppError::field("guest", "error-guest-unknown"))?;
-        rows::add_guest(self.db(), &a.id, &guest.patient.id, self.now()).await?;
+        rows::add_guest(&mut tx, &a.id, &guest.patient.id, self.now()).await?;
         let case = a.case.as_ref().map(|c| c.as_str()).unwrap_or("");
-        self.audit(
+        self.audit_in(
+            &mut tx,
             actor,
             "room.invite",
             case,
@@ -482,12 +525,13 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        tx.commit().await?;
         self.publish(&a.id, Event::Changed).await
     }
 
     /// Someone's booked appointments from now on, each with its room.
     pub async fn my_appointments(&self, actor: &Actor) -> AppResult<Vec<rows::Upcoming>> {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        Ok(rows::upcoming_for(self.db(), &user.id, self.now()).await?)
+        Ok(rows::upcoming_for(&mut self.db().conn().await?, &user.id, self.now()).await?)
     }
 }

@@ -116,8 +116,9 @@ async fn main() {
     let started = Instant::now();
     for i in 0..n {
         let start = now + SignedDuration::from_hours(i);
+        let mut tx = db.begin().await.unwrap();
         booking::book(
-            &db,
+            &mut tx,
             NewAppointment {
                 therapist: &therapist.id,
                 case: None,
@@ -129,6 +130,7 @@ async fn main() {
         )
         .await
         .unwrap();
+        tx.commit().await.unwrap();
     }
     let booking_rate = n as f64 / started.elapsed().as_secs_f64();
     store::testing::raw_exec(

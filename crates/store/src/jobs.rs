@@ -131,24 +131,35 @@ pub async fn fail(
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: String,
+    kind: String,
+    state: String,
+    attempts: i64,
+    run_at: i64,
+    last_error: Option<String>,
+    created_at: i64,
+}
+
 /// The most recent jobs, for the admin's view of what the practice sent.
-pub async fn recent(db: &Db, limit: u32) -> StoreResult<Vec<JobView>> {
-    let rows: Vec<(String, String, String, i64, i64, Option<String>, i64)> = sqlx::query_as(
+pub async fn recent(c: &mut Conn, limit: u32) -> StoreResult<Vec<JobView>> {
+    let rows: Vec<JobRow> = sqlx::query_as(
         "SELECT id, kind, state, attempts, run_at, last_error, created_at FROM jobs ORDER BY created_at DESC, id LIMIT $1",
     )
     .bind(i64::from(limit))
-    .fetch_all(&db.pool)
+    .fetch_all(c.ex())
     .await?;
     Ok(rows
         .into_iter()
         .map(|r| JobView {
-            id: JobId(r.0),
-            kind: r.1,
-            state: r.2,
-            attempts: u32::try_from(r.3).unwrap_or(0),
-            run_at: ts(r.4),
-            last_error: r.5,
-            created_at: ts(r.6),
+            id: JobId(r.id),
+            kind: r.kind,
+            state: r.state,
+            attempts: u32::try_from(r.attempts).unwrap_or(0),
+            run_at: ts(r.run_at),
+            last_error: r.last_error,
+            created_at: ts(r.created_at),
         })
         .collect())
 }

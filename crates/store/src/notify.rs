@@ -1,6 +1,7 @@
 //! PostgreSQL's LISTEN/NOTIFY, so that instances sharing one database can tell each other things
 //! at once (the video room's signaling). Not available on SQLite, where there is one instance.
 
+use crate::conn::Conn;
 use crate::db::{Backend, Db};
 use crate::error::{StoreError, StoreResult};
 use std::time::Duration;
@@ -10,8 +11,9 @@ use tokio::sync::mpsc;
 pub const MAX_PAYLOAD: usize = 7_900;
 
 /// Sends `payload` to every listener on `channel`, this instance's included.
-pub async fn notify(db: &Db, channel: &str, payload: &str) -> StoreResult<()> {
-    if db.backend() != Backend::Postgres {
+/// Inside a transaction, PostgreSQL delivers it when the transaction commits.
+pub async fn notify(c: &mut Conn, channel: &str, payload: &str) -> StoreResult<()> {
+    if c.backend() != Backend::Postgres {
         return Err(StoreError::Unreachable(
             "notifications need PostgreSQL".into(),
         ));
@@ -19,7 +21,7 @@ pub async fn notify(db: &Db, channel: &str, payload: &str) -> StoreResult<()> {
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(channel)
         .bind(payload)
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! and signals too large for a notification. What the room *is* at any moment is the domain's
 //! `room::phase` over these rows.
 
-use crate::db::Db;
+use crate::conn::Conn;
 use crate::error::StoreResult;
 use crate::{ms, placeholders, ts};
 use domain::ids::{CaseId, UserId};
@@ -35,28 +35,56 @@ pub struct RoomRows {
     pub members: Vec<Member>,
 }
 
-pub async fn load(db: &Db, appointment: &str, now: Timestamp) -> StoreResult<Option<RoomRows>> {
-    #[allow(clippy::type_complexity)]
-    let row: Option<(String, Option<String>, i64, i64, String, String, Option<String>, Option<String>, Option<i64>)> =
-        sqlx::query_as(
-            "SELECT a.therapist_id, a.case_id, a.starts_at, a.ends_at, a.status, t.name, c.patient_id, p.name, e.ended_at
-             FROM appointments a JOIN users t ON t.id = a.therapist_id
-             LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN users p ON p.id = c.patient_id
-             LEFT JOIN room_endings e ON e.appointment_id = a.id
-             WHERE a.id = $1",
-        )
-        .bind(appointment)
-        .fetch_optional(&db.pool)
-        .await?;
+#[derive(sqlx::FromRow)]
+struct AppointmentRow {
+    therapist_id: String,
+    case_id: Option<String>,
+    starts_at: i64,
+    ends_at: i64,
+    status: String,
+    therapist_name: String,
+    patient_id: Option<String>,
+    patient_name: Option<String>,
+    ended_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct GuestRow {
+    id: String,
+    name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct PresenceRow {
+    user_id: String,
+    connection_id: String,
+}
+
+pub async fn load(
+    c: &mut Conn,
+    appointment: &str,
+    now: Timestamp,
+) -> StoreResult<Option<RoomRows>> {
+    let row: Option<AppointmentRow> = sqlx::query_as(
+        "SELECT a.therapist_id, a.case_id, a.starts_at, a.ends_at, a.status, t.name AS therapist_name,
+                c.patient_id, p.name AS patient_name, e.ended_at
+         FROM appointments a JOIN users t ON t.id = a.therapist_id
+         LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN users p ON p.id = c.patient_id
+         LEFT JOIN room_endings e ON e.appointment_id = a.id
+         WHERE a.id = $1",
+    )
+    .bind(appointment)
+    .fetch_optional(c.ex())
+    .await?;
     let Some(r) = row else { return Ok(None) };
     let mut members = vec![Member {
-        user: UserId(r.0),
-        name: r.5,
+        user: UserId(r.therapist_id),
+        name: r.therapist_name,
         host: true,
         admitted: true,
         connection: None,
     }];
-    if let (Some(id), Some(name)) = (r.6, r.7) {
+    if let (Some(id), Some(name)) = (r.patient_id, r.patient_name) {
         members.push(Member {
             user: UserId(id),
             name,
@@ -65,18 +93,18 @@ pub async fn load(db: &Db, appointment: &str, now: Timestamp) -> StoreResult<Opt
             connection: None,
         });
     }
-    let guests: Vec<(String, String)> = sqlx::query_as(
+    let guests: Vec<GuestRow> = sqlx::query_as(
         "SELECT u.id, u.name FROM appointment_guests g JOIN users u ON u.id = g.user_id
          WHERE g.appointment_id = $1 ORDER BY g.added_at, u.id",
     )
     .bind(appointment)
-    .fetch_all(&db.pool)
+    .fetch_all(c.ex())
     .await?;
-    for (id, name) in guests {
-        if !members.iter().any(|m| m.user.0 == id) {
+    for g in guests {
+        if !members.iter().any(|m| m.user.0 == g.id) {
             members.push(Member {
-                user: UserId(id),
-                name,
+                user: UserId(g.id),
+                name: g.name,
                 host: false,
                 admitted: false,
                 connection: None,
@@ -86,15 +114,15 @@ pub async fn load(db: &Db, appointment: &str, now: Timestamp) -> StoreResult<Opt
     let admitted: Vec<String> =
         sqlx::query_scalar("SELECT user_id FROM room_admissions WHERE appointment_id = $1")
             .bind(appointment)
-            .fetch_all(&db.pool)
+            .fetch_all(c.ex())
             .await?;
-    let live: Vec<(String, String)> = sqlx::query_as(
+    let live: Vec<PresenceRow> = sqlx::query_as(
         "SELECT user_id, connection_id FROM room_presence WHERE appointment_id = $1 AND seen_at >= $2
          ORDER BY since, connection_id",
     )
     .bind(appointment)
     .bind(ms(now) - FRESH_MS)
-    .fetch_all(&db.pool)
+    .fetch_all(c.ex())
     .await?;
     for m in &mut members {
         m.admitted |= admitted.contains(&m.user.0);
@@ -102,16 +130,16 @@ pub async fn load(db: &Db, appointment: &str, now: Timestamp) -> StoreResult<Opt
         m.connection = live
             .iter()
             .rev()
-            .find(|(u, _)| *u == m.user.0)
-            .map(|(_, c)| c.clone());
+            .find(|p| p.user_id == m.user.0)
+            .map(|p| p.connection_id.clone());
     }
     Ok(Some(RoomRows {
         appointment: appointment.to_string(),
-        case: r.1.map(CaseId),
-        start: ts(r.2),
-        end: ts(r.3),
-        cancelled: r.4 == "cancelled",
-        ended_at: r.8.map(ts),
+        case: r.case_id.map(CaseId),
+        start: ts(r.starts_at),
+        end: ts(r.ends_at),
+        cancelled: r.status == "cancelled",
+        ended_at: r.ended_at.map(ts),
         members,
     }))
 }
@@ -119,24 +147,23 @@ pub async fn load(db: &Db, appointment: &str, now: Timestamp) -> StoreResult<Opt
 /// Records a live connection; answers the same person's earlier connections to this room, which
 /// the caller closes (a reload, or a second tab, replaces the first).
 pub async fn join(
-    db: &Db,
+    c: &mut Conn,
     connection: &str,
     appointment: &str,
     user: &UserId,
     now: Timestamp,
 ) -> StoreResult<Vec<String>> {
-    let mut tx = db.begin().await?;
     let earlier: Vec<String> = sqlx::query_scalar(
         "SELECT connection_id FROM room_presence WHERE appointment_id = $1 AND user_id = $2",
     )
     .bind(appointment)
     .bind(user.as_str())
-    .fetch_all(tx.ex())
+    .fetch_all(c.ex())
     .await?;
     sqlx::query("DELETE FROM room_presence WHERE appointment_id = $1 AND user_id = $2")
         .bind(appointment)
         .bind(user.as_str())
-        .execute(tx.ex())
+        .execute(c.ex())
         .await?;
     sqlx::query(
         "INSERT INTO room_presence (connection_id, appointment_id, user_id, since, seen_at) VALUES ($1, $2, $3, $4, $4)",
@@ -145,23 +172,22 @@ pub async fn join(
     .bind(appointment)
     .bind(user.as_str())
     .bind(ms(now))
-    .execute(tx.ex())
+    .execute(c.ex())
     .await?;
-    tx.commit().await?;
     Ok(earlier)
 }
 
 /// Answers whether the connection was still recorded.
-pub async fn leave(db: &Db, connection: &str) -> StoreResult<bool> {
+pub async fn leave(c: &mut Conn, connection: &str) -> StoreResult<bool> {
     let done = sqlx::query("DELETE FROM room_presence WHERE connection_id = $1")
         .bind(connection)
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(done.rows_affected() > 0)
 }
 
 /// Marks this instance's connections as alive.
-pub async fn refresh(db: &Db, connections: &[String], now: Timestamp) -> StoreResult<()> {
+pub async fn refresh(c: &mut Conn, connections: &[String], now: Timestamp) -> StoreResult<()> {
     for chunk in connections.chunks(500) {
         let sql = format!(
             "UPDATE room_presence SET seen_at = $1 WHERE connection_id IN ({})",
@@ -171,30 +197,34 @@ pub async fn refresh(db: &Db, connections: &[String], now: Timestamp) -> StoreRe
         for c in chunk {
             q = q.bind(c.as_str());
         }
-        q.execute(&db.pool).await?;
+        q.execute(c.ex()).await?;
     }
     Ok(())
 }
 
 /// Removes connections nobody has refreshed (an instance that stopped without saying goodbye).
-pub async fn sweep(db: &Db, now: Timestamp) -> StoreResult<u64> {
+pub async fn sweep(c: &mut Conn, now: Timestamp) -> StoreResult<u64> {
     let done = sqlx::query("DELETE FROM room_presence WHERE seen_at < $1")
         .bind(ms(now) - FRESH_MS)
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     sqlx::query("DELETE FROM room_signals WHERE created_at < $1")
         .bind(ms(now) - 120_000)
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(done.rows_affected())
 }
 
-pub async fn admit(db: &Db, appointment: &str, user: &UserId, now: Timestamp) -> StoreResult<()> {
-    let mut tx = db.begin().await?;
+pub async fn admit(
+    c: &mut Conn,
+    appointment: &str,
+    user: &UserId,
+    now: Timestamp,
+) -> StoreResult<()> {
     sqlx::query("DELETE FROM room_admissions WHERE appointment_id = $1 AND user_id = $2")
         .bind(appointment)
         .bind(user.as_str())
-        .execute(tx.ex())
+        .execute(c.ex())
         .await?;
     sqlx::query(
         "INSERT INTO room_admissions (appointment_id, user_id, admitted_at) VALUES ($1, $2, $3)",
@@ -202,43 +232,40 @@ pub async fn admit(db: &Db, appointment: &str, user: &UserId, now: Timestamp) ->
     .bind(appointment)
     .bind(user.as_str())
     .bind(ms(now))
-    .execute(tx.ex())
+    .execute(c.ex())
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
-pub async fn send_back(db: &Db, appointment: &str, user: &UserId) -> StoreResult<()> {
+pub async fn send_back(c: &mut Conn, appointment: &str, user: &UserId) -> StoreResult<()> {
     sqlx::query("DELETE FROM room_admissions WHERE appointment_id = $1 AND user_id = $2")
         .bind(appointment)
         .bind(user.as_str())
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(())
 }
 
-pub async fn end(db: &Db, appointment: &str, now: Timestamp) -> StoreResult<()> {
-    let mut tx = db.begin().await?;
+pub async fn end(c: &mut Conn, appointment: &str, now: Timestamp) -> StoreResult<()> {
     sqlx::query("DELETE FROM room_endings WHERE appointment_id = $1")
         .bind(appointment)
-        .execute(tx.ex())
+        .execute(c.ex())
         .await?;
     sqlx::query("INSERT INTO room_endings (appointment_id, ended_at) VALUES ($1, $2)")
         .bind(appointment)
         .bind(ms(now))
-        .execute(tx.ex())
+        .execute(c.ex())
         .await?;
     sqlx::query("DELETE FROM room_admissions WHERE appointment_id = $1")
         .bind(appointment)
-        .execute(tx.ex())
+        .execute(c.ex())
         .await?;
-    tx.commit().await?;
     Ok(())
 }
 
 /// Invites another patient of the practice into an appointment (a partner, a family member).
 pub async fn add_guest(
-    db: &Db,
+    c: &mut Conn,
     appointment: &str,
     user: &UserId,
     now: Timestamp,
@@ -248,7 +275,7 @@ pub async fn add_guest(
     )
     .bind(appointment)
     .bind(user.as_str())
-    .fetch_optional(&db.pool)
+    .fetch_optional(c.ex())
     .await?;
     if exists.is_none() {
         sqlx::query(
@@ -257,19 +284,19 @@ pub async fn add_guest(
         .bind(appointment)
         .bind(user.as_str())
         .bind(ms(now))
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     }
     Ok(())
 }
 
-pub async fn remove_guest(db: &Db, appointment: &str, user: &UserId) -> StoreResult<()> {
+pub async fn remove_guest(c: &mut Conn, appointment: &str, user: &UserId) -> StoreResult<()> {
     sqlx::query("DELETE FROM appointment_guests WHERE appointment_id = $1 AND user_id = $2")
         .bind(appointment)
         .bind(user.as_str())
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
-    send_back(db, appointment, user).await
+    send_back(c, appointment, user).await
 }
 
 /// A booked appointment someone takes part in, for their list of sessions.
@@ -281,10 +308,22 @@ pub struct Upcoming {
     pub therapist: String,
 }
 
+#[derive(sqlx::FromRow)]
+struct UpcomingRow {
+    id: String,
+    starts_at: i64,
+    ends_at: i64,
+    therapist_name: String,
+}
+
 /// `user`'s booked appointments (as the case's patient or as a guest) that end after `from`.
-pub async fn upcoming_for(db: &Db, user: &UserId, from: Timestamp) -> StoreResult<Vec<Upcoming>> {
-    let rows: Vec<(String, i64, i64, String)> = sqlx::query_as(
-        "SELECT a.id, a.starts_at, a.ends_at, t.name FROM appointments a
+pub async fn upcoming_for(
+    c: &mut Conn,
+    user: &UserId,
+    from: Timestamp,
+) -> StoreResult<Vec<Upcoming>> {
+    let rows: Vec<UpcomingRow> = sqlx::query_as(
+        "SELECT a.id, a.starts_at, a.ends_at, t.name AS therapist_name FROM appointments a
          JOIN users t ON t.id = a.therapist_id
          LEFT JOIN cases c ON c.id = a.case_id
          WHERE a.status = 'booked' AND a.ends_at > $2
@@ -294,35 +333,35 @@ pub async fn upcoming_for(db: &Db, user: &UserId, from: Timestamp) -> StoreResul
     )
     .bind(user.as_str())
     .bind(ms(from))
-    .fetch_all(&db.pool)
+    .fetch_all(c.ex())
     .await?;
     Ok(rows
         .into_iter()
         .map(|r| Upcoming {
-            appointment: r.0,
-            start: ts(r.1),
-            end: ts(r.2),
-            therapist: r.3,
+            appointment: r.id,
+            start: ts(r.starts_at),
+            end: ts(r.ends_at),
+            therapist: r.therapist_name,
         })
         .collect())
 }
 
 /// Keeps a signal for a moment, for instances that are told its id.
-pub async fn put_signal(db: &Db, id: &str, payload: &str, now: Timestamp) -> StoreResult<()> {
+pub async fn put_signal(c: &mut Conn, id: &str, payload: &str, now: Timestamp) -> StoreResult<()> {
     sqlx::query("INSERT INTO room_signals (id, payload, created_at) VALUES ($1, $2, $3)")
         .bind(id)
         .bind(payload)
         .bind(ms(now))
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(())
 }
 
-pub async fn signal(db: &Db, id: &str) -> StoreResult<Option<String>> {
+pub async fn signal(c: &mut Conn, id: &str) -> StoreResult<Option<String>> {
     Ok(
         sqlx::query_scalar("SELECT payload FROM room_signals WHERE id = $1")
             .bind(id)
-            .fetch_optional(&db.pool)
+            .fetch_optional(c.ex())
             .await?,
     )
 }

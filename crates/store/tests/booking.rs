@@ -6,7 +6,7 @@ use domain::booking::{AppointmentType, Rules, Weekly};
 use jiff::civil::{Time, Weekday};
 use jiff::{SignedDuration, Timestamp};
 use store::booking::{self, NewAppointment};
-use store::{both_backends, users, StoreError};
+use store::{both_backends, users, Db, StoreError, StoreResult};
 
 fn now() -> Timestamp {
     "2027-03-01T09:00:00Z".parse().unwrap()
@@ -20,6 +20,14 @@ fn consultation() -> AppointmentType {
         buffer_minutes: 10,
         price_cents: None,
     }
+}
+
+/// Books in a transaction of its own, as one use-case would.
+async fn book(db: &Db, a: NewAppointment<'_>) -> StoreResult<String> {
+    let mut tx = db.begin().await?;
+    let id = booking::book(&mut tx, a, now()).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 both_backends!(two_hundred_requests_for_one_slot_make_one_booking, |db| {
@@ -49,7 +57,7 @@ both_backends!(two_hundred_requests_for_one_slot_make_one_booking, |db| {
         };
         tasks.push(tokio::spawn(async move {
             let kind = consultation();
-            booking::book(
+            book(
                 &db,
                 NewAppointment {
                     therapist: &therapist,
@@ -58,7 +66,6 @@ both_backends!(two_hundred_requests_for_one_slot_make_one_booking, |db| {
                     start: at,
                     override_clash: false,
                 },
-                now(),
             )
             .await
         }));
@@ -72,13 +79,18 @@ both_backends!(two_hundred_requests_for_one_slot_make_one_booking, |db| {
         }
     }
     assert_eq!(booked, 1);
-    assert_eq!(booking::count_booked(&db, &therapist.id).await.unwrap(), 1);
+    assert_eq!(
+        booking::count_booked(&mut db.conn().await.unwrap(), &therapist.id)
+            .await
+            .unwrap(),
+        1
+    );
 
     // Right after the winner's hour (whichever of the two starts won) is free; the therapist may
     // override a clash knowingly.
     let kind = consultation();
     let winner_end = booking::busy(
-        &db,
+        &mut db.conn().await.unwrap(),
         &therapist.id,
         start,
         start + SignedDuration::from_hours(3),
@@ -86,7 +98,7 @@ both_backends!(two_hundred_requests_for_one_slot_make_one_booking, |db| {
     .await
     .unwrap()[0]
         .end;
-    booking::book(
+    book(
         &db,
         NewAppointment {
             therapist: &therapist.id,
@@ -95,11 +107,10 @@ both_backends!(two_hundred_requests_for_one_slot_make_one_booking, |db| {
             start: winner_end,
             override_clash: false,
         },
-        now(),
     )
     .await
     .unwrap();
-    booking::book(
+    book(
         &db,
         NewAppointment {
             therapist: &therapist.id,
@@ -108,11 +119,15 @@ both_backends!(two_hundred_requests_for_one_slot_make_one_booking, |db| {
             start,
             override_clash: true,
         },
-        now(),
     )
     .await
     .unwrap();
-    assert_eq!(booking::count_booked(&db, &therapist.id).await.unwrap(), 3);
+    assert_eq!(
+        booking::count_booked(&mut db.conn().await.unwrap(), &therapist.id)
+            .await
+            .unwrap(),
+        3
+    );
 });
 
 both_backends!(
@@ -141,8 +156,9 @@ both_backends!(
             horizon_days: 56,
             daily_cap: Some(3),
         };
+        let mut tx = db.begin().await.unwrap();
         booking::set_availability(
-            &db,
+            &mut tx,
             &therapist.id,
             &weekly,
             &[consultation()],
@@ -151,15 +167,19 @@ both_backends!(
         )
         .await
         .unwrap();
-        let (w, types, r) = booking::availability(&db, &therapist.id)
+        tx.commit().await.unwrap();
+        let hours = booking::availability(&mut db.conn().await.unwrap(), &therapist.id)
             .await
             .unwrap()
             .unwrap();
-        assert_eq!((w, types, r), (weekly, vec![consultation()], rules));
+        assert_eq!(
+            (hours.weekly, hours.types, hours.rules),
+            (weekly, vec![consultation()], rules)
+        );
 
         let start: Timestamp = "2027-03-15T07:00:00Z".parse().unwrap();
         let kind = consultation();
-        let first = booking::book(
+        let first = book(
             &db,
             NewAppointment {
                 therapist: &therapist.id,
@@ -168,12 +188,11 @@ both_backends!(
                 start,
                 override_clash: false,
             },
-            now(),
         )
         .await
         .unwrap();
         let busy = booking::busy(
-            &db,
+            &mut db.conn().await.unwrap(),
             &therapist.id,
             start - SignedDuration::from_hours(1),
             start + SignedDuration::from_hours(2),
@@ -187,7 +206,7 @@ both_backends!(
             "the buffer is held too"
         );
         assert!(matches!(
-            booking::book(
+            book(
                 &db,
                 NewAppointment {
                     therapist: &therapist.id,
@@ -196,20 +215,20 @@ both_backends!(
                     start,
                     override_clash: false
                 },
-                now()
             )
             .await,
             Err(StoreError::Conflict)
         ));
-        booking::cancel(&db, &first, false, now()).await.unwrap();
+        let mut c = db.conn().await.unwrap();
+        booking::cancel(&mut c, &first, false, now()).await.unwrap();
         assert!(
             matches!(
-                booking::cancel(&db, &first, false, now()).await,
+                booking::cancel(&mut c, &first, false, now()).await,
                 Err(StoreError::NotFound)
             ),
             "cancelled once"
         );
-        booking::book(
+        book(
             &db,
             NewAppointment {
                 therapist: &therapist.id,
@@ -218,7 +237,6 @@ both_backends!(
                 start,
                 override_clash: false,
             },
-            now(),
         )
         .await
         .unwrap();

@@ -173,7 +173,9 @@ both_backends!(versions_open_responses_sealing_and_the_mark, |db| {
     );
     let mark = intake::attention(&db, &case).await.unwrap().unwrap();
     assert_eq!(mark.response, id);
-    let jobs = store::jobs::recent(&db, 10).await.unwrap();
+    let jobs = store::jobs::recent(&mut db.conn().await.unwrap(), 10)
+        .await
+        .unwrap();
     assert_eq!(jobs.iter().filter(|j| j.kind == "risk_alert").count(), 1);
 
     // Sent: read-only from then on, and a new one may be opened.

@@ -278,7 +278,13 @@ both_backends!(
         .await
         .unwrap()
         .is_empty());
-        assert_eq!(jobs::recent(&db, 5).await.unwrap()[0].state, "done");
+        assert_eq!(
+            jobs::recent(&mut db.conn().await.unwrap(), 5)
+                .await
+                .unwrap()[0]
+                .state,
+            "done"
+        );
     }
 );
 
@@ -385,14 +391,15 @@ both_backends!(
 );
 
 both_backends!(mail_in_the_dev_mailbox_is_sealed_at_rest, |db| {
-    let id = mailbox::deliver(&db, "a@example.org", "Subject", "Body text", now())
+    let mut c = db.conn().await.unwrap();
+    let id = mailbox::deliver(&mut c, "a@example.org", "Subject", "Body text", now())
         .await
         .unwrap();
     assert_eq!(
-        mailbox::get(&db, &id).await.unwrap().unwrap().body,
+        mailbox::get(&mut c, &id).await.unwrap().unwrap().body,
         "Body text"
     );
-    assert_eq!(mailbox::list(&db, 10).await.unwrap()[0].body, "");
+    assert_eq!(mailbox::list(&mut c, 10).await.unwrap()[0].body, "");
 });
 
 #[tokio::test]

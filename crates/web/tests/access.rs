@@ -231,7 +231,9 @@ async fn world(backend: store::Backend) -> Option<World> {
     let inquiry = store::inquiries::list(&t.db, None, 0, 1).await.unwrap()[0]
         .id
         .to_string();
-    let mail = store::mailbox::list(&t.db, 1).await.unwrap()[0]
+    let mail = store::mailbox::list(&mut t.db.conn().await.unwrap(), 1)
+        .await
+        .unwrap()[0]
         .id
         .to_string();
     let page = store::pages::list(

@@ -278,7 +278,7 @@ on_both!(
         let reminders = |t: &TestApp| {
             let db = t.db.clone();
             async move {
-                store::mailbox::list(&db, 100)
+                store::mailbox::list(&mut db.conn().await.unwrap(), 100)
                     .await
                     .unwrap()
                     .into_iter()
@@ -307,7 +307,7 @@ on_both!(
             .await;
         t.clock.advance(jiff::SignedDuration::from_hours(24 * 8));
         t.run_jobs().await;
-        let to_lea = store::mailbox::list(&t.db, 100)
+        let to_lea = store::mailbox::list(&mut t.db.conn().await.unwrap(), 100)
             .await
             .unwrap()
             .into_iter()
@@ -844,7 +844,7 @@ on_both!(
         restarted.run_due_jobs().await.unwrap();
         restarted.run_due_jobs().await.unwrap();
         t.run_jobs().await;
-        let reminders = store::mailbox::list(&t.db, 100)
+        let reminders = store::mailbox::list(&mut t.db.conn().await.unwrap(), 100)
             .await
             .unwrap()
             .into_iter()

@@ -657,7 +657,9 @@ on_both!(
             .await
             .iter()
             .any(|a| a == "attention.seen"));
-        let jobs = store::jobs::recent(&t.db, 50).await.unwrap();
+        let jobs = store::jobs::recent(&mut t.db.conn().await.unwrap(), 50)
+            .await
+            .unwrap();
         assert_eq!(jobs.iter().filter(|j| j.kind == "risk_alert").count(), 2);
     }
 );

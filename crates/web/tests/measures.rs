@@ -309,13 +309,18 @@ async fn sessions(t: &TestApp, case: &str) -> Vec<(String, jiff::Timestamp)> {
     .expect("the case");
     let now = app::clock::Clock::now(t.clock.as_ref());
     let until = now + SignedDuration::from_hours(24 * 60);
-    store::booking::calendar(&t.db, &theirs.therapist.id, now, until)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|a| a.case.as_ref() == Some(&id))
-        .map(|a| (a.id, a.end))
-        .collect()
+    store::booking::calendar(
+        &mut t.db.conn().await.unwrap(),
+        &theirs.therapist.id,
+        now,
+        until,
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|a| a.case.as_ref() == Some(&id))
+    .map(|a| (a.id, a.end))
+    .collect()
 }
 
 /// Moves the clock to a minute after `at`.

@@ -108,7 +108,7 @@ impl Broker {
                 tokio::spawn(async move {
                     while let Some(payload) = payloads.recv().await {
                         let text = match payload.strip_prefix('@') {
-                            Some(id) => match store::rooms::signal(&db, id).await {
+                            Some(id) => match Self::stored_signal(&db, id).await {
                                 Ok(Some(text)) => text,
                                 _ => continue,
                             },
@@ -142,14 +142,20 @@ impl Broker {
             event,
         })
         .expect("events serialise");
+        // Each statement stands alone: a stored signal is there before its notification.
+        let mut c = db.conn().await?;
         if text.len() <= store::notify::MAX_PAYLOAD {
-            store::notify::notify(db, CHANNEL, &text).await
+            store::notify::notify(&mut c, CHANNEL, &text).await
         } else {
             // An offer with many codecs can outgrow a notification: it waits in a table.
             let id = store::new_id();
-            store::rooms::put_signal(db, &id, &text, now).await?;
-            store::notify::notify(db, CHANNEL, &format!("@{id}")).await
+            store::rooms::put_signal(&mut c, &id, &text, now).await?;
+            store::notify::notify(&mut c, CHANNEL, &format!("@{id}")).await
         }
+    }
+
+    async fn stored_signal(db: &Db, id: &str) -> store::StoreResult<Option<String>> {
+        store::rooms::signal(&mut db.conn().await?, id).await
     }
 }
 

@@ -206,10 +206,11 @@ impl TestApp {
     }
 
     pub async fn mails(&self) -> Vec<domain::outbox::Mail> {
-        let list = store::mailbox::list(&self.db, 100).await.unwrap();
+        let mut c = self.db.conn().await.unwrap();
+        let list = store::mailbox::list(&mut c, 100).await.unwrap();
         let mut out = Vec::new();
         for m in list {
-            out.push(store::mailbox::get(&self.db, &m.id).await.unwrap().unwrap());
+            out.push(store::mailbox::get(&mut c, &m.id).await.unwrap().unwrap());
         }
         out
     }
