@@ -484,3 +484,38 @@ on_both!(
         assert_eq!(count_rows(&t.db, "jobs").await, jobs + 1);
     }
 );
+
+on_both!(
+    booking_settings_whose_exceptions_cannot_be_written_keep_the_old_hours,
+    TestApp::with_practice,
+    |t| {
+        let anna = t.signed_in(OWNER_EMAIL).await;
+        let csrf = anna.csrf_from("/admin/booking").await;
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("first_minutes", "50"),
+            ("first_buffer", "10"),
+            ("first_price", "60"),
+            ("notice_hours", "24"),
+            ("horizon_weeks", "8"),
+            ("cancel_hours", "48"),
+            ("weekly", "Mon 09:00-12:00\nTue 09:00-12:00"),
+            ("exceptions", "2026-11-30 off"),
+        ];
+        let windows = count_rows(&t.db, "availability_windows").await;
+        let audit_rows = count_rows(&t.db, "audit_log").await;
+        // The exceptions are written after the hours: their refusal comes once the hours are
+        // already replaced inside the transaction.
+        fail_inserts_into(&t.db, "availability_exceptions").await;
+        let r = anna.post_form("/admin/booking", &form).await;
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        heal_inserts_into(&t.db, "availability_exceptions").await;
+        assert_eq!(count_rows(&t.db, "availability_windows").await, windows);
+        assert_eq!(count_rows(&t.db, "audit_log").await, audit_rows);
+        let (_, page) = anna.text("/admin/booking").await;
+        assert!(page.contains("Mon 09:00-13:00"), "the old hours stand");
+        let r = anna.post_form("/admin/booking", &form).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(count_rows(&t.db, "availability_windows").await, 2);
+    }
+);
