@@ -102,10 +102,16 @@ impl Bookable {
 }
 
 impl App {
-    /// The therapists who take bookings (the owner first unless only a colleague does).
-    async fn bookable(&self, c: &mut Conn) -> AppResult<Vec<Bookable>> {
+    /// The practice's therapists, read before a use-case takes its connection: a use-case never
+    /// holds one connection while it waits for a second (a busy pool would wait on itself).
+    async fn therapists(&self) -> AppResult<Vec<User>> {
+        Ok(users::therapists(self.db()).await?)
+    }
+
+    /// Which of `therapists` take bookings (the owner first unless only a colleague does).
+    async fn bookable(&self, c: &mut Conn, therapists: Vec<User>) -> AppResult<Vec<Bookable>> {
         let mut out = Vec::new();
-        for therapist in users::therapists(self.db()).await? {
+        for therapist in therapists {
             if let Some(hours) = booking::availability(c, &therapist.id).await? {
                 let zone = TimeZone::get(&therapist.time_zone).unwrap_or(TimeZone::UTC);
                 let exceptions = booking::exceptions(c, &therapist.id).await?;
@@ -128,8 +134,9 @@ impl App {
     #[tracing::instrument(skip_all)]
     pub async fn offer(&self, actor: &Actor, type_key: Option<&str>) -> AppResult<Option<Offer>> {
         self.require(actor, Action::ReadPublicSite).await?;
+        let therapists = self.therapists().await?;
         let mut c = self.db().conn().await?;
-        let Some(bookable) = self.bookable(&mut c).await?.into_iter().next() else {
+        let Some(bookable) = self.bookable(&mut c, therapists).await?.into_iter().next() else {
             return Ok(None);
         };
         let Some(kind) = type_key
@@ -183,9 +190,10 @@ impl App {
         }
         // One transaction: the patient, the case, the appointment, its note, its mails, the stage
         // and the audit row commit together; a time taken meanwhile leaves none of them behind.
+        let therapists = self.therapists().await?;
         let mut tx = self.db().begin().await?;
         let bookable = self
-            .bookable(&mut tx)
+            .bookable(&mut tx, therapists)
             .await?
             .into_iter()
             .find(|b| b.therapist.id.as_str() == therapist_id)
@@ -547,6 +555,7 @@ impl App {
         slot: &str,
         client: &Client,
     ) -> AppResult<Result<Slot, Taken>> {
+        let therapists = self.therapists().await?;
         let mut tx = self.db().begin().await?;
         let a = booking::by_manage_token(&mut tx, &crate::accounts::hash_token(token))
             .await?
@@ -564,7 +573,7 @@ impl App {
             return Err(AppError::NotFound);
         }
         let bookable = self
-            .bookable(&mut tx)
+            .bookable(&mut tx, therapists)
             .await?
             .into_iter()
             .find(|b| b.therapist.id == a.therapist)

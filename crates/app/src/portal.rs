@@ -99,11 +99,13 @@ impl App {
         {
             return Err(AppError::RateLimited);
         }
-        let mut tx = self.db().begin().await?;
+        // Read before the transaction begins: a use-case never holds one connection while it
+        // waits for a second.
         let patient = users::by_email(self.db(), &email)
             .await?
             .map(|(user, _)| user)
             .filter(|user| user.role == Role::Patient);
+        let mut tx = self.db().begin().await?;
         if let Some(user) = &patient {
             let task = Task::MagicLink {
                 user: user.id.clone(),
