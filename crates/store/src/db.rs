@@ -18,13 +18,24 @@ pub enum Backend {
 }
 
 /// How to reach the database.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct DbConfig {
     /// `sqlite://…` or `postgres://…`.
     pub url: String,
     /// PostgreSQL only: a schema to create and use (tests give each run its own).
     pub schema: Option<String>,
     pub max_connections: u32,
+}
+
+/// The URL may carry a password: `Debug` shows only the backend and the schema.
+impl std::fmt::Debug for DbConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbConfig")
+            .field("backend", &self.backend().ok())
+            .field("schema", &self.schema)
+            .field("max_connections", &self.max_connections)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DbConfig {
@@ -181,4 +192,17 @@ async fn create_schema(options: &AnyConnectOptions, schema: &str) -> StoreResult
     conn.execute(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"").as_str())
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_password_never_prints() {
+        let config = DbConfig::url("postgres://holdspace:s3cret-pass@db.example.org/practice");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret-pass"), "{shown}");
+        assert!(shown.contains("Postgres"), "{shown}");
+    }
 }

@@ -74,7 +74,8 @@ pub fn secure_context(public_url: &str) -> bool {
 pub fn router(state: WebState) -> (Router, Vec<RouteInfo>) {
     let (router, routes) = routes::build(state.clone());
     // Outermost, so the span covers the security layers and every line they write.
-    let router = security::wrap(router, state).layer(axum::middleware::from_fn(trace::request_span));
+    let router =
+        security::wrap(router, state).layer(axum::middleware::from_fn(trace::request_span));
     (router, routes)
 }
 

@@ -61,7 +61,10 @@ mod tests {
         assert!(acceptable_id("3f2c9a1e-77b0-4c1e-9d8e-0a1b2c3d4e5f"));
         assert!(acceptable_id("req-12345"));
         assert!(!acceptable_id("short"));
-        assert!(!acceptable_id(&"a".repeat(64)), "token-shaped ids are not logged");
+        assert!(
+            !acceptable_id(&"a".repeat(64)),
+            "token-shaped ids are not logged"
+        );
         assert!(!acceptable_id("hello world\nINFO forged line"));
         assert_eq!(new_id().len(), 16);
     }

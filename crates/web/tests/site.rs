@@ -440,7 +440,11 @@ on_both!(
                 .unwrap_or_default()
                 .to_owned()
         };
-        let fresh = client.get(format!("{}/about", t.base)).send().await.unwrap();
+        let fresh = client
+            .get(format!("{}/about", t.base))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(fresh.status(), StatusCode::OK);
         let id = id_of(&fresh);
         assert!(
