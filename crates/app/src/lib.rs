@@ -11,6 +11,7 @@ pub mod clock;
 pub mod content;
 pub mod demo;
 pub mod error;
+pub mod i18n;
 pub mod images;
 pub mod inquiries;
 pub mod intake;

@@ -4,7 +4,9 @@
 use crate::error::WebError;
 use crate::WebState;
 use app::accounts::Client;
+use app::i18n::Reader;
 use app::{Actor, AppError};
+use domain::account::Role;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -61,10 +63,65 @@ impl FromRequestParts<WebState> for Caller {
         parts: &mut Parts,
         state: &WebState,
     ) -> Result<Self, Self::Rejection> {
+        // Resolved once per request: `Viewer` needs the same person.
+        if let Some(actor) = parts.extensions.get::<Actor>() {
+            return Ok(Caller(actor.clone()));
+        }
         let token = cookie(&parts.headers, session_cookie(state.secure_cookies));
-        Ok(Caller(
-            state.app.actor_for(token, &client_ip(parts, state)).await?,
-        ))
+        let actor = state.app.actor_for(token, &client_ip(parts, state)).await?;
+        // A patient reads the practice in the language they chose in their profile.
+        if let Some(user) = actor.user().filter(|u| u.role == Role::Patient) {
+            if let Some(lang) = state.app.language_of(user).await? {
+                crate::i18n::set_lang(lang);
+            }
+        }
+        parts.extensions.insert(actor.clone());
+        Ok(Caller(actor))
+    }
+}
+
+/// Who reads the page: their language and time zone — the signed-in person's zone, the practice's
+/// for a visitor. Every date, time and amount on a page is formatted through it.
+pub struct Viewer(pub Reader);
+
+impl std::ops::Deref for Viewer {
+    type Target = Reader;
+
+    fn deref(&self) -> &Reader {
+        &self.0
+    }
+}
+
+impl Viewer {
+    /// The reader of a page that lets the visitor choose a zone (`?tz=`): theirs when it is one.
+    pub fn with_zone(self, chosen: Option<&str>) -> Viewer {
+        match chosen.and_then(app::i18n::format::zone) {
+            Some(zone) => Viewer(self.0.in_zone(zone)),
+            None => self,
+        }
+    }
+}
+
+impl FromRequestParts<WebState> for Viewer {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &WebState,
+    ) -> Result<Self, Self::Rejection> {
+        let Caller(actor) = Caller::from_request_parts(parts, state).await?;
+        let zone = match actor.user() {
+            Some(user) => user.time_zone.clone(),
+            None => state
+                .app
+                .practice()
+                .await?
+                .as_ref()
+                .as_ref()
+                .map(|p| p.time_zone.clone())
+                .unwrap_or_default(),
+        };
+        Ok(Viewer(Reader::new(crate::i18n::lang(), &zone)))
     }
 }
 

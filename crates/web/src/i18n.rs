@@ -1,68 +1,54 @@
-//! The one translation layer: every user-facing string comes from a Fluent file per language.
-//! English is complete; another language is one more `.ftl` file beside it.
+//! The request's language. A layer chooses it once per request (the browser's Accept-Language
+//! among the languages the practice offers, else the default; `Caller` refines it to a patient's
+//! stored choice) and holds it as a task-local, so every text a template asks for (`chrome.t`,
+//! `form.error`) comes from `app::i18n` in that language without being handed down by hand.
 
-use fluent_bundle::concurrent::FluentBundle;
-use fluent_bundle::{FluentArgs, FluentResource};
-use std::sync::LazyLock;
+use app::i18n::Lang;
+use axum::extract::Request;
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::Response;
+use std::cell::Cell;
 
-static EN: LazyLock<FluentBundle<FluentResource>> = LazyLock::new(|| {
-    let resource = FluentResource::try_new(include_str!("../locales/en.ftl").to_string())
-        .unwrap_or_else(|(r, errors)| {
-            tracing::error!(?errors, "en.ftl has syntax errors");
-            r
-        });
-    let mut bundle = FluentBundle::new_concurrent(vec![unic_langid::langid!("en")]);
-    bundle.set_use_isolating(false);
-    if let Err(errors) = bundle.add_resource(resource) {
-        tracing::error!(?errors, "en.ftl defines a message twice");
-    }
-    bundle
-});
+tokio::task_local! {
+    static REQUEST_LANG: Cell<Lang>;
+}
 
-/// The text for `key`; the key itself when it is missing (a test checks none is).
+/// The language of the request being answered (the default outside one).
+pub fn lang() -> Lang {
+    REQUEST_LANG.try_with(Cell::get).unwrap_or_default()
+}
+
+/// Answers the rest of this request in `lang`.
+pub fn set_lang(lang: Lang) {
+    let _ = REQUEST_LANG.try_with(|l| l.set(lang));
+}
+
+/// The text for `key` in the request's language.
 pub fn t(key: &str) -> String {
-    format(key, None)
+    app::i18n::t(lang(), key)
 }
 
-/// The text for `key` with its `{ $name }` placeholders filled.
+/// The text for `key` with its `{ $name }` placeholders filled, in the request's language.
 pub fn t_with(key: &str, args: &[(&str, String)]) -> String {
-    let mut fluent_args = FluentArgs::new();
-    for (name, value) in args {
-        // A count must reach Fluent as a number, or `[one]` never matches and "1 days" is shown.
-        match value.parse::<i64>() {
-            Ok(n) => fluent_args.set(*name, n),
-            Err(_) => fluent_args.set(*name, value.clone()),
-        }
-    }
-    format(key, Some(&fluent_args))
-}
-
-fn format(key: &str, args: Option<&FluentArgs>) -> String {
-    let bundle = &*EN;
-    let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
-        return key.to_string();
-    };
-    let mut errors = Vec::new();
-    bundle
-        .format_pattern(pattern, args, &mut errors)
-        .into_owned()
-}
-
-#[cfg(test)]
-mod plural_tests {
-    #[test]
-    fn counts_choose_their_plural_form() {
-        let one = super::t_with("board-days", &[("count", "1".into())]);
-        let many = super::t_with("board-days", &[("count", "3".into())]);
-        assert_eq!(one, "at this stage for a day");
-        assert_eq!(many, "at this stage for 3 days");
-    }
+    app::i18n::t_with(lang(), key, args)
 }
 
 /// Whether `key` exists (tests).
 #[cfg(test)]
 pub fn has(key: &str) -> bool {
-    EN.has_message(key)
+    app::i18n::has(key)
+}
+
+/// Chooses the request's language before anything renders, error pages included.
+pub(crate) async fn language_layer(request: Request, next: Next) -> Response {
+    let lang = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::negotiate)
+        .unwrap_or_default();
+    REQUEST_LANG.scope(Cell::new(lang), next.run(request)).await
 }
 
 #[cfg(test)]
@@ -170,11 +156,4 @@ mod tests {
         }
     }
 
-    #[test]
-    fn placeholders_are_filled() {
-        assert_eq!(
-            t_with("page-of", &[("page", "2".into()), ("last", "5".into())]),
-            "Page 2 of 5"
-        );
-    }
 }

@@ -73,9 +73,11 @@ pub fn secure_context(public_url: &str) -> bool {
 /// The whole site, and the list of its routes (the policy test walks that list).
 pub fn router(state: WebState) -> (Router, Vec<RouteInfo>) {
     let (router, routes) = routes::build(state.clone());
-    // Outermost, so the span covers the security layers and every line they write.
-    let router =
-        security::wrap(router, state).layer(axum::middleware::from_fn(trace::request_span));
+    // The language is chosen first, so error pages are in it too; the request's span is outermost,
+    // so it covers the security layers and every line they write.
+    let router = security::wrap(router, state)
+        .layer(axum::middleware::from_fn(i18n::language_layer))
+        .layer(axum::middleware::from_fn(trace::request_span));
     (router, routes)
 }
 

@@ -1,7 +1,8 @@
 //! What every page needs besides its own content: the layout's data (`Chrome`, `AdminChrome`),
-//! form state with errors next to fields, and dates in the reader's zone.
+//! form state with errors next to fields, and dates in the reader's zone (through `app::i18n`).
 
 use crate::{assets, i18n, WebState};
+use app::i18n::Reader;
 use app::Actor;
 use domain::FieldErrors;
 use jiff::Timestamp;
@@ -55,7 +56,7 @@ impl Chrome {
             show_fees: nav.contains(&"fees".to_string()),
             show_privacy: nav.contains(&"privacy".to_string()),
             css: assets::stylesheet(),
-            lang: "en",
+            lang: i18n::lang().tag(),
             time_zone: details
                 .map(|d| d.time_zone.clone())
                 .unwrap_or_else(|| "UTC".into()),
@@ -116,7 +117,7 @@ impl AdminChrome {
             dev_mailbox: state.app.uses_dev_mailbox(),
             csrf,
             css: assets::stylesheet(),
-            lang: "en",
+            lang: i18n::lang().tag(),
             time_zone: user
                 .map(|u| u.time_zone.clone())
                 .unwrap_or_else(|| "UTC".into()),
@@ -150,16 +151,19 @@ impl AdminChrome {
     }
 }
 
-/// "2 March 2026" in `zone`.
-pub fn date(at: &Timestamp, zone: &str) -> String {
-    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    at.to_zoned(tz).strftime("%-d %B %Y").to_string()
+/// The request's reader looking at `zone` (a layout's zone, a view's stored zone).
+pub fn reader(zone: &str) -> Reader {
+    Reader::new(i18n::lang(), zone)
 }
 
-/// "2 March 2026, 14:05" in `zone`.
+/// "2 March 2026" in `zone`, in the request's language.
+pub fn date(at: &Timestamp, zone: &str) -> String {
+    reader(zone).date(at)
+}
+
+/// "2 March 2026, 14:05" in `zone`, in the request's language.
 pub fn date_time(at: &Timestamp, zone: &str) -> String {
-    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    at.to_zoned(tz).strftime("%-d %B %Y, %H:%M").to_string()
+    reader(zone).date_time(at)
 }
 
 /// A form as it was filled in, with the errors to show next to its fields.

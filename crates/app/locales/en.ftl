@@ -898,3 +898,57 @@ workspace-measures = Measures
 workspace-measure-date = Date
 workspace-measure-total = Total
 workspace-measure-severity = Severity
+
+## Dates, times, durations and money: jiff's strftime patterns; %A %a %B %b take the names below.
+format-date = %-d %B %Y
+format-date-time = %-d %B %Y, %H:%M
+format-day = %A %-d %B %Y
+format-day-time = %A %-d %B %Y, %H:%M
+format-day-time-zone = %A %-d %B %Y, %H:%M (%Z)
+format-weekday = %A %-d %B
+format-weekday-time = %A %-d %B, %H:%M
+format-day-month = %-d %b
+format-time = %H:%M
+format-minutes = { $count ->
+    [one] 1 minute
+   *[other] { $count } minutes
+}
+format-money = { $amount } { $currency }
+weekday-1 = Monday
+weekday-2 = Tuesday
+weekday-3 = Wednesday
+weekday-4 = Thursday
+weekday-5 = Friday
+weekday-6 = Saturday
+weekday-7 = Sunday
+weekday-short-1 = Mon
+weekday-short-2 = Tue
+weekday-short-3 = Wed
+weekday-short-4 = Thu
+weekday-short-5 = Fri
+weekday-short-6 = Sat
+weekday-short-7 = Sun
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+month-short-1 = Jan
+month-short-2 = Feb
+month-short-3 = Mar
+month-short-4 = Apr
+month-short-5 = May
+month-short-6 = Jun
+month-short-7 = Jul
+month-short-8 = Aug
+month-short-9 = Sep
+month-short-10 = Oct
+month-short-11 = Nov
+month-short-12 = Dec
