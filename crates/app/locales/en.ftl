@@ -909,10 +909,9 @@ format-weekday = %A %-d %B
 format-weekday-time = %A %-d %B, %H:%M
 format-day-month = %-d %b
 format-time = %H:%M
-format-minutes = { $count ->
-    [one] 1 minute
-   *[other] { $count } minutes
-}
+format-with-zone = { $time } ({ $zone })
+format-range = { $from }–{ $to }
+format-minutes = { $count } min
 format-money = { $amount } { $currency }
 weekday-1 = Monday
 weekday-2 = Tuesday
@@ -952,3 +951,156 @@ month-short-9 = Sep
 month-short-10 = Oct
 month-short-11 = Nov
 month-short-12 = Dec
+
+## Mail: subjects and bodies. Content-free: names, links and times only, never clinical text.
+mail-inquiry-notification-subject = New message through { $practice }
+mail-inquiry-notification-body =
+    A new message arrived through your practice's website.
+
+    Read it in your inbox (you will be asked to sign in):
+    { $link }
+
+    For privacy, this email does not contain the message.
+mail-inquiry-reply-subject = Your message to { $practice }
+mail-inquiry-reply-body =
+    { $reply }
+
+    --
+    { $practice }
+    You can answer this email directly.
+mail-patient-invitation-subject = { $practice }: your client portal
+mail-patient-invitation-body =
+    Hello { $name },
+
+    { $therapist } has opened a client portal for you at { $practice }. There you can send secure messages and, later, find your appointments and documents.
+
+    Sign in with this link (it works once, within seven days):
+    { $link }
+
+    Later you can always ask for a new sign-in link on the portal's sign-in page.
+mail-magic-link-subject = Your sign-in link for { $practice }
+mail-magic-link-body =
+    Hello { $name },
+
+    Sign in with this link. It works once, within 15 minutes:
+    { $link }
+
+    If you did not ask for it, you can ignore this email.
+mail-therapist-invitation-subject = Join { $practice }
+mail-therapist-invitation-body =
+    Hello { $name },
+
+    { $owner } invites you to work with { $practice }. Choose a password and set up your second factor here (the link works once, within seven days):
+    { $link }
+mail-message-notification-subject = You have a new message at { $practice }
+mail-message-notification-body =
+    Hello { $name },
+
+    You have a new secure message. Read it here (you will be asked to sign in):
+    { $link }
+
+    For your privacy, this email does not contain the message.
+mail-agreement-to-sign-subject = { $renewal ->
+        [yes] { $practice }: a new version of your agreement to sign
+       *[no] { $practice }: an agreement to read and sign
+    }
+mail-agreement-to-sign-body =
+    Hello { $name },
+
+    { $therapist } has sent you { $renewal ->
+        [yes] a new version of your agreement
+       *[no] your agreement
+    } to read and sign in your portal (you will be asked to sign in):
+    { $link }
+
+    For your privacy, this email does not contain the agreement.
+mail-agreement-signed-subject = An agreement was signed at { $practice }
+mail-agreement-signed-body =
+    Hello { $name },
+
+    an agreement you sent has been signed. Read it and add your countersignature here (you will be asked to sign in):
+    { $link }
+
+    For privacy, this email names neither the patient nor the agreement's contents.
+mail-risk-alert-subject = { $practice }: a response needs your attention
+mail-risk-alert-body =
+    Hello { $name },
+
+    a response in your practice needs your attention. Please sign in and look at it as soon as you can:
+    { $link }
+
+    For privacy, this email does not say more.
+mail-questionnaire-waiting-subject = { $practice }: a short questionnaire is waiting
+mail-questionnaire-waiting-body =
+    Hello { $name },
+
+    a short questionnaire is waiting for you in your portal (you will be asked to sign in):
+    { $link }
+
+    For your privacy, this email does not say more.
+mail-booking-confirmation-subject = Your { $kind } with { $therapist }: { $when }
+mail-booking-confirmation-body =
+    Hello { $name },
+
+    your { $kind } with { $therapist } at { $practice } is booked for
+
+    {"  "}{ $when }
+    {"  "}({ $their_when } for { $therapist })
+
+    The calendar file attached adds it to your calendar. The session is online. Your portal, where you sign in with a link sent to this address:
+    { $portal }
+
+    To cancel or move the appointment, use this link:
+    { $manage }
+
+    Before the day, check your camera, microphone and connection here (it also says who helps with technical problems):
+    { $tech_check }
+
+    On the day, the session room opens in your portal ten minutes before the start.
+
+    This email is not for emergencies.
+mail-booking-cancelled-subject = Cancelled: your { $kind } on { $when }
+mail-booking-cancelled-body =
+    Hello { $name },
+
+    your { $kind } with { $therapist } at { $practice } on { $when } is cancelled. The calendar file attached removes it from your calendar.
+
+    You are welcome to book another time whenever you like.
+mail-booking-moved-subject = Moved: your { $kind } is now on { $when }
+mail-booking-moved-body =
+    Hello { $name },
+
+    your { $kind } with { $therapist } at { $practice } is now on
+
+    {"  "}{ $when }
+
+    The calendar file attached moves it in your calendar. The link in your first confirmation still lets you cancel.
+mail-reminder-subject = Reminder: { $kind } with { $therapist } on { $when }
+mail-reminder-body =
+    Hello { $name },
+
+    a reminder of your { $kind } with { $therapist } at { $practice }:
+
+    {"  "}{ $when }
+
+    Sign in to your portal a few minutes before; it takes you to the room:
+    { $portal }
+
+## The domain's enums and refusals, named by their ids.
+decision-continue = Continue in therapy
+decision-another_consultation = Another consultation
+decision-refer = Refer elsewhere
+decision-person_declined = The person declined
+decision-undecided = Undecided
+severity-minimal = Minimal
+severity-mild = Mild
+severity-moderate = Moderate
+severity-moderately_severe = Moderately severe
+severity-severe = Severe
+transition-already-there = The case is already at "{ $stage }".
+transition-no-path = A case cannot move from "{ $from }" to "{ $to }".
+transition-decision-needed = Moving from "{ $from }" to "{ $to }" needs the decision taken at the close of the consultation.
+transition-decision-elsewhere = The decision "{ $decision }" does not lead to "{ $to }".
+chart-title = { $measure } over time
+chart-scores = { $measure } scores, oldest first
+chart-none-yet = none yet

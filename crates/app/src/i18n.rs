@@ -3,6 +3,7 @@
 //! file in `BUNDLED`. `format` turns instants, durations and money into text for one reader.
 
 pub mod format;
+pub mod names;
 
 pub use format::Reader;
 
@@ -36,6 +37,9 @@ fn bundle(tag: &str, source: &str) -> FluentBundle<FluentResource> {
     }
     bundle
 }
+
+/// The currency of a practice that has not chosen one.
+pub const DEFAULT_CURRENCY: &str = "EUR";
 
 /// A language the practice offers: its BCP 47 tag, as `<html lang>` and the profile store it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,6 +140,14 @@ impl crate::App {
     pub async fn language_of(&self, user: &domain::account::User) -> crate::AppResult<Option<Lang>> {
         let stored = store::users::language(self.db(), &user.id).await?;
         Ok(Lang::from_tag(&stored))
+    }
+
+    /// The currency the practice's fees are in (ISO 4217): the practice's setting.
+    pub async fn currency(&self) -> crate::AppResult<String> {
+        Ok(store::practice::currency(self.db())
+            .await?
+            .filter(|code| !code.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_CURRENCY.to_string()))
     }
 
     /// Who reads a mail to `user`: their language (the default when they chose none offered) and

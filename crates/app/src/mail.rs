@@ -1,10 +1,14 @@
-//! Mail: what the practice sends, composed here, and the two ways it leaves: SMTP, or the dev
-//! mailbox when no SMTP server is configured. Mail never carries clinical text; a log line names
-//! only the kind of mail and the recipient's domain.
+//! Mail: what the practice sends, composed here as Fluent keys and rendered in the recipient's
+//! language and zone when it leaves, by SMTP or into the dev mailbox when no SMTP server is
+//! configured. Mail never carries clinical text; a log line names only the kind of mail and the
+//! recipient's domain.
 
 use crate::error::AppError;
 use crate::policy::Action;
+use crate::i18n::{Lang, Reader};
 use crate::App;
+use domain::account::User;
+use domain::ids::UserId;
 use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -28,30 +32,123 @@ impl Mailer {
     }
 }
 
+/// A mail's subject or body before it has a reader: a key of the .ftl file and its arguments.
+#[derive(Clone, Debug)]
+pub struct Text {
+    key: &'static str,
+    args: Vec<(&'static str, Arg)>,
+}
+
+/// One argument of a mail's text.
+#[derive(Clone, Debug)]
+enum Arg {
+    /// A name, a link, or words someone typed: shown as they are.
+    Plain(String),
+    /// An instant, in a given zone (the reader's, or the other person's), with the zone said.
+    When(jiff::Timestamp, String),
+}
+
+impl Text {
+    fn new(key: &'static str) -> Text {
+        Text {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    fn with(mut self, name: &'static str, value: impl Into<String>) -> Text {
+        self.args.push((name, Arg::Plain(value.into())));
+        self
+    }
+
+    fn when(mut self, name: &'static str, at: jiff::Timestamp, zone: &str) -> Text {
+        self.args.push((name, Arg::When(at, zone.to_string())));
+        self
+    }
+
+    /// The text in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        let args: Vec<(&str, String)> = self
+            .args
+            .iter()
+            .map(|(name, arg)| {
+                let value = match arg {
+                    Arg::Plain(text) => text.clone(),
+                    Arg::When(at, zone) => Reader::new(lang, zone).day_time_zone(at),
+                };
+                (*name, value)
+            })
+            .collect();
+        crate::i18n::t_with(lang, self.key, &args)
+    }
+}
+
 /// One composed mail. `kind` is what the log line says instead of the content.
 pub struct Outgoing {
     pub kind: &'static str,
     pub to: String,
     pub to_name: Option<String>,
-    pub subject: String,
-    pub body: String,
+    /// The person it goes to, whose language it is written in; `None` for an address without an
+    /// account (a visitor, the practice's own), which reads the default language.
+    pub to_user: Option<UserId>,
+    pub subject: Text,
+    pub body: Text,
     pub reply_to: Option<String>,
     /// An iCalendar file (`invite.ics`) and its method, REQUEST or CANCEL.
     pub calendar: Option<(&'static str, String)>,
 }
 
+/// A mail as its recipient reads it.
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+}
+
+impl Outgoing {
+    /// Subject and body in `lang`. A body ends with a line break, as a text mail should.
+    pub fn render(&self, lang: Lang) -> Rendered {
+        Rendered {
+            subject: self.subject.render(lang),
+            body: format!("{}\n", self.body.render(lang)),
+        }
+    }
+
+    fn to_user(user: &User, kind: &'static str, subject: Text, body: Text) -> Outgoing {
+        Outgoing {
+            kind,
+            to: user.email.clone(),
+            to_name: Some(user.name.clone()),
+            to_user: Some(user.id.clone()),
+            subject,
+            body,
+            reply_to: None,
+            calendar: None,
+        }
+    }
+}
+
 impl App {
-    /// Sends `mail`; an error means "try again later" to the job runner.
+    /// Sends `mail`, in its recipient's language; an error means "try again later" to the job runner.
     pub(crate) async fn send(&self, mail: Outgoing) -> Result<(), String> {
         let domain = mail.to.rsplit_once('@').map(|(_, d)| d).unwrap_or("?");
+        let lang = match &mail.to_user {
+            Some(id) => Lang::from_tag(
+                &store::users::language(self.db(), id)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            )
+            .unwrap_or_default(),
+            None => Lang::default(),
+        };
+        let text = mail.render(lang);
         match &self.inner.mailer {
             Mailer::DevMailbox => {
                 let body = match &mail.calendar {
-                    Some((_, ics)) => format!("{}\n\n--- invite.ics ---\n{ics}", mail.body),
-                    None => mail.body.clone(),
+                    Some((_, ics)) => format!("{}\n\n--- invite.ics ---\n{ics}", text.body),
+                    None => text.body.clone(),
                 };
                 let mut tx = self.db().begin().await.map_err(|e| e.to_string())?;
-                store::mailbox::deliver(&mut tx, &mail.to, &mail.subject, &body, self.now())
+                store::mailbox::deliver(&mut tx, &mail.to, &text.subject, &body, self.now())
                     .await
                     .map_err(|e| e.to_string())?;
                 tx.commit().await.map_err(|e| e.to_string())?;
@@ -62,7 +159,7 @@ impl App {
                 );
             }
             Mailer::Smtp(transport) => {
-                let message = build(&self.config().mail_from, &mail)?;
+                let message = build(&self.config().mail_from, &mail, &text)?;
                 transport
                     .send(message)
                     .await
@@ -74,7 +171,7 @@ impl App {
     }
 }
 
-fn build(from: &str, mail: &Outgoing) -> Result<Message, String> {
+fn build(from: &str, mail: &Outgoing, text: &Rendered) -> Result<Message, String> {
     let from: Mailbox = from.parse().map_err(|e| format!("sender address: {e}"))?;
     // Names and subjects are single lines: whatever slipped past validation is dropped here.
     let one_line = |s: &str| s.chars().filter(|c| !c.is_control()).collect::<String>();
@@ -87,7 +184,7 @@ fn build(from: &str, mail: &Outgoing) -> Result<Message, String> {
     let mut builder = Message::builder()
         .from(from)
         .to(to)
-        .subject(one_line(&mail.subject));
+        .subject(one_line(&text.subject));
     if let Some(reply_to) = &mail.reply_to {
         if let Ok(r) = reply_to.parse::<Mailbox>() {
             builder = builder.reply_to(r);
@@ -96,14 +193,14 @@ fn build(from: &str, mail: &Outgoing) -> Result<Message, String> {
     match &mail.calendar {
         None => builder
             .header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())
+            .body(text.body.clone())
             .map_err(|e| e.to_string()),
         Some((method, ics)) => {
             let kind =
                 ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
                     .map_err(|e| e.to_string())?;
             let parts = MultiPart::mixed()
-                .singlepart(SinglePart::plain(mail.body.clone()))
+                .singlepart(SinglePart::plain(text.body.clone()))
                 .singlepart(Attachment::new("invite.ics".into()).body(ics.clone(), kind));
             builder.multipart(parts).map_err(|e| e.to_string())
         }
@@ -116,10 +213,9 @@ pub fn inquiry_notification(practice_name: &str, to: &str, link: &str) -> Outgoi
         kind: "inquiry-notification",
         to: to.to_string(),
         to_name: None,
-        subject: format!("New message through {practice_name}"),
-        body: format!(
-            "A new message arrived through your practice's website.\n\nRead it in your inbox (you will be asked to sign in):\n{link}\n\nFor privacy, this email does not contain the message.\n"
-        ),
+        to_user: None,
+        subject: Text::new("mail-inquiry-notification-subject").with("practice", practice_name),
+        body: Text::new("mail-inquiry-notification-body").with("link", link),
         reply_to: None,
         calendar: None,
     }
@@ -137,8 +233,11 @@ pub fn inquiry_reply(
         kind: "inquiry-reply",
         to: to.to_string(),
         to_name: Some(to_name.to_string()),
-        subject: format!("Your message to {practice_name}"),
-        body: format!("{body}\n\n--\n{practice_name}\nYou can answer this email directly.\n"),
+        to_user: None,
+        subject: Text::new("mail-inquiry-reply-subject").with("practice", practice_name),
+        body: Text::new("mail-inquiry-reply-body")
+            .with("reply", body)
+            .with("practice", practice_name),
         reply_to: Some(practice_email.to_string()),
         calendar: None,
     }
@@ -148,156 +247,131 @@ pub fn inquiry_reply(
 pub fn patient_invitation(
     practice_name: &str,
     therapist_name: &str,
-    patient: &domain::account::User,
+    patient: &User,
     link: &str,
 ) -> Outgoing {
-    Outgoing {
-        kind: "patient-invitation",
-        to: patient.email.clone(),
-        to_name: Some(patient.name.clone()),
-        subject: format!("{practice_name}: your client portal"),
-        body: format!(
-            "Hello {},\n\n{therapist_name} has opened a client portal for you at {practice_name}. There you can send secure messages and, later, find your appointments and documents.\n\nSign in with this link (it works once, within seven days):\n{link}\n\nLater you can always ask for a new sign-in link on the portal's sign-in page.\n",
-            patient.name
-        ),
-        reply_to: None,
-        calendar: None,
-    }
+    Outgoing::to_user(
+        patient,
+        "patient-invitation",
+        Text::new("mail-patient-invitation-subject").with("practice", practice_name),
+        Text::new("mail-patient-invitation-body")
+            .with("name", &patient.name)
+            .with("therapist", therapist_name)
+            .with("practice", practice_name)
+            .with("link", link),
+    )
 }
 
 /// A one-time sign-in link for a patient.
-pub fn magic_link(practice_name: &str, user: &domain::account::User, link: &str) -> Outgoing {
-    Outgoing {
-        kind: "magic-link",
-        to: user.email.clone(),
-        to_name: Some(user.name.clone()),
-        subject: format!("Your sign-in link for {practice_name}"),
-        body: format!("Hello {},\n\nSign in with this link. It works once, within 15 minutes:\n{link}\n\nIf you did not ask for it, you can ignore this email.\n", user.name),
-        reply_to: None,
-        calendar: None,
-    }
+pub fn magic_link(practice_name: &str, user: &User, link: &str) -> Outgoing {
+    Outgoing::to_user(
+        user,
+        "magic-link",
+        Text::new("mail-magic-link-subject").with("practice", practice_name),
+        Text::new("mail-magic-link-body")
+            .with("name", &user.name)
+            .with("link", link),
+    )
 }
 
 /// A colleague's invitation into a group practice.
 pub fn therapist_invitation(
     practice_name: &str,
     owner_name: &str,
-    user: &domain::account::User,
+    user: &User,
     link: &str,
 ) -> Outgoing {
-    Outgoing {
-        kind: "therapist-invitation",
-        to: user.email.clone(),
-        to_name: Some(user.name.clone()),
-        subject: format!("Join {practice_name}"),
-        body: format!("Hello {},\n\n{owner_name} invites you to work with {practice_name}. Choose a password and set up your second factor here (the link works once, within seven days):\n{link}\n", user.name),
-        reply_to: None,
-        calendar: None,
-    }
+    Outgoing::to_user(
+        user,
+        "therapist-invitation",
+        Text::new("mail-therapist-invitation-subject").with("practice", practice_name),
+        Text::new("mail-therapist-invitation-body")
+            .with("name", &user.name)
+            .with("owner", owner_name)
+            .with("practice", practice_name)
+            .with("link", link),
+    )
 }
 
 /// "You have a new message": never the message, not even its subject.
-pub fn message_notification(
-    practice_name: &str,
-    to: &domain::account::User,
-    link: &str,
-) -> Outgoing {
-    Outgoing {
-        kind: "message-notification",
-        to: to.email.clone(),
-        to_name: Some(to.name.clone()),
-        subject: format!("You have a new message at {practice_name}"),
-        body: format!("Hello {},\n\nYou have a new secure message. Read it here (you will be asked to sign in):\n{link}\n\nFor your privacy, this email does not contain the message.\n", to.name),
-        reply_to: None,
-        calendar: None,
-    }
+pub fn message_notification(practice_name: &str, to: &User, link: &str) -> Outgoing {
+    Outgoing::to_user(
+        to,
+        "message-notification",
+        Text::new("mail-message-notification-subject").with("practice", practice_name),
+        Text::new("mail-message-notification-body")
+            .with("name", &to.name)
+            .with("link", link),
+    )
 }
 
 /// "There is an agreement to read and sign in your portal": never the agreement itself.
 pub fn agreement_to_sign(
     practice_name: &str,
     therapist_name: &str,
-    patient: &domain::account::User,
+    patient: &User,
     link: &str,
     renewal: bool,
 ) -> Outgoing {
-    let (subject, what) = if renewal {
-        (
-            format!("{practice_name}: a new version of your agreement to sign"),
-            "a new version of your agreement",
-        )
-    } else {
-        (
-            format!("{practice_name}: an agreement to read and sign"),
-            "your agreement",
-        )
-    };
-    Outgoing {
-        kind: "agreement-to-sign",
-        to: patient.email.clone(),
-        to_name: Some(patient.name.clone()),
-        subject,
-        body: format!("Hello {},\n\n{therapist_name} has sent you {what} to read and sign in your portal (you will be asked to sign in):\n{link}\n\nFor your privacy, this email does not contain the agreement.\n", patient.name),
-        reply_to: None,
-        calendar: None,
-    }
+    let renewal = if renewal { "yes" } else { "no" };
+    Outgoing::to_user(
+        patient,
+        "agreement-to-sign",
+        Text::new("mail-agreement-to-sign-subject")
+            .with("practice", practice_name)
+            .with("renewal", renewal),
+        Text::new("mail-agreement-to-sign-body")
+            .with("name", &patient.name)
+            .with("therapist", therapist_name)
+            .with("renewal", renewal)
+            .with("link", link),
+    )
 }
 
 /// "An agreement was signed": the countersignature is asked for; neither the patient's name nor
 /// the text is in the mail.
-pub fn agreement_signed(
-    practice_name: &str,
-    therapist: &domain::account::User,
-    link: &str,
-) -> Outgoing {
-    Outgoing {
-        kind: "agreement-signed",
-        to: therapist.email.clone(),
-        to_name: Some(therapist.name.clone()),
-        subject: format!("An agreement was signed at {practice_name}"),
-        body: format!("Hello {},\n\nan agreement you sent has been signed. Read it and add your countersignature here (you will be asked to sign in):\n{link}\n\nFor privacy, this email names neither the patient nor the agreement's contents.\n", therapist.name),
-        reply_to: None,
-        calendar: None,
-    }
+pub fn agreement_signed(practice_name: &str, therapist: &User, link: &str) -> Outgoing {
+    Outgoing::to_user(
+        therapist,
+        "agreement-signed",
+        Text::new("mail-agreement-signed-subject").with("practice", practice_name),
+        Text::new("mail-agreement-signed-body")
+            .with("name", &therapist.name)
+            .with("link", link),
+    )
 }
 
 /// "A response needs your attention": that is all. Which response, which answer, which measure
 /// and what score stay behind the sign-in, like the patient's name.
-pub fn risk_alert(practice_name: &str, to: &domain::account::User, link: &str) -> Outgoing {
-    Outgoing {
-        kind: "risk-alert",
-        to: to.email.clone(),
-        to_name: Some(to.name.clone()),
-        subject: format!("{practice_name}: a response needs your attention"),
-        body: format!("Hello {},\n\na response in your practice needs your attention. Please sign in and look at it as soon as you can:\n{link}\n\nFor privacy, this email does not say more.\n", to.name),
-        reply_to: None,
-        calendar: None,
-    }
+pub fn risk_alert(practice_name: &str, to: &User, link: &str) -> Outgoing {
+    Outgoing::to_user(
+        to,
+        "risk-alert",
+        Text::new("mail-risk-alert-subject").with("practice", practice_name),
+        Text::new("mail-risk-alert-body")
+            .with("name", &to.name)
+            .with("link", link),
+    )
 }
 
 /// "A short questionnaire is waiting in your portal": not which one, nothing of the answers.
-pub fn questionnaire_waiting(
-    practice_name: &str,
-    to: &domain::account::User,
-    link: &str,
-) -> Outgoing {
-    Outgoing {
-        kind: "questionnaire-waiting",
-        to: to.email.clone(),
-        to_name: Some(to.name.clone()),
-        subject: format!("{practice_name}: a short questionnaire is waiting"),
-        body: format!("Hello {},\n\na short questionnaire is waiting for you in your portal (you will be asked to sign in):\n{link}\n\nFor your privacy, this email does not say more.\n", to.name),
-        reply_to: None,
-        calendar: None,
-    }
+pub fn questionnaire_waiting(practice_name: &str, to: &User, link: &str) -> Outgoing {
+    Outgoing::to_user(
+        to,
+        "questionnaire-waiting",
+        Text::new("mail-questionnaire-waiting-subject").with("practice", practice_name),
+        Text::new("mail-questionnaire-waiting-body")
+            .with("name", &to.name)
+            .with("link", link),
+    )
 }
 
 /// The booking's confirmation: when, in the patient's zone (and the therapist's), what to do
 /// before, and the calendar file. No note the visitor wrote is repeated here.
 pub struct Confirmation<'a> {
     pub practice_name: &'a str,
-    pub patient: &'a domain::account::User,
-    pub therapist: &'a domain::account::User,
+    pub patient: &'a User,
+    pub therapist: &'a User,
     pub kind_name: &'a str,
     pub start: jiff::Timestamp,
     pub sign_in_link: String,
@@ -308,115 +382,75 @@ pub struct Confirmation<'a> {
 }
 
 pub fn booking_confirmation(c: Confirmation<'_>) -> Outgoing {
-    let in_zone = |zone: &str| {
-        let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        c.start
-            .to_zoned(tz)
-            .strftime("%A %-d %B %Y, %H:%M (%Z)")
-            .to_string()
-    };
-    let yours = in_zone(&c.patient.time_zone);
-    let theirs = in_zone(&c.therapist.time_zone);
-    Outgoing {
-        kind: "booking-confirmation",
-        to: c.patient.email.clone(),
-        to_name: Some(c.patient.name.clone()),
-        subject: format!("Your {} with {}: {yours}", c.kind_name.to_lowercase(), c.therapist.name),
-        body: format!(
-            "Hello {},\n\nyour {} with {} at {} is booked for\n\n  {yours}\n  ({theirs} for {})\n\nThe calendar file attached adds it to your calendar. The session is online. Your portal, where you sign in with a link sent to this address:\n{}\n\nTo cancel or move the appointment, use this link:\n{}\n\nBefore the day, check your camera, microphone and connection here (it also says who helps with technical problems):\n{}\n\nOn the day, the session room opens in your portal ten minutes before the start.\n\nThis email is not for emergencies.\n",
-            c.patient.name, c.kind_name.to_lowercase(), c.therapist.name, c.practice_name, c.therapist.name, c.sign_in_link, c.manage_link, c.tech_check_link
-        ),
-        reply_to: None,
-        calendar: Some(("REQUEST", c.ics)),
-    }
-}
-
-fn when_in(start: jiff::Timestamp, zone: &str) -> String {
-    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    start
-        .to_zoned(tz)
-        .strftime("%A %-d %B %Y, %H:%M (%Z)")
-        .to_string()
+    let kind = c.kind_name.to_lowercase();
+    let mut mail = Outgoing::to_user(
+        c.patient,
+        "booking-confirmation",
+        Text::new("mail-booking-confirmation-subject")
+            .with("kind", &kind)
+            .with("therapist", &c.therapist.name)
+            .when("when", c.start, &c.patient.time_zone),
+        Text::new("mail-booking-confirmation-body")
+            .with("name", &c.patient.name)
+            .with("kind", &kind)
+            .with("therapist", &c.therapist.name)
+            .with("practice", c.practice_name)
+            .when("when", c.start, &c.patient.time_zone)
+            .when("their_when", c.start, &c.therapist.time_zone)
+            .with("portal", c.sign_in_link)
+            .with("manage", c.manage_link)
+            .with("tech_check", c.tech_check_link),
+    );
+    mail.calendar = Some(("REQUEST", c.ics));
+    mail
 }
 
 /// Who an appointment mail is about: the patient it goes to, the therapist, the kind, the time.
 pub struct AppointmentMail<'a> {
     pub practice_name: &'a str,
-    pub patient: &'a domain::account::User,
-    pub therapist: &'a domain::account::User,
+    pub patient: &'a User,
+    pub therapist: &'a User,
     pub kind_name: &'a str,
     pub start: jiff::Timestamp,
 }
 
 impl AppointmentMail<'_> {
-    fn outgoing(
-        &self,
-        kind: &'static str,
-        subject: String,
-        body: String,
-        calendar: Option<(&'static str, String)>,
-    ) -> Outgoing {
-        Outgoing {
-            kind,
-            to: self.patient.email.clone(),
-            to_name: Some(self.patient.name.clone()),
-            subject,
-            body,
-            reply_to: None,
-            calendar,
-        }
+    /// A text about this appointment: who, with whom, where, which kind, when (in the patient's zone).
+    fn text(&self, key: &'static str) -> Text {
+        Text::new(key)
+            .with("name", &self.patient.name)
+            .with("kind", self.kind_name.to_lowercase())
+            .with("therapist", &self.therapist.name)
+            .with("practice", self.practice_name)
+            .when("when", self.start, &self.patient.time_zone)
     }
 
-    fn about(&self) -> (String, String) {
-        (
-            when_in(self.start, &self.patient.time_zone),
-            self.kind_name.to_lowercase(),
-        )
+    fn outgoing(&self, kind: &'static str, calendar: Option<(&'static str, String)>) -> Outgoing {
+        let (subject, body) = match kind {
+            "booking-cancelled" => ("mail-booking-cancelled-subject", "mail-booking-cancelled-body"),
+            "booking-moved" => ("mail-booking-moved-subject", "mail-booking-moved-body"),
+            _ => ("mail-reminder-subject", "mail-reminder-body"),
+        };
+        let mut mail = Outgoing::to_user(self.patient, kind, self.text(subject), self.text(body));
+        mail.calendar = calendar;
+        mail
     }
 
     /// The cancellation, with the calendar file that removes the event.
     pub fn cancelled(&self, ics: String) -> Outgoing {
-        let (when, kind) = self.about();
-        let body = format!(
-            "Hello {},\n\nyour {kind} with {} at {} on {when} is cancelled. The calendar file attached removes it from your calendar.\n\nYou are welcome to book another time whenever you like.\n",
-            self.patient.name, self.therapist.name, self.practice_name
-        );
-        self.outgoing(
-            "booking-cancelled",
-            format!("Cancelled: your {kind} on {when}"),
-            body,
-            Some(("CANCEL", ics)),
-        )
+        self.outgoing("booking-cancelled", Some(("CANCEL", ics)))
     }
 
     /// The same appointment at a new time, with the calendar file that moves the event.
     pub fn moved(&self, ics: String) -> Outgoing {
-        let (when, kind) = self.about();
-        let body = format!(
-            "Hello {},\n\nyour {kind} with {} at {} is now on\n\n  {when}\n\nThe calendar file attached moves it in your calendar. The link in your first confirmation still lets you cancel.\n",
-            self.patient.name, self.therapist.name, self.practice_name
-        );
-        self.outgoing(
-            "booking-moved",
-            format!("Moved: your {kind} is now on {when}"),
-            body,
-            Some(("REQUEST", ics)),
-        )
+        self.outgoing("booking-moved", Some(("REQUEST", ics)))
     }
 
     /// A reminder: when, and how to join; nothing else.
     pub fn reminder(&self, portal: &str) -> Outgoing {
-        let (when, kind) = self.about();
-        let body = format!(
-            "Hello {},\n\na reminder of your {kind} with {} at {}:\n\n  {when}\n\nSign in to your portal a few minutes before; it takes you to the room:\n{portal}\n",
-            self.patient.name, self.therapist.name, self.practice_name
-        );
-        self.outgoing(
-            "reminder",
-            format!("Reminder: {kind} with {} on {when}", self.therapist.name),
-            body,
-            None,
-        )
+        let mut mail = self.outgoing("reminder", None);
+        mail.body = mail.body.with("portal", portal);
+        mail
     }
 }
 
@@ -424,22 +458,33 @@ impl AppointmentMail<'_> {
 mod tests {
     use super::*;
 
+    fn en() -> Lang {
+        Lang::default()
+    }
+
     #[test]
     fn the_notification_carries_a_link_and_nothing_else() {
         let m = inquiry_notification(
             "Linden Room",
             "t@example.org",
             "https://x.example/admin/inquiries/abc",
-        );
+        )
+        .render(en());
         assert!(m.body.contains("https://x.example/admin/inquiries/abc"));
         assert!(!m.subject.contains("abc"));
+        assert_eq!(m.subject, "New message through Linden Room");
+        assert_eq!(
+            m.body,
+            "A new message arrived through your practice's website.\n\nRead it in your inbox (you will be asked to sign in):\nhttps://x.example/admin/inquiries/abc\n\nFor privacy, this email does not contain the message.\n"
+        );
     }
 
     #[test]
     fn a_mail_with_a_calendar_file_has_one_content_type_at_the_top() {
         let mut m = inquiry_notification("P", "t@example.org", "https://x.example/a");
         m.calendar = Some(("REQUEST", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into()));
-        let raw = String::from_utf8(build("p@example.org", &m).unwrap().formatted()).unwrap();
+        let text = m.render(en());
+        let raw = String::from_utf8(build("p@example.org", &m, &text).unwrap().formatted()).unwrap();
         let head = raw.split("\r\n\r\n").next().unwrap();
         assert_eq!(head.matches("Content-Type:").count(), 1, "{head}");
         assert!(head.contains("multipart/mixed"));
@@ -458,9 +503,104 @@ mod tests {
             "ana@example.org",
             "hi",
         );
-        let built = build("p@example.org", &m).unwrap();
+        let built = build("p@example.org", &m, &m.render(en())).unwrap();
         let raw = String::from_utf8(built.formatted()).unwrap();
         assert!(!raw.contains("\r\nBcc: evil"), "{raw}");
+    }
+
+    fn person(name: &str, zone: &str) -> User {
+        User {
+            id: UserId::new("0123456789abcdef0123456789abcdef"),
+            role: domain::account::Role::Patient,
+            email: format!("{}@example.org", name.to_lowercase()),
+            name: name.into(),
+            time_zone: zone.into(),
+        }
+    }
+
+    /// One mail of every kind the practice sends.
+    fn every_kind() -> Vec<Outgoing> {
+        let pat = person("Pat", "America/New_York");
+        let anna = person("Anna", "Europe/Berlin");
+        let start: jiff::Timestamp = "2026-11-30T08:00:00Z".parse().unwrap();
+        let about = AppointmentMail {
+            practice_name: "Linden Room",
+            patient: &pat,
+            therapist: &anna,
+            kind_name: "First consultation",
+            start,
+        };
+        let link = "https://x.example/l";
+        vec![
+            inquiry_notification("Linden Room", "t@example.org", link),
+            inquiry_reply("Linden Room", "t@example.org", "Ana", "ana@example.org", "Reply"),
+            patient_invitation("Linden Room", "Anna", &pat, link),
+            magic_link("Linden Room", &pat, link),
+            therapist_invitation("Linden Room", "Anna", &anna, link),
+            message_notification("Linden Room", &pat, link),
+            agreement_to_sign("Linden Room", "Anna", &pat, link, false),
+            agreement_to_sign("Linden Room", "Anna", &pat, link, true),
+            agreement_signed("Linden Room", &anna, link),
+            risk_alert("Linden Room", &anna, link),
+            questionnaire_waiting("Linden Room", &pat, link),
+            booking_confirmation(Confirmation {
+                practice_name: "Linden Room",
+                patient: &pat,
+                therapist: &anna,
+                kind_name: "First consultation",
+                start,
+                sign_in_link: link.into(),
+                manage_link: link.into(),
+                tech_check_link: link.into(),
+                ics: String::new(),
+            }),
+            about.cancelled(String::new()),
+            about.moved(String::new()),
+            about.reminder(link),
+        ]
+    }
+
+    #[test]
+    fn appointment_mails_read_as_they_always_have() {
+        let mails = every_kind();
+        let confirmation = mails[11].render(en());
+        assert_eq!(
+            confirmation.subject,
+            "Your first consultation with Anna: Monday 30 November 2026, 03:00 (EST)"
+        );
+        assert!(
+            confirmation.body.starts_with(
+                "Hello Pat,\n\nyour first consultation with Anna at Linden Room is booked for\n\n  Monday 30 November 2026, 03:00 (EST)\n  (Monday 30 November 2026, 09:00 (CET) for Anna)\n\nThe calendar file"
+            ),
+            "{}",
+            confirmation.body
+        );
+        assert!(confirmation.body.ends_with("\n\nThis email is not for emergencies.\n"));
+        let renewal = mails[7].render(en());
+        assert_eq!(renewal.subject, "Linden Room: a new version of your agreement to sign");
+        assert!(renewal.body.contains("Anna has sent you a new version of your agreement to read and sign in your portal"));
+        let reminder = mails[14].render(en());
+        assert_eq!(
+            reminder.body,
+            "Hello Pat,\n\na reminder of your first consultation with Anna at Linden Room:\n\n  Monday 30 November 2026, 03:00 (EST)\n\nSign in to your portal a few minutes before; it takes you to the room:\nhttps://x.example/l\n"
+        );
+    }
+
+    /// In the pseudo-locale every word of every mail comes wrapped: nothing is English by accident.
+    #[test]
+    fn every_mail_kind_is_written_through_the_translation_layer() {
+        let xa = crate::i18n::register_pseudo_locale("en-XA");
+        for mail in every_kind() {
+            let text = mail.render(xa);
+            for (part, rendered) in [("subject", &text.subject), ("body", &text.body)] {
+                let trimmed = rendered.trim_end();
+                assert!(
+                    trimmed.starts_with('⟦') && trimmed.ends_with('⟧'),
+                    "{} {part}: {rendered}",
+                    mail.kind
+                );
+            }
+        }
     }
 }
 

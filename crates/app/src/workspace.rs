@@ -21,7 +21,7 @@ pub struct WorkspaceView {
     pub workspace: Workspace,
     pub saved_at: Option<Timestamp>,
     /// Where the case may go from here, and whether what was decided allows it now.
-    pub moves: Vec<(Stage, Result<(), String>)>,
+    pub moves: Vec<(Stage, Result<(), domain::case::TransitionError>)>,
 }
 
 /// One column of the board.
@@ -61,9 +61,7 @@ impl App {
             .map(|next| {
                 (
                     *next,
-                    case.stage
-                        .can_move_to(*next, workspace.decision)
-                        .map_err(|e| e.to_string()),
+                    case.stage.can_move_to(*next, workspace.decision),
                 )
             })
             .collect();

@@ -79,17 +79,6 @@ impl Severity {
             Severity::Severe => "severe",
         }
     }
-
-    /// The band as a person reads it on a chart or in a letter.
-    pub fn label(self) -> &'static str {
-        match self {
-            Severity::Minimal => "Minimal",
-            Severity::Mild => "Mild",
-            Severity::Moderate => "Moderate",
-            Severity::ModeratelySevere => "Moderately severe",
-            Severity::Severe => "Severe",
-        }
-    }
 }
 
 /// A band of totals, both ends included, so a chart can shade it.

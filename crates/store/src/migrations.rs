@@ -67,6 +67,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "measure_schedule_unit",
         include_str!("../migrations/0015_measure_schedule_unit.sql"),
     ),
+    (
+        16,
+        "practice_currency",
+        include_str!("../migrations/0016_practice_currency.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -4,7 +4,8 @@
 
 use crate::error::WebResult;
 use crate::extract::Path;
-use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm, NoFields};
+use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm, NoFields, Viewer};
+use app::i18n::Reader;
 use crate::site::render;
 use crate::view::{self, AdminChrome, Chrome, Form};
 use crate::{i18n, WebState};
@@ -20,15 +21,9 @@ use domain::ids::CaseId;
 use domain::FieldErrors;
 use serde::Deserialize;
 
-fn zone_of(actor: &app::Actor) -> String {
-    actor
-        .user()
-        .map(|u| u.time_zone.clone())
-        .unwrap_or_else(|| "UTC".into())
-}
-
-fn when(at: &jiff::Timestamp, zone: &str) -> String {
-    format!("{} ({zone})", view::date_time(at, zone))
+/// "2 March 2026, 14:05 (Europe/Athens)": when something happened to an agreement.
+fn when(at: &jiff::Timestamp, viewer: &Reader) -> String {
+    viewer.with_zone_name(&viewer.date_time(at))
 }
 
 /// The agreement's text as HTML, its headings one level down: the page's own title is the `h1`.
@@ -253,7 +248,7 @@ pub(crate) async fn case_section(
     page: &Form,
 ) -> WebResult<CaseSection> {
     let c = state.app.case_agreements(actor, id).await?;
-    let zone = zone_of(actor);
+    let viewer = Viewer::of(actor);
     let version = |key: &str, v: i64| i18n::t_with(key, &[("version", v.to_string())]);
     let standing = match c.standing {
         Standing::None => view::tr("agreement-standing-none"),
@@ -287,11 +282,11 @@ pub(crate) async fn case_section(
             id: a.id.to_string(),
             version: a.version,
             status: status_text(a.status()),
-            sent: when(&a.sent_at, &zone),
-            signed: a.signed_at.map(|t| when(&t, &zone)).unwrap_or_default(),
+            sent: when(&a.sent_at, &viewer),
+            signed: a.signed_at.map(|t| when(&t, &viewer)).unwrap_or_default(),
             countersigned: a
                 .countersigned_at
-                .map(|t| when(&t, &zone))
+                .map(|t| when(&t, &viewer))
                 .unwrap_or_default(),
             can_countersign: a.status() == Status::Signed,
         })
@@ -375,7 +370,7 @@ impl PrintTemplate {
     }
 }
 
-fn print_page(opened: &Opened, zone: &str, back: String) -> WebResult<Response> {
+fn print_page(opened: &Opened, viewer: &Reader, back: String) -> WebResult<Response> {
     let a = &opened.agreement;
     let info = &a.info;
     let mut facts = vec![
@@ -389,10 +384,10 @@ fn print_page(opened: &Opened, zone: &str, back: String) -> WebResult<Response> 
         ),
         (view::tr("agreement-version"), info.version.to_string()),
         (view::tr("agreement-state"), status_text(info.status())),
-        (view::tr("agreement-sent"), when(&info.sent_at, zone)),
+        (view::tr("agreement-sent"), when(&info.sent_at, viewer)),
     ];
     if let Some(at) = info.signed_at {
-        facts.push((view::tr("agreement-signed"), when(&at, zone)));
+        facts.push((view::tr("agreement-signed"), when(&at, viewer)));
         let typed = a.signer_name.clone().unwrap_or_default();
         facts.push((view::tr("agreement-signed-as"), typed));
         let from = format!(
@@ -406,14 +401,14 @@ fn print_page(opened: &Opened, zone: &str, back: String) -> WebResult<Response> 
         let by = a.countersigned_by.clone().unwrap_or_default();
         facts.push((
             view::tr("agreement-countersigned"),
-            format!("{} · {by}", when(&at, zone)),
+            format!("{} · {by}", when(&at, viewer)),
         ));
     }
     if let Some(at) = info.withdrawn_at {
-        facts.push((view::tr("agreement-withdrawn"), when(&at, zone)));
+        facts.push((view::tr("agreement-withdrawn"), when(&at, viewer)));
     }
     let page = PrintTemplate {
-        lang: "en",
+        lang: i18n::lang().tag(),
         css: crate::assets::stylesheet(),
         title: i18n::t_with(
             "agreement-print-title",
@@ -440,7 +435,7 @@ pub async fn admin_print(
     state.app.enter_admin(&actor).await?;
     let opened = state.app.agreement(&actor, &id).await?;
     let back = format!("/admin/cases/{}#agreement", opened.case.id);
-    print_page(&opened, &zone_of(&actor), back)
+    print_page(&opened, &Viewer::of(&actor), back)
 }
 
 /// GET /portal/agreements/{id}/print: the patient's copy.
@@ -453,7 +448,7 @@ pub async fn portal_print(
     let opened = state.app.agreement(&actor, &id).await?;
     print_page(
         &opened,
-        &zone_of(&actor),
+        &Viewer::of(&actor),
         format!("/portal/agreements/{id}"),
     )
 }
@@ -480,7 +475,7 @@ pub(crate) async fn portal_documents(
     state: &WebState,
     actor: &app::Actor,
 ) -> WebResult<PortalDocuments> {
-    let zone = zone_of(actor);
+    let viewer = Viewer::of(actor);
     let documents = state.app.my_agreements(actor).await?;
     let notice = documents
         .iter()
@@ -500,7 +495,7 @@ pub(crate) async fn portal_documents(
             let version = d.info.version.to_string();
             let state = match (d.info.status(), d.info.signed_at) {
                 (Status::Open, _) => view::tr("agreement-to-sign"),
-                (_, Some(at)) => i18n::t_with("agreement-signed-on", &[("date", when(&at, &zone))]),
+                (_, Some(at)) => i18n::t_with("agreement-signed-on", &[("date", when(&at, &viewer))]),
                 _ => status_text(d.info.status()),
             };
             DocumentLink {
@@ -549,7 +544,7 @@ async fn read_page(
 ) -> WebResult<Response> {
     let opened = state.app.agreement(actor, id).await?;
     let a = &opened.agreement;
-    let zone = zone_of(actor);
+    let viewer = Viewer::of(actor);
     let heading = i18n::t_with(
         "agreement-heading-version",
         &[("version", a.info.version.to_string())],
@@ -558,7 +553,7 @@ async fn read_page(
         i18n::t_with(
             "agreement-you-signed",
             &[
-                ("date", when(&at, &zone)),
+                ("date", when(&at, &viewer)),
                 ("name", a.signer_name.clone().unwrap_or_default()),
             ],
         )

@@ -2,7 +2,7 @@
 
 use crate::error::{WebError, WebResult};
 use crate::extract::Path;
-use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm};
+use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm, Viewer};
 use crate::site::render;
 use crate::view::{self, Chrome, Form};
 use crate::{i18n, WebState};
@@ -13,8 +13,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::booking::Slot;
+use app::i18n::Reader;
 use domain::ids::LinkToken;
-use jiff::tz::TimeZone;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -26,27 +26,9 @@ pub struct BookQuery {
     reschedule: Option<String>,
 }
 
-/// The visitor's zone: as asked for, when it is a real zone; UTC otherwise.
-fn zone_of(raw: Option<&str>) -> (String, TimeZone) {
-    match raw
-        .map(str::trim)
-        .filter(|z| !z.is_empty() && z.len() <= 64)
-    {
-        Some(name) => match TimeZone::get(name) {
-            Ok(tz) => (name.to_string(), tz),
-            Err(_) => ("UTC".into(), TimeZone::UTC),
-        },
-        None => ("UTC".into(), TimeZone::UTC),
-    }
-}
-
-fn when(slot: &Slot, zone: &TimeZone, zone_name: &str) -> String {
-    format!(
-        "{} ({zone_name})",
-        slot.start
-            .to_zoned(zone.clone())
-            .strftime("%A %-d %B %Y, %H:%M")
-    )
+/// "Monday 2 March 2026, 14:05 (Europe/Athens)": a slot as the visitor reads it.
+fn when(slot: &Slot, viewer: &Reader) -> String {
+    viewer.with_zone_name(&viewer.day_time(&slot.start))
 }
 
 #[derive(Template)]
@@ -59,11 +41,13 @@ struct BookTemplate {
     zone: String,
     zones: Vec<String>,
     days: Vec<(String, Vec<(String, String)>)>,
+    viewer: Reader,
+    currency: String,
 }
 
 impl BookTemplate {
     fn price(&self, cents: &i64) -> String {
-        format!("{}.{:02} EUR", cents / 100, cents % 100)
+        self.viewer.money(*cents, &self.currency)
     }
 }
 
@@ -71,17 +55,17 @@ impl BookTemplate {
 pub async fn page(
     State(state): State<WebState>,
     Caller(actor): Caller,
+    viewer: Viewer,
     Query(q): Query<BookQuery>,
 ) -> WebResult<Response> {
-    let (zone_name, zone) = zone_of(q.tz.as_deref());
+    let viewer = viewer.with_zone(q.tz.as_deref()).0;
     let offer = state.app.offer(&actor, q.kind.as_deref()).await?;
     let mut days: Vec<(String, Vec<(String, String)>)> = Vec::new();
     if let Some(o) = &offer {
         for s in &o.slots {
-            let local = s.start.to_zoned(zone.clone());
-            let day = local.strftime("%A %-d %B %Y").to_string();
+            let day = viewer.day(&s.start);
             let entry = (
-                local.strftime("%H:%M").to_string(),
+                viewer.time(&s.start),
                 slot_ref(&o.therapist, &o.kind, s),
             );
             match days.last_mut() {
@@ -107,9 +91,11 @@ pub async fn page(
             .unwrap_or_default(),
         chrome,
         offer,
-        zone: zone_name,
+        zone: viewer.zone_name().to_string(),
         zones,
         days,
+        currency: state.app.currency().await?,
+        viewer,
     })?)
     .into_response())
 }
@@ -149,7 +135,7 @@ fn slot_of(raw: &str) -> WebResult<(String, Slot)> {
 struct FormPage {
     slot_ref: String,
     slot: Slot,
-    zone_name: String,
+    viewer: Reader,
     form: Form,
     nearest: Option<Vec<(String, String)>>,
     kept: Vec<(String, String)>,
@@ -157,7 +143,6 @@ struct FormPage {
 }
 
 async fn form_page(state: &WebState, csrf: String, p: FormPage) -> WebResult<Response> {
-    let (zone_name, zone) = zone_of(Some(&p.zone_name));
     let chrome = Chrome::public(state, view::tr("book-form-heading"), String::new(), None).await;
     let page = FormTemplate {
         chrome,
@@ -166,9 +151,9 @@ async fn form_page(state: &WebState, csrf: String, p: FormPage) -> WebResult<Res
         } else {
             "book-form-heading"
         }),
-        when: when(&p.slot, &zone, &zone_name),
+        when: when(&p.slot, &p.viewer),
         slot_ref: p.slot_ref,
-        zone: zone_name,
+        zone: p.viewer.zone_name().to_string(),
         form: p.form,
         csrf,
         consent_label: view::tr("field-consent-booking"),
@@ -181,18 +166,18 @@ async fn form_page(state: &WebState, csrf: String, p: FormPage) -> WebResult<Res
 pub async fn form(
     State(state): State<WebState>,
     Csrf(csrf): Csrf,
+    viewer: Viewer,
     Path(raw): Path<String>,
     Query(q): Query<BookQuery>,
 ) -> WebResult<Response> {
     let (slot_ref, slot) = slot_of(&raw)?;
-    let zone_name = zone_of(q.tz.as_deref()).0;
     form_page(
         &state,
         csrf,
         FormPage {
             slot_ref,
             slot,
-            zone_name,
+            viewer: viewer.with_zone(q.tz.as_deref()).0,
             form: Form::default(),
             nearest: None,
             kept: Vec::new(),
@@ -209,11 +194,13 @@ pub async fn book(
     Caller(actor): Caller,
     ClientInfo(client): ClientInfo,
     Csrf(csrf): Csrf,
+    viewer: Viewer,
     Path(raw): Path<String>,
     CsrfForm(input): CsrfForm<BookingInput>,
 ) -> WebResult<Response> {
     let (slot_ref_text, slot) = slot_of(&raw)?;
-    let zone_name = zone_of(Some(&input.time_zone)).0;
+    let viewer = viewer.with_zone(Some(&input.time_zone)).0;
+    let zone_name = viewer.zone_name().to_string();
     match state
         .app
         .book_consultation(&actor, &slot_ref_text, &input, &client)
@@ -226,7 +213,6 @@ pub async fn book(
         ))
         .into_response()),
         Ok(Err(taken)) => {
-            let (_, zone) = zone_of(Some(&zone_name));
             let offer = state.app.offer(&actor, None).await?;
             let nearest = taken
                 .nearest
@@ -234,7 +220,7 @@ pub async fn book(
                 .filter_map(|s| {
                     offer.as_ref().map(|o| {
                         (
-                            when(s, &zone, &zone_name),
+                            when(s, &viewer),
                             slot_ref(&o.therapist, &o.kind, s),
                         )
                     })
@@ -254,7 +240,7 @@ pub async fn book(
                 FormPage {
                     slot_ref: slot_ref_text,
                     slot,
-                    zone_name,
+                    viewer,
                     form: Form::default(),
                     nearest: Some(nearest),
                     kept,
@@ -270,7 +256,7 @@ pub async fn book(
                 FormPage {
                     slot_ref: slot_ref_text,
                     slot,
-                    zone_name,
+                    viewer,
                     form: Form::from_input(&input, errors),
                     nearest: None,
                     kept: Vec::new(),
@@ -292,9 +278,10 @@ struct ConfirmedTemplate {
 
 pub async fn confirmed(
     State(state): State<WebState>,
+    viewer: Viewer,
     Query(q): Query<BookQuery>,
 ) -> WebResult<Response> {
-    let (zone_name, zone) = zone_of(q.tz.as_deref());
+    let viewer = viewer.with_zone(q.tz.as_deref());
     let start =
         q.at.and_then(|s| jiff::Timestamp::from_second(s).ok())
             .ok_or(WebError(AppError::NotFound))?;
@@ -307,7 +294,7 @@ pub async fn confirmed(
     .await;
     Ok(Html(render(ConfirmedTemplate {
         chrome,
-        when: when(&Slot { start, end: start }, &zone, &zone_name),
+        when: when(&Slot { start, end: start }, &viewer),
     })?)
     .into_response())
 }
@@ -327,13 +314,14 @@ struct ManageTemplate {
 
 async fn manage_page(
     state: &WebState,
+    viewer: Viewer,
     token: LinkToken,
     csrf: String,
     error: String,
     status: StatusCode,
 ) -> WebResult<Response> {
     let m = state.app.managed_booking(&token).await?;
-    let (zone_name, zone) = zone_of(Some(&m.zone));
+    let viewer = viewer.with_zone(Some(&m.zone));
     let heading = i18n::t_with(
         "manage-heading",
         &[
@@ -346,8 +334,7 @@ async fn manage_page(
             start: m.when,
             end: m.when,
         },
-        &zone,
-        &zone_name,
+        &viewer,
     );
     let late_text = i18n::t_with("manage-late", &[("hours", m.notice_hours.to_string())]);
     let chrome = Chrome::public(state, heading.clone(), String::new(), None).await;
@@ -371,15 +358,17 @@ async fn manage_page(
 pub async fn manage(
     State(state): State<WebState>,
     Csrf(csrf): Csrf,
+    viewer: Viewer,
     Path(token): Path<LinkToken>,
 ) -> WebResult<Response> {
-    manage_page(&state, token, csrf, String::new(), StatusCode::OK).await
+    manage_page(&state, viewer, token, csrf, String::new(), StatusCode::OK).await
 }
 
 pub async fn cancel(
     State(state): State<WebState>,
     ClientInfo(client): ClientInfo,
     Csrf(csrf): Csrf,
+    viewer: Viewer,
     Path(token): Path<LinkToken>,
     CsrfForm(_): CsrfForm<crate::extract::NoFields>,
 ) -> WebResult<Response> {
@@ -393,6 +382,7 @@ pub async fn cancel(
                 .unwrap_or_default();
             manage_page(
                 &state,
+                viewer,
                 token,
                 csrf,
                 message,
@@ -417,21 +407,20 @@ struct MoveTemplate {
 
 async fn move_page(
     state: &WebState,
+    viewer: Reader,
     token: LinkToken,
     raw: String,
-    zone_name: &str,
     csrf: String,
     error: String,
     status: StatusCode,
 ) -> WebResult<Response> {
     let (_, slot) = slot_of(&raw)?;
-    let (zone_name, zone) = zone_of(Some(zone_name));
     let chrome = Chrome::public(state, view::tr("move-heading"), String::new(), None).await;
     Ok((
         status,
         Html(render(MoveTemplate {
             chrome,
-            when: when(&slot, &zone, &zone_name),
+            when: when(&slot, &viewer),
             token,
             slot_ref: raw,
             csrf,
@@ -445,16 +434,17 @@ async fn move_page(
 pub async fn move_form(
     State(state): State<WebState>,
     Csrf(csrf): Csrf,
+    viewer: Viewer,
     Path((token, raw)): Path<(LinkToken, String)>,
     Query(q): Query<BookQuery>,
 ) -> WebResult<Response> {
     let m = state.app.managed_booking(&token).await?;
-    let zone = q.tz.clone().unwrap_or(m.zone);
+    let viewer = viewer.with_zone(Some(&m.zone)).with_zone(q.tz.as_deref()).0;
     move_page(
         &state,
+        viewer,
         token,
         raw,
-        &zone,
         csrf,
         String::new(),
         StatusCode::OK,
@@ -466,18 +456,20 @@ pub async fn move_booking(
     State(state): State<WebState>,
     ClientInfo(client): ClientInfo,
     Csrf(csrf): Csrf,
+    viewer: Viewer,
     Path((token, raw)): Path<(LinkToken, String)>,
     CsrfForm(_): CsrfForm<crate::extract::NoFields>,
 ) -> WebResult<Response> {
     let m = state.app.managed_booking(&token).await?;
+    let viewer = viewer.with_zone(Some(&m.zone)).0;
     match state.app.reschedule_booking(&token, &raw, &client).await {
         Ok(Ok(_)) => Ok(Redirect::to(&format!("/booking/{token}")).into_response()),
         Ok(Err(_)) => {
             move_page(
                 &state,
+                viewer.clone(),
                 token,
                 raw,
-                &m.zone,
                 csrf,
                 view::tr("book-taken-text"),
                 StatusCode::CONFLICT,
@@ -492,9 +484,9 @@ pub async fn move_booking(
                 .unwrap_or_default();
             move_page(
                 &state,
+                viewer.clone(),
                 token,
                 raw,
-                &m.zone,
                 csrf,
                 message,
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -3,7 +3,7 @@
 
 use crate::error::{WebError, WebResult};
 use crate::extract::Path;
-use crate::extract::{Caller, Csrf, CsrfForm};
+use crate::extract::{Caller, Csrf, CsrfForm, Viewer};
 use crate::site::render;
 use crate::view::{self, Form};
 use crate::{i18n, WebState};
@@ -137,6 +137,7 @@ async fn calendar_page_with(
 ) -> WebResult<Response> {
     let feed_on = state.app.feed_setting(actor).await?.is_some();
     let week = state.app.calendar_week(actor, day).await?;
+    let viewer = Viewer::of(actor).in_zone(week.zone.clone());
     let days = week
         .days
         .iter()
@@ -144,11 +145,7 @@ async fn calendar_page_with(
             let lines = entries
                 .iter()
                 .map(|e| {
-                    let range = format!(
-                        "{}–{}",
-                        e.start.to_zoned(week.zone.clone()).strftime("%H:%M"),
-                        e.end.to_zoned(week.zone.clone()).strftime("%H:%M")
-                    );
+                    let range = viewer.range(&viewer.time(&e.start), &viewer.time(&e.end));
                     let who = if e.type_key == app::calendar::BLOCK {
                         view::tr("calendar-blocked")
                     } else {
@@ -164,7 +161,7 @@ async fn calendar_page_with(
                     (range, who, e.id.clone(), badge, booked, room)
                 })
                 .collect();
-            (date.strftime("%A %-d %B").to_string(), lines)
+            (viewer.weekday(*date), lines)
         })
         .collect();
     let cases = week
@@ -189,11 +186,11 @@ async fn calendar_page_with(
         .unwrap_or_default();
     let zone_note = i18n::t_with(
         "calendar-zone",
-        &[("zone", week.zone.iana_name().unwrap_or("UTC").to_string())],
+        &[("zone", viewer.zone_name().to_string())],
     );
     let title = i18n::t_with(
         "calendar-title",
-        &[("date", week.monday.strftime("%-d %B %Y").to_string())],
+        &[("date", viewer.civil_date(week.monday))],
     );
     let chrome = crate::view::AdminChrome::new(state, actor, title, "calendar", csrf).await;
     Ok((

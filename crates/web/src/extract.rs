@@ -93,6 +93,14 @@ impl std::ops::Deref for Viewer {
 }
 
 impl Viewer {
+    /// The reader of a signed-in person's page, for code that holds the actor but not the request.
+    pub fn of(actor: &Actor) -> Reader {
+        Reader::new(
+            crate::i18n::lang(),
+            actor.user().map_or("UTC", |u| u.time_zone.as_str()),
+        )
+    }
+
     /// The reader of a page that lets the visitor choose a zone (`?tz=`): theirs when it is one.
     pub fn with_zone(self, chosen: Option<&str>) -> Viewer {
         match chosen.and_then(app::i18n::format::zone) {
@@ -110,6 +118,9 @@ impl FromRequestParts<WebState> for Viewer {
         state: &WebState,
     ) -> Result<Self, Self::Rejection> {
         let Caller(actor) = Caller::from_request_parts(parts, state).await?;
+        if actor.user().is_some() {
+            return Ok(Viewer(Viewer::of(&actor)));
+        }
         let zone = match actor.user() {
             Some(user) => user.time_zone.clone(),
             None => state

@@ -14,7 +14,7 @@ pub use page::{FieldView, ReadSectionView};
 
 use crate::error::WebResult;
 use crate::extract::Path;
-use crate::extract::{Caller, Csrf, CsrfForm};
+use crate::extract::{Caller, Csrf, CsrfForm, Viewer};
 use crate::site::render;
 use crate::view::{self, Chrome};
 use crate::{i18n, WebState};
@@ -94,10 +94,7 @@ async fn sent_page(
     csrf: String,
     just_sent: bool,
 ) -> WebResult<Response> {
-    let zone = actor
-        .user()
-        .map(|u| u.time_zone.clone())
-        .unwrap_or_else(|| "UTC".into());
+    let viewer = Viewer::of(actor);
     let read = filling.read_back();
     let sent_at = filling
         .response
@@ -113,7 +110,7 @@ async fn sent_page(
         sent_text: i18n::t_with(
             "intake-sent-on",
             &[
-                ("date", view::date_time(&sent_at, &zone)),
+                ("date", viewer.date_time(&sent_at)),
                 ("name", filling.case.therapist.name.clone()),
             ],
         ),
@@ -326,10 +323,7 @@ pub(crate) async fn portal_items(
     state: &WebState,
     actor: &app::Actor,
 ) -> WebResult<Vec<PortalItem>> {
-    let zone = actor
-        .user()
-        .map(|u| u.time_zone.clone())
-        .unwrap_or_else(|| "UTC".into());
+    let viewer = Viewer::of(actor);
     let mut listed: Vec<Listed> = state.app.my_questionnaires(actor).await?;
     listed.sort_by_key(|l| {
         (
@@ -343,7 +337,7 @@ pub(crate) async fn portal_items(
             href: format!("/portal/questionnaires/{}", l.info.id),
             state: match l.info.submitted_at {
                 Some(at) => {
-                    i18n::t_with("intake-state-sent-on", &[("date", view::date(&at, &zone))])
+                    i18n::t_with("intake-state-sent-on", &[("date", viewer.date(&at))])
                 }
                 None => view::tr(&format!("intake-state-{}", l.info.state())),
             },

@@ -5,7 +5,7 @@
 use super::{read_view, FieldView, ReadSectionView, Values};
 use crate::error::WebResult;
 use crate::extract::Path;
-use crate::extract::{Caller, Csrf, CsrfForm};
+use crate::extract::{Caller, Csrf, CsrfForm, Viewer};
 use crate::site::render;
 use crate::view::{self, AdminChrome};
 use crate::{i18n, WebState};
@@ -42,11 +42,8 @@ pub(crate) async fn case_section(
     case: &CaseId,
 ) -> WebResult<CaseSection> {
     let qs = state.app.case_questionnaires(actor, case).await?;
-    let zone = actor
-        .user()
-        .map(|u| u.time_zone.clone())
-        .unwrap_or_else(|| "UTC".into());
-    let when = |at: &jiff::Timestamp| view::date_time(at, &zone);
+    let viewer = Viewer::of(actor);
+    let when = |at: &jiff::Timestamp| viewer.date_time(at);
     Ok(CaseSection {
         case_id: case.to_string(),
         attention: qs.attention.as_ref().map(|a| {

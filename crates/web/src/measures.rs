@@ -3,7 +3,8 @@
 
 use crate::error::{WebError, WebResult};
 use crate::extract::Path;
-use crate::extract::{Caller, Csrf, CsrfForm};
+use crate::extract::{Caller, Csrf, CsrfForm, Viewer};
+use app::i18n::{names, Reader};
 use crate::site::render;
 use crate::view::{self, Chrome, Form};
 use crate::{i18n, WebState};
@@ -23,12 +24,11 @@ use std::collections::BTreeMap;
 pub struct ChartView {
     pub title: &'static str,
     pub svg: String,
-    pub rows: Vec<(String, u8, &'static str)>,
+    pub rows: Vec<(String, u8, String)>,
 }
 
 /// The charts of every measure with results; `id` keeps the charts' ids unique on the page.
-pub(crate) fn charts(results: &[MeasureResult], zone: &str, id: &str) -> Vec<ChartView> {
-    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+pub(crate) fn charts(results: &[MeasureResult], viewer: &Reader, id: &str) -> Vec<ChartView> {
     measures::ALL
         .iter()
         .filter_map(|measure| {
@@ -42,16 +42,35 @@ pub(crate) fn charts(results: &[MeasureResult], zone: &str, id: &str) -> Vec<Cha
             let points: Vec<chart::Point> = mine
                 .iter()
                 .map(|r| chart::Point {
-                    label: r.at.to_zoned(tz.clone()).strftime("%-d %b").to_string(),
+                    label: viewer.day_month(&r.at),
                     total: r.total,
                 })
                 .collect();
             Some(ChartView {
                 title: measure.title,
-                svg: chart::render(measure, &points, &format!("{id}-{}", measure.id)),
+                svg: chart::render(
+                    measure,
+                    &points,
+                    &format!("{id}-{}", measure.id),
+                    &chart::Words {
+                        title: &viewer.t_with("chart-title", &[("measure", measure.title.to_string())]),
+                        scores: &viewer.t_with(
+                            "chart-scores",
+                            &[("measure", measure.id.to_uppercase())],
+                        ),
+                        none_yet: &viewer.t("chart-none-yet"),
+                        severity: &|s| names::severity(viewer.lang, s),
+                    },
+                ),
                 rows: mine
                     .iter()
-                    .map(|r| (view::date(&r.at, zone), r.total, r.severity.label()))
+                    .map(|r| {
+                        (
+                            viewer.date(&r.at),
+                            r.total,
+                            names::severity(viewer.lang, r.severity),
+                        )
+                    })
                     .collect(),
             })
         })
@@ -99,13 +118,6 @@ fn share_field(measure: &Measure) -> String {
     format!("share_{}", measure.id)
 }
 
-fn zone_of(actor: &app::Actor) -> String {
-    actor
-        .user()
-        .map(|u| u.time_zone.clone())
-        .unwrap_or_else(|| "UTC".into())
-}
-
 /// What the case page shows of the measures over time (its therapist only).
 pub(crate) async fn case_section(
     state: &WebState,
@@ -115,7 +127,7 @@ pub(crate) async fn case_section(
 ) -> WebResult<CaseSection> {
     let stored = state.app.measure_schedules(actor, case).await?;
     let results = state.app.case_measures(actor, case).await?;
-    let zone = zone_of(actor);
+    let viewer = Viewer::of(actor);
     let mut form = Form::default();
     let mut schedules = Vec::new();
     let mut posted = false;
@@ -150,14 +162,14 @@ pub(crate) async fn case_section(
                     "measures-standing-sessions",
                     &[
                         ("sessions", s.every.to_string()),
-                        ("date", view::date(&s.next_at, &zone)),
+                        ("date", viewer.date(&s.next_at)),
                     ],
                 ),
                 Some(s) => i18n::t_with(
                     "measures-standing",
                     &[
                         ("weeks", s.every.to_string()),
-                        ("date", view::date(&s.next_at, &zone)),
+                        ("date", viewer.date(&s.next_at)),
                     ],
                 ),
                 None => view::tr("measures-standing-none"),
@@ -168,7 +180,7 @@ pub(crate) async fn case_section(
     Ok(CaseSection {
         case_id: case.to_string(),
         schedules,
-        charts: charts(&results, &zone, "chart"),
+        charts: charts(&results, &viewer, "chart"),
         form: (!posted).then_some(form),
     })
 }
@@ -249,7 +261,7 @@ pub async fn portal(
     Csrf(csrf): Csrf,
 ) -> WebResult<Response> {
     state.app.enter_portal(&actor).await?;
-    let zone = zone_of(&actor);
+    let viewer = Viewer::of(&actor);
     let shared = state
         .app
         .my_shared_measures(&actor)
@@ -259,7 +271,7 @@ pub async fn portal(
             let id = format!("chart-{}", s.case.id);
             (
                 s.case.therapist.name.clone(),
-                charts(&s.results, &zone, &id),
+                charts(&s.results, &viewer, &id),
             )
         })
         .collect();

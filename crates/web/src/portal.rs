@@ -3,7 +3,7 @@
 use crate::error::{WebError, WebResult};
 use crate::extract::Path;
 use crate::extract::{csrf_matches, Caller, ClientInfo, Csrf, CsrfForm};
-use crate::extract::{signed_in, signed_out, NoFields};
+use crate::extract::{signed_in, signed_out, NoFields, Viewer};
 use crate::site::render;
 use crate::view::{self, Chrome, Form};
 use crate::{i18n, WebState};
@@ -207,10 +207,7 @@ pub async fn home(
 ) -> WebResult<Response> {
     state.app.enter_portal(&actor).await?;
     let cases = state.app.my_cases(&actor).await?;
-    let zone = actor
-        .user()
-        .map(|u| u.time_zone.clone())
-        .unwrap_or_else(|| "UTC".into());
+    let viewer = Viewer::of(&actor);
     let appointments = state
         .app
         .my_appointments(&actor)
@@ -219,7 +216,7 @@ pub async fn home(
         .map(|a| {
             (
                 format!("/rooms/{}", a.appointment),
-                format!("{} ({zone})", view::date_time(&a.start, &zone)),
+                viewer.with_zone_name(&viewer.date_time(&a.start)),
                 a.therapist,
             )
         })

@@ -3,8 +3,8 @@
 //! nothing else), the therapist's commands, offers/answers/candidates, and the call's chat.
 
 use crate::error::WebResult;
-use crate::extract::Caller;
 use crate::extract::Path;
+use crate::extract::{Caller, Viewer};
 use crate::site::render;
 use crate::view::{self, Chrome};
 use crate::{i18n, WebState};
@@ -86,27 +86,16 @@ pub async fn page(
     Path(id): Path<AppointmentId>,
 ) -> WebResult<Response> {
     let room = state.app.room_page(&actor, id.as_str()).await?;
-    let zone = actor
-        .user()
-        .map(|u| u.time_zone.clone())
-        .unwrap_or_else(|| "UTC".into());
-    let tz = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let when = format!(
-        "{}–{} ({zone})",
-        room.start
-            .to_zoned(tz.clone())
-            .strftime("%A %-d %B %Y, %H:%M"),
-        room.end.to_zoned(tz.clone()).strftime("%H:%M")
-    );
+    let viewer = Viewer::of(&actor);
+    let when = viewer.with_zone_name(&viewer.range(
+        &viewer.day_time(&room.start),
+        &viewer.time(&room.end),
+    ));
     let not_open = match room.open {
         Ok(()) => String::new(),
-        Err(NotNow::NotYetOpen(at)) => i18n::t_with(
-            "room-opens-at",
-            &[(
-                "time",
-                at.to_zoned(tz).strftime("%A %-d %B, %H:%M").to_string(),
-            )],
-        ),
+        Err(NotNow::NotYetOpen(at)) => {
+            i18n::t_with("room-opens-at", &[("time", viewer.weekday_time(&at))])
+        }
         Err(NotNow::Ended) => view::tr("room-ended"),
     };
     let practice = state.app.practice().await?;

@@ -3,7 +3,7 @@
 
 use crate::error::{WebError, WebResult};
 use crate::extract::Path;
-use crate::extract::{Caller, Csrf, CsrfForm};
+use crate::extract::{Caller, Csrf, CsrfForm, Viewer};
 use crate::site::render;
 use crate::view::{self, AdminChrome, Form};
 use crate::{i18n, WebState};
@@ -13,7 +13,8 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::case::{Decision, Stage};
+use app::i18n::names;
+use domain::case::{Decision, Stage, TransitionError};
 use domain::ids::CaseId;
 use domain::workspace::{WorkspaceInput, GUIDE};
 use serde::Deserialize;
@@ -49,15 +50,19 @@ impl WorkspaceTemplate {
             .collect()
     }
 
-    fn decisions(&self) -> Vec<(&'static str, &'static str)> {
+    fn decisions(&self) -> Vec<(&'static str, String)> {
         Decision::ALL
             .iter()
-            .map(|d| (d.as_str(), d.label()))
+            .map(|d| (d.as_str(), names::decision(i18n::lang(), *d)))
             .collect()
     }
 
-    fn stage_label(&self, stage: &Stage) -> &'static str {
-        stage.label()
+    fn stage_label(&self, stage: &Stage) -> String {
+        names::stage(i18n::lang(), *stage)
+    }
+
+    fn why(&self, refusal: &TransitionError) -> String {
+        names::transition(i18n::lang(), refusal)
     }
 }
 
@@ -93,33 +98,24 @@ async fn page(
     status: StatusCode,
 ) -> WebResult<Response> {
     let view = state.app.workspace(actor, id).await?;
+    let viewer = Viewer::of(actor);
     let form = form.unwrap_or_else(|| stored_form(&view));
     let saved = match view.saved_at {
         Some(at) => i18n::t_with(
             "workspace-saved-at",
             &[(
                 "time",
-                view::date_time(
-                    &at,
-                    &actor
-                        .user()
-                        .map(|u| u.time_zone.clone())
-                        .unwrap_or_default(),
-                ),
+                viewer.date_time(&at),
             )],
         ),
         None => String::new(),
     };
-    let zone = actor
-        .user()
-        .map(|u| u.time_zone.clone())
-        .unwrap_or_else(|| "UTC".into());
     let answered = state.app.case_intake(actor, id).await?;
     let (intake, sections) = match answered {
         Some(a) => {
             let state_text = match a.response.info.submitted_at {
                 Some(at) => {
-                    i18n::t_with("workspace-intake-sent", &[("date", view::date(&at, &zone))])
+                    i18n::t_with("workspace-intake-sent", &[("date", viewer.date(&at))])
                 }
                 None => view::tr("workspace-intake-draft"),
             };
@@ -141,7 +137,7 @@ async fn page(
         )
     });
     let results = state.app.case_measures(actor, id).await?;
-    let charts = crate::measures::charts(&results, &zone, "workspace");
+    let charts = crate::measures::charts(&results, &viewer, "workspace");
     let title = i18n::t_with(
         "workspace-title",
         &[("name", view.case.patient.name.clone())],

@@ -115,6 +115,24 @@ impl Reader {
         }
     }
 
+    /// `text` (a date or a time) with the reader's zone named after it: "…, 14:05 (Europe/Athens)".
+    pub fn with_zone_name(&self, text: &str) -> String {
+        t_with(
+            self.lang,
+            "format-with-zone",
+            &[("time", text.to_string()), ("zone", self.zone_name().to_string())],
+        )
+    }
+
+    /// "14:05–14:55": from one formatted time to another.
+    pub fn range(&self, from: &str, to: &str) -> String {
+        t_with(
+            self.lang,
+            "format-range",
+            &[("from", from.to_string()), ("to", to.to_string())],
+        )
+    }
+
     /// "2 Mar": a point on a chart.
     pub fn day_month(&self, at: &Timestamp) -> String {
         self.pattern("format-day-month", &self.local(at))
@@ -125,7 +143,7 @@ impl Reader {
         self.pattern("format-time", &self.local(at))
     }
 
-    /// "50 minutes"
+    /// "50 min": a session's length.
     pub fn minutes(&self, minutes: i64) -> String {
         t_with(self.lang, "format-minutes", &[("count", minutes.to_string())])
     }
@@ -215,6 +233,6 @@ mod tests {
         assert_eq!(r.time(&t), "14:05");
         assert_eq!(r.money(9_500, "EUR"), "95.00 EUR");
         assert_eq!(r.money(5, "CHF"), "0.05 CHF");
-        assert_eq!(r.minutes(50), "50 minutes");
+        assert_eq!(r.minutes(50), "50 min");
     }
 }

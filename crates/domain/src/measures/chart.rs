@@ -30,8 +30,20 @@ fn fill(severity: Severity) -> &'static str {
     }
 }
 
+/// The words a chart shows, in the reader's language: the domain draws, the caller names.
+pub struct Words<'a> {
+    /// "PHQ-9 over time"
+    pub title: &'a str,
+    /// "PHQ9 scores, oldest first", followed by the scores.
+    pub scores: &'a str,
+    /// What stands for the scores when there are none yet.
+    pub none_yet: &'a str,
+    /// Each band's name.
+    pub severity: &'a dyn Fn(Severity) -> String,
+}
+
 /// The chart; `id` keeps the title's and description's ids unique on a page with two charts.
-pub fn render(measure: &Measure, points: &[Point], id: &str) -> String {
+pub fn render(measure: &Measure, points: &[Point], id: &str, words: &Words<'_>) -> String {
     let max = f64::from(measure.max_total());
     let plot_w = f64::from(WIDTH - LEFT - RIGHT);
     let plot_h = f64::from(HEIGHT - TOP - BOTTOM);
@@ -44,11 +56,11 @@ pub fn render(measure: &Measure, points: &[Point], id: &str) -> String {
     );
     let _ = write!(
         out,
-        r#"<title id="{id}-title">{} over time</title><desc id="{id}-desc">{} scores, oldest first: {}.</desc>"#,
-        escape(measure.title),
-        measure.id.to_uppercase(),
+        r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}: {}.</desc>"#,
+        escape(words.title),
+        escape(words.scores),
         if points.is_empty() {
-            "none yet".to_string()
+            escape(words.none_yet)
         } else {
             points
                 .iter()
@@ -72,7 +84,7 @@ pub fn render(measure: &Measure, points: &[Point], id: &str) -> String {
             r##"<text x="{:.1}" y="{:.1}" fill="#2b2b2b">{} ({}–{})</text>"##,
             f64::from(LEFT) + plot_w + 6.0,
             (top + bottom) / 2.0 + 4.0,
-            band.severity.label(),
+            escape(&(words.severity)(band.severity)),
             band.from,
             band.to
         );
@@ -136,8 +148,32 @@ pub fn render(measure: &Measure, points: &[Point], id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{Measure, Point, Severity, Words};
     use crate::measures::{GAD7, PHQ9};
+
+    fn severity(s: crate::measures::Severity) -> String {
+        match s {
+            Severity::ModeratelySevere => "Moderately severe".into(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// The English a page would pass in.
+    fn render(measure: &Measure, points: &[Point], id: &str) -> String {
+        let title = format!("{} over time", measure.title);
+        let scores = format!("{} scores, oldest first", measure.id.to_uppercase());
+        super::render(
+            measure,
+            points,
+            id,
+            &Words {
+                title: &title,
+                scores: &scores,
+                none_yet: "none yet",
+                severity: &severity,
+            },
+        )
+    }
 
     fn points(totals: &[u8]) -> Vec<Point> {
         totals

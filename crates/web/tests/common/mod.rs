@@ -230,6 +230,8 @@ pub struct Browser {
     base: String,
     client: reqwest::Client,
     cookies: Mutex<HashMap<String, String>>,
+    /// The `Accept-Language` this browser sends, when it sends one.
+    language: Mutex<Option<String>>,
 }
 
 impl Browser {
@@ -242,6 +244,7 @@ impl Browser {
             base: base.to_string(),
             client,
             cookies: Mutex::new(HashMap::new()),
+            language: Mutex::new(None),
         }
     }
 
@@ -257,7 +260,15 @@ impl Browser {
             h.insert(COOKIE, HeaderValue::from_str(&v).unwrap());
         }
         h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        if let Some(tag) = self.language.lock().unwrap().as_deref() {
+            h.insert("accept-language", HeaderValue::from_str(tag).unwrap());
+        }
         h
+    }
+
+    /// From now on this browser asks for pages in `tag` (an `Accept-Language` value).
+    pub fn speak(&self, tag: &str) {
+        *self.language.lock().unwrap() = Some(tag.to_string());
     }
 
     fn keep_cookies(&self, r: &Response) {
