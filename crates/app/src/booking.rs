@@ -350,6 +350,12 @@ impl App {
         else {
             return Ok(None);
         };
+        // The calendar file is read by the patient, in their language.
+        let lang = self
+            .language_of(&case.patient)
+            .await
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
         let kind_name = booking::availability(&mut c, &a.therapist)
             .await
             .map_err(e)?
@@ -360,13 +366,17 @@ impl App {
                     .find(|t| t.key == a.type_key)
                     .map(|t| t.name)
             })
-            .unwrap_or_else(|| "Appointment".into());
+            .unwrap_or_else(|| crate::i18n::t(lang, "ics-appointment"));
         let host = url::Url::parse(&self.config().public_url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_else(|| "holdspace".into());
         let uid = format!("{}@{host}", a.id);
-        let summary = format!("{kind_name} with {}", case.therapist.name);
+        let summary = crate::i18n::t_with(
+            lang,
+            "ics-summary",
+            &[("kind", kind_name.clone()), ("therapist", case.therapist.name.clone())],
+        );
         let method = match notice {
             Notice::Cancellation => domain::calendar::Method::Cancel,
             _ => domain::calendar::Method::Request,
@@ -380,9 +390,10 @@ impl App {
                 start: a.start,
                 end: a.end,
                 summary: &summary,
-                description: &format!(
-                    "Online session. Sign in to your portal: {}",
-                    self.link("/portal")
+                description: &crate::i18n::t_with(
+                    lang,
+                    "ics-description",
+                    &[("portal", self.link("/portal"))],
                 ),
                 location: &self.link("/portal"),
                 organizer: (&practice.name, &practice.email),

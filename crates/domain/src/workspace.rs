@@ -7,13 +7,13 @@ use crate::validation::{self, FieldErrors, Validated};
 use serde::{Deserialize, Serialize};
 
 /// The first session's areas, in the order they usually come up.
-pub const GUIDE: [(&str, &str); 6] = [
-    ("brings", "What brings them"),
-    ("history", "History: mental and physical health"),
-    ("education_work", "Education and work"),
-    ("family", "Family and caretakers"),
-    ("support", "Support network"),
-    ("frame", "Their questions about the process and the frame"),
+pub const GUIDE: [&str; 6] = [
+    "brings",
+    "history",
+    "education_work",
+    "family",
+    "support",
+    "frame",
 ];
 
 const NOTES_MAX: usize = 50_000;
@@ -78,8 +78,8 @@ impl WorkspaceInput {
         let mut e = FieldErrors::default();
         let guide: Vec<String> = GUIDE
             .iter()
-            .filter(|(key, _)| self.ticked.contains_key(&format!("guide_{key}")))
-            .map(|(key, _)| key.to_string())
+            .filter(|key| self.ticked.contains_key(&format!("guide_{key}")))
+            .map(|key| key.to_string())
             .collect();
         let decision = match self.decision.trim() {
             "" => None,

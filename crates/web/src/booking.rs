@@ -49,6 +49,10 @@ impl BookTemplate {
     fn price(&self, cents: &i64) -> String {
         self.viewer.money(*cents, &self.currency)
     }
+
+    fn minutes(&self, minutes: &i64) -> String {
+        self.viewer.minutes(*minutes)
+    }
 }
 
 /// GET /book: open times for the chosen type, in the visitor's zone, grouped by their local day.

@@ -41,6 +41,11 @@ impl ThreadView {
     pub fn t(&self, key: &str) -> String {
         view::tr(key)
     }
+
+    /// An attachment's size: "12 KB".
+    pub fn kilobytes(&self, bytes: &u64) -> String {
+        view::reader(&self.time_zone).kilobytes(*bytes)
+    }
 }
 
 #[derive(Template)]

@@ -43,10 +43,10 @@ struct IntakeView {
 }
 
 impl WorkspaceTemplate {
-    fn guide(&self) -> Vec<(String, &'static str)> {
+    fn guide(&self) -> Vec<(String, String)> {
         GUIDE
             .iter()
-            .map(|(key, label)| (format!("guide_{key}"), *label))
+            .map(|key| (format!("guide_{key}"), i18n::t(&format!("guide-{key}"))))
             .collect()
     }
 

@@ -506,9 +506,29 @@ on_both_worlds!(writing_into_someone_elses_case_is_refused_with_a_valid_token);
 
 on_both_worlds!(every_page_reads_in_the_pseudo_locale);
 
-/// Words on a page that are not the translation layer's yet. Each is a known gap, named here so
-/// that it is visible and so that a new one fails the test.
-const KNOWN_GAPS: &[&str] = &[];
+/// Pages whose text is not the translation layer's (yet), and why. Each is named here so that it
+/// stays visible, and so that a new one anywhere else fails the test.
+const KNOWN_GAPS: &[(&str, &str)] = &[
+    (
+        "/admin/audit",
+        "the audit log shows its rows as stored: action ids, outcomes, policy actions",
+    ),
+    (
+        "/admin/booking",
+        "weekly hours are typed as \"Mon 09:00-13:00\": the parser reads English day names",
+    ),
+    ("/admin/mailbox", "stored mail, written in its recipient's language"),
+    ("/admin/mailbox/{id}", "stored mail, written in its recipient's language"),
+];
+
+/// Where the texts a practice authors or licenses come from: the demo practice's pages, the
+/// agreement's first draft and the questionnaires (versioned data, replaced per language as data).
+const CONTENT: &[&str] = &[
+    "/../app/demo",
+    "/../domain/src/agreement/first_draft.rs",
+    "/../domain/src/intake/builtin.rs",
+    "/../domain/src/measures.rs",
+];
 
 /// Every page of the router, for everyone who can see it, read in the test suite's pseudo-locale
 /// `en-XA` (every text of en.ftl wrapped in ⟦ ⟧, offered only in test builds): the visitor and the
@@ -527,7 +547,11 @@ async fn every_page_reads_in_the_pseudo_locale(w: World) {
     let mut leftovers = std::collections::BTreeSet::new();
     let mut pages = 0;
     for route in &w.t.routes {
-        if route.method != "GET" || route.path.starts_with("/api/") || route.path.starts_with("/static/") {
+        if route.method != "GET"
+            || route.path.starts_with("/api/")
+            || route.path.starts_with("/static/")
+            || KNOWN_GAPS.iter().any(|(gap, _)| *gap == route.path)
+        {
             continue;
         }
         let path = w.fill(route.path);
@@ -547,11 +571,17 @@ async fn every_page_reads_in_the_pseudo_locale(w: World) {
             pages += 1;
             for text in outside_brackets(&body) {
                 let unknown: Vec<&str> = text
-                    .split(|c: char| !c.is_alphabetic() && c != '\'')
+                    .split_whitespace()
+                    .map(|token| token.trim_matches(|c: char| !c.is_alphanumeric()))
+                    // Ids, addresses, zones, file types and numbers are not words.
+                    .filter(|token| {
+                        !token.contains(|c: char| c.is_ascii_digit() || "@/.:_".contains(c))
+                    })
+                    .flat_map(|token| token.split(|c: char| !c.is_alphabetic() && c != '\''))
                     .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() > 1)
                     .filter(|w| !typed.contains(&w.to_lowercase()))
                     .collect();
-                if !unknown.is_empty() && !KNOWN_GAPS.iter().any(|g| text.contains(g)) {
+                if !unknown.is_empty() {
                     leftovers.insert(format!("{}: {}", route.path, text.trim()));
                 }
             }
@@ -572,17 +602,18 @@ fn typed_words(w: &World) -> std::collections::HashSet<String> {
     let mut text = String::from(
         "Patient A B Tara Other Theo Colleague For our next session letter pdf V hi x png",
     );
-    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../app/demo");
-    let mut dirs = vec![std::path::PathBuf::from(demo)];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if let Ok(s) = std::fs::read_to_string(&path) {
-                text.push(' ');
-                text.push_str(&s);
+    let mut dirs: Vec<std::path::PathBuf> = CONTENT
+        .iter()
+        .map(|p| std::path::PathBuf::from(format!("{}{p}", env!("CARGO_MANIFEST_DIR"))))
+        .collect();
+    while let Some(path) = dirs.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path).unwrap() {
+                dirs.push(entry.unwrap().path());
             }
+        } else if let Ok(s) = std::fs::read_to_string(&path) {
+            text.push(' ');
+            text.push_str(&s);
         }
     }
     text.split(|c: char| !c.is_alphabetic() && c != '\'')

@@ -148,6 +148,11 @@ impl Reader {
         t_with(self.lang, "format-minutes", &[("count", minutes.to_string())])
     }
 
+    /// "12 KB": a file's size, in whole kilobytes.
+    pub fn kilobytes(&self, bytes: u64) -> String {
+        t_with(self.lang, "format-kilobytes", &[("count", (bytes / 1024).to_string())])
+    }
+
     /// "95.00 EUR": an amount in cents of `currency` (ISO 4217).
     pub fn money(&self, cents: i64, currency: &str) -> String {
         let sign = if cents < 0 { "-" } else { "" };
