@@ -596,7 +596,8 @@ async fn every_page_reads_in_the_pseudo_locale(w: World) {
     );
 }
 
-/// Every word a person typed into this world: the demo practice's texts and the names given here.
+/// Every word a person typed into this world (the demo practice's texts, the names given here),
+/// the content of `CONTENT`, and the zone names.
 fn typed_words(w: &World) -> std::collections::HashSet<String> {
     let _ = w;
     let mut text = String::from(
@@ -615,6 +616,11 @@ fn typed_words(w: &World) -> std::collections::HashSet<String> {
             text.push(' ');
             text.push_str(&s);
         }
+    }
+    // Time-zone names ("Europe/Athens", "Iceland", "UTC") are ids the visitor chooses among.
+    for zone in jiff::tz::db().available() {
+        text.push(' ');
+        text.push_str(&zone.to_string());
     }
     text.split(|c: char| !c.is_alphabetic() && c != '\'')
         .map(str::to_lowercase)
