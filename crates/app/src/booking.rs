@@ -375,7 +375,10 @@ impl App {
         let summary = crate::i18n::t_with(
             lang,
             "ics-summary",
-            &[("kind", kind_name.clone()), ("therapist", case.therapist.name.clone())],
+            &[
+                ("kind", kind_name.clone()),
+                ("therapist", case.therapist.name.clone()),
+            ],
         );
         let method = match notice {
             Notice::Cancellation => domain::calendar::Method::Cancel,

@@ -14,22 +14,19 @@ use std::sync::LazyLock;
 /// The languages the practice can offer, with their texts; the first is the default.
 const BUNDLED: &[(&str, &str)] = &[("en", include_str!("../locales/en.ftl"))];
 
-static BUNDLES: LazyLock<Vec<(&'static str, FluentBundle<FluentResource>)>> =
-    LazyLock::new(|| {
-        BUNDLED
-            .iter()
-            .map(|(tag, source)| (*tag, bundle(tag, source)))
-            .collect()
-    });
+static BUNDLES: LazyLock<Vec<(&'static str, FluentBundle<FluentResource>)>> = LazyLock::new(|| {
+    BUNDLED
+        .iter()
+        .map(|(tag, source)| (*tag, bundle(tag, source)))
+        .collect()
+});
 
 fn bundle(tag: &str, source: &str) -> FluentBundle<FluentResource> {
     let resource = FluentResource::try_new(source.to_string()).unwrap_or_else(|(r, errors)| {
         tracing::error!(?errors, tag, "a .ftl file has syntax errors");
         r
     });
-    let id = tag
-        .parse()
-        .unwrap_or_else(|_| unic_langid::langid!("en"));
+    let id = tag.parse().unwrap_or_else(|_| unic_langid::langid!("en"));
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
     bundle.set_use_isolating(false);
     if let Err(errors) = bundle.add_resource(resource) {
@@ -58,7 +55,9 @@ impl Lang {
 
     /// The language called `tag`, when the practice offers it (case as the browser sends it).
     pub fn from_tag(tag: &str) -> Option<Lang> {
-        available().into_iter().find(|l| l.0.eq_ignore_ascii_case(tag.trim()))
+        available()
+            .into_iter()
+            .find(|l| l.0.eq_ignore_ascii_case(tag.trim()))
     }
 
     /// The best offered language for an `Accept-Language` header, by the weights it gives: an exact
@@ -127,7 +126,9 @@ fn format_message(lang: Lang, key: &str, args: Option<&FluentArgs>) -> String {
         return key.to_string();
     };
     let mut errors = Vec::new();
-    let text = bundle.format_pattern(pattern, args, &mut errors).into_owned();
+    let text = bundle
+        .format_pattern(pattern, args, &mut errors)
+        .into_owned();
     if wrap {
         format!("⟦{text}⟧")
     } else {
@@ -137,7 +138,10 @@ fn format_message(lang: Lang, key: &str, args: Option<&FluentArgs>) -> String {
 
 impl crate::App {
     /// The language `user` chose in their profile, when the practice (still) offers it.
-    pub async fn language_of(&self, user: &domain::account::User) -> crate::AppResult<Option<Lang>> {
+    pub async fn language_of(
+        &self,
+        user: &domain::account::User,
+    ) -> crate::AppResult<Option<Lang>> {
         let stored = store::users::language(self.db(), &user.id).await?;
         Ok(Lang::from_tag(&stored))
     }
@@ -202,7 +206,11 @@ mod tests {
     #[test]
     fn placeholders_are_filled() {
         assert_eq!(
-            t_with(Lang::default(), "page-of", &[("page", "2".into()), ("last", "5".into())]),
+            t_with(
+                Lang::default(),
+                "page-of",
+                &[("page", "2".into()), ("last", "5".into())]
+            ),
             "Page 2 of 5"
         );
     }

@@ -4,8 +4,8 @@
 //! recipient's domain.
 
 use crate::error::AppError;
-use crate::policy::Action;
 use crate::i18n::{Lang, Reader};
+use crate::policy::Action;
 use crate::App;
 use domain::account::User;
 use domain::ids::UserId;
@@ -427,7 +427,10 @@ impl AppointmentMail<'_> {
 
     fn outgoing(&self, kind: &'static str, calendar: Option<(&'static str, String)>) -> Outgoing {
         let (subject, body) = match kind {
-            "booking-cancelled" => ("mail-booking-cancelled-subject", "mail-booking-cancelled-body"),
+            "booking-cancelled" => (
+                "mail-booking-cancelled-subject",
+                "mail-booking-cancelled-body",
+            ),
             "booking-moved" => ("mail-booking-moved-subject", "mail-booking-moved-body"),
             _ => ("mail-reminder-subject", "mail-reminder-body"),
         };
@@ -484,7 +487,8 @@ mod tests {
         let mut m = inquiry_notification("P", "t@example.org", "https://x.example/a");
         m.calendar = Some(("REQUEST", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into()));
         let text = m.render(en());
-        let raw = String::from_utf8(build("p@example.org", &m, &text).unwrap().formatted()).unwrap();
+        let raw =
+            String::from_utf8(build("p@example.org", &m, &text).unwrap().formatted()).unwrap();
         let head = raw.split("\r\n\r\n").next().unwrap();
         assert_eq!(head.matches("Content-Type:").count(), 1, "{head}");
         assert!(head.contains("multipart/mixed"));
@@ -533,7 +537,13 @@ mod tests {
         let link = "https://x.example/l";
         vec![
             inquiry_notification("Linden Room", "t@example.org", link),
-            inquiry_reply("Linden Room", "t@example.org", "Ana", "ana@example.org", "Reply"),
+            inquiry_reply(
+                "Linden Room",
+                "t@example.org",
+                "Ana",
+                "ana@example.org",
+                "Reply",
+            ),
             patient_invitation("Linden Room", "Anna", &pat, link),
             magic_link("Linden Room", &pat, link),
             therapist_invitation("Linden Room", "Anna", &anna, link),
@@ -575,10 +585,17 @@ mod tests {
             "{}",
             confirmation.body
         );
-        assert!(confirmation.body.ends_with("\n\nThis email is not for emergencies.\n"));
+        assert!(confirmation
+            .body
+            .ends_with("\n\nThis email is not for emergencies.\n"));
         let renewal = mails[7].render(en());
-        assert_eq!(renewal.subject, "Linden Room: a new version of your agreement to sign");
-        assert!(renewal.body.contains("Anna has sent you a new version of your agreement to read and sign in your portal"));
+        assert_eq!(
+            renewal.subject,
+            "Linden Room: a new version of your agreement to sign"
+        );
+        assert!(renewal.body.contains(
+            "Anna has sent you a new version of your agreement to read and sign in your portal"
+        ));
         let reminder = mails[14].render(en());
         assert_eq!(
             reminder.body,

@@ -58,12 +58,7 @@ impl App {
             .stage
             .next_stages()
             .iter()
-            .map(|next| {
-                (
-                    *next,
-                    case.stage.can_move_to(*next, workspace.decision),
-                )
-            })
+            .map(|next| (*next, case.stage.can_move_to(*next, workspace.decision)))
             .collect();
         Ok(WorkspaceView {
             case,

@@ -45,10 +45,12 @@ pub async fn get(db: &Db) -> StoreResult<Option<Details>> {
 
 /// The currency the practice's fees are in; `None` before the practice is set up.
 pub async fn currency(db: &Db) -> StoreResult<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT currency FROM practice WHERE id = $1")
-        .bind(ROW)
-        .fetch_optional(&db.pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT currency FROM practice WHERE id = $1")
+            .bind(ROW)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
 }
 
 pub async fn exists(db: &Db) -> StoreResult<bool> {

@@ -5,11 +5,11 @@
 use crate::error::WebResult;
 use crate::extract::Path;
 use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm, NoFields, Viewer};
-use app::i18n::Reader;
 use crate::site::render;
 use crate::view::{self, AdminChrome, Chrome, Form};
 use crate::{i18n, WebState};
 use app::agreements::Opened;
+use app::i18n::Reader;
 use app::AppError;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -495,7 +495,9 @@ pub(crate) async fn portal_documents(
             let version = d.info.version.to_string();
             let state = match (d.info.status(), d.info.signed_at) {
                 (Status::Open, _) => view::tr("agreement-to-sign"),
-                (_, Some(at)) => i18n::t_with("agreement-signed-on", &[("date", when(&at, &viewer))]),
+                (_, Some(at)) => {
+                    i18n::t_with("agreement-signed-on", &[("date", when(&at, &viewer))])
+                }
                 _ => status_text(d.info.status()),
             };
             DocumentLink {

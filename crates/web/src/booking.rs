@@ -7,13 +7,13 @@ use crate::site::render;
 use crate::view::{self, Chrome, Form};
 use crate::{i18n, WebState};
 use app::booking::{slot_ref, BookingInput, Offer};
+use app::i18n::Reader;
 use app::AppError;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::booking::Slot;
-use app::i18n::Reader;
 use domain::ids::LinkToken;
 use serde::Deserialize;
 
@@ -68,10 +68,7 @@ pub async fn page(
     if let Some(o) = &offer {
         for s in &o.slots {
             let day = viewer.day(&s.start);
-            let entry = (
-                viewer.time(&s.start),
-                slot_ref(&o.therapist, &o.kind, s),
-            );
+            let entry = (viewer.time(&s.start), slot_ref(&o.therapist, &o.kind, s));
             match days.last_mut() {
                 Some((d, list)) if *d == day => list.push(entry),
                 _ => days.push((day, vec![entry])),
@@ -222,12 +219,9 @@ pub async fn book(
                 .nearest
                 .iter()
                 .filter_map(|s| {
-                    offer.as_ref().map(|o| {
-                        (
-                            when(s, &viewer),
-                            slot_ref(&o.therapist, &o.kind, s),
-                        )
-                    })
+                    offer
+                        .as_ref()
+                        .map(|o| (when(s, &viewer), slot_ref(&o.therapist, &o.kind, s)))
                 })
                 .collect();
             let kept = vec![

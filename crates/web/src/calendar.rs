@@ -184,10 +184,7 @@ async fn calendar_page_with(
         .checked_add(jiff::Span::new().days(7))
         .map(|d| d.to_string())
         .unwrap_or_default();
-    let zone_note = i18n::t_with(
-        "calendar-zone",
-        &[("zone", viewer.zone_name().to_string())],
-    );
+    let zone_note = i18n::t_with("calendar-zone", &[("zone", viewer.zone_name().to_string())]);
     let title = i18n::t_with(
         "calendar-title",
         &[("date", viewer.civil_date(week.monday))],

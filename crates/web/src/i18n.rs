@@ -155,5 +155,4 @@ mod tests {
             assert!(has(key), "{key}");
         }
     }
-
 }

@@ -336,9 +336,7 @@ pub(crate) async fn portal_items(
         .map(|l| PortalItem {
             href: format!("/portal/questionnaires/{}", l.info.id),
             state: match l.info.submitted_at {
-                Some(at) => {
-                    i18n::t_with("intake-state-sent-on", &[("date", viewer.date(&at))])
-                }
+                Some(at) => i18n::t_with("intake-state-sent-on", &[("date", viewer.date(&at))]),
                 None => view::tr(&format!("intake-state-{}", l.info.state())),
             },
             title: l.info.title,

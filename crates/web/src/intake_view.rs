@@ -500,7 +500,13 @@ pub(crate) fn read_view(sections: &[ReadSection], show_scores: bool) -> Vec<Read
                                             ("measure", title.to_string()),
                                             ("total", s.total.to_string()),
                                             ("max", max.to_string()),
-                                            ("severity", app::i18n::names::severity(i18n::lang(), s.severity)),
+                                            (
+                                                "severity",
+                                                app::i18n::names::severity(
+                                                    i18n::lang(),
+                                                    s.severity,
+                                                ),
+                                            ),
                                         ],
                                     ),
                                     None => view::tr("intake-score-incomplete"),

@@ -4,10 +4,10 @@
 use crate::error::{WebError, WebResult};
 use crate::extract::Path;
 use crate::extract::{Caller, Csrf, CsrfForm, Viewer};
-use app::i18n::{names, Reader};
 use crate::site::render;
 use crate::view::{self, Chrome, Form};
 use crate::{i18n, WebState};
+use app::i18n::{names, Reader};
 use app::intake::schedules::{every_weeks_field, unit_field};
 use app::intake::MeasureResult;
 use app::AppError;
@@ -53,11 +53,10 @@ pub(crate) fn charts(results: &[MeasureResult], viewer: &Reader, id: &str) -> Ve
                     &points,
                     &format!("{id}-{}", measure.id),
                     &chart::Words {
-                        title: &viewer.t_with("chart-title", &[("measure", measure.title.to_string())]),
-                        scores: &viewer.t_with(
-                            "chart-scores",
-                            &[("measure", measure.id.to_uppercase())],
-                        ),
+                        title: &viewer
+                            .t_with("chart-title", &[("measure", measure.title.to_string())]),
+                        scores: &viewer
+                            .t_with("chart-scores", &[("measure", measure.id.to_uppercase())]),
                         none_yet: &viewer.t("chart-none-yet"),
                         severity: &|s| names::severity(viewer.lang, s),
                     },

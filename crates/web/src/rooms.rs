@@ -87,10 +87,8 @@ pub async fn page(
 ) -> WebResult<Response> {
     let room = state.app.room_page(&actor, id.as_str()).await?;
     let viewer = Viewer::of(&actor);
-    let when = viewer.with_zone_name(&viewer.range(
-        &viewer.day_time(&room.start),
-        &viewer.time(&room.end),
-    ));
+    let when = viewer
+        .with_zone_name(&viewer.range(&viewer.day_time(&room.start), &viewer.time(&room.end)));
     let not_open = match room.open {
         Ok(()) => String::new(),
         Err(NotNow::NotYetOpen(at)) => {

@@ -7,13 +7,13 @@ use crate::extract::{Caller, Csrf, CsrfForm, Viewer};
 use crate::site::render;
 use crate::view::{self, AdminChrome, Form};
 use crate::{i18n, WebState};
+use app::i18n::names;
 use app::workspace::{Column, WorkspaceView};
 use app::AppError;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use app::i18n::names;
 use domain::case::{Decision, Stage, TransitionError};
 use domain::ids::CaseId;
 use domain::workspace::{WorkspaceInput, GUIDE};
@@ -101,22 +101,14 @@ async fn page(
     let viewer = Viewer::of(actor);
     let form = form.unwrap_or_else(|| stored_form(&view));
     let saved = match view.saved_at {
-        Some(at) => i18n::t_with(
-            "workspace-saved-at",
-            &[(
-                "time",
-                viewer.date_time(&at),
-            )],
-        ),
+        Some(at) => i18n::t_with("workspace-saved-at", &[("time", viewer.date_time(&at))]),
         None => String::new(),
     };
     let answered = state.app.case_intake(actor, id).await?;
     let (intake, sections) = match answered {
         Some(a) => {
             let state_text = match a.response.info.submitted_at {
-                Some(at) => {
-                    i18n::t_with("workspace-intake-sent", &[("date", viewer.date(&at))])
-                }
+                Some(at) => i18n::t_with("workspace-intake-sent", &[("date", viewer.date(&at))]),
                 None => view::tr("workspace-intake-draft"),
             };
             (

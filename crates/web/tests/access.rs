@@ -517,8 +517,14 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "/admin/booking",
         "weekly hours are typed as \"Mon 09:00-13:00\": the parser reads English day names",
     ),
-    ("/admin/mailbox", "stored mail, written in its recipient's language"),
-    ("/admin/mailbox/{id}", "stored mail, written in its recipient's language"),
+    (
+        "/admin/mailbox",
+        "stored mail, written in its recipient's language",
+    ),
+    (
+        "/admin/mailbox/{id}",
+        "stored mail, written in its recipient's language",
+    ),
 ];
 
 /// Where the texts a practice authors or licenses come from: the demo practice's pages, the
@@ -538,10 +544,20 @@ const CONTENT: &[&str] = &[
 async fn every_page_reads_in_the_pseudo_locale(w: World) {
     app::i18n::register_pseudo_locale("en-XA");
     for email in [PATIENT_A, PATIENT_B] {
-        let (user, _) = store::users::by_email(&w.t.db, email).await.unwrap().unwrap();
-        store::users::update_profile(&w.t.db, &user.id, &user.name, &user.email, &user.time_zone, "en-XA")
+        let (user, _) = store::users::by_email(&w.t.db, email)
             .await
+            .unwrap()
             .unwrap();
+        store::users::update_profile(
+            &w.t.db,
+            &user.id,
+            &user.name,
+            &user.email,
+            &user.time_zone,
+            "en-XA",
+        )
+        .await
+        .unwrap();
     }
     let typed = typed_words(&w);
     let mut leftovers = std::collections::BTreeSet::new();
@@ -567,7 +583,10 @@ async fn every_page_reads_in_the_pseudo_locale(w: World) {
                 continue;
             }
             let body = r.text().await.unwrap();
-            assert!(body.contains("<html lang=\"en-XA\">"), "GET {path} as {who:?}: lang");
+            assert!(
+                body.contains("<html lang=\"en-XA\">"),
+                "GET {path} as {who:?}: lang"
+            );
             pages += 1;
             for text in outside_brackets(&body) {
                 let unknown: Vec<&str> = text
@@ -614,7 +633,7 @@ fn typed_words(w: &World) -> std::collections::HashSet<String> {
             }
         } else if let Ok(s) = std::fs::read_to_string(&path) {
             text.push(' ');
-            text.push_str(&s);
+            text.push_str(&unescape_unicode(&s));
         }
     }
     // Time-zone names ("Europe/Athens", "Iceland", "UTC") are ids the visitor chooses among.
@@ -625,6 +644,31 @@ fn typed_words(w: &World) -> std::collections::HashSet<String> {
     text.split(|c: char| !c.is_alphabetic() && c != '\'')
         .map(str::to_lowercase)
         .collect()
+}
+
+/// Rust source spells some letters as `\u{f6}`: the page shows them as "ö".
+fn unescape_unicode(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(at) = rest.find("\\u{") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 3..];
+        let letter = after.split_once('}').and_then(|(hex, tail)| {
+            Some((char::from_u32(u32::from_str_radix(hex, 16).ok()?)?, tail))
+        });
+        match letter {
+            Some((c, tail)) => {
+                out.push(c);
+                rest = tail;
+            }
+            None => {
+                out.push_str("\\u{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The page's visible text (and the texts of its labelling attributes) with every ⟦ … ⟧ removed,

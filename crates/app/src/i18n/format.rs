@@ -120,7 +120,10 @@ impl Reader {
         t_with(
             self.lang,
             "format-with-zone",
-            &[("time", text.to_string()), ("zone", self.zone_name().to_string())],
+            &[
+                ("time", text.to_string()),
+                ("zone", self.zone_name().to_string()),
+            ],
         )
     }
 
@@ -145,12 +148,20 @@ impl Reader {
 
     /// "50 min": a session's length.
     pub fn minutes(&self, minutes: i64) -> String {
-        t_with(self.lang, "format-minutes", &[("count", minutes.to_string())])
+        t_with(
+            self.lang,
+            "format-minutes",
+            &[("count", minutes.to_string())],
+        )
     }
 
     /// "12 KB": a file's size, in whole kilobytes.
     pub fn kilobytes(&self, bytes: u64) -> String {
-        t_with(self.lang, "format-kilobytes", &[("count", (bytes / 1024).to_string())])
+        t_with(
+            self.lang,
+            "format-kilobytes",
+            &[("count", (bytes / 1024).to_string())],
+        )
     }
 
     /// "95.00 EUR": an amount in cents of `currency` (ISO 4217).
@@ -191,7 +202,10 @@ fn strftime(lang: Lang, pattern: &str, at: &Zoned) -> String {
         };
         let name = match conversion {
             'A' => Some(format!("weekday-{}", at.weekday().to_monday_one_offset())),
-            'a' => Some(format!("weekday-short-{}", at.weekday().to_monday_one_offset())),
+            'a' => Some(format!(
+                "weekday-short-{}",
+                at.weekday().to_monday_one_offset()
+            )),
             'B' => Some(format!("month-{}", at.month())),
             'b' => Some(format!("month-short-{}", at.month())),
             _ => None,

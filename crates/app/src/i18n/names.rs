@@ -23,7 +23,9 @@ pub fn severity(lang: Lang, severity: Severity) -> String {
 /// Why a case cannot move, in words the therapist can be shown.
 pub fn transition(lang: Lang, error: &TransitionError) -> String {
     let (key, args) = match *error {
-        TransitionError::AlreadyThere(at) => ("transition-already-there", vec![("stage", stage(lang, at))]),
+        TransitionError::AlreadyThere(at) => {
+            ("transition-already-there", vec![("stage", stage(lang, at))])
+        }
         TransitionError::NoSuchPath { from, to } => (
             "transition-no-path",
             vec![("from", stage(lang, from)), ("to", stage(lang, to))],
@@ -94,7 +96,10 @@ mod tests {
     #[test]
     fn every_decision_and_severity_has_words() {
         for d in Decision::ALL {
-            assert!(!decision(Lang::default(), d).starts_with("decision-"), "{d:?}");
+            assert!(
+                !decision(Lang::default(), d).starts_with("decision-"),
+                "{d:?}"
+            );
         }
         for s in [
             Severity::Minimal,
@@ -103,7 +108,10 @@ mod tests {
             Severity::ModeratelySevere,
             Severity::Severe,
         ] {
-            assert!(!severity(Lang::default(), s).starts_with("severity-"), "{s:?}");
+            assert!(
+                !severity(Lang::default(), s).starts_with("severity-"),
+                "{s:?}"
+            );
         }
     }
 }
