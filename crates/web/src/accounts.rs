@@ -16,7 +16,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::content::PageKind;
 use domain::ids::SetupToken;
 use domain::practice::SetupInput;
-use domain::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 #[derive(Template)]
@@ -98,27 +97,10 @@ pub async fn sign_in(
             };
             Ok(signed_in_response(&state, &token, &to))
         }
-        Err(AppError::Invalid(errors)) => {
-            sign_in_page(
-                &state,
-                Form::from_input(&input, errors),
-                csrf,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Err(e) => {
+            let (status, errors) = view::refused(e, Some("email"))?;
+            sign_in_page(&state, Form::from_input(&input, errors), csrf, status).await
         }
-        Err(AppError::RateLimited) => {
-            let mut errors = FieldErrors::default();
-            errors.add("email", "error-rate-limited");
-            sign_in_page(
-                &state,
-                Form::from_input(&input, errors),
-                csrf,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -187,17 +169,17 @@ pub async fn setup(
 ) -> WebResult<Response> {
     match state.app.complete_setup(&token, &input, &client).await {
         Ok(session) => Ok(signed_in_response(&state, &session, "/admin")),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             setup_page(
                 &state,
                 token,
                 Form::from_input(&input, errors),
                 csrf,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -294,7 +276,8 @@ pub async fn two_factor(
 ) -> WebResult<Response> {
     match state.app.verify_second_factor(&actor, &input.code).await {
         Ok(()) => Ok(Redirect::to(safe_next(&input.next)).into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, Some("code"))?;
             two_factor_page(
                 &state,
                 &actor,
@@ -306,29 +289,10 @@ pub async fn two_factor(
                     errors,
                 ),
                 csrf,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(AppError::RateLimited) => {
-            let mut errors = FieldErrors::default();
-            errors.add("code", "error-rate-limited");
-            two_factor_page(
-                &state,
-                &actor,
-                Form::from_input(
-                    &CodeInput {
-                        code: String::new(),
-                        next: input.next,
-                    },
-                    errors,
-                ),
-                csrf,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -395,16 +359,16 @@ pub async fn enrol(
             })?)
             .into_response())
         }
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             enrol_page(
                 &state,
                 &actor,
                 Form::from_input(&CodeInput::default(), errors),
                 csrf,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }

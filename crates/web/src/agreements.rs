@@ -323,18 +323,18 @@ pub async fn send(
     state.app.enter_admin(&actor).await?;
     match state.app.send_agreement(&actor, &id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/cases/{id}#agreement")).into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             crate::cases::case_page(
                 &state,
                 &actor,
                 &id,
                 csrf,
                 Form::from_input(&input, errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -628,23 +628,14 @@ pub async fn sign(
     state.app.enter_portal(&actor).await?;
     match state.app.sign_agreement(&actor, &id, &input, &client).await {
         Ok(()) => Ok(Redirect::to(&format!("/portal/agreements/{id}?signed=1")).into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             let kept = SignInput {
                 sha256: String::new(),
                 ..input
             };
             let form = Form::from_input(&kept, errors);
-            read_page(
-                &state,
-                &actor,
-                &id,
-                csrf,
-                form,
-                false,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            read_page(&state, &actor, &id, csrf, form, false, status).await
         }
-        Err(e) => Err(e.into()),
     }
 }

@@ -247,7 +247,8 @@ pub async fn book(
             )
             .await
         }
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             form_page(
                 &state,
                 csrf,
@@ -258,12 +259,11 @@ pub async fn book(
                     form: Form::from_input(&input, errors),
                     nearest: None,
                     kept: Vec::new(),
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    status: status,
                 },
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -372,23 +372,15 @@ pub async fn cancel(
 ) -> WebResult<Response> {
     match state.app.cancel_booking(&token, &client).await {
         Ok(()) => Ok(Redirect::to(&format!("/booking/{token}")).into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             let message = errors
                 .iter()
                 .next()
                 .map(|e| view::tr(e.message))
                 .unwrap_or_default();
-            manage_page(
-                &state,
-                viewer,
-                token,
-                csrf,
-                message,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            manage_page(&state, viewer, token, csrf, message, status).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -474,23 +466,14 @@ pub async fn move_booking(
             )
             .await
         }
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             let message = errors
                 .iter()
                 .next()
                 .map(|e| view::tr(e.message))
                 .unwrap_or_default();
-            move_page(
-                &state,
-                viewer.clone(),
-                token,
-                raw,
-                csrf,
-                message,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            move_page(&state, viewer.clone(), token, raw, csrf, message, status).await
         }
-        Err(e) => Err(e.into()),
     }
 }

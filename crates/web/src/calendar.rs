@@ -78,18 +78,18 @@ pub async fn save_settings(
 ) -> WebResult<Response> {
     match state.app.update_booking_settings(&actor, &input).await {
         Ok(()) => Ok(Redirect::to("/admin/booking?saved=1").into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             settings_page(
                 &state,
                 &actor,
                 csrf,
                 Form::from_input(&input, errors),
                 false,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -231,18 +231,18 @@ async fn after_calendar_write(
         Ok(()) => {
             Ok(Redirect::to(&format!("/admin/calendar?day={}", input.date.trim())).into_response())
         }
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             calendar_page(
                 state,
                 actor,
                 csrf,
                 day,
                 Form::from_input(input, errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -286,23 +286,15 @@ pub async fn add_guest(
         .await
     {
         Ok(()) => Ok(Redirect::to("/admin/calendar").into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             // The week of that appointment, so the message stands next to its field.
             let day = state.app.appointment_day(&actor, id.as_str()).await?;
             let form = Form::from_input(&input, errors)
                 .with("guest", input.email.clone())
                 .with("guest_for", id.to_string());
-            calendar_page(
-                &state,
-                &actor,
-                csrf,
-                day,
-                form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            calendar_page(&state, &actor, csrf, day, form, status).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -66,17 +66,17 @@ pub async fn invite(
 ) -> WebResult<Response> {
     match state.app.invite_patient(&actor, &input).await {
         Ok(case) => Ok(Redirect::to(&format!("/admin/cases/{case}")).into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             patients_page(
                 &state,
                 &actor,
                 csrf,
                 Form::from_input(&input, errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 

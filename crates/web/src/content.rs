@@ -213,7 +213,8 @@ pub async fn create(
     }
     match state.app.create_page(&actor, kind, &input.draft).await {
         Ok(page) => Ok(Redirect::to(&format!("/admin/pages/{}?saved=1", page.id)).into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             let form = Form::from_input(&input.draft, errors);
             editor(
                 &state,
@@ -223,14 +224,13 @@ pub async fn create(
                     form,
                     preview: None,
                     saved: false,
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    status: status,
                     csrf,
                     actor: &actor,
                 },
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -262,7 +262,8 @@ pub async fn update(
     }
     match state.app.update_page(&actor, &id, &input.draft).await {
         Ok(page) => Ok(Redirect::to(&format!("/admin/pages/{}?saved=1", page.id)).into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             let form = Form::from_input(&input.draft, errors);
             editor(
                 &state,
@@ -272,14 +273,13 @@ pub async fn update(
                     form,
                     preview: None,
                     saved: false,
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    status: status,
                     csrf,
                     actor: &actor,
                 },
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -396,18 +396,10 @@ pub async fn upload(
             )
             .await
         }
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             let message = errors.get("image").map(view::tr).unwrap_or_default();
-            images_page(
-                &state,
-                &actor,
-                csrf.0,
-                None,
-                message,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            images_page(&state, &actor, csrf.0, None, message, status).await
         }
-        Err(e) => Err(e.into()),
     }
 }

@@ -6,7 +6,6 @@ use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm};
 use crate::site::render;
 use crate::view::{self, AdminChrome, Chrome, Form};
 use crate::WebState;
-use app::AppError;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -14,7 +13,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::content::Paging;
 use domain::ids::InquiryId;
 use domain::inquiry::{InquiryInput, InquiryRecord, InquiryStatus, InquirySummary};
-use domain::FieldErrors;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -67,27 +65,10 @@ pub async fn send(
 ) -> WebResult<Response> {
     match state.app.send_inquiry(&actor, &input, &client).await {
         Ok(()) => Ok(Redirect::to("/contact/thanks").into_response()),
-        Err(AppError::Invalid(errors)) => {
-            contact_page(
-                &state,
-                Form::from_input(&input, errors),
-                csrf,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Err(e) => {
+            let (status, errors) = view::refused(e, Some("message"))?;
+            contact_page(&state, Form::from_input(&input, errors), csrf, status).await
         }
-        Err(AppError::RateLimited) => {
-            let mut errors = FieldErrors::default();
-            errors.add("message", "error-rate-limited");
-            contact_page(
-                &state,
-                Form::from_input(&input, errors),
-                csrf,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -222,7 +203,8 @@ pub async fn reply(
 ) -> WebResult<Response> {
     match state.app.reply_to_inquiry(&actor, &id, &input.reply).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/inquiries/{id}?sent=1")).into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             thread_page(
                 &state,
                 &actor,
@@ -230,11 +212,10 @@ pub async fn reply(
                 csrf,
                 Form::from_input(&input, errors),
                 false,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -13,7 +13,6 @@ use app::intake::MeasureResult;
 use app::AppError;
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::ids::CaseId;
 use domain::measures::schedule::Unit;
@@ -215,18 +214,18 @@ pub async fn schedule(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/admin/cases/{id}#measures")).into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             crate::cases::case_page(
                 &state,
                 &actor,
                 &id,
                 csrf,
                 Form::from_input(&input, errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -111,29 +111,17 @@ pub async fn request_link(
 ) -> WebResult<Response> {
     match state.app.request_magic_link(&input.email, &client).await {
         Ok(()) => sign_in_page(&state, Form::default(), csrf, true, StatusCode::OK).await,
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, Some("email"))?;
             sign_in_page(
                 &state,
                 Form::from_input(&input, errors),
                 csrf,
                 false,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(AppError::RateLimited) => {
-            let mut errors = FieldErrors::default();
-            errors.add("email", "error-rate-limited");
-            sign_in_page(
-                &state,
-                Form::from_input(&input, errors),
-                csrf,
-                false,
-                StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -427,19 +415,11 @@ pub async fn send(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/portal/messages?case={case}")).into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             let form = Form::from_input(&serde_json::json!({ "body": posted.body }), errors);
-            messages_page(
-                &state,
-                &actor,
-                Some(case),
-                csrf.0,
-                form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            messages_page(&state, &actor, Some(case), csrf.0, form, status).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -543,17 +523,17 @@ pub async fn update_profile(
     state.app.enter_portal(&actor).await?;
     match state.app.update_profile(&actor, &input).await {
         Ok(()) => Ok(Redirect::to("/portal/profile?saved=1").into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             profile_page(
                 &state,
                 Form::from_input(&input, errors),
                 csrf,
                 false,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -5,7 +5,6 @@ use crate::extract::{Caller, Csrf, CsrfForm};
 use crate::site::render;
 use crate::view::{self, AdminChrome, Form};
 use crate::WebState;
-use app::AppError;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -88,17 +87,17 @@ pub async fn update(
 ) -> WebResult<Response> {
     match state.app.update_practice(&actor, &input).await {
         Ok(_) => Ok(Redirect::to("/admin/practice?saved=1").into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             page(
                 &state,
                 &actor,
                 csrf,
                 Form::from_input(&input, errors),
                 false,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }

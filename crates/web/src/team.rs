@@ -7,7 +7,6 @@ use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm};
 use crate::site::render;
 use crate::view::{self, AdminChrome, Chrome, Form};
 use crate::{i18n, WebState};
-use app::AppError;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -63,18 +62,18 @@ pub async fn invite(
 ) -> WebResult<Response> {
     match state.app.invite_therapist(&actor, &input).await {
         Ok(_) => team_page(&state, &actor, csrf, Form::default(), true, StatusCode::OK).await,
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             team_page(
                 &state,
                 &actor,
                 csrf,
                 Form::from_input(&input, errors),
                 false,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -140,17 +139,17 @@ pub async fn join(
         .await
     {
         Ok(session) => Ok(signed_in(&state, &session, "/admin/two-factor/setup")),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             join_page(
                 &state,
                 token,
                 csrf,
                 Form::from_input(&input, errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
             )
             .await
         }
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -166,6 +166,25 @@ pub fn date_time(at: &Timestamp, zone: &str) -> String {
     reader(zone).date_time(at)
 }
 
+/// What a form's page says when its use-case refuses: the field errors with 422, or — where the
+/// form is rate limited — the limit next to `limited_field` with 429; anything else is the error
+/// page. Every form handler answers a refusal through this, so none writes the match again.
+pub fn refused(
+    error: app::AppError,
+    limited_field: Option<&'static str>,
+) -> crate::error::WebResult<(axum::http::StatusCode, FieldErrors)> {
+    use axum::http::StatusCode;
+    match (error, limited_field) {
+        (app::AppError::Invalid(errors), _) => Ok((StatusCode::UNPROCESSABLE_ENTITY, errors)),
+        (app::AppError::RateLimited, Some(field)) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field, "error-rate-limited");
+            Ok((StatusCode::TOO_MANY_REQUESTS, errors))
+        }
+        (other, _) => Err(other.into()),
+    }
+}
+
 /// A form as it was filled in, with the errors to show next to its fields.
 #[derive(Default)]
 pub struct Form {

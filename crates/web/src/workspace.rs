@@ -198,19 +198,11 @@ pub async fn save(
             )
                 .into_response())
         }
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             let form = Form::from_input(&input, errors);
-            page(
-                &state,
-                &actor,
-                csrf,
-                &id,
-                Some(form),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            page(&state, &actor, csrf, &id, Some(form), status).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -233,20 +225,12 @@ pub async fn move_case(
     };
     match state.app.move_case(&actor, &id, stage).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/cases/{id}/workspace")).into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
             let view = state.app.workspace(&actor, &id).await?;
             let form = stored_form(&view).with_errors(errors);
-            page(
-                &state,
-                &actor,
-                csrf,
-                &id,
-                Some(form),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            page(&state, &actor, csrf, &id, Some(form), status).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
