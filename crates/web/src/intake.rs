@@ -150,7 +150,6 @@ pub async fn form(
 
 /// What the patient pressed.
 enum Step {
-    Autosave,
     Save,
     Next,
     Back,
@@ -161,7 +160,6 @@ enum Step {
 
 fn step(raw: &str) -> Step {
     match raw {
-        "autosave" => Step::Autosave,
         "next" => Step::Next,
         "back" => Step::Back,
         "more_rows" => Step::MoreRows,
@@ -206,11 +204,6 @@ pub async fn save(
         .await?;
     let base = format!("/portal/questionnaires/{id}");
     match (saved, step) {
-        (Saved::AlreadySent, Step::Autosave) => Ok((
-            StatusCode::CONFLICT,
-            Json(serde_json::json!({ "saved": false, "message": view::tr("intake-already-sent") })),
-        )
-            .into_response()),
         (Saved::AlreadySent, _) => Ok(Redirect::to(&base).into_response()),
         (
             Saved::Saved {
@@ -218,14 +211,6 @@ pub async fn save(
             },
             _,
         ) => Ok(Redirect::to(&format!("{base}?sent=1")).into_response()),
-        (Saved::Saved { progress, risk, .. }, Step::Autosave) => Ok(Json(serde_json::json!({
-            "saved": true,
-            "risk": risk,
-            "answered": progress.answered,
-            "total": progress.total,
-            "progress_text": progress_text(progress),
-        }))
-        .into_response()),
         (Saved::Saved { .. }, step) => {
             let to = match step {
                 Step::Next => format!("{base}?section={}", section + 1),
@@ -239,7 +224,51 @@ pub async fn save(
             };
             Ok(Redirect::to(&to).into_response())
         }
-        (Saved::Refused { errors, risk, .. }, Step::Autosave) => {
+        (Saved::Refused { errors, .. }, _) => {
+            let filling = state.app.open_response(&actor, &id).await?;
+            let def = &filling.questionnaire.definition;
+            let at = section_of_error(def, &errors, section);
+            // The part posted shows exactly what was typed; another part shows what is stored.
+            let values = if at == section {
+                fields.clone()
+            } else {
+                intake::fields_of(def, &filling.response.answers)
+            };
+            let page = form_page(&filling, at, &values, &errors, Some(posted.rows()), false);
+            form_response(&state, csrf, page, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+/// POST /portal/questionnaires/{id}/autosave: the page's script saves the part shown as a draft
+/// while the patient types; the answer is JSON for the script, never a page.
+pub async fn autosave(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Path(id): Path<ResponseId>,
+    CsrfForm(posted): CsrfForm<Vec<(String, String)>>,
+) -> WebResult<Response> {
+    state.app.enter_portal(&actor).await?;
+    let posted = Posted::read(posted);
+    let saved = state
+        .app
+        .save_response(&actor, &id, posted.section, &posted.fields, false)
+        .await?;
+    match saved {
+        Saved::AlreadySent => Ok((
+            StatusCode::CONFLICT,
+            Json(serde_json::json!({ "saved": false, "message": view::tr("intake-already-sent") })),
+        )
+            .into_response()),
+        Saved::Saved { progress, risk, .. } => Ok(Json(serde_json::json!({
+            "saved": true,
+            "risk": risk,
+            "answered": progress.answered,
+            "total": progress.total,
+            "progress_text": progress_text(progress),
+        }))
+        .into_response()),
+        Saved::Refused { errors, risk, .. } => {
             let message = errors
                 .iter()
                 .next()
@@ -255,19 +284,6 @@ pub async fn save(
                 })),
             )
                 .into_response())
-        }
-        (Saved::Refused { errors, .. }, _) => {
-            let filling = state.app.open_response(&actor, &id).await?;
-            let def = &filling.questionnaire.definition;
-            let at = section_of_error(def, &errors, section);
-            // The part posted shows exactly what was typed; another part shows what is stored.
-            let values = if at == section {
-                fields.clone()
-            } else {
-                intake::fields_of(def, &filling.response.answers)
-            };
-            let page = form_page(&filling, at, &values, &errors, Some(posted.rows()), false);
-            form_response(&state, csrf, page, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }

@@ -178,6 +178,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         // intake and measures
         .get("/portal/questionnaires/{id}", intake::form)
         .post("/portal/questionnaires/{id}", intake::save)
+        .post("/portal/questionnaires/{id}/autosave", intake::autosave)
         .get("/admin/questionnaires", intake::admin::list)
         .get("/admin/questionnaires/{id}", intake::admin::editor)
         .post("/admin/questionnaires/{id}", intake::admin::save_edit)

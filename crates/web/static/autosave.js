@@ -1,6 +1,7 @@
 // Saves a questionnaire's draft a moment after typing stops, and once more when the page is
 // left, so that closing the tab loses nothing. The form posts itself as usual; this only sends the
-// same fields early, with action=autosave, and says "Saved" in the form's live region. Without
+// same fields early (to the route in `data-autosave`, or with action=autosave to the form's own),
+// and says "Saved" in the form's live region. Without
 // script the form's own "Save" buttons do the same.
 const form = document.querySelector('form[data-autosave]');
 const status = document.getElementById('autosave-status');
@@ -11,7 +12,9 @@ if (form && status) {
   let running = null;
   let dirty = false;
   // Not `form.action`: the form's buttons are named "action", and that name wins.
-  const target = form.getAttribute('action');
+  // A form whose drafts have a JSON route of their own names it in `data-autosave`; otherwise the
+  // draft goes to the form's own address.
+  const target = form.dataset.autosave || form.getAttribute('action');
 
   const say = (text) => { status.textContent = text || ''; };
 

@@ -105,7 +105,7 @@ on_both!(
         // The script's save answers JSON with the progress.
         let r = laptop
             .post_with_token(
-                &path,
+                &format!("{path}/autosave"),
                 &[
                     ("section", "1"),
                     ("action", "autosave"),
@@ -144,7 +144,7 @@ on_both!(
         );
         let r = laptop
             .post_with_token(
-                &path,
+                &format!("{path}/autosave"),
                 &[
                     ("section", "0"),
                     ("action", "autosave"),
@@ -278,7 +278,7 @@ on_both!(
         assert_eq!(location(&r), path, "sent answers are not changed");
         let r = laptop
             .post_with_token(
-                &path,
+                &format!("{path}/autosave"),
                 &[
                     ("section", "0"),
                     ("action", "autosave"),
@@ -604,7 +604,7 @@ on_both!(
         for _ in 0..2 {
             let r = mara
                 .post_with_token(
-                    &intake,
+                    &format!("{intake}/autosave"),
                     &[
                         ("section", "1"),
                         ("action", "autosave"),
