@@ -204,29 +204,6 @@ impl App {
         }
     }
 
-    /// One case, if the actor takes part in it (otherwise it does not exist for them).
-    pub async fn case(&self, actor: &Actor, id: &CaseId) -> AppResult<Case> {
-        let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let case = cases::get(&mut self.db().conn().await?, id, &user.id).await?;
-        match case {
-            Some(c) => match policy::require_case(actor, &c) {
-                Ok(()) => Ok(c),
-                Err(e) => {
-                    self.audit(
-                        actor,
-                        "policy.refused",
-                        id.as_str(),
-                        "case",
-                        Outcome::Refused,
-                    )
-                    .await?;
-                    Err(e)
-                }
-            },
-            None => Err(AppError::NotFound),
-        }
-    }
-
     pub async fn profile(&self, actor: &Actor) -> AppResult<ProfileInput> {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         if actor.role().is_none() {
