@@ -254,8 +254,8 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        self.reschedule_session_measures(&mut tx, &case).await?;
         tx.commit().await?;
-        self.reschedule_session_measures(&case).await;
         self.wake_jobs();
         Ok(Ok(Booked {
             appointment,
@@ -478,7 +478,9 @@ impl App {
         )
         .await?;
         if let Some(case) = &a.case {
-            self.reschedule_session_measures(case).await;
+            let mut tx = self.db().begin().await?;
+            self.reschedule_session_measures(&mut tx, case).await?;
+            tx.commit().await?;
         }
         let case = a.case.as_ref().map(|c| c.to_string()).unwrap_or_default();
         self.audit_as(
@@ -552,7 +554,9 @@ impl App {
         self.announce_move(&a.id, chosen.start, sequence, now)
             .await?;
         if let Some(case) = &a.case {
-            self.reschedule_session_measures(case).await;
+            let mut tx = self.db().begin().await?;
+            self.reschedule_session_measures(&mut tx, case).await?;
+            tx.commit().await?;
         }
         let case = a.case.as_ref().map(|c| c.to_string()).unwrap_or_default();
         self.audit_as(

@@ -202,7 +202,12 @@ impl App {
             errors.add("kind", "error-type");
         }
         let case = self
-            .case(actor, &CaseId::new(input.case.clone()))
+            .case_as(
+                &mut self.db().conn().await?,
+                actor,
+                &CaseId::new(input.case.clone()),
+                crate::policy::CaseSide::Therapist,
+            )
             .await
             .ok();
         if case.is_none() {
@@ -240,8 +245,8 @@ impl App {
         )
         .await?;
         self.schedule_reminders(&mut tx, &id, start, 0).await?;
+        self.reschedule_session_measures(&mut tx, &case.id).await?;
         tx.commit().await.map_err(StoreError::from)?;
-        self.reschedule_session_measures(&case.id).await;
         self.audit(actor, "appointment.add", case.id.as_str(), &id, Outcome::Ok)
             .await?;
         self.wake_jobs();
@@ -320,7 +325,9 @@ impl App {
             self.wake_jobs();
         }
         if let Some(case) = &a.case {
-            self.reschedule_session_measures(case).await;
+            let mut tx = self.db().begin().await?;
+            self.reschedule_session_measures(&mut tx, case).await?;
+            tx.commit().await?;
         }
         self.audit(
             actor,
@@ -492,7 +499,9 @@ impl App {
             self.wake_jobs();
         }
         if let Some(case) = &a.case {
-            self.reschedule_session_measures(case).await;
+            let mut tx = self.db().begin().await?;
+            self.reschedule_session_measures(&mut tx, case).await?;
+            tx.commit().await?;
         }
         self.audit(
             actor,

@@ -2,7 +2,6 @@
 //! the policy, a refusal written to the audit log.
 
 use crate::actor::Actor;
-use crate::audit::Outcome;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, CaseSide};
 use crate::App;
@@ -32,9 +31,8 @@ impl App {
             // Nothing to record: whoever may ask this side asked for a case that is not there.
             Err(AppError::NotFound) if case.is_none() => Err(AppError::NotFound),
             Err(refusal) => {
-                c.roll_back().await?;
                 let case = case.as_ref().map(|c| c.id.as_str()).unwrap_or("");
-                self.audit_in(c, actor, "policy.refused", case, "case", Outcome::Refused)
+                self.refused_in(c, actor, "policy.refused", case, "case")
                     .await?;
                 Err(refusal)
             }
@@ -43,7 +41,11 @@ impl App {
 
     /// A case as the practice itself reaches it (the job runner composing a mail): no person asks,
     /// so no policy is asked and nothing is audited. Never for a request.
-    pub(crate) async fn case_for_system(&self, c: &mut Conn, id: &CaseId) -> AppResult<Option<Case>> {
+    pub(crate) async fn case_for_system(
+        &self,
+        c: &mut Conn,
+        id: &CaseId,
+    ) -> AppResult<Option<Case>> {
         // The viewer only counts unread messages, which nothing here needs.
         Ok(store::cases::get(c, id, &UserId::new("")).await?)
     }

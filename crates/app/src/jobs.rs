@@ -211,7 +211,11 @@ impl App {
                         domain::jobs::backoff_ms(self.config().job_retry_base_ms, job.attempts);
                     now + SignedDuration::from_millis(i64::try_from(delay).unwrap_or(i64::MAX))
                 });
-                let outcome = if retry_at.is_some() { "retry" } else { "gave_up" };
+                let outcome = if retry_at.is_some() {
+                    "retry"
+                } else {
+                    "gave_up"
+                };
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, outcome, duration_ms, error_kind = error.kind(), "job failed");
                 jobs::fail(self.db(), &job.id, &error.chain(), retry_at, now).await
             }
@@ -233,8 +237,8 @@ impl App {
                 &self.link(&format!("/admin/inquiries/{inquiry}")),
             ),
             Task::InquiryReply { reply } => {
-                let Some((name, email, body)) = store::inquiries::reply_for_mail(self.db(), &reply)
-                    .await?
+                let Some((name, email, body)) =
+                    store::inquiries::reply_for_mail(self.db(), &reply).await?
                 else {
                     return Ok(()); // the thread was deleted: nothing left to send
                 };
@@ -261,9 +265,7 @@ impl App {
                 let Some(user) = self.user_for_mail(&user).await? else {
                     return Ok(());
                 };
-                let token = self
-                    .mint_link(&user.id, crate::portal::MAGIC)
-                    .await?;
+                let token = self.mint_link(&user.id, crate::portal::MAGIC).await?;
                 mail::magic_link(
                     &practice.name,
                     &user,
@@ -340,12 +342,9 @@ impl App {
                 }
             }
             Task::RiskAlert { case } => {
-                let Some(case) = store::cases::get(
-                    &mut self.db().conn().await?,
-                    &case,
-                    &UserId::new(""),
-                )
-                .await?
+                let Some(case) = self
+                    .case_for_system(&mut self.db().conn().await?, &case)
+                    .await?
                 else {
                     return Ok(());
                 };
@@ -356,32 +355,23 @@ impl App {
                 )
             }
             Task::MeasureDue { case, key } => {
-                return self
-                    .measure_due(&case, &key)
-                    .await
-                    .map_err(JobError::from);
+                return self.measure_due(&case, &key).await.map_err(JobError::from);
             }
             Task::QuestionnaireWaiting { response } => {
-                let Some(case) = self
-                    .waiting_for(&response)
-                    .await?
-                else {
+                let Some(case) = self.waiting_for(&response).await? else {
                     return Ok(());
                 };
                 mail::questionnaire_waiting(&practice.name, &case.patient, &self.link("/portal"))
             }
             Task::MessageNotification { message } => {
-                let Some((case_id, author)) = store::messages::header(self.db(), &message)
-                    .await?
+                let Some((case_id, author)) =
+                    store::messages::header(&mut self.db().conn().await?, &message).await?
                 else {
                     return Ok(());
                 };
-                let Some(case) = store::cases::get(
-                    &mut self.db().conn().await?,
-                    &case_id,
-                    &author,
-                )
-                .await?
+                let Some(case) = self
+                    .case_for_system(&mut self.db().conn().await?, &case_id)
+                    .await?
                 else {
                     return Ok(());
                 };

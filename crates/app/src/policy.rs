@@ -304,11 +304,27 @@ mod tests {
         let expected: [(CaseSide, [Want; 7]); 3] = [
             (
                 CaseSide::Patient,
-                [SignIn, Ok, NotFound, Forbidden, Forbidden, Forbidden, SecondFactor],
+                [
+                    SignIn,
+                    Ok,
+                    NotFound,
+                    Forbidden,
+                    Forbidden,
+                    Forbidden,
+                    SecondFactor,
+                ],
             ),
             (
                 CaseSide::Therapist,
-                [SignIn, Forbidden, Forbidden, Ok, NotFound, NotFound, SecondFactor],
+                [
+                    SignIn,
+                    Forbidden,
+                    Forbidden,
+                    Ok,
+                    NotFound,
+                    NotFound,
+                    SecondFactor,
+                ],
             ),
             (
                 CaseSide::Either,

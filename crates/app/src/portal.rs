@@ -6,7 +6,7 @@ use crate::actor::Actor;
 use crate::audit::Outcome;
 use crate::error::{AppError, AppResult};
 use crate::jobs::Task;
-use crate::policy::{self, Action};
+use crate::policy::Action;
 use crate::ratelimit::Bucket;
 use crate::App;
 use domain::account::{InviteInput, ProfileInput, Role, User};
@@ -246,9 +246,11 @@ impl App {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let profile = self.profile(actor).await?;
         let mut cases_json = Vec::new();
-        for case in cases::of_patient(&mut self.db().conn().await?, &user.id).await? {
-            let messages = store::messages::thread(self.db(), &case.id).await?;
-            self.audit(
+        let mut c = self.db().conn().await?;
+        for case in cases::of_patient(&mut c, &user.id).await? {
+            let messages = store::messages::thread(&mut c, &case.id).await?;
+            self.audit_in(
+                &mut c,
                 actor,
                 "export.case",
                 case.id.as_str(),
@@ -256,8 +258,8 @@ impl App {
                 Outcome::Ok,
             )
             .await?;
-            let documents = self.agreements_for_export(actor, &case).await?;
-            let questionnaires = self.questionnaires_for_export(actor, &case).await?;
+            let documents = self.agreements_for_export(&mut c, actor, &case).await?;
+            let questionnaires = self.questionnaires_for_export(&mut c, actor, &case).await?;
             cases_json.push(serde_json::json!({
                 "id": case.id,
                 "therapist": case.therapist.name,

@@ -7,9 +7,9 @@ use crate::conn::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::{ms, new_id, ts};
 use domain::agreement::{Agreement, AgreementInfo, Overrides, Template, Terms};
-use sqlx::Connection;
 use domain::ids::{AgreementId, CaseId, UserId};
 use jiff::Timestamp;
+use sqlx::Connection;
 
 /// One saved version of a therapist's template.
 #[derive(Clone, Debug)]
@@ -137,7 +137,10 @@ pub async fn send(
         c.keyring
             .seal_with_key(&key, "agreements", column, id.as_str(), plain)
     };
-    let (text, overrides) = (seal("text_sealed", &o.text), seal("overrides_sealed", &overrides));
+    let (text, overrides) = (
+        seal("text_sealed", &o.text),
+        seal("overrides_sealed", &overrides),
+    );
     sqlx::query("UPDATE agreements SET withdrawn_at = $1 WHERE case_id = $2 AND signed_at IS NULL AND withdrawn_at IS NULL")
         .bind(ms(now))
         .bind(o.case.as_str())
@@ -286,8 +289,9 @@ pub async fn get(c: &mut Conn, id: &AgreementId) -> StoreResult<Option<Agreement
     let open_some = |column: &str, sealed: &Option<String>| {
         sealed.as_deref().map(|s| open(column, s)).transpose()
     };
-    let overrides: Overrides = serde_json::from_str(&open("overrides_sealed", &r.overrides_sealed)?)
-        .map_err(|_| StoreError::Seal("agreement terms"))?;
+    let overrides: Overrides =
+        serde_json::from_str(&open("overrides_sealed", &r.overrides_sealed)?)
+            .map_err(|_| StoreError::Seal("agreement terms"))?;
     Ok(Some(Agreement {
         text: open("text_sealed", &r.text_sealed)?,
         overrides,

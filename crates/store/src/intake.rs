@@ -92,7 +92,10 @@ pub async fn ensure_builtin(
     Ok(())
 }
 
-pub async fn questionnaire(c: &mut Conn, id: &QuestionnaireId) -> StoreResult<Option<Questionnaire>> {
+pub async fn questionnaire(
+    c: &mut Conn,
+    id: &QuestionnaireId,
+) -> StoreResult<Option<Questionnaire>> {
     let row: Option<QuestionnaireRow> = sqlx::query_as(&format!("{QUESTIONNAIRE} WHERE id = $1"))
         .bind(id.as_str())
         .fetch_optional(c.ex())
@@ -102,7 +105,10 @@ pub async fn questionnaire(c: &mut Conn, id: &QuestionnaireId) -> StoreResult<Op
 
 /// The version a new response to `key` answers: the therapist's own newest, else the built-in newest.
 pub async fn current(
-    c: &mut Conn, therapist: &UserId, key: &str) -> StoreResult<Option<Questionnaire>> {
+    c: &mut Conn,
+    therapist: &UserId,
+    key: &str,
+) -> StoreResult<Option<Questionnaire>> {
     let row: Option<QuestionnaireRow> = sqlx::query_as(&format!(
         "{QUESTIONNAIRE} WHERE questionnaire_key = $1 AND (therapist_id = $2 OR therapist_id IS NULL)
          ORDER BY CASE WHEN therapist_id IS NULL THEN 1 ELSE 0 END, version DESC LIMIT 1"
@@ -363,8 +369,7 @@ pub async fn attention(c: &mut Conn, case: &CaseId) -> StoreResult<Option<Attent
 }
 
 /// The therapist's cases with a mark not yet seen.
-pub async fn attention_of_therapist(
-    c: &mut Conn, therapist: &UserId) -> StoreResult<Vec<CaseId>> {
+pub async fn attention_of_therapist(c: &mut Conn, therapist: &UserId) -> StoreResult<Vec<CaseId>> {
     let rows: Vec<String> = sqlx::query_scalar(
         "SELECT a.case_id FROM case_attention a JOIN cases c ON c.id = a.case_id WHERE c.therapist_id = $1 AND a.seen_at IS NULL ORDER BY a.raised_at",
     )

@@ -40,12 +40,12 @@ pub async fn post(
         .await?;
     if let Some(a) = attachment {
         let aid = new_id();
-        let name = c
-            .keyring
-            .seal_with_key(&key, "attachments", "file_name_sealed", &aid, a.file_name);
-        let bytes = c
-            .keyring
-            .seal_bytes_with_key(&key, "attachments", "bytes_sealed", &aid, a.bytes);
+        let name =
+            c.keyring
+                .seal_with_key(&key, "attachments", "file_name_sealed", &aid, a.file_name);
+        let bytes =
+            c.keyring
+                .seal_bytes_with_key(&key, "attachments", "bytes_sealed", &aid, a.bytes);
         sqlx::query("INSERT INTO attachments (id, message_id, case_id, file_name_sealed, content_type, size, bytes_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(&aid)
             .bind(id.as_str())
@@ -182,9 +182,12 @@ pub async fn attachment(c: &mut Conn, id: &AttachmentId) -> StoreResult<Option<A
                 &r.file_name_sealed,
             )?,
             content_type: r.content_type,
-            bytes: c
-                .keyring
-                .open_bytes("attachments", "bytes_sealed", id.as_str(), &r.bytes_sealed)?,
+            bytes: c.keyring.open_bytes(
+                "attachments",
+                "bytes_sealed",
+                id.as_str(),
+                &r.bytes_sealed,
+            )?,
         })
     })
     .transpose()
