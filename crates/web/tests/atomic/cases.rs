@@ -343,3 +343,54 @@ on_both!(
         assert_eq!(stage(&t, &w.case).await, Stage::Inquiry);
     }
 );
+
+on_both!(
+    a_due_measure_whose_audit_row_cannot_be_written_sends_nothing_and_stays_due,
+    TestApp::with_practice,
+    |t| {
+        let w = world(&t).await;
+        t.app
+            .set_measure_schedule(&w.theo, &w.case, "phq9", "2", "weeks", false)
+            .await
+            .unwrap();
+        let due_at = || async {
+            let mut c = t.db.conn().await.unwrap();
+            store::intake::schedules::get(&mut c, &w.case, "phq9")
+                .await
+                .unwrap()
+                .unwrap()
+                .next_at
+        };
+        let first_due = due_at().await;
+        t.clock.advance(jiff::SignedDuration::from_hours(24 * 15));
+        let responses = count_rows(&t.db, "responses").await;
+        fail_inserts_into(&t.db, "audit_log").await;
+        t.run_jobs().await;
+        heal_inserts_into(&t.db, "audit_log").await;
+        let tried = store::jobs::recent(&t.db, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|j| j.kind == "measure_due")
+            .any(|j| j.attempts == 1 && j.last_error.is_some());
+        assert!(tried, "the due step ran and failed");
+        assert_eq!(
+            count_rows(&t.db, "responses").await,
+            responses,
+            "no questionnaire sent"
+        );
+        assert_eq!(due_at().await, first_due, "the schedule did not move on");
+        assert!(
+            !t.mails()
+                .await
+                .iter()
+                .any(|m| m.to == MARA && m.subject.to_lowercase().contains("questionnaire")),
+            "nobody was told"
+        );
+        // The job is tried again and then does it all.
+        t.clock.advance(jiff::SignedDuration::from_mins(10));
+        t.run_jobs().await;
+        assert_eq!(count_rows(&t.db, "responses").await, responses + 1);
+        assert!(due_at().await > first_due);
+    }
+);
