@@ -238,9 +238,7 @@ impl App {
         self.schedule_reminders(&mut tx, &appointment, chosen.start, 0)
             .await?;
         // A new inquiry moves on; a case further along (someone in therapy booking again) stays.
-        let stage = cases::get(&mut tx, &case, &patient.id)
-            .await?
-            .map(|c| c.stage);
+        let stage = self.case_for_system(&mut tx, &case).await?.map(|c| c.stage);
         if stage.is_some_and(|s| s.can_move_to(Stage::ConsultationBooked, None).is_ok()) {
             cases::set_stage(&mut tx, &case, Stage::ConsultationBooked, now).await?;
         }
@@ -306,13 +304,10 @@ impl App {
         let Some(case_id) = a.case.clone() else {
             return Ok(None);
         };
-        let Some(case) = cases::get(
-            &mut self.db().conn().await.map_err(e)?,
-            &case_id,
-            &a.therapist,
-        )
-        .await
-        .map_err(e)?
+        let Some(case) = self
+            .case_for_system(&mut self.db().conn().await.map_err(e)?, &case_id)
+            .await
+            .map_err(|e| e.to_string())?
         else {
             return Ok(None);
         };
@@ -427,7 +422,8 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let case = match &a.case {
-            Some(c) => cases::get(&mut self.db().conn().await?, c, &a.therapist)
+            Some(c) => self
+                .case_for_system(&mut self.db().conn().await?, c)
                 .await?
                 .ok_or(AppError::NotFound)?,
             None => return Err(AppError::NotFound),

@@ -14,7 +14,7 @@ impl App {
     /// for anyone who may not know it exists). A refusal inside a transaction rolls it back (the
     /// use-case fails, having written nothing) and is recorded on its own.
     #[tracing::instrument(skip_all, fields(case = %id, side = ?side))]
-    pub async fn case_as(
+    pub(crate) async fn case_as(
         &self,
         c: &mut Conn,
         actor: &Actor,
@@ -39,8 +39,8 @@ impl App {
         }
     }
 
-    /// A case as the practice itself reaches it (the job runner composing a mail): no person asks,
-    /// so no policy is asked and nothing is audited. Never for a request.
+    /// A case as the practice itself reaches it (the job runner composing a mail, the holder of a
+    /// booking's own link): no signed-in person asks, so no policy is asked and nothing is audited.
     pub(crate) async fn case_for_system(
         &self,
         c: &mut Conn,
