@@ -150,7 +150,7 @@ impl App {
                         (c.clone(), now.duration_since(at))
                     })
                     .collect();
-                in_stage.sort_by(|a, b| b.1.cmp(&a.1));
+                in_stage.sort_by_key(|c| std::cmp::Reverse(c.1));
                 Column {
                     stage: *stage,
                     cases: in_stage,
