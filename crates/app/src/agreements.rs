@@ -511,22 +511,17 @@ impl App {
         practice: &domain::practice::Details,
         id: &str,
         signed: bool,
-    ) -> Result<Option<crate::mail::Outgoing>, String> {
-        let e = |e: store::StoreError| e.to_string();
+    ) -> AppResult<Option<crate::mail::Outgoing>> {
         let id = AgreementId::new(id);
-        let mut c = self.db().conn().await.map_err(e)?;
-        let Some(case_id) = agreements::case_of(&mut c, &id).await.map_err(e)? else {
+        let mut c = self.db().conn().await?;
+        let Some(case_id) = agreements::case_of(&mut c, &id).await? else {
             return Ok(None);
         };
-        let list = agreements::of_case(&mut c, &case_id).await.map_err(e)?;
+        let list = agreements::of_case(&mut c, &case_id).await?;
         let Some(info) = list.iter().find(|a| a.id == id) else {
             return Ok(None);
         };
-        let Some(case) = self
-            .case_for_system(&mut c, &case_id)
-            .await
-            .map_err(|e| e.to_string())?
-        else {
+        let Some(case) = self.case_for_system(&mut c, &case_id).await? else {
             return Ok(None);
         };
         Ok(match (signed, info.status()) {
