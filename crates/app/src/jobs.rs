@@ -342,9 +342,9 @@ impl App {
                 }
             }
             Task::RiskAlert { case } => {
-                let Some(case) =
-                    store::cases::get(&mut self.db().conn().await?, &case, &UserId::new(""))
-                        .await?
+                let Some(case) = self
+                    .case_for_system(&mut self.db().conn().await?, &case)
+                    .await?
                 else {
                     return Ok(());
                 };
@@ -364,12 +364,14 @@ impl App {
                 mail::questionnaire_waiting(&practice.name, &case.patient, &self.link("/portal"))
             }
             Task::MessageNotification { message } => {
-                let Some((case_id, author)) = store::messages::header(self.db(), &message).await?
+                let Some((case_id, author)) =
+                    store::messages::header(&mut self.db().conn().await?, &message).await?
                 else {
                     return Ok(());
                 };
-                let Some(case) =
-                    store::cases::get(&mut self.db().conn().await?, &case_id, &author).await?
+                let Some(case) = self
+                    .case_for_system(&mut self.db().conn().await?, &case_id)
+                    .await?
                 else {
                     return Ok(());
                 };

@@ -6,7 +6,7 @@ use crate::actor::Actor;
 use crate::audit::Outcome;
 use crate::error::{AppError, AppResult};
 use crate::jobs::Task;
-use crate::policy::{self, Action};
+use crate::policy::Action;
 use crate::ratelimit::Bucket;
 use crate::App;
 use domain::account::{InviteInput, ProfileInput, Role, User};
@@ -218,29 +218,6 @@ impl App {
         }
     }
 
-    /// One case, if the actor takes part in it (otherwise it does not exist for them).
-    pub async fn case(&self, actor: &Actor, id: &CaseId) -> AppResult<Case> {
-        let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let case = cases::get(&mut self.db().conn().await?, id, &user.id).await?;
-        match case {
-            Some(c) => match policy::require_case(actor, &c) {
-                Ok(()) => Ok(c),
-                Err(e) => {
-                    self.audit(
-                        actor,
-                        "policy.refused",
-                        id.as_str(),
-                        "case",
-                        Outcome::Refused,
-                    )
-                    .await?;
-                    Err(e)
-                }
-            },
-            None => Err(AppError::NotFound),
-        }
-    }
-
     pub async fn profile(&self, actor: &Actor) -> AppResult<ProfileInput> {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         if actor.role().is_none() {
@@ -283,9 +260,11 @@ impl App {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let profile = self.profile(actor).await?;
         let mut cases_json = Vec::new();
-        for case in cases::of_patient(&mut self.db().conn().await?, &user.id).await? {
-            let messages = store::messages::thread(self.db(), &case.id).await?;
-            self.audit(
+        let mut c = self.db().conn().await?;
+        for case in cases::of_patient(&mut c, &user.id).await? {
+            let messages = store::messages::thread(&mut c, &case.id).await?;
+            self.audit_in(
+                &mut c,
                 actor,
                 "export.case",
                 case.id.as_str(),
@@ -293,8 +272,8 @@ impl App {
                 Outcome::Ok,
             )
             .await?;
-            let documents = self.agreements_for_export(actor, &case).await?;
-            let questionnaires = self.questionnaires_for_export(actor, &case).await?;
+            let documents = self.agreements_for_export(&mut c, actor, &case).await?;
+            let questionnaires = self.questionnaires_for_export(&mut c, actor, &case).await?;
             cases_json.push(serde_json::json!({
                 "id": case.id,
                 "therapist": case.therapist.name,

@@ -438,6 +438,20 @@ async fn a_rotated_master_key_opens_old_and_new_values_and_the_old_key_no_longer
     assert!(store::Db::open(&config, vec![old, next]).await.is_ok());
 }
 
+/// A message posted in a transaction of its own.
+async fn post(
+    db: &store::Db,
+    case: &domain::ids::CaseId,
+    author: &domain::ids::UserId,
+    body: &str,
+) {
+    let mut tx = db.begin().await.unwrap();
+    store::messages::post(&mut tx, case, author, body, None, now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
 #[tokio::test]
 async fn each_case_has_its_own_data_key_and_a_rotation_keeps_them_readable() {
     let config = store::testing::fresh_config(store::Backend::Sqlite)
@@ -480,45 +494,9 @@ async fn each_case_has_its_own_data_key_and_a_rotation_keeps_them_readable() {
     )
     .await
     .unwrap();
-    let job = |k: &str| NewJob {
-        kind: "t",
-        idempotency_key: k.to_string(),
-        payload: "{}".into(),
-        run_at: now(),
-    };
-    store::messages::post(
-        &db,
-        &case_a,
-        &pa.id,
-        "in case A",
-        None,
-        |m| job(&format!("a{m}")),
-        now(),
-    )
-    .await
-    .unwrap();
-    store::messages::post(
-        &db,
-        &case_a,
-        &pa.id,
-        "again in A",
-        None,
-        |m| job(&format!("a2{m}")),
-        now(),
-    )
-    .await
-    .unwrap();
-    store::messages::post(
-        &db,
-        &case_b,
-        &therapist.id,
-        "in case B",
-        None,
-        |m| job(&format!("b{m}")),
-        now(),
-    )
-    .await
-    .unwrap();
+    post(&db, &case_a, &pa.id, "in case A").await;
+    post(&db, &case_a, &pa.id, "again in A").await;
+    post(&db, &case_b, &therapist.id, "in case B").await;
     let key_of = |case: &domain::ids::CaseId| {
         let db = db.clone();
         let case = case.clone();
@@ -536,24 +514,16 @@ async fn each_case_has_its_own_data_key_and_a_rotation_keeps_them_readable() {
     db.rotate_master_key(&next).await.unwrap();
     db.close().await;
     let reopened = store::Db::open(&config, vec![next]).await.unwrap();
-    let thread = store::messages::thread(&reopened, &case_a).await.unwrap();
+    let thread = store::messages::thread(&mut reopened.conn().await.unwrap(), &case_a)
+        .await
+        .unwrap();
     // Both were written at the same instant, so their order between them is not defined.
     let mut bodies: Vec<&str> = thread.iter().map(|m| m.body.as_str()).collect();
     bodies.sort();
     assert_eq!(bodies, ["again in A", "in case A"]);
-    store::messages::post(
-        &reopened,
-        &case_a,
-        &pa.id,
-        "after the rotation",
-        None,
-        |m| job(&format!("c{m}")),
-        now(),
-    )
-    .await
-    .unwrap();
+    post(&reopened, &case_a, &pa.id, "after the rotation").await;
     assert_eq!(
-        store::messages::thread(&reopened, &case_a)
+        store::messages::thread(&mut reopened.conn().await.unwrap(), &case_a)
             .await
             .unwrap()
             .len(),

@@ -405,9 +405,12 @@ async fn writing_into_someone_elses_case_is_refused_with_a_valid_token(w: World)
             .status(),
         GONE
     );
-    let thread = store::messages::thread(&w.t.db, &domain::ids::CaseId::new(w.case_a.clone()))
-        .await
-        .unwrap();
+    let thread = store::messages::thread(
+        &mut w.t.db.conn().await.unwrap(),
+        &domain::ids::CaseId::new(w.case_a.clone()),
+    )
+    .await
+    .unwrap();
     assert_eq!(thread.len(), 1, "nothing was written into A's case");
 }
 

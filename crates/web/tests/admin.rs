@@ -616,7 +616,9 @@ on_both!(
             .to_string();
         owner.get(&format!("/admin/inquiries/{id}")).await;
 
-        let entries = store::audit::recent(&t.db, None, 100).await.unwrap();
+        let entries = store::audit::recent(&mut t.db.conn().await.unwrap(), None, 100)
+            .await
+            .unwrap();
         let has = |action: &str, outcome: &str| {
             entries
                 .iter()
@@ -632,7 +634,9 @@ on_both!(
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("inquiry.read"));
         assert_eq!(
-            store::audit::verify(&t.db).await.unwrap(),
+            store::audit::verify(&mut t.db.conn().await.unwrap())
+                .await
+                .unwrap(),
             store::audit::Verdict::Intact {
                 rows: entries.len() as u64
             }

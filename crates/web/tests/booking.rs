@@ -335,7 +335,9 @@ on_both!(
                 .status(),
             StatusCode::SEE_OTHER
         );
-        let entries = store::audit::recent(&t.db, None, 50).await.unwrap();
+        let entries = store::audit::recent(&mut t.db.conn().await.unwrap(), None, 50)
+            .await
+            .unwrap();
         assert!(entries
             .iter()
             .any(|e| e.event.action == "booking.cancel.late"));
