@@ -223,11 +223,12 @@ impl App {
     }
 
     async fn user_for_mail(&self, id: &UserId) -> Result<Option<domain::account::User>, JobError> {
-        Ok(store::users::get(self.db(), id).await?)
+        Ok(store::users::get(&mut self.db().conn().await?, id).await?)
     }
 
     async fn perform(&self, task: Task) -> Result<(), JobError> {
-        let practice = store::practice::get(self.db())
+        let mut c = self.db().conn().await?;
+        let practice = store::practice::get(&mut c)
             .await?
             .ok_or(JobError::NoPractice)?;
         let mail = match task {
@@ -237,12 +238,10 @@ impl App {
                 &self.link(&format!("/admin/inquiries/{inquiry}")),
             ),
             Task::InquiryReply { reply } => {
-                let Some((name, email, body)) =
-                    store::inquiries::reply_for_mail(self.db(), &reply).await?
-                else {
+                let Some(r) = store::inquiries::reply_for_mail(&mut c, &reply).await? else {
                     return Ok(()); // the thread was deleted: nothing left to send
                 };
-                mail::inquiry_reply(&practice.name, &practice.email, &name, &email, &body)
+                mail::inquiry_reply(&practice.name, &practice.email, &r.name, &r.email, &r.body)
             }
             Task::PatientInvitation { patient, therapist } => {
                 let (Some(patient), Some(therapist)) = (
