@@ -47,7 +47,10 @@ on_both!(
         let html = r.text().await.unwrap();
         assert!(html.contains("id=\"message-error\""), "the form says so");
         assert!(html.contains(MESSAGE), "the message is kept");
-        assert_eq!(field_value(&html, "email").as_deref(), Some("ana@example.org"));
+        assert_eq!(
+            field_value(&html, "email").as_deref(),
+            Some("ana@example.org")
+        );
         heal_inserts_into(&t.db, "jobs").await;
         assert_eq!(
             counts(&t, ["inquiries", "jobs", "audit_log"]).await,
@@ -80,7 +83,10 @@ on_both!(
     a_reply_whose_mail_cannot_be_queued_leaves_no_reply_and_the_thread_unanswered,
     TestApp::with_practice,
     |t| {
-        assert_eq!(send_message(&t.browser()).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            send_message(&t.browser()).await.status(),
+            StatusCode::SEE_OTHER
+        );
         let owner = t.signed_in(OWNER_EMAIL).await;
         let id = newest_inquiry(&owner).await;
         let (_, thread) = owner.text(&format!("/admin/inquiries/{id}")).await;
@@ -105,12 +111,9 @@ on_both!(
             before,
             "no reply, no mail, no audit row"
         );
-        let status = store::testing::raw_text(
-            &t.db,
-            "SELECT status FROM inquiries WHERE id = $1",
-            &id,
-        )
-        .await;
+        let status =
+            store::testing::raw_text(&t.db, "SELECT status FROM inquiries WHERE id = $1", &id)
+                .await;
         assert_eq!(status, "new", "the thread is still unanswered");
         let r = reply("Thank you for writing, Ana.").await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -154,6 +157,8 @@ on_both!(
             StatusCode::SEE_OTHER,
             "the browser is not signed in"
         );
+        // (The refused visit to /admin is audited on its own.)
+        let before = counts(&t, ["sessions", "audit_log"]).await;
         let r = sign_in(&b, OWNER_EMAIL, app::demo::DEMO_PASSWORD).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(
@@ -243,7 +248,12 @@ on_both!(
         fail_inserts_into(&t.db, "recovery_codes").await;
         let added = t
             .app
-            .add_therapist("first@example.org", "First", "Europe/Berlin", SETUP_PASSWORD)
+            .add_therapist(
+                "first@example.org",
+                "First",
+                "Europe/Berlin",
+                SETUP_PASSWORD,
+            )
             .await;
         assert!(added.is_err());
         heal_inserts_into(&t.db, "recovery_codes").await;
@@ -254,7 +264,12 @@ on_both!(
         );
         let added = t
             .app
-            .add_therapist("first@example.org", "First", "Europe/Berlin", SETUP_PASSWORD)
+            .add_therapist(
+                "first@example.org",
+                "First",
+                "Europe/Berlin",
+                SETUP_PASSWORD,
+            )
             .await
             .unwrap();
         assert_eq!(added.recovery_codes.len(), app::two_factor::RECOVERY_CODES);
@@ -306,11 +321,10 @@ on_both!(
             before,
             "no recovery codes, no audit row"
         );
-        let (user, _) =
-            store::users::find_by_email(&mut t.db.conn().await.unwrap(), SETUP_EMAIL)
-                .await
-                .unwrap()
-                .unwrap();
+        let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), SETUP_EMAIL)
+            .await
+            .unwrap()
+            .unwrap();
         let state = store::users::totp(&mut t.db.conn().await.unwrap(), &user.id)
             .await
             .unwrap();
