@@ -447,3 +447,30 @@ on_both!(
         assert_eq!(slug, "grief-and-loss", "the page keeps its slug");
     }
 );
+
+on_both!(
+    a_sign_in_link_whose_audit_row_cannot_be_written_starts_no_session_and_still_works,
+    TestApp::with_practice,
+    |t| {
+        let therapist = t.signed_in(THERAPIST_EMAIL).await;
+        t.invite_patient(&therapist, "Pia Patient", "pia@example.org")
+            .await;
+        let path = t.link_for("pia@example.org").await;
+        let b = t.browser();
+        let csrf = b.csrf_from(&path).await;
+        let tables = ["sessions", "audit_log"];
+        let before = counts(&t, tables).await;
+        fail_inserts_into(&t.db, "audit_log").await;
+        let r = b.post_form(&path, &[("csrf", &csrf)]).await;
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        heal_inserts_into(&t.db, "audit_log").await;
+        assert_eq!(counts(&t, tables).await, before, "no session, no audit row");
+        // The link was not used up by the failed attempt.
+        let r = b.post_form(&path, &[("csrf", &csrf)]).await;
+        assert_eq!(location(&r), "/portal");
+        assert_eq!(
+            counts(&t, tables).await,
+            [before[0] + 1, before[1] + 1]
+        );
+    }
+);
