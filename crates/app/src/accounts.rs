@@ -226,6 +226,7 @@ impl App {
     }
 
     /// A one-time link that creates the practice, good for one hour.
+    #[tracing::instrument(skip_all)]
     pub async fn create_setup_link(&self) -> AppResult<String> {
         let token = store::random_hex(24);
         let now = self.now();
@@ -304,6 +305,8 @@ impl App {
 
     /// Adds a therapist from the command line. On a practice that does not exist yet, the first one
     /// becomes its owner and the practice is created with their details (edit the rest in the admin).
+    /// The account (and the practice), the second factor and its recovery codes commit together.
+    #[tracing::instrument(skip_all)]
     pub async fn add_therapist(
         &self,
         email: &str,

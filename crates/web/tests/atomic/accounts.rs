@@ -468,9 +468,6 @@ on_both!(
         // The link was not used up by the failed attempt.
         let r = b.post_form(&path, &[("csrf", &csrf)]).await;
         assert_eq!(location(&r), "/portal");
-        assert_eq!(
-            counts(&t, tables).await,
-            [before[0] + 1, before[1] + 1]
-        );
+        assert_eq!(counts(&t, tables).await, [before[0] + 1, before[1] + 1]);
     }
 );
