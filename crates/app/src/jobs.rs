@@ -227,8 +227,9 @@ impl App {
     }
 
     async fn perform(&self, task: Task) -> Result<(), JobError> {
-        let mut c = self.db().conn().await?;
-        let practice = store::practice::get(&mut c)
+        // Each read on a connection of its own, given back at once: the job never holds one
+        // while it waits for another.
+        let practice = store::practice::get(&mut self.db().conn().await?)
             .await?
             .ok_or(JobError::NoPractice)?;
         let mail = match task {
@@ -238,7 +239,9 @@ impl App {
                 &self.link(&format!("/admin/inquiries/{inquiry}")),
             ),
             Task::InquiryReply { reply } => {
-                let Some(r) = store::inquiries::reply_for_mail(&mut c, &reply).await? else {
+                let Some(r) =
+                    store::inquiries::reply_for_mail(&mut self.db().conn().await?, &reply).await?
+                else {
                     return Ok(()); // the thread was deleted: nothing left to send
                 };
                 mail::inquiry_reply(&practice.name, &practice.email, &r.name, &r.email, &r.body)
