@@ -105,7 +105,7 @@ impl App {
     /// The practice's therapists, read before a use-case takes its connection: a use-case never
     /// holds one connection while it waits for a second (a busy pool would wait on itself).
     async fn therapists(&self) -> AppResult<Vec<User>> {
-        Ok(users::therapists(self.db()).await?)
+        Ok(users::therapists(&mut self.db().conn().await?).await?)
     }
 
     /// Which of `therapists` take bookings (the owner first unless only a colleague does).

@@ -58,7 +58,7 @@ both_backends!(versions_open_responses_sealing_and_the_mark, |db| {
     intake::ensure_builtin(&mut c, &rows, now()).await.unwrap();
     intake::ensure_builtin(&mut c, &rows, now()).await.unwrap();
     let therapist = users::create(
-        &db,
+        &mut db.conn().await.unwrap(),
         users::NewUser {
             role: Role::Therapist,
             email: "t@example.org",

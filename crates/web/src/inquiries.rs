@@ -87,6 +87,19 @@ pub async fn send(
             )
             .await
         }
+        // Nothing was stored: the visitor keeps what they typed and is told to try again.
+        Err(e @ (AppError::Store(_) | AppError::Config(_))) => {
+            tracing::error!(error = %e, "a message could not be stored");
+            let mut errors = FieldErrors::default();
+            errors.add("message", "error-not-sent");
+            contact_page(
+                &state,
+                Form::from_input(&input, errors),
+                csrf,
+                StatusCode::INTERNAL_SERVER_ERROR,
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -228,7 +228,9 @@ async fn world(backend: store::Backend) -> Option<World> {
         )
         .await;
     t.run_jobs().await;
-    let inquiry = store::inquiries::list(&t.db, None, 0, 1).await.unwrap()[0]
+    let inquiry = store::inquiries::list(&mut t.db.conn().await.unwrap(), None, 0, 1)
+        .await
+        .unwrap()[0]
         .id
         .to_string();
     let mail = store::mailbox::list(&mut t.db.conn().await.unwrap(), 1)
@@ -237,7 +239,7 @@ async fn world(backend: store::Backend) -> Option<World> {
         .id
         .to_string();
     let page = store::pages::list(
-        &t.db,
+        &mut t.db.conn().await.unwrap(),
         domain::content::PageKind::Article,
         store::pages::Visibility::All,
         0,
@@ -278,7 +280,7 @@ async fn world(backend: store::Backend) -> Option<World> {
 }
 
 async fn owner_actor(t: &TestApp) -> app::Actor {
-    let (user, _) = store::users::by_email(&t.db, OWNER_EMAIL)
+    let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), OWNER_EMAIL)
         .await
         .unwrap()
         .unwrap();

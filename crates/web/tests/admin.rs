@@ -611,7 +611,9 @@ on_both!(
             StatusCode::FORBIDDEN
         );
         let owner = t.signed_in(OWNER_EMAIL).await;
-        let id = store::inquiries::list(&t.db, None, 0, 1).await.unwrap()[0]
+        let id = store::inquiries::list(&mut t.db.conn().await.unwrap(), None, 0, 1)
+            .await
+            .unwrap()[0]
             .id
             .to_string();
         owner.get(&format!("/admin/inquiries/{id}")).await;

@@ -212,7 +212,7 @@ on_both!(
 );
 
 async fn theo_id(t: &TestApp) -> domain::ids::UserId {
-    store::users::by_email(&t.db, THERAPIST_EMAIL)
+    store::users::find_by_email(&mut t.db.conn().await.unwrap(), THERAPIST_EMAIL)
         .await
         .unwrap()
         .unwrap()

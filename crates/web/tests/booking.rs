@@ -134,7 +134,7 @@ on_both!(
         assert!(!mail.body.contains("feel lost"));
 
         // The booking made a patient and a case at "consultation booked", with the note sealed.
-        let (owner, _) = store::users::by_email(&t.db, OWNER_EMAIL)
+        let (owner, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), OWNER_EMAIL)
             .await
             .unwrap()
             .unwrap();

@@ -31,7 +31,10 @@ async fn patient_of_theo(t: &TestApp, name: &str, email: &str) -> (String, Brows
 }
 
 async fn actor(t: &TestApp, email: &str) -> app::Actor {
-    let (user, _) = store::users::by_email(&t.db, email).await.unwrap().unwrap();
+    let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), email)
+        .await
+        .unwrap()
+        .unwrap();
     app::Actor::signed(user, "test".into(), true, "127.0.0.1")
 }
 

@@ -19,7 +19,10 @@ struct World {
 }
 
 async fn actor(t: &TestApp, email: &str) -> Actor {
-    let (user, _) = store::users::by_email(&t.db, email).await.unwrap().unwrap();
+    let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), email)
+        .await
+        .unwrap()
+        .unwrap();
     Actor::signed(user, "test".into(), true, "127.0.0.1")
 }
 
