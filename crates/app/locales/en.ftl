@@ -72,6 +72,7 @@ error-email-invalid = Please enter an email address like name@example.com.
 error-phone-invalid = Please use digits, spaces and + ( ) - only.
 error-consent-required = Please agree, so that your message can be stored.
 error-rate-limited = Too many attempts from your connection. Please wait a while and try again; nothing you typed is lost.
+error-not-sent = Your message could not be sent just now, and nothing was stored. Please try again in a moment; what you typed is still here.
 error-slug-shape = Use lower-case letters, digits and single hyphens.
 error-slug-reserved = This address is used by the site itself; please choose another.
 error-slug-taken = Another page already has this address.

@@ -16,7 +16,7 @@ use domain::account::{Role, User};
 use domain::practice::{Details, SetupInput};
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
-use store::{practice, users, StoreError};
+use store::{practice, users, Conn, StoreError};
 
 /// Where a request came from, for rate limits and the session list.
 #[derive(Clone, Debug, Default)]
@@ -89,6 +89,7 @@ pub const DEFAULT_CRISIS_CONTACTS: &str =
 impl App {
     /// Signs a therapist in with email and password. Every failure answers the same, whether the
     /// email is unknown or the password wrong.
+    #[tracing::instrument(skip_all)]
     pub async fn sign_in(
         &self,
         email: &str,
@@ -109,10 +110,12 @@ impl App {
                 .await?;
             return Err(AppError::RateLimited);
         }
+        // Looked up on a plain connection that is given back before the (slow) hash is checked:
+        // a transaction held across Argon2 would keep every other writer waiting on SQLite.
         let found = if email.len() > 254 || password.len() > domain::practice::PASSWORD_MAX {
             None
         } else {
-            users::by_email(self.db(), email).await?
+            users::find_by_email(&mut self.db().conn().await?, email).await?
         };
         let (user, hash) = match found {
             Some((user, Some(hash))) if user.role.is_therapist() => (Some(user), hash),
@@ -121,13 +124,24 @@ impl App {
         let ok = verify_password(password.to_string(), hash).await;
         match user {
             Some(user) if ok => {
-                let token = self.start_session(&user, client).await?;
-                self.audit_as(user.id.as_str(), &client.ip, "sign_in", "", "", Outcome::Ok)
-                    .await?;
+                let mut tx = self.db().begin().await?;
+                let token = self.start_session(&mut tx, &user, client).await?;
+                self.audit_as_in(
+                    &mut tx,
+                    user.id.as_str(),
+                    &client.ip,
+                    "sign_in",
+                    "",
+                    "",
+                    Outcome::Ok,
+                )
+                .await?;
+                tx.commit().await?;
                 tracing::info!(user = %user.id, "signed in");
                 Ok((token, user))
             }
             known => {
+                // Nothing else is written for a failed sign-in: its audit row stands alone.
                 let who = known
                     .map(|u| u.id.to_string())
                     .unwrap_or_else(|| "unknown".into());
@@ -139,8 +153,10 @@ impl App {
         }
     }
 
+    /// A new session for `user`, written inside the caller's transaction.
     pub(crate) async fn start_session(
         &self,
+        tx: &mut Conn,
         user: &User,
         client: &Client,
     ) -> AppResult<SessionToken> {
@@ -149,7 +165,7 @@ impl App {
         let ua: String = client.user_agent.chars().take(300).collect();
         let expires_at = self.config().session_policy.expires_at(now, now);
         users::create_session(
-            self.db(),
+            tx,
             users::NewSession {
                 id_hash: &hash_token(&token),
                 user_id: &user.id,
@@ -173,7 +189,10 @@ impl App {
         };
         let now = self.now();
         let id_hash = hash_token(token);
-        let Some(session) = users::session(self.db(), &id_hash, now).await? else {
+        // One statement each, on one connection: the touch is a single update, so it needs no
+        // transaction (and most requests only read).
+        let mut c = self.db().conn().await?;
+        let Some(session) = users::session(&mut c, &id_hash, now).await? else {
             return Ok(Actor::anonymous(source));
         };
         if now.duration_since(session.last_seen_at) > SignedDuration::from_secs(60) {
@@ -181,17 +200,21 @@ impl App {
                 .config()
                 .session_policy
                 .expires_at(session.created_at, now);
-            users::touch_session(self.db(), &id_hash, now, expires_at).await?;
+            users::touch_session(&mut c, &id_hash, now, expires_at).await?;
         }
         // Patients sign in by email link (the link is the factor); therapists need their second factor.
         let verified = session.user.role == Role::Patient || session.second_factor_at.is_some();
         Ok(Actor::signed(session.user, id_hash, verified, source))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn sign_out(&self, actor: &Actor) -> AppResult<()> {
         if let Who::Signed(s) = &actor.who {
-            users::delete_session(self.db(), &s.session).await?;
-            self.audit(actor, "sign_out", "", "", Outcome::Ok).await?;
+            let mut tx = self.db().begin().await?;
+            users::delete_session(&mut tx, &s.session).await?;
+            self.audit_in(&mut tx, actor, "sign_out", "", "", Outcome::Ok)
+                .await?;
+            tx.commit().await?;
             tracing::info!(user = %s.user.id, "signed out");
         }
         Ok(())
@@ -199,20 +222,18 @@ impl App {
 
     /// Whether the practice still has to be created (first run without `--demo`).
     pub async fn needs_setup(&self) -> AppResult<bool> {
-        Ok(!practice::exists(self.db()).await?)
+        Ok(!practice::exists(&mut self.db().conn().await?).await?)
     }
 
     /// A one-time link that creates the practice, good for one hour.
+    #[tracing::instrument(skip_all)]
     pub async fn create_setup_link(&self) -> AppResult<String> {
         let token = store::random_hex(24);
         let now = self.now();
-        practice::add_setup_token(
-            self.db(),
-            &hash_token(&token),
-            now,
-            now + SETUP_LINK_LIFETIME,
-        )
-        .await?;
+        let mut tx = self.db().begin().await?;
+        practice::add_setup_token(&mut tx, &hash_token(&token), now, now + SETUP_LINK_LIFETIME)
+            .await?;
+        tx.commit().await?;
         Ok(self.link(&format!("/setup/{token}")))
     }
 
@@ -220,10 +241,13 @@ impl App {
         if !self.limits().allow(Bucket::Setup, "setup", self.now()) {
             return Err(AppError::RateLimited);
         }
-        Ok(practice::setup_token_usable(self.db(), &hash_token(token), self.now()).await?)
+        let mut c = self.db().conn().await?;
+        Ok(practice::setup_token_usable(&mut c, &hash_token(token), self.now()).await?)
     }
 
-    /// Creates the practice and its owner through the setup link, and signs the owner in.
+    /// Creates the practice and its owner through the setup link, and signs the owner in: the
+    /// practice, the owner, the used link, the audit row and the session commit together.
+    #[tracing::instrument(skip_all)]
     pub async fn complete_setup(
         &self,
         token: &str,
@@ -249,8 +273,9 @@ impl App {
             time_zone: &setup.time_zone,
             password_hash: &hash,
         };
+        let mut tx = self.db().begin().await?;
         let user = match practice::create(
-            self.db(),
+            &mut tx,
             &details,
             owner,
             Some(&hash_token(token)),
@@ -261,8 +286,8 @@ impl App {
             Err(StoreError::Conflict) => return Err(AppError::NotFound),
             other => other?,
         };
-        self.site_changed();
-        self.audit_as(
+        self.audit_as_in(
+            &mut tx,
             user.id.as_str(),
             &client.ip,
             "practice.setup",
@@ -271,11 +296,17 @@ impl App {
             Outcome::Ok,
         )
         .await?;
-        self.start_session(&user, client).await
+        let session = self.start_session(&mut tx, &user, client).await?;
+        tx.commit().await?;
+        self.site_changed();
+        tracing::info!(user = %user.id, "practice created");
+        Ok(session)
     }
 
     /// Adds a therapist from the command line. On a practice that does not exist yet, the first one
     /// becomes its owner and the practice is created with their details (edit the rest in the admin).
+    /// The account (and the practice), the second factor and its recovery codes commit together.
+    #[tracing::instrument(skip_all)]
     pub async fn add_therapist(
         &self,
         email: &str,
@@ -292,9 +323,10 @@ impl App {
             errors.finish((email, name, time_zone, password))?;
         let hash = hash_password(password).await?;
         let now = self.now();
-        let result = if practice::exists(self.db()).await? {
+        let mut tx = self.db().begin().await?;
+        let result = if practice::exists(&mut tx).await? {
             users::create(
-                self.db(),
+                &mut tx,
                 users::NewUser {
                     role: Role::Therapist,
                     email: &email,
@@ -320,14 +352,15 @@ impl App {
                 time_zone: &time_zone,
                 password_hash: &hash,
             };
-            practice::create(self.db(), &details, owner, None, now).await
+            practice::create(&mut tx, &details, owner, None, now).await
         };
-        self.site_changed();
         let user = match result {
             Err(StoreError::Conflict) => return Err(AppError::field("email", "error-email-taken")),
             other => other?,
         };
-        let (totp_secret, recovery_codes) = self.enrol_directly(&user).await?;
+        let (totp_secret, recovery_codes) = self.enrol_directly(&mut tx, &user).await?;
+        tx.commit().await?;
+        self.site_changed();
         Ok(AddedTherapist {
             user,
             totp_secret,

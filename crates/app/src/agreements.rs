@@ -8,7 +8,7 @@ use crate::actor::Actor;
 use crate::audit::Outcome;
 use crate::error::{AppError, AppResult};
 use crate::jobs::Task;
-use crate::policy::{self, Action};
+use crate::policy::{Action, CaseSide};
 use crate::App;
 use domain::agreement::{
     self as rules, Agreement, AgreementInfo, Parties, SendInput, SignInput, Standing, Status,
@@ -71,10 +71,11 @@ fn to_sign_job(id: &AgreementId, now: jiff::Timestamp) -> NewJob {
 
 impl App {
     /// The template form: the newest version, or a first draft for a therapist who has none.
+    #[tracing::instrument(skip_all)]
     pub async fn agreement_editor(&self, actor: &Actor) -> AppResult<Editor> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let versions = agreements::templates(self.db(), &user.id).await?;
+        let versions = agreements::templates(&mut self.db().conn().await?, &user.id).await?;
         let template = match versions.first() {
             Some(v) => v.template.clone(),
             None => self.first_agreement(&user.id).await?,
@@ -108,8 +109,9 @@ impl App {
     }
 
     /// Saves the template as a new version and asks every open case that had an earlier version
-    /// to sign this one (in one transaction, each with its mail). An unchanged template makes no
-    /// version and asks nobody.
+    /// to sign this one: the version, each agreement, its mail and the audit rows commit together.
+    /// An unchanged template makes no version and asks nobody.
+    #[tracing::instrument(skip_all)]
     pub async fn save_agreement_template(
         &self,
         actor: &Actor,
@@ -118,7 +120,10 @@ impl App {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let template = input.validate()?;
-        if let Some(latest) = agreements::latest_template(self.db(), &user.id).await? {
+        let practice = self.practice_name().await?;
+        let now = self.now();
+        let mut tx = self.db().begin().await?;
+        if let Some(latest) = agreements::latest_template(&mut tx, &user.id).await? {
             if latest.template == template {
                 return Ok(Saved {
                     version: latest.version,
@@ -127,65 +132,82 @@ impl App {
                 });
             }
         }
-        let practice = self.practice_name().await?;
         let mut renewals = Vec::new();
-        for (case_id, overrides) in agreements::renewable_cases(self.db(), &user.id).await? {
-            let Some(case) =
-                store::cases::get(&mut self.db().conn().await?, &case_id, &user.id).await?
-            else {
-                continue;
-            };
-            let text = rules::render(&template, &overrides, &parties(&case, &practice));
+        for r in agreements::renewable_cases(&mut tx, &user.id).await? {
+            let case = self
+                .case_as(&mut tx, actor, &r.case, CaseSide::Therapist)
+                .await?;
+            let text = rules::render(&template, &r.overrides, &parties(&case, &practice));
             renewals.push(Outgoing {
-                case: case_id,
+                case: r.case,
                 sha256: rules::fingerprint(&text),
                 text,
-                overrides,
+                overrides: r.overrides,
             });
         }
-        let now = self.now();
-        let (saved, sent) = agreements::save_template(
-            self.db(),
-            &user.id,
-            &template,
-            &renewals,
-            |id| to_sign_job(id, now),
-            now,
+        let saved = agreements::save_template(&mut tx, &user.id, &template, now).await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            "agreement.template.save",
+            "",
+            &saved.id,
+            Outcome::Ok,
         )
         .await?;
-        self.audit(actor, "agreement.template.save", "", &saved.id, Outcome::Ok)
-            .await?;
-        for (outgoing, id) in renewals.iter().zip(&sent) {
-            self.audit(
-                actor,
-                "agreement.send",
-                outgoing.case.as_str(),
-                id.as_str(),
-                Outcome::Ok,
-            )
-            .await?;
+        for outgoing in &renewals {
+            self.send_in(&mut tx, actor, &saved, &user.id, outgoing, now)
+                .await?;
         }
+        tx.commit().await?;
         self.wake_jobs();
         Ok(Saved {
             version: saved.version,
-            sent: sent.len(),
+            sent: renewals.len(),
             unchanged: false,
         })
     }
 
+    /// One agreement sent inside the use-case's transaction, with its mail and its audit row.
+    async fn send_in(
+        &self,
+        tx: &mut store::Conn,
+        actor: &Actor,
+        template: &TemplateVersion,
+        sent_by: &UserId,
+        outgoing: &Outgoing,
+        now: jiff::Timestamp,
+    ) -> AppResult<AgreementId> {
+        let sent = agreements::send(tx, template, sent_by, outgoing, now).await?;
+        store::jobs::enqueue(tx, to_sign_job(&sent, now), now).await?;
+        self.audit_in(
+            tx,
+            actor,
+            "agreement.send",
+            outgoing.case.as_str(),
+            sent.as_str(),
+            Outcome::Ok,
+        )
+        .await?;
+        Ok(sent)
+    }
+
     /// The agreement section of a case page: its agreements (without their text) and standing.
+    #[tracing::instrument(skip_all, fields(case = %id))]
     pub async fn case_agreements(&self, actor: &Actor, id: &CaseId) -> AppResult<CaseAgreements> {
-        let case = self.case_as_therapist(actor, id).await?;
-        let list = agreements::of_case(self.db(), &case.id).await?;
-        let terms = match agreements::latest_template(self.db(), &case.therapist.id).await? {
+        let mut c = self.db().conn().await?;
+        let case = self.case_as(&mut c, actor, id, CaseSide::Therapist).await?;
+        let list = agreements::of_case(&mut c, &case.id).await?;
+        let terms = match agreements::latest_template(&mut c, &case.therapist.id).await? {
             Some(v) => v.template.terms,
             None => self.first_agreement(&case.therapist.id).await?.terms,
         };
         // Sending again starts from this person's own terms, so a reduced fee is not lost.
         let overrides = match list.first() {
             Some(newest) => {
-                let o = agreements::overrides(self.db(), &newest.id).await?;
-                self.audit(
+                let o = agreements::overrides(&mut c, &newest.id).await?;
+                self.audit_in(
+                    &mut c,
                     actor,
                     "agreement.read",
                     case.id.as_str(),
@@ -206,76 +228,67 @@ impl App {
     }
 
     /// Sends the newest template to a case, with this person's fee and frequency where given; an
-    /// agreement still waiting for a signature is withdrawn. The patient is told by email.
+    /// agreement still waiting for a signature is withdrawn. The patient is told by email. The
+    /// agreement, its mail and its audit row commit together.
+    #[tracing::instrument(skip_all, fields(case = %id))]
     pub async fn send_agreement(
         &self,
         actor: &Actor,
         id: &CaseId,
         input: &SendInput,
     ) -> AppResult<AgreementId> {
-        let case = self.case_as_therapist(actor, id).await?;
+        let practice = self.practice_name().await?;
+        let mut tx = self.db().begin().await?;
+        let case = self
+            .case_as(&mut tx, actor, id, CaseSide::Therapist)
+            .await?;
         let overrides = input.validate()?;
-        let template = match agreements::latest_template(self.db(), &case.therapist.id).await? {
+        let now = self.now();
+        let template = match agreements::latest_template(&mut tx, &case.therapist.id).await? {
             Some(v) => v,
             None => {
                 // The first agreement ever sent is the first draft, saved as version 1.
                 let first = self.first_agreement(&case.therapist.id).await?;
-                let now = self.now();
-                agreements::save_template(
-                    self.db(),
-                    &case.therapist.id,
-                    &first,
-                    &[],
-                    |id| to_sign_job(id, now),
-                    now,
-                )
-                .await?
-                .0
+                agreements::save_template(&mut tx, &case.therapist.id, &first, now).await?
             }
         };
-        let text = rules::render(
-            &template.template,
-            &overrides,
-            &parties(&case, &self.practice_name().await?),
-        );
+        let text = rules::render(&template.template, &overrides, &parties(&case, &practice));
         let outgoing = Outgoing {
             case: case.id.clone(),
             sha256: rules::fingerprint(&text),
             text,
             overrides,
         };
-        let now = self.now();
-        let sent = agreements::send(
-            self.db(),
-            &template,
-            &case.therapist.id,
-            &outgoing,
-            |id| to_sign_job(id, now),
-            now,
-        )
-        .await?;
-        self.audit(
-            actor,
-            "agreement.send",
-            case.id.as_str(),
-            sent.as_str(),
-            Outcome::Ok,
-        )
-        .await?;
+        let sent = self
+            .send_in(
+                &mut tx,
+                actor,
+                &template,
+                &case.therapist.id,
+                &outgoing,
+                now,
+            )
+            .await?;
+        tx.commit().await?;
         self.wake_jobs();
         Ok(sent)
     }
 
     /// Opens an agreement for its case's patient or therapist; nobody else learns it exists.
+    #[tracing::instrument(skip_all, fields(agreement = %id))]
     pub async fn agreement(&self, actor: &Actor, id: &AgreementId) -> AppResult<Opened> {
-        let case_id = agreements::case_of(self.db(), id)
+        let mut c = self.db().conn().await?;
+        let case_id = agreements::case_of(&mut c, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let case = self.case(actor, &case_id).await?;
-        let agreement = agreements::get(self.db(), id)
+        let case = self
+            .case_as(&mut c, actor, &case_id, CaseSide::Either)
+            .await?;
+        let agreement = agreements::get(&mut c, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        self.audit(
+        self.audit_in(
+            &mut c,
             actor,
             "agreement.read",
             case.id.as_str(),
@@ -284,7 +297,7 @@ impl App {
         )
         .await?;
         let newer = match agreement.info.status() {
-            Status::Withdrawn => agreements::of_case(self.db(), &case.id)
+            Status::Withdrawn => agreements::of_case(&mut c, &case.id)
                 .await?
                 .into_iter()
                 .find(|a| a.status() != Status::Withdrawn && a.sent_at >= agreement.info.sent_at)
@@ -300,6 +313,8 @@ impl App {
 
     /// The patient signs exactly the stored text whose hash their page carried: nothing is
     /// rendered again. A text that changed meanwhile (a newer version, a forged hash) is refused.
+    /// The signature, the therapist's mail and the audit row commit together.
+    #[tracing::instrument(skip_all, fields(agreement = %id))]
     pub async fn sign_agreement(
         &self,
         actor: &Actor,
@@ -307,13 +322,16 @@ impl App {
         input: &SignInput,
         client: &Client,
     ) -> AppResult<()> {
+        // Who is no patient is refused before anything of the agreement is looked up.
         self.require(actor, Action::UsePortal).await?;
-        let case_id = agreements::case_of(self.db(), id)
+        let mut tx = self.db().begin().await?;
+        let case_id = agreements::case_of(&mut tx, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let case = self.case(actor, &case_id).await?;
-        policy::require_case_patient(actor, &case)?;
-        let status = agreements::of_case(self.db(), &case.id)
+        let case = self
+            .case_as(&mut tx, actor, &case_id, CaseSide::Patient)
+            .await?;
+        let status = agreements::of_case(&mut tx, &case.id)
             .await?
             .into_iter()
             .find(|a| &a.id == id)
@@ -323,12 +341,12 @@ impl App {
             Some(Status::Signed | Status::Countersigned) => return Ok(()),
             Some(Status::Open) => {}
             _ => {
-                self.audit(
+                self.refused_in(
+                    &mut tx,
                     actor,
                     "agreement.sign",
                     case.id.as_str(),
                     id.as_str(),
-                    Outcome::Refused,
                 )
                 .await?;
                 return Err(AppError::field("agreement", "error-agreement-changed"));
@@ -336,63 +354,82 @@ impl App {
         }
         let name = input.validate(&case.patient.name)?;
         let now = self.now();
-        let job = Task::AgreementSigned {
-            agreement: id.to_string(),
-        }
-        .job(format!("agreement-signed:{id}"), now);
         let signature = Signature {
             name: &name,
             address: &client.ip,
             user_agent: &client.user_agent,
         };
-        let signed = agreements::sign(
-            self.db(),
-            id,
-            &case.id,
-            input.sha256.trim(),
-            &signature,
-            job,
+        let signed =
+            agreements::sign(&mut tx, id, &case.id, input.sha256.trim(), &signature, now).await?;
+        if !signed {
+            self.refused_in(
+                &mut tx,
+                actor,
+                "agreement.sign",
+                case.id.as_str(),
+                id.as_str(),
+            )
+            .await?;
+            return Err(AppError::field("agreement", "error-agreement-changed"));
+        }
+        let task = Task::AgreementSigned {
+            agreement: id.to_string(),
+        };
+        store::jobs::enqueue(
+            &mut tx,
+            task.job(format!("agreement-signed:{id}"), now),
             now,
         )
         .await?;
-        let outcome = if signed {
-            Outcome::Ok
-        } else {
-            Outcome::Refused
-        };
-        self.audit(
+        self.audit_in(
+            &mut tx,
             actor,
             "agreement.sign",
             case.id.as_str(),
             id.as_str(),
-            outcome,
+            Outcome::Ok,
         )
         .await?;
-        if !signed {
-            return Err(AppError::field("agreement", "error-agreement-changed"));
-        }
+        tx.commit().await?;
         self.wake_jobs();
         Ok(())
     }
 
     /// The therapist countersigns a signed agreement. Answers its case.
+    #[tracing::instrument(skip_all, fields(agreement = %id))]
     pub async fn countersign_agreement(
         &self,
         actor: &Actor,
         id: &AgreementId,
     ) -> AppResult<CaseId> {
-        let case_id = agreements::case_of(self.db(), id)
+        let mut tx = self.db().begin().await?;
+        let case_id = agreements::case_of(&mut tx, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let case = self.case_as_therapist(actor, &case_id).await?;
+        let case = self
+            .case_as(&mut tx, actor, &case_id, CaseSide::Therapist)
+            .await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let done = agreements::countersign(self.db(), id, &user.id, self.now()).await?;
-        let signed = agreements::of_case(self.db(), &case.id)
+        let done = agreements::countersign(&mut tx, id, &user.id, self.now()).await?;
+        let signed = agreements::of_case(&mut tx, &case.id)
             .await?
             .into_iter()
             .any(|a| &a.id == id && a.signed_at.is_some());
+        // Countersigning twice (a double click) is no error; countersigning what is unsigned is.
+        if !signed {
+            self.refused_in(
+                &mut tx,
+                actor,
+                "agreement.countersign",
+                case.id.as_str(),
+                id.as_str(),
+            )
+            .await?;
+            return Err(AppError::Forbidden);
+        }
         let outcome = if done { Outcome::Ok } else { Outcome::Refused };
-        self.audit(
+        self.audit_in(
+            &mut tx,
             actor,
             "agreement.countersign",
             case.id.as_str(),
@@ -400,30 +437,29 @@ impl App {
             outcome,
         )
         .await?;
-        // Countersigning twice (a double click) is no error; countersigning what is unsigned is.
-        if signed {
-            Ok(case.id)
-        } else {
-            Err(AppError::Forbidden)
-        }
+        tx.commit().await?;
+        Ok(case.id)
     }
 
     /// The patient's agreements across their cases, newest first (no text).
+    #[tracing::instrument(skip_all)]
     pub async fn my_agreements(&self, actor: &Actor) -> AppResult<Vec<Document>> {
         self.require(actor, Action::UsePortal).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let all = agreements::of_patient(self.db(), &user.id).await?;
+        let all = agreements::of_patient(&mut self.db().conn().await?, &user.id).await?;
         let renewal = |a: &AgreementInfo| {
-            all.iter().any(|(b, _)| {
-                b.case_id == a.case_id && b.version < a.version && b.signed_at.is_some()
+            all.iter().any(|b| {
+                b.info.case_id == a.case_id
+                    && b.info.version < a.version
+                    && b.info.signed_at.is_some()
             })
         };
         Ok(all
             .iter()
-            .map(|(info, therapist)| Document {
-                renewal: renewal(info),
-                info: info.clone(),
-                therapist: therapist.clone(),
+            .map(|p| Document {
+                renewal: renewal(&p.info),
+                info: p.info.clone(),
+                therapist: p.therapist.clone(),
             })
             .collect())
     }
@@ -431,12 +467,13 @@ impl App {
     /// A case's agreements, opened, for the patient's data export (the caller checked the actor).
     pub(crate) async fn agreements_for_export(
         &self,
+        c: &mut store::Conn,
         actor: &Actor,
         case: &Case,
     ) -> AppResult<Vec<serde_json::Value>> {
         let mut out = Vec::new();
-        for info in agreements::of_case(self.db(), &case.id).await? {
-            let Some(a) = agreements::get(self.db(), &info.id).await? else {
+        for info in agreements::of_case(c, &case.id).await? {
+            let Some(a) = agreements::get(c, &info.id).await? else {
                 continue;
             };
             out.push(serde_json::json!({
@@ -455,7 +492,8 @@ impl App {
                 "text": a.text,
             }));
         }
-        self.audit(
+        self.audit_in(
+            c,
             actor,
             "export.case",
             case.id.as_str(),
@@ -473,25 +511,17 @@ impl App {
         practice: &domain::practice::Details,
         id: &str,
         signed: bool,
-    ) -> Result<Option<crate::mail::Outgoing>, String> {
-        let e = |e: store::StoreError| e.to_string();
+    ) -> AppResult<Option<crate::mail::Outgoing>> {
         let id = AgreementId::new(id);
-        let Some(case_id) = agreements::case_of(self.db(), &id).await.map_err(e)? else {
+        let mut c = self.db().conn().await?;
+        let Some(case_id) = agreements::case_of(&mut c, &id).await? else {
             return Ok(None);
         };
-        let list = agreements::of_case(self.db(), &case_id).await.map_err(e)?;
+        let list = agreements::of_case(&mut c, &case_id).await?;
         let Some(info) = list.iter().find(|a| a.id == id) else {
             return Ok(None);
         };
-        // The viewer only counts unread messages, which a mail does not need.
-        let Some(case) = store::cases::get(
-            &mut self.db().conn().await.map_err(e)?,
-            &case_id,
-            &UserId::new(""),
-        )
-        .await
-        .map_err(e)?
-        else {
+        let Some(case) = self.case_for_system(&mut c, &case_id).await? else {
             return Ok(None);
         };
         Ok(match (signed, info.status()) {
@@ -514,14 +544,6 @@ impl App {
             )),
             _ => None,
         })
-    }
-
-    /// The case, if the actor is its therapist (its patient is refused, anyone else told nothing).
-    async fn case_as_therapist(&self, actor: &Actor, id: &CaseId) -> AppResult<Case> {
-        self.require(actor, Action::KeepCaseload).await?;
-        let case = self.case(actor, id).await?;
-        policy::require_case_therapist(actor, &case)?;
-        Ok(case)
     }
 
     /// The first draft of a therapist's template, from what the practice already knows: their

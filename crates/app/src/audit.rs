@@ -3,7 +3,7 @@
 
 use crate::actor::Actor;
 use crate::error::AppResult;
-use crate::policy::{self, Action};
+use crate::policy::{self, Action, CaseSide};
 use crate::App;
 use store::audit::{self, Entry, Event, Verdict};
 
@@ -120,6 +120,21 @@ impl App {
         Ok(())
     }
 
+    /// Records a refusal found inside a use-case's transaction: what the use-case wrote so far is
+    /// rolled back, and the refusal alone is kept (the use-case then answers with its error).
+    pub(crate) async fn refused_in(
+        &self,
+        tx: &mut store::Conn,
+        actor: &Actor,
+        action: &str,
+        case: &str,
+        subject: &str,
+    ) -> AppResult<()> {
+        tx.roll_back().await?;
+        self.audit_in(tx, actor, action, case, subject, Outcome::Refused)
+            .await
+    }
+
     /// The policy's answer; a refusal is written to the audit log.
     pub(crate) async fn require(&self, actor: &Actor, action: Action) -> AppResult<()> {
         match policy::require(actor, action) {
@@ -138,22 +153,25 @@ impl App {
         }
     }
 
-    /// The newest audit entries, practice-wide or for one case (the owner's view).
-    /// The owner reads practice-wide events; a therapist reads the events of one of their cases.
+    /// The newest audit entries, practice-wide or for one case. The owner reads practice-wide
+    /// events; a therapist reads the events of one of their own cases.
+    #[tracing::instrument(skip_all)]
     pub async fn audit_log(&self, actor: &Actor, case: Option<&str>) -> AppResult<Vec<Entry>> {
         let case = case.filter(|c| !c.is_empty());
-        match (crate::policy::can(actor, Action::ReadAudit), case) {
-            (crate::policy::Decision::Allow, _) => {}
-            (_, Some(id)) if actor.role().is_some_and(|r| r.is_therapist()) => {
-                self.case(actor, &domain::ids::CaseId::new(id)).await?;
+        let mut c = self.db().conn().await?;
+        match case {
+            Some(id) if policy::can(actor, Action::ReadAudit) != policy::Decision::Allow => {
+                let id = domain::ids::CaseId::new(id);
+                self.case_as(&mut c, actor, &id, CaseSide::Therapist)
+                    .await?;
             }
             _ => self.require(actor, Action::ReadAudit).await?,
         }
-        Ok(audit::recent(self.db(), case, 500).await?)
+        Ok(audit::recent(&mut c, case, 500).await?)
     }
 
     /// Walks the whole chain (the operator's `holdspace audit verify`).
     pub async fn verify_audit(&self) -> AppResult<Verdict> {
-        Ok(audit::verify(self.db()).await?)
+        Ok(audit::verify(&mut self.db().conn().await?).await?)
     }
 }

@@ -105,7 +105,7 @@ impl App {
     /// The practice's therapists, read before a use-case takes its connection: a use-case never
     /// holds one connection while it waits for a second (a busy pool would wait on itself).
     async fn therapists(&self) -> AppResult<Vec<User>> {
-        Ok(users::therapists(self.db()).await?)
+        Ok(users::therapists(&mut self.db().conn().await?).await?)
     }
 
     /// Which of `therapists` take bookings (the owner first unless only a colleague does).
@@ -270,9 +270,7 @@ impl App {
         self.schedule_reminders(&mut tx, &appointment, chosen.start, 0)
             .await?;
         // A new inquiry moves on; a case further along (someone in therapy booking again) stays.
-        let stage = cases::get(&mut tx, &case, &patient.id)
-            .await?
-            .map(|c| c.stage);
+        let stage = self.case_for_system(&mut tx, &case).await?.map(|c| c.stage);
         if stage.is_some_and(|s| s.can_move_to(Stage::ConsultationBooked, None).is_ok()) {
             cases::set_stage(&mut tx, &case, Stage::ConsultationBooked, now).await?;
         }
@@ -286,8 +284,8 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        self.reschedule_session_measures(&mut tx, &case).await?;
         tx.commit().await?;
-        self.reschedule_session_measures(&case).await;
         self.wake_jobs();
         Ok(Ok(Booked {
             appointment,
@@ -344,9 +342,10 @@ impl App {
         let Some(case_id) = a.case.clone() else {
             return Ok(None);
         };
-        let Some(case) = cases::get(&mut c, &case_id, &a.therapist)
+        let Some(case) = self
+            .case_for_system(&mut c, &case_id)
             .await
-            .map_err(e)?
+            .map_err(|e| e.to_string())?
         else {
             return Ok(None);
         };
@@ -479,7 +478,8 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let case = match &a.case {
-            Some(case) => cases::get(&mut c, case, &a.therapist)
+            Some(case) => self
+                .case_for_system(&mut c, case)
                 .await?
                 .ok_or(AppError::NotFound)?,
             None => return Err(AppError::NotFound),
@@ -534,6 +534,9 @@ impl App {
             now,
         )
         .await?;
+        if let Some(case) = &a.case {
+            self.reschedule_session_measures(&mut tx, case).await?;
+        }
         let case = a.case.as_ref().map(|c| c.to_string()).unwrap_or_default();
         self.audit_as_in(
             &mut tx,
@@ -550,9 +553,6 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        if let Some(case) = &a.case {
-            self.reschedule_session_measures(case).await;
-        }
         self.wake_jobs();
         Ok(())
     }
@@ -615,6 +615,9 @@ impl App {
         };
         self.announce_move(&mut tx, &a.id, chosen.start, sequence, now)
             .await?;
+        if let Some(case) = &a.case {
+            self.reschedule_session_measures(&mut tx, case).await?;
+        }
         let case = a.case.as_ref().map(|c| c.to_string()).unwrap_or_default();
         self.audit_as_in(
             &mut tx,
@@ -627,9 +630,6 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        if let Some(case) = &a.case {
-            self.reschedule_session_measures(case).await;
-        }
         self.wake_jobs();
         Ok(Ok(chosen))
     }

@@ -213,7 +213,12 @@ impl App {
         let start = Self::local_instant(&zone, &input.date, &input.time, "time", &mut errors);
         // Whose case it is is decided (and a refusal audited) before the transaction begins.
         let case = self
-            .case(actor, &CaseId::new(input.case.clone()))
+            .case_as(
+                &mut self.db().conn().await?,
+                actor,
+                &CaseId::new(input.case.clone()),
+                crate::policy::CaseSide::Therapist,
+            )
             .await
             .ok();
         let mut tx = self.db().begin().await?;
@@ -261,6 +266,7 @@ impl App {
         )
         .await?;
         self.schedule_reminders(&mut tx, &id, start, 0).await?;
+        self.reschedule_session_measures(&mut tx, &case.id).await?;
         self.audit_in(
             &mut tx,
             actor,
@@ -271,7 +277,6 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        self.reschedule_session_measures(&case.id).await;
         self.wake_jobs();
         Ok(())
     }
@@ -353,6 +358,9 @@ impl App {
             )
             .await?;
         }
+        if let Some(case) = &a.case {
+            self.reschedule_session_measures(&mut tx, case).await?;
+        }
         self.audit_in(
             &mut tx,
             actor,
@@ -363,8 +371,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        if let Some(case) = &a.case {
-            self.reschedule_session_measures(case).await;
+        if a.case.is_some() {
             self.wake_jobs();
         }
         Ok(())
@@ -539,6 +546,9 @@ impl App {
             self.announce_move(&mut tx, &a.id, start, sequence, now)
                 .await?;
         }
+        if let Some(case) = &a.case {
+            self.reschedule_session_measures(&mut tx, case).await?;
+        }
         self.audit_in(
             &mut tx,
             actor,
@@ -549,8 +559,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        if let Some(case) = &a.case {
-            self.reschedule_session_measures(case).await;
+        if a.case.is_some() {
             self.wake_jobs();
         }
         Ok(())

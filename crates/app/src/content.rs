@@ -13,14 +13,19 @@ impl App {
     /// Every page of a kind, drafts included, for the admin.
     pub async fn all_pages(&self, actor: &Actor, kind: PageKind) -> AppResult<Vec<Page>> {
         self.require(actor, Action::ManageContent).await?;
-        Ok(pages::list(self.db(), kind, Visibility::All, 0, 10_000).await?)
+        let mut c = self.db().conn().await?;
+        Ok(pages::list(&mut c, kind, Visibility::All, 0, 10_000).await?)
     }
 
     pub async fn page_for_editing(&self, actor: &Actor, id: &PageId) -> AppResult<Page> {
         self.require(actor, Action::ManageContent).await?;
-        pages::get(self.db(), id).await?.ok_or(AppError::NotFound)
+        pages::get(&mut self.db().conn().await?, id)
+            .await?
+            .ok_or(AppError::NotFound)
     }
 
+    /// A new page with its tags, committed together.
+    #[tracing::instrument(skip_all, fields(kind = kind.as_str()))]
     pub async fn create_page(
         &self,
         actor: &Actor,
@@ -29,13 +34,17 @@ impl App {
     ) -> AppResult<Page> {
         self.require(actor, Action::ManageContent).await?;
         let draft = Draft::validate(input)?;
-        let page = pages::create(self.db(), kind, &draft, self.now())
+        let mut tx = self.db().begin().await?;
+        let page = pages::create(&mut tx, kind, &draft, self.now())
             .await
             .map_err(slug_taken)?;
+        tx.commit().await?;
         self.site_changed();
         Ok(page)
     }
 
+    /// A changed page, its tags and the redirect from a changed slug, committed together.
+    #[tracing::instrument(skip_all, fields(page = %id))]
     pub async fn update_page(
         &self,
         actor: &Actor,
@@ -44,13 +53,16 @@ impl App {
     ) -> AppResult<Page> {
         self.require(actor, Action::ManageContent).await?;
         let draft = Draft::validate(input)?;
-        let page = pages::update(self.db(), id, &draft, self.now())
+        let mut tx = self.db().begin().await?;
+        let page = pages::update(&mut tx, id, &draft, self.now())
             .await
             .map_err(slug_taken)?;
+        tx.commit().await?;
         self.site_changed();
         Ok(page)
     }
 
+    #[tracing::instrument(skip_all, fields(page = %id, published))]
     pub async fn set_page_published(
         &self,
         actor: &Actor,
@@ -58,19 +70,24 @@ impl App {
         published: bool,
     ) -> AppResult<()> {
         self.require(actor, Action::ManageContent).await?;
-        pages::set_published(self.db(), id, published.then(|| self.now()))
+        let mut tx = self.db().begin().await?;
+        pages::set_published(&mut tx, id, published.then(|| self.now()))
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => AppError::NotFound,
                 e => e.into(),
             })?;
+        tx.commit().await?;
         self.site_changed();
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(page = %id))]
     pub async fn delete_page(&self, actor: &Actor, id: &PageId) -> AppResult<()> {
         self.require(actor, Action::ManageContent).await?;
-        pages::delete(self.db(), id).await?;
+        let mut tx = self.db().begin().await?;
+        pages::delete(&mut tx, id).await?;
+        tx.commit().await?;
         self.site_changed();
         Ok(())
     }

@@ -92,18 +92,22 @@ impl App {
     pub async fn load_demo(&self) -> AppResult<DemoLogin> {
         let details: Details = parse_practice(PRACTICE)?;
         let now = self.now();
-        if !practice::exists(self.db()).await? {
-            let hash = hash_password(DEMO_PASSWORD.into()).await?;
+        // Hashed before the transaction: Argon2 is slow, and a held transaction blocks writers.
+        let hash = hash_password(DEMO_PASSWORD.into()).await?;
+        let mut tx = self.db().begin().await?;
+        if !practice::exists(&mut tx).await? {
             let owner = practice::NewOwner {
                 email: &details.email,
                 name: &details.owner_name,
                 time_zone: &details.time_zone,
                 password_hash: &hash,
             };
-            let user = practice::create(self.db(), &details, owner, None, now).await?;
-            self.enrol_directly(&user).await?;
-        } else if users::by_email(self.db(), &details.email).await?.is_none() {
-            let hash = hash_password(DEMO_PASSWORD.into()).await?;
+            let user = practice::create(&mut tx, &details, owner, None, now).await?;
+            self.enrol_directly(&mut tx, &user).await?;
+        } else if users::find_by_email(&mut tx, &details.email)
+            .await?
+            .is_none()
+        {
             let user = users::NewUser {
                 role: Role::Therapist,
                 email: &details.email,
@@ -111,19 +115,20 @@ impl App {
                 time_zone: &details.time_zone,
                 password_hash: Some(&hash),
             };
-            let user = users::create(self.db(), user, now).await?;
-            self.enrol_directly(&user).await?;
+            let user = users::create(&mut tx, user, now).await?;
+            self.enrol_directly(&mut tx, &user).await?;
         }
-        let (demo_user, _) = users::by_email(self.db(), &details.email)
+        let (demo_user, _) = users::find_by_email(&mut tx, &details.email)
             .await?
             .ok_or(AppError::NotFound)?;
+        tx.commit().await?;
         if store::booking::availability(&mut self.db().conn().await?, &demo_user.id)
             .await?
             .is_none()
         {
             self.set_demo_availability(&demo_user.id).await?;
         }
-        let totp_secret = users::totp(self.db(), &demo_user.id)
+        let totp_secret = users::totp(&mut self.db().conn().await?, &demo_user.id)
             .await?
             .secret
             .unwrap_or_default();
@@ -140,7 +145,9 @@ impl App {
             let draft = Draft::validate(&input).map_err(|e| {
                 AppError::Config(format!("demo page {:?} is invalid: {e:?}", input.slug))
             })?;
-            let page = match pages::create(self.db(), *kind, &draft, now).await {
+            // Each page in its own transaction: one already there (a conflict) is skipped.
+            let mut tx = self.db().begin().await?;
+            let page = match pages::create(&mut tx, *kind, &draft, now).await {
                 Ok(page) => page,
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
@@ -155,7 +162,8 @@ impl App {
                     .timestamp(),
                 None => now,
             };
-            pages::set_published_at(self.db(), &page.id, published).await?;
+            pages::set_published_at(&mut tx, &page.id, published).await?;
+            tx.commit().await?;
         }
         self.site_changed();
         Ok(DemoLogin {

@@ -142,13 +142,13 @@ impl crate::App {
         &self,
         user: &domain::account::User,
     ) -> crate::AppResult<Option<Lang>> {
-        let stored = store::users::language(self.db(), &user.id).await?;
+        let stored = store::users::language(&mut self.db().conn().await?, &user.id).await?;
         Ok(Lang::from_tag(&stored))
     }
 
     /// The currency the practice's fees are in (ISO 4217): the practice's setting.
     pub async fn currency(&self) -> crate::AppResult<String> {
-        Ok(store::practice::currency(self.db())
+        Ok(store::practice::currency(&mut self.db().conn().await?)
             .await?
             .filter(|code| !code.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_CURRENCY.to_string()))

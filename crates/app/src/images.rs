@@ -38,6 +38,7 @@ pub fn path(id: &ImageId, content_type: &str) -> String {
 
 impl App {
     /// Stores an uploaded image; answers its public path.
+    #[tracing::instrument(skip_all, fields(actor = %actor.audit_id(), size = bytes.len()))]
     pub async fn upload_image(
         &self,
         actor: &Actor,
@@ -59,7 +60,9 @@ impl App {
             .filter(|c| !c.is_control())
             .take(200)
             .collect();
-        store::images::put(self.db(), &id, content_type, bytes, &name, self.now()).await?;
+        let mut tx = self.db().begin().await?;
+        store::images::put(&mut tx, &id, content_type, bytes, &name, self.now()).await?;
+        tx.commit().await?;
         Ok(path(&id, content_type))
     }
 
@@ -68,7 +71,7 @@ impl App {
         actor: &Actor,
     ) -> AppResult<Vec<(store::images::ImageInfo, String)>> {
         self.require(actor, Action::ManageContent).await?;
-        let list = store::images::list(self.db(), 200).await?;
+        let list = store::images::list(&mut self.db().conn().await?, 200).await?;
         Ok(list
             .into_iter()
             .map(|i| {
@@ -84,7 +87,8 @@ impl App {
         if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(AppError::NotFound);
         }
-        store::images::get(self.db(), &ImageId(hash.to_ascii_lowercase()))
+        let mut c = self.db().conn().await?;
+        store::images::get(&mut c, &ImageId(hash.to_ascii_lowercase()))
             .await?
             .ok_or(AppError::NotFound)
     }

@@ -18,7 +18,9 @@ use store::inquiries;
 pub const INBOX_PER_PAGE: u32 = 25;
 
 impl App {
-    /// Stores a visitor's message. `Ok` only once the message and its notification are committed.
+    /// Stores a visitor's message. `Ok` only once the message, its notification and its audit row
+    /// are committed, together.
+    #[tracing::instrument(skip_all)]
     pub async fn send_inquiry(
         &self,
         actor: &Actor,
@@ -38,19 +40,19 @@ impl App {
             tracing::info!("form honeypot filled; message discarded");
             return Ok(());
         };
-        let id = inquiries::create(
-            self.db(),
-            &inquiry,
-            |id| {
-                Task::InquiryNotification {
-                    inquiry: id.clone(),
-                }
-                .job(format!("inquiry-notification:{id}"), now)
-            },
+        let mut tx = self.db().begin().await?;
+        let id = inquiries::create(&mut tx, &inquiry, now).await?;
+        let notify = Task::InquiryNotification {
+            inquiry: id.clone(),
+        };
+        store::jobs::enqueue(
+            &mut tx,
+            notify.job(format!("inquiry-notification:{id}"), now),
             now,
         )
         .await?;
-        self.audit(
+        self.audit_in(
+            &mut tx,
             actor,
             "inquiry.create",
             id.as_str(),
@@ -58,6 +60,7 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        tx.commit().await?;
         tracing::info!(inquiry = %id, "message received through the site");
         self.wake_jobs();
         Ok(())
@@ -70,10 +73,11 @@ impl App {
         page: Option<&str>,
     ) -> AppResult<(Vec<InquirySummary>, Paging)> {
         self.require(actor, Action::HandleInquiries).await?;
-        let total = inquiries::count(self.db(), status).await?;
+        let mut c = self.db().conn().await?;
+        let total = inquiries::count(&mut c, status).await?;
         let paging = Paging::new(page, INBOX_PER_PAGE, total);
         Ok((
-            inquiries::list(self.db(), status, paging.offset(), paging.per_page).await?,
+            inquiries::list(&mut c, status, paging.offset(), paging.per_page).await?,
             paging,
         ))
     }
@@ -81,19 +85,31 @@ impl App {
     /// How many messages nobody has answered yet (the admin's badge).
     pub async fn unanswered_inquiries(&self, actor: &Actor) -> AppResult<u64> {
         self.require(actor, Action::HandleInquiries).await?;
-        Ok(inquiries::count(self.db(), Some(InquiryStatus::New)).await?)
+        let mut c = self.db().conn().await?;
+        Ok(inquiries::count(&mut c, Some(InquiryStatus::New)).await?)
     }
 
+    /// One message, opened; its reading is audited through the same connection.
+    #[tracing::instrument(skip_all, fields(inquiry = %id))]
     pub async fn inquiry(&self, actor: &Actor, id: &InquiryId) -> AppResult<InquiryRecord> {
         self.require(actor, Action::HandleInquiries).await?;
-        let record = inquiries::get(self.db(), id)
+        let mut c = self.db().conn().await?;
+        let record = inquiries::get(&mut c, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        self.audit(actor, "inquiry.read", id.as_str(), id.as_str(), Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut c,
+            actor,
+            "inquiry.read",
+            id.as_str(),
+            id.as_str(),
+            Outcome::Ok,
+        )
+        .await?;
         Ok(record)
     }
 
+    #[tracing::instrument(skip_all, fields(inquiry = %id, status = status.as_str()))]
     pub async fn set_inquiry_status(
         &self,
         actor: &Actor,
@@ -101,23 +117,29 @@ impl App {
         status: InquiryStatus,
     ) -> AppResult<()> {
         self.require(actor, Action::HandleInquiries).await?;
-        inquiries::set_status(self.db(), id, status, self.now())
+        let mut tx = self.db().begin().await?;
+        inquiries::set_status(&mut tx, id, status, self.now())
             .await
             .map_err(|e| match e {
                 store::StoreError::NotFound => AppError::NotFound,
                 e => e.into(),
             })?;
-        self.audit(
+        self.audit_in(
+            &mut tx,
             actor,
             "inquiry.status",
             id.as_str(),
             status.as_str(),
             Outcome::Ok,
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
-    /// Keeps the reply with the thread and sends it by email (through the outbox).
+    /// Keeps the reply with the thread and sends it by email (through the outbox): the reply, the
+    /// thread's status, the mail's job and the audit row commit together.
+    #[tracing::instrument(skip_all, fields(inquiry = %id))]
     pub async fn reply_to_inquiry(
         &self,
         actor: &Actor,
@@ -128,26 +150,32 @@ impl App {
         let body = validate_reply(body)?;
         let author = actor.user().ok_or(AppError::Unauthenticated)?;
         let now = self.now();
-        let reply = inquiries::add_reply(
-            self.db(),
-            id,
-            author,
-            &body,
-            |reply| {
-                Task::InquiryReply {
-                    reply: reply.to_string(),
-                }
-                .job(format!("inquiry-reply:{reply}"), now)
-            },
+        let mut tx = self.db().begin().await?;
+        let reply = inquiries::add_reply(&mut tx, id, author, &body, now)
+            .await
+            .map_err(|e| match e {
+                store::StoreError::NotFound => AppError::NotFound,
+                e => e.into(),
+            })?;
+        let send = Task::InquiryReply {
+            reply: reply.clone(),
+        };
+        store::jobs::enqueue(
+            &mut tx,
+            send.job(format!("inquiry-reply:{reply}"), now),
             now,
         )
-        .await
-        .map_err(|e| match e {
-            store::StoreError::NotFound => AppError::NotFound,
-            e => e.into(),
-        })?;
-        self.audit(actor, "inquiry.reply", id.as_str(), &reply, Outcome::Ok)
-            .await?;
+        .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            "inquiry.reply",
+            id.as_str(),
+            &reply,
+            Outcome::Ok,
+        )
+        .await?;
+        tx.commit().await?;
         self.wake_jobs();
         Ok(())
     }

@@ -10,7 +10,7 @@ use crate::actor::Actor;
 use crate::audit::Outcome;
 use crate::error::{AppError, AppResult};
 use crate::jobs::Task;
-use crate::policy::Action;
+use crate::policy::{Action, CaseSide};
 use crate::App;
 use domain::account::Role;
 use domain::case::{Case, Stage};
@@ -23,6 +23,7 @@ use domain::intake::{
 use domain::measures::{Measure, Severity};
 use jiff::Timestamp;
 use std::collections::BTreeMap;
+use store::Conn;
 
 mod copies;
 pub mod schedules;
@@ -116,38 +117,39 @@ fn first_name(name: &str) -> &str {
 }
 
 impl App {
-    async fn ensure_builtin(&self) -> AppResult<()> {
+    /// Writes the built-in questionnaires that are not stored yet (idempotent: several instances
+    /// may do it at once).
+    async fn ensure_builtin(&self, c: &mut Conn) -> AppResult<()> {
         let all = intake::builtin();
-        let rows: Vec<(String, &str, u32, &intake::Definition)> = all
+        let rows: Vec<store::intake::Builtin> = all
             .iter()
-            .map(|b| {
-                (
-                    intake::builtin_id(b.key, b.version),
-                    b.key,
-                    b.version,
-                    &b.definition,
-                )
+            .map(|b| store::intake::Builtin {
+                id: intake::builtin_id(b.key, b.version),
+                key: b.key,
+                version: b.version,
+                definition: &b.definition,
             })
             .collect();
-        Ok(store::intake::ensure_builtin(self.db(), &rows, self.now()).await?)
+        Ok(store::intake::ensure_builtin(c, &rows, self.now()).await?)
     }
 
     /// The version a new response to `key` answers in a case of `therapist`.
     async fn current_questionnaire(
         &self,
+        c: &mut Conn,
         therapist: &UserId,
         key: &str,
     ) -> AppResult<Questionnaire> {
-        self.ensure_builtin().await?;
-        store::intake::current(self.db(), therapist, key)
+        self.ensure_builtin(c).await?;
+        store::intake::current(c, therapist, key)
             .await?
             .ok_or(AppError::NotFound)
     }
 
     /// The case's responses, after making the first-session questionnaires available in a case
     /// that never had them (a case that has ended gets nothing new).
-    async fn offer_first_session(&self, case: &Case) -> AppResult<Vec<ResponseInfo>> {
-        let mut list = store::intake::of_case(self.db(), &case.id).await?;
+    async fn offer_first_session(&self, c: &mut Conn, case: &Case) -> AppResult<Vec<ResponseInfo>> {
+        let mut list = store::intake::of_case(c, &case.id).await?;
         if matches!(case.stage, Stage::Ended | Stage::Referred | Stage::Closed) {
             return Ok(list);
         }
@@ -159,47 +161,54 @@ impl App {
             return Ok(list);
         }
         for key in missing {
-            let q = self.current_questionnaire(&case.therapist.id, key).await?;
-            store::intake::assign(self.db(), &case.id, &q, None, self.now()).await?;
+            let q = self
+                .current_questionnaire(c, &case.therapist.id, key)
+                .await?;
+            store::intake::assign(c, &case.id, &q, None, self.now()).await?;
         }
-        list = store::intake::of_case(self.db(), &case.id).await?;
+        list = store::intake::of_case(c, &case.id).await?;
         Ok(list)
     }
 
     /// The patient's questionnaires in all their cases: open ones and sent ones.
+    #[tracing::instrument(skip_all)]
     pub async fn my_questionnaires(&self, actor: &Actor) -> AppResult<Vec<Listed>> {
         self.require(actor, Action::UsePortal).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let mut tx = self.db().begin().await?;
         let mut out = Vec::new();
-        for case in store::cases::of_patient(&mut self.db().conn().await?, &user.id).await? {
-            for info in self.offer_first_session(&case).await? {
+        for case in store::cases::of_patient(&mut tx, &user.id).await? {
+            for info in self.offer_first_session(&mut tx, &case).await? {
                 out.push(Listed {
                     info,
                     therapist: case.therapist.name.clone(),
                 });
             }
         }
+        tx.commit().await?;
         Ok(out)
     }
 
-    /// The response and its case, if the actor takes part in the case (otherwise not found).
+    /// The response and its case, if the actor may reach the case from `side`.
     async fn response_in_case(
         &self,
+        c: &mut Conn,
         actor: &Actor,
         id: &ResponseId,
+        side: CaseSide,
     ) -> AppResult<(Case, Response)> {
-        let case_id = store::intake::case_of(self.db(), id)
+        let case_id = store::intake::case_of(c, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let case = self.case(actor, &case_id).await?;
-        let response = store::intake::response(self.db(), id)
+        let case = self.case_as(c, actor, &case_id, side).await?;
+        let response = store::intake::response(c, id)
             .await?
             .ok_or(AppError::NotFound)?;
         Ok((case, response))
     }
 
-    async fn version_of(&self, response: &Response) -> AppResult<Questionnaire> {
-        store::intake::questionnaire(self.db(), &response.info.questionnaire)
+    async fn version_of(&self, c: &mut Conn, response: &Response) -> AppResult<Questionnaire> {
+        store::intake::questionnaire(c, &response.info.questionnaire)
             .await?
             .ok_or(AppError::NotFound)
     }
@@ -215,25 +224,31 @@ impl App {
 
     /// Opens a response for its patient (to fill in, or to read once sent) or its therapist.
     /// A draft nobody has started follows the therapist's newest version of the questionnaire.
+    #[tracing::instrument(skip_all, fields(response = %id))]
     pub async fn open_response(&self, actor: &Actor, id: &ResponseId) -> AppResult<Filling> {
-        let (case, mut response) = self.response_in_case(actor, id).await?;
+        let crisis_contacts = self.crisis_contacts().await?;
+        let mut tx = self.db().begin().await?;
+        let (case, mut response) = self
+            .response_in_case(&mut tx, actor, id, CaseSide::Either)
+            .await?;
         if actor.role() == Some(Role::Patient)
             && response.info.status == Status::Draft
             && !response.info.started
         {
             let newest = self
-                .current_questionnaire(&case.therapist.id, &response.info.key)
+                .current_questionnaire(&mut tx, &case.therapist.id, &response.info.key)
                 .await?;
             if newest.id != response.info.questionnaire
-                && store::intake::rebind(self.db(), id, &newest, self.now()).await?
+                && store::intake::rebind(&mut tx, id, &newest, self.now()).await?
             {
-                response = store::intake::response(self.db(), id)
+                response = store::intake::response(&mut tx, id)
                     .await?
                     .ok_or(AppError::NotFound)?;
             }
         }
-        let questionnaire = self.version_of(&response).await?;
-        self.audit(
+        let questionnaire = self.version_of(&mut tx, &response).await?;
+        self.audit_in(
+            &mut tx,
             actor,
             "responses.read",
             case.id.as_str(),
@@ -241,11 +256,12 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        tx.commit().await?;
         let def = &questionnaire.definition;
         Ok(Filling {
             progress: intake::progress(def, &response.answers),
             risk: intake::risk(def, &response.answers),
-            crisis_contacts: self.crisis_contacts().await?,
+            crisis_contacts,
             case,
             questionnaire,
             response,
@@ -254,7 +270,9 @@ impl App {
 
     /// Saves the answers on one page (`section`) of a response; with `submit`, sends it to the
     /// therapist. Only the case's patient writes answers. The first save that carries a risk
-    /// answer marks the case and mails the therapist (once per response), in the same transaction.
+    /// answer marks the case and mails the therapist (once per response): the answers, the mark,
+    /// the mail and the audit rows commit together.
+    #[tracing::instrument(skip_all, fields(response = %id, section, submit))]
     pub async fn save_response(
         &self,
         actor: &Actor,
@@ -263,15 +281,14 @@ impl App {
         fields: &BTreeMap<String, String>,
         submit: bool,
     ) -> AppResult<Saved> {
-        let (case, response) = self.response_in_case(actor, id).await?;
-        let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        if actor.role() != Some(Role::Patient) || case.patient.id != user.id {
-            return Err(AppError::Forbidden);
-        }
+        let mut tx = self.db().begin().await?;
+        let (case, response) = self
+            .response_in_case(&mut tx, actor, id, CaseSide::Patient)
+            .await?;
         if response.info.status == Status::Submitted {
             return Ok(Saved::AlreadySent);
         }
-        let questionnaire = self.version_of(&response).await?;
+        let questionnaire = self.version_of(&mut tx, &response).await?;
         let def = &questionnaire.definition;
         if section >= def.sections.len() {
             return Err(AppError::Invalid(Default::default()));
@@ -279,7 +296,8 @@ impl App {
         let mut answers = response.answers.clone();
         let errors = intake::read_section(def, section, fields, &mut answers);
         if !errors.is_empty() {
-            self.audit(
+            self.audit_in(
+                &mut tx,
                 actor,
                 "responses.write",
                 case.id.as_str(),
@@ -287,6 +305,7 @@ impl App {
                 Outcome::Refused,
             )
             .await?;
+            tx.commit().await?;
             return Ok(Saved::Refused {
                 errors,
                 progress: intake::progress(def, &response.answers),
@@ -301,14 +320,8 @@ impl App {
         let sending = submit && missing.is_empty();
         let risk = intake::risk(def, &answers);
         let now = self.now();
-        let alert = risk.then(|| {
-            Task::RiskAlert {
-                case: case.id.clone(),
-            }
-            .job(format!("risk-alert:{id}"), now)
-        });
         let saved =
-            store::intake::save(self.db(), id, &case.id, &answers, sending, alert, now).await?;
+            store::intake::save(&mut tx, id, &case.id, &answers, sending, risk, now).await?;
         if !saved.written {
             return Ok(Saved::AlreadySent);
         }
@@ -317,10 +330,22 @@ impl App {
         } else {
             "responses.write"
         };
-        self.audit(actor, action, case.id.as_str(), id.as_str(), Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            action,
+            case.id.as_str(),
+            id.as_str(),
+            Outcome::Ok,
+        )
+        .await?;
         if saved.raised {
-            self.audit(
+            let alert = Task::RiskAlert {
+                case: case.id.clone(),
+            };
+            store::jobs::enqueue(&mut tx, alert.job(format!("risk-alert:{id}"), now), now).await?;
+            self.audit_in(
+                &mut tx,
                 actor,
                 "attention.raise",
                 case.id.as_str(),
@@ -328,6 +353,9 @@ impl App {
                 Outcome::Ok,
             )
             .await?;
+        }
+        tx.commit().await?;
+        if saved.raised {
             self.wake_jobs();
         }
         let progress = intake::progress(def, &answers);
@@ -345,30 +373,30 @@ impl App {
         })
     }
 
-    /// The case, for its therapist only (its patient is refused; everyone else: not found).
-    async fn therapist_case(&self, actor: &Actor, case: &CaseId) -> AppResult<Case> {
-        let case = self.case(actor, case).await?;
-        if !actor.role().is_some_and(Role::is_therapist) {
-            return Err(AppError::Forbidden);
-        }
-        Ok(case)
-    }
-
     /// The case page's "Questionnaires": every response, the mark if a response needs
     /// attention, and what the therapist can send.
+    #[tracing::instrument(skip_all, fields(case = %case))]
     pub async fn case_questionnaires(
         &self,
         actor: &Actor,
         case: &CaseId,
     ) -> AppResult<CaseQuestionnaires> {
-        let case = self.therapist_case(actor, case).await?;
-        let responses = self.offer_first_session(&case).await?;
+        let mut tx = self.db().begin().await?;
+        let case = self
+            .case_as(&mut tx, actor, case, CaseSide::Therapist)
+            .await?;
+        let responses = self.offer_first_session(&mut tx, &case).await?;
         let mut offered = Vec::new();
         for key in intake::FIRST_SESSION {
-            offered.push(self.current_questionnaire(&case.therapist.id, key).await?);
+            offered.push(
+                self.current_questionnaire(&mut tx, &case.therapist.id, key)
+                    .await?,
+            );
         }
+        let attention = store::intake::attention(&mut tx, &case.id).await?;
+        tx.commit().await?;
         Ok(CaseQuestionnaires {
-            attention: store::intake::attention(self.db(), &case.id).await?,
+            attention,
             case,
             responses,
             offered,
@@ -377,22 +405,28 @@ impl App {
 
     /// Sends a questionnaire (the therapist's newest version of `key`) to the case's patient.
     /// Answers false when one to the same questionnaire is still open.
+    #[tracing::instrument(skip_all, fields(case = %case, key))]
     pub async fn send_questionnaire(
         &self,
         actor: &Actor,
         case: &CaseId,
         key: &str,
     ) -> AppResult<bool> {
-        let case = self.therapist_case(actor, case).await?;
+        let mut tx = self.db().begin().await?;
+        let case = self
+            .case_as(&mut tx, actor, case, CaseSide::Therapist)
+            .await?;
         if !intake::FIRST_SESSION.contains(&key) {
             return Err(AppError::field("questionnaire", "error-answer-choice"));
         }
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let q = self.current_questionnaire(&case.therapist.id, key).await?;
-        let sent =
-            store::intake::assign(self.db(), &case.id, &q, Some(&user.id), self.now()).await?;
+        let q = self
+            .current_questionnaire(&mut tx, &case.therapist.id, key)
+            .await?;
+        let sent = store::intake::assign(&mut tx, &case.id, &q, Some(&user.id), self.now()).await?;
         if let Some(id) = &sent {
-            self.audit(
+            self.audit_in(
+                &mut tx,
                 actor,
                 "questionnaire.send",
                 case.id.as_str(),
@@ -401,35 +435,52 @@ impl App {
             )
             .await?;
         }
+        tx.commit().await?;
         Ok(sent.is_some())
     }
 
     /// "I have seen it": clears the case's mark.
+    #[tracing::instrument(skip_all, fields(case = %case))]
     pub async fn attention_seen(&self, actor: &Actor, case: &CaseId) -> AppResult<()> {
-        let case = self.therapist_case(actor, case).await?;
+        let mut tx = self.db().begin().await?;
+        let case = self
+            .case_as(&mut tx, actor, case, CaseSide::Therapist)
+            .await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        if store::intake::clear_attention(self.db(), &case.id, &user.id, self.now()).await? {
-            self.audit(actor, "attention.seen", case.id.as_str(), "", Outcome::Ok)
-                .await?;
+        if store::intake::clear_attention(&mut tx, &case.id, &user.id, self.now()).await? {
+            self.audit_in(
+                &mut tx,
+                actor,
+                "attention.seen",
+                case.id.as_str(),
+                "",
+                Outcome::Ok,
+            )
+            .await?;
         }
+        tx.commit().await?;
         Ok(())
     }
 
     /// The actor's cases with a response that needs their attention (for the patients list).
+    #[tracing::instrument(skip_all)]
     pub async fn cases_needing_attention(&self, actor: &Actor) -> AppResult<Vec<CaseId>> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        Ok(store::intake::attention_of_therapist(self.db(), &user.id).await?)
+        let mut c = self.db().conn().await?;
+        Ok(store::intake::attention_of_therapist(&mut c, &user.id).await?)
     }
 
     async fn answered(
         &self,
+        c: &mut Conn,
         actor: &Actor,
         case: Case,
         response: Response,
     ) -> AppResult<AnsweredQuestionnaire> {
-        let questionnaire = self.version_of(&response).await?;
-        self.audit(
+        let questionnaire = self.version_of(c, &response).await?;
+        self.audit_in(
+            c,
             actor,
             "responses.read",
             case.id.as_str(),
@@ -437,7 +488,7 @@ impl App {
             Outcome::Ok,
         )
         .await?;
-        let marked = store::intake::attention(self.db(), &case.id)
+        let marked = store::intake::attention(c, &case.id)
             .await?
             .is_some_and(|a| a.response == response.info.id);
         let def = &questionnaire.definition;
@@ -452,27 +503,32 @@ impl App {
     }
 
     /// One response as its therapist reads it, in the wording of the version it answered.
+    #[tracing::instrument(skip_all, fields(response = %id))]
     pub async fn read_response(
         &self,
         actor: &Actor,
         id: &ResponseId,
     ) -> AppResult<AnsweredQuestionnaire> {
-        let (case, response) = self.response_in_case(actor, id).await?;
-        if !actor.role().is_some_and(Role::is_therapist) {
-            return Err(AppError::Forbidden);
-        }
-        self.answered(actor, case, response).await
+        let mut c = self.db().conn().await?;
+        let (case, response) = self
+            .response_in_case(&mut c, actor, id, CaseSide::Therapist)
+            .await?;
+        self.answered(&mut c, actor, case, response).await
     }
 
     /// The case's intake for the workspace: the newest one sent, else the newest draft with
     /// anything in it; `None` when the patient has not started one.
+    #[tracing::instrument(skip_all, fields(case = %case))]
     pub async fn case_intake(
         &self,
         actor: &Actor,
         case: &CaseId,
     ) -> AppResult<Option<AnsweredQuestionnaire>> {
-        let case = self.therapist_case(actor, case).await?;
-        let list = store::intake::of_case(self.db(), &case.id).await?;
+        let mut c = self.db().conn().await?;
+        let case = self
+            .case_as(&mut c, actor, case, CaseSide::Therapist)
+            .await?;
+        let list = store::intake::of_case(&mut c, &case.id).await?;
         let intakes = list.iter().filter(|r| r.key == intake::INTAKE);
         let chosen = intakes
             .clone()
@@ -486,10 +542,10 @@ impl App {
         let Some(chosen) = chosen else {
             return Ok(None);
         };
-        let response = store::intake::response(self.db(), &chosen.id)
+        let response = store::intake::response(&mut c, &chosen.id)
             .await?
             .ok_or(AppError::NotFound)?;
-        Ok(Some(self.answered(actor, case, response).await?))
+        Ok(Some(self.answered(&mut c, actor, case, response).await?))
     }
 
     /// The family from the case's intake, as `genogram` draws it: the patient first (by first
@@ -506,31 +562,41 @@ impl App {
     }
 
     /// Every complete measure the patient sent in the case, oldest first.
+    #[tracing::instrument(skip_all, fields(case = %case))]
     pub async fn case_measures(
         &self,
         actor: &Actor,
         case: &CaseId,
     ) -> AppResult<Vec<MeasureResult>> {
-        let case = self.therapist_case(actor, case).await?;
-        self.measures_of(actor, &case).await
+        let mut c = self.db().conn().await?;
+        let case = self
+            .case_as(&mut c, actor, case, CaseSide::Therapist)
+            .await?;
+        self.measures_of(&mut c, actor, &case).await
     }
 
     /// Every complete measure sent in `case` (which the caller has already checked), oldest first;
     /// each response opened is audited as read by `actor`.
-    async fn measures_of(&self, actor: &Actor, case: &Case) -> AppResult<Vec<MeasureResult>> {
+    async fn measures_of(
+        &self,
+        c: &mut Conn,
+        actor: &Actor,
+        case: &Case,
+    ) -> AppResult<Vec<MeasureResult>> {
         let mut out = Vec::new();
-        for info in store::intake::of_case(self.db(), &case.id).await? {
+        for info in store::intake::of_case(c, &case.id).await? {
             let (Status::Submitted, Some(at)) = (info.status, info.submitted_at) else {
                 continue;
             };
             if !intake::is_measure_key(&info.key) {
                 continue;
             }
-            let Some(response) = store::intake::response(self.db(), &info.id).await? else {
+            let Some(response) = store::intake::response(c, &info.id).await? else {
                 continue;
             };
-            let questionnaire = self.version_of(&response).await?;
-            self.audit(
+            let questionnaire = self.version_of(c, &response).await?;
+            self.audit_in(
+                c,
                 actor,
                 "responses.read",
                 case.id.as_str(),

@@ -223,11 +223,13 @@ impl App {
     }
 
     async fn user_for_mail(&self, id: &UserId) -> Result<Option<domain::account::User>, JobError> {
-        Ok(store::users::get(self.db(), id).await?)
+        Ok(store::users::get(&mut self.db().conn().await?, id).await?)
     }
 
     async fn perform(&self, task: Task) -> Result<(), JobError> {
-        let practice = store::practice::get(self.db())
+        // Each read on a connection of its own, given back at once: the job never holds one
+        // while it waits for another.
+        let practice = store::practice::get(&mut self.db().conn().await?)
             .await?
             .ok_or(JobError::NoPractice)?;
         let mail = match task {
@@ -237,12 +239,12 @@ impl App {
                 &self.link(&format!("/admin/inquiries/{inquiry}")),
             ),
             Task::InquiryReply { reply } => {
-                let Some((name, email, body)) =
-                    store::inquiries::reply_for_mail(self.db(), &reply).await?
+                let Some(r) =
+                    store::inquiries::reply_for_mail(&mut self.db().conn().await?, &reply).await?
                 else {
                     return Ok(()); // the thread was deleted: nothing left to send
                 };
-                mail::inquiry_reply(&practice.name, &practice.email, &name, &email, &body)
+                mail::inquiry_reply(&practice.name, &practice.email, &r.name, &r.email, &r.body)
             }
             Task::PatientInvitation { patient, therapist } => {
                 let (Some(patient), Some(therapist)) = (
@@ -342,9 +344,9 @@ impl App {
                 }
             }
             Task::RiskAlert { case } => {
-                let Some(case) =
-                    store::cases::get(&mut self.db().conn().await?, &case, &UserId::new(""))
-                        .await?
+                let Some(case) = self
+                    .case_for_system(&mut self.db().conn().await?, &case)
+                    .await?
                 else {
                     return Ok(());
                 };
@@ -364,12 +366,14 @@ impl App {
                 mail::questionnaire_waiting(&practice.name, &case.patient, &self.link("/portal"))
             }
             Task::MessageNotification { message } => {
-                let Some((case_id, author)) = store::messages::header(self.db(), &message).await?
+                let Some((case_id, author)) =
+                    store::messages::header(&mut self.db().conn().await?, &message).await?
                 else {
                     return Ok(());
                 };
-                let Some(case) =
-                    store::cases::get(&mut self.db().conn().await?, &case_id, &author).await?
+                let Some(case) = self
+                    .case_for_system(&mut self.db().conn().await?, &case_id)
+                    .await?
                 else {
                     return Ok(());
                 };

@@ -7,6 +7,7 @@ pub mod agreements;
 pub mod audit;
 pub mod booking;
 pub mod calendar;
+pub mod cases;
 pub mod clock;
 pub mod content;
 pub mod demo;

@@ -133,9 +133,12 @@ impl App {
         let domain = mail.to.rsplit_once('@').map(|(_, d)| d).unwrap_or("?");
         let lang = match &mail.to_user {
             Some(id) => Lang::from_tag(
-                &store::users::language(self.db(), id)
-                    .await
-                    .map_err(|e| e.to_string())?,
+                &store::users::language(
+                    &mut self.db().conn().await.map_err(|e| e.to_string())?,
+                    id,
+                )
+                .await
+                .map_err(|e| e.to_string())?,
             )
             .unwrap_or_default(),
             None => Lang::default(),

@@ -5,11 +5,13 @@ use crate::actor::Actor;
 use crate::audit::Outcome;
 use crate::error::{AppError, AppResult};
 use crate::jobs::Task;
+use crate::policy::CaseSide;
 use crate::ratelimit::Bucket;
 use crate::App;
 use domain::case::Case;
 use domain::ids::{AttachmentId, CaseId};
 use domain::messaging::{self, Message, Upload};
+use store::messages::NewAttachment;
 
 /// A thread as its page shows it.
 pub struct Thread {
@@ -20,14 +22,24 @@ pub struct Thread {
     pub crisis_contacts: String,
 }
 
+/// An attachment, opened for the case's patient or therapist.
+pub struct Attachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
 impl App {
     /// Opens a case's thread and marks what the other side wrote as read.
+    #[tracing::instrument(skip_all, fields(case = %case))]
     pub async fn thread(&self, actor: &Actor, case: &CaseId) -> AppResult<Thread> {
-        let case = self.case(actor, case).await?;
+        let mut tx = self.db().begin().await?;
+        let case = self.case_as(&mut tx, actor, case, CaseSide::Either).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let messages = store::messages::thread(self.db(), &case.id).await?;
-        store::messages::mark_read(self.db(), &case.id, &user.id, self.now()).await?;
-        self.audit(
+        let messages = store::messages::thread(&mut tx, &case.id).await?;
+        store::messages::mark_read(&mut tx, &case.id, &user.id, self.now()).await?;
+        self.audit_in(
+            &mut tx,
             actor,
             "messages.read",
             case.id.as_str(),
@@ -35,6 +47,7 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        tx.commit().await?;
         let practice = self.practice().await?;
         let details = practice.as_ref().as_ref();
         Ok(Thread {
@@ -50,6 +63,8 @@ impl App {
     }
 
     /// Sends a message (and at most one attachment) in a case; the other side is told by email.
+    /// The message, its mail and its audit row commit together.
+    #[tracing::instrument(skip_all, fields(case = %case))]
     pub async fn send_message(
         &self,
         actor: &Actor,
@@ -57,7 +72,8 @@ impl App {
         body: &str,
         upload: Option<Upload>,
     ) -> AppResult<()> {
-        let case = self.case(actor, case).await?;
+        let mut tx = self.db().begin().await?;
+        let case = self.case_as(&mut tx, actor, case, CaseSide::Either).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let outgoing = messaging::validate(body, upload)?;
         let now = self.now();
@@ -70,23 +86,25 @@ impl App {
         let attachment = outgoing
             .attachment
             .as_ref()
-            .map(|(name, kind, bytes)| (name.as_str(), *kind, bytes.as_slice()));
-        let id = store::messages::post(
-            self.db(),
-            &case.id,
-            &user.id,
-            &outgoing.body,
-            attachment,
-            |id| {
-                Task::MessageNotification {
-                    message: id.clone(),
-                }
-                .job(format!("message-notification:{id}"), now)
-            },
+            .map(|(name, kind, bytes)| NewAttachment {
+                file_name: name,
+                content_type: kind,
+                bytes,
+            });
+        let id =
+            store::messages::post(&mut tx, &case.id, &user.id, &outgoing.body, attachment, now)
+                .await?;
+        let task = Task::MessageNotification {
+            message: id.clone(),
+        };
+        store::jobs::enqueue(
+            &mut tx,
+            task.job(format!("message-notification:{id}"), now),
             now,
         )
         .await?;
-        self.audit(
+        self.audit_in(
+            &mut tx,
             actor,
             "messages.write",
             case.id.as_str(),
@@ -94,28 +112,33 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        tx.commit().await?;
         self.wake_jobs();
         Ok(())
     }
 
     /// An attachment, for the case's patient or therapist only.
-    pub async fn attachment(
-        &self,
-        actor: &Actor,
-        id: &AttachmentId,
-    ) -> AppResult<(String, String, Vec<u8>)> {
-        let (case, name, kind, bytes) = store::messages::attachment(self.db(), id)
+    #[tracing::instrument(skip_all, fields(attachment = %id))]
+    pub async fn attachment(&self, actor: &Actor, id: &AttachmentId) -> AppResult<Attachment> {
+        let mut c = self.db().conn().await?;
+        let found = store::messages::attachment(&mut c, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        self.case(actor, &case).await?;
-        self.audit(
+        self.case_as(&mut c, actor, &found.case, CaseSide::Either)
+            .await?;
+        self.audit_in(
+            &mut c,
             actor,
             "attachment.read",
-            case.as_str(),
+            found.case.as_str(),
             id.as_str(),
             Outcome::Ok,
         )
         .await?;
-        Ok((name, kind, bytes))
+        Ok(Attachment {
+            file_name: found.file_name,
+            content_type: found.content_type,
+            bytes: found.bytes,
+        })
     }
 }

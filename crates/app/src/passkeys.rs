@@ -14,7 +14,7 @@ use domain::account::{Role, User};
 use domain::ids::UserId;
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
-use store::{passkeys, users};
+use store::{passkeys, users, Conn};
 use webauthn_rs::prelude::{
     Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential,
     RegisterPublicKeyCredential, Uuid,
@@ -57,26 +57,28 @@ impl App {
         self.webauthn().ok_or(AppError::NotFound)
     }
 
-    async fn passkeys_of(&self, user: &UserId) -> AppResult<Vec<(String, Passkey)>> {
-        let stored = passkeys::of_user(self.db(), user).await?;
+    async fn passkeys_of(&self, c: &mut Conn, user: &UserId) -> AppResult<Vec<(String, Passkey)>> {
+        let stored = passkeys::of_user(c, user).await?;
         Ok(stored
             .into_iter()
-            .filter_map(|(row, json)| {
-                serde_json::from_str::<Passkey>(&json)
+            .filter_map(|k| {
+                serde_json::from_str::<Passkey>(&k.json)
                     .ok()
-                    .map(|p| (row, p))
+                    .map(|p| (k.id, p))
             })
             .collect())
     }
 
     /// Starts adding a passkey to the signed-in person's account.
+    #[tracing::instrument(skip_all, fields(user = %actor.audit_id()))]
     pub async fn start_passkey_registration(&self, actor: &Actor) -> AppResult<Started> {
         let webauthn = self.webauthn_or_refuse()?;
         let user = actor
             .user()
             .filter(|_| actor.role().is_some())
             .ok_or(AppError::Unauthenticated)?;
-        let existing = self.passkeys_of(&user.id).await?;
+        let mut tx = self.db().begin().await?;
+        let existing = self.passkeys_of(&mut tx, &user.id).await?;
         let exclude = existing.iter().map(|(_, p)| p.cred_id().clone()).collect();
         // User ids are 128 random bits in hex: the same bits make the WebAuthn user handle.
         let uuid = Uuid::from_slice(&hex::decode(user.id.as_str()).unwrap_or_default())
@@ -86,19 +88,22 @@ impl App {
             .map_err(bad)?;
         let state = serde_json::to_string::<PasskeyRegistration>(&state).map_err(bad)?;
         let ceremony = passkeys::save_challenge(
-            self.db(),
+            &mut tx,
             Some(&user.id),
             "register",
             &state,
             self.now() + CEREMONY_LIFETIME,
         )
         .await?;
+        tx.commit().await?;
         Ok(Started {
             ceremony,
             options: serde_json::to_value(options).map_err(bad)?,
         })
     }
 
+    /// Adds the passkey; the used ceremony, the passkey and the audit row commit together.
+    #[tracing::instrument(skip_all, fields(user = %actor.audit_id()))]
     pub async fn finish_passkey_registration(
         &self,
         actor: &Actor,
@@ -110,7 +115,8 @@ impl App {
             .user()
             .filter(|_| actor.role().is_some())
             .ok_or(AppError::Unauthenticated)?;
-        let (owner, state) = passkeys::take_challenge(self.db(), ceremony, "register", self.now())
+        let mut tx = self.db().begin().await?;
+        let (owner, state) = passkeys::take_challenge(&mut tx, ceremony, "register", self.now())
             .await?
             .ok_or_else(|| bad("no such ceremony"))?;
         if owner.as_ref() != Some(&user.id) {
@@ -124,7 +130,7 @@ impl App {
             .map_err(bad)?;
         let cred_id = serde_json::to_string(passkey.cred_id()).map_err(bad)?;
         passkeys::add(
-            self.db(),
+            &mut tx,
             &user.id,
             cred_id.trim_matches('"'),
             &serde_json::to_string(&passkey).map_err(bad)?,
@@ -135,16 +141,20 @@ impl App {
             store::StoreError::Conflict => AppError::field("passkey", "error-passkey-known"),
             e => e.into(),
         })?;
-        self.audit(actor, "passkey.add", "", "", Outcome::Ok).await
+        self.audit_in(&mut tx, actor, "passkey.add", "", "", Outcome::Ok)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn passkey_count(&self, actor: &Actor) -> AppResult<u64> {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        Ok(passkeys::count(self.db(), &user.id).await?)
+        Ok(passkeys::count(&mut self.db().conn().await?, &user.id).await?)
     }
 
     /// Starts a patient's sign-in by passkey. An unknown address gets options of the same shape
     /// (with a credential no authenticator has), so the answer tells nobody who is a patient.
+    #[tracing::instrument(skip_all)]
     pub async fn start_passkey_sign_in(&self, email: &str, client: &Client) -> AppResult<Started> {
         let webauthn = self.webauthn_or_refuse()?;
         if !self
@@ -153,23 +163,34 @@ impl App {
         {
             return Err(AppError::RateLimited);
         }
-        let patient = match users::by_email(self.db(), email).await? {
+        let mut tx = self.db().begin().await?;
+        let patient = match users::find_by_email(&mut tx, email).await? {
             Some((u, _)) if u.role == Role::Patient => Some(u),
             _ => None,
         };
         let keys = match &patient {
-            Some(u) => self.passkeys_of(&u.id).await?,
+            Some(u) => self.passkeys_of(&mut tx, &u.id).await?,
             None => Vec::new(),
         };
         if keys.is_empty() {
             return Ok(decoy(&webauthn, email));
         }
-        self.start_authentication(&webauthn, patient.as_ref().map(|u| &u.id), &keys, "sign-in")
-            .await
+        let started = self
+            .start_authentication(
+                &mut tx,
+                &webauthn,
+                patient.as_ref().map(|u| &u.id),
+                &keys,
+                "sign-in",
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(started)
     }
 
     async fn start_authentication(
         &self,
+        tx: &mut Conn,
         webauthn: &Webauthn,
         user: Option<&UserId>,
         keys: &[(String, Passkey)],
@@ -178,28 +199,26 @@ impl App {
         let creds: Vec<Passkey> = keys.iter().map(|(_, p)| p.clone()).collect();
         let (options, state) = webauthn.start_passkey_authentication(&creds).map_err(bad)?;
         let state = serde_json::to_string::<PasskeyAuthentication>(&state).map_err(bad)?;
-        let ceremony = passkeys::save_challenge(
-            self.db(),
-            user,
-            kind,
-            &state,
-            self.now() + CEREMONY_LIFETIME,
-        )
-        .await?;
+        let ceremony =
+            passkeys::save_challenge(tx, user, kind, &state, self.now() + CEREMONY_LIFETIME)
+                .await?;
         Ok(Started {
             ceremony,
             options: serde_json::to_value(options).map_err(bad)?,
         })
     }
 
+    /// Checks an answer to a ceremony inside the caller's transaction: the ceremony is used up
+    /// and the passkey's counter moves on only if the caller commits.
     async fn finish_authentication(
         &self,
+        tx: &mut Conn,
         ceremony: &str,
         kind: &str,
         credential: serde_json::Value,
     ) -> AppResult<User> {
         let webauthn = self.webauthn_or_refuse()?;
-        let (owner, state) = passkeys::take_challenge(self.db(), ceremony, kind, self.now())
+        let (owner, state) = passkeys::take_challenge(tx, ceremony, kind, self.now())
             .await?
             .ok_or_else(|| bad("no such ceremony"))?;
         let owner = owner.ok_or_else(|| bad("ceremony without a person"))?;
@@ -208,10 +227,10 @@ impl App {
         let result = webauthn
             .finish_passkey_authentication(&credential, &state)
             .map_err(bad)?;
-        for (row, mut key) in self.passkeys_of(&owner).await? {
+        for (row, mut key) in self.passkeys_of(tx, &owner).await? {
             if key.update_credential(&result) == Some(true) {
                 passkeys::update(
-                    self.db(),
+                    tx,
                     &row,
                     &serde_json::to_string(&key).map_err(bad)?,
                     self.now(),
@@ -219,25 +238,27 @@ impl App {
                 .await?;
             }
         }
-        users::get(self.db(), &owner)
-            .await?
-            .ok_or(AppError::NotFound)
+        users::get(tx, &owner).await?.ok_or(AppError::NotFound)
     }
 
-    /// Finishes a patient's passkey sign-in with a new session.
+    /// Finishes a patient's passkey sign-in with a new session: the used ceremony, the passkey's
+    /// counter, the session and the audit row commit together; a refusal's audit row stands alone.
+    #[tracing::instrument(skip_all)]
     pub async fn finish_passkey_sign_in(
         &self,
         ceremony: &str,
         credential: serde_json::Value,
         client: &Client,
     ) -> AppResult<SessionToken> {
+        let mut tx = self.db().begin().await?;
         match self
-            .finish_authentication(ceremony, "sign-in", credential)
+            .finish_authentication(&mut tx, ceremony, "sign-in", credential)
             .await
         {
             Ok(user) if user.role == Role::Patient => {
-                let session = self.start_session(&user, client).await?;
-                self.audit_as(
+                let session = self.start_session(&mut tx, &user, client).await?;
+                self.audit_as_in(
+                    &mut tx,
                     user.id.as_str(),
                     &client.ip,
                     "sign_in.passkey",
@@ -246,9 +267,12 @@ impl App {
                     Outcome::Ok,
                 )
                 .await?;
+                tx.commit().await?;
                 Ok(session)
             }
             Ok(_) | Err(_) => {
+                // The ceremony is used up even when refused: it is taken once, whatever the answer.
+                tx.commit().await?;
                 self.audit_as(
                     "anonymous",
                     &client.ip,
@@ -264,20 +288,28 @@ impl App {
     }
 
     /// A therapist who gave their password starts the second factor with a passkey.
+    #[tracing::instrument(skip_all, fields(user = %actor.audit_id()))]
     pub async fn start_passkey_second_factor(&self, actor: &Actor) -> AppResult<Started> {
         let webauthn = self.webauthn_or_refuse()?;
         let user = actor
             .user()
             .filter(|u| u.role.is_therapist())
             .ok_or(AppError::Unauthenticated)?;
-        let keys = self.passkeys_of(&user.id).await?;
+        let mut tx = self.db().begin().await?;
+        let keys = self.passkeys_of(&mut tx, &user.id).await?;
         if keys.is_empty() {
             return Err(bad("no passkey"));
         }
-        self.start_authentication(&webauthn, Some(&user.id), &keys, "second-factor")
-            .await
+        let started = self
+            .start_authentication(&mut tx, &webauthn, Some(&user.id), &keys, "second-factor")
+            .await?;
+        tx.commit().await?;
+        Ok(started)
     }
 
+    /// The passkey as second factor: the used ceremony, the passkey's counter, the session's
+    /// second factor and the audit row commit together.
+    #[tracing::instrument(skip_all, fields(user = %actor.audit_id()))]
     pub async fn finish_passkey_second_factor(
         &self,
         actor: &Actor,
@@ -289,23 +321,29 @@ impl App {
             .filter(|u| u.role.is_therapist())
             .ok_or(AppError::Unauthenticated)?;
         let session = actor.session().ok_or(AppError::Unauthenticated)?;
+        let mut tx = self.db().begin().await?;
         let owner = match self
-            .finish_authentication(ceremony, "second-factor", credential)
+            .finish_authentication(&mut tx, ceremony, "second-factor", credential)
             .await
         {
             Ok(owner) => owner,
             Err(e) => {
+                // The ceremony is used up even when refused: it is taken once, whatever the answer.
+                tx.commit().await?;
                 self.audit(actor, "two_factor.passkey", "", "", Outcome::Failed)
                     .await?;
                 return Err(e);
             }
         };
         if owner.id != user.id {
+            tx.commit().await?;
             return Err(bad("someone else's passkey"));
         }
-        users::confirm_second_factor(self.db(), session, self.now()).await?;
-        self.audit(actor, "two_factor.passkey", "", "", Outcome::Ok)
-            .await
+        users::confirm_second_factor(&mut tx, session, self.now()).await?;
+        self.audit_in(&mut tx, actor, "two_factor.passkey", "", "", Outcome::Ok)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 

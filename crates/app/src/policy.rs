@@ -99,6 +99,44 @@ pub fn require_case_patient(actor: &Actor, case: &domain::case::Case) -> Result<
     }
 }
 
+/// The side of a case a use-case serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaseSide {
+    /// The patient's: the portal (signing the agreement, answering a questionnaire).
+    Patient,
+    /// The therapist's: the admin (the case page, the workspace, sending and countersigning).
+    Therapist,
+    /// Either person in the case: the messages between them, a document both of them read.
+    Either,
+}
+
+/// Whether the actor may reach `case` (`None`: no such case) from `side`. Who is refused for who
+/// they are (anonymous: sign in first; the wrong role for the side: forbidden) learns nothing of the
+/// case; everyone else who takes no part in it is told it does not exist, the practice's owner too.
+pub fn case_access(
+    actor: &Actor,
+    case: Option<&domain::case::Case>,
+    side: CaseSide,
+) -> Result<(), AppError> {
+    match side {
+        CaseSide::Therapist => require(actor, Action::KeepCaseload)?,
+        CaseSide::Patient => require(actor, Action::UsePortal)?,
+        CaseSide::Either => {}
+    }
+    let Some(case) = case else {
+        return match actor.role() {
+            _ if !actor.is_signed_in() => Err(AppError::Unauthenticated),
+            None => Err(AppError::SecondFactorRequired),
+            Some(_) => Err(AppError::NotFound),
+        };
+    };
+    match side {
+        CaseSide::Therapist => require_case_therapist(actor, case),
+        CaseSide::Patient => require_case_patient(actor, case),
+        CaseSide::Either => require_case(actor, case),
+    }
+}
+
 /// Whether the actor may enter an appointment's video room: only its therapist and the people
 /// invited to it (the case's patient, and guests such as a partner). Everyone else, the practice's
 /// owner included, learns nothing of the room.
@@ -208,6 +246,100 @@ mod tests {
                 require_case_patient(&stranger, &case),
                 Err(AppError::NotFound)
             ));
+        }
+    }
+
+    /// Each side of a case for the six people the access test walks the routes with, and for a
+    /// case that does not exist.
+    #[test]
+    fn the_case_matrix() {
+        use AppError as E;
+        let user = |id: &str, role| User {
+            id: UserId::new(id),
+            role,
+            email: "a@b.c".into(),
+            name: "n".into(),
+            time_zone: "UTC".into(),
+        };
+        let case = domain::case::Case {
+            id: domain::ids::CaseId::new("c"),
+            stage: domain::case::Stage::InTherapy,
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            patient: user("a", Role::Patient),
+            therapist: user("t", Role::Therapist),
+            unread: 0,
+        };
+        let as_ = |id: &str, role| Actor::signed(user(id, role), "s".into(), true, "127.0.0.1");
+        let mut unverified = as_("t", Role::Therapist);
+        if let crate::actor::Who::Signed(s) = &mut unverified.who {
+            s.verified = false;
+        }
+        let people = [
+            ("anonymous", Actor::anonymous("127.0.0.1")),
+            ("the case's patient", as_("a", Role::Patient)),
+            ("another patient", as_("b", Role::Patient)),
+            ("the case's therapist", as_("t", Role::Therapist)),
+            ("another therapist", as_("u", Role::Therapist)),
+            ("the owner", as_("o", Role::Owner)),
+            ("the therapist before the second factor", unverified),
+        ];
+        #[derive(Debug, PartialEq)]
+        enum Want {
+            Ok,
+            SignIn,
+            SecondFactor,
+            Forbidden,
+            NotFound,
+        }
+        use Want::*;
+        let answer = |r: Result<(), AppError>| match r {
+            Result::Ok(()) => Ok,
+            Err(E::Unauthenticated) => SignIn,
+            Err(E::SecondFactorRequired) => SecondFactor,
+            Err(E::Forbidden) => Forbidden,
+            Err(E::NotFound) => NotFound,
+            Err(e) => panic!("unexpected {e:?}"),
+        };
+        // In the order of `people`.
+        let expected: [(CaseSide, [Want; 7]); 3] = [
+            (
+                CaseSide::Patient,
+                [
+                    SignIn,
+                    Ok,
+                    NotFound,
+                    Forbidden,
+                    Forbidden,
+                    Forbidden,
+                    SecondFactor,
+                ],
+            ),
+            (
+                CaseSide::Therapist,
+                [
+                    SignIn,
+                    Forbidden,
+                    Forbidden,
+                    Ok,
+                    NotFound,
+                    NotFound,
+                    SecondFactor,
+                ],
+            ),
+            (
+                CaseSide::Either,
+                [SignIn, Ok, NotFound, Ok, NotFound, NotFound, SecondFactor],
+            ),
+        ];
+        for (side, row) in expected {
+            for ((who, actor), want) in people.iter().zip(row) {
+                let got = answer(case_access(actor, Some(&case), side));
+                assert_eq!(got, want, "{who}, {side:?} side");
+                // A case that does not exist: whoever may ask this side is told just that.
+                let missing = answer(case_access(actor, None, side));
+                let want_missing = if want == Ok { NotFound } else { want };
+                assert_eq!(missing, want_missing, "{who}, {side:?} side, no such case");
+            }
         }
     }
 

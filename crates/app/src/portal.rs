@@ -6,7 +6,7 @@ use crate::actor::Actor;
 use crate::audit::Outcome;
 use crate::error::{AppError, AppResult};
 use crate::jobs::Task;
-use crate::policy::{self, Action};
+use crate::policy::Action;
 use crate::ratelimit::Bucket;
 use crate::App;
 use domain::account::{InviteInput, ProfileInput, Role, User};
@@ -101,7 +101,7 @@ impl App {
         }
         // Read before the transaction begins: a use-case never holds one connection while it
         // waits for a second.
-        let patient = users::by_email(self.db(), &email)
+        let patient = users::find_by_email(&mut self.db().conn().await?, &email)
             .await?
             .map(|(user, _)| user)
             .filter(|user| user.role == Role::Patient);
@@ -147,7 +147,7 @@ impl App {
         };
         let now = self.now();
         users::add_login_token(
-            self.db(),
+            &mut self.db().conn().await?,
             &hash_token(&token),
             user,
             purpose,
@@ -161,9 +161,10 @@ impl App {
     /// Who a sign-in link is for, without using it (the landing page asks to confirm, so that a
     /// mail scanner following the link does not use it up).
     pub async fn magic_link_owner(&self, token: &str) -> AppResult<User> {
+        let mut c = self.db().conn().await?;
         for purpose in [MAGIC, PATIENT_INVITE] {
             if let Some(u) =
-                users::peek_login_token(self.db(), &hash_token(token), purpose, self.now()).await?
+                users::peek_login_token(&mut c, &hash_token(token), purpose, self.now()).await?
             {
                 return Ok(u);
             }
@@ -171,15 +172,19 @@ impl App {
         Err(AppError::NotFound)
     }
 
-    /// Uses a sign-in link: once, before it expires.
+    /// Uses a sign-in link: once, before it expires. The used link, the session and the audit row
+    /// commit together; a refused link's audit row stands alone.
+    #[tracing::instrument(skip_all)]
     pub async fn use_magic_link(&self, token: &str, client: &Client) -> AppResult<SessionToken> {
         let now = self.now();
+        let mut tx = self.db().begin().await?;
         for purpose in [MAGIC, PATIENT_INVITE] {
             if let Some(user) =
-                users::use_login_token(self.db(), &hash_token(token), purpose, now).await?
+                users::use_login_token(&mut tx, &hash_token(token), purpose, now).await?
             {
-                let session = self.start_session(&user, client).await?;
-                self.audit_as(
+                let session = self.start_session(&mut tx, &user, client).await?;
+                self.audit_as_in(
+                    &mut tx,
                     user.id.as_str(),
                     &client.ip,
                     "sign_in.link",
@@ -188,9 +193,11 @@ impl App {
                     Outcome::Ok,
                 )
                 .await?;
+                tx.commit().await?;
                 return Ok(session);
             }
         }
+        drop(tx);
         self.audit_as(
             "anonymous",
             &client.ip,
@@ -218,29 +225,6 @@ impl App {
         }
     }
 
-    /// One case, if the actor takes part in it (otherwise it does not exist for them).
-    pub async fn case(&self, actor: &Actor, id: &CaseId) -> AppResult<Case> {
-        let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let case = cases::get(&mut self.db().conn().await?, id, &user.id).await?;
-        match case {
-            Some(c) => match policy::require_case(actor, &c) {
-                Ok(()) => Ok(c),
-                Err(e) => {
-                    self.audit(
-                        actor,
-                        "policy.refused",
-                        id.as_str(),
-                        "case",
-                        Outcome::Refused,
-                    )
-                    .await?;
-                    Err(e)
-                }
-            },
-            None => Err(AppError::NotFound),
-        }
-    }
-
     pub async fn profile(&self, actor: &Actor) -> AppResult<ProfileInput> {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         if actor.role().is_none() {
@@ -250,7 +234,7 @@ impl App {
             name: user.name.clone(),
             email: user.email.clone(),
             time_zone: user.time_zone.clone(),
-            language: users::language(self.db(), &user.id).await?,
+            language: users::language(&mut self.db().conn().await?, &user.id).await?,
         })
     }
 
@@ -260,8 +244,9 @@ impl App {
             return Err(AppError::SecondFactorRequired);
         }
         let p = input.validate()?;
+        let mut tx = self.db().begin().await?;
         match users::update_profile(
-            self.db(),
+            &mut tx,
             &user.id,
             &p.name,
             &p.email,
@@ -273,8 +258,17 @@ impl App {
             Err(StoreError::Conflict) => return Err(AppError::field("email", "error-email-taken")),
             other => other?,
         }
-        self.audit(actor, "profile.update", "", user.id.as_str(), Outcome::Ok)
-            .await
+        self.audit_in(
+            &mut tx,
+            actor,
+            "profile.update",
+            "",
+            user.id.as_str(),
+            Outcome::Ok,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Everything held about a patient that they may see, as one JSON document.
@@ -283,9 +277,11 @@ impl App {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let profile = self.profile(actor).await?;
         let mut cases_json = Vec::new();
-        for case in cases::of_patient(&mut self.db().conn().await?, &user.id).await? {
-            let messages = store::messages::thread(self.db(), &case.id).await?;
-            self.audit(
+        let mut c = self.db().conn().await?;
+        for case in cases::of_patient(&mut c, &user.id).await? {
+            let messages = store::messages::thread(&mut c, &case.id).await?;
+            self.audit_in(
+                &mut c,
                 actor,
                 "export.case",
                 case.id.as_str(),
@@ -293,8 +289,8 @@ impl App {
                 Outcome::Ok,
             )
             .await?;
-            let documents = self.agreements_for_export(actor, &case).await?;
-            let questionnaires = self.questionnaires_for_export(actor, &case).await?;
+            let documents = self.agreements_for_export(&mut c, actor, &case).await?;
+            let questionnaires = self.questionnaires_for_export(&mut c, actor, &case).await?;
             cases_json.push(serde_json::json!({
                 "id": case.id,
                 "therapist": case.therapist.name,
@@ -312,7 +308,8 @@ impl App {
                 "questionnaires": questionnaires,
             }));
         }
-        let sessions = users::sessions_of(self.db(), &user.id, self.now()).await?;
+        let sessions =
+            users::sessions_of(&mut self.db().conn().await?, &user.id, self.now()).await?;
         Ok(serde_json::json!({
             "exported_at": self.now(),
             "profile": { "name": profile.name, "email": profile.email, "time_zone": profile.time_zone, "language": profile.language },

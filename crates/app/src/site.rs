@@ -110,7 +110,7 @@ impl App {
     /// The practice's details, which every page shows (name, crisis contacts). `None` before setup.
     pub async fn practice(&self) -> AppResult<Arc<Option<Details>>> {
         self.cached("practice".into(), async {
-            Ok(store::practice::get(self.db()).await?)
+            Ok(store::practice::get(&mut self.db().conn().await?).await?)
         })
         .await
     }
@@ -119,8 +119,9 @@ impl App {
     pub async fn site_pages(&self) -> AppResult<Vec<String>> {
         let pages = self
             .cached("site-pages".into(), async {
+                let mut c = self.db().conn().await?;
                 Ok(
-                    pages::list(self.db(), PageKind::Page, Visibility::Published, 0, 100)
+                    pages::list(&mut c, PageKind::Page, Visibility::Published, 0, 100)
                         .await?
                         .into_iter()
                         .map(|p| p.slug)
@@ -134,10 +135,10 @@ impl App {
     pub async fn home(&self, actor: &Actor) -> AppResult<Arc<Home>> {
         self.require(actor, Action::ReadPublicSite).await?;
         self.cached("home".into(), async {
+            let mut c = self.db().conn().await?;
             Ok(Home {
-                latest: pages::list(self.db(), PageKind::Article, Visibility::Published, 0, 3)
-                    .await?,
-                faqs: pages::list(self.db(), PageKind::Faq, Visibility::Published, 0, 50).await?,
+                latest: pages::list(&mut c, PageKind::Article, Visibility::Published, 0, 3).await?,
+                faqs: pages::list(&mut c, PageKind::Faq, Visibility::Published, 0, 50).await?,
             })
         })
         .await
@@ -198,7 +199,8 @@ impl App {
         }
         let lookup = self
             .cached(format!("lookup:{}:{slug}", kind.as_str()), async {
-                Ok(pages::by_slug(self.db(), kind, slug, Visibility::Published).await?)
+                let mut c = self.db().conn().await?;
+                Ok(pages::by_slug(&mut c, kind, slug, Visibility::Published).await?)
             })
             .await?;
         match &*lookup {
@@ -211,7 +213,7 @@ impl App {
     /// Every published article with its tags, without bodies: what "related" chooses from.
     async fn article_index(&self) -> AppResult<Vec<Indexed>> {
         let all = pages::list(
-            self.db(),
+            &mut self.db().conn().await?,
             PageKind::Article,
             Visibility::Published,
             0,
@@ -230,10 +232,11 @@ impl App {
 
     pub async fn articles(&self, actor: &Actor, page: Option<&str>) -> AppResult<Listing> {
         self.require(actor, Action::ReadPublicSite).await?;
-        let total = pages::count(self.db(), PageKind::Article, Visibility::Published).await?;
+        let mut c = self.db().conn().await?;
+        let total = pages::count(&mut c, PageKind::Article, Visibility::Published).await?;
         let paging = Paging::new(page, ARTICLES_PER_PAGE, total);
         let pages = pages::list(
-            self.db(),
+            &mut c,
             PageKind::Article,
             Visibility::Published,
             paging.offset(),
@@ -257,29 +260,31 @@ impl App {
             .map(|(t, _)| t)
             .find(|t| t.slug == tag_slug)
             .ok_or(AppError::NotFound)?;
-        let total = pages::count_tagged(self.db(), tag_slug).await?;
+        let mut c = self.db().conn().await?;
+        let total = pages::count_tagged(&mut c, tag_slug).await?;
         let paging = Paging::new(page, ARTICLES_PER_PAGE, total);
-        let pages =
-            pages::list_tagged(self.db(), tag_slug, paging.offset(), paging.per_page).await?;
+        let pages = pages::list_tagged(&mut c, tag_slug, paging.offset(), paging.per_page).await?;
         Ok((tag, Listing { pages, paging }))
     }
 
     pub async fn tags(&self, actor: &Actor) -> AppResult<Vec<(Tag, u64)>> {
         self.require(actor, Action::ReadPublicSite).await?;
-        Ok(pages::published_tags(self.db()).await?)
+        Ok(pages::published_tags(&mut self.db().conn().await?).await?)
     }
 
     pub async fn faqs(&self, actor: &Actor) -> AppResult<Vec<Page>> {
         self.require(actor, Action::ReadPublicSite).await?;
-        Ok(pages::list(self.db(), PageKind::Faq, Visibility::Published, 0, 200).await?)
+        let mut c = self.db().conn().await?;
+        Ok(pages::list(&mut c, PageKind::Faq, Visibility::Published, 0, 200).await?)
     }
 
     /// Everything published, for the sitemap: (path, last change).
     pub async fn sitemap(&self, actor: &Actor) -> AppResult<Vec<(String, jiff::Timestamp)>> {
         self.require(actor, Action::ReadPublicSite).await?;
         let mut entries = Vec::new();
+        let mut c = self.db().conn().await?;
         for kind in [PageKind::Page, PageKind::Faq, PageKind::Article] {
-            for p in pages::list(self.db(), kind, Visibility::Published, 0, 10_000).await? {
+            for p in pages::list(&mut c, kind, Visibility::Published, 0, 10_000).await? {
                 entries.push((p.path(), p.updated_at));
             }
         }
@@ -289,7 +294,8 @@ impl App {
     /// The newest articles for the Atom feed.
     pub async fn feed(&self, actor: &Actor) -> AppResult<Vec<(Page, String)>> {
         self.require(actor, Action::ReadPublicSite).await?;
-        let pages = pages::list(self.db(), PageKind::Article, Visibility::Published, 0, 20).await?;
+        let mut c = self.db().conn().await?;
+        let pages = pages::list(&mut c, PageKind::Article, Visibility::Published, 0, 20).await?;
         Ok(pages
             .into_iter()
             .map(|p| {

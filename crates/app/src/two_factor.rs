@@ -94,12 +94,14 @@ impl App {
     }
 
     /// Starts (or shows again) an enrolment for a signed-in therapist who has none yet.
+    #[tracing::instrument(skip_all, fields(user = %actor.audit_id()))]
     pub async fn totp_enrolment(&self, actor: &Actor) -> AppResult<Enrolment> {
         let user = actor
             .user()
             .filter(|u| u.role.is_therapist())
             .ok_or(AppError::Unauthenticated)?;
-        let state = users::totp(self.db(), &user.id).await?;
+        let mut tx = self.db().begin().await?;
+        let state = users::totp(&mut tx, &user.id).await?;
         if state.enabled {
             return Err(AppError::Forbidden);
         }
@@ -107,10 +109,11 @@ impl App {
             Some(s) => s,
             None => {
                 let s = new_secret();
-                users::set_totp_secret(self.db(), &user.id, &s).await?;
+                users::set_totp_secret(&mut tx, &user.id, &s).await?;
                 s
             }
         };
+        tx.commit().await?;
         let practice = self.practice().await?;
         let totp = totp(
             &secret,
@@ -140,13 +143,16 @@ impl App {
         })
     }
 
-    /// Confirms an enrolment with a first code; answers the recovery codes, shown once.
+    /// Confirms an enrolment with a first code; answers the recovery codes, shown once. The
+    /// confirmed secret, the codes, the session's second factor and the audit row commit together.
+    #[tracing::instrument(skip_all, fields(user = %actor.audit_id()))]
     pub async fn confirm_totp(&self, actor: &Actor, code: &str) -> AppResult<Vec<String>> {
         let user = actor
             .user()
             .filter(|u| u.role.is_therapist())
             .ok_or(AppError::Unauthenticated)?;
-        let state = users::totp(self.db(), &user.id).await?;
+        let mut tx = self.db().begin().await?;
+        let state = users::totp(&mut tx, &user.id).await?;
         let (Some(secret), false) = (state.secret, state.enabled) else {
             return Err(AppError::Forbidden);
         };
@@ -165,22 +171,28 @@ impl App {
             .ok_or_else(|| AppError::field("code", "error-code"))?;
         let codes = new_recovery_codes();
         let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(user, c)).collect();
-        users::enable_totp(self.db(), &user.id, step, &hashes, self.now()).await?;
+        users::enable_totp(&mut tx, &user.id, step, &hashes, self.now()).await?;
         if let Some(session) = actor.session() {
-            users::confirm_second_factor(self.db(), session, self.now()).await?;
+            users::confirm_second_factor(&mut tx, session, self.now()).await?;
         }
-        self.audit(actor, "two_factor.enrolled", "", "", Outcome::Ok)
+        self.audit_in(&mut tx, actor, "two_factor.enrolled", "", "", Outcome::Ok)
             .await?;
+        tx.commit().await?;
         Ok(codes)
     }
 
     /// Whether the signed-in therapist has a confirmed second factor (to verify) or not (to enrol).
     pub async fn totp_enabled(&self, actor: &Actor) -> AppResult<bool> {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        Ok(users::totp(self.db(), &user.id).await?.enabled)
+        Ok(users::totp(&mut self.db().conn().await?, &user.id)
+            .await?
+            .enabled)
     }
 
-    /// Passes the second factor with a current code, or a recovery code (once).
+    /// Passes the second factor with a current code, or a recovery code (once). The used step or
+    /// code, the session's second factor and the audit row commit together; a wrong code's audit
+    /// row stands alone.
+    #[tracing::instrument(skip_all, fields(user = %actor.audit_id()))]
     pub async fn verify_second_factor(&self, actor: &Actor, code: &str) -> AppResult<()> {
         let user = actor
             .user()
@@ -195,7 +207,8 @@ impl App {
                 .await?;
             return Err(AppError::RateLimited);
         }
-        let state = users::totp(self.db(), &user.id).await?;
+        let mut tx = self.db().begin().await?;
+        let state = users::totp(&mut tx, &user.id).await?;
         let (Some(secret), true) = (state.secret, state.enabled) else {
             return Err(AppError::SecondFactorRequired);
         };
@@ -203,39 +216,42 @@ impl App {
             Some(Typed::Totp(digits)) => {
                 match self.matching_step(&totp(&secret, "holdspace", &user.email)?, &digits) {
                     // A code is good once: a step at or before the last one used is refused.
-                    Some(step) => users::use_totp_step(self.db(), &user.id, step).await?,
+                    Some(step) => users::use_totp_step(&mut tx, &user.id, step).await?,
                     None => false,
                 }
             }
             Some(Typed::Recovery(text)) => {
-                users::use_recovery_code(
-                    self.db(),
-                    &user.id,
-                    &recovery_hash(user, &text),
-                    self.now(),
-                )
-                .await?
+                users::use_recovery_code(&mut tx, &user.id, &recovery_hash(user, &text), self.now())
+                    .await?
             }
             None => false,
         };
         if !ok {
+            drop(tx);
             self.audit(actor, "two_factor", "", "", Outcome::Failed)
                 .await?;
             return Err(AppError::field("code", "error-code"));
         }
-        users::confirm_second_factor(self.db(), session, self.now()).await?;
-        self.audit(actor, "two_factor", "", "", Outcome::Ok).await?;
+        users::confirm_second_factor(&mut tx, session, self.now()).await?;
+        self.audit_in(&mut tx, actor, "two_factor", "", "", Outcome::Ok)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Enrols a therapist directly (the command line and the demo): answers the secret and codes.
-    pub(crate) async fn enrol_directly(&self, user: &User) -> AppResult<(String, Vec<String>)> {
+    /// Enrols a therapist directly (the command line and the demo), inside the caller's
+    /// transaction: answers the secret and codes.
+    pub(crate) async fn enrol_directly(
+        &self,
+        tx: &mut store::Conn,
+        user: &User,
+    ) -> AppResult<(String, Vec<String>)> {
         let secret = new_secret();
-        users::set_totp_secret(self.db(), &user.id, &secret).await?;
+        users::set_totp_secret(tx, &user.id, &secret).await?;
         let codes = new_recovery_codes();
         let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(user, c)).collect();
         // Step 0: any real code is newer.
-        users::enable_totp(self.db(), &user.id, 0, &hashes, self.now()).await?;
+        users::enable_totp(tx, &user.id, 0, &hashes, self.now()).await?;
         Ok((secret, codes))
     }
 }

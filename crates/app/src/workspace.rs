@@ -5,9 +5,8 @@
 use crate::actor::Actor;
 use crate::audit::Outcome;
 use crate::error::{AppError, AppResult};
-use crate::policy::Action;
+use crate::policy::{Action, CaseSide};
 use crate::App;
-use domain::account::Role;
 use domain::case::{Case, Stage};
 use domain::ids::CaseId;
 use domain::workspace::{Workspace, WorkspaceInput};
@@ -33,25 +32,22 @@ pub struct Column {
 }
 
 impl App {
-    /// The case, if the actor is its therapist. Patients and everyone else are refused as for
-    /// any of the therapist's pages (patients: forbidden; other therapists and the owner: the
-    /// case does not exist for them).
-    async fn therapists_case(&self, actor: &Actor, id: &CaseId) -> AppResult<Case> {
-        self.require(actor, Action::KeepCaseload).await?;
-        let case = self.case(actor, id).await?;
-        if actor.role() == Some(Role::Patient) {
-            return Err(AppError::Forbidden);
-        }
-        Ok(case)
-    }
-
+    #[tracing::instrument(skip_all, fields(case = %id))]
     pub async fn workspace(&self, actor: &Actor, id: &CaseId) -> AppResult<WorkspaceView> {
-        let case = self.therapists_case(actor, id).await?;
-        let stored = rows::load(self.db(), &case.id).await?;
-        self.audit(actor, "workspace.read", case.id.as_str(), "", Outcome::Ok)
-            .await?;
+        let mut c = self.db().conn().await?;
+        let case = self.case_as(&mut c, actor, id, CaseSide::Therapist).await?;
+        let stored = rows::load(&mut c, &case.id).await?;
+        self.audit_in(
+            &mut c,
+            actor,
+            "workspace.read",
+            case.id.as_str(),
+            "",
+            Outcome::Ok,
+        )
+        .await?;
         let (workspace, saved_at) = match stored {
-            Some((w, at)) => (w, Some(at)),
+            Some(s) => (s.workspace, Some(s.updated_at)),
             None => (Workspace::default(), None),
         };
         let moves = case
@@ -69,46 +65,68 @@ impl App {
     }
 
     /// Saves the whole workspace (the page autosaves it as the therapist types).
+    #[tracing::instrument(skip_all, fields(case = %id))]
     pub async fn save_workspace(
         &self,
         actor: &Actor,
         id: &CaseId,
         input: &WorkspaceInput,
     ) -> AppResult<Workspace> {
-        let case = self.therapists_case(actor, id).await?;
-        let workspace = input.validate()?;
-        rows::save(self.db(), &case.id, &workspace, self.now()).await?;
-        self.audit(actor, "workspace.write", case.id.as_str(), "", Outcome::Ok)
+        let mut tx = self.db().begin().await?;
+        let case = self
+            .case_as(&mut tx, actor, id, CaseSide::Therapist)
             .await?;
+        let workspace = input.validate()?;
+        rows::save(&mut tx, &case.id, &workspace, self.now()).await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            "workspace.write",
+            case.id.as_str(),
+            "",
+            Outcome::Ok,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(workspace)
     }
 
-    /// Moves a case to `to`, if the stage rules and what was decided allow it.
+    /// Moves a case to `to`, if the stage rules and what was decided allow it. The stage and its
+    /// audit row commit together.
+    #[tracing::instrument(skip_all, fields(case = %id, to = ?to))]
     pub async fn move_case(&self, actor: &Actor, id: &CaseId, to: Stage) -> AppResult<()> {
-        let case = self.therapists_case(actor, id).await?;
-        let decision = rows::load(self.db(), &case.id)
+        let mut tx = self.db().begin().await?;
+        let case = self
+            .case_as(&mut tx, actor, id, CaseSide::Therapist)
+            .await?;
+        let decision = rows::load(&mut tx, &case.id)
             .await?
-            .and_then(|(w, _)| w.decision);
+            .and_then(|s| s.workspace.decision);
         if case.stage.can_move_to(to, decision).is_err() {
             return Err(AppError::field("stage", "error-stage-move"));
         }
-        store::cases::set_stage(&mut self.db().conn().await?, &case.id, to, self.now()).await?;
-        self.audit(
+        store::cases::set_stage(&mut tx, &case.id, to, self.now()).await?;
+        self.audit_in(
+            &mut tx,
             actor,
             "case.stage",
             case.id.as_str(),
             to.as_str(),
             Outcome::Ok,
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The therapist's cases by stage, with how long each has waited there.
+    #[tracing::instrument(skip_all)]
     pub async fn board(&self, actor: &Actor) -> AppResult<Vec<Column>> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let cases = store::cases::of_therapist(&mut self.db().conn().await?, &user.id).await?;
-        let since = rows::stage_since(self.db(), &user.id).await?;
+        let mut c = self.db().conn().await?;
+        let cases = store::cases::of_therapist(&mut c, &user.id).await?;
+        let since = rows::stage_since(&mut c, &user.id).await?;
         let now = self.now();
         Ok(Stage::BOARD
             .iter()
@@ -119,13 +137,13 @@ impl App {
                     .map(|c| {
                         let at = since
                             .iter()
-                            .find(|(id, _, _)| *id == c.id)
-                            .map(|(_, _, at)| *at)
+                            .find(|s| s.case == c.id)
+                            .map(|s| s.since)
                             .unwrap_or(c.created_at);
                         (c.clone(), now.duration_since(at))
                     })
                     .collect();
-                in_stage.sort_by(|a, b| b.1.cmp(&a.1));
+                in_stage.sort_by_key(|c| std::cmp::Reverse(c.1));
                 Column {
                     stage: *stage,
                     cases: in_stage,
@@ -135,14 +153,18 @@ impl App {
     }
 
     /// What the therapist wrote for the patient, once shared: for the patient's portal.
+    #[tracing::instrument(skip_all, fields(case = %id))]
     pub async fn shared_summary(&self, actor: &Actor, id: &CaseId) -> AppResult<Option<String>> {
-        let case = self.case(actor, id).await?;
-        let summary = rows::load(self.db(), &case.id)
+        let mut c = self.db().conn().await?;
+        let case = self.case_as(&mut c, actor, id, CaseSide::Patient).await?;
+        let summary = rows::load(&mut c, &case.id)
             .await?
-            .filter(|(w, _)| w.share_summary && !w.content.summary.is_empty())
-            .map(|(w, _)| w.content.summary);
+            .map(|s| s.workspace)
+            .filter(|w| w.share_summary && !w.content.summary.is_empty())
+            .map(|w| w.content.summary);
         if summary.is_some() {
-            self.audit(
+            self.audit_in(
+                &mut c,
                 actor,
                 "workspace.summary.read",
                 case.id.as_str(),

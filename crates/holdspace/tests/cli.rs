@@ -223,11 +223,11 @@ fn keys_rotate_replaces_the_key_file_and_the_practice_still_opens() {
         let db = store::Db::open(&store::DbConfig::sqlite_in(&dir), keys)
             .await
             .unwrap();
-        let (user, _) = store::users::by_email(&db, "r@example.org")
+        let (user, _) = store::users::find_by_email(&mut db.conn().await.unwrap(), "r@example.org")
             .await
             .unwrap()
             .unwrap();
-        assert!(store::users::totp(&db, &user.id)
+        assert!(store::users::totp(&mut db.conn().await.unwrap(), &user.id)
             .await
             .unwrap()
             .secret

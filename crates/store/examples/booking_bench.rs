@@ -100,7 +100,7 @@ async fn main() {
         .await
         .unwrap();
     let therapist = store::users::create(
-        &db,
+        &mut db.conn().await.unwrap(),
         store::users::NewUser {
             role: domain::account::Role::Therapist,
             email: "bench@example.org",

@@ -122,30 +122,31 @@ async fn try_append(
     Ok(seq)
 }
 
-type Row = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
+#[derive(sqlx::FromRow)]
+struct Row {
+    seq: i64,
+    at: i64,
+    actor_id: String,
+    action: String,
+    case_id: String,
+    subject: String,
+    outcome: String,
+    source: String,
+    prev_hash: String,
+    hash: String,
+}
 
 fn entry(r: &Row) -> Entry {
     Entry {
-        seq: r.0,
-        at: ts(r.1),
+        seq: r.seq,
+        at: ts(r.at),
         event: Event {
-            actor_id: r.2.clone(),
-            action: r.3.clone(),
-            case_id: r.4.clone(),
-            subject: r.5.clone(),
-            outcome: r.6.clone(),
-            source: r.7.clone(),
+            actor_id: r.actor_id.clone(),
+            action: r.action.clone(),
+            case_id: r.case_id.clone(),
+            subject: r.subject.clone(),
+            outcome: r.outcome.clone(),
+            source: r.source.clone(),
         },
     }
 }
@@ -154,11 +155,11 @@ const COLUMNS: &str =
     "seq, at, actor_id, action, case_id, subject, outcome, source, prev_hash, hash";
 
 /// The newest entries, optionally for one case only.
-pub async fn recent(db: &Db, case_id: Option<&str>, limit: u32) -> StoreResult<Vec<Entry>> {
+pub async fn recent(c: &mut Conn, case_id: Option<&str>, limit: u32) -> StoreResult<Vec<Entry>> {
     let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_log WHERE ($1 = '' OR case_id = $1) ORDER BY seq DESC LIMIT $2"))
         .bind(case_id.unwrap_or(""))
         .bind(i64::from(limit))
-        .fetch_all(&db.pool)
+        .fetch_all(c.ex())
         .await?;
     Ok(rows.iter().map(entry).collect())
 }
@@ -178,7 +179,7 @@ pub enum Verdict {
 }
 
 /// Walks the whole chain in order and names the first row that does not fit.
-pub async fn verify(db: &Db) -> StoreResult<Verdict> {
+pub async fn verify(c: &mut Conn) -> StoreResult<Verdict> {
     let mut prev = GENESIS.to_string();
     let mut expected_seq = 1;
     let mut position = 0u64;
@@ -188,7 +189,7 @@ pub async fn verify(db: &Db) -> StoreResult<Verdict> {
             "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000"
         ))
         .bind(last_seq)
-        .fetch_all(&db.pool)
+        .fetch_all(c.ex())
         .await?;
         if rows.is_empty() {
             return Ok(Verdict::Intact { rows: position });
@@ -199,22 +200,22 @@ pub async fn verify(db: &Db) -> StoreResult<Verdict> {
             let broken = |reason| {
                 Ok(Verdict::Broken {
                     position,
-                    seq: r.0,
+                    seq: r.seq,
                     reason,
                 })
             };
-            if r.0 != expected_seq {
+            if r.seq != expected_seq {
                 return broken("a row is missing before this one");
             }
-            if r.8 != prev {
+            if r.prev_hash != prev {
                 return broken("the link to the previous row does not match");
             }
-            if chain_hash(&prev, r.0, r.1, &e.event) != r.9 {
+            if chain_hash(&prev, r.seq, r.at, &e.event) != r.hash {
                 return broken("the row was changed after it was written");
             }
-            prev = r.9.clone();
+            prev = r.hash.clone();
             expected_seq += 1;
-            last_seq = r.0;
+            last_seq = r.seq;
         }
     }
 }

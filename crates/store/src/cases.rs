@@ -24,7 +24,7 @@ pub async fn open_for_patient(
         Some((u, _)) if u.role == Role::Patient => u,
         Some(_) => return Err(StoreError::Conflict),
         None => {
-            users::insert(
+            users::create(
                 c,
                 NewUser {
                     role: Role::Patient,

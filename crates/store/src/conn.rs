@@ -6,7 +6,7 @@ use crate::db::Backend;
 use crate::error::StoreResult;
 use crate::seal::Keyring;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, Transaction};
+use sqlx::{Any, AnyConnection, Transaction, TransactionManager};
 
 /// A connection from the pool, or a transaction on one, with the keys that seal inside it.
 pub struct Conn {
@@ -16,6 +16,8 @@ pub struct Conn {
     /// Case keys written inside this transaction: the keyring hands them out to others only
     /// once the transaction commits, so a rolled-back key is never used again.
     fresh_case_keys: Vec<(String, String)>,
+    /// A transaction that `roll_back` ended: each statement now stands alone.
+    rolled_back: bool,
 }
 
 enum Held {
@@ -30,6 +32,7 @@ impl Conn {
             keyring,
             backend,
             fresh_case_keys: Vec::new(),
+            rolled_back: false,
         }
     }
 
@@ -39,6 +42,7 @@ impl Conn {
             keyring,
             backend,
             fresh_case_keys: Vec::new(),
+            rolled_back: false,
         }
     }
 
@@ -60,17 +64,32 @@ impl Conn {
 
     /// Whether this is a transaction (writes wait for `commit`) or a plain connection.
     pub fn in_transaction(&self) -> bool {
-        matches!(self.held, Held::Tx(_))
+        matches!(self.held, Held::Tx(_)) && !self.rolled_back
     }
 
     /// Commits the transaction (a plain connection has nothing to commit). Dropping a `Conn`
     /// without committing rolls everything back.
     pub async fn commit(self) -> StoreResult<()> {
-        if let Held::Tx(tx) = self.held {
+        if let (Held::Tx(tx), false) = (self.held, self.rolled_back) {
             tx.commit().await?;
         }
         for (case, key) in self.fresh_case_keys {
             self.keyring.publish_case_key(&case, &key);
+        }
+        Ok(())
+    }
+
+    /// Rolls back everything written so far and goes on as a plain connection. A use-case refused
+    /// inside its transaction calls this before it records the refusal, so that the refusal is kept
+    /// while nothing else is (on SQLite, another connection could not write while this one holds
+    /// the write lock).
+    pub async fn roll_back(&mut self) -> StoreResult<()> {
+        if let Held::Tx(tx) = &mut self.held {
+            // The transaction's depth on the connection drops to zero, so the `Transaction` has
+            // nothing left to commit or roll back when it is dropped.
+            <Any as sqlx::Database>::TransactionManager::rollback(tx).await?;
+            self.rolled_back = true;
+            self.fresh_case_keys.clear();
         }
         Ok(())
     }

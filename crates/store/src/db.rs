@@ -147,11 +147,6 @@ impl Db {
         ))
     }
 
-    /// The data key of `case`, made on its own when the case has none yet.
-    pub(crate) async fn case_key_now(&self, case: &str) -> StoreResult<String> {
-        self.conn().await?.case_key(case).await
-    }
-
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -1,94 +1,130 @@
 //! Secure messages of a case, with attachments. Bodies, file names and file bytes are sealed.
 
-use crate::db::Db;
+use crate::conn::Conn;
 use crate::error::StoreResult;
-use crate::jobs::{self, NewJob};
 use crate::{ms, new_id, ts};
 use domain::ids::{AttachmentId, CaseId, MessageId, UserId};
 use domain::messaging::{AttachmentInfo, Message};
 use jiff::Timestamp;
 
-/// Stores a message (and its attachment) with the job that tells the other side, in one transaction.
+/// A file to store with a message.
+pub struct NewAttachment<'a> {
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// Stores a message (and its attachment) inside the caller's transaction; the caller enqueues the
+/// job that tells the other side in the same one.
 pub async fn post(
-    db: &Db,
+    c: &mut Conn,
     case: &CaseId,
     author: &UserId,
     body: &str,
-    attachment: Option<(&str, &str, &[u8])>,
-    notify: impl FnOnce(&MessageId) -> NewJob,
+    attachment: Option<NewAttachment<'_>>,
     now: Timestamp,
 ) -> StoreResult<MessageId> {
     let id = MessageId(new_id());
     // Everything of a case is sealed under the case's own data key.
-    let key = db.case_key_now(case.as_str()).await?;
-    let sealed = db
+    let key = c.case_key(case.as_str()).await?;
+    let sealed = c
         .keyring
         .seal_with_key(&key, "messages", "body_sealed", id.as_str(), body);
-    let mut tx = db.begin().await?;
     sqlx::query("INSERT INTO messages (id, case_id, author_id, body_sealed, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(id.as_str())
         .bind(case.as_str())
         .bind(author.as_str())
         .bind(sealed)
         .bind(ms(now))
-        .execute(tx.ex())
+        .execute(c.ex())
         .await?;
-    if let Some((name, content_type, bytes)) = attachment {
+    if let Some(a) = attachment {
         let aid = new_id();
+        let name =
+            c.keyring
+                .seal_with_key(&key, "attachments", "file_name_sealed", &aid, a.file_name);
+        let bytes =
+            c.keyring
+                .seal_bytes_with_key(&key, "attachments", "bytes_sealed", &aid, a.bytes);
         sqlx::query("INSERT INTO attachments (id, message_id, case_id, file_name_sealed, content_type, size, bytes_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(&aid)
             .bind(id.as_str())
             .bind(case.as_str())
-            .bind(db.keyring.seal_with_key(&key, "attachments", "file_name_sealed", &aid, name))
-            .bind(content_type)
-            .bind(bytes.len() as i64)
-            .bind(db.keyring.seal_bytes_with_key(&key, "attachments", "bytes_sealed", &aid, bytes))
-            .execute(tx.ex())
+            .bind(name)
+            .bind(a.content_type)
+            .bind(a.bytes.len() as i64)
+            .bind(bytes)
+            .execute(c.ex())
             .await?;
     }
     sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
         .bind(ms(now))
         .bind(case.as_str())
-        .execute(tx.ex())
+        .execute(c.ex())
         .await?;
-    jobs::enqueue(&mut tx, notify(&id), now).await?;
-    tx.commit().await?;
     Ok(id)
 }
 
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: String,
+    author_id: String,
+    author_name: String,
+    body_sealed: String,
+    created_at: i64,
+    read_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AttachmentRow {
+    id: String,
+    message_id: String,
+    file_name_sealed: String,
+    content_type: String,
+    size: i64,
+}
+
 /// The whole thread of a case, oldest first, opened.
-pub async fn thread(db: &Db, case: &CaseId) -> StoreResult<Vec<Message>> {
-    let rows: Vec<(String, String, String, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT m.id, m.author_id, u.name, m.body_sealed, m.created_at, m.read_at FROM messages m JOIN users u ON u.id = m.author_id WHERE m.case_id = $1 ORDER BY m.created_at, m.id",
+pub async fn thread(c: &mut Conn, case: &CaseId) -> StoreResult<Vec<Message>> {
+    let rows: Vec<MessageRow> = sqlx::query_as(
+        "SELECT m.id, m.author_id, u.name AS author_name, m.body_sealed, m.created_at, m.read_at FROM messages m JOIN users u ON u.id = m.author_id WHERE m.case_id = $1 ORDER BY m.created_at, m.id",
     )
     .bind(case.as_str())
-    .fetch_all(&db.pool)
+    .fetch_all(c.ex())
     .await?;
-    let files: Vec<(String, String, String, String, i64)> =
-        sqlx::query_as("SELECT id, message_id, file_name_sealed, content_type, size FROM attachments WHERE case_id = $1").bind(case.as_str()).fetch_all(&db.pool).await?;
+    let files: Vec<AttachmentRow> = sqlx::query_as(
+        "SELECT id, message_id, file_name_sealed, content_type, size FROM attachments WHERE case_id = $1",
+    )
+    .bind(case.as_str())
+    .fetch_all(c.ex())
+    .await?;
+    let keyring = &c.keyring;
     let mut out = Vec::with_capacity(rows.len());
-    for (id, author, name, sealed, at, read_at) in rows {
+    for m in rows {
         let attachments = files
             .iter()
-            .filter(|f| f.1 == id)
+            .filter(|f| f.message_id == m.id)
             .map(|f| {
                 Ok(AttachmentInfo {
-                    id: AttachmentId(f.0.clone()),
-                    file_name: db
-                        .keyring
-                        .open("attachments", "file_name_sealed", &f.0, &f.2)?,
-                    content_type: f.3.clone(),
-                    size: f.4 as u64,
+                    id: AttachmentId(f.id.clone()),
+                    file_name: keyring.open(
+                        "attachments",
+                        "file_name_sealed",
+                        &f.id,
+                        &f.file_name_sealed,
+                    )?,
+                    content_type: f.content_type.clone(),
+                    size: u64::try_from(f.size).unwrap_or(0),
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
         out.push(Message {
-            body: db.keyring.open("messages", "body_sealed", &id, &sealed)?,
-            id: MessageId(id),
-            author_id: UserId(author),
-            author_name: name,
-            created_at: ts(at),
-            read_at: read_at.map(ts),
+            body: keyring.open("messages", "body_sealed", &m.id, &m.body_sealed)?,
+            id: MessageId(m.id),
+            author_id: UserId(m.author_id),
+            author_name: m.author_name,
+            created_at: ts(m.created_at),
+            read_at: m.read_at.map(ts),
             attachments,
         });
     }
@@ -96,37 +132,73 @@ pub async fn thread(db: &Db, case: &CaseId) -> StoreResult<Vec<Message>> {
 }
 
 /// Marks as read what the other side wrote.
-pub async fn mark_read(db: &Db, case: &CaseId, reader: &UserId, now: Timestamp) -> StoreResult<()> {
-    sqlx::query("UPDATE messages SET read_at = $1 WHERE case_id = $2 AND author_id <> $3 AND read_at IS NULL").bind(ms(now)).bind(case.as_str()).bind(reader.as_str()).execute(&db.pool).await?;
+pub async fn mark_read(
+    c: &mut Conn,
+    case: &CaseId,
+    reader: &UserId,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE messages SET read_at = $1 WHERE case_id = $2 AND author_id <> $3 AND read_at IS NULL")
+        .bind(ms(now))
+        .bind(case.as_str())
+        .bind(reader.as_str())
+        .execute(c.ex())
+        .await?;
     Ok(())
 }
 
+/// An attachment, opened.
+#[derive(Clone, Debug)]
+pub struct Attachment {
+    pub case: CaseId,
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SealedAttachmentRow {
+    case_id: String,
+    file_name_sealed: String,
+    content_type: String,
+    bytes_sealed: Vec<u8>,
+}
+
 /// An attachment's case, name, type and bytes, opened.
-pub async fn attachment(
-    db: &Db,
-    id: &AttachmentId,
-) -> StoreResult<Option<(CaseId, String, String, Vec<u8>)>> {
-    let row: Option<(String, String, String, Vec<u8>)> =
-        sqlx::query_as("SELECT case_id, file_name_sealed, content_type, bytes_sealed FROM attachments WHERE id = $1").bind(id.as_str()).fetch_optional(&db.pool).await?;
-    row.map(|(case, name, kind, bytes)| {
-        Ok((
-            CaseId(case),
-            db.keyring
-                .open("attachments", "file_name_sealed", id.as_str(), &name)?,
-            kind,
-            db.keyring
-                .open_bytes("attachments", "bytes_sealed", id.as_str(), &bytes)?,
-        ))
+pub async fn attachment(c: &mut Conn, id: &AttachmentId) -> StoreResult<Option<Attachment>> {
+    let row: Option<SealedAttachmentRow> = sqlx::query_as(
+        "SELECT case_id, file_name_sealed, content_type, bytes_sealed FROM attachments WHERE id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_optional(c.ex())
+    .await?;
+    row.map(|r| {
+        Ok(Attachment {
+            case: CaseId(r.case_id),
+            file_name: c.keyring.open(
+                "attachments",
+                "file_name_sealed",
+                id.as_str(),
+                &r.file_name_sealed,
+            )?,
+            content_type: r.content_type,
+            bytes: c.keyring.open_bytes(
+                "attachments",
+                "bytes_sealed",
+                id.as_str(),
+                &r.bytes_sealed,
+            )?,
+        })
     })
     .transpose()
 }
 
 /// The message's case and its author, for composing a notification.
-pub async fn header(db: &Db, id: &MessageId) -> StoreResult<Option<(CaseId, UserId)>> {
+pub async fn header(c: &mut Conn, id: &MessageId) -> StoreResult<Option<(CaseId, UserId)>> {
     let row: Option<(String, String)> =
         sqlx::query_as("SELECT case_id, author_id FROM messages WHERE id = $1")
             .bind(id.as_str())
-            .fetch_optional(&db.pool)
+            .fetch_optional(c.ex())
             .await?;
     Ok(row.map(|(c, a)| (CaseId(c), UserId(a))))
 }

@@ -1,6 +1,6 @@
 //! The practice's details (one row: one installation is one practice) and the first-run setup.
 
-use crate::db::Db;
+use crate::conn::Conn;
 use crate::error::{StoreError, StoreResult};
 use crate::{ms, users};
 use domain::account::{Role, User};
@@ -9,58 +9,65 @@ use jiff::Timestamp;
 
 const ROW: &str = "practice";
 
-type DetailsRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
+#[derive(sqlx::FromRow)]
+struct DetailsRow {
+    name: String,
+    tagline: String,
+    owner_name: String,
+    email: String,
+    phone: String,
+    time_zone: String,
+    crisis_contacts: String,
+    home_intro: String,
+    message_policy: String,
+    support_contact: String,
+}
 
-pub async fn get(db: &Db) -> StoreResult<Option<Details>> {
+impl From<DetailsRow> for Details {
+    fn from(r: DetailsRow) -> Details {
+        Details {
+            name: r.name,
+            tagline: r.tagline,
+            owner_name: r.owner_name,
+            email: r.email,
+            phone: r.phone,
+            time_zone: r.time_zone,
+            crisis_contacts: r.crisis_contacts,
+            home_intro: r.home_intro,
+            message_policy: r.message_policy,
+            support_contact: r.support_contact,
+        }
+    }
+}
+
+pub async fn get(c: &mut Conn) -> StoreResult<Option<Details>> {
     let row: Option<DetailsRow> = sqlx::query_as(
         "SELECT name, tagline, owner_name, email, phone, time_zone, crisis_contacts, home_intro, message_policy, support_contact FROM practice WHERE id = $1",
     )
     .bind(ROW)
-    .fetch_optional(&db.pool)
+    .fetch_optional(c.ex())
     .await?;
-    Ok(row.map(|r| Details {
-        name: r.0,
-        tagline: r.1,
-        owner_name: r.2,
-        email: r.3,
-        phone: r.4,
-        time_zone: r.5,
-        crisis_contacts: r.6,
-        home_intro: r.7,
-        message_policy: r.8,
-        support_contact: r.9,
-    }))
+    Ok(row.map(Details::from))
 }
 
 /// The currency the practice's fees are in; `None` before the practice is set up.
-pub async fn currency(db: &Db) -> StoreResult<Option<String>> {
+pub async fn currency(c: &mut Conn) -> StoreResult<Option<String>> {
     Ok(
         sqlx::query_scalar("SELECT currency FROM practice WHERE id = $1")
             .bind(ROW)
-            .fetch_optional(&db.pool)
+            .fetch_optional(c.ex())
             .await?,
     )
 }
 
-pub async fn exists(db: &Db) -> StoreResult<bool> {
+pub async fn exists(c: &mut Conn) -> StoreResult<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practice")
-        .fetch_one(&db.pool)
+        .fetch_one(c.ex())
         .await?;
     Ok(n > 0)
 }
 
-pub async fn update(db: &Db, d: &Details, now: Timestamp) -> StoreResult<()> {
+pub async fn update(c: &mut Conn, d: &Details, now: Timestamp) -> StoreResult<()> {
     let done = sqlx::query(
         "UPDATE practice SET name = $1, tagline = $2, owner_name = $3, email = $4, phone = $5, time_zone = $6, crisis_contacts = $7, home_intro = $8, message_policy = $9, support_contact = $10, updated_at = $11 WHERE id = $12",
     )
@@ -76,7 +83,7 @@ pub async fn update(db: &Db, d: &Details, now: Timestamp) -> StoreResult<()> {
     .bind(&d.support_contact)
     .bind(ms(now))
     .bind(ROW)
-    .execute(&db.pool)
+    .execute(c.ex())
     .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
@@ -92,21 +99,20 @@ pub struct NewOwner<'a> {
     pub password_hash: &'a str,
 }
 
-/// Creates the practice and its owner in one transaction, consuming the setup token if one is
+/// Creates the practice and its owner (in the caller's transaction), consuming the setup token if one is
 /// given. `Conflict` when a practice exists already or the token was used or expired.
 pub async fn create(
-    db: &Db,
+    c: &mut Conn,
     details: &Details,
     owner: NewOwner<'_>,
     setup_token_hash: Option<&str>,
     now: Timestamp,
 ) -> StoreResult<User> {
-    let mut tx = db.begin().await?;
     if let Some(hash) = setup_token_hash {
         let used = sqlx::query("UPDATE setup_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1")
             .bind(ms(now))
             .bind(hash)
-            .execute(tx.ex())
+            .execute(c.ex())
             .await?;
         if used.rows_affected() != 1 {
             return Err(StoreError::Conflict);
@@ -127,10 +133,10 @@ pub async fn create(
     .bind(&details.message_policy)
     .bind(&details.support_contact)
     .bind(ms(now))
-    .execute(tx.ex())
+    .execute(c.ex())
     .await?;
-    let user = users::insert(
-        &mut tx,
+    let user = users::create(
+        c,
         users::NewUser {
             role: Role::Owner,
             email: owner.email,
@@ -141,13 +147,12 @@ pub async fn create(
         now,
     )
     .await?;
-    tx.commit().await?;
     Ok(user)
 }
 
 /// Records a one-time setup link's token (hashed); it is good for one use before `expires_at`.
 pub async fn add_setup_token(
-    db: &Db,
+    c: &mut Conn,
     token_hash: &str,
     now: Timestamp,
     expires_at: Timestamp,
@@ -158,17 +163,21 @@ pub async fn add_setup_token(
     .bind(token_hash)
     .bind(ms(now))
     .bind(ms(expires_at))
-    .execute(&db.pool)
+    .execute(c.ex())
     .await?;
     Ok(())
 }
 
 /// Whether a setup token may still be used (checked again, atomically, when it is consumed).
-pub async fn setup_token_usable(db: &Db, token_hash: &str, now: Timestamp) -> StoreResult<bool> {
+pub async fn setup_token_usable(
+    c: &mut Conn,
+    token_hash: &str,
+    now: Timestamp,
+) -> StoreResult<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM setup_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
         .bind(token_hash)
         .bind(ms(now))
-        .fetch_one(&db.pool)
+        .fetch_one(c.ex())
         .await?;
     Ok(n == 1)
 }

@@ -1,7 +1,6 @@
 //! Accounts and their server-side sessions.
 
 use crate::conn::Conn;
-use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
 use crate::{ms, new_id, ts};
 use domain::account::{email_key, Role, User};
@@ -17,20 +16,31 @@ pub struct NewUser<'a> {
 }
 
 const USER_COLUMNS: &str = "id, role, email, name, time_zone";
-type UserRow = (String, String, String, String, String);
 
-fn user(r: UserRow) -> StoreResult<User> {
-    let role = Role::parse(&r.1).ok_or(StoreError::Seal("unknown role"))?;
-    Ok(User {
-        id: UserId(r.0),
-        role,
-        email: r.2,
-        name: r.3,
-        time_zone: r.4,
-    })
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: String,
+    role: String,
+    email: String,
+    name: String,
+    time_zone: String,
 }
 
-pub(crate) async fn insert(tx: &mut Conn, u: NewUser<'_>, now: Timestamp) -> StoreResult<User> {
+impl UserRow {
+    fn user(self) -> StoreResult<User> {
+        let role = Role::parse(&self.role).ok_or(StoreError::Seal("unknown role"))?;
+        Ok(User {
+            id: UserId(self.id),
+            role,
+            email: self.email,
+            name: self.name,
+            time_zone: self.time_zone,
+        })
+    }
+}
+
+/// Adds an account. `Conflict` when the email is taken (in any case).
+pub async fn create(c: &mut Conn, u: NewUser<'_>, now: Timestamp) -> StoreResult<User> {
     let id = new_id();
     sqlx::query("INSERT INTO users (id, role, email, email_key, name, time_zone, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(&id)
@@ -41,7 +51,7 @@ pub(crate) async fn insert(tx: &mut Conn, u: NewUser<'_>, now: Timestamp) -> Sto
         .bind(u.time_zone)
         .bind(u.password_hash)
         .bind(ms(now))
-        .execute(tx.ex())
+        .execute(c.ex())
         .await?;
     Ok(User {
         id: UserId(id),
@@ -52,50 +62,42 @@ pub(crate) async fn insert(tx: &mut Conn, u: NewUser<'_>, now: Timestamp) -> Sto
     })
 }
 
-/// Adds an account. `Conflict` when the email is taken (in any case).
-pub async fn create(db: &Db, u: NewUser<'_>, now: Timestamp) -> StoreResult<User> {
-    let mut tx = db.begin().await?;
-    let user = insert(&mut tx, u, now).await?;
-    tx.commit().await?;
-    Ok(user)
-}
-
-pub async fn get(db: &Db, id: &UserId) -> StoreResult<Option<User>> {
+pub async fn get(c: &mut Conn, id: &UserId) -> StoreResult<Option<User>> {
     let row: Option<UserRow> = sqlx::query_as(&format!(
         "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND disabled_at IS NULL"
     ))
     .bind(id.as_str())
-    .fetch_optional(&db.pool)
+    .fetch_optional(c.ex())
     .await?;
-    row.map(user).transpose()
+    row.map(UserRow::user).transpose()
+}
+
+#[derive(sqlx::FromRow)]
+struct SignInRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    password_hash: Option<String>,
 }
 
 /// The account with this email and its password hash, for signing in.
-pub async fn by_email(db: &Db, email: &str) -> StoreResult<Option<(User, Option<String>)>> {
-    find_by_email(&mut db.conn().await?, email).await
-}
-
-/// `by_email` through the caller's executor.
-pub(crate) async fn find_by_email(
+pub async fn find_by_email(
     c: &mut Conn,
     email: &str,
 ) -> StoreResult<Option<(User, Option<String>)>> {
-    let row: Option<(String, String, String, String, String, Option<String>)> =
+    let row: Option<SignInRow> =
         sqlx::query_as(&format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email_key = $1 AND disabled_at IS NULL"))
             .bind(email_key(email))
             .fetch_optional(c.ex())
             .await?;
-    match row {
-        Some((a, b, c, d, e, hash)) => Ok(Some((user((a, b, c, d, e))?, hash))),
-        None => Ok(None),
-    }
+    row.map(|r| Ok((r.user.user()?, r.password_hash)))
+        .transpose()
 }
 
-pub async fn set_password_hash(db: &Db, id: &UserId, hash: &str) -> StoreResult<()> {
+pub async fn set_password_hash(c: &mut Conn, id: &UserId, hash: &str) -> StoreResult<()> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(id.as_str())
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(())
 }
@@ -113,6 +115,41 @@ pub struct SessionRow {
     pub second_factor_at: Option<Timestamp>,
 }
 
+/// A `sessions` row as read.
+#[derive(sqlx::FromRow)]
+struct SessionColumns {
+    id_hash: String,
+    created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+    user_agent: String,
+    ip: String,
+    second_factor_at: Option<i64>,
+}
+
+impl SessionColumns {
+    fn with(self, user: User) -> SessionRow {
+        SessionRow {
+            id_hash: self.id_hash,
+            user,
+            created_at: ts(self.created_at),
+            last_seen_at: ts(self.last_seen_at),
+            expires_at: ts(self.expires_at),
+            user_agent: self.user_agent,
+            ip: self.ip,
+            second_factor_at: self.second_factor_at.map(ts),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionWithUser {
+    #[sqlx(flatten)]
+    session: SessionColumns,
+    #[sqlx(flatten)]
+    user: UserRow,
+}
+
 pub struct NewSession<'a> {
     pub id_hash: &'a str,
     pub user_id: &'a UserId,
@@ -121,7 +158,7 @@ pub struct NewSession<'a> {
     pub ip: &'a str,
 }
 
-pub async fn create_session(db: &Db, s: NewSession<'_>, now: Timestamp) -> StoreResult<()> {
+pub async fn create_session(c: &mut Conn, s: NewSession<'_>, now: Timestamp) -> StoreResult<()> {
     sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, user_agent, ip) VALUES ($1, $2, $3, $3, $4, $5, $6)")
         .bind(s.id_hash)
         .bind(s.user_id.as_str())
@@ -129,40 +166,32 @@ pub async fn create_session(db: &Db, s: NewSession<'_>, now: Timestamp) -> Store
         .bind(ms(s.expires_at))
         .bind(s.user_agent)
         .bind(s.ip)
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(())
 }
 
 /// The live session with this id hash, if it has not expired.
-pub async fn session(db: &Db, id_hash: &str, now: Timestamp) -> StoreResult<Option<SessionRow>> {
-    #[allow(clippy::type_complexity)]
-    let row: Option<(String, i64, i64, i64, String, String, String, String, String, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT s.id_hash, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.ip, u.id, u.role, u.email, u.name, u.time_zone, s.second_factor_at
+pub async fn session(
+    c: &mut Conn,
+    id_hash: &str,
+    now: Timestamp,
+) -> StoreResult<Option<SessionRow>> {
+    let row: Option<SessionWithUser> = sqlx::query_as(
+        "SELECT s.id_hash, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.ip, s.second_factor_at,
+                u.id, u.role, u.email, u.name, u.time_zone
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
     )
     .bind(id_hash)
     .bind(ms(now))
-    .fetch_optional(&db.pool)
+    .fetch_optional(c.ex())
     .await?;
-    row.map(|r| {
-        Ok(SessionRow {
-            id_hash: r.0,
-            created_at: ts(r.1),
-            last_seen_at: ts(r.2),
-            expires_at: ts(r.3),
-            user_agent: r.4,
-            ip: r.5,
-            user: user((r.6, r.7, r.8, r.9, r.10))?,
-            second_factor_at: r.11.map(ts),
-        })
-    })
-    .transpose()
+    row.map(|r| Ok(r.session.with(r.user.user()?))).transpose()
 }
 
 pub async fn touch_session(
-    db: &Db,
+    c: &mut Conn,
     id_hash: &str,
     now: Timestamp,
     expires_at: Timestamp,
@@ -171,24 +200,24 @@ pub async fn touch_session(
         .bind(ms(now))
         .bind(ms(expires_at))
         .bind(id_hash)
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(())
 }
 
-pub async fn delete_session(db: &Db, id_hash: &str) -> StoreResult<()> {
+pub async fn delete_session(c: &mut Conn, id_hash: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(())
 }
 
 /// Removes sessions that have ended; returns how many.
-pub async fn purge_expired_sessions(db: &Db, now: Timestamp) -> StoreResult<u64> {
+pub async fn purge_expired_sessions(c: &mut Conn, now: Timestamp) -> StoreResult<u64> {
     let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(ms(now))
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(done.rows_affected())
 }
@@ -201,80 +230,86 @@ pub struct TotpState {
     pub last_step: Option<i64>,
 }
 
-pub async fn totp(db: &Db, id: &UserId) -> StoreResult<TotpState> {
-    let row: Option<(Option<String>, Option<i64>, Option<i64>)> = sqlx::query_as(
+#[derive(sqlx::FromRow)]
+struct TotpRow {
+    totp_secret_sealed: Option<String>,
+    totp_enabled_at: Option<i64>,
+    totp_last_step: Option<i64>,
+}
+
+pub async fn totp(c: &mut Conn, id: &UserId) -> StoreResult<TotpState> {
+    let row: Option<TotpRow> = sqlx::query_as(
         "SELECT totp_secret_sealed, totp_enabled_at, totp_last_step FROM users WHERE id = $1",
     )
     .bind(id.as_str())
-    .fetch_optional(&db.pool)
+    .fetch_optional(c.ex())
     .await?;
-    let (sealed, enabled, last_step) = row.ok_or(StoreError::NotFound)?;
-    let secret = sealed
+    let row = row.ok_or(StoreError::NotFound)?;
+    let secret = row
+        .totp_secret_sealed
         .map(|s| {
-            db.keyring
+            c.keyring
                 .open("users", "totp_secret_sealed", id.as_str(), &s)
         })
         .transpose()?;
     Ok(TotpState {
         secret,
-        enabled: enabled.is_some(),
-        last_step,
+        enabled: row.totp_enabled_at.is_some(),
+        last_step: row.totp_last_step,
     })
 }
 
 /// Keeps a (not yet confirmed) secret; it counts once `enable_totp` confirms it.
-pub async fn set_totp_secret(db: &Db, id: &UserId, secret: &str) -> StoreResult<()> {
-    let sealed = db
+pub async fn set_totp_secret(c: &mut Conn, id: &UserId, secret: &str) -> StoreResult<()> {
+    let sealed = c
         .keyring
         .seal("users", "totp_secret_sealed", id.as_str(), secret);
-    sqlx::query("UPDATE users SET totp_secret_sealed = $1, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $2").bind(sealed).bind(id.as_str()).execute(&db.pool).await?;
+    sqlx::query("UPDATE users SET totp_secret_sealed = $1, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $2").bind(sealed).bind(id.as_str()).execute(c.ex()).await?;
     Ok(())
 }
 
-/// Confirms the secret and replaces the recovery codes, in one transaction.
+/// Confirms the secret and replaces the recovery codes (inside the caller's transaction).
 pub async fn enable_totp(
-    db: &Db,
+    c: &mut Conn,
     id: &UserId,
     step: i64,
     recovery_hashes: &[String],
     now: Timestamp,
 ) -> StoreResult<()> {
-    let mut tx = db.begin().await?;
     sqlx::query("UPDATE users SET totp_enabled_at = $1, totp_last_step = $2 WHERE id = $3")
         .bind(ms(now))
         .bind(step)
         .bind(id.as_str())
-        .execute(tx.ex())
+        .execute(c.ex())
         .await?;
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(id.as_str())
-        .execute(tx.ex())
+        .execute(c.ex())
         .await?;
     for hash in recovery_hashes {
         sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
             .bind(id.as_str())
             .bind(hash)
-            .execute(tx.ex())
+            .execute(c.ex())
             .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
 /// Records the time step of an accepted code, only if it is newer than the last: a code is never
 /// accepted twice. Returns whether it was newer.
-pub async fn use_totp_step(db: &Db, id: &UserId, step: i64) -> StoreResult<bool> {
+pub async fn use_totp_step(c: &mut Conn, id: &UserId, step: i64) -> StoreResult<bool> {
     let done = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
         .bind(step)
         .bind(id.as_str())
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Uses a recovery code once. Returns whether it was there and unused.
 pub async fn use_recovery_code(
-    db: &Db,
+    c: &mut Conn,
     id: &UserId,
     code_hash: &str,
     now: Timestamp,
@@ -283,77 +318,69 @@ pub async fn use_recovery_code(
         .bind(ms(now))
         .bind(id.as_str())
         .bind(code_hash)
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn recovery_codes_left(db: &Db, id: &UserId) -> StoreResult<u64> {
+pub async fn recovery_codes_left(c: &mut Conn, id: &UserId) -> StoreResult<u64> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
     )
     .bind(id.as_str())
-    .fetch_one(&db.pool)
+    .fetch_one(c.ex())
     .await?;
     Ok(n as u64)
 }
 
 /// Marks a session as having passed the second factor.
-pub async fn confirm_second_factor(db: &Db, id_hash: &str, now: Timestamp) -> StoreResult<()> {
+pub async fn confirm_second_factor(c: &mut Conn, id_hash: &str, now: Timestamp) -> StoreResult<()> {
     sqlx::query("UPDATE sessions SET second_factor_at = $1 WHERE id_hash = $2")
         .bind(ms(now))
         .bind(id_hash)
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(())
 }
 
-pub async fn second_factor_done(db: &Db, id_hash: &str) -> StoreResult<bool> {
+pub async fn second_factor_done(c: &mut Conn, id_hash: &str) -> StoreResult<bool> {
     let at: Option<Option<i64>> =
         sqlx::query_scalar("SELECT second_factor_at FROM sessions WHERE id_hash = $1")
             .bind(id_hash)
-            .fetch_optional(&db.pool)
+            .fetch_optional(c.ex())
             .await?;
     Ok(matches!(at, Some(Some(_))))
 }
 
 /// A person's live sessions, newest first.
-pub async fn sessions_of(db: &Db, id: &UserId, now: Timestamp) -> StoreResult<Vec<SessionRow>> {
-    let user = get(db, id).await?.ok_or(StoreError::NotFound)?;
-    let rows: Vec<(String, i64, i64, i64, String, String, Option<i64>)> = sqlx::query_as(
+pub async fn sessions_of(
+    c: &mut Conn,
+    id: &UserId,
+    now: Timestamp,
+) -> StoreResult<Vec<SessionRow>> {
+    let user = get(c, id).await?.ok_or(StoreError::NotFound)?;
+    let rows: Vec<SessionColumns> = sqlx::query_as(
         "SELECT id_hash, created_at, last_seen_at, expires_at, user_agent, ip, second_factor_at FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC",
     )
     .bind(id.as_str())
     .bind(ms(now))
-    .fetch_all(&db.pool)
+    .fetch_all(c.ex())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| SessionRow {
-            id_hash: r.0,
-            created_at: ts(r.1),
-            last_seen_at: ts(r.2),
-            expires_at: ts(r.3),
-            user_agent: r.4,
-            ip: r.5,
-            user: user.clone(),
-            second_factor_at: r.6.map(ts),
-        })
-        .collect())
+    Ok(rows.into_iter().map(|r| r.with(user.clone())).collect())
 }
 
 /// Ends every session of a person ("sign out everywhere").
-pub async fn delete_sessions_of(db: &Db, id: &UserId) -> StoreResult<u64> {
+pub async fn delete_sessions_of(c: &mut Conn, id: &UserId) -> StoreResult<u64> {
     Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(id.as_str())
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?
         .rows_affected())
 }
 
 /// Records a one-time token (magic link, invitation); only its hash is kept.
 pub async fn add_login_token(
-    db: &Db,
+    c: &mut Conn,
     token_hash: &str,
     user: &UserId,
     purpose: &str,
@@ -366,14 +393,14 @@ pub async fn add_login_token(
         .bind(purpose)
         .bind(ms(now))
         .bind(ms(expires_at))
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(())
 }
 
 /// The account a live, unused token of `purpose` belongs to, without using it.
 pub async fn peek_login_token(
-    db: &Db,
+    c: &mut Conn,
     token_hash: &str,
     purpose: &str,
     now: Timestamp,
@@ -382,27 +409,27 @@ pub async fn peek_login_token(
         .bind(token_hash)
         .bind(purpose)
         .bind(ms(now))
-        .fetch_optional(&db.pool)
+        .fetch_optional(c.ex())
         .await?;
     match id {
-        Some(id) => get(db, &UserId(id)).await,
+        Some(id) => get(c, &UserId(id)).await,
         None => Ok(None),
     }
 }
 
 /// Uses a token: it works once, before it expires. Returns its account.
 pub async fn use_login_token(
-    db: &Db,
+    c: &mut Conn,
     token_hash: &str,
     purpose: &str,
     now: Timestamp,
 ) -> StoreResult<Option<User>> {
-    let user = peek_login_token(db, token_hash, purpose, now).await?;
+    let user = peek_login_token(c, token_hash, purpose, now).await?;
     let done = sqlx::query("UPDATE login_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1")
         .bind(ms(now))
         .bind(token_hash)
         .bind(purpose)
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(if done.rows_affected() == 1 {
         user
@@ -412,18 +439,18 @@ pub async fn use_login_token(
 }
 
 /// The practice's therapists (owner first).
-pub async fn therapists(db: &Db) -> StoreResult<Vec<User>> {
+pub async fn therapists(c: &mut Conn) -> StoreResult<Vec<User>> {
     let rows: Vec<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE role IN ('owner', 'therapist') AND disabled_at IS NULL ORDER BY role DESC, name"))
-        .fetch_all(&db.pool)
+        .fetch_all(c.ex())
         .await?;
-    rows.into_iter().map(user).collect()
+    rows.into_iter().map(UserRow::user).collect()
 }
 
-pub async fn language(db: &Db, id: &UserId) -> StoreResult<String> {
+pub async fn language(c: &mut Conn, id: &UserId) -> StoreResult<String> {
     Ok(
         sqlx::query_scalar("SELECT language FROM users WHERE id = $1")
             .bind(id.as_str())
-            .fetch_optional(&db.pool)
+            .fetch_optional(c.ex())
             .await?
             .unwrap_or_else(|| "en".into()),
     )
@@ -431,7 +458,7 @@ pub async fn language(db: &Db, id: &UserId) -> StoreResult<String> {
 
 /// Changes a person's own profile. `Conflict` when the new email belongs to someone else.
 pub async fn update_profile(
-    db: &Db,
+    c: &mut Conn,
     id: &UserId,
     name: &str,
     email: &str,
@@ -445,7 +472,7 @@ pub async fn update_profile(
         .bind(time_zone)
         .bind(language)
         .bind(id.as_str())
-        .execute(&db.pool)
+        .execute(c.ex())
         .await?;
     Ok(())
 }

@@ -24,7 +24,7 @@ async fn five(db: &Db) {
         );
     }
     assert_eq!(
-        audit::verify(db).await.unwrap(),
+        audit::verify(&mut db.conn().await.unwrap()).await.unwrap(),
         Verdict::Intact { rows: 5 }
     );
 }
@@ -44,17 +44,22 @@ both_backends!(
             t.await.unwrap();
         }
         assert_eq!(
-            audit::verify(&db).await.unwrap(),
+            audit::verify(&mut db.conn().await.unwrap()).await.unwrap(),
             Verdict::Intact { rows: 20 }
         );
         assert_eq!(
-            audit::recent(&db, Some("case-1"), 5).await.unwrap().len(),
+            audit::recent(&mut db.conn().await.unwrap(), Some("case-1"), 5)
+                .await
+                .unwrap()
+                .len(),
             5
         );
-        assert!(audit::recent(&db, Some("other"), 5)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            audit::recent(&mut db.conn().await.unwrap(), Some("other"), 5)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 );
 
@@ -66,7 +71,7 @@ both_backends!(a_changed_row_is_named, |db| {
     )
     .await;
     assert!(matches!(
-        audit::verify(&db).await.unwrap(),
+        audit::verify(&mut db.conn().await.unwrap()).await.unwrap(),
         Verdict::Broken { seq: 3, .. }
     ));
 });
@@ -75,7 +80,7 @@ both_backends!(a_deleted_row_is_named, |db| {
     five(&db).await;
     testing::raw_exec(&db, "DELETE FROM audit_log WHERE seq = 2").await;
     assert!(matches!(
-        audit::verify(&db).await.unwrap(),
+        audit::verify(&mut db.conn().await.unwrap()).await.unwrap(),
         Verdict::Broken {
             seq: 3,
             reason: "a row is missing before this one",
@@ -90,7 +95,7 @@ both_backends!(reordered_rows_are_named, |db| {
     testing::raw_exec(&db, "UPDATE audit_log SET seq = 2 WHERE seq = 4").await;
     testing::raw_exec(&db, "UPDATE audit_log SET seq = 4 WHERE seq = 100").await;
     assert!(matches!(
-        audit::verify(&db).await.unwrap(),
+        audit::verify(&mut db.conn().await.unwrap()).await.unwrap(),
         Verdict::Broken { seq: 2, .. }
     ));
 });
@@ -104,7 +109,7 @@ both_backends!(a_rewritten_hash_still_breaks_the_next_link, |db| {
     )
     .await;
     assert!(matches!(
-        audit::verify(&db).await.unwrap(),
+        audit::verify(&mut db.conn().await.unwrap()).await.unwrap(),
         Verdict::Broken { seq: 2, .. }
     ));
 });

@@ -32,7 +32,7 @@ async fn book(db: &Db, a: NewAppointment<'_>) -> StoreResult<String> {
 
 both_backends!(two_hundred_requests_for_one_slot_make_one_booking, |db| {
     let therapist = users::create(
-        &db,
+        &mut db.conn().await.unwrap(),
         users::NewUser {
             role: Role::Therapist,
             email: "t@example.org",
@@ -134,7 +134,7 @@ both_backends!(
     a_cancelled_time_is_free_again_and_availability_round_trips,
     |db| {
         let therapist = users::create(
-            &db,
+            &mut db.conn().await.unwrap(),
             users::NewUser {
                 role: Role::Therapist,
                 email: "t@example.org",

@@ -32,8 +32,9 @@ fn notify_job(key: String) -> NewJob {
 }
 
 both_backends!(a_changed_slug_redirects_and_tags_follow, |db| {
+    let mut c = db.conn().await.unwrap();
     let a = pages::create(
-        &db,
+        &mut c,
         PageKind::Article,
         &draft("First session", "first session, online"),
         now(),
@@ -41,16 +42,18 @@ both_backends!(a_changed_slug_redirects_and_tags_follow, |db| {
     .await
     .unwrap();
     assert_eq!(a.tags.len(), 2);
-    pages::set_published(&db, &a.id, Some(now())).await.unwrap();
+    pages::set_published(&mut c, &a.id, Some(now()))
+        .await
+        .unwrap();
 
     let renamed = Draft {
         slug: "the-first-session".into(),
         ..draft("First session", "online")
     };
-    pages::update(&db, &a.id, &renamed, now()).await.unwrap();
+    pages::update(&mut c, &a.id, &renamed, now()).await.unwrap();
     assert_eq!(
         pages::by_slug(
-            &db,
+            &mut c,
             PageKind::Article,
             "first-session",
             Visibility::Published
@@ -60,7 +63,7 @@ both_backends!(a_changed_slug_redirects_and_tags_follow, |db| {
         Lookup::Moved("/articles/the-first-session".into())
     );
     let Lookup::Found(found) = pages::by_slug(
-        &db,
+        &mut c,
         PageKind::Article,
         "the-first-session",
         Visibility::Published,
@@ -78,15 +81,20 @@ both_backends!(a_changed_slug_redirects_and_tags_follow, |db| {
         ["online"]
     );
     // The unused tag is gone from the tag list.
-    let tags = pages::published_tags(&db).await.unwrap();
+    let tags = pages::published_tags(&mut c).await.unwrap();
     assert_eq!(tags.len(), 1);
 
     // A new article may take the old slug; then it no longer redirects.
-    pages::create(&db, PageKind::Article, &draft("First session", ""), now())
-        .await
-        .unwrap();
+    pages::create(
+        &mut c,
+        PageKind::Article,
+        &draft("First session", ""),
+        now(),
+    )
+    .await
+    .unwrap();
     assert!(matches!(
-        pages::by_slug(&db, PageKind::Article, "first-session", Visibility::All)
+        pages::by_slug(&mut c, PageKind::Article, "first-session", Visibility::All)
             .await
             .unwrap(),
         Lookup::Found(_)
@@ -94,51 +102,63 @@ both_backends!(a_changed_slug_redirects_and_tags_follow, |db| {
 });
 
 both_backends!(slugs_are_unique_per_kind_only, |db| {
-    pages::create(&db, PageKind::Article, &draft("About", ""), now())
+    let mut c = db.conn().await.unwrap();
+    pages::create(&mut c, PageKind::Article, &draft("About", ""), now())
         .await
         .unwrap();
-    pages::create(&db, PageKind::Page, &draft("About", ""), now())
+    pages::create(&mut c, PageKind::Page, &draft("About", ""), now())
         .await
         .unwrap();
-    let again = pages::create(&db, PageKind::Page, &draft("About", ""), now()).await;
+    let again = pages::create(&mut c, PageKind::Page, &draft("About", ""), now()).await;
     assert!(matches!(again, Err(StoreError::Conflict)));
 });
 
 both_backends!(
     drafts_stay_private_and_publishing_keeps_the_first_date,
     |db| {
-        let p = pages::create(&db, PageKind::Article, &draft("Draft", "x"), now())
+        let mut c = db.conn().await.unwrap();
+        let p = pages::create(&mut c, PageKind::Article, &draft("Draft", "x"), now())
             .await
             .unwrap();
         assert_eq!(
-            pages::by_slug(&db, PageKind::Article, "draft", Visibility::Published)
+            pages::by_slug(&mut c, PageKind::Article, "draft", Visibility::Published)
                 .await
                 .unwrap(),
             Lookup::Missing
         );
         assert_eq!(
-            pages::count(&db, PageKind::Article, Visibility::Published)
+            pages::count(&mut c, PageKind::Article, Visibility::Published)
                 .await
                 .unwrap(),
             0
         );
-        pages::set_published(&db, &p.id, Some(now())).await.unwrap();
-        pages::set_published(&db, &p.id, Some(now() + SignedDuration::from_hours(5)))
+        pages::set_published(&mut c, &p.id, Some(now()))
+            .await
+            .unwrap();
+        pages::set_published(&mut c, &p.id, Some(now() + SignedDuration::from_hours(5)))
             .await
             .unwrap();
         assert_eq!(
-            pages::get(&db, &p.id).await.unwrap().unwrap().published_at,
+            pages::get(&mut c, &p.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .published_at,
             Some(now())
         );
-        assert_eq!(pages::list_tagged(&db, "x", 0, 10).await.unwrap().len(), 1);
-        pages::set_published(&db, &p.id, None).await.unwrap();
-        assert_eq!(pages::count_tagged(&db, "x").await.unwrap(), 0);
+        assert_eq!(
+            pages::list_tagged(&mut c, "x", 0, 10).await.unwrap().len(),
+            1
+        );
+        pages::set_published(&mut c, &p.id, None).await.unwrap();
+        assert_eq!(pages::count_tagged(&mut c, "x").await.unwrap(), 0);
     }
 );
 
 both_backends!(
     an_inquiry_and_its_job_are_one_write_and_the_text_is_sealed,
     |db| {
+        let mut c = db.conn().await.unwrap();
         let inquiry = Inquiry {
             name: "Ana".into(),
             email: "ana@example.org".into(),
@@ -146,15 +166,13 @@ both_backends!(
             preferred_time: Some("evenings".into()),
             message: "I feel stuck since the move.".into(),
         };
-        let id = inquiries::create(
-            &db,
-            &inquiry,
-            |id| notify_job(format!("notify:{id}")),
-            now(),
-        )
-        .await
-        .unwrap();
-        let record = inquiries::get(&db, &id).await.unwrap().unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let id = inquiries::create(&mut tx, &inquiry, now()).await.unwrap();
+        jobs::enqueue(&mut tx, notify_job(format!("notify:{id}")), now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let record = inquiries::get(&mut c, &id).await.unwrap().unwrap();
         assert_eq!(record.message, "I feel stuck since the move.");
         assert_eq!(record.status, InquiryStatus::New);
         let claimed = jobs::claim_due(&db, now(), now() + SignedDuration::from_secs(60), 10)
@@ -163,21 +181,22 @@ both_backends!(
         assert_eq!(claimed.len(), 1);
         assert!(!claimed[0].payload.contains("stuck"));
         assert_eq!(
-            inquiries::count(&db, Some(InquiryStatus::New))
+            inquiries::count(&mut c, Some(InquiryStatus::New))
                 .await
                 .unwrap(),
             1
         );
         assert_eq!(
-            inquiries::list(&db, None, 0, 10).await.unwrap()[0].name,
+            inquiries::list(&mut c, None, 0, 10).await.unwrap()[0].name,
             "Ana"
         );
     }
 );
 
 both_backends!(a_reply_is_kept_with_the_thread, |db| {
+    let mut c = db.conn().await.unwrap();
     let owner = users::create(
-        &db,
+        &mut db.conn().await.unwrap(),
         users::NewUser {
             role: Role::Owner,
             email: "t@example.org",
@@ -196,29 +215,20 @@ both_backends!(a_reply_is_kept_with_the_thread, |db| {
         preferred_time: None,
         message: "Hello".into(),
     };
-    let id = inquiries::create(&db, &inquiry, |id| notify_job(format!("n:{id}")), now())
+    let id = inquiries::create(&mut c, &inquiry, now()).await.unwrap();
+    let reply_id = inquiries::add_reply(&mut c, &id, &owner, "Thank you for writing.", now())
         .await
         .unwrap();
-    let reply_id = inquiries::add_reply(
-        &db,
-        &id,
-        &owner,
-        "Thank you for writing.",
-        |r| notify_job(format!("r:{r}")),
-        now(),
-    )
-    .await
-    .unwrap();
-    let record = inquiries::get(&db, &id).await.unwrap().unwrap();
+    let record = inquiries::get(&mut c, &id).await.unwrap().unwrap();
     assert_eq!(record.status, InquiryStatus::Replied);
     assert_eq!(record.replies[0].body, "Thank you for writing.");
     assert_eq!(record.replies[0].author_name, "Dr T");
-    let (name, email, body) = inquiries::reply_for_mail(&db, &reply_id)
+    let mail = inquiries::reply_for_mail(&mut c, &reply_id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(
-        (name.as_str(), email.as_str(), body.as_str()),
+        (mail.name.as_str(), mail.email.as_str(), mail.body.as_str()),
         ("Ana", "ana@example.org", "Thank you for writing.")
     );
 });
@@ -291,8 +301,9 @@ both_backends!(
 both_backends!(
     sessions_end_when_they_expire_and_emails_are_unique_in_any_case,
     |db| {
+        let mut c = db.conn().await.unwrap();
         let u = users::create(
-            &db,
+            &mut db.conn().await.unwrap(),
             users::NewUser {
                 role: Role::Owner,
                 email: "Anna@Example.org",
@@ -305,7 +316,7 @@ both_backends!(
         .await
         .unwrap();
         let dup = users::create(
-            &db,
+            &mut db.conn().await.unwrap(),
             users::NewUser {
                 role: Role::Therapist,
                 email: "anna@example.ORG",
@@ -317,14 +328,14 @@ both_backends!(
         )
         .await;
         assert!(matches!(dup, Err(StoreError::Conflict)));
-        let (found, hash) = users::by_email(&db, "ANNA@example.org")
+        let (found, hash) = users::find_by_email(&mut c, "ANNA@example.org")
             .await
             .unwrap()
             .unwrap();
         assert_eq!((found.id, hash.as_deref()), (u.id.clone(), Some("h")));
         let expires = now() + SignedDuration::from_mins(30);
         users::create_session(
-            &db,
+            &mut c,
             users::NewSession {
                 id_hash: "abc",
                 user_id: &u.id,
@@ -336,10 +347,18 @@ both_backends!(
         )
         .await
         .unwrap();
-        assert!(users::session(&db, "abc", now()).await.unwrap().is_some());
-        assert!(users::session(&db, "abc", expires).await.unwrap().is_none());
+        assert!(users::session(&mut c, "abc", now())
+            .await
+            .unwrap()
+            .is_some());
+        assert!(users::session(&mut c, "abc", expires)
+            .await
+            .unwrap()
+            .is_none());
         assert_eq!(
-            users::purge_expired_sessions(&db, expires).await.unwrap(),
+            users::purge_expired_sessions(&mut c, expires)
+                .await
+                .unwrap(),
             1
         );
     }
@@ -348,6 +367,7 @@ both_backends!(
 both_backends!(
     setup_creates_the_practice_once_with_a_single_use_token,
     |db| {
+        let mut c = db.conn().await.unwrap();
         let details = domain::practice::Details {
             name: "P".into(),
             owner_name: "O".into(),
@@ -356,27 +376,29 @@ both_backends!(
             crisis_contacts: "112".into(),
             ..Default::default()
         };
-        practice::add_setup_token(&db, "tok", now(), now() + SignedDuration::from_hours(1))
+        practice::add_setup_token(&mut c, "tok", now(), now() + SignedDuration::from_hours(1))
             .await
             .unwrap();
-        assert!(practice::setup_token_usable(&db, "tok", now())
+        assert!(practice::setup_token_usable(&mut c, "tok", now())
             .await
             .unwrap());
-        assert!(
-            !practice::setup_token_usable(&db, "tok", now() + SignedDuration::from_hours(2))
-                .await
-                .unwrap()
-        );
+        assert!(!practice::setup_token_usable(
+            &mut c,
+            "tok",
+            now() + SignedDuration::from_hours(2)
+        )
+        .await
+        .unwrap());
         let owner = practice::NewOwner {
             email: "o@example.org",
             name: "O",
             time_zone: "UTC",
             password_hash: "h",
         };
-        practice::create(&db, &details, owner, Some("tok"), now())
+        practice::create(&mut c, &details, owner, Some("tok"), now())
             .await
             .unwrap();
-        assert_eq!(practice::get(&db).await.unwrap().unwrap().name, "P");
+        assert_eq!(practice::get(&mut c).await.unwrap().unwrap().name, "P");
         let owner = practice::NewOwner {
             email: "x@example.org",
             name: "X",
@@ -384,7 +406,7 @@ both_backends!(
             password_hash: "h",
         };
         assert!(matches!(
-            practice::create(&db, &details, owner, Some("tok"), now()).await,
+            practice::create(&mut c, &details, owner, Some("tok"), now()).await,
             Err(StoreError::Conflict)
         ));
     }
@@ -438,6 +460,20 @@ async fn a_rotated_master_key_opens_old_and_new_values_and_the_old_key_no_longer
     assert!(store::Db::open(&config, vec![old, next]).await.is_ok());
 }
 
+/// A message posted in a transaction of its own.
+async fn post(
+    db: &store::Db,
+    case: &domain::ids::CaseId,
+    author: &domain::ids::UserId,
+    body: &str,
+) {
+    let mut tx = db.begin().await.unwrap();
+    store::messages::post(&mut tx, case, author, body, None, now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
 #[tokio::test]
 async fn each_case_has_its_own_data_key_and_a_rotation_keeps_them_readable() {
     let config = store::testing::fresh_config(store::Backend::Sqlite)
@@ -446,7 +482,7 @@ async fn each_case_has_its_own_data_key_and_a_rotation_keeps_them_readable() {
     let master = store::MasterKey::generate();
     let db = store::Db::open(&config, vec![master]).await.unwrap();
     let therapist = users::create(
-        &db,
+        &mut db.conn().await.unwrap(),
         users::NewUser {
             role: Role::Therapist,
             email: "t@example.org",
@@ -480,45 +516,9 @@ async fn each_case_has_its_own_data_key_and_a_rotation_keeps_them_readable() {
     )
     .await
     .unwrap();
-    let job = |k: &str| NewJob {
-        kind: "t",
-        idempotency_key: k.to_string(),
-        payload: "{}".into(),
-        run_at: now(),
-    };
-    store::messages::post(
-        &db,
-        &case_a,
-        &pa.id,
-        "in case A",
-        None,
-        |m| job(&format!("a{m}")),
-        now(),
-    )
-    .await
-    .unwrap();
-    store::messages::post(
-        &db,
-        &case_a,
-        &pa.id,
-        "again in A",
-        None,
-        |m| job(&format!("a2{m}")),
-        now(),
-    )
-    .await
-    .unwrap();
-    store::messages::post(
-        &db,
-        &case_b,
-        &therapist.id,
-        "in case B",
-        None,
-        |m| job(&format!("b{m}")),
-        now(),
-    )
-    .await
-    .unwrap();
+    post(&db, &case_a, &pa.id, "in case A").await;
+    post(&db, &case_a, &pa.id, "again in A").await;
+    post(&db, &case_b, &therapist.id, "in case B").await;
     let key_of = |case: &domain::ids::CaseId| {
         let db = db.clone();
         let case = case.clone();
@@ -536,24 +536,16 @@ async fn each_case_has_its_own_data_key_and_a_rotation_keeps_them_readable() {
     db.rotate_master_key(&next).await.unwrap();
     db.close().await;
     let reopened = store::Db::open(&config, vec![next]).await.unwrap();
-    let thread = store::messages::thread(&reopened, &case_a).await.unwrap();
+    let thread = store::messages::thread(&mut reopened.conn().await.unwrap(), &case_a)
+        .await
+        .unwrap();
     // Both were written at the same instant, so their order between them is not defined.
     let mut bodies: Vec<&str> = thread.iter().map(|m| m.body.as_str()).collect();
     bodies.sort();
     assert_eq!(bodies, ["again in A", "in case A"]);
-    store::messages::post(
-        &reopened,
-        &case_a,
-        &pa.id,
-        "after the rotation",
-        None,
-        |m| job(&format!("c{m}")),
-        now(),
-    )
-    .await
-    .unwrap();
+    post(&reopened, &case_a, &pa.id, "after the rotation").await;
     assert_eq!(
-        store::messages::thread(&reopened, &case_a)
+        store::messages::thread(&mut reopened.conn().await.unwrap(), &case_a)
             .await
             .unwrap()
             .len(),

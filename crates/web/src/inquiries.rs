@@ -6,6 +6,7 @@ use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm};
 use crate::site::render;
 use crate::view::{self, AdminChrome, Chrome, Form};
 use crate::WebState;
+use app::AppError;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -13,6 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::content::Paging;
 use domain::ids::InquiryId;
 use domain::inquiry::{InquiryInput, InquiryRecord, InquiryStatus, InquirySummary};
+use domain::FieldErrors;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -65,6 +67,19 @@ pub async fn send(
 ) -> WebResult<Response> {
     match state.app.send_inquiry(&actor, &input, &client).await {
         Ok(()) => Ok(Redirect::to("/contact/thanks").into_response()),
+        // Nothing was stored: the visitor keeps what they typed and is told to try again.
+        Err(e @ (AppError::Store(_) | AppError::Config(_))) => {
+            tracing::error!(error = %e, "a message could not be stored");
+            let mut errors = FieldErrors::default();
+            errors.add("message", "error-not-sent");
+            contact_page(
+                &state,
+                Form::from_input(&input, errors),
+                csrf,
+                StatusCode::INTERNAL_SERVER_ERROR,
+            )
+            .await
+        }
         Err(e) => {
             let (status, errors) = view::refused(e, Some("message"))?;
             contact_page(&state, Form::from_input(&input, errors), csrf, status).await

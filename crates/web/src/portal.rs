@@ -429,7 +429,11 @@ pub(crate) async fn attachment_response(
     actor: &app::Actor,
     id: &AttachmentId,
 ) -> WebResult<Response> {
-    let (name, kind, bytes) = state.app.attachment(actor, id).await?;
+    let app::messaging::Attachment {
+        file_name: name,
+        content_type: kind,
+        bytes,
+    } = state.app.attachment(actor, id).await?;
     let safe: String = name
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c))

@@ -75,18 +75,18 @@ function assertion(credential) {
 }
 
 const ceremonies = {
-  async register(button) {
+  async register() {
     const started = await post('/passkeys/register/start', {});
     const credential = await navigator.credentials.create(creationOptions(started.options));
     return post('/passkeys/register/finish', { ceremony: started.ceremony, credential: registration(credential) });
   },
-  async 'sign-in'(button) {
+  async 'sign-in'() {
     const email = document.getElementById('email')?.value ?? '';
     const started = await post('/passkeys/sign-in/start', { email });
     const credential = await navigator.credentials.get(requestOptions(started.options));
     return post('/passkeys/sign-in/finish', { ceremony: started.ceremony, credential: assertion(credential) });
   },
-  async 'second-factor'(button) {
+  async 'second-factor'() {
     const started = await post('/passkeys/second-factor/start', {});
     const credential = await navigator.credentials.get(requestOptions(started.options));
     return post('/passkeys/second-factor/finish', { ceremony: started.ceremony, credential: assertion(credential) });
@@ -107,7 +107,7 @@ if (window.PublicKeyCredential) {
       button.disabled = true;
       say(button, button.dataset.working || '');
       try {
-        const done = await ceremonies[button.dataset.passkey](button);
+        const done = await ceremonies[button.dataset.passkey]();
         if (done.redirect) window.location.assign(done.redirect);
         else say(button, button.dataset.done || 'Done.');
       } catch (e) {

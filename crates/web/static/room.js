@@ -33,7 +33,6 @@ const ui = {
 let socket = null;
 let me = null; // this connection's id
 let iceServers = [];
-let state = null;
 let local = new MediaStream();
 let audioOnly = false;
 let over = false;
@@ -52,7 +51,7 @@ async function startMedia(constraints = { audio: true, video: true }) {
   try {
     const stream = await navigator.mediaDevices.getUserMedia(constraints);
     useStream(stream);
-  } catch (e) {
+  } catch {
     if (constraints.video) {
       // No camera (or refused): sound alone still makes a session.
       try {
@@ -185,7 +184,6 @@ function handle(msg) {
 }
 
 function applyState(s) {
-  state = s;
   const inCall = s.me.current && (s.me.host || s.me.admitted) && s.phase !== 'ended' && s.phase !== 'closed';
   if (s.phase === 'ended') {
     over = true;

@@ -228,7 +228,9 @@ async fn world(backend: store::Backend) -> Option<World> {
         )
         .await;
     t.run_jobs().await;
-    let inquiry = store::inquiries::list(&t.db, None, 0, 1).await.unwrap()[0]
+    let inquiry = store::inquiries::list(&mut t.db.conn().await.unwrap(), None, 0, 1)
+        .await
+        .unwrap()[0]
         .id
         .to_string();
     let mail = store::mailbox::list(&mut t.db.conn().await.unwrap(), 1)
@@ -237,7 +239,7 @@ async fn world(backend: store::Backend) -> Option<World> {
         .id
         .to_string();
     let page = store::pages::list(
-        &t.db,
+        &mut t.db.conn().await.unwrap(),
         domain::content::PageKind::Article,
         store::pages::Visibility::All,
         0,
@@ -278,7 +280,7 @@ async fn world(backend: store::Backend) -> Option<World> {
 }
 
 async fn owner_actor(t: &TestApp) -> app::Actor {
-    let (user, _) = store::users::by_email(&t.db, OWNER_EMAIL)
+    let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), OWNER_EMAIL)
         .await
         .unwrap()
         .unwrap();
@@ -405,9 +407,12 @@ async fn writing_into_someone_elses_case_is_refused_with_a_valid_token(w: World)
             .status(),
         GONE
     );
-    let thread = store::messages::thread(&w.t.db, &domain::ids::CaseId::new(w.case_a.clone()))
-        .await
-        .unwrap();
+    let thread = store::messages::thread(
+        &mut w.t.db.conn().await.unwrap(),
+        &domain::ids::CaseId::new(w.case_a.clone()),
+    )
+    .await
+    .unwrap();
     assert_eq!(thread.len(), 1, "nothing was written into A's case");
 }
 
@@ -544,12 +549,13 @@ const CONTENT: &[&str] = &[
 async fn every_page_reads_in_the_pseudo_locale(w: World) {
     app::i18n::register_pseudo_locale("en-XA");
     for email in [PATIENT_A, PATIENT_B] {
-        let (user, _) = store::users::by_email(&w.t.db, email)
+        let mut c = w.t.db.conn().await.unwrap();
+        let (user, _) = store::users::find_by_email(&mut c, email)
             .await
             .unwrap()
             .unwrap();
         store::users::update_profile(
-            &w.t.db,
+            &mut c,
             &user.id,
             &user.name,
             &user.email,

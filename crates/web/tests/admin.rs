@@ -611,12 +611,16 @@ on_both!(
             StatusCode::FORBIDDEN
         );
         let owner = t.signed_in(OWNER_EMAIL).await;
-        let id = store::inquiries::list(&t.db, None, 0, 1).await.unwrap()[0]
+        let id = store::inquiries::list(&mut t.db.conn().await.unwrap(), None, 0, 1)
+            .await
+            .unwrap()[0]
             .id
             .to_string();
         owner.get(&format!("/admin/inquiries/{id}")).await;
 
-        let entries = store::audit::recent(&t.db, None, 100).await.unwrap();
+        let entries = store::audit::recent(&mut t.db.conn().await.unwrap(), None, 100)
+            .await
+            .unwrap();
         let has = |action: &str, outcome: &str| {
             entries
                 .iter()
@@ -632,7 +636,9 @@ on_both!(
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("inquiry.read"));
         assert_eq!(
-            store::audit::verify(&t.db).await.unwrap(),
+            store::audit::verify(&mut t.db.conn().await.unwrap())
+                .await
+                .unwrap(),
             store::audit::Verdict::Intact {
                 rows: entries.len() as u64
             }

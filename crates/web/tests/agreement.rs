@@ -165,10 +165,12 @@ on_both!(
         let r = post_template(&theo, &template_form(&huge_body, &terms(), "save")).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains(r#"id="body-error""#));
-        assert!(store::agreements::templates(&t.db, &theo_id(&t).await)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            store::agreements::templates(&mut t.db.conn().await.unwrap(), &theo_id(&t).await)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         // The preview renders the typed text with hostile input shown as text; nothing is saved.
         let mut hostile = terms();
@@ -194,9 +196,10 @@ on_both!(
         assert!(page.contains("Version 1"));
         let r = post_template(&theo, &template_form(&body(""), &terms(), "save")).await;
         assert_eq!(location(&r), "/admin/agreement?unchanged=1");
-        let versions = store::agreements::templates(&t.db, &theo_id(&t).await)
-            .await
-            .unwrap();
+        let versions =
+            store::agreements::templates(&mut t.db.conn().await.unwrap(), &theo_id(&t).await)
+                .await
+                .unwrap();
         assert_eq!(versions.len(), 1);
         assert!(versions[0].template.body.contains(FRAME));
 
@@ -209,7 +212,7 @@ on_both!(
 );
 
 async fn theo_id(t: &TestApp) -> domain::ids::UserId {
-    store::users::by_email(&t.db, THERAPIST_EMAIL)
+    store::users::find_by_email(&mut t.db.conn().await.unwrap(), THERAPIST_EMAIL)
         .await
         .unwrap()
         .unwrap()
@@ -313,10 +316,13 @@ on_both!(
         assert!(!done.contains(r#"name="full_name""#), "no second signature");
 
         // What is stored is the text that was shown: its SHA-256 is the hash the page carried.
-        let stored = store::agreements::get(&t.db, &domain::ids::AgreementId::new(id.clone()))
-            .await
-            .unwrap()
-            .unwrap();
+        let stored = store::agreements::get(
+            &mut t.db.conn().await.unwrap(),
+            &domain::ids::AgreementId::new(id.clone()),
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(rules::fingerprint(&stored.text), hash);
         assert_eq!(stored.info.sha256, hash);
         assert!(shown.contains(
@@ -434,7 +440,9 @@ on_both!(
         assert!(doc["text"].as_str().unwrap().contains(FRAME));
 
         // Every read and write is in the audit log of the case.
-        let audit = store::audit::recent(&t.db, Some(&case), 200).await.unwrap();
+        let audit = store::audit::recent(&mut t.db.conn().await.unwrap(), Some(&case), 200)
+            .await
+            .unwrap();
         for action in [
             "agreement.send",
             "agreement.read",
@@ -619,9 +627,12 @@ on_both!(
         .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
-        let list = store::agreements::of_case(&t.db, &domain::ids::CaseId::new(case.clone()))
-            .await
-            .unwrap();
+        let list = store::agreements::of_case(
+            &mut t.db.conn().await.unwrap(),
+            &domain::ids::CaseId::new(case.clone()),
+        )
+        .await
+        .unwrap();
         let statuses: Vec<_> = list
             .iter()
             .map(|a| (a.version, a.status().as_str()))

@@ -134,7 +134,7 @@ on_both!(
         assert!(!mail.body.contains("feel lost"));
 
         // The booking made a patient and a case at "consultation booked", with the note sealed.
-        let (owner, _) = store::users::by_email(&t.db, OWNER_EMAIL)
+        let (owner, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), OWNER_EMAIL)
             .await
             .unwrap()
             .unwrap();
@@ -335,7 +335,9 @@ on_both!(
                 .status(),
             StatusCode::SEE_OTHER
         );
-        let entries = store::audit::recent(&t.db, None, 50).await.unwrap();
+        let entries = store::audit::recent(&mut t.db.conn().await.unwrap(), None, 50)
+            .await
+            .unwrap();
         assert!(entries
             .iter()
             .any(|e| e.event.action == "booking.cancel.late"));

@@ -31,7 +31,10 @@ async fn patient_of_theo(t: &TestApp, name: &str, email: &str) -> (String, Brows
 }
 
 async fn actor(t: &TestApp, email: &str) -> app::Actor {
-    let (user, _) = store::users::by_email(&t.db, email).await.unwrap().unwrap();
+    let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), email)
+        .await
+        .unwrap()
+        .unwrap();
     app::Actor::signed(user, "test".into(), true, "127.0.0.1")
 }
 
@@ -49,7 +52,7 @@ fn risk_shown(html: &str) -> bool {
 }
 
 async fn audit_actions(t: &TestApp, case: &str) -> Vec<String> {
-    store::audit::recent(&t.db, Some(case), 500)
+    store::audit::recent(&mut t.db.conn().await.unwrap(), Some(case), 500)
         .await
         .unwrap()
         .into_iter()
@@ -408,10 +411,13 @@ on_both!(
             "nothing was overwritten"
         );
         let tara_actor = actor(&t, OTHER_THERAPIST).await;
-        let case = store::intake::case_of(&t.db, &domain::intake::ResponseId::new(id.clone()))
-            .await
-            .unwrap()
-            .unwrap();
+        let case = store::intake::case_of(
+            &mut t.db.conn().await.unwrap(),
+            &domain::intake::ResponseId::new(id.clone()),
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert!(matches!(
             t.app.case_intake(&tara_actor, &case).await,
             Err(app::AppError::NotFound)

@@ -47,7 +47,7 @@ async fn post(b: &Browser, path: &str, fields: &[(&str, &str)]) -> reqwest::Resp
 
 /// The case's PHQ-9 responses: (sent, open).
 async fn phq9(t: &TestApp, case: &str) -> (usize, Vec<String>) {
-    let list = store::intake::of_case(&t.db, &CaseId::new(case))
+    let list = store::intake::of_case(&mut t.db.conn().await.unwrap(), &CaseId::new(case))
         .await
         .unwrap();
     let mine: Vec<_> = list.iter().filter(|r| r.key == "phq9").collect();
@@ -134,11 +134,13 @@ on_both!(
         for word in ["phq", "patient health", "depress", "gad", "score"] {
             assert!(!all.contains(word), "{word} in {all}");
         }
-        assert!(store::audit::recent(&t.db, Some(&case), 500)
-            .await
-            .unwrap()
-            .iter()
-            .any(|e| e.event.action == "questionnaire.send" && e.event.actor_id == "system"));
+        assert!(
+            store::audit::recent(&mut t.db.conn().await.unwrap(), Some(&case), 500)
+                .await
+                .unwrap()
+                .iter()
+                .any(|e| e.event.action == "questionnaire.send" && e.event.actor_id == "system")
+        );
 
         // Running again sends nothing more.
         run_all(&t).await;
@@ -270,10 +272,14 @@ on_both!(
             assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
         }
         assert_eq!(
-            store::intake::schedules::get(&t.db, &CaseId::new(&case), "phq9")
-                .await
-                .unwrap()
-                .map(|s| s.every),
+            store::intake::schedules::get(
+                &mut t.db.conn().await.unwrap(),
+                &CaseId::new(&case),
+                "phq9"
+            )
+            .await
+            .unwrap()
+            .map(|s| s.every),
             Some(4)
         );
     }
@@ -405,10 +411,12 @@ on_both!(a_bad_unit_is_refused_next_to_the_field, practice, |t| {
     assert!(page.contains(
         "id=\"unit_phq9-sessions\" name=\"unit_phq9\" type=\"radio\" value=\"sessions\" checked"
     ));
-    assert!(
-        store::intake::schedules::get(&t.db, &CaseId::new(&case), "phq9")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store::intake::schedules::get(
+        &mut t.db.conn().await.unwrap(),
+        &CaseId::new(&case),
+        "phq9"
+    )
+    .await
+    .unwrap()
+    .is_none());
 });

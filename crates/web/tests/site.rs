@@ -150,7 +150,12 @@ on_both!(
         );
         assert_eq!(field_value(&html, "email").as_deref(), Some("not-an-email"));
         assert_eq!(field_value(&html, "phone").as_deref(), Some("+30 210"));
-        assert_eq!(store::inquiries::count(&t.db, None).await.unwrap(), 0);
+        assert_eq!(
+            store::inquiries::count(&mut t.db.conn().await.unwrap(), None)
+                .await
+                .unwrap(),
+            0
+        );
     }
 );
 
@@ -177,7 +182,12 @@ on_both!(
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&r), "/contact/thanks");
         // Durable before "thank you": the row and its job are there.
-        assert_eq!(store::inquiries::count(&t.db, None).await.unwrap(), 1);
+        assert_eq!(
+            store::inquiries::count(&mut t.db.conn().await.unwrap(), None)
+                .await
+                .unwrap(),
+            1
+        );
         assert_eq!(t.run_jobs().await, 1);
         assert_eq!(t.run_jobs().await, 0, "exactly one notification");
         let mails = t.mails().await;
@@ -197,7 +207,9 @@ on_both!(
 );
 
 async fn raw_message_column(t: &TestApp) -> String {
-    let inbox = store::inquiries::list(&t.db, None, 0, 1).await.unwrap();
+    let inbox = store::inquiries::list(&mut t.db.conn().await.unwrap(), None, 0, 1)
+        .await
+        .unwrap();
     store::testing::raw_text(
         &t.db,
         "SELECT message_sealed FROM inquiries WHERE id = $1",
@@ -226,7 +238,12 @@ on_both!(
             )
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        assert_eq!(store::inquiries::count(&t.db, None).await.unwrap(), 0);
+        assert_eq!(
+            store::inquiries::count(&mut t.db.conn().await.unwrap(), None)
+                .await
+                .unwrap(),
+            0
+        );
     }
 );
 
@@ -296,7 +313,12 @@ on_both!(
             .status(),
             StatusCode::FORBIDDEN
         );
-        assert_eq!(store::inquiries::count(&t.db, None).await.unwrap(), 0);
+        assert_eq!(
+            store::inquiries::count(&mut t.db.conn().await.unwrap(), None)
+                .await
+                .unwrap(),
+            0
+        );
     }
 );
 
@@ -379,7 +401,12 @@ on_both!(
         assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
         let ok = client.post(format!("{}/api/v1/messages", t.base)).json(&serde_json::json!({"name": "Ana", "email": "ana@example.org", "message": "Hello", "consent": true})).send().await.unwrap();
         assert_eq!(ok.status(), StatusCode::CREATED);
-        assert_eq!(store::inquiries::count(&t.db, None).await.unwrap(), 1);
+        assert_eq!(
+            store::inquiries::count(&mut t.db.conn().await.unwrap(), None)
+                .await
+                .unwrap(),
+            1
+        );
     }
 );
 
@@ -402,11 +429,20 @@ on_both!(a_huge_body_is_refused_before_it_is_read, practice, |t| {
         "{}",
         r.status()
     );
-    assert_eq!(store::inquiries::count(&t.db, None).await.unwrap(), 0);
+    assert_eq!(
+        store::inquiries::count(&mut t.db.conn().await.unwrap(), None)
+            .await
+            .unwrap(),
+        0
+    );
 });
 
 on_both!(loading_the_demo_again_duplicates_nothing, practice, |t| {
-    let count = |kind| store::pages::count(&t.db, kind, store::pages::Visibility::All);
+    let db = &t.db;
+    let count = |kind| async move {
+        let mut c = db.conn().await.unwrap();
+        store::pages::count(&mut c, kind, store::pages::Visibility::All).await
+    };
     let before = (
         count(domain::content::PageKind::Article).await.unwrap(),
         count(domain::content::PageKind::Faq).await.unwrap(),
@@ -422,7 +458,10 @@ on_both!(loading_the_demo_again_duplicates_nothing, practice, |t| {
     );
     assert_eq!(before, after);
     assert_eq!(
-        store::users::therapists(&t.db).await.unwrap().len(),
+        store::users::therapists(&mut t.db.conn().await.unwrap())
+            .await
+            .unwrap()
+            .len(),
         2,
         "the demo owner and the test's colleague, once each"
     );

@@ -10,23 +10,25 @@ use crate::App;
 use domain::case::Case;
 use domain::intake::{self, AnswerErrors, Questionnaire, QuestionnaireId};
 use std::collections::BTreeMap;
+use store::Conn;
 
 impl App {
     /// The patient's questionnaires in one case, read back in words, for their data export.
     pub(crate) async fn questionnaires_for_export(
         &self,
+        c: &mut Conn,
         actor: &Actor,
         case: &Case,
     ) -> AppResult<serde_json::Value> {
         let mut out = Vec::new();
-        for info in store::intake::of_case(self.db(), &case.id).await? {
+        for info in store::intake::of_case(c, &case.id).await? {
             if !info.started {
                 continue;
             }
-            let Some(response) = store::intake::response(self.db(), &info.id).await? else {
+            let Some(response) = store::intake::response(c, &info.id).await? else {
                 continue;
             };
-            let questionnaire = self.version_of(&response).await?;
+            let questionnaire = self.version_of(c, &response).await?;
             let read = intake::read_out(
                 &questionnaire.definition,
                 &response.answers,
@@ -43,7 +45,8 @@ impl App {
             }));
         }
         if !out.is_empty() {
-            self.audit(
+            self.audit_in(
+                c,
                 actor,
                 "export.case",
                 case.id.as_str(),
@@ -59,23 +62,36 @@ impl App {
 /// The therapist's own copies: "Make my own copy" of a built-in, and edits that become versions.
 impl App {
     /// The newest built-in questionnaires and the therapist's own copies.
+    #[tracing::instrument(skip_all)]
     pub async fn questionnaires(&self, actor: &Actor) -> AppResult<Vec<Questionnaire>> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        self.ensure_builtin().await?;
-        Ok(store::intake::newest_for(self.db(), &user.id).await?)
+        let mut c = self.db().conn().await?;
+        self.ensure_builtin(&mut c).await?;
+        Ok(store::intake::newest_for(&mut c, &user.id).await?)
     }
 
     /// A built-in version, or one of the therapist's own; anyone else's does not exist for them.
+    #[tracing::instrument(skip_all, fields(questionnaire = %id))]
     pub async fn questionnaire(
         &self,
         actor: &Actor,
         id: &QuestionnaireId,
     ) -> AppResult<Questionnaire> {
+        self.questionnaire_in(&mut self.db().conn().await?, actor, id)
+            .await
+    }
+
+    async fn questionnaire_in(
+        &self,
+        c: &mut Conn,
+        actor: &Actor,
+        id: &QuestionnaireId,
+    ) -> AppResult<Questionnaire> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        self.ensure_builtin().await?;
-        match store::intake::questionnaire(self.db(), id).await? {
+        self.ensure_builtin(c).await?;
+        match store::intake::questionnaire(c, id).await? {
             Some(q) if q.therapist.as_ref().is_none_or(|t| *t == user.id) => Ok(q),
             _ => Err(AppError::NotFound),
         }
@@ -83,24 +99,28 @@ impl App {
 
     /// "Make my own copy": the therapist's first version of the questionnaire, or, when they
     /// have one already, their newest. Measures keep their published wording and are not copied.
+    #[tracing::instrument(skip_all, fields(questionnaire = %id))]
     pub async fn copy_questionnaire(
         &self,
         actor: &Actor,
         id: &QuestionnaireId,
     ) -> AppResult<QuestionnaireId> {
-        let q = self.questionnaire(actor, id).await?;
+        // The policy's refusal is recorded on its own, before the transaction takes the lock.
+        self.require(actor, Action::KeepCaseload).await?;
+        let mut tx = self.db().begin().await?;
+        let q = self.questionnaire_in(&mut tx, actor, id).await?;
         if !q.can_be_copied() {
             return Err(AppError::Forbidden);
         }
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
-        let own = store::intake::current(self.db(), &user.id, &q.key).await?;
+        let own = store::intake::current(&mut tx, &user.id, &q.key).await?;
         if let Some(own) = own.filter(|o| o.therapist.is_some()) {
             return Ok(own.id);
         }
-        let copy =
-            store::intake::add_version(self.db(), &user.id, &q.key, &q.definition, self.now())
-                .await?;
-        self.audit(
+        let copy = store::intake::add_version(&mut tx, &user.id, &q.key, &q.definition, self.now())
+            .await?;
+        self.audit_in(
+            &mut tx,
             actor,
             "questionnaire.copy",
             "",
@@ -108,18 +128,22 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        tx.commit().await?;
         Ok(copy.id)
     }
 
     /// Applies the editor's form to one of the therapist's own versions. A change becomes a new
     /// version (the one edited, and every response to it, stay as they are); no change, no version.
+    #[tracing::instrument(skip_all, fields(questionnaire = %id))]
     pub async fn edit_questionnaire(
         &self,
         actor: &Actor,
         id: &QuestionnaireId,
         fields: &BTreeMap<String, String>,
     ) -> AppResult<Result<Questionnaire, AnswerErrors>> {
-        let q = self.questionnaire(actor, id).await?;
+        self.require(actor, Action::KeepCaseload).await?;
+        let mut tx = self.db().begin().await?;
+        let q = self.questionnaire_in(&mut tx, actor, id).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         if q.therapist.as_ref() != Some(&user.id) {
             return Err(AppError::Forbidden);
@@ -134,8 +158,9 @@ impl App {
             return Ok(Ok(q));
         }
         let version =
-            store::intake::add_version(self.db(), &user.id, &q.key, &edited, self.now()).await?;
-        self.audit(
+            store::intake::add_version(&mut tx, &user.id, &q.key, &edited, self.now()).await?;
+        self.audit_in(
+            &mut tx,
             actor,
             "questionnaire.edit",
             "",
@@ -143,6 +168,7 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        tx.commit().await?;
         Ok(Ok(version))
     }
 }

@@ -8,14 +8,15 @@ use crate::actor::Actor;
 use crate::audit::Outcome;
 use crate::error::{AppError, AppResult};
 use crate::jobs::Task;
-use crate::policy::Action;
+use crate::policy::{Action, CaseSide};
 use crate::App;
 use domain::case::{Case, Stage};
-use domain::ids::{CaseId, UserId};
+use domain::ids::CaseId;
 use domain::intake::{ResponseId, Status};
 use domain::measures::schedule::{self, Schedule, Unit};
 use domain::measures::{self, Measure};
 use store::intake::schedules::{self as stored, Fired};
+use store::Conn;
 
 /// The form field of a measure's interval, one per measure on the case page.
 pub fn every_weeks_field(measure: &Measure) -> &'static str {
@@ -61,17 +62,23 @@ fn is_open(case: &Case) -> bool {
 
 impl App {
     /// The case's schedules (its therapist only).
+    #[tracing::instrument(skip_all, fields(case = %case))]
     pub async fn measure_schedules(
         &self,
         actor: &Actor,
         case: &CaseId,
     ) -> AppResult<Vec<Schedule>> {
-        let case = self.therapist_case(actor, case).await?;
-        Ok(stored::of_case(self.db(), &case.id).await?)
+        let mut c = self.db().conn().await?;
+        let case = self
+            .case_as(&mut c, actor, case, CaseSide::Therapist)
+            .await?;
+        Ok(stored::of_case(&mut c, &case.id).await?)
     }
 
     /// Asks the measure `key` every `every` weeks or sessions (`unit`) from now (replacing any
-    /// schedule of it); with `share`, the patient sees the measure's chart in their portal.
+    /// schedule of it); with `share`, the patient sees the measure's chart in their portal. The
+    /// schedule, its job and its audit row commit together.
+    #[tracing::instrument(skip_all, fields(case = %case, key))]
     pub async fn set_measure_schedule(
         &self,
         actor: &Actor,
@@ -81,7 +88,10 @@ impl App {
         unit: &str,
         share: bool,
     ) -> AppResult<()> {
-        let case = self.therapist_case(actor, case).await?;
+        let mut tx = self.db().begin().await?;
+        let case = self
+            .case_as(&mut tx, actor, case, CaseSide::Therapist)
+            .await?;
         let measure = measure(key)?;
         let mut errors = domain::FieldErrors::default();
         let every = schedule::every_weeks(every)
@@ -105,29 +115,39 @@ impl App {
             },
             shared: share,
         };
-        let due = self.due_job_of(&s, s.next_at).await?;
-        stored::set(self.db(), &s, due, now).await?;
-        self.audit(
+        stored::set(&mut tx, &s, now).await?;
+        if let Some(due) = self.due_job_of(&mut tx, &s, s.next_at).await? {
+            store::jobs::enqueue(&mut tx, due, now).await?;
+        }
+        self.audit_in(
+            &mut tx,
             actor,
             "measure_schedule.set",
             case.id.as_str(),
             measure.id,
             Outcome::Ok,
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Stops asking the measure `key`; its chart is no longer shared.
+    #[tracing::instrument(skip_all, fields(case = %case, key))]
     pub async fn stop_measure_schedule(
         &self,
         actor: &Actor,
         case: &CaseId,
         key: &str,
     ) -> AppResult<()> {
-        let case = self.therapist_case(actor, case).await?;
+        let mut tx = self.db().begin().await?;
+        let case = self
+            .case_as(&mut tx, actor, case, CaseSide::Therapist)
+            .await?;
         let measure = measure(key)?;
-        if stored::stop(self.db(), &case.id, measure.id).await? {
-            self.audit(
+        if stored::stop(&mut tx, &case.id, measure.id).await? {
+            self.audit_in(
+                &mut tx,
                 actor,
                 "measure_schedule.stop",
                 case.id.as_str(),
@@ -136,6 +156,7 @@ impl App {
             )
             .await?;
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -143,6 +164,7 @@ impl App {
     /// sessions, at the end of the last session it waits for, or none while too few are booked.
     async fn due_job_of(
         &self,
+        c: &mut Conn,
         s: &Schedule,
         from: jiff::Timestamp,
     ) -> AppResult<Option<store::jobs::NewJob>> {
@@ -151,7 +173,7 @@ impl App {
             // A session entered after it ended is counted at once: the job runs now, not at a
             // past time whose key may be spent.
             Unit::Sessions => schedule::due_after_sessions(
-                &stored::session_ends(self.db(), &s.case, from).await?,
+                &stored::session_ends(c, &s.case, from).await?,
                 s.every,
             )
             .map(|at| at.max(self.now())),
@@ -159,29 +181,18 @@ impl App {
         Ok(at.map(|at| due_job(&s.case, &s.key, at)))
     }
 
-    /// After the case's appointments changed (added, booked, moved, cancelled): every schedule
-    /// by sessions gets the job for the session it now waits for. Jobs are keyed by that time, so
-    /// calling this again adds nothing, and a job left at a time no longer due re-counts.
-    /// The appointment change it follows is already committed, so a failure here is logged
-    /// rather than answered: the job's own re-count catches up at the next change.
-    pub async fn reschedule_session_measures(&self, case: &CaseId) {
-        if let Err(e) = self.try_reschedule_session_measures(case).await {
-            tracing::warn!(error = %e, "could not reschedule session-counted measures");
-        }
-    }
-
-    async fn try_reschedule_session_measures(&self, case: &CaseId) -> AppResult<()> {
-        let mut added = false;
-        for s in stored::of_case(self.db(), case).await? {
+    /// After the case's appointments changed (added, booked, moved, cancelled), inside the
+    /// transaction that changed them: every schedule by sessions gets the job for the session it
+    /// now waits for. Jobs are keyed by that time, so calling this again adds nothing, and a job
+    /// left at a time no longer due re-counts. The caller wakes the job runner after its commit.
+    pub async fn reschedule_session_measures(&self, c: &mut Conn, case: &CaseId) -> AppResult<()> {
+        for s in stored::of_case(c, case).await? {
             if s.unit != Unit::Sessions {
                 continue;
             }
-            if let Some(job) = self.due_job_of(&s, s.next_at).await? {
-                added |= store::jobs::enqueue_alone(self.db(), job, self.now()).await?;
+            if let Some(job) = self.due_job_of(c, &s, s.next_at).await? {
+                store::jobs::enqueue(c, job, self.now()).await?;
             }
-        }
-        if added {
-            self.wake_jobs();
         }
         Ok(())
     }
@@ -189,15 +200,18 @@ impl App {
     /// The job's step: sends the measure if its schedule is due and the case is open, and
     /// schedules the next. A stopped or changed schedule, or a closed case, sends nothing; by
     /// sessions, the sessions are counted again, so a cancelled or moved one sends nothing.
+    /// The new response, its mail, the next step's job and the audit row commit together.
+    #[tracing::instrument(skip_all, fields(case = %case, key))]
     pub(crate) async fn measure_due(&self, case: &CaseId, key: &str) -> AppResult<()> {
-        let Some(s) = stored::get(self.db(), case, key).await? else {
+        let mut tx = self.db().begin().await?;
+        let Some(s) = stored::get(&mut tx, case, key).await? else {
             return Ok(());
         };
         let now = self.now();
         let due = match s.unit {
             Unit::Weeks => s.next_at <= now,
             Unit::Sessions => schedule::sessions_done(
-                &stored::session_ends(self.db(), &s.case, s.next_at).await?,
+                &stored::session_ends(&mut tx, &s.case, s.next_at).await?,
                 s.every,
                 now,
             ),
@@ -205,33 +219,45 @@ impl App {
         if !due {
             // Changed since this job was written: its own job comes later (by sessions, this
             // writes it if it is not there yet).
-            return self.try_reschedule_session_measures(&s.case).await;
+            self.reschedule_session_measures(&mut tx, &s.case).await?;
+            tx.commit().await?;
+            self.wake_jobs();
+            return Ok(());
         }
-        let Some(case) =
-            store::cases::get(&mut self.db().conn().await?, case, &UserId::new("")).await?
-        else {
+        let Some(case) = self.case_for_system(&mut tx, case).await? else {
             return Ok(());
         };
         if !is_open(&case) {
             return Ok(());
         }
         let q = self
-            .current_questionnaire(&case.therapist.id, &s.key)
+            .current_questionnaire(&mut tx, &case.therapist.id, &s.key)
             .await?;
         let next_at = match s.unit {
             Unit::Weeks => schedule::next_due(s.next_at, s.every, now),
             Unit::Sessions => now,
         };
-        let next = self.due_job_of(&s, next_at).await?;
-        let mail = |id: &ResponseId| {
-            Task::QuestionnaireWaiting {
-                response: id.clone(),
-            }
-            .job(format!("questionnaire-waiting:{id}"), now)
+        let next = self.due_job_of(&mut tx, &s, next_at).await?;
+        let Fired::Moved { sent } = stored::fire(&mut tx, &s, &q, next_at, now).await? else {
+            return Ok(());
         };
-        let fired = stored::fire(self.db(), &s, &q, next_at, next, mail, now).await?;
-        if let Fired::Moved { sent: Some(id) } = fired {
-            self.audit_as(
+        if let Some(id) = &sent {
+            let mail = Task::QuestionnaireWaiting {
+                response: id.clone(),
+            };
+            store::jobs::enqueue(
+                &mut tx,
+                mail.job(format!("questionnaire-waiting:{id}"), now),
+                now,
+            )
+            .await?;
+        }
+        if let Some(next) = next {
+            store::jobs::enqueue(&mut tx, next, now).await?;
+        }
+        if let Some(id) = &sent {
+            self.audit_as_in(
+                &mut tx,
                 "system",
                 "jobs",
                 "questionnaire.send",
@@ -240,22 +266,22 @@ impl App {
                 Outcome::Ok,
             )
             .await?;
-            self.wake_jobs();
         }
+        tx.commit().await?;
+        self.wake_jobs();
         Ok(())
     }
 
     /// The patient to tell that `response` waits, while it is still open in an open case.
     pub(crate) async fn waiting_for(&self, response: &ResponseId) -> AppResult<Option<Case>> {
-        let Some(case) = store::intake::case_of(self.db(), response).await? else {
+        let mut c = self.db().conn().await?;
+        let Some(case) = store::intake::case_of(&mut c, response).await? else {
             return Ok(None);
         };
-        let Some(case) =
-            store::cases::get(&mut self.db().conn().await?, &case, &UserId::new("")).await?
-        else {
+        let Some(case) = self.case_for_system(&mut c, &case).await? else {
             return Ok(None);
         };
-        let open = store::intake::of_case(self.db(), &case.id)
+        let open = store::intake::of_case(&mut c, &case.id)
             .await?
             .iter()
             .any(|r| r.id == *response && r.status == Status::Draft);
@@ -264,12 +290,14 @@ impl App {
 
     /// The measures each of the patient's therapists shares with them, per case (cases with
     /// nothing shared are left out). Every response opened is audited.
+    #[tracing::instrument(skip_all)]
     pub async fn my_shared_measures(&self, actor: &Actor) -> AppResult<Vec<SharedMeasures>> {
         self.require(actor, Action::UsePortal).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let mut c = self.db().conn().await?;
         let mut out = Vec::new();
-        for case in store::cases::of_patient(&mut self.db().conn().await?, &user.id).await? {
-            let shared: Vec<String> = stored::of_case(self.db(), &case.id)
+        for case in store::cases::of_patient(&mut c, &user.id).await? {
+            let shared: Vec<String> = stored::of_case(&mut c, &case.id)
                 .await?
                 .into_iter()
                 .filter(|s| s.shared)
@@ -278,9 +306,11 @@ impl App {
             if shared.is_empty() {
                 continue;
             }
-            let case = self.case(actor, &case.id).await?;
+            let case = self
+                .case_as(&mut c, actor, &case.id, CaseSide::Patient)
+                .await?;
             let results = self
-                .measures_of(actor, &case)
+                .measures_of(&mut c, actor, &case)
                 .await?
                 .into_iter()
                 .filter(|m| shared.iter().any(|k| k == m.measure.id))
