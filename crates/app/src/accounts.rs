@@ -13,6 +13,7 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use domain::account::{Role, User};
+use domain::audit::AuditAction;
 use domain::practice::{Details, SetupInput};
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
@@ -106,8 +107,15 @@ impl App {
             now,
         );
         if !by_address || !by_email {
-            self.audit_as("anonymous", &client.ip, "sign_in", "", "", Outcome::Refused)
-                .await?;
+            self.audit_as(
+                "anonymous",
+                &client.ip,
+                AuditAction::SignIn,
+                "",
+                "",
+                Outcome::Refused,
+            )
+            .await?;
             return Err(AppError::RateLimited);
         }
         // Looked up on a plain connection that is given back before the (slow) hash is checked:
@@ -130,7 +138,7 @@ impl App {
                     &mut tx,
                     user.id.as_str(),
                     &client.ip,
-                    "sign_in",
+                    AuditAction::SignIn,
                     "",
                     "",
                     Outcome::Ok,
@@ -145,8 +153,15 @@ impl App {
                 let who = known
                     .map(|u| u.id.to_string())
                     .unwrap_or_else(|| "unknown".into());
-                self.audit_as(&who, &client.ip, "sign_in", "", "", Outcome::Failed)
-                    .await?;
+                self.audit_as(
+                    &who,
+                    &client.ip,
+                    AuditAction::SignIn,
+                    "",
+                    "",
+                    Outcome::Failed,
+                )
+                .await?;
                 tracing::info!("sign-in refused");
                 Err(AppError::field("email", "error-sign-in"))
             }
@@ -212,7 +227,7 @@ impl App {
         if let Who::Signed(s) = &actor.who {
             let mut tx = self.db().begin().await?;
             users::delete_session(&mut tx, &s.session).await?;
-            self.audit_in(&mut tx, actor, "sign_out", "", "", Outcome::Ok)
+            self.audit_in(&mut tx, actor, AuditAction::SignOut, "", "", Outcome::Ok)
                 .await?;
             tx.commit().await?;
             tracing::info!(user = %s.user.id, "signed out");
@@ -290,7 +305,7 @@ impl App {
             &mut tx,
             user.id.as_str(),
             &client.ip,
-            "practice.setup",
+            AuditAction::PracticeSetup,
             "",
             "",
             Outcome::Ok,

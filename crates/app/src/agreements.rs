@@ -14,6 +14,7 @@ use domain::agreement::{
     self as rules, Agreement, AgreementInfo, Parties, SendInput, SignInput, Standing, Status,
     Template, TemplateInput, Terms,
 };
+use domain::audit::AuditAction;
 use domain::case::Case;
 use domain::ids::{AgreementId, CaseId, UserId};
 use jiff::SignedDuration;
@@ -149,7 +150,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "agreement.template.save",
+            AuditAction::AgreementTemplateSave,
             "",
             &saved.id,
             Outcome::Ok,
@@ -183,7 +184,7 @@ impl App {
         self.audit_in(
             tx,
             actor,
-            "agreement.send",
+            AuditAction::AgreementSend,
             outgoing.case.as_str(),
             sent.as_str(),
             Outcome::Ok,
@@ -209,7 +210,7 @@ impl App {
                 self.audit_in(
                     &mut c,
                     actor,
-                    "agreement.read",
+                    AuditAction::AgreementRead,
                     case.id.as_str(),
                     &format!("{}:terms", newest.id),
                     Outcome::Ok,
@@ -290,7 +291,7 @@ impl App {
         self.audit_in(
             &mut c,
             actor,
-            "agreement.read",
+            AuditAction::AgreementRead,
             case.id.as_str(),
             id.as_str(),
             Outcome::Ok,
@@ -344,7 +345,7 @@ impl App {
                 self.refused_in(
                     &mut tx,
                     actor,
-                    "agreement.sign",
+                    AuditAction::AgreementSign,
                     case.id.as_str(),
                     id.as_str(),
                 )
@@ -365,7 +366,7 @@ impl App {
             self.refused_in(
                 &mut tx,
                 actor,
-                "agreement.sign",
+                AuditAction::AgreementSign,
                 case.id.as_str(),
                 id.as_str(),
             )
@@ -384,7 +385,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "agreement.sign",
+            AuditAction::AgreementSign,
             case.id.as_str(),
             id.as_str(),
             Outcome::Ok,
@@ -420,7 +421,7 @@ impl App {
             self.refused_in(
                 &mut tx,
                 actor,
-                "agreement.countersign",
+                AuditAction::AgreementCountersign,
                 case.id.as_str(),
                 id.as_str(),
             )
@@ -431,7 +432,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "agreement.countersign",
+            AuditAction::AgreementCountersign,
             case.id.as_str(),
             id.as_str(),
             outcome,
@@ -495,7 +496,7 @@ impl App {
         self.audit_in(
             c,
             actor,
-            "export.case",
+            AuditAction::ExportCase,
             case.id.as_str(),
             "agreements",
             Outcome::Ok,

@@ -5,6 +5,7 @@ use crate::actor::Actor;
 use crate::error::AppResult;
 use crate::policy::{self, Action, CaseSide};
 use crate::App;
+use domain::audit::AuditAction;
 use store::audit::{self, Entry, Event, Verdict};
 
 pub use store::audit::Entry as AuditEntry;
@@ -31,14 +32,14 @@ impl Outcome {
 fn event(
     actor_id: &str,
     source: &str,
-    action: &str,
+    action: AuditAction,
     case: &str,
     subject: &str,
     outcome: Outcome,
 ) -> Event {
     Event {
         actor_id: actor_id.to_string(),
-        action: action.to_string(),
+        action: action.as_str().to_string(),
         case_id: case.to_string(),
         subject: subject.to_string(),
         outcome: outcome.as_str().to_string(),
@@ -51,7 +52,7 @@ impl App {
     pub(crate) async fn audit(
         &self,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         case: &str,
         subject: &str,
         outcome: Outcome,
@@ -71,7 +72,7 @@ impl App {
         &self,
         actor_id: &str,
         source: &str,
-        action: &str,
+        action: AuditAction,
         case: &str,
         subject: &str,
         outcome: Outcome,
@@ -86,7 +87,7 @@ impl App {
         &self,
         tx: &mut store::Conn,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         case: &str,
         subject: &str,
         outcome: Outcome,
@@ -110,7 +111,7 @@ impl App {
         tx: &mut store::Conn,
         actor_id: &str,
         source: &str,
-        action: &str,
+        action: AuditAction,
         case: &str,
         subject: &str,
         outcome: Outcome,
@@ -126,7 +127,7 @@ impl App {
         &self,
         tx: &mut store::Conn,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         case: &str,
         subject: &str,
     ) -> AppResult<()> {
@@ -142,7 +143,7 @@ impl App {
             Err(e) => {
                 self.audit(
                     actor,
-                    "policy.refused",
+                    AuditAction::PolicyRefused,
                     "",
                     &format!("{action:?}"),
                     Outcome::Refused,

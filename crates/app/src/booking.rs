@@ -10,6 +10,7 @@ use crate::policy::Action;
 use crate::ratelimit::Bucket;
 use crate::App;
 use domain::account::User;
+use domain::audit::AuditAction;
 use domain::booking::{self as rules, AppointmentType, Availability, Slot};
 use domain::case::Stage;
 use domain::ids::CaseId;
@@ -278,7 +279,7 @@ impl App {
             &mut tx,
             patient.id.as_str(),
             &client.ip,
-            "booking.create",
+            AuditAction::BookingCreate,
             case.as_str(),
             &appointment,
             Outcome::Ok,
@@ -543,9 +544,9 @@ impl App {
             "patient-link",
             &client.ip,
             if late {
-                "booking.cancel.late"
+                AuditAction::BookingCancelLate
             } else {
-                "booking.cancel"
+                AuditAction::BookingCancel
             },
             &case,
             &a.id,
@@ -623,7 +624,7 @@ impl App {
             &mut tx,
             "patient-link",
             &client.ip,
-            "booking.reschedule",
+            AuditAction::BookingReschedule,
             &case,
             &a.id,
             Outcome::Ok,

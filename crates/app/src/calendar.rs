@@ -7,6 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::jobs::Task;
 use crate::policy::Action;
 use crate::App;
+use domain::audit::AuditAction;
 use domain::booking::{self as rules, AppointmentType};
 use domain::ids::CaseId;
 use jiff::tz::TimeZone;
@@ -69,7 +70,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "booking.settings",
+            AuditAction::BookingSettings,
             "",
             user.id.as_str(),
             Outcome::Ok,
@@ -270,7 +271,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "appointment.add",
+            AuditAction::AppointmentAdd,
             case.id.as_str(),
             &id,
             Outcome::Ok,
@@ -323,8 +324,15 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         tracing::Span::current().record("appointment", id.as_str());
-        self.audit_in(&mut tx, actor, "calendar.block", "", &id, Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::CalendarBlock,
+            "",
+            &id,
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -364,7 +372,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "appointment.cancel",
+            AuditAction::AppointmentCancel,
             a.case.as_ref().map(|c| c.as_str()).unwrap_or(""),
             &a.id,
             Outcome::Ok,
@@ -430,8 +438,15 @@ impl App {
             self.now(),
         )
         .await?;
-        self.audit_in(&mut tx, actor, "calendar.feed.new", "", "", Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::CalendarFeedNew,
+            "",
+            "",
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(self.link(&format!("/calendar/{token}.ics")))
     }
@@ -441,8 +456,15 @@ impl App {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let mut tx = self.db().begin().await?;
         booking::remove_feed(&mut tx, &user.id).await?;
-        self.audit_in(&mut tx, actor, "calendar.feed.remove", "", "", Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::CalendarFeedRemove,
+            "",
+            "",
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -552,7 +574,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "appointment.move",
+            AuditAction::AppointmentMove,
             a.case.as_ref().map(|c| c.as_str()).unwrap_or(""),
             &a.id,
             Outcome::Ok,

@@ -5,6 +5,7 @@ use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, CaseSide};
 use crate::App;
+use domain::audit::AuditAction;
 use domain::case::Case;
 use domain::ids::{CaseId, UserId};
 use store::Conn;
@@ -32,7 +33,7 @@ impl App {
             Err(AppError::NotFound) if case.is_none() => Err(AppError::NotFound),
             Err(refusal) => {
                 let case = case.as_ref().map(|c| c.id.as_str()).unwrap_or("");
-                self.refused_in(c, actor, "policy.refused", case, "case")
+                self.refused_in(c, actor, AuditAction::PolicyRefused, case, "case")
                     .await?;
                 Err(refusal)
             }

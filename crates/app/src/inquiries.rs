@@ -8,6 +8,7 @@ use crate::jobs::Task;
 use crate::policy::Action;
 use crate::ratelimit::Bucket;
 use crate::App;
+use domain::audit::AuditAction;
 use domain::content::Paging;
 use domain::ids::InquiryId;
 use domain::inquiry::{
@@ -54,7 +55,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "inquiry.create",
+            AuditAction::InquiryCreate,
             id.as_str(),
             id.as_str(),
             Outcome::Ok,
@@ -100,7 +101,7 @@ impl App {
         self.audit_in(
             &mut c,
             actor,
-            "inquiry.read",
+            AuditAction::InquiryRead,
             id.as_str(),
             id.as_str(),
             Outcome::Ok,
@@ -127,7 +128,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "inquiry.status",
+            AuditAction::InquiryStatus,
             id.as_str(),
             status.as_str(),
             Outcome::Ok,
@@ -169,7 +170,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "inquiry.reply",
+            AuditAction::InquiryReply,
             id.as_str(),
             &reply,
             Outcome::Ok,

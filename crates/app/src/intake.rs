@@ -13,6 +13,7 @@ use crate::jobs::Task;
 use crate::policy::{Action, CaseSide};
 use crate::App;
 use domain::account::Role;
+use domain::audit::AuditAction;
 use domain::case::{Case, Stage};
 use domain::genogram::Person;
 use domain::ids::{CaseId, UserId};
@@ -250,7 +251,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "responses.read",
+            AuditAction::ResponsesRead,
             case.id.as_str(),
             id.as_str(),
             Outcome::Ok,
@@ -299,7 +300,7 @@ impl App {
             self.audit_in(
                 &mut tx,
                 actor,
-                "responses.write",
+                AuditAction::ResponsesWrite,
                 case.id.as_str(),
                 id.as_str(),
                 Outcome::Refused,
@@ -326,9 +327,9 @@ impl App {
             return Ok(Saved::AlreadySent);
         }
         let action = if sending {
-            "responses.submit"
+            AuditAction::ResponsesSubmit
         } else {
-            "responses.write"
+            AuditAction::ResponsesWrite
         };
         self.audit_in(
             &mut tx,
@@ -347,7 +348,7 @@ impl App {
             self.audit_in(
                 &mut tx,
                 actor,
-                "attention.raise",
+                AuditAction::AttentionRaise,
                 case.id.as_str(),
                 id.as_str(),
                 Outcome::Ok,
@@ -428,7 +429,7 @@ impl App {
             self.audit_in(
                 &mut tx,
                 actor,
-                "questionnaire.send",
+                AuditAction::QuestionnaireSend,
                 case.id.as_str(),
                 id.as_str(),
                 Outcome::Ok,
@@ -451,7 +452,7 @@ impl App {
             self.audit_in(
                 &mut tx,
                 actor,
-                "attention.seen",
+                AuditAction::AttentionSeen,
                 case.id.as_str(),
                 "",
                 Outcome::Ok,
@@ -482,7 +483,7 @@ impl App {
         self.audit_in(
             c,
             actor,
-            "responses.read",
+            AuditAction::ResponsesRead,
             case.id.as_str(),
             response.info.id.as_str(),
             Outcome::Ok,
@@ -598,7 +599,7 @@ impl App {
             self.audit_in(
                 c,
                 actor,
-                "responses.read",
+                AuditAction::ResponsesRead,
                 case.id.as_str(),
                 info.id.as_str(),
                 Outcome::Ok,

@@ -8,6 +8,7 @@ use crate::i18n::{Lang, Reader};
 use crate::policy::Action;
 use crate::App;
 use domain::account::User;
+use domain::audit::AuditAction;
 use domain::ids::UserId;
 use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -651,7 +652,7 @@ impl App {
         self.audit_in(
             &mut c,
             actor,
-            "mailbox.read",
+            AuditAction::MailboxRead,
             "",
             id.as_str(),
             crate::audit::Outcome::Ok,

@@ -8,6 +8,7 @@ use crate::jobs::Task;
 use crate::policy::CaseSide;
 use crate::ratelimit::Bucket;
 use crate::App;
+use domain::audit::AuditAction;
 use domain::case::Case;
 use domain::ids::{AttachmentId, CaseId};
 use domain::messaging::{self, Message, Upload};
@@ -41,7 +42,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "messages.read",
+            AuditAction::MessagesRead,
             case.id.as_str(),
             "thread",
             Outcome::Ok,
@@ -106,7 +107,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "messages.write",
+            AuditAction::MessagesWrite,
             case.id.as_str(),
             id.as_str(),
             Outcome::Ok,
@@ -129,7 +130,7 @@ impl App {
         self.audit_in(
             &mut c,
             actor,
-            "attachment.read",
+            AuditAction::AttachmentRead,
             found.case.as_str(),
             id.as_str(),
             Outcome::Ok,

@@ -11,6 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::ratelimit::Bucket;
 use crate::App;
 use domain::account::{Role, User};
+use domain::audit::AuditAction;
 use domain::ids::UserId;
 use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
@@ -141,7 +142,7 @@ impl App {
             store::StoreError::Conflict => AppError::field("passkey", "error-passkey-known"),
             e => e.into(),
         })?;
-        self.audit_in(&mut tx, actor, "passkey.add", "", "", Outcome::Ok)
+        self.audit_in(&mut tx, actor, AuditAction::PasskeyAdd, "", "", Outcome::Ok)
             .await?;
         tx.commit().await?;
         Ok(())
@@ -261,7 +262,7 @@ impl App {
                     &mut tx,
                     user.id.as_str(),
                     &client.ip,
-                    "sign_in.passkey",
+                    AuditAction::SignInPasskey,
                     "",
                     "",
                     Outcome::Ok,
@@ -276,7 +277,7 @@ impl App {
                 self.audit_as(
                     "anonymous",
                     &client.ip,
-                    "sign_in.passkey",
+                    AuditAction::SignInPasskey,
                     "",
                     "",
                     Outcome::Failed,
@@ -330,8 +331,14 @@ impl App {
             Err(e) => {
                 // The ceremony is used up even when refused: it is taken once, whatever the answer.
                 tx.commit().await?;
-                self.audit(actor, "two_factor.passkey", "", "", Outcome::Failed)
-                    .await?;
+                self.audit(
+                    actor,
+                    AuditAction::TwoFactorPasskey,
+                    "",
+                    "",
+                    Outcome::Failed,
+                )
+                .await?;
                 return Err(e);
             }
         };
@@ -340,8 +347,15 @@ impl App {
             return Err(bad("someone else's passkey"));
         }
         users::confirm_second_factor(&mut tx, session, self.now()).await?;
-        self.audit_in(&mut tx, actor, "two_factor.passkey", "", "", Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::TwoFactorPasskey,
+            "",
+            "",
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -10,6 +10,7 @@ use crate::policy::Action;
 use crate::ratelimit::Bucket;
 use crate::App;
 use domain::account::{InviteInput, ProfileInput, Role, User};
+use domain::audit::AuditAction;
 use domain::case::{Case, Stage};
 use domain::ids::{CaseId, UserId};
 use jiff::SignedDuration;
@@ -64,7 +65,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "patient.invite",
+            AuditAction::PatientInvite,
             case.as_str(),
             patient.id.as_str(),
             Outcome::Ok,
@@ -124,7 +125,7 @@ impl App {
             &mut tx,
             "anonymous",
             &client.ip,
-            "magic_link.request",
+            AuditAction::MagicLinkRequest,
             "",
             "",
             Outcome::Ok,
@@ -187,7 +188,7 @@ impl App {
                     &mut tx,
                     user.id.as_str(),
                     &client.ip,
-                    "sign_in.link",
+                    AuditAction::SignInLink,
                     "",
                     "",
                     Outcome::Ok,
@@ -201,7 +202,7 @@ impl App {
         self.audit_as(
             "anonymous",
             &client.ip,
-            "sign_in.link",
+            AuditAction::SignInLink,
             "",
             "",
             Outcome::Failed,
@@ -261,7 +262,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "profile.update",
+            AuditAction::ProfileUpdate,
             "",
             user.id.as_str(),
             Outcome::Ok,
@@ -283,7 +284,7 @@ impl App {
             self.audit_in(
                 &mut c,
                 actor,
-                "export.case",
+                AuditAction::ExportCase,
                 case.id.as_str(),
                 "messages",
                 Outcome::Ok,

@@ -15,6 +15,7 @@ use crate::policy;
 use crate::ratelimit::Bucket;
 use crate::turn::{self, IceServer};
 use crate::App;
+use domain::audit::AuditAction;
 use domain::ids::UserId;
 use domain::room::{self, HostAction, Hours, NotNow, Person, Phase};
 use jiff::{SignedDuration, Timestamp};
@@ -126,15 +127,27 @@ impl App {
         }
         let found = rows::load(&mut self.db().conn().await?, appointment, self.now()).await?;
         let Some(r) = found.filter(|r| !r.cancelled) else {
-            self.audit(actor, "policy.refused", "", "room", Outcome::Refused)
-                .await?;
+            self.audit(
+                actor,
+                AuditAction::PolicyRefused,
+                "",
+                "room",
+                Outcome::Refused,
+            )
+            .await?;
             return Err(AppError::NotFound);
         };
         let members: Vec<UserId> = r.members.iter().map(|m| m.user.clone()).collect();
         if let Err(e) = policy::require_room(actor, &members) {
             let case = r.case.as_ref().map(|c| c.as_str()).unwrap_or("");
-            self.audit(actor, "policy.refused", case, "room", Outcome::Refused)
-                .await?;
+            self.audit(
+                actor,
+                AuditAction::PolicyRefused,
+                case,
+                "room",
+                Outcome::Refused,
+            )
+            .await?;
             return Err(e);
         }
         Ok(r)
@@ -182,8 +195,14 @@ impl App {
             .unwrap_or("")
             .to_string();
         if let Err(not_now) = h.admits_at(self.now()) {
-            self.audit(actor, "room.enter", &case, "not open", Outcome::Refused)
-                .await?;
+            self.audit(
+                actor,
+                AuditAction::RoomEnter,
+                &case,
+                "not open",
+                Outcome::Refused,
+            )
+            .await?;
             return Ok(Err(not_now));
         }
         let member = r
@@ -261,8 +280,15 @@ impl App {
             self.now(),
         )
         .await?;
-        self.audit_in(&mut tx, actor, "room.enter", &entry.case, "", Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::RoomEnter,
+            &entry.case,
+            "",
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         self.broker().connected(connection);
         self.ensure_presence_refresh();
@@ -407,8 +433,15 @@ impl App {
                 let mut tx = self.db().begin().await?;
                 self.room_now(&mut tx, entry).await?;
                 rows::end(&mut tx, &entry.appointment, self.now()).await?;
-                self.audit_in(&mut tx, actor, "room.end", &entry.case, "", Outcome::Ok)
-                    .await?;
+                self.audit_in(
+                    &mut tx,
+                    actor,
+                    AuditAction::RoomEnd,
+                    &entry.case,
+                    "",
+                    Outcome::Ok,
+                )
+                .await?;
                 tx.commit().await?;
                 self.publish(&entry.appointment, Event::Changed).await
             }
@@ -448,11 +481,11 @@ impl App {
         let name = match action {
             HostAction::Admit => {
                 rows::admit(&mut tx, &entry.appointment, &guest_id, now).await?;
-                "room.admit"
+                AuditAction::RoomAdmit
             }
             HostAction::SendBack => {
                 rows::send_back(&mut tx, &entry.appointment, &guest_id).await?;
-                "room.send_back"
+                AuditAction::RoomSendBack
             }
         };
         self.audit_in(&mut tx, actor, name, &entry.case, guest, Outcome::Ok)
@@ -519,7 +552,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "room.invite",
+            AuditAction::RoomInvite,
             case,
             guest.patient.id.as_str(),
             Outcome::Ok,

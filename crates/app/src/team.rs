@@ -10,6 +10,7 @@ use crate::policy::Action;
 use crate::portal::THERAPIST_INVITE;
 use crate::App;
 use domain::account::{InviteInput, Role, User};
+use domain::audit::AuditAction;
 use store::{users, StoreError};
 
 impl App {
@@ -54,7 +55,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "team.invite",
+            AuditAction::TeamInvite,
             "",
             user.id.as_str(),
             Outcome::Ok,
@@ -105,7 +106,7 @@ impl App {
             &mut tx,
             user.id.as_str(),
             &client.ip,
-            "team.join",
+            AuditAction::TeamJoin,
             "",
             "",
             Outcome::Ok,
@@ -145,7 +146,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "sign_out.everywhere",
+            AuditAction::SignOutEverywhere,
             "",
             &n.to_string(),
             Outcome::Ok,

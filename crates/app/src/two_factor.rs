@@ -7,6 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::ratelimit::Bucket;
 use crate::App;
 use domain::account::User;
+use domain::audit::AuditAction;
 use sha2::{Digest, Sha256};
 use store::users;
 use totp_rs::{Algorithm, Secret, TOTP};
@@ -175,8 +176,15 @@ impl App {
         if let Some(session) = actor.session() {
             users::confirm_second_factor(&mut tx, session, self.now()).await?;
         }
-        self.audit_in(&mut tx, actor, "two_factor.enrolled", "", "", Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::TwoFactorEnrolled,
+            "",
+            "",
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(codes)
     }
@@ -203,7 +211,7 @@ impl App {
             .limits()
             .allow(Bucket::SecondFactor, user.id.as_str(), self.now())
         {
-            self.audit(actor, "two_factor", "", "", Outcome::Refused)
+            self.audit(actor, AuditAction::TwoFactor, "", "", Outcome::Refused)
                 .await?;
             return Err(AppError::RateLimited);
         }
@@ -228,12 +236,12 @@ impl App {
         };
         if !ok {
             drop(tx);
-            self.audit(actor, "two_factor", "", "", Outcome::Failed)
+            self.audit(actor, AuditAction::TwoFactor, "", "", Outcome::Failed)
                 .await?;
             return Err(AppError::field("code", "error-code"));
         }
         users::confirm_second_factor(&mut tx, session, self.now()).await?;
-        self.audit_in(&mut tx, actor, "two_factor", "", "", Outcome::Ok)
+        self.audit_in(&mut tx, actor, AuditAction::TwoFactor, "", "", Outcome::Ok)
             .await?;
         tx.commit().await?;
         Ok(())

@@ -7,6 +7,7 @@ use crate::audit::Outcome;
 use crate::error::{AppError, AppResult};
 use crate::policy::{Action, CaseSide};
 use crate::App;
+use domain::audit::AuditAction;
 use domain::case::{Case, Stage};
 use domain::ids::CaseId;
 use domain::workspace::{Workspace, WorkspaceInput};
@@ -40,7 +41,7 @@ impl App {
         self.audit_in(
             &mut c,
             actor,
-            "workspace.read",
+            AuditAction::WorkspaceRead,
             case.id.as_str(),
             "",
             Outcome::Ok,
@@ -81,7 +82,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "workspace.write",
+            AuditAction::WorkspaceWrite,
             case.id.as_str(),
             "",
             Outcome::Ok,
@@ -109,7 +110,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "case.stage",
+            AuditAction::CaseStage,
             case.id.as_str(),
             to.as_str(),
             Outcome::Ok,
@@ -166,7 +167,7 @@ impl App {
             self.audit_in(
                 &mut c,
                 actor,
-                "workspace.summary.read",
+                AuditAction::WorkspaceSummaryRead,
                 case.id.as_str(),
                 "",
                 Outcome::Ok,

@@ -7,6 +7,7 @@ use crate::audit::Outcome;
 use crate::error::{AppError, AppResult};
 use crate::policy::Action;
 use crate::App;
+use domain::audit::AuditAction;
 use domain::case::Case;
 use domain::intake::{self, AnswerErrors, Questionnaire, QuestionnaireId};
 use std::collections::BTreeMap;
@@ -48,7 +49,7 @@ impl App {
             self.audit_in(
                 c,
                 actor,
-                "export.case",
+                AuditAction::ExportCase,
                 case.id.as_str(),
                 "responses",
                 Outcome::Ok,
@@ -122,7 +123,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "questionnaire.copy",
+            AuditAction::QuestionnaireCopy,
             "",
             copy.id.as_str(),
             Outcome::Ok,
@@ -162,7 +163,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "questionnaire.edit",
+            AuditAction::QuestionnaireEdit,
             "",
             version.id.as_str(),
             Outcome::Ok,

@@ -10,6 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::jobs::Task;
 use crate::policy::{Action, CaseSide};
 use crate::App;
+use domain::audit::AuditAction;
 use domain::case::{Case, Stage};
 use domain::ids::CaseId;
 use domain::intake::{ResponseId, Status};
@@ -122,7 +123,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "measure_schedule.set",
+            AuditAction::MeasureScheduleSet,
             case.id.as_str(),
             measure.id,
             Outcome::Ok,
@@ -149,7 +150,7 @@ impl App {
             self.audit_in(
                 &mut tx,
                 actor,
-                "measure_schedule.stop",
+                AuditAction::MeasureScheduleStop,
                 case.id.as_str(),
                 measure.id,
                 Outcome::Ok,
@@ -260,7 +261,7 @@ impl App {
                 &mut tx,
                 "system",
                 "jobs",
-                "questionnaire.send",
+                AuditAction::QuestionnaireSend,
                 case.id.as_str(),
                 id.as_str(),
                 Outcome::Ok,
