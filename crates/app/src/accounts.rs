@@ -50,8 +50,8 @@ pub async fn hash_password(password: String) -> AppResult<String> {
             .map(|h| h.to_string())
     })
     .await
-    .map_err(|e| AppError::Config(format!("password hashing stopped: {e}")))?
-    .map_err(|e| AppError::Config(format!("password hashing failed: {e}")))
+    .map_err(|e| AppError::internal("password hashing", e))?
+    .map_err(|e| AppError::internal("password hashing", e.to_string()))
 }
 
 async fn verify_password(password: String, hash: String) -> bool {

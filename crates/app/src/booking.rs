@@ -329,36 +329,25 @@ impl App {
         practice: &domain::practice::Details,
         appointment: &str,
         notice: Notice,
-    ) -> Result<Option<crate::mail::Outgoing>, String> {
-        let e = |e: store::StoreError| e.to_string();
+    ) -> AppResult<Option<crate::mail::Outgoing>> {
         // Only the confirmation writes (its manage link); it commits before the mail goes out.
         let mut c = match notice {
             Notice::Confirmation => self.db().begin().await,
             _ => self.db().conn().await,
-        }
-        .map_err(e)?;
-        let Some(a) = booking::get(&mut c, appointment).await.map_err(e)? else {
+        }?;
+        let Some(a) = booking::get(&mut c, appointment).await? else {
             return Ok(None);
         };
         let Some(case_id) = a.case.clone() else {
             return Ok(None);
         };
-        let Some(case) = self
-            .case_for_system(&mut c, &case_id)
-            .await
-            .map_err(|e| e.to_string())?
-        else {
+        let Some(case) = self.case_for_system(&mut c, &case_id).await? else {
             return Ok(None);
         };
         // The calendar file is read by the patient, in their language.
-        let lang = self
-            .language_of(&case.patient)
-            .await
-            .map_err(|e| e.to_string())?
-            .unwrap_or_default();
+        let lang = self.language_of(&case.patient).await?.unwrap_or_default();
         let kind_name = booking::availability(&mut c, &a.therapist)
-            .await
-            .map_err(e)?
+            .await?
             .and_then(|hours| {
                 hours
                     .types
@@ -414,9 +403,8 @@ impl App {
             Notice::Confirmation => {
                 let token = store::random_hex(32);
                 booking::set_manage_token(&mut c, &a.id, &crate::accounts::hash_token(&token))
-                    .await
-                    .map_err(e)?;
-                c.commit().await.map_err(e)?;
+                    .await?;
+                c.commit().await?;
                 crate::mail::booking_confirmation(crate::mail::Confirmation {
                     practice_name: &practice.name,
                     patient: &case.patient,

@@ -155,10 +155,10 @@ impl App {
             let published = match front.published {
                 Some(date) => date
                     .parse::<jiff::civil::Date>()
-                    .map_err(|e| AppError::Config(format!("demo date {date}: {e}")))?
+                    .map_err(|e| AppError::internal("reading a demo date", e))?
                     .at(9, 0, 0, 0)
                     .in_tz(&details.time_zone)
-                    .map_err(|e| AppError::Config(e.to_string()))?
+                    .map_err(|e| AppError::internal("placing a demo time", e))?
                     .timestamp(),
                 None => now,
             };
@@ -246,7 +246,8 @@ fn parse_practice(text: &str) -> AppResult<Details> {
         message_policy: String,
         support_contact: String,
     }
-    let p: P = toml::from_str(text).map_err(|e| AppError::Config(format!("demo practice: {e}")))?;
+    let p: P =
+        toml::from_str(text).map_err(|e| AppError::internal("reading the demo practice", e))?;
     Ok(Details {
         name: p.name,
         tagline: p.tagline,
@@ -268,8 +269,8 @@ fn split_front_matter(file: &str) -> AppResult<(FrontMatter, &str)> {
     let (front, body) = rest
         .split_once("\n+++\n")
         .ok_or_else(|| AppError::Config("demo file: front matter not closed".into()))?;
-    let front: FrontMatter =
-        toml::from_str(front).map_err(|e| AppError::Config(format!("demo front matter: {e}")))?;
+    let front: FrontMatter = toml::from_str(front)
+        .map_err(|e| AppError::internal("reading a demo file's front matter", e))?;
     Ok((front, body.trim()))
 }
 

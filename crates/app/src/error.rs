@@ -25,9 +25,40 @@ pub enum AppError {
     Config(String),
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    /// Something inside failed that the person can do nothing about (a template, a hash, a
+    /// serialiser): what was being done, and the error itself as the source.
+    #[error("{what} failed")]
+    Internal {
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl AppError {
+    /// An internal failure while doing `what`, keeping `source` for the log.
+    pub fn internal(
+        what: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        AppError::Internal {
+            what,
+            source: source.into(),
+        }
+    }
+
+    /// The error and its sources, one after the other, for the log line an operator reads.
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
     /// A single-field refusal.
     pub fn field(field: &'static str, message: &'static str) -> Self {
         let mut e = FieldErrors::default();

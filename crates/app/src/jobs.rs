@@ -117,18 +117,7 @@ pub enum JobError {
     #[error("a use-case failed")]
     App(#[from] AppError),
     #[error("the mail could not be composed or sent")]
-    Mail(#[source] MailFailure),
-}
-
-/// What the mail layer reports, which is still a sentence.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct MailFailure(pub String);
-
-impl From<String> for JobError {
-    fn from(reason: String) -> Self {
-        JobError::Mail(MailFailure(reason))
-    }
+    Mail(#[from] crate::mail::MailError),
 }
 
 impl JobError {
@@ -144,7 +133,7 @@ impl JobError {
     }
 
     /// The whole chain, for the outbox row an operator reads (never for the log).
-    fn chain(&self) -> String {
+    pub fn chain(&self) -> String {
         let mut text = self.to_string();
         let mut source = std::error::Error::source(self);
         while let Some(cause) = source {
@@ -398,7 +387,8 @@ mod tests {
 
     #[test]
     fn a_job_error_names_its_kind_and_keeps_its_cause_for_the_outbox_row() {
-        let error = JobError::from("recipient address: nora@example.org".to_string());
+        let address = "nora@@example.org".parse::<lettre::Address>().unwrap_err();
+        let error = JobError::from(crate::mail::MailError::Address("recipient", address));
         assert_eq!(error.kind(), "mail");
         assert!(
             !error.to_string().contains('@'),
@@ -407,7 +397,10 @@ mod tests {
         assert!(std::error::Error::source(&error).is_some());
         assert_eq!(
             error.chain(),
-            "the mail could not be composed or sent: recipient address: nora@example.org"
+            format!(
+                "the mail could not be composed or sent: the recipient address is not usable: {}",
+                "nora@@example.org".parse::<lettre::Address>().unwrap_err()
+            )
         );
         let unreadable = serde_json::from_str::<Task>("{").map_err(JobError::from);
         assert_eq!(unreadable.map(|_| ()).map_err(|e| e.kind()), Err("payload"));

@@ -130,18 +130,13 @@ impl Outgoing {
 
 impl App {
     /// Sends `mail`, in its recipient's language; an error means "try again later" to the job runner.
-    pub(crate) async fn send(&self, mail: Outgoing) -> Result<(), String> {
+    pub(crate) async fn send(&self, mail: Outgoing) -> Result<(), MailError> {
         let domain = mail.to.rsplit_once('@').map(|(_, d)| d).unwrap_or("?");
         let lang = match &mail.to_user {
-            Some(id) => Lang::from_tag(
-                &store::users::language(
-                    &mut self.db().conn().await.map_err(|e| e.to_string())?,
-                    id,
-                )
-                .await
-                .map_err(|e| e.to_string())?,
-            )
-            .unwrap_or_default(),
+            Some(id) => {
+                Lang::from_tag(&store::users::language(&mut self.db().conn().await?, id).await?)
+                    .unwrap_or_default()
+            }
             None => Lang::default(),
         };
         let text = mail.render(lang);
@@ -151,11 +146,10 @@ impl App {
                     Some((_, ics)) => format!("{}\n\n--- invite.ics ---\n{ics}", text.body),
                     None => text.body.clone(),
                 };
-                let mut tx = self.db().begin().await.map_err(|e| e.to_string())?;
+                let mut tx = self.db().begin().await?;
                 store::mailbox::deliver(&mut tx, &mail.to, &text.subject, &body, self.now())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                tx.commit().await.map_err(|e| e.to_string())?;
+                    .await?;
+                tx.commit().await?;
                 tracing::info!(
                     kind = mail.kind,
                     to_domain = domain,
@@ -164,10 +158,7 @@ impl App {
             }
             Mailer::Smtp(transport) => {
                 let message = build(&self.config().mail_from, &mail, &text)?;
-                transport
-                    .send(message)
-                    .await
-                    .map_err(|e| format!("SMTP: {e}"))?;
+                transport.send(message).await?;
                 tracing::info!(kind = mail.kind, to_domain = domain, "mail sent");
             }
         }
@@ -175,15 +166,30 @@ impl App {
     }
 }
 
-fn build(from: &str, mail: &Outgoing, text: &Rendered) -> Result<Message, String> {
-    let from: Mailbox = from.parse().map_err(|e| format!("sender address: {e}"))?;
+/// Why a mail did not leave; to the job runner each means "try again later".
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("the store failed")]
+    Store(#[from] store::StoreError),
+    #[error("the {0} address is not usable")]
+    Address(&'static str, #[source] lettre::address::AddressError),
+    #[error("the message could not be composed")]
+    Compose(#[from] lettre::error::Error),
+    #[error("the calendar file's content type")]
+    ContentType(#[from] lettre::message::header::ContentTypeErr),
+    #[error("SMTP delivery failed")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+}
+
+fn build(from: &str, mail: &Outgoing, text: &Rendered) -> Result<Message, MailError> {
+    let from: Mailbox = from.parse().map_err(|e| MailError::Address("sender", e))?;
     // Names and subjects are single lines: whatever slipped past validation is dropped here.
     let one_line = |s: &str| s.chars().filter(|c| !c.is_control()).collect::<String>();
     let to = Mailbox::new(
         mail.to_name.as_deref().map(one_line),
         mail.to
             .parse()
-            .map_err(|e| format!("recipient address: {e}"))?,
+            .map_err(|e| MailError::Address("recipient", e))?,
     );
     let mut builder = Message::builder()
         .from(from)
@@ -198,15 +204,14 @@ fn build(from: &str, mail: &Outgoing, text: &Rendered) -> Result<Message, String
         None => builder
             .header(ContentType::TEXT_PLAIN)
             .body(text.body.clone())
-            .map_err(|e| e.to_string()),
+            .map_err(MailError::from),
         Some((method, ics)) => {
             let kind =
-                ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
-                    .map_err(|e| e.to_string())?;
+                ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))?;
             let parts = MultiPart::mixed()
                 .singlepart(SinglePart::plain(text.body.clone()))
                 .singlepart(Attachment::new("invite.ics".into()).body(ics.clone(), kind));
-            builder.multipart(parts).map_err(|e| e.to_string())
+            Ok(builder.multipart(parts)?)
         }
     }
 }

@@ -34,7 +34,7 @@ fn totp(secret_b32: &str, issuer: &str, account: &str) -> AppResult<TOTP> {
         Some(issuer.to_string()),
         account.to_string(),
     )
-    .map_err(|e| AppError::Config(format!("TOTP: {e}")))
+    .map_err(|e| AppError::internal("the TOTP code", e.to_string()))
 }
 
 fn new_secret() -> String {
@@ -129,7 +129,7 @@ impl App {
                     .quiet_zone(true)
                     .build()
             })
-            .map_err(|e| AppError::Config(format!("QR code: {e}")))?;
+            .map_err(|e| AppError::internal("the QR code", e))?;
         // Inline in the page: no XML declaration, and a name for screen readers.
         let qr_svg = match qr_svg.find("<svg") {
             Some(at) => {

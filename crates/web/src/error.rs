@@ -24,7 +24,7 @@ impl From<AppError> for WebError {
 
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
-        WebError(AppError::Config(format!("template: {e}")))
+        WebError(AppError::internal("rendering a page", e))
     }
 }
 
@@ -48,9 +48,9 @@ impl IntoResponse for WebError {
             }
             AppError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, None),
             AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, None),
-            AppError::Config(_) | AppError::Store(_) => {
+            AppError::Config(_) | AppError::Store(_) | AppError::Internal { .. } => {
                 let reference = reference();
-                tracing::error!(reference, error = %self.0, "request failed");
+                tracing::error!(reference, error = %self.0.chain(), "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, Some(reference))
             }
         };

@@ -68,8 +68,8 @@ pub async fn send(
     match state.app.send_inquiry(&actor, &input, &client).await {
         Ok(()) => Ok(Redirect::to("/contact/thanks").into_response()),
         // Nothing was stored: the visitor keeps what they typed and is told to try again.
-        Err(e @ (AppError::Store(_) | AppError::Config(_))) => {
-            tracing::error!(error = %e, "a message could not be stored");
+        Err(e @ (AppError::Store(_) | AppError::Config(_) | AppError::Internal { .. })) => {
+            tracing::error!(error = %e.chain(), "a message could not be stored");
             let mut errors = FieldErrors::default();
             errors.add("message", "error-not-sent");
             contact_page(

@@ -545,7 +545,7 @@ pub async fn update_profile(
 pub async fn export(State(state): State<WebState>, Caller(actor): Caller) -> WebResult<Response> {
     let data = state.app.export_my_data(&actor).await?;
     let body = serde_json::to_string_pretty(&data)
-        .map_err(|e| WebError(AppError::Config(e.to_string())))?;
+        .map_err(|e| WebError(AppError::internal("writing the export", e)))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json"),
