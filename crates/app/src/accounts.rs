@@ -57,13 +57,11 @@ pub async fn hash_password(password: String) -> AppResult<String> {
 async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         let hash = if hash.is_empty() { decoy_hash() } else { hash };
-        PasswordHash::new(&hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
+        PasswordHash::new(&hash).is_ok_and(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
     })
     .await
     .unwrap_or(false)
@@ -150,9 +148,7 @@ impl App {
             }
             known => {
                 // Nothing else is written for a failed sign-in: its audit row stands alone.
-                let who = known
-                    .map(|u| u.id.to_string())
-                    .unwrap_or_else(|| "unknown".into());
+                let who = known.map_or_else(|| "unknown".into(), |u| u.id.to_string());
                 self.audit_as(
                     &who,
                     &client.ip,

@@ -78,7 +78,6 @@ impl Actor {
     /// How the audit log names this actor.
     pub fn audit_id(&self) -> String {
         self.user()
-            .map(|u| u.id.to_string())
-            .unwrap_or_else(|| "anonymous".into())
+            .map_or_else(|| "anonymous".into(), |u| u.id.to_string())
     }
 }

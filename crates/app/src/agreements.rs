@@ -558,11 +558,10 @@ impl App {
             .await?
             .unwrap_or(SignedDuration::from_hours(48));
         let practice = self.practice().await?;
-        let crisis = practice
-            .as_ref()
-            .as_ref()
-            .map(|d| d.crisis_contacts.clone())
-            .unwrap_or_else(|| crate::accounts::DEFAULT_CRISIS_CONTACTS.into());
+        let crisis = practice.as_ref().as_ref().map_or_else(
+            || crate::accounts::DEFAULT_CRISIS_CONTACTS.into(),
+            |d| d.crisis_contacts.clone(),
+        );
         Ok(rules::default_template(&rules::Known {
             session_minutes: session.as_ref().map(|t| t.minutes),
             session_price_cents: session.and_then(|t| t.price_cents),
@@ -576,8 +575,7 @@ impl App {
         Ok(practice
             .as_ref()
             .as_ref()
-            .map(|d| d.name.clone())
-            .unwrap_or_else(|| "holdspace".into()))
+            .map_or_else(|| "holdspace".into(), |d| d.name.clone()))
     }
 }
 

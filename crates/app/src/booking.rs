@@ -526,7 +526,11 @@ impl App {
         if let Some(case) = &a.case {
             self.reschedule_session_measures(&mut tx, case).await?;
         }
-        let case = a.case.as_ref().map(|c| c.to_string()).unwrap_or_default();
+        let case = a
+            .case
+            .as_ref()
+            .map(std::string::ToString::to_string)
+            .unwrap_or_default();
         self.audit_as_in(
             &mut tx,
             "patient-link",
@@ -607,7 +611,11 @@ impl App {
         if let Some(case) = &a.case {
             self.reschedule_session_measures(&mut tx, case).await?;
         }
-        let case = a.case.as_ref().map(|c| c.to_string()).unwrap_or_default();
+        let case = a
+            .case
+            .as_ref()
+            .map(std::string::ToString::to_string)
+            .unwrap_or_default();
         self.audit_as_in(
             &mut tx,
             "patient-link",

@@ -169,8 +169,7 @@ impl App {
         // Before the therapist saves any settings, the defaults their settings page shows.
         let types = booking::availability(&mut c, &user.id)
             .await?
-            .map(|hours| hours.types)
-            .unwrap_or_else(default_types);
+            .map_or_else(default_types, |hours| hours.types);
         Ok(Week {
             monday,
             zone,
@@ -225,8 +224,7 @@ impl App {
         let mut tx = self.db().begin().await?;
         let types = booking::availability(&mut tx, &user.id)
             .await?
-            .map(|hours| hours.types)
-            .unwrap_or_else(default_types);
+            .map_or_else(default_types, |hours| hours.types);
         let kind = types.into_iter().find(|t| t.key == input.kind);
         if kind.is_none() {
             errors.add("kind", "error-type");
@@ -373,7 +371,7 @@ impl App {
             &mut tx,
             actor,
             AuditAction::AppointmentCancel,
-            a.case.as_ref().map(|c| c.as_str()).unwrap_or(""),
+            a.case.as_ref().map_or("", domain::ids::CaseId::as_str),
             &a.id,
             Outcome::Ok,
         )
@@ -549,8 +547,7 @@ impl App {
         let buffer = booking::availability(&mut tx, &user.id)
             .await?
             .and_then(|hours| hours.types.into_iter().find(|t| t.key == a.type_key))
-            .map(|t| t.buffer_minutes)
-            .unwrap_or(0);
+            .map_or(0, |t| t.buffer_minutes);
         let kind = AppointmentType {
             key: a.type_key.clone(),
             name: String::new(),
@@ -575,7 +572,7 @@ impl App {
             &mut tx,
             actor,
             AuditAction::AppointmentMove,
-            a.case.as_ref().map(|c| c.as_str()).unwrap_or(""),
+            a.case.as_ref().map_or("", domain::ids::CaseId::as_str),
             &a.id,
             Outcome::Ok,
         )

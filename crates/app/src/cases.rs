@@ -32,7 +32,7 @@ impl App {
             // Nothing to record: whoever may ask this side asked for a case that is not there.
             Err(AppError::NotFound) if case.is_none() => Err(AppError::NotFound),
             Err(refusal) => {
-                let case = case.as_ref().map(|c| c.id.as_str()).unwrap_or("");
+                let case = case.as_ref().map_or("", |c| c.id.as_str());
                 self.refused_in(c, actor, AuditAction::PolicyRefused, case, "case")
                     .await?;
                 Err(refusal)

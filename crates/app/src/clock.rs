@@ -46,14 +46,20 @@ impl ManualClock {
     }
 
     pub fn advance(&self, by: SignedDuration) {
-        let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut t = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *t = t.saturating_add(by).unwrap_or(*t);
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

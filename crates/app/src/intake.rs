@@ -216,11 +216,10 @@ impl App {
 
     async fn crisis_contacts(&self) -> AppResult<String> {
         let practice = self.practice().await?;
-        Ok(practice
-            .as_ref()
-            .as_ref()
-            .map(|d| d.crisis_contacts.clone())
-            .unwrap_or_else(|| crate::accounts::DEFAULT_CRISIS_CONTACTS.into()))
+        Ok(practice.as_ref().as_ref().map_or_else(
+            || crate::accounts::DEFAULT_CRISIS_CONTACTS.into(),
+            |d| d.crisis_contacts.clone(),
+        ))
     }
 
     /// Opens a response for its patient (to fill in, or to read once sent) or its therapist.

@@ -131,7 +131,7 @@ impl Outgoing {
 impl App {
     /// Sends `mail`, in its recipient's language; an error means "try again later" to the job runner.
     pub(crate) async fn send(&self, mail: Outgoing) -> Result<(), MailError> {
-        let domain = mail.to.rsplit_once('@').map(|(_, d)| d).unwrap_or("?");
+        let domain = mail.to.rsplit_once('@').map_or("?", |(_, d)| d);
         let lang = match &mail.to_user {
             Some(id) => {
                 Lang::from_tag(&store::users::language(&mut self.db().conn().await?, id).await?)
@@ -466,6 +466,52 @@ impl AppointmentMail<'_> {
     }
 }
 
+impl App {
+    /// Whether mail stays in the dev mailbox (no SMTP configured).
+    pub fn uses_dev_mailbox(&self) -> bool {
+        matches!(self.inner.mailer, Mailer::DevMailbox)
+    }
+
+    pub async fn dev_mailbox(
+        &self,
+        actor: &crate::Actor,
+    ) -> crate::AppResult<Vec<store::mailbox::Mail>> {
+        self.require(actor, Action::ReadOutbox).await?;
+        Ok(store::mailbox::list(&mut self.db().conn().await?, 200).await?)
+    }
+
+    pub async fn dev_mail(
+        &self,
+        actor: &crate::Actor,
+        id: &domain::ids::MailId,
+    ) -> crate::AppResult<store::mailbox::Mail> {
+        self.require(actor, Action::ReadOutbox).await?;
+        let mut c = self.db().conn().await?;
+        let mail = store::mailbox::get(&mut c, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        self.audit_in(
+            &mut c,
+            actor,
+            AuditAction::MailboxRead,
+            "",
+            id.as_str(),
+            crate::audit::Outcome::Ok,
+        )
+        .await?;
+        Ok(mail)
+    }
+
+    /// The outbox: what the practice sent or is still trying to send.
+    pub async fn outbox(
+        &self,
+        actor: &crate::Actor,
+    ) -> crate::AppResult<Vec<store::jobs::JobView>> {
+        self.require(actor, Action::ReadOutbox).await?;
+        Ok(store::jobs::recent(&mut self.db().conn().await?, 100).await?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -627,51 +673,5 @@ mod tests {
                 );
             }
         }
-    }
-}
-
-impl App {
-    /// Whether mail stays in the dev mailbox (no SMTP configured).
-    pub fn uses_dev_mailbox(&self) -> bool {
-        matches!(self.inner.mailer, Mailer::DevMailbox)
-    }
-
-    pub async fn dev_mailbox(
-        &self,
-        actor: &crate::Actor,
-    ) -> crate::AppResult<Vec<store::mailbox::Mail>> {
-        self.require(actor, Action::ReadOutbox).await?;
-        Ok(store::mailbox::list(&mut self.db().conn().await?, 200).await?)
-    }
-
-    pub async fn dev_mail(
-        &self,
-        actor: &crate::Actor,
-        id: &domain::ids::MailId,
-    ) -> crate::AppResult<store::mailbox::Mail> {
-        self.require(actor, Action::ReadOutbox).await?;
-        let mut c = self.db().conn().await?;
-        let mail = store::mailbox::get(&mut c, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        self.audit_in(
-            &mut c,
-            actor,
-            AuditAction::MailboxRead,
-            "",
-            id.as_str(),
-            crate::audit::Outcome::Ok,
-        )
-        .await?;
-        Ok(mail)
-    }
-
-    /// The outbox: what the practice sent or is still trying to send.
-    pub async fn outbox(
-        &self,
-        actor: &crate::Actor,
-    ) -> crate::AppResult<Vec<store::jobs::JobView>> {
-        self.require(actor, Action::ReadOutbox).await?;
-        Ok(store::jobs::recent(&mut self.db().conn().await?, 100).await?)
     }
 }

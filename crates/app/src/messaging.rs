@@ -57,9 +57,10 @@ impl App {
             message_policy: details
                 .map(|d| d.message_policy.clone())
                 .unwrap_or_default(),
-            crisis_contacts: details
-                .map(|d| d.crisis_contacts.clone())
-                .unwrap_or_else(|| crate::accounts::DEFAULT_CRISIS_CONTACTS.into()),
+            crisis_contacts: details.map_or_else(
+                || crate::accounts::DEFAULT_CRISIS_CONTACTS.into(),
+                |d| d.crisis_contacts.clone(),
+            ),
         })
     }
 

@@ -402,7 +402,8 @@ mod tests {
         ] {
             let origin = url::Url::parse(url).unwrap();
             let host = origin.host_str().unwrap().to_string();
-            let built = WebauthnBuilder::new(&host, &origin).and_then(|b| b.build());
+            let built =
+                WebauthnBuilder::new(&host, &origin).and_then(webauthn_rs::WebauthnBuilder::build);
             assert_eq!(built.is_ok(), ok, "{url}: {:?}", built.err());
         }
     }

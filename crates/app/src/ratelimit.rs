@@ -48,7 +48,10 @@ impl Limits {
     /// Counts one attempt; false when the window's allowance is used up.
     pub fn allow(&self, bucket: Bucket, key: &str, now: Timestamp) -> bool {
         let (max, window) = bucket.rule();
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if windows.len() > MAX_KEYS {
             windows.retain(|(b, _), (start, _)| now.duration_since(*start) < b.rule().1);
         }

@@ -139,7 +139,7 @@ impl App {
         };
         let members: Vec<UserId> = r.members.iter().map(|m| m.user.clone()).collect();
         if let Err(e) = policy::require_room(actor, &members) {
-            let case = r.case.as_ref().map(|c| c.as_str()).unwrap_or("");
+            let case = r.case.as_ref().map_or("", domain::ids::CaseId::as_str);
             self.audit(
                 actor,
                 AuditAction::PolicyRefused,
@@ -191,8 +191,7 @@ impl App {
         let case = r
             .case
             .as_ref()
-            .map(|c| c.as_str())
-            .unwrap_or("")
+            .map_or("", domain::ids::CaseId::as_str)
             .to_string();
         if let Err(not_now) = h.admits_at(self.now()) {
             self.audit(
@@ -548,7 +547,7 @@ impl App {
             .find(|c| !email.is_empty() && c.patient.email.eq_ignore_ascii_case(email))
             .ok_or_else(|| AppError::field("guest", "error-guest-unknown"))?;
         rows::add_guest(&mut tx, &a.id, &guest.patient.id, self.now()).await?;
-        let case = a.case.as_ref().map(|c| c.as_str()).unwrap_or("");
+        let case = a.case.as_ref().map_or("", domain::ids::CaseId::as_str);
         self.audit_in(
             &mut tx,
             actor,

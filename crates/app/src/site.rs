@@ -55,13 +55,19 @@ pub(crate) struct ViewCache(Mutex<HashMap<String, Entry>>);
 
 impl ViewCache {
     fn get<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
-        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let entry = map.get(key).filter(|e| e.at.elapsed() < FRESH_FOR)?;
         entry.value.clone().downcast::<T>().ok()
     }
 
     fn put<T: Send + Sync + 'static>(&self, key: String, value: Arc<T>) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if map.len() > 2_000 {
             map.retain(|_, e| e.at.elapsed() < FRESH_FOR);
         }
@@ -75,7 +81,10 @@ impl ViewCache {
     }
 
     pub(crate) fn clear(&self) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 }
 
@@ -89,7 +98,7 @@ impl Tagged for Indexed {
         &self.1
     }
     fn published(&self) -> i64 {
-        self.0.published_at.map(|t| t.as_second()).unwrap_or(0)
+        self.0.published_at.map_or(0, jiff::Timestamp::as_second)
     }
 }
 

@@ -46,7 +46,7 @@ fn new_secret() -> String {
 fn recovery_hash(user: &User, code: &str) -> String {
     let normal: String = code
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
+        .filter(char::is_ascii_alphanumeric)
         .collect::<String>()
         .to_ascii_lowercase();
     hex::encode(Sha256::digest(format!("{}:{normal}", user.id)))

@@ -139,8 +139,7 @@ impl App {
                         let at = since
                             .iter()
                             .find(|s| s.case == c.id)
-                            .map(|s| s.since)
-                            .unwrap_or(c.created_at);
+                            .map_or(c.created_at, |s| s.since);
                         (c.clone(), now.duration_since(at))
                     })
                     .collect();

@@ -298,7 +298,7 @@ mod tests {
             session_price: "95,50".into(),
             notice_hours: "24".into(),
             horizon_weeks: "8".into(),
-            daily_cap: "".into(),
+            daily_cap: String::new(),
             cancel_hours: "48".into(),
         }
     }
@@ -321,7 +321,7 @@ mod tests {
             first_minutes: "52".into(),
             first_price: "free!".into(),
             notice_hours: "-1".into(),
-            horizon_weeks: "".into(),
+            horizon_weeks: String::new(),
             cancel_hours: "x".into(),
             daily_cap: "1000".into(),
             ..Default::default()

@@ -243,7 +243,11 @@ mod tests {
         }
     }
     fn a(key: &'static str, tags: &[&str], published: i64) -> A {
-        A(key, tags.iter().map(|t| t.to_string()).collect(), published)
+        A(
+            key,
+            tags.iter().map(std::string::ToString::to_string).collect(),
+            published,
+        )
     }
 
     #[test]
@@ -288,7 +292,7 @@ mod tests {
     #[test]
     fn draft_reports_each_bad_field() {
         let e = Draft::validate(&DraftInput {
-            title: "".into(),
+            title: String::new(),
             slug: "Bad Slug".into(),
             body: "x".repeat(BODY_MAX + 1),
             tags: "y".repeat(TAG_MAX + 1),

@@ -79,7 +79,7 @@ impl WorkspaceInput {
         let guide: Vec<String> = GUIDE
             .iter()
             .filter(|key| self.ticked.contains_key(&format!("guide_{key}")))
-            .map(|key| key.to_string())
+            .map(std::string::ToString::to_string)
             .collect();
         let decision = match self.decision.trim() {
             "" => None,
@@ -108,7 +108,7 @@ impl WorkspaceInput {
             summary: validation::text(&mut e, "summary", &self.summary, false, TEXT_MAX),
         };
         let share_summary = self.share_summary.is_some();
-        if share_summary && content.summary.is_empty() && !e.get("summary").is_some() {
+        if share_summary && content.summary.is_empty() && e.get("summary").is_none() {
             e.add("summary", "error-summary-to-share");
         }
         e.finish(Workspace {

@@ -101,9 +101,7 @@ async fn try_append(
         sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?;
-    let (seq, prev) = head
-        .map(|(s, h)| (s + 1, h))
-        .unwrap_or((1, GENESIS.to_string()));
+    let (seq, prev) = head.map_or((1, GENESIS.to_string()), |(s, h)| (s + 1, h));
     let at = ms(now);
     let hash = chain_hash(&prev, seq, at, event);
     sqlx::query("INSERT INTO audit_log (seq, at, actor_id, action, case_id, subject, outcome, source, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")

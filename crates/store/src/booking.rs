@@ -341,7 +341,7 @@ pub async fn book(c: &mut Conn, a: NewAppointment<'_>, now: Timestamp) -> StoreR
     )
     .bind(&id)
     .bind(a.therapist.as_str())
-    .bind(a.case.map(|c| c.as_str()))
+    .bind(a.case.map(domain::ids::CaseId::as_str))
     .bind(&a.kind.key)
     .bind(ms(a.start))
     .bind(ms(end))

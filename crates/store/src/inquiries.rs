@@ -49,7 +49,7 @@ pub async fn list(
     let rows: Vec<SummaryRow> = sqlx::query_as(
         "SELECT id, name, status, created_at FROM inquiries WHERE ($1 = '' OR status = $1) ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
     )
-    .bind(status.map(|s| s.as_str()).unwrap_or(""))
+    .bind(status.map_or("", domain::inquiry::InquiryStatus::as_str))
     .bind(i64::from(limit))
     .bind(offset as i64)
     .fetch_all(c.ex())
@@ -68,7 +68,7 @@ pub async fn list(
 pub async fn count(c: &mut Conn, status: Option<InquiryStatus>) -> StoreResult<u64> {
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM inquiries WHERE ($1 = '' OR status = $1)")
-            .bind(status.map(|s| s.as_str()).unwrap_or(""))
+            .bind(status.map_or("", domain::inquiry::InquiryStatus::as_str))
             .fetch_one(c.ex())
             .await?;
     Ok(n as u64)

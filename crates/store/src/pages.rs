@@ -217,7 +217,7 @@ pub async fn by_slug(
     if let Some(r) = row {
         let mut pages = vec![page(r)];
         attach_tags(c, &mut pages).await?;
-        return Ok(pages.pop().map(Lookup::Found).unwrap_or(Lookup::Missing));
+        return Ok(pages.pop().map_or(Lookup::Missing, Lookup::Found));
     }
     let moved: Option<String> = sqlx::query_scalar(&format!(
         "SELECT p.slug FROM slug_redirects r JOIN pages p ON p.id = r.page_id WHERE r.kind = $1 AND r.old_slug = $2 {}",
@@ -227,9 +227,7 @@ pub async fn by_slug(
     .bind(slug)
     .fetch_optional(c.ex())
     .await?;
-    Ok(moved
-        .map(|s| Lookup::Moved(kind.path(&s)))
-        .unwrap_or(Lookup::Missing))
+    Ok(moved.map_or(Lookup::Missing, |s| Lookup::Moved(kind.path(&s))))
 }
 
 /// Pages of one kind: articles newest first, FAQ and pages by position then title.

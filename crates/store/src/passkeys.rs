@@ -100,7 +100,7 @@ pub async fn save_challenge(
         .seal("webauthn_challenges", "state_sealed", &id, state_json);
     sqlx::query("INSERT INTO webauthn_challenges (id, user_id, kind, state_sealed, expires_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
-        .bind(user.map(|u| u.as_str()))
+        .bind(user.map(domain::ids::UserId::as_str))
         .bind(kind)
         .bind(sealed)
         .bind(ms(expires_at))

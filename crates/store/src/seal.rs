@@ -262,7 +262,10 @@ impl Keyring {
     /// values keep opening with their own key). One transaction: a crash leaves the old state.
     pub(crate) async fn rotate(&self, pool: &AnyPool, next: &MasterKey) -> StoreResult<usize> {
         let raw: Vec<(String, DataKey)> = {
-            let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+            let keys = self
+                .inner
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             keys.raw
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
@@ -289,7 +292,10 @@ impl Keyring {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        let mut keys = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        let mut keys = self
+            .inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         keys.keys.insert(new_id.clone(), new_raw.cipher());
         keys.raw.insert(new_id.clone(), new_raw);
         keys.active = new_id;
@@ -299,7 +305,10 @@ impl Keyring {
 
     /// The data key of `case`, if it has one already.
     pub(crate) fn case_key_known(&self, case: &str) -> Option<String> {
-        let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        let keys = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         keys.cases.get(case).cloned()
     }
 
@@ -311,11 +320,17 @@ impl Keyring {
         case: &str,
     ) -> StoreResult<String> {
         let master = {
-            let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+            let keys = self
+                .inner
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             keys.master.clone()
         };
         let (id, raw) = new_data_key(conn, &master, Some(case)).await?;
-        let mut keys = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        let mut keys = self
+            .inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         keys.keys.insert(id.clone(), raw.cipher());
         keys.raw.insert(id.clone(), raw);
         Ok(id)
@@ -323,7 +338,10 @@ impl Keyring {
 
     /// Makes `key` the data key of `case` (its row is committed).
     pub(crate) fn publish_case_key(&self, case: &str, key: &str) {
-        let mut keys = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        let mut keys = self
+            .inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         keys.cases
             .entry(case.to_string())
             .or_insert_with(|| key.to_string());
@@ -338,7 +356,10 @@ impl Keyring {
         row: &str,
         plain: &str,
     ) -> String {
-        let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        let keys = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let cipher = keys.keys.get(key_id).unwrap_or(&keys.keys[&keys.active]);
         let id = if keys.keys.contains_key(key_id) {
             key_id
@@ -353,7 +374,10 @@ impl Keyring {
 
     /// Seals `plain` for `table.column` of `row`.
     pub fn seal(&self, table: &str, column: &str, row: &str, plain: &str) -> String {
-        let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        let keys = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let cipher = &keys.keys[&keys.active];
         let sealed = seal_with(cipher, plain.as_bytes(), &context(table, column, row));
         format!("{PREFIX}:{}:{sealed}", keys.active)
@@ -364,7 +388,7 @@ impl Keyring {
         let active = self
             .inner
             .read()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .active
             .clone();
         self.seal_bytes_with_key(&active, table, column, row, plain)
@@ -379,7 +403,10 @@ impl Keyring {
         row: &str,
         plain: &[u8],
     ) -> Vec<u8> {
-        let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        let keys = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let key_id = if keys.keys.contains_key(key_id) {
             key_id.to_string()
         } else {
@@ -423,7 +450,10 @@ impl Keyring {
         if body.len() < 24 + 16 {
             return Err(StoreError::Seal("too short"));
         }
-        let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        let keys = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let cipher = keys
             .keys
             .get(key_id)
@@ -447,7 +477,10 @@ impl Keyring {
         else {
             return Err(StoreError::Seal("not a sealed value"));
         };
-        let keys = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        let keys = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let cipher = keys
             .keys
             .get(key_id)
@@ -566,7 +599,7 @@ mod tests {
         flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
         for bad in [
             String::from_utf8(flipped).unwrap(),
-            "".into(),
+            String::new(),
             "hs1:k1:".into(),
             "hs1:nokey:AAAA".into(),
             "plain text".into(),

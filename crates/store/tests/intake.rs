@@ -104,7 +104,10 @@ both_backends!(versions_open_responses_sealing_and_the_mark, |db| {
         .unwrap();
     assert_eq!(current.id, v2.id);
     let newest = intake::newest_for(&mut c, &therapist.id).await.unwrap();
-    let titles: Vec<&str> = newest.iter().map(|q| q.title()).collect();
+    let titles: Vec<&str> = newest
+        .iter()
+        .map(domain::intake::Questionnaire::title)
+        .collect();
     assert_eq!(
         newest.len(),
         4,

@@ -66,7 +66,10 @@ pub async fn sign_in_form(
     Csrf(csrf): Csrf,
     Query(q): Query<NextQuery>,
 ) -> WebResult<Response> {
-    if actor.role().is_some_and(|r| r.is_therapist()) {
+    if actor
+        .role()
+        .is_some_and(domain::account::Role::is_therapist)
+    {
         return Ok(Redirect::to("/admin").into_response());
     }
     let form = Form::default().with("next", q.next.unwrap_or_default());

@@ -71,8 +71,7 @@ fn href(name: &str) -> &'static str {
     ASSETS
         .iter()
         .find(|a| a.name == name)
-        .map(|a| a.href.as_str())
-        .unwrap_or("/static/missing")
+        .map_or("/static/missing", |a| a.href.as_str())
 }
 
 pub fn stylesheet() -> &'static str {

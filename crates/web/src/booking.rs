@@ -259,7 +259,7 @@ pub async fn book(
                     form: Form::from_input(&input, errors),
                     nearest: None,
                     kept: Vec::new(),
-                    status: status,
+                    status,
                 },
             )
             .await

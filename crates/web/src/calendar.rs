@@ -93,13 +93,29 @@ pub async fn save_settings(
     }
 }
 
+/// One day of the week's list.
+struct CalendarDay {
+    heading: String,
+    entries: Vec<CalendarLine>,
+}
+
+/// One appointment or blocked time on the list.
+struct CalendarLine {
+    range: String,
+    /// The patient's name, or "blocked".
+    who: String,
+    id: String,
+    /// "cancelled" or "cancelled late"; empty for a booked one.
+    badge: String,
+    booked: bool,
+    has_room: bool,
+}
+
 #[derive(Template)]
 #[template(path = "admin_calendar.html")]
 struct CalendarTemplate {
     chrome: crate::view::AdminChrome,
-    /// (day heading, [(time range, who/what, appointment id, badge, cancellable)])
-    /// Per day: (time range, who, appointment id, badge, booked, has a room).
-    days: Vec<(String, Vec<(String, String, String, String, bool, bool)>)>,
+    days: Vec<CalendarDay>,
     cases: Vec<(String, String)>,
     kinds: Vec<(String, String)>,
     prev: String,
@@ -157,11 +173,20 @@ async fn calendar_page_with(
                         _ => String::new(),
                     };
                     let booked = e.status == "booked";
-                    let room = booked && e.type_key != app::calendar::BLOCK;
-                    (range, who, e.id.clone(), badge, booked, room)
+                    CalendarLine {
+                        range,
+                        who,
+                        id: e.id.clone(),
+                        badge,
+                        booked,
+                        has_room: booked && e.type_key != app::calendar::BLOCK,
+                    }
                 })
                 .collect();
-            (viewer.weekday(*date), lines)
+            CalendarDay {
+                heading: viewer.weekday(*date),
+                entries: lines,
+            }
         })
         .collect();
     let cases = week

@@ -92,11 +92,10 @@ async fn editor(state: &WebState, e: Editor<'_>) -> WebResult<Response> {
         Some(p) => crate::i18n::t_with("pages-edit-title", &[("title", p.title.clone())]),
         None => view::tr(&format!("pages-new-{}", e.kind.as_str())),
     };
-    let action = e
-        .page
-        .as_ref()
-        .map(|p| format!("/admin/pages/{}", p.id))
-        .unwrap_or_else(|| "/admin/pages".into());
+    let action = e.page.as_ref().map_or_else(
+        || "/admin/pages".into(),
+        |p| format!("/admin/pages/{}", p.id),
+    );
     let chrome = AdminChrome::new(state, e.actor, title, section(e.kind), e.csrf).await;
     let html = render(EditTemplate {
         chrome,
@@ -224,7 +223,7 @@ pub async fn create(
                     form,
                     preview: None,
                     saved: false,
-                    status: status,
+                    status,
                     csrf,
                     actor: &actor,
                 },
@@ -273,7 +272,7 @@ pub async fn update(
                     form,
                     preview: None,
                     saved: false,
-                    status: status,
+                    status,
                     csrf,
                     actor: &actor,
                 },

@@ -87,7 +87,12 @@ pub(crate) async fn render_error_pages(
         && !request.uri().path().starts_with("/passkeys/");
     let portal = request.uri().path().starts_with("/portal");
     let sign_in_next = (request.method() == Method::GET)
-        .then(|| request.uri().path_and_query().map(|p| p.to_string()))
+        .then(|| {
+            request
+                .uri()
+                .path_and_query()
+                .map(std::string::ToString::to_string)
+        })
         .flatten();
     let response = next.run(request).await;
     let Some(page) = response.extensions().get::<ErrorPage>().copied() else {

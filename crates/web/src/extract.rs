@@ -200,7 +200,7 @@ pub(crate) async fn csrf_cookie_layer(
         .map(str::to_string);
     let csrf = CsrfState {
         fresh: existing.is_none(),
-        value: existing.unwrap_or_else(|| app_random()),
+        value: existing.unwrap_or_else(app_random),
         used: Arc::new(AtomicBool::new(false)),
     };
     if csrf.fresh {

@@ -63,7 +63,10 @@ mod tests {
             include_str!("../templates/forms.html"),
         ];
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
-        let mut all: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
+        let mut all: Vec<String> = sources
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
         for entry in std::fs::read_dir(dir).unwrap() {
             all.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
         }

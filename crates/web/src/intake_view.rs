@@ -475,7 +475,8 @@ pub(crate) fn read_view(sections: &[ReadSection], show_scores: bool) -> Vec<Read
                             attribution,
                             title,
                         } => {
-                            let max = domain::measures::by_id(measure).map_or(0, |m| m.max_total());
+                            let max = domain::measures::by_id(measure)
+                                .map_or(0, domain::measures::Measure::max_total);
                             v.kind = "measure";
                             v.stem = stem.to_string();
                             v.items = items

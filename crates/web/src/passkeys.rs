@@ -63,11 +63,7 @@ fn failure(e: AppError) -> WebResult<Response> {
     match e {
         AppError::Invalid(errors) => Ok(refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
-            errors
-                .iter()
-                .next()
-                .map(|f| f.message)
-                .unwrap_or("error-passkey"),
+            errors.iter().next().map_or("error-passkey", |f| f.message),
         )),
         AppError::RateLimited => Ok(refuse(StatusCode::TOO_MANY_REQUESTS, "error-rate-limited")),
         e => Err(WebError(e)),

@@ -228,7 +228,7 @@ async fn run(
                             send(&mut socket, json!({"type": "refused"})).await?;
                         }
                     }
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => return Ok(()),
                     Some(Ok(_)) => {}
                 }
             }

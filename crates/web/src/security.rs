@@ -127,7 +127,7 @@ fn same_origin(request: &Request, state: &WebState) -> bool {
                 .get(header::HOST)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+            let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
             origin_host == host || origin == state.app.config().public_url.trim_end_matches('/')
         }
     }

@@ -164,7 +164,7 @@ async fn echo(mut socket: WebSocket) {
         let message = match tokio::time::timeout_at(deadline, socket.recv()).await {
             Ok(Some(Ok(message))) => message,
             // Gone, broken, or over its size limit: nothing more to say.
-            Ok(Some(Err(_))) | Ok(None) => return,
+            Ok(Some(Err(_)) | None) => return,
             Err(_) => break,
         };
         match message {

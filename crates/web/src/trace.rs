@@ -18,13 +18,11 @@ pub(crate) async fn request_span(mut request: Request, next: Next) -> Response {
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|v| acceptable_id(v))
-        .map(str::to_owned)
-        .unwrap_or_else(new_id);
+        .map_or_else(new_id, str::to_owned);
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "(no route)".to_owned());
+        .map_or_else(|| "(no route)".to_owned(), |m| m.as_str().to_owned());
     let header = HeaderValue::from_str(&id).ok();
     if let Some(value) = &header {
         request.headers_mut().insert(REQUEST_ID, value.clone());

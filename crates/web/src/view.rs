@@ -45,21 +45,18 @@ impl Chrome {
             description,
             canonical: canonical_path.map(|p| state.app.link(p)),
             og_type: "website",
-            practice_name: details
-                .map(|d| d.name.clone())
-                .unwrap_or_else(|| "holdspace".into()),
+            practice_name: details.map_or_else(|| "holdspace".into(), |d| d.name.clone()),
             tagline: details.map(|d| d.tagline.clone()).unwrap_or_default(),
-            crisis_contacts: details
-                .map(|d| d.crisis_contacts.clone())
-                .unwrap_or_else(|| app::accounts::DEFAULT_CRISIS_CONTACTS.into()),
+            crisis_contacts: details.map_or_else(
+                || app::accounts::DEFAULT_CRISIS_CONTACTS.into(),
+                |d| d.crisis_contacts.clone(),
+            ),
             show_about: nav.contains(&"about".to_string()),
             show_fees: nav.contains(&"fees".to_string()),
             show_privacy: nav.contains(&"privacy".to_string()),
             css: assets::stylesheet(),
             lang: i18n::lang().tag(),
-            time_zone: details
-                .map(|d| d.time_zone.clone())
-                .unwrap_or_else(|| "UTC".into()),
+            time_zone: details.map_or_else(|| "UTC".into(), |d| d.time_zone.clone()),
         }
     }
 
@@ -118,9 +115,7 @@ impl AdminChrome {
             csrf,
             css: assets::stylesheet(),
             lang: i18n::lang().tag(),
-            time_zone: user
-                .map(|u| u.time_zone.clone())
-                .unwrap_or_else(|| "UTC".into()),
+            time_zone: user.map_or_else(|| "UTC".into(), |u| u.time_zone.clone()),
             section,
         }
     }
@@ -225,7 +220,7 @@ impl Form {
     }
 
     pub fn value(&self, field: &str) -> &str {
-        self.values.get(field).map(String::as_str).unwrap_or("")
+        self.values.get(field).map_or("", String::as_str)
     }
 
     pub fn checked(&self, field: &str) -> bool {

@@ -79,7 +79,7 @@ fn stored_form(view: &WorkspaceView) -> Form {
         .with("refer_to", c.refer_to.clone())
         .with("refer_why", c.refer_why.clone())
         .with("summary", c.summary.clone())
-        .with("decision", w.decision.map(Decision::as_str).unwrap_or(""));
+        .with("decision", w.decision.map_or("", Decision::as_str));
     if w.share_summary {
         form = form.with("share_summary", "on");
     }

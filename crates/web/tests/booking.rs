@@ -162,7 +162,7 @@ on_both!(
         // Twenty minutes later than an offered start, and at night, are not offered times.
         let start: i64 = post_to.rsplit('-').next().unwrap().parse().unwrap();
         for shifted in [start + 20 * 60, start - 8 * 3600] {
-            let forged = format!("{}-{shifted}", post_to.rsplitn(2, '-').nth(1).unwrap());
+            let forged = format!("{}-{shifted}", post_to.rsplit_once('-').unwrap().0);
             let r = b
                 .post_form(
                     &forged,

@@ -25,7 +25,7 @@ async fn practice(backend: store::Backend) -> Option<TestApp> {
 async fn patient_of_theo(t: &TestApp) -> (String, Browser, Browser) {
     let theo = t.signed_in(THERAPIST_EMAIL).await;
     let case = t.invite_patient(&theo, "Mara", PATIENT).await;
-    let mara = mara_again(&t).await;
+    let mara = mara_again(t).await;
     (case, theo, mara)
 }
 

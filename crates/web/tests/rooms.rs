@@ -306,7 +306,7 @@ on_both!(
         let mut pat = open(&t, &s.pat, &s.room, &t.base).await.unwrap();
         next(&mut pat, "hello").await;
         for bad in [
-            "".to_string(),
+            String::new(),
             "not json".to_string(),
             json!({"type": "unknown"}).to_string(),
             json!({"type": "end"}).to_string(),
@@ -323,7 +323,7 @@ on_both!(
         let closed = tokio::time::timeout(Duration::from_secs(5), async {
             loop {
                 match pat.next().await {
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return true,
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => return true,
                     Some(Ok(_)) => {}
                 }
             }

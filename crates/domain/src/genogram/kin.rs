@@ -536,16 +536,16 @@ mod tests {
             p("mum", Relation::Mother),
             p("dad", Relation::Father),
             with(p("anna", Relation::Partner), |x| {
-                x.partner_of = Some("dad".into())
+                x.partner_of = Some("dad".into());
             }),
             with(p("tom", Relation::HalfSibling), |x| {
-                x.shared_parent = Some("dad".into())
+                x.shared_parent = Some("dad".into());
             }),
             with(p("jon", Relation::Partner), |x| {
-                x.partner_of = Some("mum".into())
+                x.partner_of = Some("mum".into());
             }),
             with(p("lea", Relation::StepSibling), |x| {
-                x.other_parent = Some("jon".into())
+                x.other_parent = Some("jon".into());
             }),
             p("gm", Relation::Grandmother(Side::Mothers)),
             p("gf", Relation::Grandfather(Side::Fathers)),
@@ -566,13 +566,13 @@ mod tests {
     fn everyone_is_placed_exactly_once_even_with_broken_links() {
         let people = [
             with(p("a", Relation::Partner), |x| {
-                x.partner_of = Some("b".into())
+                x.partner_of = Some("b".into());
             }),
             with(p("b", Relation::Partner), |x| {
-                x.partner_of = Some("a".into())
+                x.partner_of = Some("a".into());
             }),
             with(p("c", Relation::HalfSibling), |x| {
-                x.shared_parent = Some("nobody".into())
+                x.shared_parent = Some("nobody".into());
             }),
             with(p("d", Relation::Other), |x| x.partner_of = Some("d".into())),
             p("", Relation::Child),

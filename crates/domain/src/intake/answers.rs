@@ -158,20 +158,24 @@ pub const PERSON_FIELDS: [&str; 11] = [
     "other_parent",
 ];
 
+/// A "born" answer that is neither a year of birth nor an age.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotBorn;
+
 /// "1956" is a year of birth, "67" an age; anything else is refused.
-pub fn parse_born(raw: &str) -> Result<Option<Born>, ()> {
+pub fn parse_born(raw: &str) -> Result<Option<Born>, NotBorn> {
     let value = raw.trim();
     if value.is_empty() {
         return Ok(None);
     }
     if value.len() > 4 || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(());
+        return Err(NotBorn);
     }
-    let n: u32 = value.parse().map_err(|_| ())?;
+    let n: u32 = value.parse().map_err(|_| NotBorn)?;
     match n {
         0..=129 => Ok(Some(Born::Age(n as u16))),
         1800..=2200 => Ok(Some(Born::Year(n as i32))),
-        _ => Err(()),
+        _ => Err(NotBorn),
     }
 }
 
@@ -198,7 +202,7 @@ fn checked_text(raw: &str, max: usize, one_line: bool) -> Result<String, &'stati
 }
 
 fn posted<'a>(fields: &'a BTreeMap<String, String>, name: &str) -> &'a str {
-    fields.get(name).map(String::as_str).unwrap_or("")
+    fields.get(name).map_or("", String::as_str)
 }
 
 fn value_0_to_3(raw: &str) -> Result<Option<u8>, ()> {
@@ -353,7 +357,7 @@ fn read_people(
                 Gender::Unspecified
             }
         };
-        let born = parse_born(get("born")).unwrap_or_else(|()| {
+        let born = parse_born(get("born")).unwrap_or_else(|NotBorn| {
             errors.add(name_of("born"), "error-born");
             None
         });
@@ -435,7 +439,7 @@ pub fn fields_of(def: &Definition, answers: &Answers) -> BTreeMap<String, String
                     let on = |b: bool| if b { "on".to_string() } else { String::new() };
                     set(
                         "relation",
-                        m.relation.map(relation_value).unwrap_or("").to_string(),
+                        m.relation.map_or("", relation_value).to_string(),
                     );
                     set("name", m.name.clone());
                     set(
