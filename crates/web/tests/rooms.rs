@@ -419,3 +419,77 @@ on_both!(
         );
     }
 );
+
+/// The host's socket closes when the store fails (the page reconnects): what the socket did
+/// before that is waited for, so nothing of it can be mistaken for the failure's effect.
+async fn closed(socket: &mut Socket) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(m)) = socket.next().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the socket closes");
+}
+
+on_both!(
+    an_admission_or_an_end_whose_audit_row_cannot_be_written_changes_nothing,
+    practice,
+    |t| {
+        let s = setup(&t).await;
+        t.clock.advance(jiff::SignedDuration::from_mins(21));
+        let mut pat = open(&t, &s.pat, &s.room, &t.base).await.unwrap();
+        state_where(&mut pat, |s| s["phase"] == "waiting").await;
+        let mut anna = open(&t, &s.anna, &s.room, &t.base).await.unwrap();
+        let st = state_where(&mut anna, |s| {
+            s["people"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["waiting"] == true)
+        })
+        .await;
+        let pat_user = st["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["host"] == false)
+            .unwrap()["user"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let rows = |table: &'static str| {
+            let db = t.db.clone();
+            async move { store::testing::count_rows(&db, table).await }
+        };
+
+        // Letting Pat in: the admission and its audit row, or neither.
+        store::testing::fail_inserts_into(&t.db, "audit_log").await;
+        say(&mut anna, json!({"type": "admit", "user": pat_user})).await;
+        closed(&mut anna).await;
+        assert_eq!(rows("room_admissions").await, 0, "no admission was kept");
+        store::testing::heal_inserts_into(&t.db, "audit_log").await;
+
+        // Healed, the therapist's page reconnects and lets Pat in.
+        let mut anna = open(&t, &s.anna, &s.room, &t.base).await.unwrap();
+        next(&mut anna, "hello").await;
+        say(&mut anna, json!({"type": "admit", "user": pat_user})).await;
+        state_where(&mut pat, |s| s["phase"] == "in_session").await;
+        assert_eq!(rows("room_admissions").await, 1);
+
+        // Ending: the room stays open, and Pat stays in, when the end cannot be audited.
+        store::testing::fail_inserts_into(&t.db, "audit_log").await;
+        say(&mut anna, json!({"type": "end"})).await;
+        closed(&mut anna).await;
+        assert_eq!(rows("room_endings").await, 0, "the session did not end");
+        assert_eq!(rows("room_admissions").await, 1, "Pat is still let in");
+        store::testing::heal_inserts_into(&t.db, "audit_log").await;
+        let mut anna = open(&t, &s.anna, &s.room, &t.base).await.unwrap();
+        next(&mut anna, "hello").await;
+        say(&mut anna, json!({"type": "end"})).await;
+        state_where(&mut pat, |s| s["phase"] == "ended").await;
+        assert_eq!(rows("room_endings").await, 1);
+    }
+);
