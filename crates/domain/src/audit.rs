@@ -133,6 +133,14 @@ impl AuditAction {
         AuditAction::WorkspaceWrite,
     ];
 
+    /// The action a stored text names; `None` for a text this version does not know.
+    pub fn from_stored(text: &str) -> Option<AuditAction> {
+        AuditAction::ALL
+            .iter()
+            .copied()
+            .find(|a| a.as_str() == text)
+    }
+
     /// The text stored in the log.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -226,6 +234,11 @@ mod tests {
             );
         }
         assert_eq!(seen.len(), AuditAction::ALL.len());
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::from_stored(action.as_str()), Some(*action));
+        }
+        assert_eq!(AuditAction::from_stored("booking"), None);
+        assert_eq!(AuditAction::from_stored(""), None);
     }
 
     /// The texts already in practices' logs are hashed into their chains: these never change.

@@ -77,6 +77,27 @@ struct AuditTemplate {
     case: String,
 }
 
+impl AuditTemplate {
+    /// What an entry's action means, in the reader's language; a text this version does not
+    /// know (written by a newer one) is shown as stored.
+    fn action(&self, stored: &str) -> String {
+        match domain::audit::AuditAction::from_stored(stored) {
+            Some(action) => view::tr(&format!(
+                "audit-action-{}",
+                action.as_str().replace(['.', '_'], "-")
+            )),
+            None => stored.to_string(),
+        }
+    }
+
+    fn outcome(&self, stored: &str) -> String {
+        match stored {
+            "ok" | "refused" | "failed" => view::tr(&format!("audit-outcome-{stored}")),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// GET /admin/audit: the owner's view of the audit log, optionally for one case.
 pub async fn audit(
     State(state): State<WebState>,
