@@ -233,33 +233,10 @@ impl App {
 }
 
 fn parse_practice(text: &str) -> AppResult<Details> {
-    #[derive(Deserialize)]
-    struct P {
-        name: String,
-        tagline: String,
-        owner_name: String,
-        email: String,
-        phone: String,
-        time_zone: String,
-        crisis_contacts: String,
-        home_intro: String,
-        message_policy: String,
-        support_contact: String,
-    }
-    let p: P =
+    let mut details: Details =
         toml::from_str(text).map_err(|e| AppError::internal("reading the demo practice", e))?;
-    Ok(Details {
-        name: p.name,
-        tagline: p.tagline,
-        owner_name: p.owner_name,
-        email: p.email,
-        phone: p.phone,
-        time_zone: p.time_zone,
-        crisis_contacts: p.crisis_contacts,
-        home_intro: p.home_intro.trim().to_string(),
-        message_policy: p.message_policy,
-        support_contact: p.support_contact,
-    })
+    details.home_intro = details.home_intro.trim().to_string();
+    Ok(details)
 }
 
 fn split_front_matter(file: &str) -> AppResult<(FrontMatter, &str)> {

@@ -49,14 +49,7 @@ impl AppError {
 
     /// The error and its sources, one after the other, for the log line an operator reads.
     pub fn chain(&self) -> String {
-        let mut text = self.to_string();
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
+        chain(self)
     }
 
     /// A single-field refusal.
@@ -74,3 +67,15 @@ impl From<FieldErrors> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// `error: its source: the source's source…`, the whole chain on one line.
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -134,14 +134,7 @@ impl JobError {
 
     /// The whole chain, for the outbox row an operator reads (never for the log).
     pub fn chain(&self) -> String {
-        let mut text = self.to_string();
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
+        crate::error::chain(self)
     }
 }
 

@@ -31,8 +31,8 @@ pub struct DetailsInput {
     pub support_contact: String,
 }
 
-/// The practice's details as the site shows them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The practice's details as the site shows them (and as the demo practice's file gives them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct Details {
     pub name: String,
     pub tagline: String,

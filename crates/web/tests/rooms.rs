@@ -79,6 +79,28 @@ async fn practice(backend: store::Backend) -> Option<TestApp> {
     TestApp::with_practice(backend).await
 }
 
+/// The host's first state with someone waiting, and the waiting patient's user id.
+async fn someone_waiting(host: &mut Socket) -> (Value, String) {
+    let st = state_where(host, |s| {
+        s["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["waiting"] == true)
+    })
+    .await;
+    let patient = st["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["host"] == false)
+        .unwrap()["user"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (st, patient)
+}
+
 struct Setup {
     room: String,
     anna: Browser,
@@ -199,23 +221,7 @@ on_both!(
             .as_str()
             .unwrap()
             .to_string();
-        let st = state_where(&mut anna, |s| {
-            s["people"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|p| p["waiting"] == true)
-        })
-        .await;
-        let pat_user = st["people"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["host"] == false)
-            .unwrap()["user"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let (st, pat_user) = someone_waiting(&mut anna).await;
         // Someone waiting is not told anyone's connection, and cannot signal.
         assert!(st["people"]
             .as_array()
@@ -443,23 +449,7 @@ on_both!(
         let mut pat = open(&t, &s.pat, &s.room, &t.base).await.unwrap();
         state_where(&mut pat, |s| s["phase"] == "waiting").await;
         let mut anna = open(&t, &s.anna, &s.room, &t.base).await.unwrap();
-        let st = state_where(&mut anna, |s| {
-            s["people"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|p| p["waiting"] == true)
-        })
-        .await;
-        let pat_user = st["people"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["host"] == false)
-            .unwrap()["user"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let (_, pat_user) = someone_waiting(&mut anna).await;
         let rows = |table: &'static str| {
             let db = t.db.clone();
             async move { store::testing::count_rows(&db, table).await }
