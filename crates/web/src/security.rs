@@ -122,13 +122,20 @@ fn same_origin(request: &Request, state: &WebState) -> bool {
     match h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
         Some("null") => false,
+        // Scheme, host and port: the site's own scheme (from its public URL) with the host the
+        // request was sent to, or the public URL itself.
         Some(origin) => {
             let host = h
                 .get(header::HOST)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
-            origin_host == host || origin == state.app.config().public_url.trim_end_matches('/')
+            let public = state.app.config().public_url.trim_end_matches('/');
+            let scheme = public
+                .split_once("://")
+                .map_or("http", |(scheme, _)| scheme);
+            let origin = origin.to_ascii_lowercase();
+            origin == format!("{scheme}://{}", host.to_ascii_lowercase())
+                || origin == public.to_ascii_lowercase()
         }
     }
 }

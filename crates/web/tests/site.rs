@@ -306,18 +306,55 @@ on_both!(
             b.post_raw(
                 "/contact",
                 headers,
-                body,
+                body.clone(),
                 "application/x-www-form-urlencoded"
             )
             .await
             .status(),
             StatusCode::FORBIDDEN
         );
+        // The same host and port under another scheme is another origin (an https page must not
+        // post into the http site, nor the other way round).
+        let host = t.base.trim_start_matches("http://").to_string();
+        for origin in [
+            format!("https://{host}"),
+            format!("ftp://{host}"),
+            host.clone(),
+        ] {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert("origin", origin.parse().unwrap());
+            assert_eq!(
+                b.post_raw(
+                    "/contact",
+                    headers,
+                    body.clone(),
+                    "application/x-www-form-urlencoded"
+                )
+                .await
+                .status(),
+                StatusCode::FORBIDDEN,
+                "{origin}"
+            );
+        }
         assert_eq!(
             store::inquiries::count(&mut t.db.conn().await.unwrap(), None)
                 .await
                 .unwrap(),
             0
+        );
+        // The site's own origin, with the token, is let through.
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("origin", t.base.parse().unwrap());
+        assert_eq!(
+            b.post_raw(
+                "/contact",
+                headers,
+                body,
+                "application/x-www-form-urlencoded"
+            )
+            .await
+            .status(),
+            StatusCode::SEE_OTHER
         );
     }
 );
