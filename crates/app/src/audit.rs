@@ -2,7 +2,7 @@
 //! (and failed one), sign-out and policy refusal is appended; nothing is appended with content.
 
 use crate::actor::Actor;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action, CaseSide};
 use crate::App;
 use domain::audit::AuditAction;
@@ -155,7 +155,8 @@ impl App {
     }
 
     /// The newest audit entries, practice-wide or for one case. The owner reads practice-wide
-    /// events; a therapist reads the events of one of their own cases.
+    /// events, less everything of colleagues' cases; a therapist reads the events of one of their
+    /// own cases.
     #[tracing::instrument(skip_all)]
     pub async fn audit_log(&self, actor: &Actor, case: Option<&str>) -> AppResult<Vec<Entry>> {
         let case = case.filter(|c| !c.is_empty());
@@ -168,7 +169,8 @@ impl App {
             }
             _ => self.require(actor, Action::ReadAudit).await?,
         }
-        Ok(audit::recent(&mut c, case, 500).await?)
+        let reader = actor.user().ok_or(AppError::Unauthenticated)?;
+        Ok(audit::recent_for(&mut c, case, &reader.id, 500).await?)
     }
 
     /// Walks the whole chain (the operator's `holdspace audit verify`).

@@ -4,6 +4,7 @@ use crate::conn::Conn;
 use crate::db::{Backend, Db};
 use crate::error::{StoreError, StoreResult};
 use crate::{ms, ts};
+use domain::ids::UserId;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use sqlx::Connection;
@@ -153,12 +154,40 @@ const COLUMNS: &str =
     "seq, at, actor_id, action, case_id, subject, outcome, source, prev_hash, hash";
 
 /// The newest entries, optionally for one case only.
+/// The newest entries, all of them (practice-wide, or of one case or message when `case_id` is
+/// given): for the operator's tools and the tests. People read `recent_for`.
 pub async fn recent(c: &mut Conn, case_id: Option<&str>, limit: u32) -> StoreResult<Vec<Entry>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_log WHERE ($1 = '' OR case_id = $1) ORDER BY seq DESC LIMIT $2"))
-        .bind(case_id.unwrap_or(""))
-        .bind(i64::from(limit))
-        .fetch_all(c.ex())
-        .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE ($1 = '' OR case_id = $1) ORDER BY seq DESC LIMIT $2"
+    ))
+    .bind(case_id.unwrap_or(""))
+    .bind(i64::from(limit))
+    .fetch_all(c.ex())
+    .await?;
+    Ok(rows.iter().map(entry).collect())
+}
+
+/// The newest entries (practice-wide, or of one case or message when `case_id` is given), as
+/// `reader` may see them: nothing that belongs to a case of another therapist (the case's id, what
+/// was done in it, its patient's own actions), because only a case's patient and therapist may
+/// know that it exists.
+pub async fn recent_for(
+    c: &mut Conn,
+    case_id: Option<&str>,
+    reader: &UserId,
+    limit: u32,
+) -> StoreResult<Vec<Entry>> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM audit_log a WHERE ($1 = '' OR a.case_id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM cases k WHERE k.therapist_id <> $2 \
+             AND (k.id = a.case_id OR k.patient_id = a.actor_id)) \
+         ORDER BY a.seq DESC LIMIT $3"
+    ))
+    .bind(case_id.unwrap_or(""))
+    .bind(reader.as_str())
+    .bind(i64::from(limit))
+    .fetch_all(c.ex())
+    .await?;
     Ok(rows.iter().map(entry).collect())
 }
 

@@ -454,12 +454,19 @@ async fn a_therapist_reads_the_audit_log_of_their_own_case_only(w: World) {
         GONE
     );
     assert_eq!(get(TherapistOfA, "/admin/audit".into()).await.0, NO);
-    assert_eq!(
-        get(Owner, format!("/admin/audit?case={}", w.case_a))
-            .await
-            .0,
-        OK,
-        "the owner reads practice-wide events"
+    // The owner reads practice-wide events, but nothing of a colleague's case: not its id, not
+    // what was done in it, not its patient's sign-ins (hardening finding 6).
+    let (status, page) = get(Owner, format!("/admin/audit?case={}", w.case_a)).await;
+    assert_eq!(status, OK);
+    assert!(page.contains("No entries."), "{page}");
+    let (status, page) = get(Owner, "/admin/audit".into()).await;
+    assert_eq!(status, OK);
+    assert!(!page.contains(&w.case_a), "{page}");
+    assert!(!page.contains("messages.write"), "{page}");
+    assert!(!page.contains("sign_in.link"), "{page}");
+    assert!(
+        page.contains("sign_in"),
+        "the owner's own sign-ins are there: {page}"
     );
 }
 
