@@ -192,6 +192,14 @@ on_both!(
         assert_eq!(t.browser().get(&path).await.status(), StatusCode::NOT_FOUND);
 
         let mails_before = t.mails().await.len();
+        // What a request writes before it is answered: a job and an audit row, whoever asks.
+        let written = || async {
+            (
+                store::testing::count_rows(&t.db, "jobs").await,
+                store::testing::count_rows(&t.db, "audit_log").await,
+            )
+        };
+        let before = written().await;
         let known = t.browser();
         let csrf = known.csrf_from("/signin").await;
         let a = known
@@ -200,6 +208,7 @@ on_both!(
             .text()
             .await
             .unwrap();
+        let after_known = written().await;
         let unknown = t.browser();
         let csrf2 = unknown.csrf_from("/signin").await;
         let u = unknown
@@ -211,6 +220,15 @@ on_both!(
             .text()
             .await
             .unwrap();
+        let after_unknown = written().await;
+        assert_eq!(
+            (after_known.0 - before.0, after_known.1 - before.1),
+            (
+                after_unknown.0 - after_known.0,
+                after_unknown.1 - after_known.1
+            ),
+            "a known and an unknown address do the same writes before the answer (no timing tell)"
+        );
         assert_eq!(
             a.replace(&csrf, ""),
             u.replace(&csrf2, ""),
