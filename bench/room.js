@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { startServer } from '../e2e/lib/server.js';
 import { startSmtpSink } from '../e2e/lib/smtp.js';
 import { launchBrowser, visit } from '../e2e/lib/browser.js';
-import { RoomWorld, waitConnected, letIn, waitStatus, berlin } from '../e2e/lib/room.js';
+import { RoomWorld, waitConnected, letIn, waitStatus, berlin, sendBack } from '../e2e/lib/room.js';
 
 const require = createRequire(new URL('../e2e/package.json', import.meta.url));
 const WebSocket = require('ws');
@@ -48,7 +48,7 @@ async function main() {
     await letIn(o, pat);
     await Promise.all([waitConnected(pat.page, 1, { polling: 10 }), waitConnected(o, 1, { polling: 10 })]);
     roomTimes.push(performance.now() - t0);
-    await o.locator('#room-people li', { hasText: pat.name }).getByRole('button', { name: 'Send back to the waiting room' }).click();
+    await sendBack(o, pat);
   }
 
   // 1b. The limit: two connections in one page, offer/answer/candidates handed over in the page.

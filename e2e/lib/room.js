@@ -34,8 +34,8 @@ export class RoomWorld {
     this.ownerPage = null;
   }
 
-  async page({ relay = false } = {}) {
-    const p = await newPage(this.browser);
+  async page({ relay = false, context = {} } = {}) {
+    const p = await newPage(this.browser, context);
     this.cleanup.add(() => p.context().close());
     await p.context().addInitScript(RECORD(relay));
     return p;
@@ -49,7 +49,7 @@ export class RoomWorld {
   }
 
   /** The owner invites a patient, who signs in through the mailed link in a context of their own. */
-  async patient(name, { relay = false } = {}) {
+  async patient(name, { relay = false, context = {} } = {}) {
     const email = uniqueEmail(name.split(' ')[0].toLowerCase());
     const o = await this.owner();
     await visit(o, `${this.server.url}/admin/patients`);
@@ -59,7 +59,7 @@ export class RoomWorld {
     assert.equal((await submitAndGetPostResponse(o, 'Send the invitation')).status(), 303);
     const mail = await this.sink.waitFor((m) => m.envelopeTo.includes(email) && /\/signin\//.test(m.text), 30_000);
     const link = mail.text.match(/https?:\/\/\S+\/signin\/[0-9a-f]{64}/)[0];
-    const p = await this.page({ relay });
+    const p = await this.page({ relay, context });
     await visit(p, link);
     assert.equal((await submitAndGetPostResponse(p, 'Sign in')).status(), 303);
     return { name, email, page: p };
@@ -81,6 +81,15 @@ export class RoomWorld {
     await visit(o, `${this.server.url}/admin/calendar?day=${date}`);
     const href = await o.locator('li', { hasText: who.name }).locator('a[href^="/rooms/"]').last().getAttribute('href');
     return href.split('/').pop();
+  }
+
+  /** The owner invites `who`, another of their patients, into the session `room` (a partner). */
+  async invite(room, who) {
+    const o = await this.owner();
+    await visit(o, `${this.server.url}/admin/calendar`);
+    const guest = o.locator(`form[action="/admin/calendar/${room}/guests"]`);
+    await guest.locator('[name="email"]').fill(who.email);
+    await Promise.all([o.waitForNavigation({ waitUntil: 'load' }), guest.getByRole('button', { name: 'Invite' }).click()]);
   }
 
   async enter(p, room, base = this.server.url) {
@@ -139,4 +148,11 @@ export async function letIn(therapistPage, who) {
   const button = therapistPage.locator('#room-people li', { hasText: who.name }).getByRole('button', { name: 'Let in' });
   await button.waitFor({ timeout: 20_000 });
   await button.click();
+}
+
+/** The therapist sends `who` back to the waiting room, opening the folded waiting-room list first. */
+export async function sendBack(therapistPage, who) {
+  const lobby = therapistPage.locator('#room-lobby');
+  if (!(await lobby.evaluate((d) => d.open))) await lobby.locator('summary').click();
+  await therapistPage.locator('#room-people li', { hasText: who.name }).getByRole('button', { name: 'Send back to the waiting room' }).click();
 }

@@ -70,7 +70,8 @@ test('invited, intake, the consultation, the workspace, the decision, the signed
   await letIn(o, pat);
   await waitConnected(p);
   await waitConnected(o);
-  await o.getByRole('button', { name: 'End the session' }).click();
+  await o.getByRole('button', { name: 'End the session', exact: true }).click();
+  await o.getByRole('dialog').getByRole('button', { name: 'Yes, end it now' }).click();
 
   // The workspace: her words, the genogram, the guide; notes kept as they are typed.
   await visit(o, `${server.url}/admin/patients`);

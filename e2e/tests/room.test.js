@@ -11,7 +11,7 @@ import { Turn } from '../lib/turn.js';
 import { launchBrowser, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
 import { test, cleanupStack, signIn } from '../lib/harness.js';
-import { RoomWorld, statusKey, waitStatus, waitConnected, bytesIn, pathTypes, letIn } from '../lib/room.js';
+import { RoomWorld, statusKey, waitStatus, waitConnected, bytesIn, pathTypes, letIn, sendBack } from '../lib/room.js';
 import { sensitive } from '../lib/privacy.js';
 
 const cleanup = cleanupStack();
@@ -68,17 +68,19 @@ test('waiting room, admission, video both ways, a reload that recovers by itself
   assert.ok(await bytesIn(pat.page) > again, 'media flows again after the reload');
 
   // The chat reaches the other side.
+  await o.getByRole('button', { name: 'Chat', exact: true }).click();
   await o.locator('#room-chat-text').fill(sensitive('Can you hear me well?'));
   await o.getByRole('button', { name: 'Send', exact: true }).click();
-  await pat.page.locator('#room-chat-lines li', { hasText: 'Can you hear me well?' }).waitFor();
+  await pat.page.locator('#room-chat-lines li', { hasText: 'Can you hear me well?' }).waitFor({ state: 'attached' });
 
   // Sent back to the waiting room, then the end of the session.
-  await o.locator('#room-people li', { hasText: pat.name }).getByRole('button', { name: 'Send back to the waiting room' }).click();
+  await sendBack(o, pat);
   await waitStatus(pat.page, 'room-waiting');
   assert.equal(await pat.page.locator('.room-remote').count(), 0, 'a patient sent back sees nobody');
   await letIn(o, pat);
   await waitConnected(pat.page);
-  await o.getByRole('button', { name: 'End the session' }).click();
+  await o.getByRole('button', { name: 'End the session', exact: true }).click();
+  await o.getByRole('dialog').getByRole('button', { name: 'Yes, end it now' }).click();
   await waitStatus(pat.page, 'room-ended');
   axe.assertClean(assert);
 });
@@ -130,11 +132,7 @@ test('three people: every pair connects', async () => {
   const b = await patient('Kim Partner');
   const room = await session(a);
   const o = await owner();
-  await visit(o, `${server.url}/admin/calendar`);
-  const guest = o.locator(`form[action="/admin/calendar/${room}/guests"]`);
-  await guest.locator('[name="email"]').fill(b.email);
-  await Promise.all([o.waitForNavigation({ waitUntil: 'load' }), guest.getByRole('button', { name: 'Invite' }).click()]);
-
+  await world.invite(room, b);
   await enter(a.page, room);
   await enter(b.page, room);
   await enter(o, room);

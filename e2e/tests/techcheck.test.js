@@ -121,6 +121,38 @@ test('on a phone (in dark mode) the check fits the screen, with large buttons, a
   report.assertClean(assert);
 });
 
+// Each check's box has its size from the first paint: on a phone nothing moves as the checks finish
+// (issue 11 measured a large cumulative layout shift here). Every layout shift the browser reports
+// from the first frame on is collected, and the boxes are compared before and after.
+test('on a phone the boxes do not move as the checks finish', async () => {
+  const p = await page(PHONE);
+  await p.addInitScript(() => {
+    window.__shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        window.__shifts.push({ value: e.value, input: e.hadRecentInput, nodes: e.sources.map((x) => x.node?.id || x.node?.className || x.node?.nodeName) });
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  const boxes = () => p.evaluate(() => [...document.querySelectorAll('.tc-check, .tc-result, .tc-help')]
+    .map((el) => { const r = el.getBoundingClientRect(); return `${el.id || el.className} ${Math.round(r.top + scrollY)} ${Math.round(r.height)}`; }));
+  // The page's script is held back until the boxes are measured as the page first lays out.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await p.route('**/static/techcheck.*.js', async (route) => { await held; await route.continue(); });
+  await p.goto(`${withRelay.url}/tech-check`, { waitUntil: 'commit' });
+  await p.waitForFunction(() => document.querySelector('.tc-help') && [...document.styleSheets].some((x) => x.cssRules.length > 0));
+  const first = await boxes();
+  release();
+  await p.waitForLoadState('load');
+  await runTheCheck(p, withRelay);
+  assert.equal(await p.locator('#tc-verdict').getAttribute('data-verdict'), 'ready');
+  assert.deepEqual(await boxes(), first, 'every box keeps its place and height');
+  const shifts = await p.evaluate(() => window.__shifts);
+  const unprompted = shifts.filter((x) => !x.input);
+  assert.equal(unprompted.reduce((sum, x) => sum + x.value, 0), 0, `no layout shift: ${JSON.stringify(unprompted)}`);
+});
+
 test('without a relay the relay check is not needed, and the verdict is still "ready"', async () => {
   const p = await page();
   await visit(p, `${withoutRelay.url}/tech-check`);

@@ -34,8 +34,13 @@ struct RoomTemplate {
     chrome: Chrome,
     appointment: String,
     host: bool,
+    /// The session's day, hours and zone.
     when: String,
+    /// Only its hours, for the room's header.
+    time: String,
     others: String,
+    /// Where "Leave" goes: the therapist's calendar, the patient's portal.
+    back: &'static str,
     /// Why the room cannot be entered now, in words; empty when it is open.
     not_open: String,
     support: String,
@@ -66,15 +71,17 @@ fn script_text() -> String {
         "room-quality-fair",
         "room-quality-poor",
         "room-quality-detail",
-        "room-mute",
-        "room-unmute",
-        "room-camera-off",
-        "room-camera-on",
-        "room-audio-only",
-        "room-video-back",
         "room-you",
         "room-chat-from-you",
         "room-socket-lost",
+        "room-someone-waiting",
+        "room-joined",
+        "room-left-call",
+        "room-back-in-call",
+        "room-chat-unread-one",
+        "room-chat-unread-other",
+        "room-self-show",
+        "room-self-hide",
     ];
     view::script_texts(&keys, &[])
 }
@@ -89,6 +96,7 @@ pub async fn page(
     let viewer = Viewer::of(&actor);
     let when = viewer
         .with_zone_name(&viewer.range(&viewer.day_time(&room.start), &viewer.time(&room.end)));
+    let time = viewer.range(&viewer.time(&room.start), &viewer.time(&room.end));
     let not_open = match room.open {
         Ok(()) => String::new(),
         Err(NotNow::NotYetOpen(at)) => {
@@ -104,7 +112,13 @@ pub async fn page(
         appointment: room.appointment,
         host: room.host,
         when,
+        time,
         others: room.others.join(", "),
+        back: if room.host {
+            "/admin/calendar"
+        } else {
+            "/portal"
+        },
         not_open,
         support: details
             .map(|d| d.support_contact.clone())

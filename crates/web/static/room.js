@@ -14,17 +14,35 @@ function say(key, args = {}) {
 
 const ui = {
   status: $('room-status'),
+  announce: $('room-announce'),
   trouble: $('room-trouble'),
+  lobby: $('room-lobby'),
   people: $('room-people'),
+  waitingCount: $('room-waiting-count'),
+  stage: root.querySelector('.room-stage'),
   videos: $('room-videos'),
   self: $('room-self'),
+  selfTile: $('room-self-tile'),
+  selfMove: $('room-self-move'),
+  selfHide: $('room-self-hide'),
+  level: $('room-level'),
   quality: $('room-quality'),
+  qualityText: $('room-quality-text'),
   mic: $('room-mic'),
   camera: $('room-camera'),
   audioOnly: $('room-audio-only'),
+  devicesOpen: $('room-devices-open'),
+  devices: $('room-devices'),
   end: $('room-end'),
+  endDialog: $('room-end-dialog'),
+  endConfirm: $('room-end-confirm'),
+  endCancel: $('room-end-cancel'),
   cameraChoice: $('room-camera-choice'),
   micChoice: $('room-mic-choice'),
+  chat: $('room-chat'),
+  chatOpen: $('room-chat-open'),
+  chatClose: $('room-chat-close'),
+  unread: $('room-unread'),
   chatLines: $('room-chat-lines'),
   chatForm: $('room-chat-form'),
   chatText: $('room-chat-text'),
@@ -37,12 +55,41 @@ let local = new MediaStream();
 let audioOnly = false;
 let over = false;
 let socketAttempts = 0;
+let unread = 0;
+let inCallBefore = null; // names of the others in the call at the last state, to announce changes
+let waitingBefore = 0;
+const baseTitle = document.title;
 /** connection id → { pc, offerer, pending: [], figure, video, timer, stats } */
 const peers = new Map();
 
+/** Says something once to screen readers (the polite live region), without moving focus. */
+function announce(line) {
+  // Cleared first, so the same words said twice are read twice.
+  ui.announce.textContent = '';
+  setTimeout(() => { ui.announce.textContent = line; }, 50);
+}
+
+const ANNOUNCED = new Set(['room-waiting', 'room-admitted', 'room-reconnecting', 'room-ended', 'room-replaced', 'room-socket-lost', 'room-failed']);
+
 function setStatus(key) {
+  const before = ui.status.dataset.key;
+  if (before === key) return;
   ui.status.textContent = say(key);
   ui.status.dataset.key = key;
+  root.dataset.status = key;
+  if (ANNOUNCED.has(key)) announce(say(key));
+  else if (key === 'room-connected' && (before === 'room-reconnecting' || before === 'room-socket-lost')) {
+    announce(say('room-back-in-call'));
+  }
+}
+
+/** What the stage shows: the waiting room (one's own preview), the call, or the end. */
+function setView(view) {
+  if (root.dataset.view === view) return;
+  root.dataset.view = view;
+  ui.chatOpen.hidden = view !== 'call';
+  if (view !== 'call') showChat(false);
+  layout();
 }
 
 // ---- local media ----------------------------------------------------------------------------
@@ -71,6 +118,59 @@ function useStream(stream) {
   ui.self.srcObject = stream;
   for (const peer of peers.values()) attachLocal(peer.pc);
   listDevices();
+  meterOn();
+}
+
+// The waiting room's microphone level: an analyser on our own sound, nothing leaves the page.
+let audio = null;
+let meterTimer = 0;
+function meterOn() {
+  if (!ui.level || !track('audio')) return;
+  const Context = window.AudioContext || window.webkitAudioContext;
+  if (!Context) return;
+  try {
+    audio = audio || new Context();
+    const analyser = audio.createAnalyser();
+    analyser.fftSize = 1024;
+    audio.createMediaStreamSource(new MediaStream([track('audio')])).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    clearInterval(meterTimer);
+    meterTimer = setInterval(() => {
+      if (audio.state === 'suspended') return;
+      analyser.getFloatTimeDomainData(samples);
+      let sum = 0;
+      for (const x of samples) sum += x * x;
+      ui.level.value = Math.min(1, Math.sqrt(sum / samples.length) * 5);
+    }, 120);
+  } catch { /* no meter: the call itself does not need it */ }
+}
+
+/** A soft, short, quiet two-note chime made here (no sound file): someone is waiting. */
+function chime() {
+  const Context = window.AudioContext || window.webkitAudioContext;
+  if (!Context) return;
+  try {
+    audio = audio || new Context();
+    const now = audio.currentTime;
+    const gain = audio.createGain();
+    gain.connect(audio.destination);
+    gain.gain.setValueAtTime(0.0001, now);
+    gain.gain.exponentialRampToValueAtTime(0.06, now + 0.04);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + 0.9);
+    [[659.25, 0], [880, 0.18]].forEach(([frequency, at]) => {
+      const osc = audio.createOscillator();
+      osc.type = 'sine';
+      osc.frequency.value = frequency;
+      osc.connect(gain);
+      osc.start(now + at);
+      osc.stop(now + at + 0.7);
+    });
+  } catch { /* silence is fine: the list and the title say it too */ }
+}
+
+// Browsers start sound only after the person has touched the page once.
+for (const kind of ['pointerdown', 'keydown']) {
+  window.addEventListener(kind, () => { if (audio && audio.state === 'suspended') audio.resume().catch(() => {}); }, { capture: true });
 }
 
 function track(kind) {
@@ -112,22 +212,22 @@ async function switchDevice(kind, deviceId) {
     const next = fresh.getTracks()[0];
     const old = track(kind);
     if (old) { local.removeTrack(old); old.stop(); }
-    if (kind === 'audio' && ui.mic.dataset.on === 'true') next.enabled = false;
-    if (kind === 'video' && ui.camera.dataset.on === 'true') next.enabled = false;
+    if (kind === 'audio' && pressed(ui.mic)) next.enabled = false;
+    if (kind === 'video' && pressed(ui.camera)) next.enabled = false;
     local.addTrack(next);
     ui.self.srcObject = local;
     for (const peer of peers.values()) attachLocal(peer.pc);
+    if (kind === 'audio') meterOn();
   } catch {
     note('room-no-devices');
   }
 }
 
-/** A button whose words say what it will do next ("Mute", then "Unmute"); its state is kept in
- *  `data-on` rather than aria-pressed, which would contradict the changing words. */
-function toggle(button, onKey, offKey, apply) {
-  const on = button.dataset.on !== 'true';
-  button.dataset.on = String(on);
-  button.textContent = say(on ? offKey : onKey);
+/** A toggle keeps its words ("Mute") and says its state with aria-pressed (and a slashed icon). */
+const pressed = (button) => button.getAttribute('aria-pressed') === 'true';
+function toggle(button, apply) {
+  const on = !pressed(button);
+  button.setAttribute('aria-pressed', String(on));
   apply(on);
 }
 
@@ -171,12 +271,13 @@ function handle(msg) {
       onSignal(msg.from, msg.data);
       break;
     case 'chat':
-      addChat(msg.mine ? say('room-chat-from-you') : msg.name, msg.text);
+      addChat(msg.mine ? say('room-chat-from-you') : msg.name, msg.text, msg.mine);
       break;
     case 'replaced':
       over = true;
       leaveCall();
       setStatus('room-replaced');
+      setView('ended');
       break;
     default:
       break;
@@ -189,10 +290,12 @@ function applyState(s) {
     over = true;
     leaveCall();
     setStatus('room-ended');
+    setView('ended');
     socket.close();
     return;
   }
   if (s.me.host) renderLobby(s);
+  announceChanges(s, inCall);
   const wanted = new Set(inCall
     ? s.people.filter((p) => p.connection && p.connection !== me).map((p) => p.connection)
     : []);
@@ -210,6 +313,18 @@ function applyState(s) {
   } else {
     updateCallStatus();
   }
+  // The call's view as soon as anyone else is in it; until then one's own preview, calmly.
+  setView(inCall && wanted.size > 0 ? 'call' : 'waiting');
+}
+
+/** "Pat joined the call." / "Pat left the call.", for screen readers (the picture shows it). */
+function announceChanges(s, inCall) {
+  const now = new Set(inCall ? s.people.filter((p) => p.connection && p.user !== s.me.user).map((p) => p.name) : []);
+  if (inCallBefore) {
+    for (const name of now) if (!inCallBefore.has(name)) announce(say('room-joined', { name }));
+    for (const name of inCallBefore) if (!now.has(name)) announce(say('room-left-call', { name }));
+  }
+  inCallBefore = now;
 }
 
 function renderLobby(s) {
@@ -240,6 +355,23 @@ function renderLobby(s) {
   const focused = document.activeElement?.dataset?.command;
   ui.people.replaceChildren(...items);
   if (focused) ui.people.querySelector(`[data-command="${focused}"]`)?.focus();
+
+  // Someone arrives: a soft chime, the count, the tab's title, and the list opens by itself.
+  const waiting = guests.filter((p) => p.waiting);
+  ui.waitingCount.textContent = String(waiting.length);
+  ui.waitingCount.hidden = waiting.length === 0;
+  ui.lobby.dataset.someoneWaiting = String(waiting.length > 0);
+  document.title = waiting.length ? `(${waiting.length}) ${say('room-someone-waiting')} · ${baseTitle}` : baseTitle;
+  if (waiting.length === 0 && waitingBefore > 0 && !ui.lobby.contains(document.activeElement)) {
+    // Nobody left to let in: the list folds away from the picture (its heading stays to open it).
+    ui.lobby.open = false;
+  }
+  if (waiting.length > waitingBefore) {
+    ui.lobby.open = true;
+    chime();
+    announce(`${say('room-someone-waiting')}: ${waiting.map((p) => p.name).join(', ')}`);
+  }
+  waitingBefore = waiting.length;
 }
 
 function command(key, msg, id, kind = '') {
@@ -268,6 +400,7 @@ function openPeer(id, name) {
   caption.textContent = name;
   figure.append(video, caption);
   ui.videos.append(figure);
+  layout();
   const peer = { pc, offerer, pending: [], figure, video, timer: null, restarts: 0, last: null };
   peers.set(id, peer);
 
@@ -358,6 +491,7 @@ function closePeer(id) {
   peer.pc.close();
   peer.figure.remove();
   peers.delete(id);
+  layout();
 }
 
 function leaveCall() {
@@ -398,26 +532,129 @@ async function measure() {
       ? (100 * (lost - peer.last.lost)) / Math.max(1, received + lost - peer.last.packets)
       : 0;
     peer.last = { bytes, at: now, lost, packets: received + lost };
+    const { videoWidth, videoHeight } = peer.video;
+    if (videoWidth && videoHeight && Math.abs(videoWidth / videoHeight - (peer.aspect || 0)) > 0.01) {
+      peer.aspect = videoWidth / videoHeight;
+      layout();
+    }
     peer.figure.dataset.bytesIn = String(bytes);
     const q = { rtt: Math.round(rtt), loss: Math.max(0, Math.round(loss * 10) / 10), rate: Math.round(rate) };
     if (!worst || q.rtt + q.loss * 50 > worst.rtt + worst.loss * 50) worst = q;
   }
   if (!worst) { ui.quality.hidden = true; return; }
+  // Good, fair or poor in words (and as bars), from the round trip and the share of packets lost.
   const key = worst.rtt > 400 || worst.loss > 5 ? 'room-quality-poor'
     : worst.rtt > 200 || worst.loss > 1 ? 'room-quality-fair' : 'room-quality-good';
-  ui.quality.textContent = `${say(key)} (${say('room-quality-detail', worst)})`;
+  ui.qualityText.textContent = say(key);
+  ui.quality.title = say('room-quality-detail', worst);
   ui.quality.dataset.quality = key.replace('room-quality-', '');
   ui.quality.hidden = false;
 }
 
+// ---- layout ---------------------------------------------------------------------------------
+
+/** The column count that makes each person's picture largest on this stage (faces stay big). */
+function bestColumns(count, width, height, aspect = 4 / 3, gap = 8) {
+  let best = 1;
+  let bestArea = 0;
+  for (let cols = 1; cols <= count; cols += 1) {
+    const rows = Math.ceil(count / cols);
+    const cellW = (width - gap * (cols + 1)) / cols;
+    const cellH = (height - gap * (rows + 1)) / rows;
+    const w = Math.min(cellW, cellH * aspect);
+    const area = w * (w / aspect);
+    if (area > bestArea) { bestArea = area; best = cols; }
+  }
+  return best;
+}
+
+function layout() {
+  const count = peers.size;
+  ui.videos.dataset.count = String(count);
+  if (!count) return;
+  const aspects = [...peers.values()].map((p) => p.aspect || 4 / 3);
+  const aspect = aspects.reduce((a, b) => a + b, 0) / aspects.length;
+  const { width, height } = ui.stage.getBoundingClientRect();
+  ui.videos.style.setProperty('--cols', String(bestColumns(count, width, height, aspect)));
+}
+
+/** The visible height of the page: with the on-screen keyboard open on browsers that do not
+ *  resize the page for it (Safari), the room shrinks to what is still visible. */
+function fitViewport() {
+  const vv = window.visualViewport;
+  if (!vv || vv.scale > 1.01) { document.body.style.removeProperty('--room-h'); return; }
+  document.body.style.setProperty('--room-h', `${Math.round(vv.height)}px`);
+  layout();
+}
+if (window.visualViewport) window.visualViewport.addEventListener('resize', fitViewport);
+window.addEventListener('resize', layout);
+
+// ---- one's own picture: which corner, shown or hidden ---------------------------------------
+
+const CORNERS = ['br', 'bl', 'tl', 'tr'];
+function moveSelf(corner) {
+  ui.selfTile.dataset.corner = corner;
+}
+ui.selfMove.addEventListener('click', () => {
+  const at = CORNERS.indexOf(ui.selfTile.dataset.corner);
+  moveSelf(CORNERS[(at + 1) % CORNERS.length]);
+});
+ui.selfMove.addEventListener('keydown', (e) => {
+  const [v, h] = ui.selfTile.dataset.corner.split('');
+  const to = {
+    ArrowUp: `t${h}`, ArrowDown: `b${h}`, ArrowLeft: `${v}l`, ArrowRight: `${v}r`,
+  }[e.key];
+  if (!to) return;
+  e.preventDefault();
+  moveSelf(to);
+});
+// Its words say what it will do ("Hide my picture", "Show my picture"), so it is no toggle.
+ui.selfHide.addEventListener('click', () => {
+  const hidden = ui.selfTile.dataset.hidden !== 'true';
+  ui.selfTile.dataset.hidden = String(hidden);
+  ui.selfHide.setAttribute('aria-label', say(hidden ? 'room-self-show' : 'room-self-hide'));
+});
+
 // ---- chat -----------------------------------------------------------------------------------
 
-function addChat(who, line) {
+function addChat(who, line, mine) {
   const li = document.createElement('li');
   const name = document.createElement('strong');
   name.textContent = `${who}: `;
   li.append(name, document.createTextNode(line));
   ui.chatLines.append(li);
+  ui.chatLines.scrollTop = ui.chatLines.scrollHeight;
+  if (!mine && ui.chat.hidden) {
+    unread += 1;
+    showUnread();
+  }
+}
+
+function showUnread() {
+  ui.unread.hidden = unread === 0;
+  const kind = new Intl.PluralRules(document.documentElement.lang || 'en').select(unread);
+  const words = say(text[`room-chat-unread-${kind}`] ? `room-chat-unread-${kind}` : 'room-chat-unread-other', { count: unread });
+  ui.unread.replaceChildren();
+  if (unread) {
+    const shown = document.createElement('span');
+    shown.setAttribute('aria-hidden', 'true');
+    shown.textContent = String(unread);
+    const told = document.createElement('span');
+    told.className = 'visually-hidden';
+    told.textContent = words;
+    ui.unread.append(shown, told);
+  }
+}
+
+function showChat(open) {
+  ui.chat.hidden = !open;
+  ui.chatOpen.setAttribute('aria-expanded', String(open));
+  if (open) {
+    unread = 0;
+    showUnread();
+    ui.chatText.focus();
+  }
+  layout();
 }
 
 function note(key) {
@@ -429,29 +666,49 @@ function note(key) {
 
 // ---- wiring ---------------------------------------------------------------------------------
 
-ui.mic.addEventListener('click', () => toggle(ui.mic, 'room-mute', 'room-unmute', (muted) => {
+ui.mic.addEventListener('click', () => toggle(ui.mic, (muted) => {
   const t = track('audio');
   if (t) t.enabled = !muted;
 }));
-ui.camera.addEventListener('click', () => toggle(ui.camera, 'room-camera-off', 'room-camera-on', (off) => {
+ui.camera.addEventListener('click', () => toggle(ui.camera, (off) => {
   const t = track('video');
   if (t) t.enabled = !off;
 }));
-ui.audioOnly.addEventListener('click', () => toggle(ui.audioOnly, 'room-audio-only', 'room-video-back', (on) => {
+ui.audioOnly.addEventListener('click', () => toggle(ui.audioOnly, (on) => {
   // Sound only: stop sending video (and the camera), which spares a weak connection.
   audioOnly = on;
+  ui.camera.disabled = on;
   const t = track('video');
   if (on && t) { t.stop(); local.removeTrack(t); }
   if (!on) {
     navigator.mediaDevices.getUserMedia({ video: true }).then((s) => {
-      local.addTrack(s.getVideoTracks()[0]);
+      const fresh = s.getVideoTracks()[0];
+      if (pressed(ui.camera)) fresh.enabled = false;
+      local.addTrack(fresh);
       ui.self.srcObject = local;
       for (const peer of peers.values()) attachLocal(peer.pc);
     }).catch(() => note('room-no-camera'));
   }
   for (const peer of peers.values()) attachLocal(peer.pc);
 }));
-ui.end?.addEventListener('click', () => send({ type: 'end' }));
+ui.devicesOpen.addEventListener('click', () => {
+  listDevices();
+  ui.devices.showModal();
+});
+ui.end?.addEventListener('click', () => ui.endDialog.showModal());
+ui.endCancel?.addEventListener('click', () => ui.endDialog.close());
+ui.endConfirm?.addEventListener('click', () => {
+  ui.endDialog.close();
+  send({ type: 'end' });
+});
+ui.chatOpen.addEventListener('click', () => showChat(ui.chat.hidden));
+ui.chatClose.addEventListener('click', () => {
+  showChat(false);
+  ui.chatOpen.focus();
+});
+ui.chat.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') { showChat(false); ui.chatOpen.focus(); }
+});
 ui.cameraChoice?.addEventListener('change', () => switchDevice('video', ui.cameraChoice.value));
 ui.micChoice?.addEventListener('change', () => switchDevice('audio', ui.micChoice.value));
 ui.chatForm.addEventListener('submit', (e) => {
@@ -468,4 +725,5 @@ window.addEventListener('pagehide', () => {
 });
 
 setInterval(() => { measure().catch(() => {}); }, 2000);
+fitViewport();
 startMedia().finally(connect);

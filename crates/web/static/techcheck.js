@@ -30,13 +30,14 @@ function report(name, status, detail = '') {
     checking: 'tech-check-status-checking',
   }[status];
   el.querySelector('.tc-badge').textContent = t(badge);
-  const p = el.querySelector('.tc-detail');
-  p.textContent = detail;
-  p.hidden = !detail;
+  // The sentence's box keeps the height reserved for it (see site.css): nothing below moves.
+  el.querySelector('.tc-detail-text').textContent = detail;
   verdict();
 }
 
 let lastVerdict = '';
+
+const detailOf = (name) => item(name).querySelector('.tc-detail-text').textContent;
 
 /** Once nothing is still being checked: "You're ready", or the list of what to fix. */
 function verdict() {
@@ -49,12 +50,12 @@ function verdict() {
       lastVerdict = '';
       const p = document.createElement('p');
       p.textContent = t('tech-check-verdict-pending');
-      box.replaceChildren(p);
+      box.querySelector('.tc-verdict-text').replaceChildren(p);
     }
     return;
   }
   const failed = checks.filter((name) => item(name).dataset.status === 'fail');
-  const key = failed.map((name) => `${name}:${item(name).querySelector('.tc-detail').textContent}`).join('\n');
+  const key = failed.map((name) => `${name}:${detailOf(name)}`).join('\n');
   if (box.dataset.verdict && key === lastVerdict) return;
   lastVerdict = key;
   box.dataset.verdict = failed.length ? 'not-ready' : 'ready';
@@ -68,12 +69,12 @@ function verdict() {
       const li = document.createElement('li');
       const strong = document.createElement('strong');
       strong.textContent = `${item(name).querySelector('.tc-name').textContent}: `;
-      li.append(strong, item(name).querySelector('.tc-detail').textContent);
+      li.append(strong, detailOf(name));
       list.append(li);
     }
     parts.push(list);
   }
-  box.replaceChildren(...parts);
+  box.querySelector('.tc-verdict-text').replaceChildren(...parts);
 }
 
 // ---- Browser ----
@@ -153,12 +154,12 @@ async function openDevices() {
 async function checkCamera(devices) {
   const video = document.getElementById('tc-video');
   if (!devices.video) {
-    video.hidden = true;
+    video.dataset.live = 'false';
     report('camera', 'fail', t(problem('camera', devices.videoError)));
     return;
   }
   video.srcObject = new MediaStream(devices.video.getVideoTracks());
-  video.hidden = false;
+  video.dataset.live = 'true';
   try {
     await video.play();
   } catch { /* autoplay of a muted video is allowed; a refusal still shows the frame */ }
@@ -252,7 +253,7 @@ function setUpSpeaker() {
     }
     playChime(audioContext());
     report('speaker', 'checking', t('tech-check-speaker-playing'));
-    heard.hidden = false;
+    heard.dataset.shown = 'true';
   });
   document.getElementById('tc-heard-yes').addEventListener('click', () => {
     report('speaker', 'ok', t('tech-check-speaker-ok'));
@@ -374,7 +375,6 @@ function checkBrowser() {
 }
 
 function start() {
-  document.getElementById('tc-run').hidden = false;
   checkBrowser();
   checkConnection();
   checkRelay();
