@@ -216,6 +216,7 @@ field-reply = Your reply
 hint-reply = Sent by email to the address above, and kept here with the message.
 
 mailbox-intro = No mail server is configured, so the practice's mail is kept here instead of being sent.
+mailbox-links-hidden = Links in mail to anyone but you are shown without their secret part, so nobody can sign in as someone else from here. Patients and colleagues can sign in only when a mail server is configured: set HOLDSPACE_SMTP_URL.
 mailbox-empty = No mail yet.
 mail-subject = Subject
 mail-to = To

@@ -487,9 +487,15 @@ impl App {
     ) -> crate::AppResult<store::mailbox::Mail> {
         self.require(actor, Action::ReadOutbox).await?;
         let mut c = self.db().conn().await?;
-        let mail = store::mailbox::get(&mut c, id)
+        let mut mail = store::mailbox::get(&mut c, id)
             .await?
             .ok_or(AppError::NotFound)?;
+        // A mail meant for someone else is shown without the secrets in its links: reading the
+        // practice's mail must not let anyone sign in as a patient or a colleague.
+        let reader = actor.user().map(|u| u.email.to_lowercase());
+        if reader.as_deref() != Some(mail.to.to_lowercase().as_str()) {
+            mail.body = domain::outbox::without_secrets(&mail.body, "••••••");
+        }
         self.audit_in(
             &mut c,
             actor,

@@ -645,3 +645,29 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    the_dev_mailbox_never_shows_a_working_link_meant_for_someone_else,
+    practice,
+    |t| {
+        // Hardening finding 1: without SMTP, the owner could read a patient's sign-in link here
+        // (a colleague's patient's too) and sign in as them.
+        let owner = t.signed_in(OWNER_EMAIL).await;
+        t.invite_patient(&owner, "Pat Example", "pat@example.org")
+            .await;
+        let link = t.link_for("pat@example.org").await;
+        let token = link.trim_start_matches("/signin/");
+        assert!(token.len() >= 48, "{link}");
+        let (_, list) = owner.text("/admin/mailbox").await;
+        assert!(list.contains("HOLDSPACE_SMTP_URL"), "the page says why: {list}");
+        let at = list.find("/admin/mailbox/").expect("the mail is listed");
+        let mail = list[at..].split('"').next().unwrap().to_string();
+        let (status, page) = owner.text(&mail).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!page.contains(token), "{page}");
+        assert!(page.contains("/signin/••••••"), "{page}");
+        // The link itself still works for the person it was made for.
+        let pat = t.browser();
+        assert_eq!(pat.get(&link).await.status(), StatusCode::OK);
+    }
+);
