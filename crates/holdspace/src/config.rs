@@ -78,6 +78,15 @@ pub struct SettingsArgs {
     )]
     #[serde(default, deserialize_with = "check::text")]
     trust_proxy: Option<String>,
+    /// With trust_proxy: comma-separated addresses of further proxies in front (a CDN, a load
+    /// balancer), skipped from the right of X-Forwarded-For [default: none].
+    #[arg(
+        long = "trusted-proxies",
+        env = "HOLDSPACE_TRUSTED_PROXIES",
+        value_name = "ADDRESSES"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    trusted_proxies: Option<String>,
     /// Comma-separated stun: addresses [default: none, so no third party learns who calls whom].
     #[arg(long = "stun-urls", env = "HOLDSPACE_STUN_URLS", value_name = "URLS")]
     #[serde(default, deserialize_with = "check::text")]
@@ -119,6 +128,7 @@ pub struct Settings {
     smtp_url: Option<SecretString>,
     pub mail_from: String,
     pub trust_proxy: bool,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub job_retry_base_ms: u64,
     pub reminders: Vec<jiff::SignedDuration>,
     pub ice: app::turn::IceConfig,
@@ -274,6 +284,14 @@ impl Settings {
             Some(v) => check::toggle(&v.value).map_err(|e| format!("{}: {e}", v.from))?,
             None => false,
         };
+        let trusted_proxies = match at.pick(
+            "trusted_proxies",
+            given.trusted_proxies,
+            file.trusted_proxies,
+        ) {
+            Some(v) => check::addresses(&v.value).map_err(|e| format!("{}: {e}", v.from))?,
+            None => Vec::new(),
+        };
         let job_retry_base_ms = match at.pick(
             "job_retry_base_ms",
             given.job_retry_base_ms,
@@ -303,6 +321,7 @@ impl Settings {
             smtp_url: smtp_url.map(|v| v.value),
             mail_from: mail_from.map_or_else(|| "holdspace@localhost".into(), |v| v.value),
             trust_proxy,
+            trusted_proxies,
             job_retry_base_ms,
             reminders,
             ice,
@@ -394,7 +413,7 @@ impl Settings {
                 m => format!("{m}m"),
             })
             .collect();
-        let lines: [(&str, String); 13] = [
+        let lines: [(&str, String); 14] = [
             ("listen", self.listen.to_string()),
             ("data_dir", self.data_dir.display().to_string()),
             ("database_url", self.database_label()),
@@ -416,6 +435,14 @@ impl Settings {
             ),
             ("reminders", reminders.join(",")),
             ("trust_proxy", self.trust_proxy.to_string()),
+            (
+                "trusted_proxies",
+                self.trusted_proxies
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
             ("stun_urls", list(&self.ice.stun_urls)),
             ("turn_urls", list(&self.ice.turn_urls)),
             ("turn_secret", secret(self.ice.turn_secret.is_some())),

@@ -312,6 +312,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     tokio::spawn(app.clone().run_jobs());
     let mut state = web::WebState::new(app);
     state.trust_proxy = settings.trust_proxy;
+    state.trusted_proxies = settings.trusted_proxies.clone();
     web::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| format!("server stopped: {e}"))

@@ -166,18 +166,38 @@ fn client_ip(parts: &Parts, state: &WebState) -> String {
         .then(|| {
             parts
                 .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(|s| s.trim().to_string())
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect::<Vec<_>>()
+                .join(",")
         })
-        .flatten()
-        .filter(|s| s.parse::<std::net::IpAddr>().is_ok());
+        .and_then(|chain| forwarded_client(&chain, &state.trusted_proxies));
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    forwarded.or(peer).unwrap_or_else(|| "unknown".into())
+        .map(|c| c.0.ip());
+    forwarded
+        .or(peer)
+        .map_or_else(|| "unknown".into(), |ip| ip.to_string())
+}
+
+/// The address the trusted proxies saw, from an `X-Forwarded-For` chain: each proxy appends the
+/// address it was reached from, so the client can write anything on the left and only the right
+/// end is true. Walking from the right, the first entry that is not one of `trusted` (the proxies
+/// in front of the proxy that connects to us) is the client; with none listed, the rightmost
+/// entry. `None` when that entry is not an address (the caller then takes the peer's).
+pub(crate) fn forwarded_client(
+    chain: &str,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let mut entries = chain.rsplit(',').map(str::trim).filter(|e| !e.is_empty());
+    loop {
+        let ip = entries.next()?.parse::<std::net::IpAddr>().ok()?;
+        if !trusted.contains(&ip) {
+            return Some(ip);
+        }
+    }
 }
 
 /// This browser's CSRF token (double-submit: the same value in a cookie and in every form).
@@ -364,5 +384,48 @@ where
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
             Err(_) => Err(WebError(AppError::NotFound)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    /// Hardening finding 3: the client writes the left of the chain, so only the right is taken.
+    #[test]
+    fn the_client_is_the_rightmost_address_no_trusted_proxy_wrote() {
+        assert_eq!(
+            forwarded_client("203.0.113.9", &[]),
+            Some(ip("203.0.113.9"))
+        );
+        assert_eq!(
+            forwarded_client("6.6.6.6, 203.0.113.9", &[]),
+            Some(ip("203.0.113.9")),
+            "an invented address on the left is not taken"
+        );
+        let cdn = [ip("10.0.0.2"), ip("10.0.0.3")];
+        assert_eq!(
+            forwarded_client("6.6.6.6, 203.0.113.9, 10.0.0.3, 10.0.0.2", &cdn),
+            Some(ip("203.0.113.9"))
+        );
+        assert_eq!(
+            forwarded_client("2001:db8::1,10.0.0.2", &cdn),
+            Some(ip("2001:db8::1"))
+        );
+        // Empty, malformed and hostile chains give no address: the peer's is used.
+        assert_eq!(forwarded_client("", &[]), None);
+        assert_eq!(forwarded_client(" , ,", &[]), None);
+        assert_eq!(forwarded_client("1.2.3.4, not-an-address", &[]), None);
+        assert_eq!(forwarded_client("10.0.0.2, 10.0.0.3", &cdn), None);
+        assert_eq!(
+            forwarded_client(&"1.1.1.1,".repeat(10_000), &[]),
+            Some(ip("1.1.1.1"))
+        );
+        assert_eq!(forwarded_client("<script>", &[]), None);
     }
 }

@@ -44,6 +44,9 @@ pub struct WebState {
     pub secure_cookies: bool,
     /// Take the client's address from `X-Forwarded-For` (only behind a reverse proxy you run).
     pub trust_proxy: bool,
+    /// Behind `trust_proxy`: the proxies in front of the one that connects to us, whose entries in
+    /// `X-Forwarded-For` are skipped to find the client's.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl WebState {
@@ -53,6 +56,7 @@ impl WebState {
             app,
             secure_cookies,
             trust_proxy: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -659,7 +659,10 @@ on_both!(
         let token = link.trim_start_matches("/signin/");
         assert!(token.len() >= 48, "{link}");
         let (_, list) = owner.text("/admin/mailbox").await;
-        assert!(list.contains("HOLDSPACE_SMTP_URL"), "the page says why: {list}");
+        assert!(
+            list.contains("HOLDSPACE_SMTP_URL"),
+            "the page says why: {list}"
+        );
         let at = list.find("/admin/mailbox/").expect("the mail is listed");
         let mail = list[at..].split('"').next().unwrap().to_string();
         let (status, page) = owner.text(&mail).await;

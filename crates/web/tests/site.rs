@@ -549,3 +549,53 @@ on_both!(
         );
     }
 );
+
+async fn behind_a_proxy(backend: store::Backend) -> Option<TestApp> {
+    let t = TestApp::spawn_with(backend, |state| state.trust_proxy = true).await?;
+    t.app.load_demo().await.unwrap();
+    Some(t)
+}
+
+on_both!(
+    behind_a_proxy_the_limit_counts_the_address_the_proxy_saw,
+    behind_a_proxy,
+    |t| {
+        // Hardening finding 3: the client writes the left of X-Forwarded-For; seven invented
+        // addresses there used to pass a limit of five.
+        let b = t.browser();
+        let csrf = b.csrf_from("/contact").await;
+        let body = format!("csrf={csrf}&name=Ana&email=ana%40example.org&message=hi&consent=on");
+        let mut answers = Vec::new();
+        for n in 1..=7 {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(
+                "x-forwarded-for",
+                format!("6.6.6.{n}, 198.51.100.7").parse().unwrap(),
+            );
+            let r = b
+                .post_raw(
+                    "/contact",
+                    headers,
+                    body.clone(),
+                    "application/x-www-form-urlencoded",
+                )
+                .await;
+            answers.push(r.status().as_u16());
+        }
+        assert_eq!(answers, [303, 303, 303, 303, 303, 429, 429]);
+        // Another address the proxy saw has its own allowance.
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", "198.51.100.8".parse().unwrap());
+        assert_eq!(
+            b.post_raw(
+                "/contact",
+                headers,
+                body,
+                "application/x-www-form-urlencoded"
+            )
+            .await
+            .status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+);

@@ -121,6 +121,18 @@ pub fn smtp_url(text: &str) -> Result<(), String> {
 }
 
 /// true/false, also 1/0, yes/no, on/off.
+/// A comma-separated list of IP addresses (no ranges): the proxies in front of ours.
+pub fn addresses(text: &str) -> Result<Vec<std::net::IpAddr>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            a.parse()
+                .map_err(|_| format!("{a:?} is not an IP address (ranges are not taken)"))
+        })
+        .collect()
+}
+
 pub fn toggle(text: &str) -> Result<bool, String> {
     match text.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),

@@ -309,5 +309,30 @@ fn every_key_has_its_flag_and_variable_by_one_rule() {
         );
         keys += 1;
     }
-    assert_eq!(keys, 15);
+    assert_eq!(keys, 16);
+}
+
+#[test]
+fn the_proxies_in_front_are_addresses_from_the_file_or_a_variable() {
+    let s = merge(
+        flags(),
+        r#"
+        trust_proxy = true
+        trusted_proxies = ["10.0.0.2", "2001:db8::7"]
+    "#,
+    )
+    .unwrap();
+    assert_eq!(
+        s.trusted_proxies,
+        vec![
+            "10.0.0.2".parse::<std::net::IpAddr>().unwrap(),
+            "2001:db8::7".parse().unwrap()
+        ]
+    );
+    let given = SettingsArgs {
+        trusted_proxies: Some("10.0.0.0/8".into()),
+        ..flags()
+    };
+    assert!(error(given, "").contains("ranges are not taken"));
+    assert!(merge(flags(), "").unwrap().trusted_proxies.is_empty());
 }

@@ -30,6 +30,14 @@ pub const PASSWORD: &str = "a long test password";
 impl TestApp {
     /// `None` when PostgreSQL is wanted but not reachable outside CI (the test then passes with a notice).
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// `spawn`, with the web layer's settings changed first (behind a proxy, say).
+    pub async fn spawn_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut web::WebState),
+    ) -> Option<TestApp> {
         let db = store::testing::fresh(backend).await?;
         let clock = Arc::new(ManualClock::at("2026-11-27T09:00:00Z".parse().unwrap()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -41,7 +49,8 @@ impl TestApp {
             ..Default::default()
         };
         let app = App::new(db.clone(), config, clock.clone()).unwrap();
-        let state = web::WebState::new(app.clone());
+        let mut state = web::WebState::new(app.clone());
+        configure(&mut state);
         let (router, routes) = web::router(state);
         tokio::spawn(async move {
             axum_serve(listener, router).await;
