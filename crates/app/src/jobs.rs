@@ -140,7 +140,10 @@ impl JobError {
     }
 }
 
-const LEASE: SignedDuration = SignedDuration::from_secs(120);
+/// How long a claimed job is held. A runner that dies (a crash, a kill) leaves its job claimed for
+/// at most this long before another runner, or this one restarted, takes it again. Jobs are claimed
+/// one at a time, so the lease covers one job: a mail's SMTP exchange times out at 20 s.
+pub const LEASE: SignedDuration = SignedDuration::from_secs(30);
 const POLL: Duration = Duration::from_secs(2);
 
 impl App {
@@ -161,13 +164,16 @@ impl App {
         }
     }
 
-    /// Runs every job due now; returns how many ran.
+    /// Runs the jobs due now, one claim at a time (up to 20 in a round); returns how many ran.
     pub async fn run_due_jobs(&self) -> Result<usize, store::StoreError> {
-        let now = self.now();
-        let due = jobs::claim_due(self.db(), now, now + LEASE, 20).await?;
-        let n = due.len();
-        for job in due {
+        let mut n = 0;
+        while n < 20 {
+            let now = self.now();
+            let Some(job) = jobs::claim_due(self.db(), now, now + LEASE, 1).await?.pop() else {
+                break;
+            };
             self.run_one(job).await?;
+            n += 1;
         }
         Ok(n)
     }

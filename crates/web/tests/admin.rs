@@ -674,3 +674,36 @@ on_both!(
         assert_eq!(pat.get(&link).await.status(), StatusCode::OK);
     }
 );
+
+on_both!(
+    a_job_left_claimed_by_a_runner_that_died_is_sent_within_half_a_minute,
+    practice,
+    |t| {
+        // Hardening finding 9: after a crash, mail waited up to two minutes for its lease.
+        let owner = t.signed_in(OWNER_EMAIL).await;
+        t.invite_patient(&owner, "Pat Example", "pat@example.org")
+            .await;
+        let now = t.clock.now();
+        // A runner claims the invitation and dies before sending it.
+        let claimed = store::jobs::claim_due(&t.db, now, now + app::jobs::LEASE, 1)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        let to_pat = || async {
+            t.mails()
+                .await
+                .iter()
+                .filter(|m| m.to == "pat@example.org")
+                .count()
+        };
+        t.clock.advance(SignedDuration::from_secs(29));
+        t.run_jobs().await;
+        assert_eq!(to_pat().await, 0, "still held by the dead runner's lease");
+        t.clock.advance(SignedDuration::from_secs(2));
+        t.run_jobs().await;
+        assert_eq!(to_pat().await, 1, "taken again and sent, once");
+        t.clock.advance(SignedDuration::from_secs(60));
+        t.run_jobs().await;
+        assert_eq!(to_pat().await, 1);
+    }
+);
