@@ -1070,6 +1070,14 @@ mail-magic-link-body =
     { $link }
 
     If you did not ask for it, you can ignore this email.
+mail-sign-ins-failed-subject = Someone is trying to sign in to your account at { $practice }
+mail-sign-ins-failed-body =
+    Hello { $name },
+
+    Someone has typed a wrong password for your account several times in the last hour. If it was you, there is nothing to do.
+
+    If it was not you: your account is still safe, because signing in also needs your second factor, and you can still sign in as always. To be sure, look at where you are signed in, and sign out anywhere you do not recognise:
+    { $link }
 mail-therapist-invitation-subject = Join { $practice }
 mail-therapist-invitation-body =
     Hello { $name },

@@ -85,6 +85,10 @@ fn decoy_hash() -> String {
 pub const DEFAULT_CRISIS_CONTACTS: &str =
     "In an emergency, call your local emergency number (112 in the EU, 999 in the UK, 911 in the US and Canada).";
 
+/// After this many failed sign-ins at one account within an hour, from anywhere, the therapist is
+/// told (once an hour at most).
+const GUESSING_NOTICE_AFTER: u32 = 5;
+
 impl App {
     /// Signs a therapist in with email and password. Every failure answers the same, whether the
     /// email is unknown or the password wrong.
@@ -96,15 +100,17 @@ impl App {
         client: &Client,
     ) -> AppResult<(SessionToken, User)> {
         let now = self.now();
+        let account = domain::account::email_key(email);
         let by_address = self
             .limits()
             .allow(Bucket::SignInByAddress, &client.ip, now);
-        let by_email = self.limits().allow(
-            Bucket::SignInByEmail,
-            &domain::account::email_key(email),
+        let by_address_and_account = self.limits().allow(
+            Bucket::SignInByAddressAndEmail,
+            &format!("{} {account}", client.ip),
             now,
         );
-        if !by_address || !by_email {
+        let everywhere = self.limits().allow(Bucket::SignInEverywhere, "", now);
+        if !by_address || !by_address_and_account || !everywhere {
             self.audit_as(
                 "anonymous",
                 &client.ip,
@@ -147,8 +153,34 @@ impl App {
                 Ok((token, user))
             }
             known => {
-                // Nothing else is written for a failed sign-in: its audit row stands alone.
-                let who = known.map_or_else(|| "unknown".into(), |u| u.id.to_string());
+                // Nothing else is written for a failed sign-in: its audit row stands alone (and,
+                // the fifth time within an hour, a mail that tells the therapist, in the same
+                // transaction).
+                let who = known
+                    .as_ref()
+                    .map_or_else(|| "unknown".into(), |u| u.id.to_string());
+                if let Some(user) = &known {
+                    let failures =
+                        self.limits()
+                            .count(Bucket::FailedSignInsOfAccount, user.id.as_str(), now);
+                    if failures == GUESSING_NOTICE_AFTER {
+                        let mut tx = self.db().begin().await?;
+                        let task = crate::jobs::Task::SignInsFailed {
+                            user: user.id.clone(),
+                        };
+                        store::jobs::enqueue(
+                            &mut tx,
+                            task.job(
+                                format!("sign-ins-failed:{}:{}", user.id, now.as_millisecond()),
+                                now,
+                            ),
+                            now,
+                        )
+                        .await?;
+                        tx.commit().await?;
+                        self.wake_jobs();
+                    }
+                }
                 self.audit_as(
                     &who,
                     &client.ip,

@@ -33,6 +33,10 @@ pub enum Task {
     TherapistInvitation {
         therapist: UserId,
     },
+    /// "Someone has been trying to sign in to your account": no address, no count, no time.
+    SignInsFailed {
+        user: UserId,
+    },
     MessageNotification {
         message: MessageId,
     },
@@ -82,6 +86,7 @@ impl Task {
             Task::PatientInvitation { .. } => "patient_invitation",
             Task::MagicLink { .. } => "magic_link",
             Task::TherapistInvitation { .. } => "therapist_invitation",
+            Task::SignInsFailed { .. } => "sign_ins_failed",
             Task::MessageNotification { .. } => "message_notification",
             Task::BookingConfirmation { .. } => "booking_confirmation",
             Task::BookingCancelled { .. } => "booking_cancelled",
@@ -266,6 +271,12 @@ impl App {
                     &user,
                     &self.link(&format!("/signin/{token}")),
                 )
+            }
+            Task::SignInsFailed { user } => {
+                let Some(user) = self.user_for_mail(&user).await? else {
+                    return Ok(());
+                };
+                mail::sign_ins_failed(&practice.name, &user, &self.link("/admin/sessions"))
             }
             Task::TherapistInvitation { therapist } => {
                 let Some(user) = self.user_for_mail(&therapist).await? else {

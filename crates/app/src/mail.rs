@@ -283,6 +283,18 @@ pub fn magic_link(practice_name: &str, user: &User, link: &str) -> Outgoing {
     )
 }
 
+/// "Someone has been trying to sign in to your account": nothing of where from or how often.
+pub fn sign_ins_failed(practice_name: &str, user: &User, link: &str) -> Outgoing {
+    Outgoing::to_user(
+        user,
+        "sign-ins-failed",
+        Text::new("mail-sign-ins-failed-subject").with("practice", practice_name),
+        Text::new("mail-sign-ins-failed-body")
+            .with("name", &user.name)
+            .with("link", link),
+    )
+}
+
 /// A colleague's invitation into a group practice.
 pub fn therapist_invitation(
     practice_name: &str,

@@ -10,7 +10,14 @@ use std::sync::Mutex;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Bucket {
     SignInByAddress,
-    SignInByEmail,
+    /// One address's attempts at one account: a stranger's guesses never lock the therapist out
+    /// from another address.
+    SignInByAddressAndEmail,
+    /// Every sign-in attempt of this instance: a brake on guessing from many addresses at once.
+    SignInEverywhere,
+    /// Failed sign-ins at one account from anywhere: not a limit, the count that tells the
+    /// therapist their account is being guessed at.
+    FailedSignInsOfAccount,
     InquiryByAddress,
     Setup,
     SecondFactor,
@@ -25,7 +32,9 @@ impl Bucket {
     fn rule(self) -> (u32, SignedDuration) {
         match self {
             Bucket::SignInByAddress => (20, SignedDuration::from_mins(15)),
-            Bucket::SignInByEmail => (8, SignedDuration::from_mins(15)),
+            Bucket::SignInByAddressAndEmail => (8, SignedDuration::from_mins(15)),
+            Bucket::SignInEverywhere => (600, SignedDuration::from_mins(15)),
+            Bucket::FailedSignInsOfAccount => (u32::MAX, SignedDuration::from_hours(1)),
             Bucket::InquiryByAddress => (5, SignedDuration::from_hours(1)),
             Bucket::Setup => (10, SignedDuration::from_hours(1)),
             Bucket::SecondFactor => (10, SignedDuration::from_mins(15)),
@@ -47,7 +56,12 @@ const MAX_KEYS: usize = 50_000;
 impl Limits {
     /// Counts one attempt; false when the window's allowance is used up.
     pub fn allow(&self, bucket: Bucket, key: &str, now: Timestamp) -> bool {
-        let (max, window) = bucket.rule();
+        self.count(bucket, key, now) <= bucket.rule().0
+    }
+
+    /// Counts one attempt and answers how many the window holds now, this one included.
+    pub fn count(&self, bucket: Bucket, key: &str, now: Timestamp) -> u32 {
+        let window = bucket.rule().1;
         let mut windows = self
             .windows
             .lock()
@@ -59,8 +73,8 @@ impl Limits {
         if now.duration_since(entry.0) >= window {
             *entry = (now, 0);
         }
-        entry.1 += 1;
-        entry.1 <= max
+        entry.1 = entry.1.saturating_add(1);
+        entry.1
     }
 }
 

@@ -157,10 +157,11 @@ impl App {
         let (Some(secret), false) = (state.secret, state.enabled) else {
             return Err(AppError::Forbidden);
         };
-        if !self
-            .limits()
-            .allow(Bucket::SecondFactor, user.id.as_str(), self.now())
-        {
+        if !self.limits().allow(
+            Bucket::SecondFactor,
+            &format!("{} {}", actor.source, user.id),
+            self.now(),
+        ) {
             return Err(AppError::RateLimited);
         }
         let totp = totp(&secret, "holdspace", &user.email)?;
@@ -207,10 +208,11 @@ impl App {
             .filter(|u| u.role.is_therapist())
             .ok_or(AppError::Unauthenticated)?;
         let session = actor.session().ok_or(AppError::Unauthenticated)?;
-        if !self
-            .limits()
-            .allow(Bucket::SecondFactor, user.id.as_str(), self.now())
-        {
+        if !self.limits().allow(
+            Bucket::SecondFactor,
+            &format!("{} {}", actor.source, user.id),
+            self.now(),
+        ) {
             self.audit(actor, AuditAction::TwoFactor, "", "", Outcome::Refused)
                 .await?;
             return Err(AppError::RateLimited);

@@ -707,3 +707,98 @@ on_both!(
         assert_eq!(to_pat().await, 1);
     }
 );
+
+async fn behind_a_proxy(backend: store::Backend) -> Option<TestApp> {
+    TestApp::with_practice_and(backend, |state| state.trust_proxy = true).await
+}
+
+on_both!(
+    a_strangers_guesses_never_lock_the_therapist_out_and_the_therapist_is_told,
+    behind_a_proxy,
+    |t| {
+        // Hardening finding 4: the per-email limit counted everyone's attempts, and nine wrong
+        // codes locked the right one out for 15 minutes.
+        let stranger = t.browser();
+        stranger.from_address("203.0.113.66");
+        let csrf = stranger.csrf_from("/admin/signin").await;
+        let mut answers = Vec::new();
+        for _ in 0..12 {
+            let r = stranger
+                .post_form(
+                    "/admin/signin",
+                    &[
+                        ("csrf", &csrf),
+                        ("email", OWNER_EMAIL),
+                        ("password", "a wrong guess!!"),
+                    ],
+                )
+                .await;
+            answers.push(r.status().as_u16());
+        }
+        assert_eq!(&answers[..8], &[422; 8]);
+        assert_eq!(&answers[8..], &[429; 4], "the stranger's address is slowed");
+
+        // Anna, from her own address, signs in with her password and code as always.
+        let anna = t.browser();
+        anna.from_address("198.51.100.20");
+        let csrf = anna.csrf_from("/admin/signin").await;
+        let r = anna
+            .post_form(
+                "/admin/signin",
+                &[
+                    ("csrf", &csrf),
+                    ("email", OWNER_EMAIL),
+                    ("password", app::demo::DEMO_PASSWORD),
+                    ("next", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+        // Someone with her password at another address types wrong codes until refused...
+        let thief = t.browser();
+        thief.from_address("203.0.113.77");
+        let csrf = thief.csrf_from("/admin/signin").await;
+        let r = thief
+            .post_form(
+                "/admin/signin",
+                &[
+                    ("csrf", &csrf),
+                    ("email", OWNER_EMAIL),
+                    ("password", app::demo::DEMO_PASSWORD),
+                    ("next", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let csrf = thief.csrf_from("/admin/two-factor").await;
+        let mut last = 0;
+        for _ in 0..12 {
+            last = thief
+                .post_form(
+                    "/admin/two-factor",
+                    &[("csrf", &csrf), ("code", "000000"), ("next", "")],
+                )
+                .await
+                .status()
+                .as_u16();
+        }
+        assert_eq!(last, 429);
+        // ...and Anna's right code still works from her address.
+        t.pass_second_factor(&anna, OWNER_EMAIL).await;
+        assert_eq!(anna.get("/admin").await.status(), StatusCode::OK);
+
+        // She is told, once, and the mail says nothing of where from or how often.
+        t.run_jobs().await;
+        let told: Vec<_> = t
+            .mails()
+            .await
+            .into_iter()
+            .filter(|m| m.subject.contains("trying to sign in"))
+            .collect();
+        assert_eq!(told.len(), 1, "one mail for twelve guesses");
+        assert_eq!(told[0].to, OWNER_EMAIL);
+        assert!(!told[0].body.contains("203.0.113"), "{}", told[0].body);
+        assert!(!told[0].body.contains(" 12 "), "{}", told[0].body);
+    }
+);

@@ -67,7 +67,15 @@ impl TestApp {
 
     /// A practice with an owner and a second therapist, and the demo's content.
     pub async fn with_practice(backend: Backend) -> Option<TestApp> {
-        let t = Self::spawn(backend).await?;
+        Self::with_practice_and(backend, |_| {}).await
+    }
+
+    /// `with_practice`, with the web layer's settings changed first (behind a proxy, say).
+    pub async fn with_practice_and(
+        backend: Backend,
+        configure: impl FnOnce(&mut web::WebState),
+    ) -> Option<TestApp> {
+        let t = Self::spawn_with(backend, configure).await?;
         let demo = t.app.load_demo().await.unwrap();
         t.secrets
             .lock()
@@ -241,6 +249,8 @@ pub struct Browser {
     cookies: Mutex<HashMap<String, String>>,
     /// The `Accept-Language` this browser sends, when it sends one.
     language: Mutex<Option<String>>,
+    /// The address a trusting proxy would report for this browser (`X-Forwarded-For`).
+    address: Mutex<Option<String>>,
 }
 
 impl Browser {
@@ -254,6 +264,7 @@ impl Browser {
             client,
             cookies: Mutex::new(HashMap::new()),
             language: Mutex::new(None),
+            address: Mutex::new(None),
         }
     }
 
@@ -269,6 +280,9 @@ impl Browser {
             h.insert(COOKIE, HeaderValue::from_str(&v).unwrap());
         }
         h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        if let Some(address) = self.address.lock().unwrap().as_deref() {
+            h.insert("x-forwarded-for", HeaderValue::from_str(address).unwrap());
+        }
         if let Some(tag) = self.language.lock().unwrap().as_deref() {
             h.insert("accept-language", HeaderValue::from_str(tag).unwrap());
         }
@@ -278,6 +292,11 @@ impl Browser {
     /// From now on this browser asks for pages in `tag` (an `Accept-Language` value).
     pub fn speak(&self, tag: &str) {
         *self.language.lock().unwrap() = Some(tag.to_string());
+    }
+
+    /// From now on this browser comes from `address` (for an app spawned behind a proxy).
+    pub fn from_address(&self, address: &str) {
+        *self.address.lock().unwrap() = Some(address.to_string());
     }
 
     fn keep_cookies(&self, r: &Response) {
