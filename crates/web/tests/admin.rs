@@ -719,7 +719,7 @@ on_both!(
         // Hardening finding 4: the per-email limit counted everyone's attempts, and nine wrong
         // codes locked the right one out for 15 minutes.
         let stranger = t.browser();
-        stranger.from_address("203.0.113.66");
+        stranger.come_from("203.0.113.66");
         let csrf = stranger.csrf_from("/admin/signin").await;
         let mut answers = Vec::new();
         for _ in 0..12 {
@@ -740,7 +740,7 @@ on_both!(
 
         // Anna, from her own address, signs in with her password and code as always.
         let anna = t.browser();
-        anna.from_address("198.51.100.20");
+        anna.come_from("198.51.100.20");
         let csrf = anna.csrf_from("/admin/signin").await;
         let r = anna
             .post_form(
@@ -757,7 +757,7 @@ on_both!(
 
         // Someone with her password at another address types wrong codes until refused...
         let thief = t.browser();
-        thief.from_address("203.0.113.77");
+        thief.come_from("203.0.113.77");
         let csrf = thief.csrf_from("/admin/signin").await;
         let r = thief
             .post_form(

@@ -295,7 +295,7 @@ impl Browser {
     }
 
     /// From now on this browser comes from `address` (for an app spawned behind a proxy).
-    pub fn from_address(&self, address: &str) {
+    pub fn come_from(&self, address: &str) {
         *self.address.lock().unwrap() = Some(address.to_string());
     }
 
