@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "practice_currency",
         include_str!("../migrations/0016_practice_currency.sql"),
     ),
+    (
+        17,
+        "visitors_and_countries",
+        include_str!("../migrations/0017_visitors_and_countries.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.
