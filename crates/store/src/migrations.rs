@@ -74,8 +74,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         17,
-        "visitors_and_countries",
-        include_str!("../migrations/0017_visitors_and_countries.sql"),
+        "open_to_visitors",
+        include_str!("../migrations/0017_open_to_visitors.sql"),
     ),
 ];
 
