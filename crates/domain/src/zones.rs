@@ -92,7 +92,7 @@ mod tests {
             assert!(is_canonical(good), "{good}");
         }
         assert!(names.len() > 300 && names.len() < 500, "{}", names.len());
-        let regions: std::collections::BTreeSet<&str> = all().iter().map(|z| z.region()).collect();
+        let regions: std::collections::BTreeSet<&str> = all().iter().map(Zone::region).collect();
         assert!(regions.iter().all(|r| !r.contains('/')), "{regions:?}");
     }
 

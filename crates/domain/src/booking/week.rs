@@ -25,8 +25,7 @@ pub fn week_of(slots: &[Slot], zone: &TimeZone, today: Date, asked: Option<i64>)
         let date = s.local_start(zone).date();
         today
             .until(date)
-            .map(|span| i64::from(span.get_days()) / 7)
-            .unwrap_or(0)
+            .map_or(0, |span| i64::from(span.get_days()) / 7)
     };
     let weeks: Vec<i64> = slots.iter().map(week_of_slot).collect();
     let last = weeks.iter().copied().max().unwrap_or(0);
