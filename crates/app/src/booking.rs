@@ -80,6 +80,12 @@ pub struct Taken {
     pub nearest: Vec<Slot>,
 }
 
+/// Whether `actor` may book `kind` themselves: a patient any type, anyone else only the types open
+/// to new visitors.
+fn offered_to(actor: &Actor, kind: &AppointmentType) -> bool {
+    kind.open_to_visitors || actor.role() == Some(domain::account::Role::Patient)
+}
+
 /// A therapist who takes bookings, with what they offer.
 struct Bookable {
     therapist: User,
@@ -131,20 +137,29 @@ impl App {
         Ok(out)
     }
 
-    /// Open slots of one type (the first consultation unless another is asked for).
+    /// Open slots of one type (the first consultation unless another is asked for). A visitor is
+    /// offered only the types open to new visitors; a patient every type. A type asked for that
+    /// is not offered to this person is not found.
     #[tracing::instrument(skip_all)]
     pub async fn offer(&self, actor: &Actor, type_key: Option<&str>) -> AppResult<Option<Offer>> {
         self.require(actor, Action::ReadPublicSite).await?;
         let therapists = self.therapists().await?;
         let mut c = self.db().conn().await?;
-        let Some(bookable) = self.bookable(&mut c, therapists).await?.into_iter().next() else {
+        let Some(mut bookable) = self.bookable(&mut c, therapists).await?.into_iter().next() else {
             return Ok(None);
         };
-        let Some(kind) = type_key
-            .and_then(|k| bookable.types.iter().find(|t| t.key == k))
-            .or(bookable.types.first())
-            .cloned()
-        else {
+        bookable.types.retain(|t| offered_to(actor, t));
+        let kind = match type_key {
+            Some(k) => Some(
+                bookable
+                    .types
+                    .iter()
+                    .find(|t| t.key == k)
+                    .ok_or(AppError::NotFound)?,
+            ),
+            None => bookable.types.first(),
+        };
+        let Some(kind) = kind.cloned() else {
             return Ok(None);
         };
         let slots = bookable.open_slots(&mut c, &kind, self.now()).await?;
@@ -179,7 +194,7 @@ impl App {
             domain::practice::time_zone(&mut errors, "time_zone", &input.time_zone)
         };
         if !matches!(input.consent.as_str(), "on" | "true" | "yes") {
-            errors.add("consent", "error-consent-required");
+            errors.add("consent", "error-consent-booking");
         }
         errors.finish(())?;
         let now = self.now();
@@ -202,7 +217,7 @@ impl App {
         let kind = bookable
             .types
             .iter()
-            .find(|t| t.key == key)
+            .find(|t| t.key == key && offered_to(actor, t))
             .cloned()
             .ok_or(AppError::NotFound)?;
         let open = bookable.open_slots(&mut tx, &kind, now).await?;

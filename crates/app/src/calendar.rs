@@ -302,6 +302,7 @@ impl App {
             minutes,
             buffer_minutes: 0,
             price_cents: None,
+            open_to_visitors: false,
         };
         let mut tx = self.db().begin().await?;
         let booked = booking::book(
@@ -394,6 +395,7 @@ fn default_types() -> Vec<AppointmentType> {
             minutes: 50,
             buffer_minutes: 10,
             price_cents: None,
+            open_to_visitors: true,
         },
         AppointmentType {
             key: "session".into(),
@@ -401,6 +403,7 @@ fn default_types() -> Vec<AppointmentType> {
             minutes: 50,
             buffer_minutes: 10,
             price_cents: None,
+            open_to_visitors: false,
         },
     ]
 }
@@ -554,6 +557,7 @@ impl App {
             minutes,
             buffer_minutes: buffer,
             price_cents: None,
+            open_to_visitors: false,
         };
         let now = self.now();
         let sequence = match booking::reschedule(&mut tx, &a.id, &kind, start, now).await {

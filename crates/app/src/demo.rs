@@ -208,6 +208,7 @@ impl App {
                 minutes: 50,
                 buffer_minutes: 10,
                 price_cents: Some(6000),
+                open_to_visitors: true,
             },
             AppointmentType {
                 key: "session".into(),
@@ -215,6 +216,7 @@ impl App {
                 minutes: 50,
                 buffer_minutes: 10,
                 price_cents: Some(9500),
+                open_to_visitors: false,
             },
         ];
         let mut tx = self.db().begin().await?;

@@ -111,6 +111,37 @@ pub fn t_with(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
     format_message(lang, key, Some(&fluent_args))
 }
 
+/// A name as it reads in the middle of a sentence: "First consultation" becomes "first
+/// consultation" ("Your first consultation with …"); a name that starts with an abbreviation
+/// ("EMDR session") keeps its capitals.
+pub fn mid_sentence(name: &str) -> String {
+    let mut chars = name.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && !second.is_uppercase() => {
+            first.to_lowercase().chain(name.chars().skip(1)).collect()
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// "2,000": a count with its digits grouped by `lang`'s separator (`format-digit-group`). Passed
+/// to a message as text, so Fluent does not format it again.
+pub fn grouped(lang: Lang, n: usize) -> String {
+    let digits = n.to_string();
+    if digits.len() <= 3 {
+        return digits;
+    }
+    let separator = t(lang, "format-digit-group");
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(&separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Whether the default language has a text for `key`.
 pub fn has(key: &str) -> bool {
     BUNDLES[0].1.has_message(key)

@@ -312,12 +312,9 @@ impl App {
                 risk: intake::risk(def, &response.answers),
             });
         }
-        let missing = if submit {
-            intake::incomplete(def, &answers)
-        } else {
-            AnswerErrors::default()
-        };
-        let sending = submit && missing.is_empty();
+        // Every question may be skipped, a measure's items too: a partial measure is sent and read
+        // as "incomplete", without a total (see `measures::score`).
+        let sending = submit;
         let risk = intake::risk(def, &answers);
         let now = self.now();
         let saved =
@@ -359,13 +356,6 @@ impl App {
             self.wake_jobs();
         }
         let progress = intake::progress(def, &answers);
-        if !missing.is_empty() {
-            return Ok(Saved::Refused {
-                errors: missing,
-                progress,
-                risk,
-            });
-        }
         Ok(Saved::Saved {
             progress,
             risk,

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::policy::{Action, CaseSide};
 use crate::App;
 use domain::audit::AuditAction;
-use domain::case::{Case, Stage};
+use domain::case::{Case, Stage, TransitionError};
 use domain::ids::CaseId;
 use domain::workspace::{Workspace, WorkspaceInput};
 use jiff::{SignedDuration, Timestamp};
@@ -51,11 +51,18 @@ impl App {
             Some(s) => (s.workspace, Some(s.updated_at)),
             None => (Workspace::default(), None),
         };
+        let consultation = store::cases::booked_in_stage(&mut c, &case.id).await?;
+        let now = self.now();
         let moves = case
             .stage
             .next_stages()
             .iter()
-            .map(|next| (*next, case.stage.can_move_to(*next, workspace.decision)))
+            .map(|next| {
+                let allowed = case
+                    .stage
+                    .can_move_at(*next, workspace.decision, consultation, now);
+                (*next, allowed)
+            })
             .collect();
         Ok(WorkspaceView {
             case,
@@ -103,10 +110,16 @@ impl App {
         let decision = rows::load(&mut tx, &case.id)
             .await?
             .and_then(|s| s.workspace.decision);
-        if case.stage.can_move_to(to, decision).is_err() {
-            return Err(AppError::field("stage", "error-stage-move"));
+        let consultation = store::cases::booked_in_stage(&mut tx, &case.id).await?;
+        let now = self.now();
+        match case.stage.can_move_at(to, decision, consultation, now) {
+            Ok(()) => {}
+            Err(TransitionError::NotYetHeld) => {
+                return Err(AppError::field("stage", "error-stage-not-yet-held"))
+            }
+            Err(_) => return Err(AppError::field("stage", "error-stage-move")),
         }
-        store::cases::set_stage(&mut tx, &case.id, to, self.now()).await?;
+        store::cases::set_stage(&mut tx, &case.id, to, now).await?;
         self.audit_in(
             &mut tx,
             actor,

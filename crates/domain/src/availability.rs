@@ -25,6 +25,12 @@ pub struct SettingsInput {
     pub session_buffer: String,
     #[serde(default)]
     pub session_price: String,
+    /// Who may book each type: `visitors` (new visitors and patients) or `patients`; empty keeps
+    /// the type's usual audience (the first consultation for visitors, sessions for patients).
+    #[serde(default)]
+    pub first_open: String,
+    #[serde(default)]
+    pub session_open: String,
     #[serde(default)]
     pub notice_hours: String,
     #[serde(default)]
@@ -72,6 +78,33 @@ fn parse_range(s: &str) -> Option<(Time, Time)> {
 fn weekday_name(w: Weekday) -> &'static str {
     ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
         [usize::try_from(w.to_monday_zero_offset()).unwrap_or(0)]
+}
+
+/// A type's audience as the form's choice says it.
+fn audience(t: Option<&AppointmentType>) -> String {
+    match t {
+        Some(t) if t.open_to_visitors => "visitors".into(),
+        Some(_) => "patients".into(),
+        None => String::new(),
+    }
+}
+
+/// Reads the form's audience choice; empty means `usual`.
+fn open_to_visitors(
+    e: &mut crate::FieldErrors,
+    field: &'static str,
+    raw: &str,
+    usual: bool,
+) -> bool {
+    match raw.trim() {
+        "" => usual,
+        "visitors" => true,
+        "patients" => false,
+        _ => {
+            e.add(field, "error-answer-choice");
+            usual
+        }
+    }
 }
 
 /// The settings as the form shows them again.
@@ -123,6 +156,8 @@ pub fn settings_input(s: &Settings) -> SettingsInput {
             .map(|t| t.buffer_minutes.to_string())
             .unwrap_or_default(),
         session_price: price(find("session")),
+        first_open: audience(find("first")),
+        session_open: audience(find("session")),
         notice_hours: s.rules.notice.as_hours().to_string(),
         horizon_weeks: (s.rules.horizon_days / 7).to_string(),
         daily_cap: s.rules.daily_cap.map(|c| c.to_string()).unwrap_or_default(),
@@ -248,6 +283,8 @@ impl SettingsInput {
         );
         let session_buffer = five(&mut e, "session_buffer", session_buffer);
         let session_price = price(&mut e, "session_price", &self.session_price);
+        let first_open = open_to_visitors(&mut e, "first_open", &self.first_open, true);
+        let session_open = open_to_visitors(&mut e, "session_open", &self.session_open, false);
         let notice = number(&mut e, "notice_hours", &self.notice_hours, 0, 24 * 14, true);
         let horizon = number(&mut e, "horizon_weeks", &self.horizon_weeks, 1, 52, true);
         let cap = number(&mut e, "daily_cap", &self.daily_cap, 1, 50, false);
@@ -258,6 +295,7 @@ impl SettingsInput {
             minutes: first_minutes.unwrap_or(50),
             buffer_minutes: first_buffer.unwrap_or(0),
             price_cents: first_price,
+            open_to_visitors: first_open,
         }];
         if let Some(minutes) = session_minutes {
             types.push(AppointmentType {
@@ -266,6 +304,7 @@ impl SettingsInput {
                 minutes,
                 buffer_minutes: session_buffer.unwrap_or(0),
                 price_cents: session_price,
+                open_to_visitors: session_open,
             });
         }
         e.finish(Settings {
@@ -300,6 +339,7 @@ mod tests {
             horizon_weeks: "8".into(),
             daily_cap: String::new(),
             cancel_hours: "48".into(),
+            ..Default::default()
         }
     }
 

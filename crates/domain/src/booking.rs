@@ -13,6 +13,9 @@ use jiff::{SignedDuration, Timestamp, Zoned};
 use serde::Serialize;
 
 pub use crate::availability::{settings_input, Settings, SettingsInput};
+pub use week::{week_of, Week};
+
+mod week;
 
 /// A recurring window, e.g. Monday 09:00–13:00, in the therapist's zone.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +44,8 @@ pub struct AppointmentType {
     pub buffer_minutes: i64,
     /// `None`: free of charge.
     pub price_cents: Option<i64>,
+    /// Offered to visitors at `/book`; otherwise only patients book it (or are booked into it).
+    pub open_to_visitors: bool,
 }
 
 impl AppointmentType {
@@ -228,6 +233,7 @@ mod tests {
             minutes: 50,
             buffer_minutes: 10,
             price_cents: None,
+            open_to_visitors: true,
         }
     }
 
@@ -306,6 +312,7 @@ mod tests {
             minutes: 60,
             buffer_minutes: 0,
             price_cents: None,
+            open_to_visitors: false,
         };
         // 28 March 2027: 03:00 becomes 04:00 in Athens; 02:00–06:00 holds three hours.
         let spring = open_slots(
@@ -464,7 +471,7 @@ mod tests {
                 .map(|weekday| Weekly { weekday, start: Time::new(start_hour, 0, 0, 0).unwrap(), end: Time::new(end_hour, 30, 0, 0).unwrap() })
                 .collect();
             let av = Availability { zone: zone.clone(), weekly, exceptions: vec![], rules: Rules { notice: SignedDuration::from_hours(24), horizon_days: 10, daily_cap: None } };
-            let kind = AppointmentType { key: "k".into(), name: "k".into(), minutes, buffer_minutes: buffer, price_cents: None };
+            let kind = AppointmentType { key: "k".into(), name: "k".into(), minutes, buffer_minutes: buffer, price_cents: None, open_to_visitors: true };
             let now = around.parse::<Date>().unwrap().to_zoned(zone.clone()).unwrap().timestamp();
             let busy_start = now + SignedDuration::from_mins(busy_at);
             let busy = [Busy { start: busy_start, end: busy_start + SignedDuration::from_mins(50), is_appointment: true }];

@@ -104,6 +104,24 @@ impl Stage {
     }
 }
 
+impl Stage {
+    /// [`Stage::can_move_to`], and the clock: a consultation is "held" only once it has begun.
+    /// `consultation` is the start of the case's consultation booked in this stage, if one is.
+    pub fn can_move_at(
+        self,
+        next: Stage,
+        decision: Option<Decision>,
+        consultation: Option<jiff::Timestamp>,
+        now: jiff::Timestamp,
+    ) -> Result<(), TransitionError> {
+        self.can_move_to(next, decision)?;
+        if next == Stage::ConsultationHeld && consultation.is_some_and(|start| start > now) {
+            return Err(TransitionError::NotYetHeld);
+        }
+        Ok(())
+    }
+}
+
 /// The decisions that allow a move; empty when the move needs none.
 fn decisions_leading_to(from: Stage, to: Stage) -> &'static [Decision] {
     use Decision::*;
@@ -168,6 +186,8 @@ pub enum TransitionError {
     DecisionNeeded { from: Stage, to: Stage },
     #[error("the decision {} does not lead to {}", .decision.as_str(), .to.as_str())]
     DecisionLeadsElsewhere { to: Stage, decision: Decision },
+    #[error("the consultation has not begun yet")]
+    NotYetHeld,
 }
 
 /// A case as the therapist's list and the portal show it.
@@ -185,6 +205,35 @@ pub struct Case {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_consultation_is_held_only_from_its_start() {
+        let start: jiff::Timestamp = "2026-11-30T08:00:00Z".parse().unwrap();
+        let before = start - jiff::SignedDuration::from_mins(1);
+        let booked = Stage::ConsultationBooked;
+        assert_eq!(
+            booked.can_move_at(Stage::ConsultationHeld, None, Some(start), before),
+            Err(TransitionError::NotYetHeld)
+        );
+        assert_eq!(
+            booked.can_move_at(Stage::ConsultationHeld, None, Some(start), start),
+            Ok(())
+        );
+        assert_eq!(
+            booked.can_move_at(Stage::ConsultationHeld, None, None, before),
+            Ok(()),
+            "nothing booked here: the therapist knows when they met"
+        );
+        assert_eq!(
+            booked.can_move_at(Stage::Inquiry, None, Some(start), before),
+            Ok(()),
+            "other moves do not wait for the consultation"
+        );
+        assert!(matches!(
+            Stage::Inquiry.can_move_at(Stage::ConsultationHeld, None, None, start),
+            Err(TransitionError::NoSuchPath { .. })
+        ));
+    }
 
     #[test]
     fn every_stage_reads_back() {

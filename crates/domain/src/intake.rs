@@ -19,7 +19,7 @@ pub use answers::{
 };
 pub use builtin::{builtin, builtin_id, is_measure_key, Builtin, FIRST_SESSION, INTAKE};
 pub use editor::edit;
-pub use meaning::{family, incomplete, progress, risk, scores, Progress};
+pub use meaning::{family, progress, risk, scores, Progress};
 pub use read_out::{read_out, ReadAnswer, ReadItem, ReadSection};
 
 use crate::ids::{CaseId, UserId};

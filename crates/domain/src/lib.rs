@@ -22,5 +22,6 @@ pub mod room;
 pub mod slug;
 pub mod validation;
 pub mod workspace;
+pub mod zones;
 
 pub use validation::{FieldErrors, Validated};

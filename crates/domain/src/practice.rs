@@ -151,7 +151,7 @@ pub fn password(errors: &mut FieldErrors, field: &'static str, raw: &str) -> Str
     } else if n < PASSWORD_MIN {
         errors.add(field, "error-password-short");
     } else if n > PASSWORD_MAX {
-        errors.add(field, "error-too-long");
+        errors.add_limit(field, "error-too-long", PASSWORD_MAX);
     }
     raw.to_string()
 }

@@ -12,13 +12,39 @@ pub struct FieldErrors(Vec<FieldError>);
 pub struct FieldError {
     pub field: &'static str,
     pub message: &'static str,
+    /// The limit the message states ("under 2,000 characters"), when it states one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
 }
 
 impl FieldErrors {
     pub fn add(&mut self, field: &'static str, message: &'static str) {
         if self.get(field).is_none() {
-            self.0.push(FieldError { field, message });
+            self.0.push(FieldError {
+                field,
+                message,
+                limit: None,
+            });
         }
+    }
+
+    /// An error whose message states a limit (`{ $limit }` in its text).
+    pub fn add_limit(&mut self, field: &'static str, message: &'static str, limit: usize) {
+        if self.get(field).is_none() {
+            self.0.push(FieldError {
+                field,
+                message,
+                limit: Some(limit),
+            });
+        }
+    }
+
+    /// The limit stated by `field`'s message, if it states one.
+    pub fn limit(&self, field: &str) -> Option<usize> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .and_then(|e| e.limit)
     }
 
     /// The first message for `field`, if any.
@@ -58,7 +84,7 @@ pub fn text(
     if value.is_empty() && required {
         errors.add(field, "error-required");
     } else if value.chars().count() > max_chars {
-        errors.add(field, "error-too-long");
+        errors.add_limit(field, "error-too-long", max_chars);
     } else if value
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')

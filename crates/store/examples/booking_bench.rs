@@ -48,6 +48,7 @@ fn kind() -> AppointmentType {
         minutes: 50,
         buffer_minutes: 10,
         price_cents: None,
+        open_to_visitors: true,
     }
 }
 

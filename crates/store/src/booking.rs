@@ -71,8 +71,8 @@ pub async fn set_availability(
     }
     for t in types {
         sqlx::query(
-            "INSERT INTO appointment_types (id, therapist_id, type_key, name, minutes, buffer_minutes, price_cents) VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (therapist_id, type_key) DO UPDATE SET name = $4, minutes = $5, buffer_minutes = $6, price_cents = $7",
+            "INSERT INTO appointment_types (id, therapist_id, type_key, name, minutes, buffer_minutes, price_cents, open_to_visitors) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (therapist_id, type_key) DO UPDATE SET name = $4, minutes = $5, buffer_minutes = $6, price_cents = $7, open_to_visitors = $8",
         )
         .bind(new_id())
         .bind(therapist.as_str())
@@ -81,6 +81,7 @@ pub async fn set_availability(
         .bind(t.minutes)
         .bind(t.buffer_minutes)
         .bind(t.price_cents)
+        .bind(i64::from(t.open_to_visitors))
         .execute(c.ex())
         .await?;
     }
@@ -214,6 +215,7 @@ struct TypeRow {
     minutes: i64,
     buffer_minutes: i64,
     price_cents: Option<i64>,
+    open_to_visitors: i64,
 }
 
 impl From<TypeRow> for AppointmentType {
@@ -224,6 +226,7 @@ impl From<TypeRow> for AppointmentType {
             minutes: r.minutes,
             buffer_minutes: r.buffer_minutes,
             price_cents: r.price_cents,
+            open_to_visitors: r.open_to_visitors != 0,
         }
     }
 }
@@ -243,7 +246,7 @@ pub async fn availability(c: &mut Conn, therapist: &UserId) -> StoreResult<Optio
         .bind(therapist.as_str())
         .fetch_all(c.ex())
         .await?;
-    let types: Vec<TypeRow> = sqlx::query_as("SELECT type_key, name, minutes, buffer_minutes, price_cents FROM appointment_types WHERE therapist_id = $1 ORDER BY minutes, type_key")
+    let types: Vec<TypeRow> = sqlx::query_as("SELECT type_key, name, minutes, buffer_minutes, price_cents, open_to_visitors FROM appointment_types WHERE therapist_id = $1 ORDER BY minutes, type_key")
         .bind(therapist.as_str())
         .fetch_all(c.ex())
         .await?;

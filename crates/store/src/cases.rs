@@ -160,3 +160,16 @@ pub async fn set_stage(c: &mut Conn, id: &CaseId, stage: Stage, now: Timestamp) 
         .await?;
     Ok(())
 }
+
+/// The start of the case's earliest booked appointment since it entered its stage: the
+/// consultation a move to "consultation held" waits for.
+pub async fn booked_in_stage(c: &mut Conn, id: &CaseId) -> StoreResult<Option<Timestamp>> {
+    let start: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(a.starts_at) FROM appointments a JOIN cases k ON k.id = a.case_id
+         WHERE a.case_id = $1 AND a.status = 'booked' AND a.starts_at >= COALESCE(k.stage_since, 0)",
+    )
+    .bind(id.as_str())
+    .fetch_one(c.ex())
+    .await?;
+    Ok(start.map(ts))
+}

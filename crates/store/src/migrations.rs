@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "practice_currency",
         include_str!("../migrations/0016_practice_currency.sql"),
     ),
+    (
+        17,
+        "open_to_visitors",
+        include_str!("../migrations/0017_open_to_visitors.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

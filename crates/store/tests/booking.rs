@@ -19,6 +19,7 @@ fn consultation() -> AppointmentType {
         minutes: 50,
         buffer_minutes: 10,
         price_cents: None,
+        open_to_visitors: true,
     }
 }
 

@@ -82,7 +82,7 @@ fn field_errors(errors: &domain::FieldErrors) -> Value {
         .map(|e| {
             (
                 e.field.to_string(),
-                json!({"code": e.message, "message": i18n::t(e.message)}),
+                json!({"code": e.message, "message": crate::view::error_text(e)}),
             )
         })
         .collect();

@@ -24,6 +24,8 @@ pub struct BookQuery {
     tz: Option<String>,
     at: Option<i64>,
     reschedule: Option<String>,
+    /// Which week of free times (0: the one starting today); none: the first with a free time.
+    week: Option<i64>,
 }
 
 /// "Monday 2 March 2026, 14:05 (Europe/Athens)": a slot as the visitor reads it.
@@ -39,7 +41,14 @@ struct BookTemplate {
     reschedule: String,
     offer: Option<Offer>,
     zone: String,
-    zones: Vec<String>,
+    zones: Vec<ZoneGroup>,
+    /// Set when `?tz=` named no zone we know: said next to the chooser.
+    zone_error: String,
+    /// "30 Nov – 6 Dec": the week shown.
+    week_label: String,
+    /// Links to the nearest earlier and later weeks with free times.
+    earlier: Option<String>,
+    later: Option<String>,
     days: Vec<(String, Vec<(String, String)>)>,
     viewer: Reader,
     currency: String,
@@ -55,18 +64,87 @@ impl BookTemplate {
     }
 }
 
-/// GET /book: open times for the chosen type, in the visitor's zone, grouped by their local day.
+/// One `<optgroup>` of the zone chooser: a region and its zones as (value, "Berlin (UTC+01:00)").
+pub struct ZoneGroup {
+    pub label: String,
+    pub zones: Vec<(String, String)>,
+}
+
+/// "UTC+05:30", "UTC−03:00", "UTC": a zone's offset from UTC at `now`.
+fn offset_label(zone: &jiff::tz::TimeZone, now: jiff::Timestamp) -> String {
+    let seconds = zone.to_offset(now).seconds();
+    if seconds == 0 {
+        return "UTC".into();
+    }
+    let sign = if seconds < 0 { '\u{2212}' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// The canonical zones grouped by region, each with its offset now. A zone that works but is not
+/// canonical (an old alias someone's link carries) is listed first, so the chooser shows it chosen.
+pub fn zone_groups(current: &str, now: jiff::Timestamp) -> Vec<ZoneGroup> {
+    let label = |name: &str, place: String| match jiff::tz::TimeZone::get(name) {
+        Ok(zone) => Some(format!("{place} ({})", offset_label(&zone, now))),
+        Err(_) => None,
+    };
+    let mut groups: Vec<ZoneGroup> = Vec::new();
+    if !domain::zones::is_canonical(current) {
+        if let Some(l) = label(current, current.replace('_', " ")) {
+            groups.push(ZoneGroup {
+                label: view::tr("zone-region-current"),
+                zones: vec![(current.to_string(), l)],
+            });
+        }
+    }
+    for z in domain::zones::all() {
+        let Some(l) = label(z.name, z.place()) else {
+            continue;
+        };
+        let region = view::tr(&format!("zone-region-{}", z.region().to_lowercase()));
+        match groups.last_mut() {
+            Some(g) if g.label == region => g.zones.push((z.name.to_string(), l)),
+            _ => groups.push(ZoneGroup {
+                label: region,
+                zones: vec![(z.name.to_string(), l)],
+            }),
+        }
+    }
+    groups.push(ZoneGroup {
+        label: view::tr("zone-region-utc"),
+        zones: vec![("UTC".into(), "UTC".into())],
+    });
+    groups
+}
+
+/// GET /book: open times for the chosen type, in the visitor's zone, one week at a time (the first
+/// with a free time unless `?week=` asks for another), grouped by their local day.
 pub async fn page(
     State(state): State<WebState>,
     Caller(actor): Caller,
     viewer: Viewer,
     Query(q): Query<BookQuery>,
 ) -> WebResult<Response> {
-    let viewer = viewer.with_zone(q.tz.as_deref()).0;
+    let asked_zone = q.tz.as_deref().map(str::trim).filter(|z| !z.is_empty());
+    let zone_error = match asked_zone {
+        Some(z) if app::i18n::format::zone(z).is_none() => i18n::t_with(
+            "book-zone-unknown",
+            &[("zone", z.chars().take(64).collect::<String>())],
+        ),
+        _ => String::new(),
+    };
+    let viewer = viewer.with_zone(asked_zone).0;
     let offer = state.app.offer(&actor, q.kind.as_deref()).await?;
+    let now = state.app.now();
+    let week = domain::booking::week_of(
+        offer.as_ref().map_or(&[][..], |o| &o.slots[..]),
+        viewer.zone(),
+        viewer.local_date(&now),
+        q.week,
+    );
     let mut days: Vec<(String, Vec<(String, String)>)> = Vec::new();
     if let Some(o) = &offer {
-        for s in &o.slots {
+        for s in &week.slots {
             let day = viewer.day(&s.start);
             let entry = (viewer.time(&s.start), slot_ref(&o.therapist, &o.kind, s));
             match days.last_mut() {
@@ -75,8 +153,22 @@ pub async fn page(
             }
         }
     }
-    let mut zones: Vec<String> = jiff::tz::db().available().map(|z| z.to_string()).collect();
-    zones.sort();
+    let zone = viewer.zone_name().to_string();
+    let reschedule = q
+        .reschedule
+        .clone()
+        .filter(|t| domain::ids::is_link_token(t))
+        .unwrap_or_default();
+    let week_href = |n: i64| {
+        let mut href = format!("/book?tz={}&week={n}", view::url_encode(&zone));
+        if let Some(o) = &offer {
+            href.push_str(&format!("&type={}", view::url_encode(&o.kind.key)));
+        }
+        if !reschedule.is_empty() {
+            href.push_str(&format!("&reschedule={reschedule}"));
+        }
+        href
+    };
     let chrome = Chrome::public(
         &state,
         view::tr("book-heading"),
@@ -84,21 +176,32 @@ pub async fn page(
         Some("/book"),
     )
     .await;
-    Ok(Html(render(BookTemplate {
-        reschedule: q
-            .reschedule
-            .clone()
-            .filter(|t| domain::ids::is_link_token(t))
-            .unwrap_or_default(),
-        chrome,
-        offer,
-        zone: viewer.zone_name().to_string(),
-        zones,
-        days,
-        currency: state.app.currency().await?,
-        viewer,
-    })?)
-    .into_response())
+    let earlier = week.earlier.map(week_href);
+    let later = week.later.map(week_href);
+    Ok((
+        StatusCode::OK,
+        Html(render(BookTemplate {
+            chrome,
+            offer,
+            zones: zone_groups(&zone, now),
+            zone_error,
+            week_label: i18n::t_with(
+                "format-range",
+                &[
+                    ("from", viewer.date_day_month(week.from)),
+                    ("to", viewer.date_day_month(week.to)),
+                ],
+            ),
+            earlier,
+            later,
+            reschedule,
+            zone,
+            days,
+            currency: state.app.currency().await?,
+            viewer,
+        })?),
+    )
+        .into_response())
 }
 
 #[derive(Template)]
@@ -323,7 +426,7 @@ async fn manage_page(
     let heading = i18n::t_with(
         "manage-heading",
         &[
-            ("kind", m.kind_name.clone()),
+            ("kind", app::i18n::mid_sentence(&m.kind_name)),
             ("name", m.therapist_name.clone()),
         ],
     );
@@ -377,7 +480,7 @@ pub async fn cancel(
             let message = errors
                 .iter()
                 .next()
-                .map(|e| view::tr(e.message))
+                .map(view::error_text)
                 .unwrap_or_default();
             manage_page(&state, viewer, token, csrf, message, status).await
         }
@@ -471,7 +574,7 @@ pub async fn move_booking(
             let message = errors
                 .iter()
                 .next()
-                .map(|e| view::tr(e.message))
+                .map(view::error_text)
                 .unwrap_or_default();
             move_page(&state, viewer.clone(), token, raw, csrf, message, status).await
         }

@@ -72,7 +72,7 @@ pub async fn invite(
                 &state,
                 &actor,
                 csrf,
-                Form::from_input(&input, errors),
+                Form::from_input(&input, errors).labelled("name", "field-name-patient"),
                 status,
             )
             .await

@@ -12,6 +12,19 @@ use std::cell::Cell;
 
 tokio::task_local! {
     static REQUEST_LANG: Cell<Lang>;
+    /// Whether a signed-in patient reads this request's pages (`Caller` says so): the site's
+    /// chrome then leaves out what is for visitors ("Book a first consultation").
+    static REQUEST_PATIENT: Cell<bool>;
+}
+
+/// Whether a signed-in patient reads the request being answered.
+pub fn patient_reads() -> bool {
+    REQUEST_PATIENT.try_with(Cell::get).unwrap_or(false)
+}
+
+/// Marks the rest of this request as read by a signed-in patient.
+pub fn set_patient_reads() {
+    let _ = REQUEST_PATIENT.try_with(|p| p.set(true));
 }
 
 /// The language of the request being answered (the default outside one).
@@ -48,7 +61,8 @@ pub(crate) async fn language_layer(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(Lang::negotiate)
         .unwrap_or_default();
-    REQUEST_LANG.scope(Cell::new(lang), next.run(request)).await
+    let answer = REQUEST_PATIENT.scope(Cell::new(false), next.run(request));
+    REQUEST_LANG.scope(Cell::new(lang), answer).await
 }
 
 #[cfg(test)]

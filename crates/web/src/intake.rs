@@ -379,7 +379,6 @@ mod tests {
             "error-name-too-long",
             "error-answer-choice",
             "error-born",
-            "error-measure-item-missing",
             "error-questionnaire-empty",
             "job-risk_alert",
         ] {

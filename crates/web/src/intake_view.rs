@@ -432,8 +432,9 @@ pub struct ReadSectionView {
     pub items: Vec<ReadItemView>,
 }
 
-/// `show_scores`: the therapist sees a measure's total and band; the patient sees their answers.
-pub(crate) fn read_view(sections: &[ReadSection], show_scores: bool) -> Vec<ReadSectionView> {
+/// `therapist`: the therapist sees a measure's total and band and which answers need their
+/// attention; the patient sees their answers (the mark is the therapist's, not theirs to carry).
+pub(crate) fn read_view(sections: &[ReadSection], therapist: bool) -> Vec<ReadSectionView> {
     let skipped = view::tr("intake-skipped");
     sections
         .iter()
@@ -453,7 +454,7 @@ pub(crate) fn read_view(sections: &[ReadSection], show_scores: bool) -> Vec<Read
                         difficulty: (String::new(), String::new()),
                         score: String::new(),
                         attribution: String::new(),
-                        risk: item.risk,
+                        risk: therapist && item.risk,
                     };
                     match &item.answer {
                         ReadAnswer::Skipped => {
@@ -493,7 +494,7 @@ pub(crate) fn read_view(sections: &[ReadSection], show_scores: bool) -> Vec<Read
                                 difficulty.map_or_else(|| skipped.clone(), str::to_string),
                             );
                             v.attribution = attribution.to_string();
-                            if show_scores {
+                            if therapist {
                                 v.score = match score {
                                     Some(s) => i18n::t_with(
                                         "intake-score",
@@ -510,7 +511,21 @@ pub(crate) fn read_view(sections: &[ReadSection], show_scores: bool) -> Vec<Read
                                             ),
                                         ],
                                     ),
-                                    None => view::tr("intake-score-incomplete"),
+                                    None => i18n::t_with(
+                                        "intake-score-incomplete",
+                                        &[
+                                            ("measure", title.to_string()),
+                                            (
+                                                "answered",
+                                                items
+                                                    .iter()
+                                                    .filter(|(_, a)| a.is_some())
+                                                    .count()
+                                                    .to_string(),
+                                            ),
+                                            ("items", items.len().to_string()),
+                                        ],
+                                    ),
                                 };
                             }
                         }

@@ -24,6 +24,8 @@ pub struct Chrome {
     pub show_about: bool,
     pub show_fees: bool,
     pub show_privacy: bool,
+    /// The header's "Book a first consultation": for visitors, not for someone already a patient.
+    pub show_book: bool,
     pub css: &'static str,
     pub lang: &'static str,
     pub time_zone: String,
@@ -54,6 +56,7 @@ impl Chrome {
             show_about: nav.contains(&"about".to_string()),
             show_fees: nav.contains(&"fees".to_string()),
             show_privacy: nav.contains(&"privacy".to_string()),
+            show_book: !i18n::patient_reads(),
             css: assets::stylesheet(),
             lang: i18n::lang().tag(),
             time_zone: details.map_or_else(|| "UTC".into(), |d| d.time_zone.clone()),
@@ -185,6 +188,28 @@ pub fn refused(
 pub struct Form {
     values: HashMap<String, String>,
     errors: FieldErrors,
+    /// Label keys of fields whose label is not `field-<name>`, for the error summary.
+    labels: HashMap<String, String>,
+}
+
+/// One line of a form's error summary: an optional lead ("Please fill in:") and links to fields.
+pub struct SummaryLine {
+    pub lead: String,
+    pub links: Vec<(String, String)>,
+}
+
+/// A field error's text, the limit it states included.
+pub fn error_text(e: &domain::validation::FieldError) -> String {
+    message(e.message, e.limit)
+}
+
+/// A refusal's text, with the limit it states (`{ $limit }`, digits grouped as the reader reads
+/// them) when it states one.
+fn message(key: &str, limit: Option<usize>) -> String {
+    match limit {
+        Some(n) => i18n::t_with(key, &[("limit", app::i18n::grouped(i18n::lang(), n))]),
+        None => tr(key),
+    }
 }
 
 impl Form {
@@ -205,7 +230,11 @@ impl Form {
                 values.insert(k, text);
             }
         }
-        Form { values, errors }
+        Form {
+            values,
+            errors,
+            labels: HashMap::new(),
+        }
     }
 
     /// These errors shown next to their fields, the values as they are.
@@ -232,19 +261,56 @@ impl Form {
     }
 
     pub fn error(&self, field: &str) -> String {
-        self.errors.get(field).map(tr).unwrap_or_default()
+        self.errors
+            .get(field)
+            .map(|key| message(key, self.errors.limit(field)))
+            .unwrap_or_default()
     }
 
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }
 
-    /// (field, message) in the order found, for the summary at the top of the form.
-    pub fn error_list(&self) -> Vec<(String, String)> {
-        self.errors
-            .iter()
-            .map(|e| (e.field.to_string(), tr(e.message)))
-            .collect()
+    /// The summary at the top of the form: the fields left empty named in one line ("Please fill
+    /// in: Your name, Email address"), then every other refusal in its own words, each a link to
+    /// its field. A field's name is its label's text (`field-<name>`), unless `labelled` says
+    /// otherwise; a field without a known label is listed with its message.
+    pub fn summary(&self) -> Vec<SummaryLine> {
+        let mut empty = Vec::new();
+        let mut others = Vec::new();
+        for e in self.errors.iter() {
+            match (e.message, self.label_of(e.field)) {
+                ("error-required", Some(label)) => empty.push((e.field.to_string(), label)),
+                _ => others.push(SummaryLine {
+                    lead: String::new(),
+                    links: vec![(e.field.to_string(), message(e.message, e.limit))],
+                }),
+            }
+        }
+        let mut lines = Vec::new();
+        if !empty.is_empty() {
+            lines.push(SummaryLine {
+                lead: tr("form-fill-in"),
+                links: empty,
+            });
+        }
+        lines.extend(others);
+        lines
+    }
+
+    /// Names `field` in the summary by the text of `key` (when its label is not `field-<name>`).
+    pub fn labelled(mut self, field: &str, key: &str) -> Form {
+        self.labels.insert(field.to_string(), key.to_string());
+        self
+    }
+
+    fn label_of(&self, field: &str) -> Option<String> {
+        let key = self
+            .labels
+            .get(field)
+            .cloned()
+            .unwrap_or_else(|| format!("field-{}", field.replace('_', "-")));
+        app::i18n::has(&key).then(|| tr(&key))
     }
 
     pub fn t(&self, key: &str) -> String {

@@ -190,7 +190,7 @@ pub async fn save(
             let message = errors
                 .iter()
                 .next()
-                .map(|e| view::tr(e.message))
+                .map(view::error_text)
                 .unwrap_or_default();
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -403,10 +403,7 @@ on_both!(
             .unwrap();
         assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let errors: serde_json::Value = missing.json().await.unwrap();
-        assert_eq!(
-            errors["errors"]["consent"]["code"],
-            "error-consent-required"
-        );
+        assert_eq!(errors["errors"]["consent"]["code"], "error-consent-booking");
         let body = serde_json::json!({"slot_id": id, "name": "Api Visitor", "email": "api@example.org", "consent": true, "time_zone": "America/New_York"});
         let ok = client
             .post(format!("{}/api/v1/bookings", t.base))

@@ -445,100 +445,80 @@ async fn post_items(
     b.post_with_token(path, &all).await
 }
 
-on_both!(
-    the_measures_score_by_their_cut_offs_and_refuse_a_missing_item,
-    practice,
-    |t| {
-        let (case, theo, mara) = patient_of_theo(&t, "Mara", PATIENT).await;
-        let phq = mara
-            .questionnaire_link("Patient Health Questionnaire-9 (PHQ-9)")
-            .await;
-        let (_, page) = mara.text(&phq).await;
-        assert!(page.contains("Over the last 2 weeks, how often have you been bothered by any of the following problems?"));
-        assert!(page.contains(
-            "9. Thoughts that you would be better off dead or of hurting yourself in some way"
-        ));
-        assert!(
-            page.contains("No permission required to reproduce, translate, display or distribute.")
-        );
-
-        // Item 5 missing: refused next to it, the other answers kept (and saved as a draft).
-        let mut answers = items("phq9", &["2", "2", "1", "1", "", "1", "1", "1", "0"]);
-        answers.push(("q.phq9.difficulty".into(), "1".into()));
-        let r = post_items(&mara, &phq, "submit", &answers).await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let page = r.text().await.unwrap();
-        assert!(page.contains("id=\"q-phq9-5-error\"") && page.contains("every item is answered"));
-        assert!(!page.contains("id=\"q-phq9-4-error\""));
-        assert!(
-            page.contains("id=\"q-phq9-1-2\" name=\"q.phq9.1\" value=\"2\" checked"),
-            "answers kept"
-        );
-        assert!(mara
-            .text(&phq)
-            .await
-            .1
-            .contains("8 of 9 questions answered"));
-
-        // Complete, total 10: the first point of "Moderate".
-        answers[4].1 = "1".into();
-        let r = post_items(&mara, &phq, "submit", &answers).await;
-        assert_eq!(location(&r), format!("{phq}?sent=1"));
-        let (_, sent) = mara.text(&phq).await;
-        assert!(
-            !sent.contains("total 10"),
-            "the patient is not shown a score"
-        );
-
-        // The GAD-7 at 15: "Severe" starts there.
-        let gad = mara
-            .questionnaire_link("Generalized Anxiety Disorder 7-item scale (GAD-7)")
-            .await;
-        let r = post_items(
-            &mara,
-            &gad,
-            "submit",
-            &items("gad7", &["3", "3", "3", "3", "3", "0", "0"]),
-        )
+on_both!(the_measures_score_by_their_cut_offs, practice, |t| {
+    let (case, theo, mara) = patient_of_theo(&t, "Mara", PATIENT).await;
+    let phq = mara
+        .questionnaire_link("Patient Health Questionnaire-9 (PHQ-9)")
         .await;
-        assert_eq!(location(&r), format!("{gad}?sent=1"));
+    let (_, page) = mara.text(&phq).await;
+    assert!(page.contains(
+        "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
+    ));
+    assert!(page.contains(
+        "9. Thoughts that you would be better off dead or of hurting yourself in some way"
+    ));
+    assert!(page.contains("No permission required to reproduce, translate, display or distribute."));
 
-        let id = phq.trim_start_matches("/portal/questionnaires/");
-        let (_, read) = theo.text(&format!("/admin/responses/{id}")).await;
-        assert!(
-            read.contains("Patient Health Questionnaire-9 (PHQ-9): total 10 of 27, Moderate"),
-            "{read}"
-        );
-        let gid = gad.trim_start_matches("/portal/questionnaires/");
-        let (_, read) = theo.text(&format!("/admin/responses/{gid}")).await;
-        assert!(read.contains("total 15 of 21, Severe"), "{read}");
+    let mut answers = items("phq9", &["2", "2", "1", "1", "", "1", "1", "1", "0"]);
+    answers.push(("q.phq9.difficulty".into(), "1".into()));
+    // Complete, total 10: the first point of "Moderate".
+    answers[4].1 = "1".into();
+    let r = post_items(&mara, &phq, "submit", &answers).await;
+    assert_eq!(location(&r), format!("{phq}?sent=1"));
+    let (_, sent) = mara.text(&phq).await;
+    assert!(
+        !sent.contains("total 10"),
+        "the patient is not shown a score"
+    );
 
-        let results = t
-            .app
-            .case_measures(
-                &actor(&t, THERAPIST_EMAIL).await,
-                &domain::ids::CaseId::new(case),
-            )
+    // The GAD-7 at 15: "Severe" starts there.
+    let gad = mara
+        .questionnaire_link("Generalized Anxiety Disorder 7-item scale (GAD-7)")
+        .await;
+    let r = post_items(
+        &mara,
+        &gad,
+        "submit",
+        &items("gad7", &["3", "3", "3", "3", "3", "0", "0"]),
+    )
+    .await;
+    assert_eq!(location(&r), format!("{gad}?sent=1"));
+
+    let id = phq.trim_start_matches("/portal/questionnaires/");
+    let (_, read) = theo.text(&format!("/admin/responses/{id}")).await;
+    assert!(
+        read.contains("Patient Health Questionnaire-9 (PHQ-9): total 10 of 27, Moderate"),
+        "{read}"
+    );
+    let gid = gad.trim_start_matches("/portal/questionnaires/");
+    let (_, read) = theo.text(&format!("/admin/responses/{gid}")).await;
+    assert!(read.contains("total 15 of 21, Severe"), "{read}");
+
+    let results = t
+        .app
+        .case_measures(
+            &actor(&t, THERAPIST_EMAIL).await,
+            &domain::ids::CaseId::new(case),
+        )
+        .await
+        .unwrap();
+    let summary: Vec<(&str, u8, domain::measures::Severity, bool)> = results
+        .iter()
+        .map(|m| (m.measure.id, m.total, m.severity, m.needs_attention))
+        .collect();
+    use domain::measures::Severity::*;
+    assert_eq!(
+        summary,
+        [("phq9", 10, Moderate, false), ("gad7", 15, Severe, false)]
+    );
+    assert!(
+        t.mails()
             .await
-            .unwrap();
-        let summary: Vec<(&str, u8, domain::measures::Severity, bool)> = results
             .iter()
-            .map(|m| (m.measure.id, m.total, m.severity, m.needs_attention))
-            .collect();
-        use domain::measures::Severity::*;
-        assert_eq!(
-            summary,
-            [("phq9", 10, Moderate, false), ("gad7", 15, Severe, false)]
-        );
-        assert!(
-            t.mails()
-                .await
-                .iter()
-                .all(|m| !m.subject.contains("attention")),
-            "no risk here"
-        );
-    }
-);
+            .all(|m| !m.subject.contains("attention")),
+        "no risk here"
+    );
+});
 
 on_both!(
     a_risk_answer_shows_crisis_contacts_marks_the_case_and_mails_once_without_content,
@@ -811,5 +791,53 @@ on_both!(
             .unwrap()
             .unwrap();
         assert_eq!(intake.questionnaire.version, 2, "the newest sent intake");
+    }
+);
+
+on_both!(
+    a_partial_phq9_is_sent_read_as_incomplete_and_item_nine_still_raises_the_risk,
+    practice,
+    |t| {
+        let (_case, theo, mara) = patient_of_theo(&t, "Mara", PATIENT).await;
+        let phq = mara
+            .questionnaire_link("Patient Health Questionnaire-9 (PHQ-9)")
+            .await;
+        let answers = items("phq9", &["1", "", "2", "", "", "", "", "", "2"]);
+        let r = post_items(&mara, &phq, "submit", &answers).await;
+        assert_eq!(
+            location(&r),
+            format!("{phq}?sent=1"),
+            "a partial measure is sent, not refused"
+        );
+        let (_, sent) = mara.text(&format!("{phq}?sent=1")).await;
+        assert!(
+            risk_shown(&sent),
+            "item 9 above 0 shows the crisis contacts"
+        );
+        assert!(
+            !sent.contains("Needs your attention"),
+            "the therapist's mark is not shown to the patient"
+        );
+        let id = phq.trim_start_matches("/portal/questionnaires/");
+        let (_, read) = theo.text(&format!("/admin/responses/{id}")).await;
+        assert!(
+            read.contains("Patient Health Questionnaire-9 (PHQ-9): incomplete, 3 of 9 items answered, so no total"),
+            "{read}"
+        );
+        assert!(!read.contains("total 5"), "no partial sum shown as a total");
+        assert!(
+            read.contains("Needs your attention"),
+            "the therapist sees the mark"
+        );
+        t.run_jobs().await;
+        assert_eq!(
+            t.mails()
+                .await
+                .iter()
+                .filter(|m| m.subject.contains("needs your attention"))
+                .count(),
+            1,
+            "the therapist is told once"
+        );
     }
 );

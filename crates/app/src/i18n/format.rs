@@ -69,6 +69,24 @@ impl Reader {
         strftime(self.lang, &t(self.lang, key), at)
     }
 
+    /// The reader's local date at `at` (their "today" when `at` is now).
+    pub fn local_date(&self, at: &Timestamp) -> jiff::civil::Date {
+        self.local(at).date()
+    }
+
+    /// "2 Mar": a local date in a short range ("30 Nov – 6 Dec").
+    pub fn date_day_month(&self, date: jiff::civil::Date) -> String {
+        match date.to_zoned(self.zone.clone()) {
+            Ok(at) => self.pattern("format-day-month", &at),
+            Err(_) => date.to_string(),
+        }
+    }
+
+    /// The zone the reader looks at.
+    pub fn zone(&self) -> &TimeZone {
+        &self.zone
+    }
+
     /// "2 March 2026"
     pub fn date(&self, at: &Timestamp) -> String {
         self.pattern("format-date", &self.local(at))

@@ -38,6 +38,7 @@ pub fn transition(lang: Lang, error: &TransitionError) -> String {
             "transition-decision-elsewhere",
             vec![("decision", decision(lang, d)), ("to", stage(lang, to))],
         ),
+        TransitionError::NotYetHeld => ("transition-not-yet-held", vec![]),
     };
     t_with(lang, key, &args)
 }

@@ -26,7 +26,15 @@ fn text(
     if required && value.is_empty() {
         errors.add(name, "error-required");
     } else if value.chars().count() > max {
-        errors.add(name, "error-too-long");
+        // Each limit has its own message, so the message can state it.
+        errors.add(
+            name,
+            match max {
+                TITLE_MAX => "error-too-long-title",
+                LABEL_MAX => "error-too-long-label",
+                _ => "error-too-long-help",
+            },
+        );
     } else if value
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))

@@ -1,8 +1,8 @@
 //! What answers mean: how far a response has come, whether it needs the therapist's attention at
 //! once, what stops it from being sent, the measures' scores, and the family for the genogram.
 
-use super::answers::{Answer, AnswerErrors, Answers, Member};
-use super::{field_name, Definition, Kind};
+use super::answers::{Answer, Answers, Member};
+use super::{Definition, Kind};
 use crate::genogram::{Gender, Person, Relation};
 use crate::measures::{self, Measure, Score, ScoreError};
 use serde::Serialize;
@@ -54,33 +54,8 @@ pub fn risk(def: &Definition, answers: &Answers) -> bool {
         })
 }
 
-/// What stops a response from being sent: a measure's item without an answer, by field.
-pub fn incomplete(def: &Definition, answers: &Answers) -> AnswerErrors {
-    let mut errors = AnswerErrors::default();
-    for (_, q) in def.questions() {
-        let Kind::Measure { measure } = &q.kind else {
-            continue;
-        };
-        let Some(m) = measures::by_id(measure) else {
-            continue;
-        };
-        let items = match answers.get(&q.id) {
-            Some(Answer::Measure { items, .. }) => items.clone(),
-            _ => Vec::new(),
-        };
-        for n in 1..=m.items.len() {
-            if items.get(n - 1).copied().flatten().is_none() {
-                errors.add(
-                    field_name(&q.id, &[&n.to_string()]),
-                    "error-measure-item-missing",
-                );
-            }
-        }
-    }
-    errors
-}
-
-/// Each measure in the questionnaire, scored by its published cut-offs (refused while incomplete).
+/// Each measure in the questionnaire, scored by its published cut-offs; a measure with an item
+/// left out has no total ("incomplete"), whatever else was answered.
 pub fn scores(
     def: &Definition,
     answers: &Answers,
@@ -210,10 +185,9 @@ mod tests {
             .collect();
         let map: BTreeMap<String, String> = posted.iter().cloned().collect();
         assert!(read_section(&def, 0, &map, &mut answers).is_empty());
-        let missing = incomplete(&def, &answers);
-        assert_eq!(
-            missing.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(),
-            ["q.phq9.9"]
+        assert!(
+            scores(&def, &answers)[0].1.is_err(),
+            "eight of nine items: no total"
         );
         assert!(!risk(&def, &answers));
         assert_eq!(
@@ -228,7 +202,6 @@ mod tests {
         posted.push(("q.phq9.difficulty".into(), "2".into()));
         let map: BTreeMap<String, String> = posted.into_iter().collect();
         assert!(read_section(&def, 0, &map, &mut answers).is_empty());
-        assert!(incomplete(&def, &answers).is_empty());
         assert!(risk(&def, &answers), "item 9 above 0");
         let scored = scores(&def, &answers);
         let s = scored[0].1.unwrap();
@@ -283,5 +256,40 @@ mod tests {
         let mut again = fields_of(&def, &answers);
         again.insert("q.family.rows".into(), "8".into());
         assert_eq!(again, posted);
+    }
+}
+
+#[cfg(test)]
+mod partial {
+    use super::*;
+    use crate::intake::{builtin, read_section};
+    use std::collections::BTreeMap;
+
+    fn def(key: &str) -> Definition {
+        builtin()
+            .into_iter()
+            .find(|b| b.key == key)
+            .unwrap()
+            .definition
+    }
+
+    #[test]
+    fn item_nine_alone_raises_the_risk_and_a_partial_measure_has_no_total() {
+        let phq = def("phq9");
+        let mut answers = Answers::default();
+        let posted: BTreeMap<String, String> = [("q.phq9.9".to_string(), "2".to_string())].into();
+        assert!(read_section(&phq, 0, &posted, &mut answers).is_empty());
+        assert!(
+            risk(&phq, &answers),
+            "item 9 counts whatever else is missing"
+        );
+        assert!(scores(&phq, &answers)[0].1.is_err());
+        let gad = def("gad7");
+        let mut answers = Answers::default();
+        let six: BTreeMap<String, String> = (1..=6)
+            .map(|n| (format!("q.gad7.{n}"), "3".to_string()))
+            .collect();
+        assert!(read_section(&gad, 0, &six, &mut answers).is_empty());
+        assert!(scores(&gad, &answers)[0].1.is_err(), "no prorated total");
     }
 }
