@@ -105,7 +105,8 @@ impl Stage {
 }
 
 impl Stage {
-    /// [`Stage::can_move_to`], and the clock: a consultation is "held" only once it has begun.
+    /// [`Stage::can_move_to`], and the clock: a consultation is "held" only once it can have
+    /// begun, that is once its room has opened (the two may meet a few minutes early).
     /// `consultation` is the start of the case's consultation booked in this stage, if one is.
     pub fn can_move_at(
         self,
@@ -115,7 +116,10 @@ impl Stage {
         now: jiff::Timestamp,
     ) -> Result<(), TransitionError> {
         self.can_move_to(next, decision)?;
-        if next == Stage::ConsultationHeld && consultation.is_some_and(|start| start > now) {
+        let room_opens = |start: jiff::Timestamp| start - crate::room::OPENS_BEFORE;
+        if next == Stage::ConsultationHeld
+            && consultation.is_some_and(|start| room_opens(start) > now)
+        {
             return Err(TransitionError::NotYetHeld);
         }
         Ok(())
@@ -209,11 +213,21 @@ mod tests {
     #[test]
     fn a_consultation_is_held_only_from_its_start() {
         let start: jiff::Timestamp = "2026-11-30T08:00:00Z".parse().unwrap();
-        let before = start - jiff::SignedDuration::from_mins(1);
+        let before = start - jiff::SignedDuration::from_mins(11);
         let booked = Stage::ConsultationBooked;
         assert_eq!(
             booked.can_move_at(Stage::ConsultationHeld, None, Some(start), before),
             Err(TransitionError::NotYetHeld)
+        );
+        assert_eq!(
+            booked.can_move_at(
+                Stage::ConsultationHeld,
+                None,
+                Some(start),
+                start - crate::room::OPENS_BEFORE
+            ),
+            Ok(()),
+            "met in the room a few minutes early: held"
         );
         assert_eq!(
             booked.can_move_at(Stage::ConsultationHeld, None, Some(start), start),
