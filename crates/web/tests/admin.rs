@@ -708,6 +708,26 @@ on_both!(
     }
 );
 
+/// A browser at `address` past the owner's password (the second factor still owed).
+async fn owner_password_from(t: &TestApp, address: &str) -> Browser {
+    let b = t.browser();
+    b.come_from(address);
+    let csrf = b.csrf_from("/admin/signin").await;
+    let r = b
+        .post_form(
+            "/admin/signin",
+            &[
+                ("csrf", &csrf),
+                ("email", OWNER_EMAIL),
+                ("password", app::demo::DEMO_PASSWORD),
+                ("next", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{address}");
+    b
+}
+
 async fn behind_a_proxy(backend: store::Backend) -> Option<TestApp> {
     TestApp::with_practice_and(backend, |state| state.trust_proxy = true).await
 }
@@ -739,38 +759,10 @@ on_both!(
         assert_eq!(&answers[8..], &[429; 4], "the stranger's address is slowed");
 
         // Anna, from her own address, signs in with her password and code as always.
-        let anna = t.browser();
-        anna.come_from("198.51.100.20");
-        let csrf = anna.csrf_from("/admin/signin").await;
-        let r = anna
-            .post_form(
-                "/admin/signin",
-                &[
-                    ("csrf", &csrf),
-                    ("email", OWNER_EMAIL),
-                    ("password", app::demo::DEMO_PASSWORD),
-                    ("next", ""),
-                ],
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let anna = owner_password_from(&t, "198.51.100.20").await;
 
         // Someone with her password at another address types wrong codes until refused...
-        let thief = t.browser();
-        thief.come_from("203.0.113.77");
-        let csrf = thief.csrf_from("/admin/signin").await;
-        let r = thief
-            .post_form(
-                "/admin/signin",
-                &[
-                    ("csrf", &csrf),
-                    ("email", OWNER_EMAIL),
-                    ("password", app::demo::DEMO_PASSWORD),
-                    ("next", ""),
-                ],
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let thief = owner_password_from(&t, "203.0.113.77").await;
         let csrf = thief.csrf_from("/admin/two-factor").await;
         let mut last = 0;
         for _ in 0..12 {
