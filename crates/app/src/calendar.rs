@@ -387,7 +387,7 @@ impl App {
 
 /// The appointment types a therapist has before choosing their own: the first consultation and
 /// the regular session, 50 minutes with 10 to breathe after.
-fn default_types() -> Vec<AppointmentType> {
+pub(crate) fn default_types() -> Vec<AppointmentType> {
     vec![
         AppointmentType {
             key: "first".into(),

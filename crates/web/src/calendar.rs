@@ -21,6 +21,8 @@ struct SettingsTemplate {
     chrome: crate::view::AdminChrome,
     form: Form,
     saved: bool,
+    notices: app::day::Settings,
+    notices_saved: bool,
 }
 
 async fn settings_page(
@@ -28,9 +30,10 @@ async fn settings_page(
     actor: &app::Actor,
     csrf: String,
     form: Form,
-    saved: bool,
+    saved: Option<&str>,
     status: StatusCode,
 ) -> WebResult<Response> {
+    let notices = state.app.notice_settings(actor).await?;
     let chrome =
         crate::view::AdminChrome::new(state, actor, view::tr("admin-booking"), "booking", csrf)
             .await;
@@ -39,7 +42,9 @@ async fn settings_page(
         Html(render(SettingsTemplate {
             chrome,
             form,
-            saved,
+            saved: saved.is_some_and(|s| s != "notices"),
+            notices,
+            notices_saved: saved == Some("notices"),
         })?),
     )
         .into_response())
@@ -64,7 +69,7 @@ pub async fn settings(
         &actor,
         csrf,
         form,
-        q.saved.is_some(),
+        q.saved.as_deref(),
         StatusCode::OK,
     )
     .await
@@ -85,7 +90,7 @@ pub async fn save_settings(
                 &actor,
                 csrf,
                 Form::from_input(&input, errors),
-                false,
+                None,
                 status,
             )
             .await

@@ -2,7 +2,7 @@
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
 use crate::{
-    accounts, agreements, api, assets, booking, calendar, cases, content, inquiries, intake, mail,
+    accounts, agreements, api, assets, booking, calendar, cases, content, day, inquiries, intake, mail,
     measures, passkeys, portal, practice, rooms, site, team, techcheck, workspace, WebState,
 };
 use axum::handler::Handler;
@@ -134,7 +134,10 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/two-factor", accounts::two_factor)
         .get("/admin/two-factor/setup", accounts::enrol_form)
         .post("/admin/two-factor/setup", accounts::enrol)
-        .get("/admin", accounts::dashboard)
+        // the therapist's day
+        .get("/admin", day::page)
+        .post("/admin/seen", day::seen)
+        .post("/admin/notices", day::save_notices)
         // portal (patients)
         .get("/signin", portal::sign_in_form)
         .post("/signin", portal::request_link)
