@@ -101,6 +101,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/calendar", calendar::calendar)
         .post("/admin/calendar/appointments", calendar::add_appointment)
         .post("/admin/calendar/blocks", calendar::block)
+        .get("/admin/calendar/{id}", calendar::appointment)
         .post("/admin/calendar/{id}/cancel", calendar::cancel_appointment)
         .post("/admin/calendar/{id}/move", calendar::move_appointment)
         .post("/admin/calendar/{id}/guests", calendar::add_guest)
@@ -124,6 +125,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/inquiries/{id}", inquiries::thread)
         .post("/admin/inquiries/{id}/reply", inquiries::reply)
         .post("/admin/inquiries/{id}/status", inquiries::set_status)
+        .post("/admin/inquiries/{id}/invite", inquiries::invite)
         // accounts
         .get("/setup/{token}", accounts::setup_form)
         .post("/setup/{token}", accounts::setup)
