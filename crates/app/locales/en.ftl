@@ -1347,3 +1347,5 @@ words-inquiry = Their message through the site
 inquiry-invite-heading = Invite as a patient
 inquiry-invite-hint = Makes a case for { $name } with this message kept on it (sealed), and emails them an invitation to the client portal.
 inquiry-invite = Invite { $name } as a patient
+appointment-move-date = New date
+appointment-move-time = New time
