@@ -227,7 +227,7 @@ test('the week is a grid: one day on a phone, seven on a laptop; an appointment\
   assert.equal(new URL(o.url()).pathname, page);
   assert.match(await o.locator('.facts').innerText(), /14:30/);
   await shoot(o, 'admin-appointment-1280');
-  assert.equal((await submitAndGetPostResponse(o, 'Cancel')).status(), 303);
+  assert.equal((await submitAndGetPostResponse(o, 'Cancel this appointment')).status(), 303);
   assert.match(await o.locator('.facts').innerText(), /cancelled/);
   assert.equal(await o.getByRole('link', { name: 'Open the room', exact: true }).count(), 0);
   await visit(o, `${server.url}/admin/calendar?day=${date}`);

@@ -1349,3 +1349,4 @@ inquiry-invite-hint = Makes a case for { $name } with this message kept on it (s
 inquiry-invite = Invite { $name } as a patient
 appointment-move-date = New date
 appointment-move-time = New time
+appointment-cancel = Cancel this appointment

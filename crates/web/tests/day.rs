@@ -282,3 +282,43 @@ on_both!(
         assert!(section(&day, "New messages through the site").is_none(), "handled");
     }
 );
+
+on_both!(
+    todays_sessions_are_on_the_day_and_the_next_is_prominent_from_fifteen_minutes_before,
+    practice,
+    |t| {
+        let anna = t.signed_in(OWNER_EMAIL).await;
+        let case = t
+            .invite_patient(&anna, "Ida Falk", "ida@example.org")
+            .await;
+        // The clock: Friday 27 November, 10:00 in Berlin (Anna's zone).
+        let csrf = anna.csrf_from("/admin/calendar").await;
+        for (date, time) in [("2026-11-27", "10:20"), ("2026-11-28", "09:00")] {
+            let r = anna
+                .post_form(
+                    "/admin/calendar/appointments",
+                    &[
+                        ("csrf", &csrf),
+                        ("case", &case),
+                        ("kind", "session"),
+                        ("date", date),
+                        ("time", time),
+                        ("clash", "on"),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        }
+        let (_, day) = anna.text("/admin").await;
+        let today = section(&day, "Today").unwrap();
+        assert!(today.contains("10:20") && today.contains("Ida Falk") && today.contains("/rooms/"));
+        assert!(section(&day, "Tomorrow").unwrap().contains("09:00"));
+        assert!(!day.contains("Your session now"), "twenty minutes before: not yet");
+
+        t.clock.advance(jiff::SignedDuration::from_mins(5));
+        let (_, day) = anna.text("/admin").await;
+        let now = section(&day, "Your session now").expect("fifteen minutes before: join now");
+        assert!(now.contains("10:20") && now.contains("href=\"/rooms/"));
+        assert!(!now.contains("09:00"), "only the next one");
+    }
+);
