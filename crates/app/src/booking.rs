@@ -639,8 +639,14 @@ impl App {
         };
         self.announce_move(&mut tx, &a.id, chosen.start, sequence, now)
             .await?;
-        self.tell_therapist(&mut tx, &a.therapist, &a.id, crate::mail::Change::Moved, now)
-            .await?;
+        self.tell_therapist(
+            &mut tx,
+            &a.therapist,
+            &a.id,
+            crate::mail::Change::Moved,
+            now,
+        )
+        .await?;
         if let Some(case) = &a.case {
             self.reschedule_session_measures(&mut tx, case).await?;
         }

@@ -147,7 +147,11 @@ impl App {
 
     /// One of the therapist's own appointments (or blocked times), for its page.
     #[tracing::instrument(skip_all, fields(appointment = %id))]
-    pub async fn appointment_detail(&self, actor: &Actor, id: &str) -> AppResult<AppointmentDetail> {
+    pub async fn appointment_detail(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> AppResult<AppointmentDetail> {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let mut c = self.db().conn().await?;

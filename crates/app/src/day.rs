@@ -148,15 +148,12 @@ impl App {
         let since = settings
             .seen_at
             .unwrap_or(now - SignedDuration::from_hours(24 * 7));
-        let inquiries = if crate::policy::can(actor, Action::HandleInquiries) == crate::policy::Decision::Allow {
+        let inquiries = if crate::policy::can(actor, Action::HandleInquiries)
+            == crate::policy::Decision::Allow
+        {
             Some(
-                store::inquiries::list(
-                    &mut c,
-                    Some(domain::inquiry::InquiryStatus::New),
-                    0,
-                    10,
-                )
-                .await?,
+                store::inquiries::list(&mut c, Some(domain::inquiry::InquiryStatus::New), 0, 10)
+                    .await?,
             )
         } else {
             None
@@ -313,22 +310,28 @@ impl App {
             .await?
             .map(|h| h.types)
             .unwrap_or_else(crate::calendar::default_types);
-        let lines = store::booking::calendar(&mut tx, therapist, start.timestamp(), end.timestamp())
-            .await?
-            .into_iter()
-            .filter(|e| e.status == "booked" && e.type_key != crate::calendar::BLOCK)
-            .map(|e| {
-                let kind = types
-                    .iter()
-                    .find(|t| t.key == e.type_key)
-                    .map(|t| t.name.clone())
-                    .unwrap_or(e.type_key.clone());
-                let who = crate::calendar::initials(e.patient.as_deref().unwrap_or(""));
-                (e.start, format!("{kind} {who}").trim().to_string())
-            })
-            .collect();
-        self.schedule_agenda(&mut tx, therapist, &user.time_zone, now + SignedDuration::from_hours(1))
-            .await?;
+        let lines =
+            store::booking::calendar(&mut tx, therapist, start.timestamp(), end.timestamp())
+                .await?
+                .into_iter()
+                .filter(|e| e.status == "booked" && e.type_key != crate::calendar::BLOCK)
+                .map(|e| {
+                    let kind = types
+                        .iter()
+                        .find(|t| t.key == e.type_key)
+                        .map(|t| t.name.clone())
+                        .unwrap_or(e.type_key.clone());
+                    let who = crate::calendar::initials(e.patient.as_deref().unwrap_or(""));
+                    (e.start, format!("{kind} {who}").trim().to_string())
+                })
+                .collect();
+        self.schedule_agenda(
+            &mut tx,
+            therapist,
+            &user.time_zone,
+            now + SignedDuration::from_hours(1),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(crate::mail::daily_agenda(
             &practice.name,

@@ -752,14 +752,30 @@ mod tests {
             &anna,
             &"2026-11-30T06:00:00Z".parse().unwrap(),
             vec![
-                ("2026-11-30T08:00:00Z".parse().unwrap(), "Session P. K.".into()),
-                ("2026-11-30T10:00:00Z".parse().unwrap(), "First consultation N. B.".into()),
+                (
+                    "2026-11-30T08:00:00Z".parse().unwrap(),
+                    "Session P. K.".into(),
+                ),
+                (
+                    "2026-11-30T10:00:00Z".parse().unwrap(),
+                    "First consultation N. B.".into(),
+                ),
             ],
             "https://x.example/admin",
         )
         .render(en());
-        assert!(agenda.body.contains("  09:00  Session P. K.\n  11:00  First consultation N. B."), "{}", agenda.body);
-        assert!(agenda.subject.contains("2 appointments"), "{}", agenda.subject);
+        assert!(
+            agenda
+                .body
+                .contains("  09:00  Session P. K.\n  11:00  First consultation N. B."),
+            "{}",
+            agenda.body
+        );
+        assert!(
+            agenda.subject.contains("2 appointments"),
+            "{}",
+            agenda.subject
+        );
     }
 
     #[test]

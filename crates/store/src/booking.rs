@@ -451,7 +451,9 @@ pub async fn note_of_case(c: &mut Conn, case: &CaseId) -> StoreResult<Option<(St
     let Some((id, sealed)) = row else {
         return Ok(None);
     };
-    let text = c.keyring.open("appointments", "note_sealed", &id, &sealed)?;
+    let text = c
+        .keyring
+        .open("appointments", "note_sealed", &id, &sealed)?;
     let v: serde_json::Value =
         serde_json::from_str(&text).map_err(|_| StoreError::Seal("not a booking note"))?;
     let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();

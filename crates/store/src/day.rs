@@ -123,7 +123,11 @@ struct ChangeRow {
 }
 
 /// Appointments with a case booked, or cancelled, after `since`: newest first.
-pub async fn changes(c: &mut Conn, therapist: &UserId, since: Timestamp) -> StoreResult<Vec<Change>> {
+pub async fn changes(
+    c: &mut Conn,
+    therapist: &UserId,
+    since: Timestamp,
+) -> StoreResult<Vec<Change>> {
     let rows: Vec<ChangeRow> = sqlx::query_as(
         "SELECT a.id, a.case_id, u.name AS patient_name, a.type_key, a.starts_at, a.status, a.created_at, a.cancelled_at
          FROM appointments a JOIN cases c ON c.id = a.case_id JOIN users u ON u.id = c.patient_id
@@ -138,7 +142,8 @@ pub async fn changes(c: &mut Conn, therapist: &UserId, since: Timestamp) -> Stor
     Ok(rows
         .into_iter()
         .map(|r| {
-            let cancelled = r.status == "cancelled" && r.cancelled_at.is_some_and(|t| t > ms(since));
+            let cancelled =
+                r.status == "cancelled" && r.cancelled_at.is_some_and(|t| t > ms(since));
             Change {
                 appointment: r.id,
                 case: CaseId(r.case_id),
@@ -354,7 +359,11 @@ struct WaitingRow {
     since: i64,
 }
 
-pub async fn waiting(c: &mut Conn, therapist: &UserId, now: Timestamp) -> StoreResult<Vec<Waiting>> {
+pub async fn waiting(
+    c: &mut Conn,
+    therapist: &UserId,
+    now: Timestamp,
+) -> StoreResult<Vec<Waiting>> {
     let rows: Vec<WaitingRow> = sqlx::query_as(
         "SELECT p.appointment_id, u.name, MIN(p.since) AS since
          FROM room_presence p JOIN appointments a ON a.id = p.appointment_id JOIN users u ON u.id = p.user_id

@@ -205,7 +205,9 @@ async fn calendar_page_with(
     let first = first / 60 * 60;
     let last = (last + 59) / 60 * 60;
     let row_of = |minute: i64| (minute.clamp(first, last) - first) / ROW_MINUTES + 2;
-    let span_of = |from: i64, to: i64| ((to.min(last) - from.max(first) + ROW_MINUTES - 1) / ROW_MINUTES).max(1);
+    let span_of = |from: i64, to: i64| {
+        ((to.min(last) - from.max(first) + ROW_MINUTES - 1) / ROW_MINUTES).max(1)
+    };
     let days = week
         .days
         .iter()
@@ -232,7 +234,11 @@ async fn calendar_page_with(
                 let s = e.start.to_zoned(week.zone.clone());
                 let en = e.end.to_zoned(week.zone.clone());
                 let from = minute_of_day(&s);
-                let to = if en.date() > s.date() { 24 * 60 } else { minute_of_day(&en) };
+                let to = if en.date() > s.date() {
+                    24 * 60
+                } else {
+                    minute_of_day(&en)
+                };
                 let kind = week
                     .types
                     .iter()
@@ -242,7 +248,11 @@ async fn calendar_page_with(
                 items.push(GridItem {
                     id: e.id.clone(),
                     time: range,
-                    label: if block { who } else { format!("{who} · {kind}") },
+                    label: if block {
+                        who
+                    } else {
+                        format!("{who} · {kind}")
+                    },
                     block,
                     row: row_of(from),
                     span: span_of(from, to),
@@ -261,7 +271,14 @@ async fn calendar_page_with(
             GridDay {
                 date: date.to_string(),
                 heading: viewer.weekday(*date),
-                short: format!("{} {}", viewer.t(&format!("weekday-short-{}", date.weekday().to_monday_one_offset())), date.day()),
+                short: format!(
+                    "{} {}",
+                    viewer.t(&format!(
+                        "weekday-short-{}",
+                        date.weekday().to_monday_one_offset()
+                    )),
+                    date.day()
+                ),
                 today: *date == today,
                 focus: *date == focus,
                 items,

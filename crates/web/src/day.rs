@@ -160,8 +160,14 @@ pub async fn page(
         })
         .collect();
     let since = day.since.map(|t| r.weekday_time(&t)).unwrap_or_default();
-    let chrome = AdminChrome::new(&state, &actor, view::tr("admin-dashboard"), "dashboard", csrf)
-        .await;
+    let chrome = AdminChrome::new(
+        &state,
+        &actor,
+        view::tr("admin-dashboard"),
+        "dashboard",
+        csrf,
+    )
+    .await;
     let page = DayTemplate {
         date: r.weekday(today_date),
         today: sessions(&day, &r, false),

@@ -2,8 +2,8 @@
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
 use crate::{
-    accounts, agreements, api, assets, booking, calendar, cases, content, day, inquiries, intake, mail,
-    measures, passkeys, portal, practice, rooms, site, team, techcheck, workspace, WebState,
+    accounts, agreements, api, assets, booking, calendar, cases, content, day, inquiries, intake,
+    mail, measures, passkeys, portal, practice, rooms, site, team, techcheck, workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};

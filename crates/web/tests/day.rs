@@ -67,7 +67,10 @@ on_both!(
         assert_eq!(status, StatusCode::OK);
         let news = section(&day, "New bookings and cancellations").expect("the booking is news");
         assert!(news.contains("Kai Berger"), "{news}");
-        assert!(news.contains("Booked: First consultation, Monday 30 November, 09:00"), "{news}");
+        assert!(
+            news.contains("Booked: First consultation, Monday 30 November, 09:00"),
+            "{news}"
+        );
 
         let told: Vec<_> = t
             .mails()
@@ -79,7 +82,10 @@ on_both!(
         for text in [&told[0].subject, &told[0].body] {
             assert!(!text.contains("Kai"), "no name: {text}");
             assert!(!text.contains("Sleepless"), "no note: {text}");
-            assert!(!text.contains("09:00") && !text.contains("30 November"), "no time: {text}");
+            assert!(
+                !text.contains("09:00") && !text.contains("30 November"),
+                "no time: {text}"
+            );
         }
         assert!(told[0].body.contains(&format!("{}/admin", t.base)));
 
@@ -95,12 +101,17 @@ on_both!(
         let r = anna
             .post_form(
                 "/admin/notices",
-                &[("csrf", &csrf), ("tell_cancellation", "on"), ("tell_move", "on")],
+                &[
+                    ("csrf", &csrf),
+                    ("tell_cancellation", "on"),
+                    ("tell_move", "on"),
+                ],
             )
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let (_, settings) = anna.text("/admin/booking").await;
-        assert!(!settings.contains("id=\"tell_booking\" name=\"tell_booking\" type=\"checkbox\" checked"));
+        assert!(!settings
+            .contains("id=\"tell_booking\" name=\"tell_booking\" type=\"checkbox\" checked"));
         assert!(settings.contains("id=\"tell_move\" name=\"tell_move\" type=\"checkbox\" checked"));
         t.clock.advance(jiff::SignedDuration::from_mins(1));
         book_first(&t, "Lea Sommer", "lea@example.org").await;
@@ -124,9 +135,7 @@ on_both!(
     practice,
     |t| {
         let anna = t.signed_in(OWNER_EMAIL).await;
-        let case = t
-            .invite_patient(&anna, "Mia Roth", "mia@example.org")
-            .await;
+        let case = t.invite_patient(&anna, "Mia Roth", "mia@example.org").await;
         let mia = t.patient_signed_in("mia@example.org").await;
         let (_, day) = anna.text("/admin").await;
         assert!(section(&day, "Unread messages").is_none());
@@ -148,7 +157,10 @@ on_both!(
 
         anna.text(&format!("/admin/cases/{case}")).await;
         let (_, day) = anna.text("/admin").await;
-        assert!(section(&day, "Unread messages").is_none(), "read, it is gone");
+        assert!(
+            section(&day, "Unread messages").is_none(),
+            "read, it is gone"
+        );
     }
 );
 
@@ -161,10 +173,15 @@ on_both!(
         let (status, week) = anna.text("/admin/calendar?day=2026-11-30").await;
         assert_eq!(status, StatusCode::OK);
         // Monday 09:00 in Berlin: the grid starts at 08:00, so the quarter-hour row 2 + 4.
-        let at = week.find("class=\"cal-item r-6 s-4\"").expect("placed at 09:00 for 50 minutes");
+        let at = week
+            .find("class=\"cal-item r-6 s-4\"")
+            .expect("placed at 09:00 for 50 minutes");
         assert!(week[at..].contains("Kai Berger · First consultation"));
         assert!(week.contains("class=\"cal-day is-focus\" aria-labelledby=\"day-2026-11-30\""));
-        assert!(week.contains("cal-open r-6"), "the offered hours are shaded");
+        assert!(
+            week.contains("cal-open r-6"),
+            "the offered hours are shaded"
+        );
         assert!(!week.contains("/cancel\""), "no open forms per entry");
         let id = week[at..]
             .split("href=\"/admin/calendar/")
@@ -211,7 +228,10 @@ on_both!(
             .await;
         assert_eq!(location(&r), page);
         let (_, html) = anna.text(&page).await;
-        assert!(html.contains("<span class=\"badge\">cancelled"), "cancelled");
+        assert!(
+            html.contains("<span class=\"badge\">cancelled"),
+            "cancelled"
+        );
         assert!(!html.contains("/rooms/"), "no room for a cancelled session");
         let (_, week) = anna.text("/admin/calendar?day=2026-12-01").await;
         assert!(!week.contains("cal-item r-"), "gone from the grid");
@@ -259,7 +279,8 @@ on_both!(
             .await;
         let anna = t.signed_in(OWNER_EMAIL).await;
         let (_, day) = anna.text("/admin").await;
-        let news = section(&day, "New messages through the site").expect("the inquiry is on the day");
+        let news =
+            section(&day, "New messages through the site").expect("the inquiry is on the day");
         let at = news.find("/admin/inquiries/").unwrap();
         let thread = news[at..].split('"').next().unwrap().to_string();
         let csrf = anna.csrf_from(&thread).await;
@@ -279,7 +300,10 @@ on_both!(
             .iter()
             .any(|m| m.to == "noor@example.org" && m.body.contains("/signin/")));
         let (_, day) = anna.text("/admin").await;
-        assert!(section(&day, "New messages through the site").is_none(), "handled");
+        assert!(
+            section(&day, "New messages through the site").is_none(),
+            "handled"
+        );
     }
 );
 
@@ -288,9 +312,7 @@ on_both!(
     practice,
     |t| {
         let anna = t.signed_in(OWNER_EMAIL).await;
-        let case = t
-            .invite_patient(&anna, "Ida Falk", "ida@example.org")
-            .await;
+        let case = t.invite_patient(&anna, "Ida Falk", "ida@example.org").await;
         // The clock: Friday 27 November, 10:00 in Berlin (Anna's zone).
         let csrf = anna.csrf_from("/admin/calendar").await;
         for (date, time) in [("2026-11-27", "10:20"), ("2026-11-28", "09:00")] {
@@ -313,7 +335,10 @@ on_both!(
         let today = section(&day, "Today").unwrap();
         assert!(today.contains("10:20") && today.contains("Ida Falk") && today.contains("/rooms/"));
         assert!(section(&day, "Tomorrow").unwrap().contains("09:00"));
-        assert!(!day.contains("Your session now"), "twenty minutes before: not yet");
+        assert!(
+            !day.contains("Your session now"),
+            "twenty minutes before: not yet"
+        );
 
         t.clock.advance(jiff::SignedDuration::from_mins(5));
         let (_, day) = anna.text("/admin").await;
