@@ -9,6 +9,7 @@ use crate::jobs::Task;
 use crate::mail::Change;
 use crate::policy::{Action, CaseSide};
 use crate::App;
+use domain::audit::AuditAction;
 use domain::booking::AppointmentType;
 use domain::ids::{CaseId, InquiryId, UserId};
 use jiff::tz::TimeZone;
@@ -181,7 +182,7 @@ impl App {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let mut tx = self.db().begin().await?;
         rows::mark_seen(&mut tx, &user.id, self.now()).await?;
-        self.audit_in(&mut tx, actor, "day.seen", "", "", Outcome::Ok)
+        self.audit_in(&mut tx, actor, AuditAction::DaySeen, "", "", Outcome::Ok)
             .await?;
         tx.commit().await?;
         Ok(())
@@ -214,7 +215,7 @@ impl App {
             self.schedule_agenda(&mut tx, &user.id, &user.time_zone, now)
                 .await?;
         }
-        self.audit_in(&mut tx, actor, "day.notices", "", "", Outcome::Ok)
+        self.audit_in(&mut tx, actor, AuditAction::DayNotices, "", "", Outcome::Ok)
             .await?;
         tx.commit().await?;
         self.wake_jobs();
@@ -376,7 +377,7 @@ impl App {
             self.audit_in(
                 &mut c,
                 actor,
-                "case.visitor_words.read",
+                AuditAction::CaseVisitorWordsRead,
                 case.id.as_str(),
                 case.id.as_str(),
                 Outcome::Ok,
@@ -439,7 +440,7 @@ impl App {
         self.audit_in(
             &mut tx,
             actor,
-            "inquiry.invite",
+            AuditAction::InquiryInvite,
             case.as_str(),
             id.as_str(),
             Outcome::Ok,

@@ -119,8 +119,17 @@ pub struct GridDay {
     pub items: Vec<GridItem>,
     /// The hours offered that day, as (row, span).
     pub windows: Vec<(i64, i64)>,
-    /// Cancelled this day: (time range, who, id, badge).
-    pub cancelled: Vec<(String, String, String, String)>,
+    /// Cancelled this day (listed under the grid, not drawn in it).
+    pub cancelled: Vec<Cancelled>,
+}
+
+/// A cancelled appointment of the week.
+pub struct Cancelled {
+    pub range: String,
+    pub who: String,
+    pub id: String,
+    /// "cancelled" or "cancelled late".
+    pub badge: String,
 }
 
 #[derive(Template)]
@@ -228,7 +237,12 @@ async fn calendar_page_with(
                     } else {
                         view::tr("calendar-cancelled")
                     };
-                    cancelled.push((range, who, e.id.clone(), badge));
+                    cancelled.push(Cancelled {
+                        range,
+                        who,
+                        id: e.id.clone(),
+                        badge,
+                    });
                     continue;
                 }
                 let s = e.start.to_zoned(week.zone.clone());
