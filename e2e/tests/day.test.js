@@ -1,5 +1,5 @@
-// The therapist's day and the calendar, with mail kept in the dev mailbox (no SMTP): a visitor's
-// booking shows on /admin and its content-free mail arrives; a patient's message is unread there
+// The therapist's day and the calendar: a visitor's booking shows on /admin and its content-free
+// mail arrives in the dev mailbox; a patient's message is unread there
 // until read; a risk answer comes first; the week's grid at 390 and 1280 px (one day on a phone,
 // seven on a laptop, no sideways scroll); an appointment's own page moves and cancels. axe-core
 // checks each page, and screenshots of /admin and the calendar are kept in e2e/.artifacts/.
@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, REPO_ROOT } from '../lib/server.js';
+import { startSmtpSink } from '../lib/smtp.js';
 import { launchBrowser, newPage, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
 import { test, cleanupStack, uniqueEmail, submitAndGetPostResponse, signIn } from '../lib/harness.js';
@@ -16,12 +17,18 @@ import { sensitive } from '../lib/privacy.js';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'e2e', '.artifacts');
 const cleanup = cleanupStack();
+// Mail to the therapist is read in the dev mailbox of a server without SMTP; patients' sign-in links
+// (which the dev mailbox shows masked) come through an SMTP sink from a second server.
+let devServer;
 let server;
+let sink;
 let browser;
-let owner = null;
+const owners = new Map();
 
 before(async () => {
-  server = cleanup.keep(await startServer({ demo: true, label: 'day (demo, dev mailbox)' }));
+  devServer = cleanup.keep(await startServer({ demo: true, label: 'day (demo, dev mailbox)' }));
+  sink = cleanup.keep(await startSmtpSink());
+  server = cleanup.keep(await startServer({ demo: true, smtpPort: sink.port, label: 'day (demo, SMTP)' }));
   browser = cleanup.keep(await launchBrowser());
   await mkdir(ARTIFACTS, { recursive: true });
 });
@@ -32,13 +39,14 @@ async function page(options) {
   return p;
 }
 
-/** The demo's therapist (and owner), signed in once for the file (a TOTP code is good once per 30 s). */
-async function anna() {
-  if (!owner) {
-    owner = await page();
-    await signIn(owner, server.url, { secret: server.totpSecret() });
+/** The demo's therapist (and owner), signed in once per server (a TOTP code is good once per 30 s). */
+async function anna(on = server) {
+  if (!owners.has(on)) {
+    const o = await page();
+    await signIn(o, on.url, { secret: on.totpSecret() });
+    owners.set(on, o);
   }
-  return owner;
+  return owners.get(on);
 }
 
 /** Reloads `url` in `p` until `ready(p)` holds (the job runner sends mail a moment after the fact). */
@@ -53,14 +61,14 @@ async function until(p, url, ready, what) {
 
 /** The dev mailbox's newest mail to `to` whose subject matches `subject`: { subject, body }. */
 async function devMail(to, subject) {
-  const o = await anna();
+  const o = await anna(devServer);
   const row = () => o.locator('tbody tr', { hasText: to }).filter({ hasText: subject }).first();
-  await until(o, `${server.url}/admin/mailbox`, async () => (await row().count()) > 0, `a mail to ${to} (${subject})`);
+  await until(o, `${devServer.url}/admin/mailbox`, async () => (await row().count()) > 0, `a mail to ${to} (${subject})`);
   await Promise.all([o.waitForURL(/\/admin\/mailbox\/.+/, { waitUntil: 'load' }), row().getByRole('link').click()]);
   return { subject: await o.locator('h1').innerText(), body: await o.locator('pre.mail-body').innerText() };
 }
 
-/** The owner invites a patient, who signs in through the link in the dev mailbox. */
+/** The owner invites a patient, who signs in through the mailed link. */
 async function patient(name) {
   const email = uniqueEmail(name.split(' ')[0].toLowerCase());
   const o = await anna();
@@ -70,8 +78,8 @@ async function patient(name) {
   await o.locator('[name="time_zone"]').fill('Europe/London');
   assert.equal((await submitAndGetPostResponse(o, 'Send the invitation')).status(), 303);
   const casePath = new URL(o.url()).pathname;
-  const mail = await devMail(email, 'client portal');
-  const link = mail.body.match(/https?:\/\/\S+\/signin\/[0-9a-f]{64}/)[0];
+  const mail = await sink.waitFor((m) => m.envelopeTo.includes(email) && /\/signin\//.test(m.text), 30_000);
+  const link = mail.text.match(/https?:\/\/\S+\/signin\/[0-9a-f]{64}/)[0];
   const p = await page();
   await visit(p, link);
   assert.equal((await submitAndGetPostResponse(p, 'Sign in')).status(), 303);
@@ -90,7 +98,7 @@ async function noSidewaysScroll(p, label) {
 test('a booking shows on the day, and its mail to the therapist names no one and no time', async () => {
   const axe = new AxeReport();
   const visitor = await page({ timezoneId: 'Europe/Berlin' });
-  await visit(visitor, `${server.url}/book?tz=Europe/Berlin`);
+  await visit(visitor, `${devServer.url}/book?tz=Europe/Berlin`);
   const first = await firstSlotAfter(visitor, BOOKING_NOTICE + SLACK);
   const start = new Date(slotStartMs(await first.getAttribute('href')));
   await Promise.all([visitor.waitForURL(/\/book\/[0-9a-f]+-first-\d+/), first.click()]);
@@ -103,8 +111,8 @@ test('a booking shows on the day, and its mail to the therapist names no one and
   await visitor.locator('[name="consent"]').check();
   assert.equal((await submitAndGetPostResponse(visitor, 'Book this time')).status(), 303);
 
-  const o = await anna();
-  await visit(o, `${server.url}/admin`);
+  const o = await anna(devServer);
+  await visit(o, `${devServer.url}/admin`);
   const news = o.locator('section.day-needs');
   assert.match(await news.innerText(), new RegExp(`New bookings and cancellations[\\s\\S]*${name}[\\s\\S]*Booked: First consultation`));
   await axe.check(o, '/admin with a new booking');
@@ -114,10 +122,10 @@ test('a booking shows on the day, and its mail to the therapist names no one and
   for (const word of [name, 'Jonas', note, time, '+49']) {
     assert.ok(!`${mail.subject}\n${mail.body}`.includes(word), `the mail does not say ${JSON.stringify(word)}`);
   }
-  assert.ok(mail.body.includes(`${server.url}/admin`), 'the mail links the day');
+  assert.ok(mail.body.includes(`${devServer.url}/admin`), 'the mail links the day');
 
   // From the day to the booking's page, and on to the case: the visitor's words are there.
-  await visit(o, `${server.url}/admin`);
+  await visit(o, `${devServer.url}/admin`);
   await Promise.all([o.waitForURL(/\/admin\/calendar\/[0-9a-f]{32}$/, { waitUntil: 'load' }), news.getByRole('link', { name }).first().click()]);
   await axe.check(o, 'an appointment\'s page');
   await Promise.all([o.waitForURL(/\/admin\/cases\//, { waitUntil: 'load' }), o.getByRole('link', { name, exact: true }).click()]);
@@ -126,7 +134,7 @@ test('a booking shows on the day, and its mail to the therapist names no one and
   await axe.check(o, 'the case page with the visitor\'s words');
 
   // Seen: the news goes.
-  await visit(o, `${server.url}/admin`);
+  await visit(o, `${devServer.url}/admin`);
   assert.equal((await submitAndGetPostResponse(o, 'Mark these as seen')).status(), 303);
   assert.doesNotMatch(await o.locator('main').innerText(), /New bookings and cancellations/);
   axe.assertClean(assert);
