@@ -171,12 +171,10 @@ impl App {
         let block = a.type_key == booking::BLOCK;
         let kind = booking::availability(&mut c, &user.id)
             .await?
-            .map(|hours| hours.types)
-            .unwrap_or_else(default_types)
+            .map_or_else(default_types, |hours| hours.types)
             .into_iter()
             .find(|t| t.key == a.type_key)
-            .map(|t| t.name)
-            .unwrap_or_else(|| a.type_key.clone());
+            .map_or_else(|| a.type_key.clone(), |t| t.name);
         Ok(AppointmentDetail {
             id: a.id,
             case: a.case,
@@ -229,10 +227,10 @@ impl App {
             days.push((date, of_day));
         }
         // Before the therapist saves any settings, the defaults their settings page shows.
-        let (types, windows) = booking::availability(&mut c, &user.id)
-            .await?
-            .map(|hours| (hours.types, hours.weekly))
-            .unwrap_or_else(|| (default_types(), Vec::new()));
+        let (types, windows) = booking::availability(&mut c, &user.id).await?.map_or_else(
+            || (default_types(), Vec::new()),
+            |hours| (hours.types, hours.weekly),
+        );
         Ok(Week {
             windows,
             monday,

@@ -57,7 +57,7 @@ impl Day {
             && self.risks.is_empty()
             && self.changes.is_empty()
             && self.unread.is_empty()
-            && self.inquiries.as_ref().is_none_or(|i| i.is_empty())
+            && self.inquiries.as_ref().is_none_or(Vec::is_empty)
             && self.returned.is_empty()
             && self.countersign.is_empty()
             && self.notes.is_empty()
@@ -120,8 +120,7 @@ impl App {
         let mut c = self.db().conn().await?;
         let types = store::booking::availability(&mut c, &user.id)
             .await?
-            .map(|h| h.types)
-            .unwrap_or_else(crate::calendar::default_types);
+            .map_or_else(crate::calendar::default_types, |h| h.types);
         let entries =
             store::booking::calendar(&mut c, &user.id, start.timestamp(), end.timestamp()).await?;
         let mut next_marked = false;
@@ -136,8 +135,7 @@ impl App {
                     kind: types
                         .iter()
                         .find(|t| t.key == e.type_key)
-                        .map(|t| t.name.clone())
-                        .unwrap_or_else(|| e.type_key.clone()),
+                        .map_or_else(|| e.type_key.clone(), |t| t.name.clone()),
                     tomorrow: e.start >= tomorrow.timestamp(),
                     now: current,
                     entry: e,
@@ -309,8 +307,7 @@ impl App {
             .map_err(|_| AppError::NotFound)?;
         let types = store::booking::availability(&mut tx, therapist)
             .await?
-            .map(|h| h.types)
-            .unwrap_or_else(crate::calendar::default_types);
+            .map_or_else(crate::calendar::default_types, |h| h.types);
         let lines =
             store::booking::calendar(&mut tx, therapist, start.timestamp(), end.timestamp())
                 .await?
@@ -402,8 +399,7 @@ impl App {
             .ok_or(AppError::NotFound)?;
         let zone = store::practice::get(&mut tx)
             .await?
-            .map(|p| p.time_zone)
-            .unwrap_or_else(|| therapist.time_zone.clone());
+            .map_or_else(|| therapist.time_zone.clone(), |p| p.time_zone);
         let (case, patient) = store::cases::open_for_patient(
             &mut tx,
             &therapist.id,

@@ -112,8 +112,7 @@ pub async fn page(
                 .types
                 .iter()
                 .find(|t| t.key == c.type_key)
-                .map(|t| t.name.clone())
-                .unwrap_or_else(|| c.type_key.clone());
+                .map_or_else(|| c.type_key.clone(), |t| t.name.clone());
             Line {
                 href: format!("/admin/calendar/{}", c.appointment),
                 who: c.patient.clone(),
