@@ -79,14 +79,15 @@ export class RoomWorld {
     });
     assert.equal(res.status(), 303, `adding a session at ${date} ${time}: ${res.status()}`);
     await visit(o, `${this.server.url}/admin/calendar?day=${date}`);
-    const href = await o.locator('li', { hasText: who.name }).locator('a[href^="/rooms/"]').last().getAttribute('href');
+    // The week's grid links each appointment's own page, whose id is the room's.
+    const href = await o.locator('a.cal-item', { hasText: who.name }).last().getAttribute('href');
     return href.split('/').pop();
   }
 
   /** The owner invites `who`, another of their patients, into the session `room` (a partner). */
   async invite(room, who) {
     const o = await this.owner();
-    await visit(o, `${this.server.url}/admin/calendar`);
+    await visit(o, `${this.server.url}/admin/calendar/${room}`);
     const guest = o.locator(`form[action="/admin/calendar/${room}/guests"]`);
     await guest.locator('[name="email"]').fill(who.email);
     await Promise.all([o.waitForNavigation({ waitUntil: 'load' }), guest.getByRole('button', { name: 'Invite' }).click()]);

@@ -1242,3 +1242,111 @@ job-booking_cancelled = A cancelled appointment
 job-booking_moved = A moved appointment
 job-reminder = An appointment's reminder
 format-kilobytes = { $count } KB
+job-calendar_change = A change in your calendar
+job-daily_agenda = The day's agenda
+mail-calendar-change-subject = { $practice }: { $change ->
+    [booked] a new booking
+    [cancelled] a cancellation
+   *[moved] an appointment moved
+}
+mail-calendar-change-body =
+    Hello { $name },
+
+    { $change ->
+        [booked] an appointment was booked in your calendar.
+        [cancelled] an appointment in your calendar was cancelled.
+       *[moved] an appointment in your calendar was moved to another time.
+    } See your day (you will be asked to sign in):
+    { $link }
+
+    For privacy, this email does not say who or when.
+mail-daily-agenda-subject = { $practice }: { $count ->
+    [0] no appointments
+    [one] 1 appointment
+   *[other] { $count } appointments
+} on { $day }
+mail-daily-agenda-body =
+    Hello { $name },
+
+    { $count ->
+        [0] there are no appointments in your calendar today.
+       *[other] today's appointments (initials only):
+    }
+
+    { $agenda }
+
+    Your day, with the room links (you will be asked to sign in):
+    { $link }
+day-risk = Needs your attention first
+day-risk-what = A response needs your attention
+day-now = Your session now
+day-join = Open the room
+day-appointment = The appointment
+day-waiting = Waiting in a room
+day-waiting-none = Nobody is waiting in a room.
+day-waiting-since = since { $time }
+day-today = Today
+day-tomorrow = Tomorrow
+day-no-sessions = No sessions.
+day-room = Room
+day-needs = Waiting for you
+day-clear = Nothing is waiting for you.
+day-unread = Unread messages
+day-unread-what = { $count ->
+    [one] 1 unread message
+   *[other] { $count } unread messages
+}
+day-changes = New bookings and cancellations
+day-changes-since = Since you last looked, { $when }.
+day-change-booked = Booked: { $kind }, { $when }
+day-change-cancelled = Cancelled: { $kind }, { $when }
+day-seen = Mark these as seen
+day-inquiries = New messages through the site
+day-returned = Questionnaires returned
+day-returned-what = Returned a questionnaire
+day-countersign = Agreements to countersign
+day-countersign-what = Signed; waits for your countersignature
+day-notes = Notes not yet written
+day-notes-what = First consultation held; the first-session notes are not written yet
+day-calendar = The whole week
+day-notices-link = What to be told by email
+notices-heading = What to be told by email
+notices-intro = These emails never say who or when: they ask you to sign in and look.
+notices-at-once = Tell me at once when a patient
+notices-booking = books an appointment
+notices-cancellation = cancels an appointment
+notices-move = moves an appointment
+notices-agenda = Send me the day's agenda each morning at 07:00
+notices-agenda-hint = Times, types and initials only.
+notices-save = Save these choices
+calendar-days = Days of this week
+calendar-today = Today
+calendar-open-hours = The hours you offer
+calendar-cancelled-heading = Cancelled this week
+calendar-add-or-block = Add an appointment or block time
+appointment-title = { $kind } with { $name }
+appointment-back = Back to the week
+appointment-when = When
+appointment-patient = Patient
+appointment-status = Status
+appointment-booked = Booked
+appointment-room = Open the room
+appointment-case = The case
+appointment-move-heading = Move to another time
+appointment-move-hint = The patient gets an email with the new time and an updated calendar file.
+appointment-cancel-heading = Cancel
+appointment-cancel-hint = The time is free again at once, and the patient gets an email.
+appointment-cancel-block = Free this time
+appointment-invite-heading = Invite someone else into the room
+appointment-invite-hint = For couples and families: a patient of yours who joins this session.
+appointment-invited = Invited. They see the session in their portal.
+words-heading = What they told us before
+words-phone = Phone
+words-note = What brings them (written when booking)
+words-inquiry = Their message through the site
+inquiry-invite-heading = Invite as a patient
+inquiry-invite-hint = Makes a case for { $name } with this message kept on it (sealed), and emails them an invitation to the client portal.
+inquiry-invite = Invite { $name } as a patient
+appointment-move-date = New date
+appointment-move-time = New time
+appointment-cancel = Cancel this appointment

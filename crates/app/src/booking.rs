@@ -285,6 +285,14 @@ impl App {
         .await?;
         self.schedule_reminders(&mut tx, &appointment, chosen.start, 0)
             .await?;
+        self.tell_therapist(
+            &mut tx,
+            &therapist.id,
+            &appointment,
+            crate::mail::Change::Booked,
+            now,
+        )
+        .await?;
         // A new inquiry moves on; a case further along (someone in therapy booking again) stays.
         let stage = self.case_for_system(&mut tx, &case).await?.map(|c| c.stage);
         if stage.is_some_and(|s| s.can_move_to(Stage::ConsultationBooked, None).is_ok()) {
@@ -538,6 +546,14 @@ impl App {
             now,
         )
         .await?;
+        self.tell_therapist(
+            &mut tx,
+            &a.therapist,
+            &a.id,
+            crate::mail::Change::Cancelled,
+            now,
+        )
+        .await?;
         if let Some(case) = &a.case {
             self.reschedule_session_measures(&mut tx, case).await?;
         }
@@ -623,6 +639,14 @@ impl App {
         };
         self.announce_move(&mut tx, &a.id, chosen.start, sequence, now)
             .await?;
+        self.tell_therapist(
+            &mut tx,
+            &a.therapist,
+            &a.id,
+            crate::mail::Change::Moved,
+            now,
+        )
+        .await?;
         if let Some(case) = &a.case {
             self.reschedule_session_measures(&mut tx, case).await?;
         }

@@ -88,6 +88,22 @@ pub struct Week {
     pub days: Vec<(jiff::civil::Date, Vec<booking::CalendarEntry>)>,
     pub cases: Vec<domain::case::Case>,
     pub types: Vec<AppointmentType>,
+    /// The weekly hours the therapist offers (shaded in the grid).
+    pub windows: Vec<rules::Weekly>,
+}
+
+/// One appointment as the therapist's own page for it shows it.
+pub struct AppointmentDetail {
+    pub id: String,
+    pub case: Option<CaseId>,
+    pub patient: Option<String>,
+    pub kind: String,
+    pub block: bool,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub cancelled: bool,
+    pub cancelled_late: bool,
+    pub zone: TimeZone,
 }
 
 /// What the therapist types to add an appointment or to block time (local to their zone).
@@ -129,6 +145,50 @@ impl App {
             .map(|a| a.start.to_zoned(Self::my_zone(actor)).date()))
     }
 
+    /// One of the therapist's own appointments (or blocked times), for its page.
+    #[tracing::instrument(skip_all, fields(appointment = %id))]
+    pub async fn appointment_detail(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> AppResult<AppointmentDetail> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let mut c = self.db().conn().await?;
+        let a = booking::get(&mut c, id)
+            .await?
+            .filter(|a| a.therapist == user.id)
+            .ok_or(AppError::NotFound)?;
+        let patient = match &a.case {
+            Some(case) => Some(
+                self.case_as(&mut c, actor, case, crate::policy::CaseSide::Therapist)
+                    .await?
+                    .patient
+                    .name,
+            ),
+            None => None,
+        };
+        let block = a.type_key == booking::BLOCK;
+        let kind = booking::availability(&mut c, &user.id)
+            .await?
+            .map_or_else(default_types, |hours| hours.types)
+            .into_iter()
+            .find(|t| t.key == a.type_key)
+            .map_or_else(|| a.type_key.clone(), |t| t.name);
+        Ok(AppointmentDetail {
+            id: a.id,
+            case: a.case,
+            patient,
+            kind,
+            block,
+            start: a.start,
+            end: a.end,
+            cancelled: a.cancelled,
+            cancelled_late: a.cancelled_late,
+            zone: Self::my_zone(actor),
+        })
+    }
+
     /// The week containing `day` (today when `None`).
     #[tracing::instrument(skip_all)]
     pub async fn calendar_week(
@@ -167,10 +227,12 @@ impl App {
             days.push((date, of_day));
         }
         // Before the therapist saves any settings, the defaults their settings page shows.
-        let types = booking::availability(&mut c, &user.id)
-            .await?
-            .map_or_else(default_types, |hours| hours.types);
+        let (types, windows) = booking::availability(&mut c, &user.id).await?.map_or_else(
+            || (default_types(), Vec::new()),
+            |hours| (hours.types, hours.weekly),
+        );
         Ok(Week {
+            windows,
             monday,
             zone,
             days,
@@ -387,7 +449,7 @@ impl App {
 
 /// The appointment types a therapist has before choosing their own: the first consultation and
 /// the regular session, 50 minutes with 10 to breathe after.
-fn default_types() -> Vec<AppointmentType> {
+pub(crate) fn default_types() -> Vec<AppointmentType> {
     vec![
         AppointmentType {
             key: "first".into(),

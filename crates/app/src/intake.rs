@@ -503,7 +503,10 @@ impl App {
         let (case, response) = self
             .response_in_case(&mut c, actor, id, CaseSide::Therapist)
             .await?;
-        self.answered(&mut c, actor, case, response).await
+        let answered = self.answered(&mut c, actor, case, response).await?;
+        // Opened by its therapist, a returned questionnaire leaves the day's list.
+        store::day::mark_reviewed(&mut c, id, self.now()).await?;
+        Ok(answered)
     }
 
     /// The case's intake for the workspace: the newest one sent, else the newest draft with

@@ -76,6 +76,15 @@ pub enum Task {
     QuestionnaireWaiting {
         response: ResponseId,
     },
+    /// "An appointment was booked / cancelled / moved", to the therapist: no name, no time.
+    CalendarChange {
+        therapist: UserId,
+        change: crate::mail::Change,
+    },
+    /// The therapist's agenda for the day (initials only); schedules the next day's.
+    DailyAgenda {
+        therapist: UserId,
+    },
 }
 
 impl Task {
@@ -97,6 +106,8 @@ impl Task {
             Task::AgreementSigned { .. } => "agreement_signed",
             Task::MeasureDue { .. } => "measure_due",
             Task::QuestionnaireWaiting { .. } => "questionnaire_waiting",
+            Task::CalendarChange { .. } => "calendar_change",
+            Task::DailyAgenda { .. } => "daily_agenda",
         }
     }
 
@@ -368,6 +379,18 @@ impl App {
                     return Ok(());
                 };
                 mail::questionnaire_waiting(&practice.name, &case.patient, &self.link("/portal"))
+            }
+            Task::CalendarChange { therapist, change } => {
+                let Some(to) = self.user_for_mail(&therapist).await? else {
+                    return Ok(());
+                };
+                mail::calendar_change(&practice.name, &to, change, &self.link("/admin"))
+            }
+            Task::DailyAgenda { therapist } => {
+                match self.daily_agenda(&practice, &therapist).await? {
+                    Some(mail) => mail,
+                    None => return Ok(()),
+                }
             }
             Task::MessageNotification { message } => {
                 let Some((case_id, author)) =

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod cases;
 pub mod clock;
 pub mod content;
+pub mod day;
 pub mod demo;
 pub mod error;
 pub mod i18n;

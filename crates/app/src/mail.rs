@@ -47,6 +47,10 @@ enum Arg {
     Plain(String),
     /// An instant, in a given zone (the reader's, or the other person's), with the zone said.
     When(jiff::Timestamp, String),
+    /// The date of an instant in a zone.
+    Day(jiff::Timestamp, String),
+    /// Lines of a day's agenda: each a time in the zone, then what it is (a type and initials).
+    Agenda(Vec<(jiff::Timestamp, String)>, String),
 }
 
 impl Text {
@@ -67,6 +71,11 @@ impl Text {
         self
     }
 
+    fn on_day(mut self, name: &'static str, at: jiff::Timestamp, zone: &str) -> Text {
+        self.args.push((name, Arg::Day(at, zone.to_string())));
+        self
+    }
+
     /// The text in `lang`.
     pub fn render(&self, lang: Lang) -> String {
         let args: Vec<(&str, String)> = self
@@ -76,6 +85,15 @@ impl Text {
                 let value = match arg {
                     Arg::Plain(text) => text.clone(),
                     Arg::When(at, zone) => Reader::new(lang, zone).day_time_zone(at),
+                    Arg::Day(at, zone) => Reader::new(lang, zone).date(at),
+                    Arg::Agenda(lines, zone) => {
+                        let reader = Reader::new(lang, zone);
+                        lines
+                            .iter()
+                            .map(|(at, what)| format!("  {}  {what}", reader.time(at)))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    }
                 };
                 (*name, value)
             })
@@ -375,6 +393,67 @@ pub fn risk_alert(practice_name: &str, to: &User, link: &str) -> Outgoing {
     )
 }
 
+/// What happened to the therapist's calendar, told at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    Booked,
+    Cancelled,
+    Moved,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Booked => "booked",
+            Change::Cancelled => "cancelled",
+            Change::Moved => "moved",
+        }
+    }
+}
+
+/// "An appointment was booked / cancelled / moved": no name, no time, no note. Which one and
+/// with whom stays behind the sign-in, like a message's content.
+pub fn calendar_change(practice_name: &str, to: &User, change: Change, link: &str) -> Outgoing {
+    Outgoing::to_user(
+        to,
+        "calendar-change",
+        Text::new("mail-calendar-change-subject")
+            .with("practice", practice_name)
+            .with("change", change.as_str()),
+        Text::new("mail-calendar-change-body")
+            .with("name", &to.name)
+            .with("change", change.as_str())
+            .with("link", link),
+    )
+}
+
+/// The day's agenda: times, types and initials only, in the therapist's zone.
+pub fn daily_agenda(
+    practice_name: &str,
+    to: &User,
+    day: &jiff::Timestamp,
+    lines: Vec<(jiff::Timestamp, String)>,
+    link: &str,
+) -> Outgoing {
+    let count = lines.len().to_string();
+    let mut body = Text::new("mail-daily-agenda-body")
+        .with("name", &to.name)
+        .with("count", count.clone())
+        .with("link", link);
+    body.args
+        .push(("agenda", Arg::Agenda(lines, to.time_zone.clone())));
+    Outgoing::to_user(
+        to,
+        "daily-agenda",
+        Text::new("mail-daily-agenda-subject")
+            .with("practice", practice_name)
+            .with("count", count)
+            .on_day("day", *day, &to.time_zone),
+        body,
+    )
+}
+
 /// "A short questionnaire is waiting in your portal": not which one, nothing of the answers.
 pub fn questionnaire_waiting(practice_name: &str, to: &User, link: &str) -> Outgoing {
     Outgoing::to_user(
@@ -640,7 +719,63 @@ mod tests {
             about.cancelled(String::new()),
             about.moved(String::new()),
             about.reminder(link),
+            calendar_change("Linden Room", &anna, Change::Booked, link),
+            calendar_change("Linden Room", &anna, Change::Cancelled, link),
+            calendar_change("Linden Room", &anna, Change::Moved, link),
+            daily_agenda(
+                "Linden Room",
+                &anna,
+                &start,
+                vec![(start, "Session P. K.".into())],
+                link,
+            ),
         ]
+    }
+
+    #[test]
+    fn a_calendar_change_names_no_one_and_no_time() {
+        let anna = person("Anna", "Europe/Berlin");
+        let m = calendar_change(
+            "Linden Room",
+            &anna,
+            Change::Booked,
+            "https://x.example/admin",
+        )
+        .render(en());
+        assert_eq!(m.subject, "Linden Room: a new booking");
+        assert_eq!(
+            m.body,
+            "Hello Anna,\n\nan appointment was booked in your calendar. See your day (you will be asked to sign in):\nhttps://x.example/admin\n\nFor privacy, this email does not say who or when.\n"
+        );
+        let agenda = daily_agenda(
+            "Linden Room",
+            &anna,
+            &"2026-11-30T06:00:00Z".parse().unwrap(),
+            vec![
+                (
+                    "2026-11-30T08:00:00Z".parse().unwrap(),
+                    "Session P. K.".into(),
+                ),
+                (
+                    "2026-11-30T10:00:00Z".parse().unwrap(),
+                    "First consultation N. B.".into(),
+                ),
+            ],
+            "https://x.example/admin",
+        )
+        .render(en());
+        assert!(
+            agenda
+                .body
+                .contains("  09:00  Session P. K.\n  11:00  First consultation N. B."),
+            "{}",
+            agenda.body
+        );
+        assert!(
+            agenda.subject.contains("2 appointments"),
+            "{}",
+            agenda.subject
+        );
     }
 
     #[test]

@@ -438,6 +438,28 @@ pub async fn set_note(
     Ok(())
 }
 
+/// What the visitor wrote when they booked (the newest booking of the case that carries a note
+/// or a phone number), opened: `(note, phone)`.
+pub async fn note_of_case(c: &mut Conn, case: &CaseId) -> StoreResult<Option<(String, String)>> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT id, note_sealed FROM appointments WHERE case_id = $1 AND note_sealed IS NOT NULL
+         ORDER BY created_at DESC, id LIMIT 1",
+    )
+    .bind(case.as_str())
+    .fetch_optional(c.ex())
+    .await?;
+    let Some((id, sealed)) = row else {
+        return Ok(None);
+    };
+    let text = c
+        .keyring
+        .open("appointments", "note_sealed", &id, &sealed)?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|_| StoreError::Seal("not a booking note"))?;
+    let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    Ok(Some((field("note"), field("phone"))))
+}
+
 /// One appointment as mail and calendar files need it.
 #[derive(Clone, Debug)]
 pub struct AppointmentView {

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod booking;
 pub mod cases;
 mod conn;
+pub mod day;
 pub mod db;
 pub mod error;
 pub mod images;

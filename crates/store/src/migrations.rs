@@ -77,6 +77,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "open_to_visitors",
         include_str!("../migrations/0017_open_to_visitors.sql"),
     ),
+    (
+        18,
+        "the_day",
+        include_str!("../migrations/0018_the_day.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -5,7 +5,7 @@ use crate::extract::Path;
 use crate::extract::{signed_in, signed_out, NoFields};
 use crate::extract::{Caller, ClientInfo, Csrf, CsrfForm};
 use crate::site::render;
-use crate::view::{self, AdminChrome, Chrome, Form};
+use crate::view::{self, Chrome, Form};
 use crate::WebState;
 use app::accounts::SessionToken;
 use app::AppError;
@@ -13,7 +13,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::content::PageKind;
 use domain::ids::SetupToken;
 use domain::practice::SetupInput;
 use serde::{Deserialize, Serialize};
@@ -184,30 +183,6 @@ pub async fn setup(
             .await
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "dashboard.html")]
-struct DashboardTemplate {
-    chrome: AdminChrome,
-    articles: usize,
-}
-
-pub async fn dashboard(
-    State(state): State<WebState>,
-    Caller(actor): Caller,
-    Csrf(csrf): Csrf,
-) -> WebResult<Response> {
-    let articles = state.app.all_pages(&actor, PageKind::Article).await?.len();
-    let chrome = AdminChrome::new(
-        &state,
-        &actor,
-        view::tr("admin-dashboard"),
-        "dashboard",
-        csrf,
-    )
-    .await;
-    Ok(Html(render(DashboardTemplate { chrome, articles })?).into_response())
 }
 
 #[derive(Template)]

@@ -48,6 +48,11 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             include_bytes!("../static/room.js").as_slice(),
         ),
         (
+            "day.js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../static/day.js").as_slice(),
+        ),
+        (
             "autosave.js",
             "text/javascript; charset=utf-8",
             include_bytes!("../static/autosave.js").as_slice(),
@@ -92,6 +97,10 @@ pub fn room_script() -> &'static str {
 
 pub fn tech_check_script() -> &'static str {
     href("techcheck.js")
+}
+
+pub fn day_script() -> &'static str {
+    href("day.js")
 }
 
 pub fn autosave_script() -> &'static str {

@@ -21,6 +21,8 @@ struct SettingsTemplate {
     chrome: crate::view::AdminChrome,
     form: Form,
     saved: bool,
+    notices: app::day::Settings,
+    notices_saved: bool,
 }
 
 async fn settings_page(
@@ -28,9 +30,10 @@ async fn settings_page(
     actor: &app::Actor,
     csrf: String,
     form: Form,
-    saved: bool,
+    saved: Option<&str>,
     status: StatusCode,
 ) -> WebResult<Response> {
+    let notices = state.app.notice_settings(actor).await?;
     let chrome =
         crate::view::AdminChrome::new(state, actor, view::tr("admin-booking"), "booking", csrf)
             .await;
@@ -39,7 +42,9 @@ async fn settings_page(
         Html(render(SettingsTemplate {
             chrome,
             form,
-            saved,
+            saved: saved.is_some_and(|s| s != "notices"),
+            notices,
+            notices_saved: saved == Some("notices"),
         })?),
     )
         .into_response())
@@ -64,7 +69,7 @@ pub async fn settings(
         &actor,
         csrf,
         form,
-        q.saved.is_some(),
+        q.saved.as_deref(),
         StatusCode::OK,
     )
     .await
@@ -85,7 +90,7 @@ pub async fn save_settings(
                 &actor,
                 csrf,
                 Form::from_input(&input, errors),
-                false,
+                None,
                 status,
             )
             .await
@@ -93,29 +98,50 @@ pub async fn save_settings(
     }
 }
 
-/// One day of the week's list.
-struct CalendarDay {
-    heading: String,
-    entries: Vec<CalendarLine>,
+/// One appointment (or blocked time) placed in the week's grid.
+pub struct GridItem {
+    pub id: String,
+    pub time: String,
+    pub label: String,
+    pub block: bool,
+    /// The grid's row (`r-N`) and how many rows it spans (`s-N`): 15 minutes each.
+    pub row: i64,
+    pub span: i64,
 }
 
-/// One appointment or blocked time on the list.
-struct CalendarLine {
-    range: String,
-    /// The patient's name, or "blocked".
-    who: String,
-    id: String,
-    /// "cancelled" or "cancelled late"; empty for a booked one.
-    badge: String,
-    booked: bool,
-    has_room: bool,
+/// One day of the grid.
+pub struct GridDay {
+    pub date: String,
+    pub heading: String,
+    pub short: String,
+    pub today: bool,
+    pub focus: bool,
+    pub items: Vec<GridItem>,
+    /// The hours offered that day, as (row, span).
+    pub windows: Vec<(i64, i64)>,
+    /// Cancelled this day (listed under the grid, not drawn in it).
+    pub cancelled: Vec<Cancelled>,
+}
+
+/// A cancelled appointment of the week.
+pub struct Cancelled {
+    pub range: String,
+    pub who: String,
+    pub id: String,
+    /// "cancelled" or "cancelled late".
+    pub badge: String,
 }
 
 #[derive(Template)]
 #[template(path = "admin_calendar.html")]
 struct CalendarTemplate {
     chrome: crate::view::AdminChrome,
-    days: Vec<CalendarDay>,
+    days: Vec<GridDay>,
+    /// The hour labels down the side: (row, "09:00").
+    hours: Vec<(i64, String)>,
+    /// The row after the last one (each column ends there).
+    last_row: i64,
+    any_cancelled: bool,
     cases: Vec<(String, String)>,
     kinds: Vec<(String, String)>,
     prev: String,
@@ -142,6 +168,13 @@ async fn calendar_page(
     calendar_page_with(state, actor, csrf, day, form, status, None).await
 }
 
+/// Rows are quarter hours; the grid shows 08:00 to 20:00, or more when something lies outside.
+const ROW_MINUTES: i64 = 15;
+
+fn minute_of_day(z: &jiff::Zoned) -> i64 {
+    i64::from(z.hour()) * 60 + i64::from(z.minute())
+}
+
 async fn calendar_page_with(
     state: &WebState,
     actor: &app::Actor,
@@ -154,40 +187,124 @@ async fn calendar_page_with(
     let feed_on = state.app.feed_setting(actor).await?.is_some();
     let week = state.app.calendar_week(actor, day).await?;
     let viewer = Viewer::of(actor).in_zone(week.zone.clone());
+    let today = state.app.now().to_zoned(week.zone.clone()).date();
+    let in_week = |d: jiff::civil::Date| week.days.iter().any(|(date, _)| *date == d);
+    let focus = day
+        .filter(|d| in_week(*d))
+        .or(Some(today).filter(|d| in_week(*d)))
+        .unwrap_or(week.monday);
+    // The hours shown: 08 to 20, widened to whatever is booked or offered outside them.
+    let (mut first, mut last) = (8 * 60, 20 * 60);
+    for (_, entries) in &week.days {
+        for e in entries.iter().filter(|e| e.status == "booked") {
+            let s = e.start.to_zoned(week.zone.clone());
+            let en = e.end.to_zoned(week.zone.clone());
+            first = first.min(minute_of_day(&s));
+            last = last.max(if en.date() > s.date() {
+                24 * 60
+            } else {
+                minute_of_day(&en)
+            });
+        }
+    }
+    for w in &week.windows {
+        first = first.min(i64::from(w.start.hour()) * 60);
+        last = last.max(i64::from(w.end.hour()) * 60 + i64::from(w.end.minute()));
+    }
+    let first = first / 60 * 60;
+    let last = (last + 59) / 60 * 60;
+    let row_of = |minute: i64| (minute.clamp(first, last) - first) / ROW_MINUTES + 2;
+    let span_of = |from: i64, to: i64| {
+        ((to.min(last) - from.max(first) + ROW_MINUTES - 1) / ROW_MINUTES).max(1)
+    };
     let days = week
         .days
         .iter()
         .map(|(date, entries)| {
-            let lines = entries
-                .iter()
-                .map(|e| {
-                    let range = viewer.range(&viewer.time(&e.start), &viewer.time(&e.end));
-                    let who = if e.type_key == app::calendar::BLOCK {
-                        view::tr("calendar-blocked")
+            let mut items = Vec::new();
+            let mut cancelled = Vec::new();
+            for e in entries {
+                let range = viewer.range(&viewer.time(&e.start), &viewer.time(&e.end));
+                let block = e.type_key == app::calendar::BLOCK;
+                let who = if block {
+                    view::tr("calendar-blocked")
+                } else {
+                    e.patient.clone().unwrap_or_default()
+                };
+                if e.status != "booked" {
+                    let badge = if e.late {
+                        view::tr("calendar-cancelled-late")
                     } else {
-                        e.patient.clone().unwrap_or_default()
+                        view::tr("calendar-cancelled")
                     };
-                    let badge = match (e.status.as_str(), e.late) {
-                        ("cancelled", true) => view::tr("calendar-cancelled-late"),
-                        ("cancelled", false) => view::tr("calendar-cancelled"),
-                        _ => String::new(),
-                    };
-                    let booked = e.status == "booked";
-                    CalendarLine {
+                    cancelled.push(Cancelled {
                         range,
                         who,
                         id: e.id.clone(),
                         badge,
-                        booked,
-                        has_room: booked && e.type_key != app::calendar::BLOCK,
-                    }
+                    });
+                    continue;
+                }
+                let s = e.start.to_zoned(week.zone.clone());
+                let en = e.end.to_zoned(week.zone.clone());
+                let from = minute_of_day(&s);
+                let to = if en.date() > s.date() {
+                    24 * 60
+                } else {
+                    minute_of_day(&en)
+                };
+                let kind = week
+                    .types
+                    .iter()
+                    .find(|t| t.key == e.type_key)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default();
+                items.push(GridItem {
+                    id: e.id.clone(),
+                    time: range,
+                    label: if block {
+                        who
+                    } else {
+                        format!("{who} · {kind}")
+                    },
+                    block,
+                    row: row_of(from),
+                    span: span_of(from, to),
+                });
+            }
+            let windows = week
+                .windows
+                .iter()
+                .filter(|w| w.weekday == date.weekday())
+                .map(|w| {
+                    let from = i64::from(w.start.hour()) * 60 + i64::from(w.start.minute());
+                    let to = i64::from(w.end.hour()) * 60 + i64::from(w.end.minute());
+                    (row_of(from), span_of(from, to))
                 })
                 .collect();
-            CalendarDay {
+            GridDay {
+                date: date.to_string(),
                 heading: viewer.weekday(*date),
-                entries: lines,
+                short: format!(
+                    "{} {}",
+                    viewer.t(&format!(
+                        "weekday-short-{}",
+                        date.weekday().to_monday_one_offset()
+                    )),
+                    date.day()
+                ),
+                today: *date == today,
+                focus: *date == focus,
+                items,
+                windows,
+                cancelled,
             }
         })
+        .collect();
+    let days: Vec<GridDay> = days;
+    let any_cancelled = days.iter().any(|d| !d.cancelled.is_empty());
+    let hours = (first / 60..last / 60)
+        .map(|h| (row_of(h * 60), format!("{h:02}:00")))
         .collect();
     let cases = week
         .cases
@@ -220,6 +337,9 @@ async fn calendar_page_with(
         Html(render(CalendarTemplate {
             chrome,
             days,
+            hours,
+            last_row: row_of(last),
+            any_cancelled,
             cases,
             kinds,
             prev,
@@ -231,6 +351,69 @@ async fn calendar_page_with(
         })?),
     )
         .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "admin_appointment.html")]
+struct AppointmentTemplate {
+    chrome: crate::view::AdminChrome,
+    a: app::calendar::AppointmentDetail,
+    when: String,
+    range: String,
+    week: String,
+    form: Form,
+}
+
+async fn appointment_page(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    id: &AppointmentId,
+    form: Form,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let a = state.app.appointment_detail(actor, id.as_str()).await?;
+    let viewer = Viewer::of(actor).in_zone(a.zone.clone());
+    let start = a.start.to_zoned(a.zone.clone());
+    let when = viewer.weekday(start.date());
+    let range = viewer.range(&viewer.time(&a.start), &viewer.time(&a.end));
+    let title = match &a.patient {
+        Some(name) => i18n::t_with(
+            "appointment-title",
+            &[("kind", a.kind.clone()), ("name", name.clone())],
+        ),
+        None => view::tr("calendar-blocked"),
+    };
+    // The move form starts from the appointment's own date and time.
+    let form = if form.value("date").is_empty() && form.value("time").is_empty() {
+        form.with("date", start.date().to_string())
+            .with("time", format!("{:02}:{:02}", start.hour(), start.minute()))
+    } else {
+        form
+    };
+    let chrome = crate::view::AdminChrome::new(state, actor, title, "calendar", csrf).await;
+    Ok((
+        status,
+        Html(render(AppointmentTemplate {
+            chrome,
+            week: start.date().to_string(),
+            when,
+            range,
+            a,
+            form,
+        })?),
+    )
+        .into_response())
+}
+
+/// GET /admin/calendar/{id}: one appointment, with its room, and cancel, move and invite.
+pub async fn appointment(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path(id): Path<AppointmentId>,
+) -> WebResult<Response> {
+    appointment_page(&state, &actor, csrf, &id, Form::default(), StatusCode::OK).await
 }
 
 /// GET /admin/calendar?day=: a week of the therapist's calendar in their own zone.
@@ -310,15 +493,11 @@ pub async fn add_guest(
         .invite_to_room(&actor, id.as_str(), &input.email)
         .await
     {
-        Ok(()) => Ok(Redirect::to("/admin/calendar").into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/admin/calendar/{id}?invited=1")).into_response()),
         Err(e) => {
             let (status, errors) = view::refused(e, None)?;
-            // The week of that appointment, so the message stands next to its field.
-            let day = state.app.appointment_day(&actor, id.as_str()).await?;
-            let form = Form::from_input(&input, errors)
-                .with("guest", input.email.clone())
-                .with("guest_for", id.to_string());
-            calendar_page(&state, &actor, csrf, day, form, status).await
+            let form = Form::from_input(&input, errors).with("guest", input.email.clone());
+            appointment_page(&state, &actor, csrf, &id, form, status).await
         }
     }
 }
@@ -330,7 +509,7 @@ pub async fn cancel_appointment(
     CsrfForm(_): CsrfForm<crate::extract::NoFields>,
 ) -> WebResult<Response> {
     state.app.cancel_appointment(&actor, id.as_str()).await?;
-    Ok(Redirect::to("/admin/calendar").into_response())
+    Ok(Redirect::to(&format!("/admin/calendar/{id}")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -396,9 +575,23 @@ pub async fn move_appointment(
     Path(id): Path<AppointmentId>,
     CsrfForm(input): CsrfForm<CalendarInput>,
 ) -> WebResult<Response> {
-    let result = state
+    match state
         .app
         .move_appointment(&actor, id.as_str(), &input)
-        .await;
-    after_calendar_write(&state, &actor, csrf, &input, result).await
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/calendar/{id}")).into_response()),
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
+            appointment_page(
+                &state,
+                &actor,
+                csrf,
+                &id,
+                Form::from_input(&input, errors),
+                status,
+            )
+            .await
+        }
+    }
 }

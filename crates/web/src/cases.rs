@@ -88,6 +88,8 @@ struct CaseTemplate {
     agreement: crate::agreements::CaseSection,
     qs: crate::intake::admin::CaseSection,
     measures: crate::measures::CaseSection,
+    /// What the visitor told the practice before they were a patient.
+    words: app::day::VisitorWords,
 }
 
 /// The case page; `form` holds what was typed into its message or agreement form.
@@ -114,6 +116,7 @@ pub(crate) async fn case_page(
     let agreement = crate::agreements::case_section(state, actor, id, &tv.form).await?;
     let qs = crate::intake::admin::case_section(state, actor, id).await?;
     let measures = crate::measures::case_section(state, actor, id, &tv.form).await?;
+    let words = state.app.visitor_words(actor, id).await?;
     Ok((
         status,
         Html(render(CaseTemplate {
@@ -122,6 +125,7 @@ pub(crate) async fn case_page(
             agreement,
             qs,
             measures,
+            words,
         })?),
     )
         .into_response())

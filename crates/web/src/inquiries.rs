@@ -252,3 +252,30 @@ pub async fn set_status(
         .await?;
     Ok(Redirect::to(&format!("/admin/inquiries/{id}")).into_response())
 }
+
+/// POST /admin/inquiries/{id}/invite: the inquiry becomes an invited patient, its text kept on
+/// the case.
+pub async fn invite(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Path(id): Path<InquiryId>,
+    CsrfForm(_): CsrfForm<crate::extract::NoFields>,
+) -> WebResult<Response> {
+    match state.app.invite_from_inquiry(&actor, &id).await {
+        Ok(case) => Ok(Redirect::to(&format!("/admin/cases/{case}")).into_response()),
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
+            thread_page(
+                &state,
+                &actor,
+                &id,
+                csrf,
+                Form::from_input(&serde_json::json!({}), errors),
+                false,
+                status,
+            )
+            .await
+        }
+    }
+}

@@ -9,6 +9,7 @@ mod booking;
 mod calendar;
 mod cases;
 mod content;
+mod day;
 mod error;
 mod extract;
 mod i18n;

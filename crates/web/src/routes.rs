@@ -2,8 +2,8 @@
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
 use crate::{
-    accounts, agreements, api, assets, booking, calendar, cases, content, inquiries, intake, mail,
-    measures, passkeys, portal, practice, rooms, site, team, techcheck, workspace, WebState,
+    accounts, agreements, api, assets, booking, calendar, cases, content, day, inquiries, intake,
+    mail, measures, passkeys, portal, practice, rooms, site, team, techcheck, workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -101,6 +101,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/calendar", calendar::calendar)
         .post("/admin/calendar/appointments", calendar::add_appointment)
         .post("/admin/calendar/blocks", calendar::block)
+        .get("/admin/calendar/{id}", calendar::appointment)
         .post("/admin/calendar/{id}/cancel", calendar::cancel_appointment)
         .post("/admin/calendar/{id}/move", calendar::move_appointment)
         .post("/admin/calendar/{id}/guests", calendar::add_guest)
@@ -124,6 +125,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/inquiries/{id}", inquiries::thread)
         .post("/admin/inquiries/{id}/reply", inquiries::reply)
         .post("/admin/inquiries/{id}/status", inquiries::set_status)
+        .post("/admin/inquiries/{id}/invite", inquiries::invite)
         // accounts
         .get("/setup/{token}", accounts::setup_form)
         .post("/setup/{token}", accounts::setup)
@@ -134,7 +136,10 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/two-factor", accounts::two_factor)
         .get("/admin/two-factor/setup", accounts::enrol_form)
         .post("/admin/two-factor/setup", accounts::enrol)
-        .get("/admin", accounts::dashboard)
+        // the therapist's day
+        .get("/admin", day::page)
+        .post("/admin/seen", day::seen)
+        .post("/admin/notices", day::save_notices)
         // portal (patients)
         .get("/signin", portal::sign_in_form)
         .post("/signin", portal::request_link)

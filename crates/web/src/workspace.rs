@@ -35,6 +35,8 @@ struct WorkspaceTemplate {
     charts: Vec<crate::measures::ChartView>,
     /// The genogram (drawn and escaped by the domain) and its text alternative.
     genogram: Option<(String, Vec<String>)>,
+    /// What the visitor told the practice before they were a patient.
+    words: app::day::VisitorWords,
 }
 
 struct IntakeView {
@@ -130,6 +132,7 @@ async fn page(
     });
     let results = state.app.case_measures(actor, id).await?;
     let charts = crate::measures::charts(&results, &viewer, "workspace");
+    let words = state.app.visitor_words(actor, id).await?;
     let title = i18n::t_with(
         "workspace-title",
         &[("name", view.case.patient.name.clone())],
@@ -146,6 +149,7 @@ async fn page(
             sections,
             charts,
             genogram,
+            words,
         })?),
     )
         .into_response();

@@ -88,6 +88,8 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         "/admin/cases/{id}" | "/admin/attachments/{id}" | "/admin/cases/{id}/workspace" => {
             [SEE, NO, NO, OK, GONE, GONE]
         }
+        // A's session is an appointment of A's therapist's only; patients have no calendar.
+        "/admin/calendar/{id}" => [SEE, NO, NO, OK, GONE, GONE],
         "/admin/board" => therapists,
         "/portal" | "/portal/messages" | "/portal/profile" | "/portal/sessions"
         | "/portal/export" => patients,
@@ -187,8 +189,11 @@ async fn world(backend: store::Backend) -> Option<World> {
         .await;
     assert_eq!(r.status(), SEE);
     let (_, week) = theo.text("/admin/calendar?day=2026-11-30").await;
-    let at = week.find("/rooms/").expect("a room link");
-    let room = week[at + 7..at + 39].to_string();
+    let at = week
+        .find("href=\"/admin/calendar/")
+        .expect("the appointment in the grid")
+        + "href=\"/admin/calendar/".len();
+    let room = week[at..at + 32].to_string();
 
     // A's therapist sends A the agreement.
     let csrf = theo.csrf_from(&format!("/admin/cases/{case_a}")).await;
@@ -293,7 +298,7 @@ impl World {
             &self.inquiry
         } else if path.starts_with("/admin/mailbox") {
             &self.mail
-        } else if path.starts_with("/rooms/") {
+        } else if path.starts_with("/rooms/") || path.starts_with("/admin/calendar/{id}") {
             &self.room
         } else if path.starts_with("/portal/questionnaires") || path.starts_with("/admin/responses")
         {

@@ -610,10 +610,10 @@ on_both!(the_therapists_week_adds_blocks_and_cancels, practice, |t| {
     // Moving from the calendar: onto a clash is refused, to a free time the patient is told.
     let (_, week) = anna.text("/admin/calendar?day=2026-11-30").await;
     let visitor_booking = week
-        .split("/admin/calendar/")
+        .split("href=\"/admin/calendar/")
         .nth(1)
         .unwrap()
-        .split('/')
+        .split('"')
         .next()
         .unwrap()
         .to_string();
@@ -643,10 +643,10 @@ on_both!(the_therapists_week_adds_blocks_and_cancels, practice, |t| {
     // Cancelling from the calendar sends the patient the CANCEL.
     let (_, week) = anna.text("/admin/calendar?day=2026-11-30").await;
     let first = week
-        .split("/admin/calendar/")
+        .split("href=\"/admin/calendar/")
         .nth(1)
         .unwrap()
-        .split('/')
+        .split('"')
         .next()
         .unwrap()
         .to_string();

@@ -138,8 +138,12 @@ async fn setup(t: &TestApp) -> Setup {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, week) = anna.text("/admin/calendar").await;
-    let at = week.find("/rooms/").expect("the calendar links the room");
-    let room = week[at + 7..at + 39].to_string();
+    // The appointment's own page (linked from the week's grid) is where its room is.
+    let at = week
+        .find("href=\"/admin/calendar/")
+        .expect("the calendar shows the appointment")
+        + "href=\"/admin/calendar/".len();
+    let room = week[at..at + 32].to_string();
     let pat = t.patient_signed_in("pat@example.org").await;
     Setup { room, anna, pat }
 }
@@ -405,8 +409,11 @@ on_both!(
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let (_, later) = s.anna.text("/admin/calendar?day=2026-12-09").await;
-        let at = later.find("/rooms/").expect("a room link");
-        let room = &later[at + 7..at + 39];
+        let at = later
+            .find("href=\"/admin/calendar/")
+            .expect("the appointment in the grid")
+            + "href=\"/admin/calendar/".len();
+        let room = &later[at..at + 32];
         let r = s
             .anna
             .post_form(
@@ -418,7 +425,7 @@ on_both!(
         let page = r.text().await.unwrap();
         assert!(
             page.contains("Wednesday 9 December"),
-            "the appointment's week"
+            "the appointment's page"
         );
         assert!(
             page.contains("id=\"guest-error\"") && page.contains("value=\"nobody@example.org\"")

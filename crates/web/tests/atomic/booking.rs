@@ -217,7 +217,11 @@ on_both!(
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert!(appointment(&t, &id).await.cancelled);
         assert_eq!(held_cells(&t, &id).await.1, "0");
-        assert_eq!(count_rows(&t.db, "jobs").await, before[4] + 1, "the CANCEL mail");
+        assert_eq!(
+            count_rows(&t.db, "jobs").await,
+            before[4] + 2,
+            "the CANCEL mail, and the therapist told at once"
+        );
     }
 );
 
