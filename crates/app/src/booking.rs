@@ -64,6 +64,10 @@ pub struct BookingInput {
     pub consent: String,
     #[serde(default)]
     pub time_zone: String,
+    /// Where the person will be during sessions (ISO 3166-1 alpha-2), for the crisis contacts they
+    /// see; empty: guessed from the time zone.
+    #[serde(default)]
+    pub country: String,
 }
 
 /// A booking made.
@@ -193,6 +197,7 @@ impl App {
         } else {
             domain::practice::time_zone(&mut errors, "time_zone", &input.time_zone)
         };
+        let country = domain::crisis::given_country(&mut errors, "country", &input.country);
         if !matches!(input.consent.as_str(), "on" | "true" | "yes") {
             errors.add("consent", "error-consent-booking");
         }
@@ -241,6 +246,9 @@ impl App {
             StoreError::Conflict => AppError::field("email", "error-email-taken"),
             e => e.into(),
         })?;
+        if let Some(country) = &country {
+            store::users::set_country_if_unset(&mut tx, &patient.id, country).await?;
+        }
         let booked = booking::book(
             &mut tx,
             NewAppointment {

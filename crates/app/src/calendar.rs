@@ -90,6 +90,8 @@ pub struct Week {
     pub types: Vec<AppointmentType>,
     /// The weekly hours the therapist offers (shaded in the grid).
     pub windows: Vec<rules::Weekly>,
+    /// The days off and extra hours that change those hours on a date.
+    pub exceptions: Vec<domain::booking::Exception>,
 }
 
 /// One appointment as the therapist's own page for it shows it.
@@ -231,8 +233,10 @@ impl App {
             || (default_types(), Vec::new()),
             |hours| (hours.types, hours.weekly),
         );
+        let exceptions = booking::exceptions(&mut c, &user.id).await?;
         Ok(Week {
             windows,
+            exceptions,
             monday,
             zone,
             days,

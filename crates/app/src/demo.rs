@@ -104,6 +104,9 @@ impl App {
             };
             let user = practice::create(&mut tx, &details, owner, None, now).await?;
             self.enrol_directly(&mut tx, &user).await?;
+            for line in parse_crisis_lines(PRACTICE)? {
+                practice::save_crisis_line(&mut tx, &line, now).await?;
+            }
         } else if users::find_by_email(&mut tx, &details.email)
             .await?
             .is_none()
@@ -239,6 +242,26 @@ fn parse_practice(text: &str) -> AppResult<Details> {
         toml::from_str(text).map_err(|e| AppError::internal("reading the demo practice", e))?;
     details.home_intro = details.home_intro.trim().to_string();
     Ok(details)
+}
+
+/// The demo practice's crisis services by country (its `[crisis_lines]` table).
+fn parse_crisis_lines(text: &str) -> AppResult<Vec<domain::crisis::Line>> {
+    #[derive(serde::Deserialize)]
+    struct Lines {
+        #[serde(default)]
+        crisis_lines: std::collections::BTreeMap<String, String>,
+    }
+    let lines: Lines =
+        toml::from_str(text).map_err(|e| AppError::internal("reading the demo practice", e))?;
+    lines
+        .crisis_lines
+        .into_iter()
+        .map(|(country, contacts)| {
+            domain::crisis::LineInput { country, contacts }
+                .validate()
+                .map_err(|_| AppError::Config("demo practice: a crisis line is not valid".into()))
+        })
+        .collect()
 }
 
 fn split_front_matter(file: &str) -> AppResult<(FrontMatter, &str)> {

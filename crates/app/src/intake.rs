@@ -45,7 +45,7 @@ pub struct Filling {
     pub progress: Progress,
     /// An answer in it needs the therapist's attention: the page shows the crisis contacts.
     pub risk: bool,
-    pub crisis_contacts: String,
+    pub crisis_contacts: domain::crisis::Contacts,
 }
 
 impl Filling {
@@ -214,19 +214,10 @@ impl App {
             .ok_or(AppError::NotFound)
     }
 
-    async fn crisis_contacts(&self) -> AppResult<String> {
-        let practice = self.practice().await?;
-        Ok(practice.as_ref().as_ref().map_or_else(
-            || crate::accounts::DEFAULT_CRISIS_CONTACTS.into(),
-            |d| d.crisis_contacts.clone(),
-        ))
-    }
-
     /// Opens a response for its patient (to fill in, or to read once sent) or its therapist.
     /// A draft nobody has started follows the therapist's newest version of the questionnaire.
     #[tracing::instrument(skip_all, fields(response = %id))]
     pub async fn open_response(&self, actor: &Actor, id: &ResponseId) -> AppResult<Filling> {
-        let crisis_contacts = self.crisis_contacts().await?;
         let mut tx = self.db().begin().await?;
         let (case, mut response) = self
             .response_in_case(&mut tx, actor, id, CaseSide::Either)
@@ -257,6 +248,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        let crisis_contacts = self.crisis_contacts_for(&case.patient).await?;
         let def = &questionnaire.definition;
         Ok(Filling {
             progress: intake::progress(def, &response.answers),

@@ -20,7 +20,7 @@ pub struct Thread {
     pub messages: Vec<Message>,
     /// The therapist's message policy and the crisis contacts, shown above the compose box.
     pub message_policy: String,
-    pub crisis_contacts: String,
+    pub crisis_contacts: domain::crisis::Contacts,
 }
 
 /// An attachment, opened for the case's patient or therapist.
@@ -51,16 +51,14 @@ impl App {
         tx.commit().await?;
         let practice = self.practice().await?;
         let details = practice.as_ref().as_ref();
+        let crisis_contacts = self.crisis_contacts_for(&case.patient).await?;
         Ok(Thread {
             case,
             messages,
             message_policy: details
                 .map(|d| d.message_policy.clone())
                 .unwrap_or_default(),
-            crisis_contacts: details.map_or_else(
-                || crate::accounts::DEFAULT_CRISIS_CONTACTS.into(),
-                |d| d.crisis_contacts.clone(),
-            ),
+            crisis_contacts,
         })
     }
 

@@ -226,11 +226,13 @@ impl App {
         if actor.role().is_none() {
             return Err(AppError::SecondFactorRequired);
         }
+        let mut c = self.db().conn().await?;
         Ok(ProfileInput {
             name: user.name.clone(),
             email: user.email.clone(),
             time_zone: user.time_zone.clone(),
-            language: users::language(&mut self.db().conn().await?, &user.id).await?,
+            language: users::language(&mut c, &user.id).await?,
+            country: users::country(&mut c, &user.id).await?.unwrap_or_default(),
         })
     }
 
@@ -254,6 +256,7 @@ impl App {
             Err(StoreError::Conflict) => return Err(AppError::field("email", "error-email-taken")),
             other => other?,
         }
+        users::set_country(&mut tx, &user.id, p.country.as_deref()).await?;
         self.audit_in(
             &mut tx,
             actor,

@@ -103,7 +103,7 @@ impl Tagged for Indexed {
 }
 
 impl App {
-    async fn cached<T, F>(&self, key: String, load: F) -> AppResult<Arc<T>>
+    pub(crate) async fn cached<T, F>(&self, key: String, load: F) -> AppResult<Arc<T>>
     where
         T: Send + Sync + 'static,
         F: std::future::Future<Output = AppResult<T>>,

@@ -56,6 +56,9 @@ pub struct ProfileInput {
     pub time_zone: String,
     #[serde(default)]
     pub language: String,
+    /// ISO 3166-1 alpha-2, or empty: "guess it from my time zone".
+    #[serde(default)]
+    pub country: String,
 }
 
 /// The languages the site has texts for.
@@ -67,6 +70,7 @@ pub struct Profile {
     pub email: String,
     pub time_zone: String,
     pub language: String,
+    pub country: Option<String>,
 }
 
 impl ProfileInput {
@@ -77,6 +81,7 @@ impl ProfileInput {
             email: crate::validation::email(&mut e, "email", &self.email),
             time_zone: crate::practice::time_zone(&mut e, "time_zone", &self.time_zone),
             language: self.language.trim().to_string(),
+            country: crate::crisis::given_country(&mut e, "country", &self.country),
         };
         if !LANGUAGES.iter().any(|(code, _)| *code == profile.language) {
             e.add("language", "error-language");

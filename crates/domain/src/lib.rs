@@ -8,6 +8,7 @@ pub mod booking;
 pub mod calendar;
 pub mod case;
 pub mod content;
+pub mod crisis;
 pub mod genogram;
 pub mod ids;
 pub mod inquiry;

@@ -82,6 +82,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the_day",
         include_str!("../migrations/0018_the_day.sql"),
     ),
+    (
+        19,
+        "crisis_by_country",
+        include_str!("../migrations/0019_crisis_by_country.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

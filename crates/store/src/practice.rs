@@ -181,3 +181,48 @@ pub async fn setup_token_usable(
         .await?;
     Ok(n == 1)
 }
+
+#[derive(sqlx::FromRow)]
+struct CrisisLineRow {
+    country: String,
+    contacts: String,
+}
+
+/// Every country's crisis services the practice keeps (by country code).
+pub async fn crisis_lines(c: &mut Conn) -> StoreResult<Vec<domain::crisis::Line>> {
+    let rows: Vec<CrisisLineRow> =
+        sqlx::query_as("SELECT country, contacts FROM crisis_lines ORDER BY country")
+            .fetch_all(c.ex())
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| domain::crisis::Line {
+            country: r.country,
+            contacts: r.contacts,
+        })
+        .collect())
+}
+
+/// Writes one country's services, replacing what it had.
+pub async fn save_crisis_line(
+    c: &mut Conn,
+    line: &domain::crisis::Line,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO crisis_lines (country, contacts, updated_at) VALUES ($1, $2, $3) ON CONFLICT (country) DO UPDATE SET contacts = excluded.contacts, updated_at = excluded.updated_at")
+        .bind(&line.country)
+        .bind(&line.contacts)
+        .bind(ms(now))
+        .execute(c.ex())
+        .await?;
+    Ok(())
+}
+
+/// Removes one country's services; whether there were any.
+pub async fn remove_crisis_line(c: &mut Conn, country: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM crisis_lines WHERE country = $1")
+        .bind(country)
+        .execute(c.ex())
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

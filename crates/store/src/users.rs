@@ -456,6 +456,38 @@ pub async fn language(c: &mut Conn, id: &UserId) -> StoreResult<String> {
     )
 }
 
+/// The country a person gave (none: guess it from their zone).
+pub async fn country(c: &mut Conn, id: &UserId) -> StoreResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar::<_, Option<String>>("SELECT country FROM users WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(c.ex())
+            .await?
+            .flatten(),
+    )
+}
+
+/// Sets the country a person gave; `None` goes back to the zone's guess.
+pub async fn set_country(c: &mut Conn, id: &UserId, country: Option<&str>) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET country = $1 WHERE id = $2")
+        .bind(country)
+        .bind(id.as_str())
+        .execute(c.ex())
+        .await?;
+    Ok(())
+}
+
+/// Sets the country a person gave unless they gave one before (a booking does not overrule the
+/// profile).
+pub async fn set_country_if_unset(c: &mut Conn, id: &UserId, country: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET country = $1 WHERE id = $2 AND country IS NULL")
+        .bind(country)
+        .bind(id.as_str())
+        .execute(c.ex())
+        .await?;
+    Ok(())
+}
+
 /// Changes a person's own profile. `Conflict` when the new email belongs to someone else.
 pub async fn update_profile(
     c: &mut Conn,

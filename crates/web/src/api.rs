@@ -242,6 +242,8 @@ pub async fn book(
             String::new()
         },
         time_zone: b.time_zone.unwrap_or_default(),
+        // Not asked over the API: the zone's guess stands until the patient's profile says more.
+        country: String::new(),
     };
     match state.app.book_consultation(&actor, &b.slot_id, &input, &client).await {
         Ok(Ok(booked)) => Ok((

@@ -218,6 +218,8 @@ struct FormTemplate {
     /// Set when the time was just taken: the nearest free times, each a button that books it.
     nearest: Option<Vec<(String, String)>>,
     kept: Vec<(String, String)>,
+    /// Every country by name: where the person will be, for the crisis services they are shown.
+    countries: Vec<(String, String)>,
 }
 
 impl FormTemplate {
@@ -263,6 +265,7 @@ async fn form_page(state: &WebState, csrf: String, p: FormPage) -> WebResult<Res
         consent_label: view::tr("field-consent-booking"),
         nearest: p.nearest,
         kept: p.kept,
+        countries: crate::practice::country_options(),
     };
     Ok((p.status, Html(render(page)?)).into_response())
 }
@@ -275,14 +278,17 @@ pub async fn form(
     Query(q): Query<BookQuery>,
 ) -> WebResult<Response> {
     let (slot_ref, slot) = slot_of(&raw)?;
+    let viewer = viewer.with_zone(q.tz.as_deref()).0;
+    // Where they are is guessed from the zone they chose; they may say otherwise.
+    let country = domain::zones::country_of(viewer.zone_name()).unwrap_or_default();
     form_page(
         &state,
         csrf,
         FormPage {
             slot_ref,
             slot,
-            viewer: viewer.with_zone(q.tz.as_deref()).0,
-            form: Form::default(),
+            viewer,
+            form: Form::default().with("country", country),
             nearest: None,
             kept: Vec::new(),
             status: StatusCode::OK,
@@ -334,6 +340,7 @@ pub async fn book(
                 ("note".into(), input.note.clone()),
                 ("consent".into(), input.consent.clone()),
                 ("time_zone".into(), zone_name.clone()),
+                ("country".into(), input.country.clone()),
             ];
             form_page(
                 &state,

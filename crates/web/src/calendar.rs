@@ -13,6 +13,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::booking::Exception;
 use domain::ids::{AppointmentId, FeedToken};
 use serde::Deserialize;
 #[derive(Template)]
@@ -117,8 +118,11 @@ pub struct GridDay {
     pub today: bool,
     pub focus: bool,
     pub items: Vec<GridItem>,
-    /// The hours offered that day, as (row, span).
+    /// The hours offered that day, as (row, span): the weekly hours, changed by the day's
+    /// exceptions.
     pub windows: Vec<(i64, i64)>,
+    /// A day off (an exception): nothing offered, said in the day's heading.
+    pub off: bool,
     /// Cancelled this day (listed under the grid, not drawn in it).
     pub cancelled: Vec<Cancelled>,
 }
@@ -207,9 +211,38 @@ async fn calendar_page_with(
             });
         }
     }
-    for w in &week.windows {
-        first = first.min(i64::from(w.start.hour()) * 60);
-        last = last.max(i64::from(w.end.hour()) * 60 + i64::from(w.end.minute()));
+    let minutes = |t: jiff::civil::Time| i64::from(t.hour()) * 60 + i64::from(t.minute());
+    // The hours offered on a date, in minutes of the day: the weekly hours unless the date is a
+    // day off, and any extra hours of that date.
+    let offered = |date: jiff::civil::Date| -> (bool, Vec<(i64, i64)>) {
+        let off = week
+            .exceptions
+            .iter()
+            .any(|x| matches!(x, Exception::DayOff(d) if *d == date));
+        let mut hours: Vec<(i64, i64)> = if off {
+            Vec::new()
+        } else {
+            week.windows
+                .iter()
+                .filter(|w| w.weekday == date.weekday())
+                .map(|w| (minutes(w.start), minutes(w.end)))
+                .collect()
+        };
+        hours.extend(week.exceptions.iter().filter_map(|x| match x {
+            Exception::Extra {
+                date: d,
+                start,
+                end,
+            } if *d == date => Some((minutes(*start), minutes(*end))),
+            _ => None,
+        }));
+        (off, hours)
+    };
+    for (date, _) in &week.days {
+        for (from, to) in offered(*date).1 {
+            first = first.min(from);
+            last = last.max(to);
+        }
     }
     let first = first / 60 * 60;
     let last = (last + 59) / 60 * 60;
@@ -272,15 +305,10 @@ async fn calendar_page_with(
                     span: span_of(from, to),
                 });
             }
-            let windows = week
-                .windows
-                .iter()
-                .filter(|w| w.weekday == date.weekday())
-                .map(|w| {
-                    let from = i64::from(w.start.hour()) * 60 + i64::from(w.start.minute());
-                    let to = i64::from(w.end.hour()) * 60 + i64::from(w.end.minute());
-                    (row_of(from), span_of(from, to))
-                })
+            let (off, hours) = offered(*date);
+            let windows = hours
+                .into_iter()
+                .map(|(from, to)| (row_of(from), span_of(from, to)))
                 .collect();
             GridDay {
                 date: date.to_string(),
@@ -297,6 +325,7 @@ async fn calendar_page_with(
                 focus: *date == focus,
                 items,
                 windows,
+                off,
                 cancelled,
             }
         })

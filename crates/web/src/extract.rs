@@ -71,7 +71,7 @@ impl FromRequestParts<WebState> for Caller {
         let actor = state.app.actor_for(token, &client_ip(parts, state)).await?;
         // A patient reads the practice in the language they chose in their profile.
         if let Some(user) = actor.user().filter(|u| u.role == Role::Patient) {
-            crate::i18n::set_patient_reads();
+            crate::i18n::set_patient_reads(state.app.country_of(user).await?);
             if let Some(lang) = state.app.language_of(user).await? {
                 crate::i18n::set_lang(lang);
             }

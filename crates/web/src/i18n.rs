@@ -15,6 +15,9 @@ tokio::task_local! {
     /// Whether a signed-in patient reads this request's pages (`Caller` says so): the site's
     /// chrome then leaves out what is for visitors ("Book a first consultation").
     static REQUEST_PATIENT: Cell<bool>;
+    /// Where that patient is (the country they gave, else their zone's): the crisis contacts on
+    /// every page they read show that country's services first.
+    static REQUEST_COUNTRY: Cell<Option<&'static str>>;
 }
 
 /// Whether a signed-in patient reads the request being answered.
@@ -22,9 +25,15 @@ pub fn patient_reads() -> bool {
     REQUEST_PATIENT.try_with(Cell::get).unwrap_or(false)
 }
 
-/// Marks the rest of this request as read by a signed-in patient.
-pub fn set_patient_reads() {
+/// Marks the rest of this request as read by a signed-in patient in `country`.
+pub fn set_patient_reads(country: Option<&'static str>) {
     let _ = REQUEST_PATIENT.try_with(|p| p.set(true));
+    let _ = REQUEST_COUNTRY.try_with(|c| c.set(country));
+}
+
+/// The country of the patient reading this request (none for anyone else, or when unknown).
+pub fn reader_country() -> Option<&'static str> {
+    REQUEST_COUNTRY.try_with(Cell::get).unwrap_or(None)
 }
 
 /// The language of the request being answered (the default outside one).
@@ -61,7 +70,10 @@ pub(crate) async fn language_layer(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(Lang::negotiate)
         .unwrap_or_default();
-    let answer = REQUEST_PATIENT.scope(Cell::new(false), next.run(request));
+    let answer = REQUEST_COUNTRY.scope(
+        Cell::new(None),
+        REQUEST_PATIENT.scope(Cell::new(false), next.run(request)),
+    );
     REQUEST_LANG.scope(Cell::new(lang), answer).await
 }
 

@@ -52,6 +52,7 @@ struct SentTemplate {
     sent_text: String,
     just_sent: bool,
     risk: bool,
+    /// HTML, escaped by its own template.
     crisis_contacts: String,
     sections: Vec<ReadSectionView>,
 }
@@ -117,7 +118,7 @@ async fn sent_page(
         title,
         just_sent,
         risk: filling.risk,
-        crisis_contacts: filling.crisis_contacts,
+        crisis_contacts: crate::view::crisis_html(&filling.crisis_contacts),
         sections: read_view(&read, false),
     })?)
     .into_response())

@@ -323,6 +323,7 @@ pub struct FormPage {
     pub answered: usize,
     pub total: usize,
     pub risk: bool,
+    /// HTML, escaped by its own template.
     pub crisis_contacts: String,
     pub saved: bool,
     pub errors: Vec<(String, String)>,
@@ -399,7 +400,7 @@ pub(crate) fn form_page(
         answered: filling.progress.answered,
         total: filling.progress.total.max(1),
         risk: filling.risk,
-        crisis_contacts: filling.crisis_contacts.clone(),
+        crisis_contacts: crate::view::crisis_html(&filling.crisis_contacts),
         saved,
         errors: errors
             .iter()

@@ -42,6 +42,11 @@ impl ThreadView {
         view::tr(key)
     }
 
+    /// The crisis contacts for the case's patient, their country first.
+    pub fn crisis_html(&self) -> String {
+        view::crisis_html(&self.thread.crisis_contacts)
+    }
+
     /// An attachment's size: "12 KB".
     pub fn kilobytes(&self, bytes: &u64) -> String {
         view::reader(&self.time_zone).kilobytes(*bytes)
@@ -471,6 +476,7 @@ struct ProfileTemplate {
     saved: bool,
     section: &'static str,
     languages: &'static [(&'static str, &'static str)],
+    countries: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -495,6 +501,7 @@ async fn profile_page(
             saved,
             section: "profile",
             languages: domain::account::LANGUAGES,
+            countries: crate::practice::country_options(),
         })?),
     )
         .into_response())

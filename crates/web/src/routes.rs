@@ -226,6 +226,8 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         // practice
         .get("/admin/practice", practice::form)
         .post("/admin/practice", practice::update)
+        .post("/admin/practice/crisis", practice::save_line)
+        .post("/admin/practice/crisis/remove", practice::remove_line)
         // mail
         .get("/admin/mailbox", mail::mailbox)
         .get("/admin/mailbox/{id}", mail::mail)

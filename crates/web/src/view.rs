@@ -20,7 +20,8 @@ pub struct Chrome {
     pub og_type: &'static str,
     pub practice_name: String,
     pub tagline: String,
-    pub crisis_contacts: String,
+    /// The crisis contacts, the reading patient's own country first.
+    pub crisis: domain::crisis::Contacts,
     pub show_about: bool,
     pub show_fees: bool,
     pub show_privacy: bool,
@@ -42,6 +43,15 @@ impl Chrome {
         let practice = state.app.practice().await.ok();
         let details = practice.as_deref().and_then(|p| p.as_ref());
         let nav = state.app.site_pages().await.unwrap_or_default();
+        let crisis = match state.app.crisis_contacts(i18n::reader_country()).await {
+            Ok(c) => c,
+            Err(_) => domain::crisis::Contacts::arrange(
+                &[],
+                app::accounts::DEFAULT_CRISIS_CONTACTS,
+                None,
+                None,
+            ),
+        };
         Chrome {
             title,
             description,
@@ -49,10 +59,7 @@ impl Chrome {
             og_type: "website",
             practice_name: details.map_or_else(|| "holdspace".into(), |d| d.name.clone()),
             tagline: details.map(|d| d.tagline.clone()).unwrap_or_default(),
-            crisis_contacts: details.map_or_else(
-                || app::accounts::DEFAULT_CRISIS_CONTACTS.into(),
-                |d| d.crisis_contacts.clone(),
-            ),
+            crisis,
             show_about: nav.contains(&"about".to_string()),
             show_fees: nav.contains(&"fees".to_string()),
             show_privacy: nav.contains(&"privacy".to_string()),
@@ -67,6 +74,11 @@ impl Chrome {
         tr(key)
     }
 
+    /// The crisis contacts as HTML (escaped by their own template).
+    pub fn crisis_html(&self) -> String {
+        crisis_html(&self.crisis)
+    }
+
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
         i18n::t_with(key, &[(name, value.to_string())])
     }
@@ -78,6 +90,26 @@ impl Chrome {
     pub fn iso(&self, at: &Timestamp) -> String {
         at.to_string()
     }
+}
+
+/// The crisis contacts, the reader's country first: a template of their own, so every place that
+/// shows them (the footer, the booking form, a risk answer, messages) shows them alike.
+#[derive(askama::Template)]
+#[template(path = "crisis_lines.html")]
+struct CrisisLines<'a> {
+    c: &'a domain::crisis::Contacts,
+}
+
+/// The crisis contacts as HTML, for `|safe` in a template: every text in it is escaped by
+/// `crisis_lines.html`.
+pub fn crisis_html(c: &domain::crisis::Contacts) -> String {
+    use askama::Template;
+    CrisisLines { c }.render().unwrap_or_else(|_| {
+        let plain = askama::filters::escape(c.plain(), askama::filters::Html)
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        format!("<p class=\"crisis-line\">{plain}</p>")
+    })
 }
 
 /// The admin's layout data: who is signed in, what needs attention, the sign-out form's token.

@@ -664,6 +664,11 @@ fn typed_words(w: &World) -> std::collections::HashSet<String> {
         text.push(' ');
         text.push_str(&zone.to_string());
     }
+    // Country names ("Britain (UK)") are the world's names too: the crisis contacts carry them.
+    for (_, name) in domain::crisis::countries() {
+        text.push(' ');
+        text.push_str(name);
+    }
     text.split(|c: char| !c.is_alphabetic() && c != '\'')
         .map(str::to_lowercase)
         .collect()

@@ -465,6 +465,136 @@ on_both!(
     }
 );
 
+on_both!(the_owner_keeps_crisis_services_by_country, practice, |t| {
+    let b = t.signed_in(OWNER_EMAIL).await;
+    let (status, html) = b.text("/admin/practice").await;
+    assert_eq!(status, StatusCode::OK);
+    // The demo's three countries are listed, each with its own change and remove.
+    for name in ["Britain (UK)", "Germany", "United States"] {
+        assert!(html.contains(&format!("Remove {name}")), "{name}");
+    }
+    let csrf = field_value(&html, "csrf").unwrap();
+
+    // Empty, unknown, hostile and huge input: refused next to its field, what was typed kept.
+    let huge = "9".repeat(1_001);
+    for (country, contacts, field, message) in [
+        ("", "Call 1018.", "country", "Please fill this in."),
+        (
+            "XX",
+            "Call 1018.",
+            "country",
+            "Please choose a country from the list.",
+        ),
+        ("GR", "", "contacts", "Please fill this in."),
+        (
+            "GR",
+            huge.as_str(),
+            "contacts",
+            "Please keep this under 1,000 characters.",
+        ),
+    ] {
+        let r = b
+            .post_form(
+                "/admin/practice/crisis",
+                &[
+                    ("csrf", &csrf),
+                    ("country", country),
+                    ("contacts", contacts),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{country} {field}"
+        );
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains(&format!("id=\"{field}-error\"")),
+            "{country} {field}"
+        );
+        assert!(html.contains(message), "{country} {field}: {message}");
+        if !contacts.is_empty() && contacts.len() < 100 {
+            assert!(html.contains(contacts), "kept");
+        }
+    }
+
+    // Greece added; the text is escaped wherever it shows.
+    let r = b
+        .post_form(
+            "/admin/practice/crisis",
+            &[
+                ("csrf", &csrf),
+                ("country", "gr"),
+                ("contacts", "Call 1018 <script>alert(1)</script>"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(location(&r).starts_with("/admin/practice?line=GR"));
+    let (_, html) = b.text("/admin/practice?line=GR").await;
+    assert!(html.contains("Saved. People in Greece see these services first."));
+    let (_, home) = t.browser().text("/").await;
+    assert!(home.contains("<strong>Greece:</strong> Call 1018 &#60;script&#62;"));
+    assert!(!home.contains("<script>alert(1)"));
+
+    // Changed in place (one row per country), then removed.
+    let (_, html) = b.text("/admin/practice?edit=GR").await;
+    assert!(
+        html.contains("Change a country&#39;s services")
+            || html.contains("Change a country's services")
+    );
+    b.post_form(
+        "/admin/practice/crisis",
+        &[
+            ("csrf", &csrf),
+            ("country", "GR"),
+            ("contacts", "Call 1018."),
+        ],
+    )
+    .await;
+    let lines = t.app.crisis_contacts(Some("GR")).await.unwrap();
+    assert_eq!(lines.first.unwrap().contacts, "Call 1018.");
+    let r = b
+        .post_form(
+            "/admin/practice/crisis/remove",
+            &[("csrf", &csrf), ("country", "GR")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, home) = t.browser().text("/").await;
+    assert!(!home.contains("Greece:"));
+    let again = b
+        .post_form(
+            "/admin/practice/crisis/remove",
+            &[("csrf", &csrf), ("country", "GR")],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+
+    // Only the owner: a colleague is refused, with a token of their own.
+    let theo = t.signed_in(THERAPIST_EMAIL).await;
+    let theirs = theo.csrf_from("/admin").await;
+    let r = theo
+        .post_form(
+            "/admin/practice/crisis",
+            &[
+                ("csrf", &theirs),
+                ("country", "FR"),
+                ("contacts", "Call 3114."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(t
+        .app
+        .crisis_contacts(Some("FR"))
+        .await
+        .unwrap()
+        .first
+        .is_none());
+});
+
 on_both!(first_run_setup_works_once, fresh, |t| {
     let link = t.app.create_setup_link().await.unwrap();
     let path = link.trim_start_matches(&t.base).to_string();

@@ -45,6 +45,8 @@ on_both!(
         let (status, form) = b.text(&path).await;
         assert_eq!(status, StatusCode::OK);
         assert!(form.contains("Monday 30 November 2026, 03:00 (America/New_York)"));
+        // Where they will be is guessed from the zone, for the crisis services they are shown.
+        assert!(form.contains("<option value=\"US\" selected>United States</option>"));
         let csrf = field_value(&form, "csrf").unwrap();
         let post_to = path.split('?').next().unwrap().to_string();
 
@@ -57,6 +59,7 @@ on_both!(
                     ("email", "nope"),
                     ("note", "kept words"),
                     ("time_zone", "America/New_York"),
+                    ("country", "Atlantis"),
                 ],
             )
             .await;
@@ -66,6 +69,7 @@ on_both!(
             html.contains("id=\"name-error\"")
                 && html.contains("id=\"email-error\"")
                 && html.contains("id=\"consent-error\"")
+                && html.contains("id=\"country-error\"")
                 && html.contains("kept words")
         );
 
@@ -76,9 +80,24 @@ on_both!(
             ("note", "Since the move I feel lost"),
             ("consent", "on"),
             ("time_zone", "America/New_York"),
+            ("country", "CA"),
         ];
         let r = b.post_form(&post_to, &fields).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let mut c = t.db.conn().await.unwrap();
+        let (pia, _) = store::users::find_by_email(&mut c, "pia@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            store::users::country(&mut c, &pia.id)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("CA"),
+            "on New York's clock in Canada"
+        );
+        drop(c);
         let (_, confirmed) = b.text(&location(&r)).await;
         assert!(confirmed.contains("Monday 30 November 2026, 03:00 (America/New_York)"));
 
@@ -482,6 +501,25 @@ on_both!(
         assert_eq!(
             anna.post_form("/admin/booking", &good).await.status(),
             StatusCode::SEE_OTHER
+        );
+
+        // The week's grid draws them: Monday is a day off, unshaded; Wednesday's extra hour,
+        // 18:00 to 19:00, is shaded (quarter-hour rows from 08:00: row 42, four rows).
+        let (_, week) = anna.text("/admin/calendar?day=2026-11-30").await;
+        let day = |date: &str| {
+            let at = week
+                .find(&format!("aria-labelledby=\"day-{date}\""))
+                .unwrap();
+            week[at..at + week[at..].find("</section>").unwrap()].to_string()
+        };
+        assert!(day("2026-11-30").contains("Day off") && !day("2026-11-30").contains("cal-open"));
+        assert!(
+            day("2026-12-01").contains("cal-open r-6 s-12"),
+            "Tuesday's weekly hours"
+        );
+        assert!(
+            day("2026-12-02").contains("cal-open r-42 s-4"),
+            "Wednesday's extra hour"
         );
 
         let client = reqwest::Client::new();

@@ -535,10 +535,12 @@ on_both!(
         assert!(risk_shown(&sent));
         let notice = sent.split("id=\"risk-notice\"").nth(1).unwrap();
         let notice = &notice[..notice.find("</section>").unwrap()];
-        assert!(
-            notice.contains("If you are in danger now") && notice.contains("TelefonSeelsorge"),
-            "{notice}"
-        );
+        // Mara's zone is London's: Britain's services come first, then the line for anywhere.
+        let samaritans = notice.find("Samaritans").expect("Britain's services");
+        let anywhere = notice
+            .find("call your local emergency number")
+            .expect("the line for anywhere");
+        assert!(samaritans < anywhere, "{notice}");
         assert_eq!(
             post_items(&mara, &phq, "submit", &answers).await.status(),
             StatusCode::SEE_OTHER,
@@ -839,5 +841,110 @@ on_both!(
             1,
             "the therapist is told once"
         );
+    }
+);
+
+/// The text of the risk notice on a questionnaire's page.
+fn risk_notice(html: &str) -> String {
+    let notice = html.split("id=\"risk-notice\"").nth(1).unwrap();
+    notice[..notice.find("</section>").unwrap()].to_string()
+}
+
+on_both!(
+    crisis_contacts_follow_the_country_the_patient_is_in,
+    practice,
+    |t| {
+        // The demo practice keeps Germany's, Britain's and the United States' services.
+        let (_, _theo, mara) = patient_of_theo(&t, "Mara", PATIENT).await;
+        fn profile<'a>(zone: &'a str, country: &'a str) -> Vec<(&'a str, &'a str)> {
+            vec![
+                ("name", "Mara"),
+                ("email", PATIENT),
+                ("time_zone", zone),
+                ("language", "en"),
+                ("country", country),
+            ]
+        }
+        let csrf = mara.csrf_from("/portal/profile").await;
+        let mut fields = profile("America/New_York", "");
+        fields.push(("csrf", &csrf));
+        assert_eq!(
+            mara.post_form("/portal/profile", &fields).await.status(),
+            StatusCode::SEE_OTHER
+        );
+
+        // A patient in New York who answers item 9 above 0 sees 988 first, not 112 and the
+        // German TelefonSeelsorge; the other countries wait behind a disclosure.
+        let phq = mara
+            .questionnaire_link("Patient Health Questionnaire-9 (PHQ-9)")
+            .await;
+        let answers = items("phq9", &["0", "0", "0", "0", "0", "0", "0", "0", "2"]);
+        post_items(&mara, &phq, "save", &answers).await;
+        let (_, page) = mara.text(&phq).await;
+        assert!(risk_shown(&page));
+        let notice = risk_notice(&page);
+        let us = notice
+            .find("United States:")
+            .expect("the patient's country");
+        let anywhere = notice.find("call your local emergency number").unwrap();
+        let others = notice
+            .find("<details")
+            .expect("the rest behind a disclosure");
+        let de = notice.find("TelefonSeelsorge").unwrap();
+        assert!(
+            us < anywhere && anywhere < others && others < de,
+            "{notice}"
+        );
+        assert!(notice[us..anywhere].contains("988"), "{notice}");
+        // The footer of every page they read, and their messages, say the same.
+        let (_, portal) = mara.text("/portal").await;
+        let footer = &portal[portal.find("class=\"crisis\"").unwrap()..];
+        assert!(
+            footer.find("988").unwrap() < footer.find("TelefonSeelsorge").unwrap(),
+            "{footer}"
+        );
+
+        // Told where they are, the zone's guess gives way: in Germany (on New York's clock).
+        let mut fields = profile("America/New_York", "DE");
+        fields.push(("csrf", &csrf));
+        mara.post_form("/portal/profile", &fields).await;
+        let (_, page) = mara.text(&phq).await;
+        let notice = risk_notice(&page);
+        assert!(
+            notice.find("Germany:").unwrap()
+                < notice.find("call your local emergency number").unwrap(),
+            "{notice}"
+        );
+        let (_, form) = mara.text("/portal/profile").await;
+        assert!(form.contains("<option value=\"DE\" selected>Germany</option>"));
+
+        // A country that is not one is refused next to the field, with what was typed kept.
+        let long = "D".repeat(5_000);
+        for hostile in ["XX", "<script>alert(1)</script>", long.as_str()] {
+            let mut fields = profile("Europe/Paris", hostile);
+            fields.push(("csrf", &csrf));
+            let r = mara.post_form("/portal/profile", &fields).await;
+            assert_eq!(
+                r.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{hostile:.20}"
+            );
+            let html = r.text().await.unwrap();
+            assert!(html.contains("id=\"country-error\""), "{hostile:.20}");
+            assert!(html.contains("Please choose a country from the list."));
+            assert!(field_value(&html, "time_zone").as_deref() == Some("Europe/Paris"));
+            assert!(!html.contains("<script>alert(1)"));
+        }
+
+        // A visitor's country is not known: every country is listed openly, the practice's own
+        // (Berlin's) first, then the line for anywhere.
+        let (_, home) = t.browser().text("/").await;
+        let footer = &home[home.find("class=\"crisis\"").unwrap()..];
+        let de = footer.find("Germany:").unwrap();
+        let gb = footer.find("Britain (UK):").unwrap();
+        let us = footer.find("United States:").unwrap();
+        let anywhere = footer.find("call your local emergency number").unwrap();
+        assert!(de < gb && gb < us && us < anywhere, "{footer}");
+        assert!(!footer[..anywhere].contains("<details"));
     }
 );
