@@ -1,7 +1,10 @@
 // Shared test plumbing: a test wrapper that prints server output and page contents when a test fails,
 // a cleanup stack that runs even on failure, and small DOM helpers.
 import { test as nodeTest, after } from 'node:test';
-import { dumpServerOutput } from './server.js';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { dumpServerOutput, REPO_ROOT } from './server.js';
 import { dumpPages } from './browser.js';
 import { freshCode } from './totp.js';
 import { sensitive } from './privacy.js';
@@ -121,4 +124,19 @@ export async function submitAndGetPostResponse(page, buttonName) {
   const response = await responsePromise;
   await navDone;
   return response;
+}
+
+/** Where screenshots are kept as the run's artefacts. */
+export const ARTIFACTS = path.join(REPO_ROOT, 'e2e', '.artifacts');
+
+/** A full-page screenshot kept as `e2e/.artifacts/<name>.png`. */
+export async function shoot(p, name) {
+  await mkdir(ARTIFACTS, { recursive: true });
+  await p.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** The page needs no sideways scrolling at its window's width. */
+export async function noSidewaysScroll(p, label) {
+  const { scroll, client } = await p.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  assert.ok(scroll <= client, `${label}: ${scroll} px wide in a ${client} px window`);
 }

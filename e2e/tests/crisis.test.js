@@ -7,13 +7,12 @@ import { before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { startServer, REPO_ROOT } from '../lib/server.js';
+import { startServer } from '../lib/server.js';
 import { startSmtpSink } from '../lib/smtp.js';
 import { launchBrowser, newPage, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
-import { test, cleanupStack, uniqueEmail, submitAndGetPostResponse, signIn, errorIsNextToField } from '../lib/harness.js';
+import { test, cleanupStack, uniqueEmail, submitAndGetPostResponse, signIn, errorIsNextToField, shoot, noSidewaysScroll, ARTIFACTS } from '../lib/harness.js';
 
-const ARTIFACTS = path.join(REPO_ROOT, 'e2e', '.artifacts');
 const cleanup = cleanupStack();
 let server;
 let sink;
@@ -35,14 +34,7 @@ async function page(options) {
   return p;
 }
 
-async function shoot(p, name) {
-  await p.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
 
-async function noSidewaysScroll(p, label) {
-  const { scroll, client } = await p.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-  assert.ok(scroll <= client, `${label}: ${scroll} px wide in a ${client} px window`);
-}
 
 /** The countries named in a crisis box, in the order shown (a closed disclosure's are not shown). */
 async function countriesIn(locator) {

@@ -5,17 +5,14 @@
 // checks each page, and screenshots of /admin and the calendar are kept in e2e/.artifacts/.
 import { before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { startServer, REPO_ROOT } from '../lib/server.js';
+import { startServer } from '../lib/server.js';
 import { startSmtpSink } from '../lib/smtp.js';
 import { launchBrowser, newPage, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
-import { test, cleanupStack, uniqueEmail, submitAndGetPostResponse, signIn } from '../lib/harness.js';
+import { test, cleanupStack, uniqueEmail, submitAndGetPostResponse, signIn, shoot, noSidewaysScroll } from '../lib/harness.js';
 import { firstSlotAfter, slotStartMs, BOOKING_NOTICE, SLACK } from '../lib/slots.js';
 import { sensitive } from '../lib/privacy.js';
 
-const ARTIFACTS = path.join(REPO_ROOT, 'e2e', '.artifacts');
 const cleanup = cleanupStack();
 // Mail to the therapist is read in the dev mailbox of a server without SMTP; patients' sign-in links
 // (which the dev mailbox shows masked) come through an SMTP sink from a second server.
@@ -30,7 +27,6 @@ before(async () => {
   sink = cleanup.keep(await startSmtpSink());
   server = cleanup.keep(await startServer({ demo: true, smtpPort: sink.port, label: 'day (demo, SMTP)' }));
   browser = cleanup.keep(await launchBrowser());
-  await mkdir(ARTIFACTS, { recursive: true });
 });
 
 async function page(options) {
@@ -86,14 +82,7 @@ async function patient(name) {
   return { name, email, page: p, casePath };
 }
 
-async function shoot(p, name) {
-  await p.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
 
-async function noSidewaysScroll(p, label) {
-  const { scroll, client } = await p.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-  assert.ok(scroll <= client, `${label}: ${scroll} px wide in a ${client} px window`);
-}
 
 test('a booking shows on the day, and its mail to the therapist names no one and no time', async () => {
   const axe = new AxeReport();

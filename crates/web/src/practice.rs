@@ -74,6 +74,17 @@ struct Lines {
     saved: Option<&'static str>,
 }
 
+impl Lines {
+    /// The country form as `form` left it: empty, or refused with what was typed.
+    fn with(form: Form) -> Lines {
+        Lines {
+            form,
+            editing: false,
+            saved: None,
+        }
+    }
+}
+
 async fn page(
     state: &WebState,
     actor: &app::Actor,
@@ -167,18 +178,13 @@ pub async fn update(
         Ok(_) => Ok(Redirect::to("/admin/practice?saved=1").into_response()),
         Err(e) => {
             let (status, errors) = view::refused(e, None)?;
-            let lines = Lines {
-                form: Form::default(),
-                editing: false,
-                saved: None,
-            };
             page(
                 &state,
                 &actor,
                 csrf,
                 Form::from_input(&input, errors),
                 false,
-                lines,
+                Lines::with(Form::default()),
                 status,
             )
             .await
@@ -202,18 +208,13 @@ pub async fn save_line(
         Err(e) => {
             let (status, errors) = view::refused(e, None)?;
             let details = state.app.practice_for_editing(&actor).await?;
-            let lines = Lines {
-                form: Form::from_input(&input, errors),
-                editing: false,
-                saved: None,
-            };
             page(
                 &state,
                 &actor,
                 csrf,
                 form_of(&details),
                 false,
-                lines,
+                Lines::with(Form::from_input(&input, errors)),
                 status,
             )
             .await
