@@ -33,6 +33,11 @@ pub struct Session {
 }
 
 /// Everything the day's page shows.
+/// A session's note not signed this long after the session ended is shown on the day.
+pub const UNSIGNED_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+/// How far back the day looks for unsigned notes (older ones are on the case's page).
+pub const UNSIGNED_LOOKBACK: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 90);
+
 pub struct Day {
     pub zone: TimeZone,
     pub sessions: Vec<Session>,
@@ -47,6 +52,8 @@ pub struct Day {
     pub returned: Vec<Returned>,
     pub countersign: Vec<ToCountersign>,
     pub notes: Vec<CaseItem>,
+    /// Sessions that ended a day or more ago without a signed note.
+    pub unsigned: Vec<store::notes::Unsigned>,
     pub types: Vec<AppointmentType>,
 }
 
@@ -61,6 +68,7 @@ impl Day {
             && self.returned.is_empty()
             && self.countersign.is_empty()
             && self.notes.is_empty()
+            && self.unsigned.is_empty()
     }
 }
 
@@ -168,6 +176,14 @@ impl App {
             returned: rows::returned_questionnaires(&mut c, &user.id).await?,
             countersign: rows::to_countersign(&mut c, &user.id).await?,
             notes: rows::notes_to_write(&mut c, &user.id, now).await?,
+            unsigned: store::notes::unsigned(
+                &mut c,
+                &user.id,
+                now - UNSIGNED_LOOKBACK,
+                now - UNSIGNED_AFTER,
+                rows::LIMIT,
+            )
+            .await?,
             types,
             zone,
         })

@@ -20,6 +20,7 @@ pub mod intake;
 pub mod jobs;
 pub mod mail;
 pub mod messaging;
+pub mod notes;
 pub mod passkeys;
 pub mod policy;
 pub mod portal;

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod markdown;
 pub mod measures;
 pub mod messaging;
+pub mod notes;
 pub mod outbox;
 pub mod practice;
 pub mod room;

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod mailbox;
 pub mod messages;
 mod migrations;
+pub mod notes;
 pub mod notify;
 pub mod pages;
 pub mod passkeys;

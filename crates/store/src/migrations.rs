@@ -87,6 +87,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "crisis_by_country",
         include_str!("../migrations/0019_crisis_by_country.sql"),
     ),
+    (
+        20,
+        "session_notes",
+        include_str!("../migrations/0020_session_notes.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

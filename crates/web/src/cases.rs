@@ -90,6 +90,8 @@ struct CaseTemplate {
     measures: crate::measures::CaseSection,
     /// What the visitor told the practice before they were a patient.
     words: app::day::VisitorWords,
+    /// The sessions so far, each with its note's state: (link, when, state).
+    sessions: Vec<(String, String, String)>,
 }
 
 /// The case page; `form` holds what was typed into its message or agreement form.
@@ -117,6 +119,25 @@ pub(crate) async fn case_page(
     let qs = crate::intake::admin::case_section(state, actor, id).await?;
     let measures = crate::measures::case_section(state, actor, id, &tv.form).await?;
     let words = state.app.visitor_words(actor, id).await?;
+    let reader = crate::extract::Viewer::of(actor);
+    let sessions = state
+        .app
+        .case_sessions(actor, id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let note = match s.note {
+                Some(Some(at)) => i18n::t_with("case-note-signed", &[("when", reader.date(&at))]),
+                Some(None) => view::tr("case-note-draft"),
+                None => view::tr("case-note-none"),
+            };
+            (
+                format!("/admin/notes/{}", s.appointment),
+                reader.weekday_time(&s.start),
+                note,
+            )
+        })
+        .collect();
     Ok((
         status,
         Html(render(CaseTemplate {
@@ -126,6 +147,7 @@ pub(crate) async fn case_page(
             qs,
             measures,
             words,
+            sessions,
         })?),
     )
         .into_response())

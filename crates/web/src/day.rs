@@ -190,7 +190,19 @@ pub async fn page(
             &r,
             "day-notes-what",
             "/admin/cases/{case}/workspace",
-        ),
+        )
+        .into_iter()
+        .chain(day.unsigned.iter().map(|u| Line {
+            href: format!("/admin/notes/{}", u.appointment),
+            who: u.patient_name.clone(),
+            what: view::tr(if u.drafted {
+                "day-note-unsigned-what"
+            } else {
+                "day-note-unwritten-what"
+            }),
+            when: r.weekday_time(&u.start),
+        }))
+        .collect(),
         clear: day.is_clear(),
         chrome,
     };

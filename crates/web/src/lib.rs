@@ -17,6 +17,7 @@ mod inquiries;
 mod intake;
 mod mail;
 mod measures;
+mod notes;
 mod passkeys;
 mod portal;
 mod practice;

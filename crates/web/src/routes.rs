@@ -3,7 +3,8 @@
 
 use crate::{
     accounts, agreements, api, assets, booking, calendar, cases, content, day, inquiries, intake,
-    mail, measures, passkeys, portal, practice, rooms, site, team, techcheck, workspace, WebState,
+    mail, measures, notes, passkeys, portal, practice, rooms, site, team, techcheck, workspace,
+    WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -226,6 +227,10 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         // practice
         .get("/admin/practice", practice::form)
         .post("/admin/practice", practice::update)
+        .get("/admin/notes/{id}", notes::show)
+        .post("/admin/notes/{id}", notes::save)
+        .post("/admin/notes/{id}/process", notes::save_process)
+        .post("/admin/notes/{id}/addendum", notes::add_addendum)
         .post("/admin/practice/crisis", practice::save_line)
         .post("/admin/practice/crisis/remove", practice::remove_line)
         // mail

@@ -90,6 +90,8 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         }
         // A's session is an appointment of A's therapist's only; patients have no calendar.
         "/admin/calendar/{id}" => [SEE, NO, NO, OK, GONE, GONE],
+        // Its note likewise: the case's therapist's alone.
+        "/admin/notes/{id}" => [SEE, NO, NO, OK, GONE, GONE],
         "/admin/board" => therapists,
         "/portal" | "/portal/messages" | "/portal/profile" | "/portal/sessions"
         | "/portal/export" => patients,
@@ -298,7 +300,10 @@ impl World {
             &self.inquiry
         } else if path.starts_with("/admin/mailbox") {
             &self.mail
-        } else if path.starts_with("/rooms/") || path.starts_with("/admin/calendar/{id}") {
+        } else if path.starts_with("/rooms/")
+            || path.starts_with("/admin/calendar/{id}")
+            || path.starts_with("/admin/notes/")
+        {
             &self.room
         } else if path.starts_with("/portal/questionnaires") || path.starts_with("/admin/responses")
         {

@@ -301,3 +301,240 @@ on_both!(
         );
     }
 );
+
+/// A weekly session of the case on Monday 30 November 2026 at `time` (Theo's zone, New York);
+/// answers the appointment's id.
+async fn session_on_monday(theo: &Browser, case: &str, time: &str) -> String {
+    let (_, week) = theo.text("/admin/calendar?day=2026-11-30").await;
+    let csrf = field_value(&week, "csrf").unwrap();
+    let r = theo
+        .post_form(
+            "/admin/calendar/appointments",
+            &[
+                ("csrf", &csrf),
+                ("case", case),
+                ("kind", "session"),
+                ("date", "2026-11-30"),
+                ("time", time),
+                ("clash", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, week) = theo.text("/admin/calendar?day=2026-11-30").await;
+    let label = format!(">{time}");
+    let at = week
+        .match_indices("href=\"/admin/calendar/")
+        .map(|(i, _)| i)
+        .find(|i| week[*i..].split("</a>").next().unwrap().contains(&label))
+        .expect("the session in the grid")
+        + "href=\"/admin/calendar/".len();
+    week[at..at + 32].to_string()
+}
+
+const SESSION_NOTE: &str = "Spoke of the move to Leeds and the sister there.";
+
+on_both!(
+    a_signed_note_cannot_be_changed_only_amended_and_every_read_is_audited,
+    practice,
+    |t| {
+        let theo = t.signed_in(THERAPIST_EMAIL).await;
+        let case = t
+            .invite_patient(&theo, "Robin Field", "robin@example.org")
+            .await;
+        let id = session_on_monday(&theo, &case, "10:00").await;
+        let path = format!("/admin/notes/{id}");
+
+        // Before the session there is nothing to note.
+        let (status, page) = theo.text(&path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("This session has not begun."));
+        let csrf = field_value(&page, "csrf").unwrap();
+        let draft = |text: &'static str, action: &'static str, confirm: &'static str| {
+            vec![
+                ("template", "dap"),
+                ("section_0", text),
+                ("section_1", "Settling."),
+                ("section_2", "Weekly, Mondays."),
+                ("process", "My own weariness in the hour."),
+                ("action", action),
+                ("confirm", confirm),
+            ]
+        };
+        let mut early = draft(SESSION_NOTE, "save", "");
+        early.push(("csrf", &csrf));
+        assert_eq!(
+            theo.post_form(&path, &early).await.status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+
+        // Monday 11:00 in New York: the session is over (and Theo signs in again).
+        t.clock
+            .advance(jiff::SignedDuration::from_hours(3 * 24 + 7));
+        let theo = t.signed_in(THERAPIST_EMAIL).await;
+        let csrf = theo.csrf_from(&path).await;
+        let (_, page) = theo.text(&format!("{path}?template=dap")).await;
+        assert!(
+            page.contains("Data") && page.contains("Assessment") && page.contains("Plan"),
+            "{page}"
+        );
+        let mut fields = draft(SESSION_NOTE, "save", "");
+        fields.push(("csrf", &csrf));
+        let r = theo.post_form(&path, &fields).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, page) = theo.text(&path).await;
+        assert!(page.contains(SESSION_NOTE) && page.contains("Save the draft"));
+
+        // Signing needs the confirmation; refused, everything typed is kept.
+        let mut unconfirmed = draft("Changed before signing.", "sign", "");
+        unconfirmed.push(("csrf", &csrf));
+        let r = theo.post_form(&path, &unconfirmed).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"confirm-error\"") && html.contains("Changed before signing."));
+        let mut sign = draft(SESSION_NOTE, "sign", "on");
+        sign.push(("csrf", &csrf));
+        assert_eq!(
+            theo.post_form(&path, &sign).await.status(),
+            StatusCode::SEE_OTHER
+        );
+        let (_, page) = theo.text(&path).await;
+        assert!(page.contains("Signed by Theo Colleague"), "{page}");
+        assert!(
+            !page.contains("name=\"section_0\""),
+            "no field to change it"
+        );
+
+        // Any change to the signed note is refused, audited, and leaves it as it was.
+        let mut change = draft("Rewritten afterwards.", "save", "");
+        change.push(("csrf", &csrf));
+        let r = theo.post_form(&path, &change).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("This note is signed and cannot be changed."));
+        let mut resign = draft("Rewritten afterwards.", "sign", "on");
+        resign.push(("csrf", &csrf));
+        assert_eq!(
+            theo.post_form(&path, &resign).await.status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let (_, page) = theo.text(&path).await;
+        assert!(page.contains(SESSION_NOTE) && !page.contains("Rewritten afterwards."));
+        let refused = store::testing::raw_text(
+            &t.db,
+            "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'note.write' AND outcome = 'refused' AND subject = $1",
+            &id,
+        )
+        .await;
+        assert_eq!(refused, "2");
+
+        // The process notes stay the therapist's to change; an addendum is dated and kept.
+        let r = theo
+            .post_form(
+                &format!("{path}/process"),
+                &[("csrf", &csrf), ("process", "Less weary than I thought.")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let empty = theo
+            .post_form(
+                &format!("{path}/addendum"),
+                &[("csrf", &csrf), ("addendum", " ")],
+            )
+            .await;
+        assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = theo
+            .post_form(
+                &format!("{path}/addendum"),
+                &[
+                    ("csrf", &csrf),
+                    ("addendum", "The sister lives in Hull, not Leeds."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, page) = theo.text(&path).await;
+        assert!(page.contains("The sister lives in Hull, not Leeds."));
+        assert!(page.contains("Less weary than I thought."));
+        assert!(page.contains(SESSION_NOTE), "the note itself unchanged");
+
+        // Sealed at rest; every read audited; the case lists the session as signed.
+        let dump = store::testing::raw_dump(&t.db).await;
+        assert!(
+            !dump.contains("Leeds")
+                && !dump.contains("Hull")
+                && !dump.contains("weary")
+                && !dump.contains("weariness")
+        );
+        let reads = store::testing::raw_text(
+            &t.db,
+            "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'note.read' AND subject = $1",
+            &id,
+        )
+        .await;
+        assert!(reads.parse::<u32>().unwrap() >= 5, "{reads}");
+        let (_, case_page) = theo.text(&format!("/admin/cases/{case}")).await;
+        assert!(
+            case_page.contains(&format!("href=\"{path}\"")) && case_page.contains("Note signed")
+        );
+
+        // Nobody else reaches it: the patient is refused, the owner is not told it exists.
+        let anna = t.signed_in(OWNER_EMAIL).await;
+        assert_eq!(anna.get(&path).await.status(), StatusCode::NOT_FOUND);
+        let theirs = anna.csrf_from("/admin").await;
+        let mut hostile = draft("Not mine to write.", "save", "");
+        hostile.push(("csrf", &theirs));
+        assert_eq!(
+            anna.post_form(&path, &hostile).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        let robin = t.patient_signed_in("robin@example.org").await;
+        assert_eq!(robin.get(&path).await.status(), StatusCode::FORBIDDEN);
+    }
+);
+
+on_both!(
+    a_session_without_a_signed_note_shows_on_the_day_a_day_later,
+    practice,
+    |t| {
+        let theo = t.signed_in(THERAPIST_EMAIL).await;
+        let case = t
+            .invite_patient(&theo, "Robin Field", "robin@example.org")
+            .await;
+        let id = session_on_monday(&theo, &case, "09:00").await;
+        // Monday evening: not yet a day since it ended.
+        t.clock
+            .advance(jiff::SignedDuration::from_hours(3 * 24 + 12));
+        let theo = t.signed_in(THERAPIST_EMAIL).await;
+        let (_, day) = theo.text("/admin").await;
+        assert!(day.contains("Today"), "{day}");
+        assert!(!day.contains(&format!("/admin/notes/{id}")));
+        // Tuesday evening: it is.
+        t.clock.advance(jiff::SignedDuration::from_hours(24));
+        let theo = t.signed_in(THERAPIST_EMAIL).await;
+        let (_, day) = theo.text("/admin").await;
+        assert!(
+            day.contains(&format!("href=\"/admin/notes/{id}\"")),
+            "{day}"
+        );
+        assert!(day.contains("Session note not written"));
+        let page = format!("/admin/notes/{id}");
+        let csrf = theo.csrf_from(&page).await;
+        theo.post_form(
+            &page,
+            &[
+                ("csrf", &csrf),
+                ("template", "free"),
+                ("section_0", "Robin came on time."),
+                ("action", "sign"),
+                ("confirm", "on"),
+            ],
+        )
+        .await;
+        let (_, day) = theo.text("/admin").await;
+        assert!(!day.contains(&format!("/admin/notes/{id}")), "signed: gone");
+    }
+);
