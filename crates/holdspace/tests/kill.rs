@@ -16,10 +16,11 @@ use tokio::net::TcpListener;
 const CLIENTS: usize = 20;
 /// Writes per client at most; the kill comes long before.
 const WRITES: usize = 40;
-/// The sink holds its answer to this mail until the server is killed.
+/// Once armed, the sink holds its answer to the mail this many after until the server is killed.
 const HELD: usize = 12;
 /// Guards: a regression fails here instead of hanging the suite.
 const GUARD: Duration = Duration::from_secs(120);
+const PASSWORD: &str = "a long password for the kill test";
 
 /// A mail the sink accepted: its envelope recipients and its text, transfer-decoded.
 #[derive(Clone, Debug)]
@@ -28,11 +29,19 @@ struct Mail {
     text: String,
 }
 
-/// An SMTP server that accepts everything, except that it never answers the `HELD`th message:
-/// that mail is not accepted, and the test is told it is in flight.
+/// An SMTP server that accepts everything, except that, once armed, it never answers the
+/// `HELD`th message after: that mail is not accepted, and the test is told it is in flight.
 struct Sink {
     port: u16,
     accepted: Arc<Mutex<Vec<Mail>>>,
+    counts: Arc<Mutex<Counts>>,
+}
+
+/// Messages seen so far, and the one to hold.
+#[derive(Default)]
+struct Counts {
+    seen: usize,
+    hold: Option<usize>,
 }
 
 impl Sink {
@@ -40,8 +49,8 @@ impl Sink {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let accepted = Arc::new(Mutex::new(Vec::new()));
-        let seen = Arc::new(Mutex::new(0usize));
-        let store = accepted.clone();
+        let counts = Arc::new(Mutex::new(Counts::default()));
+        let (store, seen) = (accepted.clone(), counts.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -50,7 +59,16 @@ impl Sink {
                 tokio::spawn(session(stream, store.clone(), seen.clone(), held.clone()));
             }
         });
-        Sink { port, accepted }
+        Sink {
+            port,
+            accepted,
+            counts,
+        }
+    }
+
+    fn arm(&self) {
+        let mut counts = self.counts.lock().unwrap();
+        counts.hold = Some(counts.seen + HELD);
     }
 
     fn mails(&self) -> Vec<Mail> {
@@ -61,7 +79,7 @@ impl Sink {
 async fn session(
     stream: tokio::net::TcpStream,
     accepted: Arc<Mutex<Vec<Mail>>>,
-    seen: Arc<Mutex<usize>>,
+    counts: Arc<Mutex<Counts>>,
     held: tokio::sync::mpsc::Sender<()>,
 ) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
@@ -90,12 +108,12 @@ async fn session(
                     }
                     data.push(line.strip_prefix('.').map_or(line.clone(), str::to_string));
                 }
-                let n = {
-                    let mut seen = seen.lock().unwrap();
-                    *seen += 1;
-                    *seen
+                let hold = {
+                    let mut counts = counts.lock().unwrap();
+                    counts.seen += 1;
+                    counts.hold == Some(counts.seen)
                 };
-                if n == HELD {
+                if hold {
                     // Never answered: the mail is in flight when the server dies.
                     let _ = held.send(()).await;
                     std::future::pending::<()>().await;
@@ -127,8 +145,10 @@ fn decode(lines: &[String]) -> String {
         let joined: String = body.split_whitespace().collect();
         base64::engine::general_purpose::STANDARD
             .decode(joined)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_else(|_| body.to_string())
+            .map_or_else(
+                |_| body.to_string(),
+                |b| String::from_utf8_lossy(&b).into_owned(),
+            )
     } else {
         body.replace("=\n", "").replace("=3D", "=")
     };
@@ -274,11 +294,153 @@ fn postgres_database() -> Option<String> {
     }
 }
 
-/// What the clients were told was done.
+/// What the clients were told was done: messages and bookings by their email, and for each
+/// client's case the number of its last saved note.
 #[derive(Default)]
 struct Acknowledged {
     messages: Vec<String>,
     bookings: Vec<String>,
+    notes: HashMap<usize, usize>,
+}
+
+/// A therapist signed in without a browser: the cookies kept by hand, same-origin requests.
+#[derive(Clone)]
+struct Therapist {
+    base: String,
+    http: reqwest::Client,
+    cookies: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl Therapist {
+    fn new(base: &str) -> Therapist {
+        Therapist {
+            base: base.to_string(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            cookies: Arc::default(),
+        }
+    }
+
+    fn headers(&self) -> reqwest::header::HeaderMap {
+        let mut h = reqwest::header::HeaderMap::new();
+        let jar = self.cookies.lock().unwrap();
+        let cookie: Vec<String> = jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if !cookie.is_empty() {
+            h.insert("cookie", cookie.join("; ").parse().unwrap());
+        }
+        h.insert("sec-fetch-site", "same-origin".parse().unwrap());
+        h
+    }
+
+    fn keep(&self, r: &reqwest::Response) {
+        let mut jar = self.cookies.lock().unwrap();
+        for v in r.headers().get_all("set-cookie") {
+            let text = v.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            if let Some((k, v)) = pair.split_once('=') {
+                jar.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+
+    async fn page(&self, path: &str) -> reqwest::Result<String> {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .headers(self.headers())
+            .send()
+            .await?;
+        self.keep(&r);
+        r.text().await
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Result<reqwest::Response> {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .headers(self.headers())
+            .form(fields)
+            .send()
+            .await?;
+        self.keep(&r);
+        Ok(r)
+    }
+
+    /// The form token on `path`.
+    async fn csrf(&self, path: &str) -> String {
+        let page = self.page(path).await.unwrap();
+        let at = page.find("name=\"csrf\"").expect("a csrf field");
+        let tag = &page[page[..at].rfind('<').unwrap()..];
+        tag.split("value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
+    async fn sign_in(&self, email: &str, password: &str, totp: &str) {
+        let csrf = self.csrf("/admin/signin").await;
+        let r = self
+            .post(
+                "/admin/signin",
+                &[
+                    ("csrf", &csrf),
+                    ("email", email),
+                    ("password", password),
+                    ("next", ""),
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "password");
+        let csrf = self.csrf("/admin/two-factor").await;
+        let code = app::two_factor::current_code(totp, jiff::Timestamp::now()).unwrap();
+        let r = self
+            .post(
+                "/admin/two-factor",
+                &[("csrf", &csrf), ("code", &code), ("next", "")],
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "second factor");
+    }
+
+    /// Invites a patient; answers the new case's id.
+    async fn invite(&self, name: &str, email: &str) -> String {
+        let csrf = self.csrf("/admin/patients").await;
+        let r = self
+            .post(
+                "/admin/patients",
+                &[
+                    ("csrf", &csrf),
+                    ("name", name),
+                    ("email", email),
+                    ("time_zone", "Europe/Berlin"),
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "invite {email}");
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .trim_start_matches("/admin/cases/")
+            .to_string()
+    }
+}
+
+/// The note a client writes the `n`th time: the last one saved is what the workspace shows.
+fn note(index: usize, n: usize) -> String {
+    format!("Note {index}-{n} under load.")
 }
 
 /// One client: a message, a booking, a message, … each under an address and an email of its own,
@@ -287,18 +449,36 @@ async fn client(
     base: String,
     index: usize,
     slots: Arc<Vec<String>>,
+    notes: (Therapist, String, String),
     acked: Arc<Mutex<Acknowledged>>,
 ) {
+    let (therapist, case, csrf) = notes;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
     for n in 0..WRITES {
+        if n % 3 == 2 {
+            let text = note(index, n);
+            let saved = therapist
+                .post(
+                    &format!("/admin/cases/{case}/workspace"),
+                    &[("csrf", &csrf), ("notes", &text)],
+                )
+                .await;
+            let Ok(saved) = saved else {
+                return;
+            };
+            if saved.status() == reqwest::StatusCode::SEE_OTHER {
+                acked.lock().unwrap().notes.insert(index, n);
+            }
+            continue;
+        }
         let address = format!("10.{}.{}.{}", index, n / 250, n % 250 + 1);
         let email = format!("c{index}-w{n}@example.org");
-        let booking = n % 2 == 1;
+        let booking = n % 3 == 1;
         let request = if booking {
-            let slot = &slots[(n / 2 * CLIENTS + index) % slots.len()];
+            let slot = &slots[(n / 3 * CLIENTS + index) % slots.len()];
             http.post(format!("{base}/api/v1/bookings"))
                 .json(&serde_json::json!({
                     "slot_id": slot, "name": "Load Visitor", "email": email,
@@ -359,11 +539,64 @@ async fn kill_under_load(database_url: Option<String>) {
     assert!(slots.len() >= 10, "the demo practice offers times");
     let slots = Arc::new(slots);
 
+    // A therapist of the practice, signed in once; a case of hers for each client's notes.
+    let added = server
+        .command(&[
+            "therapist",
+            "add",
+            "--email",
+            "nora@example.org",
+            "--name",
+            "Nora Notes",
+            "--time-zone",
+            "Europe/Berlin",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child.stdin.take().unwrap().write_all(PASSWORD.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let printed = String::from_utf8_lossy(&added.stdout).into_owned();
+    let totp = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("totp secret: "))
+        .unwrap_or_else(|| panic!("no totp secret in {printed:?}"))
+        .to_string();
+    let therapist = Therapist::new(&server.base());
+    therapist.sign_in("nora@example.org", PASSWORD, &totp).await;
+    let mut cases = Vec::new();
+    for i in 0..CLIENTS {
+        let case = therapist
+            .invite(&format!("Patient {i}"), &format!("p{i}@example.org"))
+            .await;
+        let csrf = therapist
+            .csrf(&format!("/admin/cases/{case}/workspace"))
+            .await;
+        cases.push((case, csrf));
+    }
+
     let acked = Arc::new(Mutex::new(Acknowledged::default()));
-    let load: Vec<_> = (0..CLIENTS)
-        .map(|i| tokio::spawn(client(server.base(), i, slots.clone(), acked.clone())))
+    let load: Vec<_> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (case, csrf))| {
+            let notes = (therapist.clone(), case.clone(), csrf.clone());
+            tokio::spawn(client(
+                server.base(),
+                i,
+                slots.clone(),
+                notes,
+                acked.clone(),
+            ))
+        })
         .collect();
     // The kill comes while a mail is half sent and the clients are writing.
+    sink.arm();
     let held = tokio::time::timeout(GUARD, held_rx.recv()).await;
     assert!(held.is_ok(), "the load never made {HELD} mails");
     let before_kill = {
@@ -375,15 +608,17 @@ async fn kill_under_load(database_url: Option<String>) {
         client.await.unwrap();
     }
     let acked = std::mem::take(&mut *acked.lock().unwrap());
+    let writes = acked.messages.len() + acked.bookings.len() + acked.notes.len();
     assert!(
-        acked.messages.len() + acked.bookings.len() < CLIENTS * WRITES,
-        "the load was still running at the kill"
+        before_kill > 0 && writes < CLIENTS * WRITES,
+        "the load was running at the kill"
     );
     eprintln!(
-        "kill: {} writes acknowledged before the kill, {} messages and {} bookings in all",
+        "kill: {} messages and bookings acknowledged when the mail was held, {} messages, {} bookings and notes on {} cases in all",
         before_kill,
         acked.messages.len(),
-        acked.bookings.len()
+        acked.bookings.len(),
+        acked.notes.len()
     );
 
     server.start(false).await;
@@ -425,6 +660,17 @@ async fn kill_under_load(database_url: Option<String>) {
         )
         .await;
         assert_eq!(n, 1, "the acknowledged booking by {email}");
+    }
+
+    for (index, last) in &acked.notes {
+        let (case, _) = &cases[*index];
+        let page = therapist
+            .page(&format!("/admin/cases/{case}/workspace"))
+            .await
+            .unwrap();
+        // The last acknowledged note, or one sent after it that committed before the kill.
+        let shown = (*last..WRITES).any(|n| page.contains(&note(*index, n)));
+        assert!(shown, "the note {} on case {case}", note(*index, *last));
     }
 
     // The audit chain is whole.
