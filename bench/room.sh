@@ -8,4 +8,6 @@ cd "$(dirname "$0")/.."
 cargo build --release -q -p holdspace
 [ -d e2e/node_modules ] || (cd e2e && npm ci --silent)
 ulimit -n 20000
+# Every socket comes from this machine's one address.
+export HOLDSPACE_MAX_CONNECTIONS_PER_ADDRESS=0
 HOLDSPACE_BIN=target/release/holdspace node bench/room.js

@@ -87,6 +87,41 @@ pub struct SettingsArgs {
     )]
     #[serde(default, deserialize_with = "check::text")]
     trusted_proxies: Option<String>,
+    /// Open connections in all; refused with 503 past it [default: 10000, less when the process may
+    /// open fewer files].
+    #[arg(
+        long = "max-connections",
+        env = "HOLDSPACE_MAX_CONNECTIONS",
+        value_name = "N"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    max_connections: Option<String>,
+    /// Open connections from one address (an IPv6 /64); refused with 429 past it; 0 for no cap
+    /// [default: 64, none with trust_proxy, where every connection is the proxy's].
+    #[arg(
+        long = "max-connections-per-address",
+        env = "HOLDSPACE_MAX_CONNECTIONS_PER_ADDRESS",
+        value_name = "N"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    max_connections_per_address: Option<String>,
+    /// Seconds a client may take to send a request's head, or to start the next one on a kept-alive
+    /// connection [default: 20].
+    #[arg(
+        long = "header-timeout-secs",
+        env = "HOLDSPACE_HEADER_TIMEOUT_SECS",
+        value_name = "SECONDS"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    header_timeout_secs: Option<String>,
+    /// Seconds a client may take to send a request's body, an upload included [default: 120].
+    #[arg(
+        long = "body-timeout-secs",
+        env = "HOLDSPACE_BODY_TIMEOUT_SECS",
+        value_name = "SECONDS"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    body_timeout_secs: Option<String>,
     /// Comma-separated stun: addresses [default: none, so no third party learns who calls whom].
     #[arg(long = "stun-urls", env = "HOLDSPACE_STUN_URLS", value_name = "URLS")]
     #[serde(default, deserialize_with = "check::text")]
@@ -129,6 +164,9 @@ pub struct Settings {
     pub mail_from: String,
     pub trust_proxy: bool,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The connection caps and the request deadlines. `total` is as given (or the default):
+    /// `serve` lowers it to what the open-files limit allows.
+    pub limits: web::ConnLimits,
     pub job_retry_base_ms: u64,
     pub reminders: Vec<jiff::SignedDuration>,
     pub ice: app::turn::IceConfig,
@@ -292,6 +330,48 @@ impl Settings {
             Some(v) => check::addresses(&v.value).map_err(|e| format!("{}: {e}", v.from))?,
             None => Vec::new(),
         };
+        let defaults = web::ConnLimits::default();
+        let total = match at.pick(
+            "max_connections",
+            given.max_connections,
+            file.max_connections,
+        ) {
+            Some(v) => check::count(&v.value, 1).map_err(|e| format!("{}: {e}", v.from))?,
+            None => defaults.total,
+        };
+        let per_address = match at.pick(
+            "max_connections_per_address",
+            given.max_connections_per_address,
+            file.max_connections_per_address,
+        ) {
+            Some(v) => check::count(&v.value, 0).map_err(|e| format!("{}: {e}", v.from))?,
+            // Behind a proxy every connection comes from it: a cap per address would be a cap on
+            // everyone. The proxy limits its clients; `max_connections` still holds.
+            None if trust_proxy => 0,
+            None => defaults.per_address,
+        };
+        let header_timeout = match at.pick(
+            "header_timeout_secs",
+            given.header_timeout_secs,
+            file.header_timeout_secs,
+        ) {
+            Some(v) => check::count(&v.value, 1).map_err(|e| format!("{}: {e}", v.from))?,
+            None => usize::try_from(defaults.header_timeout.as_secs()).unwrap_or(20),
+        };
+        let body_timeout = match at.pick(
+            "body_timeout_secs",
+            given.body_timeout_secs,
+            file.body_timeout_secs,
+        ) {
+            Some(v) => check::count(&v.value, 1).map_err(|e| format!("{}: {e}", v.from))?,
+            None => usize::try_from(defaults.body_timeout.as_secs()).unwrap_or(120),
+        };
+        let limits = web::ConnLimits {
+            header_timeout: std::time::Duration::from_secs(header_timeout as u64),
+            body_timeout: std::time::Duration::from_secs(body_timeout as u64),
+            per_address,
+            total,
+        };
         let job_retry_base_ms = match at.pick(
             "job_retry_base_ms",
             given.job_retry_base_ms,
@@ -322,6 +402,7 @@ impl Settings {
             mail_from: mail_from.map_or_else(|| "holdspace@localhost".into(), |v| v.value),
             trust_proxy,
             trusted_proxies,
+            limits,
             job_retry_base_ms,
             reminders,
             ice,
@@ -413,7 +494,11 @@ impl Settings {
                 m => format!("{m}m"),
             })
             .collect();
-        let lines: [(&str, String); 14] = [
+        let per_address = match self.limits.per_address {
+            0 => "0 (no cap)".to_string(),
+            n => n.to_string(),
+        };
+        let lines: [(&str, String); 18] = [
             ("listen", self.listen.to_string()),
             ("data_dir", self.data_dir.display().to_string()),
             ("database_url", self.database_label()),
@@ -442,6 +527,16 @@ impl Settings {
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(","),
+            ),
+            ("max_connections", self.limits.total.to_string()),
+            ("max_connections_per_address", per_address),
+            (
+                "header_timeout_secs",
+                self.limits.header_timeout.as_secs().to_string(),
+            ),
+            (
+                "body_timeout_secs",
+                self.limits.body_timeout.as_secs().to_string(),
             ),
             ("stun_urls", list(&self.ice.stun_urls)),
             ("turn_urls", list(&self.ice.turn_urls)),

@@ -305,6 +305,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         let link = app.create_setup_link().await.map_err(|e| describe(&e))?;
         println!("Create your practice with this link (it works once, for one hour): {link}");
     }
+    let limits = connection_limits(&settings);
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
@@ -313,9 +314,49 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     let mut state = web::WebState::new(app);
     state.trust_proxy = settings.trust_proxy;
     state.trusted_proxies = settings.trusted_proxies.clone();
+    state.limits = limits;
     web::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| format!("server stopped: {e}"))
+}
+
+/// Files every connection, the database and the uploads share.
+const FILES_KEPT_BACK: u64 = 256;
+
+/// Raises the open-files limit to what the system allows this process (a connection is a file),
+/// and keeps the connection cap under it, with room for the database, uploads and mail.
+fn connection_limits(settings: &Settings) -> web::ConnLimits {
+    let mut limits = settings.limits.clone();
+    let files = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(files) => files,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot raise the open-files limit");
+            match rlimit::getrlimit(rlimit::Resource::NOFILE) {
+                Ok((soft, _)) => soft,
+                Err(_) => return limits,
+            }
+        }
+    };
+    let room = usize::try_from(files.saturating_sub(FILES_KEPT_BACK))
+        .unwrap_or(usize::MAX)
+        .max(1);
+    if limits.total > room {
+        tracing::warn!(
+            open_files = files,
+            max_connections = room,
+            "the open-files limit allows fewer connections than max_connections: raise the limit (ulimit -n, LimitNOFILE=) for more"
+        );
+        limits.total = room;
+    }
+    tracing::info!(
+        open_files = files,
+        max_connections = limits.total,
+        max_connections_per_address = limits.per_address,
+        header_timeout_secs = limits.header_timeout.as_secs(),
+        body_timeout_secs = limits.body_timeout.as_secs(),
+        "connection limits"
+    );
+    limits
 }
 
 async fn shutdown_signal() {

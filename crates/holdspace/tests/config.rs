@@ -100,6 +100,10 @@ fn every_documented_variable_and_file_key_is_read() {
         ("HOLDSPACE_TURN_SECRET", "s3cret"),
         ("HOLDSPACE_STUN_URLS", "stun:127.0.0.1:3478"),
         ("HOLDSPACE_JOB_RETRY_BASE_MS", "500"),
+        ("HOLDSPACE_MAX_CONNECTIONS", "500"),
+        ("HOLDSPACE_MAX_CONNECTIONS_PER_ADDRESS", "8"),
+        ("HOLDSPACE_HEADER_TIMEOUT_SECS", "7"),
+        ("HOLDSPACE_BODY_TIMEOUT_SECS", "70"),
     ];
     let o = holdspace(&["config"], &env);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -123,6 +127,10 @@ reminders = "2h"
 stun_urls = ["stun:stun.example.org:3478"]
 turn_urls = "turns:turn.example.org:5349"
 turn_secret = "file-secret"
+max_connections = 500
+max_connections_per_address = 8
+header_timeout_secs = 7
+body_timeout_secs = 70
 "#,
     );
     let o = holdspace(&["config", "--config", file.to_str().unwrap()], &[]);
@@ -139,6 +147,10 @@ turn_secret = "file-secret"
         "stun_urls",
         "turn_urls",
         "turn_secret",
+        "max_connections",
+        "max_connections_per_address",
+        "header_timeout_secs",
+        "body_timeout_secs",
     ] {
         assert!(line(&o, key).contains("holdspace.toml)"), "{key}");
     }

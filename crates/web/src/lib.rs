@@ -24,6 +24,7 @@ mod practice;
 mod rooms;
 pub mod routes;
 mod security;
+mod serve;
 mod site;
 mod team;
 mod techcheck;
@@ -33,9 +34,9 @@ mod workspace;
 
 use app::App;
 use axum::Router;
-use std::net::SocketAddr;
 
 pub use routes::RouteInfo;
+pub use serve::ConnLimits;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -49,6 +50,8 @@ pub struct WebState {
     /// Behind `trust_proxy`: the proxies in front of the one that connects to us, whose entries in
     /// `X-Forwarded-For` are skipped to find the client's.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Deadlines for a request's head and body, and the connection caps.
+    pub limits: ConnLimits,
 }
 
 impl WebState {
@@ -59,6 +62,7 @@ impl WebState {
             secure_cookies,
             trust_proxy: false,
             trusted_proxies: Vec::new(),
+            limits: ConnLimits::default(),
         }
     }
 }
@@ -79,25 +83,27 @@ pub fn secure_context(public_url: &str) -> bool {
 /// The whole site, and the list of its routes (the policy test walks that list).
 pub fn router(state: WebState) -> (Router, Vec<RouteInfo>) {
     let (router, routes) = routes::build(state.clone());
-    // The language is chosen first, so error pages are in it too; the request's span is outermost,
-    // so it covers the security layers and every line they write.
+    let body_timeout = state.limits.body_timeout;
+    // The language is chosen first, so error pages are in it too; the body's deadline starts
+    // before anything reads it; the request's span is outermost, so it covers the security layers
+    // and every line they write.
     let router = security::wrap(router, state)
         .layer(axum::middleware::from_fn(i18n::language_layer))
+        .layer(axum::middleware::from_fn_with_state(
+            body_timeout,
+            serve::body_deadline,
+        ))
         .layer(axum::middleware::from_fn(trace::request_span));
     (router, routes)
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, within `state.limits` (see `serve.rs`).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: WebState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let limits = state.limits.clone();
     let (router, _) = router(state);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve::run(listener, router, limits, shutdown).await
 }

@@ -490,3 +490,25 @@ on_both!(
         assert_eq!(rows("room_endings").await, 1);
     }
 );
+
+/// A practice whose server cuts off a quiet HTTP connection after a second.
+async fn impatient(backend: store::Backend) -> Option<TestApp> {
+    TestApp::with_practice_and(backend, |s| {
+        s.limits.header_timeout = Duration::from_secs(1);
+        s.limits.body_timeout = Duration::from_secs(1);
+    })
+    .await
+}
+
+on_both!(a_quiet_socket_outlives_the_http_deadlines, impatient, |t| {
+    let s = setup(&t).await;
+    t.clock.advance(jiff::SignedDuration::from_mins(21));
+    let mut pat = open(&t, &s.pat, &s.room, &t.base).await.unwrap();
+    state_where(&mut pat, |s| s["phase"] == "waiting").await;
+    // Quiet for three times the header deadline (and well inside the room's own 40 s of silence).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut anna = open(&t, &s.anna, &s.room, &t.base).await.unwrap();
+    let (_, pat_user) = someone_waiting(&mut anna).await;
+    say(&mut anna, json!({"type": "admit", "user": pat_user})).await;
+    state_where(&mut pat, |s| s["phase"] == "in_session").await;
+});

@@ -141,6 +141,17 @@ pub fn toggle(text: &str) -> Result<bool, String> {
     }
 }
 
+/// A whole number no smaller than `least` (a count of connections, a number of seconds).
+pub fn count(text: &str, least: usize) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= least => Ok(n),
+        Ok(_) => Err(format!(
+            "expected a whole number of at least {least}, not {text:?}"
+        )),
+        Err(_) => Err(format!("expected a whole number, not {text:?}")),
+    }
+}
+
 /// "24h,1h" (or "90m"): when reminders go out before an appointment; empty for none.
 pub fn reminders(text: &str) -> Result<Vec<jiff::SignedDuration>, String> {
     text.split(',')

@@ -309,7 +309,7 @@ fn every_key_has_its_flag_and_variable_by_one_rule() {
         );
         keys += 1;
     }
-    assert_eq!(keys, 16);
+    assert_eq!(keys, 20);
 }
 
 #[test]
@@ -335,4 +335,64 @@ fn the_proxies_in_front_are_addresses_from_the_file_or_a_variable() {
     };
     assert!(error(given, "").contains("ranges are not taken"));
     assert!(merge(flags(), "").unwrap().trusted_proxies.is_empty());
+}
+
+#[test]
+fn connection_limits_have_defaults_and_take_whole_numbers() {
+    let defaults = merge(flags(), "").unwrap();
+    assert_eq!(defaults.limits, web::ConnLimits::default());
+    assert_eq!(defaults.limits.per_address, 64);
+    // Behind a proxy every connection is the proxy's: no cap per address unless one is given.
+    let proxied = merge(flags(), "trust_proxy = true").unwrap();
+    assert_eq!(proxied.limits.per_address, 0);
+    let proxied = merge(
+        flags(),
+        "trust_proxy = true\nmax_connections_per_address = 500",
+    )
+    .unwrap();
+    assert_eq!(proxied.limits.per_address, 500);
+
+    let file = r#"
+        max_connections = 2000
+        max_connections_per_address = "16"
+        header_timeout_secs = 5
+        body_timeout_secs = 30
+    "#;
+    let given = SettingsArgs {
+        max_connections: Some("3000".into()),
+        ..flags()
+    };
+    let s = merge(given, file).unwrap();
+    assert_eq!(
+        s.limits,
+        web::ConnLimits {
+            total: 3000,
+            per_address: 16,
+            header_timeout: std::time::Duration::from_secs(5),
+            body_timeout: std::time::Duration::from_secs(30),
+        }
+    );
+    assert_eq!(s.origin("max_connections"), "--max-connections");
+
+    for (file, expected) in [
+        (
+            "max_connections = 0",
+            "max_connections in holdspace.toml: expected a whole number of at least 1, not \"0\"",
+        ),
+        (
+            "max_connections_per_address = -1",
+            "max_connections_per_address in holdspace.toml: expected a whole number, not \"-1\"",
+        ),
+        (
+            r#"header_timeout_secs = "20s""#,
+            "header_timeout_secs in holdspace.toml: expected a whole number, not \"20s\"",
+        ),
+        (
+            "body_timeout_secs = 0",
+            "body_timeout_secs in holdspace.toml: expected a whole number of at least 1",
+        ),
+    ] {
+        let message = error(flags(), file);
+        assert!(message.starts_with(expected), "{message}");
+    }
 }

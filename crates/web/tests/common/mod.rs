@@ -9,7 +9,6 @@ use app::App;
 use reqwest::header::{HeaderMap, HeaderValue, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Response, StatusCode};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use store::{Backend, Db};
 
@@ -51,9 +50,12 @@ impl TestApp {
         let app = App::new(db.clone(), config, clock.clone()).unwrap();
         let mut state = web::WebState::new(app.clone());
         configure(&mut state);
-        let (router, routes) = web::router(state);
+        let (_, routes) = web::router(state.clone());
+        // Served as the binary serves: the same accept loop, deadlines and caps.
         tokio::spawn(async move {
-            axum_serve(listener, router).await;
+            web::serve(listener, state, std::future::pending())
+                .await
+                .unwrap();
         });
         Some(TestApp {
             secrets: Mutex::new(HashMap::new()),
@@ -231,15 +233,6 @@ impl TestApp {
         }
         out
     }
-}
-
-async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router) {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await
-    .unwrap();
 }
 
 /// A browser without JavaScript: keeps cookies, follows nothing by itself, sends same-origin headers.
