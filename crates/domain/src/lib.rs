@@ -17,6 +17,7 @@ pub mod markdown;
 pub mod measures;
 pub mod messaging;
 pub mod outbox;
+pub mod params;
 pub mod practice;
 pub mod room;
 pub mod slug;
