@@ -30,9 +30,9 @@ pub fn page(raw: Option<&str>) -> Result<Option<u32>, Refused> {
 }
 
 /// A date (`2027-03-15`, its midnight in UTC) or an RFC 3339 instant (`2027-03-15T09:00:00Z`,
-/// `2027-03-15T10:00:00+01:00`). Empty or blank is absent.
+/// `2027-03-15T10:00:00+01:00`). Empty is absent; anything else, blanks included, must be one.
 pub fn instant(raw: Option<&str>) -> Result<Option<Timestamp>, Refused> {
-    let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+    let Some(s) = raw.filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
     if let Ok(at) = s.parse::<Timestamp>() {
@@ -79,7 +79,8 @@ mod tests {
     #[test]
     fn instants_are_dates_or_rfc3339() {
         assert_eq!(instant(None), Ok(None));
-        assert_eq!(instant(Some("  ")), Ok(None));
+        assert_eq!(instant(Some("")), Ok(None));
+        assert_eq!(instant(Some("  ")), Err(Refused));
         assert_eq!(
             instant(Some("2027-03-15")),
             Ok(Some("2027-03-15T00:00:00Z".parse().unwrap()))
