@@ -131,16 +131,43 @@ fn field_errors(errors: &domain::FieldErrors) -> Value {
     json!({ "errors": map })
 }
 
+/// A message as the API takes it: the document's types exactly (the site's form also takes
+/// "on" for consent, and has a honeypot field; JSON has neither).
+#[derive(Deserialize)]
+pub struct MessageJson {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    preferred_time: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    consent: bool,
+}
+
 /// POST /api/v1/messages: the same rules and rate limit as the site's form.
 pub async fn send_message(
     State(state): State<WebState>,
     Caller(actor): Caller,
     ClientInfo(client): ClientInfo,
-    body: Result<Json<InquiryInput>, JsonRejection>,
+    body: Result<Json<MessageJson>, JsonRejection>,
 ) -> WebResult<Response> {
-    let Json(input) = match body {
+    let Json(m) = match body {
         Ok(json) => json,
         Err(rejection) => return Ok(bad_body(&rejection)),
+    };
+    let input = InquiryInput {
+        name: m.name,
+        email: m.email,
+        phone: m.phone,
+        preferred_time: m.preferred_time,
+        message: m.message,
+        consent: m.consent,
+        website: String::new(),
     };
     match state.app.send_inquiry(&actor, &input, &client).await {
         Ok(()) => Ok((StatusCode::CREATED, Json(json!({"status": "received"}))).into_response()),
@@ -221,13 +248,13 @@ pub struct BookingJson {
     #[serde(default)]
     email: String,
     #[serde(default)]
-    phone: Option<String>,
+    phone: String,
     #[serde(default)]
-    note: Option<String>,
+    note: String,
     #[serde(default)]
     consent: bool,
     #[serde(default)]
-    time_zone: Option<String>,
+    time_zone: String,
 }
 
 /// POST /api/v1/bookings: 201 with the booking, 409 when the slot was taken, 422 per field.
@@ -244,14 +271,14 @@ pub async fn book(
     let input = app::booking::BookingInput {
         name: b.name,
         email: b.email,
-        phone: b.phone.unwrap_or_default(),
-        note: b.note.unwrap_or_default(),
+        phone: b.phone,
+        note: b.note,
         consent: if b.consent {
             "on".into()
         } else {
             String::new()
         },
-        time_zone: b.time_zone.unwrap_or_default(),
+        time_zone: b.time_zone,
     };
     match state.app.book_consultation(&actor, &b.slot_id, &input, &client).await {
         Ok(Ok(booked)) => Ok((

@@ -445,6 +445,18 @@ on_both!(
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(refused_field(&body, "name"), "error-required");
         assert_eq!(refused_field(&body, "consent"), "error-consent-required");
+        // The document's types exactly: consent is a boolean, text is text (not null).
+        for wrong in [
+            json!({"name": "Ana", "email": "ana@example.org", "message": "Hello", "consent": "on"}),
+            json!({"name": "Ana", "email": "ana@example.org", "message": "Hello", "consent": true, "phone": null}),
+        ] {
+            let (status, body) = post(&t, "/api/v1/messages", &wrong).await;
+            assert_eq!(
+                (status, &body["error"]),
+                (StatusCode::BAD_REQUEST, &json!("bad-request")),
+                "{wrong}"
+            );
+        }
         let too_long = "x".repeat(domain::inquiry::NAME_MAX + 1);
         let (status, body) = post(
             &t,
@@ -475,6 +487,16 @@ on_both!(
             &t,
             "/api/v1/bookings",
             &json!({"slot_id": id, "name": "Ana", "email": "ana@example.org", "consent": "yes"}),
+        )
+        .await;
+        assert_eq!(
+            (status, &body["error"]),
+            (StatusCode::BAD_REQUEST, &json!("bad-request"))
+        );
+        let (status, body) = post(
+            &t,
+            "/api/v1/bookings",
+            &json!({"slot_id": id, "name": "Ana", "email": "ana@example.org", "consent": true, "note": null}),
         )
         .await;
         assert_eq!(
