@@ -94,6 +94,9 @@ error-email-taken = Someone already uses this email address.
 error-image-too-large = The image is larger than 5 MB.
 error-image-type = Please upload a PNG, JPEG, GIF or WebP image.
 api-bad-json = The request body must be JSON.
+api-body-type = The request body must be JSON, sent as application/json.
+api-body-too-large = The request body is too large.
+api-bad-query = A query parameter could not be read (each may be given once).
 
 ## Error pages
 not-found-title = Page not found
@@ -509,6 +512,7 @@ manage-reschedule = To move it to another time, cancel here and book a new time,
 error-booking-past = This appointment has already begun or passed.
 error-date = Please give a date (2027-03-15) or an instant (2027-03-15T09:00:00Z).
 error-type = There is no appointment type with this key.
+error-page-number = Please give a page number: a whole number from 1.
 error-slot = This slot id is not one this practice offers.
 admin-booking = Hours and booking
 booking-settings-intro = When people can book you, in your own time zone. Visitors see the free times in theirs.

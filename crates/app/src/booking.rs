@@ -29,24 +29,16 @@ pub struct Offer {
 
 /// A slot as a visitor names it: therapist, type and start, in one opaque-looking string.
 pub fn slot_ref(therapist: &User, kind: &AppointmentType, slot: &Slot) -> String {
-    format!("{}-{}-{}", therapist.id, kind.key, slot.start.as_second())
+    rules::SlotRef {
+        therapist: therapist.id.to_string(),
+        key: kind.key.clone(),
+        start: slot.start,
+    }
+    .to_string()
 }
 
 fn parse_ref(raw: &str) -> Option<(String, String, Timestamp)> {
-    let mut parts = raw.splitn(3, '-');
-    let (therapist, key, start) = (parts.next()?, parts.next()?, parts.next()?);
-    if therapist.len() != 32
-        || !therapist.bytes().all(|b| b.is_ascii_hexdigit())
-        || key.is_empty()
-        || key.len() > 40
-    {
-        return None;
-    }
-    Some((
-        therapist.to_string(),
-        key.to_string(),
-        Timestamp::from_second(start.parse().ok()?).ok()?,
-    ))
+    rules::SlotRef::parse(raw).map(|r| (r.therapist, r.key, r.start))
 }
 
 /// The visitor's booking form, as typed.
@@ -188,10 +180,13 @@ impl App {
         self.require(actor, Action::SendInquiry).await?;
         let (therapist_id, key, start) = parse_ref(slot).ok_or(AppError::NotFound)?;
         let mut errors = domain::FieldErrors::default();
-        let name = domain::validation::line(&mut errors, "name", &input.name, true, 120);
+        let name =
+            domain::validation::line(&mut errors, "name", &input.name, true, rules::NAME_MAX);
         let email = domain::validation::email(&mut errors, "email", &input.email);
-        let phone = domain::validation::line(&mut errors, "phone", &input.phone, false, 40);
-        let note = domain::validation::text(&mut errors, "note", &input.note, false, 2_000);
+        let phone =
+            domain::validation::line(&mut errors, "phone", &input.phone, false, rules::PHONE_MAX);
+        let note =
+            domain::validation::text(&mut errors, "note", &input.note, false, rules::NOTE_MAX);
         let zone = if input.time_zone.trim().is_empty() {
             "UTC".to_string()
         } else {
@@ -228,7 +223,7 @@ impl App {
         let open = bookable.open_slots(&mut tx, &kind, now).await?;
         let Some(chosen) = open.iter().find(|s| s.start == start).copied() else {
             return Ok(Err(Taken {
-                nearest: rules::nearest(&open, start, 3),
+                nearest: rules::nearest(&open, start, rules::NEAREST_OFFERED),
             }));
         };
         let therapist = &bookable.therapist;
@@ -271,7 +266,7 @@ impl App {
                     .open_slots(&mut self.db().conn().await?, &kind, now)
                     .await?;
                 return Ok(Err(Taken {
-                    nearest: rules::nearest(&open, start, 3),
+                    nearest: rules::nearest(&open, start, rules::NEAREST_OFFERED),
                 }));
             }
             Err(e) => return Err(e.into()),
@@ -633,14 +628,14 @@ impl App {
         let open = bookable.open_slots(&mut tx, &kind, now).await?;
         let Some(chosen) = open.iter().find(|s| s.start == start).copied() else {
             return Ok(Err(Taken {
-                nearest: rules::nearest(&open, start, 3),
+                nearest: rules::nearest(&open, start, rules::NEAREST_OFFERED),
             }));
         };
         let sequence = match booking::reschedule(&mut tx, &a.id, &kind, chosen.start, now).await {
             Ok(seq) => seq,
             Err(StoreError::Conflict) => {
                 return Ok(Err(Taken {
-                    nearest: rules::nearest(&open, start, 3),
+                    nearest: rules::nearest(&open, start, rules::NEAREST_OFFERED),
                 }))
             }
             Err(e) => return Err(e.into()),

@@ -10,20 +10,8 @@ use sha2::{Digest, Sha256};
 
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 
-/// The image formats browsers show everywhere. SVG is refused: it can carry script.
-pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("image/png", "png"))
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("image/jpeg", "jpg"))
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some(("image/gif", "gif"))
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some(("image/webp", "webp"))
-    } else {
-        None
-    }
-}
+/// The image formats browsers show everywhere, read from the first bytes; SVG is refused.
+pub use domain::content::sniff_image as sniff;
 
 /// The public path of a stored image.
 pub fn path(id: &ImageId, content_type: &str) -> String {

@@ -17,6 +17,13 @@ pub use week::{week_of, Week};
 
 mod week;
 
+/// The booking form's limits: the name and phone as in "Send a message", and the visitor's note.
+pub const NAME_MAX: usize = crate::inquiry::NAME_MAX;
+pub const PHONE_MAX: usize = crate::inquiry::PHONE_MAX;
+pub const NOTE_MAX: usize = 2_000;
+/// How many free times near a taken one are offered instead.
+pub const NEAREST_OFFERED: usize = 3;
+
 /// A recurring window, e.g. Monday 09:00–13:00, in the therapist's zone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Weekly {
@@ -105,6 +112,52 @@ impl Slot {
     /// The slot's start as a reader in `zone` sees it.
     pub fn local_start(&self, zone: &TimeZone) -> Zoned {
         self.start.to_zoned(zone.clone())
+    }
+}
+
+/// A slot's opaque id, as the booking page and the API hand it out and take it back:
+/// `<therapist's 32 hex digits>-<type key>-<start in seconds since the epoch>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotRef {
+    pub therapist: String,
+    pub key: String,
+    pub start: Timestamp,
+}
+
+impl SlotRef {
+    /// The longest type key a slot id may carry.
+    pub const KEY_MAX: usize = 40;
+
+    /// A slot id from outside, if it has the shape of one. Whether the slot is open is the
+    /// caller's question.
+    pub fn parse(raw: &str) -> Option<SlotRef> {
+        let mut parts = raw.splitn(3, '-');
+        let (therapist, key, start) = (parts.next()?, parts.next()?, parts.next()?);
+        if !crate::ids::is_hex_id(therapist) || key.is_empty() || key.len() > Self::KEY_MAX {
+            return None;
+        }
+        // Digits with at most one leading minus: `i64::from_str` would also take a plus.
+        let digits = start.strip_prefix('-').unwrap_or(start);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(SlotRef {
+            therapist: therapist.to_string(),
+            key: key.to_string(),
+            start: Timestamp::from_second(start.parse().ok()?).ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for SlotRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}-{}-{}",
+            self.therapist,
+            self.key,
+            self.start.as_second()
+        )
     }
 }
 

@@ -374,6 +374,23 @@ pub enum Lookup {
     Missing,
 }
 
+/// An uploaded image's type and file extension, read from its first bytes (never from its name
+/// or the browser's word): the formats browsers show everywhere. SVG is refused: it can carry
+/// script.
+pub fn sniff_image(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("image/png", "png"))
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("image/jpeg", "jpg"))
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some(("image/gif", "gif"))
+    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(("image/webp", "webp"))
+    } else {
+        None
+    }
+}
+
 /// An uploaded image, as the admin lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageInfo {

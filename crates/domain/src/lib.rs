@@ -19,6 +19,7 @@ pub mod measures;
 pub mod messaging;
 pub mod notes;
 pub mod outbox;
+pub mod params;
 pub mod practice;
 pub mod room;
 pub mod slug;

@@ -88,7 +88,7 @@ pub fn time_zone(errors: &mut FieldErrors, field: &'static str, raw: &str) -> St
     let value = raw.trim();
     if value.is_empty() {
         errors.add(field, "error-required");
-    } else if value.len() > 64 || jiff::tz::TimeZone::get(value).is_err() {
+    } else if value.len() > crate::params::ZONE_MAX || jiff::tz::TimeZone::get(value).is_err() {
         errors.add(field, "error-time-zone");
     }
     value.to_string()

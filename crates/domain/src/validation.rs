@@ -126,8 +126,11 @@ pub fn email(errors: &mut FieldErrors, field: &'static str, raw: &str) -> String
     }
 }
 
+/// The longest address taken, in bytes (RFC 5321's path limit less its angle brackets).
+pub const EMAIL_MAX: usize = 254;
+
 fn parse_email(value: &str) -> Option<String> {
-    if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if value.len() > EMAIL_MAX || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return None;
     }
     let (local, domain) = value.rsplit_once('@')?;

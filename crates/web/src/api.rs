@@ -7,7 +7,7 @@ use crate::extract::{Caller, ClientInfo};
 use crate::{i18n, WebState};
 use app::site::Shown;
 use app::AppError;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -41,12 +41,54 @@ pub struct PageQuery {
     page: Option<String>,
 }
 
+/// One field's refusal, as every 422 of the API says it.
+fn refused(field: &str, code: &str) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({"errors": {field: {"code": code, "message": i18n::t(code)}}})),
+    )
+        .into_response()
+}
+
+/// A query string that cannot be read into its parameters (one given twice, say): 400.
+fn bad_query() -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": "bad-request", "message": i18n::t("api-bad-query")})),
+    )
+        .into_response()
+}
+
+/// A body that is not JSON of the operation's shape: 415 when it is not sent as JSON, 413 when
+/// it is larger than the server reads, 400 otherwise.
+fn bad_body(rejection: &JsonRejection) -> Response {
+    let (status, key) = match rejection.status() {
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "api-body-type"),
+        StatusCode::PAYLOAD_TOO_LARGE => (StatusCode::PAYLOAD_TOO_LARGE, "api-body-too-large"),
+        _ => (StatusCode::BAD_REQUEST, "api-bad-json"),
+    };
+    (
+        status,
+        Json(json!({"error": "bad-request", "message": i18n::t(key)})),
+    )
+        .into_response()
+}
+
+/// GET /api/v1/articles?page=: a page number from 1 (past the last page gives the last page);
+/// anything else given as `page` is refused, as the document says.
 pub async fn articles(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Query(q): Query<PageQuery>,
+    q: Result<Query<PageQuery>, QueryRejection>,
 ) -> WebResult<Response> {
-    let listing = state.app.articles(&actor, q.page.as_deref()).await?;
+    let Ok(Query(q)) = q else {
+        return Ok(bad_query());
+    };
+    let Ok(page) = domain::params::page(q.page.as_deref()) else {
+        return Ok(refused("page", "error-page-number"));
+    };
+    let page = page.map(|n| n.to_string());
+    let listing = state.app.articles(&actor, page.as_deref()).await?;
     let body = json!({
         "articles": listing.pages.iter().map(|p| summary(&state, p)).collect::<Vec<_>>(),
         "page": listing.paging.page,
@@ -89,27 +131,43 @@ fn field_errors(errors: &domain::FieldErrors) -> Value {
     json!({ "errors": map })
 }
 
+/// A message as the API takes it: the document's types exactly (the site's form also takes
+/// "on" for consent, and has a honeypot field; JSON has neither).
+#[derive(Deserialize)]
+pub struct MessageJson {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    preferred_time: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    consent: bool,
+}
+
 /// POST /api/v1/messages: the same rules and rate limit as the site's form.
 pub async fn send_message(
     State(state): State<WebState>,
     Caller(actor): Caller,
     ClientInfo(client): ClientInfo,
-    body: Result<Json<InquiryInput>, JsonRejection>,
+    body: Result<Json<MessageJson>, JsonRejection>,
 ) -> WebResult<Response> {
-    let Json(input) = match body {
+    let Json(m) = match body {
         Ok(json) => json,
-        Err(rejection) => {
-            let status = if rejection.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-                StatusCode::UNSUPPORTED_MEDIA_TYPE
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            return Ok((
-                status,
-                Json(json!({"error": "bad-request", "message": i18n::t("api-bad-json")})),
-            )
-                .into_response());
-        }
+        Err(rejection) => return Ok(bad_body(&rejection)),
+    };
+    let input = InquiryInput {
+        name: m.name,
+        email: m.email,
+        phone: m.phone,
+        preferred_time: m.preferred_time,
+        message: m.message,
+        consent: m.consent,
+        website: String::new(),
     };
     match state.app.send_inquiry(&actor, &input, &client).await {
         Ok(()) => Ok((StatusCode::CREATED, Json(json!({"status": "received"}))).into_response()),
@@ -136,43 +194,33 @@ pub struct SlotsQuery {
     tz: Option<String>,
 }
 
-fn instant(raw: Option<&str>) -> Result<Option<jiff::Timestamp>, ()> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s.parse::<jiff::Timestamp>().map(Some).or_else(|_| {
-            s.parse::<jiff::civil::Date>()
-                .map(|d| {
-                    d.to_zoned(jiff::tz::TimeZone::UTC)
-                        .ok()
-                        .map(|z| z.timestamp())
-                })
-                .map_err(|_| ())
-        }),
-    }
-}
-
 /// GET /api/v1/slots?type=&from=&to=&tz=: open times, each with an opaque id, start and end.
+/// An empty parameter is an absent one; one that is not understood is refused by name.
 pub async fn slots(
     State(state): State<WebState>,
     Caller(actor): Caller,
-    Query(q): Query<SlotsQuery>,
+    q: Result<Query<SlotsQuery>, QueryRejection>,
 ) -> WebResult<Response> {
-    let (Ok(from), Ok(to)) = (instant(q.from.as_deref()), instant(q.to.as_deref())) else {
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"errors": {"from": {"code": "error-date", "message": i18n::t("error-date")}}}))).into_response());
+    let Ok(Query(q)) = q else {
+        return Ok(bad_query());
     };
-    let zone = match q.tz.as_deref().filter(|z| !z.is_empty()) {
-        Some(name) => match jiff::tz::TimeZone::get(name) {
-            Ok(tz) => tz,
-            Err(_) => return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"errors": {"tz": {"code": "error-time-zone", "message": i18n::t("error-time-zone")}}}))).into_response()),
-        },
-        None => jiff::tz::TimeZone::UTC,
+    let Ok(from) = domain::params::instant(q.from.as_deref()) else {
+        return Ok(refused("from", "error-date"));
     };
-    let Some(offer) = state.app.offer(&actor, q.kind.as_deref()).await? else {
-        return Ok(Json(json!({ "slots": [] })).into_response());
+    let Ok(to) = domain::params::instant(q.to.as_deref()) else {
+        return Ok(refused("to", "error-date"));
     };
-    if q.kind.as_deref().is_some_and(|k| k != offer.kind.key) {
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"errors": {"type": {"code": "error-type", "message": i18n::t("error-type")}}}))).into_response());
-    }
+    let Ok(zone) = domain::params::zone(q.tz.as_deref()) else {
+        return Ok(refused("tz", "error-time-zone"));
+    };
+    let zone = zone.unwrap_or(jiff::tz::TimeZone::UTC);
+    let kind = domain::params::given(q.kind.as_deref());
+    let offer = match state.app.offer(&actor, kind).await {
+        Ok(Some(offer)) => offer,
+        Ok(None) => return Ok(Json(json!({ "slots": [] })).into_response()),
+        Err(AppError::NotFound) => return Ok(refused("type", "error-type")),
+        Err(e) => return Err(e.into()),
+    };
     let list: Vec<Value> = offer
         .slots
         .iter()
@@ -200,13 +248,13 @@ pub struct BookingJson {
     #[serde(default)]
     email: String,
     #[serde(default)]
-    phone: Option<String>,
+    phone: String,
     #[serde(default)]
-    note: Option<String>,
+    note: String,
     #[serde(default)]
     consent: bool,
     #[serde(default)]
-    time_zone: Option<String>,
+    time_zone: String,
 }
 
 /// POST /api/v1/bookings: 201 with the booking, 409 when the slot was taken, 422 per field.
@@ -218,30 +266,19 @@ pub async fn book(
 ) -> WebResult<Response> {
     let Json(b) = match body {
         Ok(json) => json,
-        Err(rejection) => {
-            let status = if rejection.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-                StatusCode::UNSUPPORTED_MEDIA_TYPE
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            return Ok((
-                status,
-                Json(json!({"error": "bad-request", "message": i18n::t("api-bad-json")})),
-            )
-                .into_response());
-        }
+        Err(rejection) => return Ok(bad_body(&rejection)),
     };
     let input = app::booking::BookingInput {
         name: b.name,
         email: b.email,
-        phone: b.phone.unwrap_or_default(),
-        note: b.note.unwrap_or_default(),
+        phone: b.phone,
+        note: b.note,
         consent: if b.consent {
             "on".into()
         } else {
             String::new()
         },
-        time_zone: b.time_zone.unwrap_or_default(),
+        time_zone: b.time_zone,
         // Not asked over the API: the zone's guess stands until the patient's profile says more.
         country: String::new(),
     };
@@ -268,7 +305,7 @@ pub async fn book(
             .into_response()),
         Err(AppError::Invalid(errors)) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(field_errors(&errors))).into_response()),
         Err(AppError::RateLimited) => Ok((StatusCode::TOO_MANY_REQUESTS, Json(json!({"error": "too-many", "message": i18n::t("error-rate-limited")}))).into_response()),
-        Err(AppError::NotFound) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"errors": {"slot_id": {"code": "error-slot", "message": i18n::t("error-slot")}}}))).into_response()),
+        Err(AppError::NotFound) => Ok(refused("slot_id", "error-slot")),
         Err(e) => Err(e.into()),
     }
 }
