@@ -1389,6 +1389,7 @@ note-back = Back to the case
 note-saved = Saved.
 note-not-begun = This session has not begun. Its note can be written once its room opens.
 note-record = The note
+note-section-empty = Nothing written.
 note-signed-by = Signed by { $name }, { $when }. A signed note cannot be changed: add an addendum to correct or complete it.
 note-addenda = Addenda
 note-addenda-none = No addenda.

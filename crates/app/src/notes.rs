@@ -229,6 +229,8 @@ impl App {
     ) -> AppResult<Vec<store::notes::SessionLine>> {
         let mut c = self.db().conn().await?;
         let case = self.case_as(&mut c, actor, id, CaseSide::Therapist).await?;
-        Ok(store::notes::sessions_of_case(&mut c, &case.id, self.now(), 100).await?)
+        // A session counts from the moment its room opens, as its note does.
+        let begun_by = self.now() + domain::room::OPENS_BEFORE;
+        Ok(store::notes::sessions_of_case(&mut c, &case.id, begun_by, 100).await?)
     }
 }

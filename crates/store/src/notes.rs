@@ -224,8 +224,8 @@ struct SessionRow {
     signed_at: Option<i64>,
 }
 
-/// The case's booked sessions that have begun by `now` (newest first, at most `limit`), each with
-/// its note's state.
+/// The case's booked sessions that start by `now` (newest first, at most `limit`), each with its
+/// note's state.
 pub async fn sessions_of_case(
     c: &mut Conn,
     case: &CaseId,

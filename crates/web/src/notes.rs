@@ -221,7 +221,9 @@ pub async fn save_process(
         .save_process_note(&actor, id.as_str(), &input.process)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/notes/{id}?saved=1#process")).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/admin/notes/{id}?saved=1#process-notes")).into_response())
+        }
         Err(e) => {
             let (status, errors) = view::refused(e, None)?;
             let form = Form::from_input(&input, errors);
