@@ -1430,3 +1430,78 @@ case-sessions-none = No session has taken place yet.
 case-note-signed = Note signed { $when }
 case-note-draft = Note drafted, not signed
 case-note-none = No note yet
+
+## The regular hour (series)
+mail-series-subject = Your regular { $kind } with { $therapist }
+mail-series-body =
+    Hello { $name },
+
+    your regular { $kind } with { $therapist } at { $practice } begins on
+
+    {"  "}{ $when }
+
+    The calendar file attached holds the whole series: your calendar shows each session at your own time, and updates when a session is moved or left out. Your portal lists the coming sessions and lets you move or cancel one within the agreed notice:
+    { $portal }
+
+    This email is not for emergencies.
+error-series-frequency = Choose how often.
+error-series-past = Choose a date from today on.
+error-series-far = Choose a date within five years.
+error-series-second-day = Choose the second day of the week.
+error-series-same-day = Choose a different day from the first session's.
+error-series-until = The last date cannot be before the first session.
+error-series-change-date = A change begins after the series' first session.
+error-series-ended = This series has ended.
+error-series-end-range = Choose a date within the series.
+error-series-date = Enter a date as YYYY-MM-DD.
+error-series-time = Enter a time such as 18:00, on five minutes.
+series-heading = Regular sessions
+series-none = No regular time is set yet.
+series-frequency-weekly = Weekly
+series-frequency-fortnightly = Every two weeks
+series-frequency-twice_weekly = Twice a week
+series-line = { $frequency } on { $days } at { $time } ({ $zone }), { $kind }, from { $first }
+series-line-until = until { $until }
+series-line-open = open-ended
+series-upcoming = { $count ->
+    [one] One session booked ahead.
+   *[other] { $count } sessions booked ahead.
+}
+series-skipped = Left out: { $dates }
+series-ended = Ended.
+series-set-heading = Set a regular time
+series-change-heading = Change from a date on
+series-end-heading = End the series
+field-series-frequency = How often
+field-series-first = First session
+field-series-first-change = From
+field-series-time = Time (your zone, { $zone })
+field-series-time-hint = The hour stays at this time on your clock, also when the clocks change.
+field-series-second-day = Second day (twice a week)
+field-series-until = Last date (optional)
+field-series-until-hint = Leave empty for an open-ended series.
+field-series-kind = Kind of session
+field-series-last = Last session on or before
+series-set = Set the regular time
+series-change = Change from this date
+series-end = End the series
+series-done = { $booked ->
+    [one] One session booked
+   *[other] { $booked } sessions booked
+} for the next six months.{ $clashed ->
+    [0] {""}
+    [one] {" "}One date clashed with another booking and is left out.
+   *[other] {" "}{ $clashed } dates clashed with other bookings and are left out.
+}
+series-ended-done = The series ends. { $count ->
+    [0] No booked session was cancelled.
+    [one] One session after that date was cancelled.
+   *[other] { $count } sessions after that date were cancelled.
+}
+portal-time-change = From { $date } your session is at { $time } your time (the clocks change on different dates here and where your therapist is).
+portal-manage = Move or cancel
+series-title = Regular sessions: { $name }
+series-back = Back to { $name }
+series-first-hint = Its weekday is the series' day.
+series-end-hint = Sessions after this date are cancelled, and the patient is told once.
+case-series-open = Set or change the regular time

@@ -556,9 +556,58 @@ impl App {
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_else(|| "holdspace".into());
+        // A series is one recurring event; its sessions are not listed again one by one.
+        let since = (now - SignedDuration::from_hours(24 * 28))
+            .to_zoned(TimeZone::UTC)
+            .date();
+        let mut in_series = std::collections::HashSet::new();
+        let mut zones = std::collections::BTreeMap::new();
+        let mut series_lines = Vec::new();
+        for s in store::series::of_therapist(&mut c, &owner.therapist, since).await? {
+            let zone = TimeZone::get(&s.zone).unwrap_or(TimeZone::UTC);
+            let parts = self.series_event_parts(&mut c, &s).await?;
+            for i in store::series::instances(&mut c, &s.id).await? {
+                in_series.insert(i.appointment);
+            }
+            let name = store::cases::get(&mut c, &s.case, &owner.therapist)
+                .await?
+                .map(|case| case.patient.name)
+                .unwrap_or_default();
+            let summary = if names { name } else { initials(&name) };
+            let (from, to) = domain::calendar::series_span(&zone, &s.rule);
+            let span = zones
+                .entry(s.zone.clone())
+                .or_insert((zone.clone(), from, to));
+            span.1 = span.1.min(from);
+            span.2 = span.2.max(to);
+            series_lines.extend(domain::calendar::series_events(
+                &domain::calendar::SeriesEvent {
+                    uid: &format!("{}@{host}", s.id),
+                    sequence: parts.sequence,
+                    stamp: now,
+                    zone: &zone,
+                    rule: &s.rule,
+                    minutes: parts.minutes,
+                    skipped: &parts.skipped,
+                    moved: &parts.moved,
+                    summary: &summary,
+                    description: "",
+                    location: "",
+                    organizer: None,
+                    attendee: None,
+                },
+            ));
+        }
+        let mut extra: Vec<String> = zones
+            .iter()
+            .flat_map(|(name, (zone, from, to))| {
+                domain::calendar::vtimezone(name, zone, *from, *to)
+            })
+            .collect();
+        extra.extend(series_lines);
         let events: Vec<(String, domain::calendar::FeedEvent)> = entries
             .into_iter()
-            .filter(|e| e.status == "booked")
+            .filter(|e| e.status == "booked" && !in_series.contains(&e.id))
             .map(|e| {
                 let who = if e.type_key == booking::BLOCK {
                     "Blocked".to_string()
@@ -580,7 +629,7 @@ impl App {
                 )
             })
             .collect();
-        Ok(domain::calendar::feed(now, &events))
+        Ok(domain::calendar::feed(now, &events, &extra))
     }
 }
 

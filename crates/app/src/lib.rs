@@ -27,6 +27,7 @@ pub mod portal;
 pub mod practice;
 pub mod ratelimit;
 pub mod rooms;
+pub mod series;
 pub mod site;
 pub mod team;
 pub mod turn;

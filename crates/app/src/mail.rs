@@ -505,6 +505,37 @@ pub fn booking_confirmation(c: Confirmation<'_>) -> Outgoing {
     mail
 }
 
+/// "Your regular sessions": when they begin (in the patient's zone and the therapist's), the
+/// portal, and the whole series as one calendar event. Sent again, with the event's sequence
+/// raised, whenever the series changes.
+pub fn series_invitation(
+    practice_name: &str,
+    patient: &User,
+    therapist: &User,
+    kind_name: &str,
+    first: jiff::Timestamp,
+    portal: &str,
+    ics: String,
+) -> Outgoing {
+    let kind = kind_name.to_lowercase();
+    let mut mail = Outgoing::to_user(
+        patient,
+        "series-invitation",
+        Text::new("mail-series-subject")
+            .with("kind", &kind)
+            .with("therapist", &therapist.name),
+        Text::new("mail-series-body")
+            .with("name", &patient.name)
+            .with("kind", &kind)
+            .with("therapist", &therapist.name)
+            .with("practice", practice_name)
+            .when("when", first, &patient.time_zone)
+            .with("portal", portal),
+    );
+    mail.calendar = Some(("REQUEST", ics));
+    mail
+}
+
 /// Who an appointment mail is about: the patient it goes to, the therapist, the kind, the time.
 pub struct AppointmentMail<'a> {
     pub practice_name: &'a str,

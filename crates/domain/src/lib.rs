@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod params;
 pub mod practice;
 pub mod room;
+pub mod series;
 pub mod slug;
 pub mod validation;
 pub mod workspace;

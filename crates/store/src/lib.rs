@@ -27,6 +27,7 @@ pub mod passkeys;
 pub mod practice;
 pub mod rooms;
 pub mod seal;
+pub mod series;
 pub mod testing;
 pub mod users;
 pub mod workspace;

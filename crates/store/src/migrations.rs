@@ -92,6 +92,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "session_notes",
         include_str!("../migrations/0020_session_notes.sql"),
     ),
+    (21, "series", include_str!("../migrations/0021_series.sql")),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -92,6 +92,8 @@ struct CaseTemplate {
     words: app::day::VisitorWords,
     /// The sessions so far, each with its note's state: (link, when, state).
     sessions: Vec<(String, String, String)>,
+    /// The regular hour, as lines of text.
+    series: Vec<crate::series::SeriesLine>,
 }
 
 /// The case page; `form` holds what was typed into its message or agreement form.
@@ -138,6 +140,13 @@ pub(crate) async fn case_page(
             )
         })
         .collect();
+    let series = state
+        .app
+        .case_series(actor, id)
+        .await?
+        .iter()
+        .map(|s| crate::series::describe(s, &reader))
+        .collect();
     Ok((
         status,
         Html(render(CaseTemplate {
@@ -148,6 +157,7 @@ pub(crate) async fn case_page(
             measures,
             words,
             sessions,
+            series,
         })?),
     )
         .into_response())

@@ -24,6 +24,7 @@ mod practice;
 mod rooms;
 pub mod routes;
 mod security;
+mod series;
 mod serve;
 mod site;
 mod team;

@@ -3,8 +3,8 @@
 
 use crate::{
     accounts, agreements, api, assets, booking, calendar, cases, content, day, inquiries, intake,
-    mail, measures, notes, passkeys, portal, practice, rooms, site, team, techcheck, workspace,
-    WebState,
+    mail, measures, notes, passkeys, portal, practice, rooms, series, site, team, techcheck,
+    workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -148,6 +148,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/signin/{token}", portal::use_link)
         .post("/portal/signout", portal::sign_out)
         .get("/portal", portal::home)
+        .post("/portal/appointments/{id}/manage", portal::manage)
         .get("/portal/messages", portal::messages)
         .post_upload("/portal/messages", portal::send)
         .get("/portal/attachments/{id}", portal::attachment)
@@ -231,6 +232,10 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/notes/{id}", notes::save)
         .post("/admin/notes/{id}/process", notes::save_process)
         .post("/admin/notes/{id}/addendum", notes::add_addendum)
+        .get("/admin/cases/{id}/series", series::show)
+        .post("/admin/cases/{id}/series", series::set)
+        .post("/admin/cases/{id}/series/{series}/change", series::change)
+        .post("/admin/cases/{id}/series/{series}/end", series::end)
         .post("/admin/practice/crisis", practice::save_line)
         .post("/admin/practice/crisis/remove", practice::remove_line)
         // mail
