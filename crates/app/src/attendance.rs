@@ -108,6 +108,8 @@ impl App {
         input: &AttendanceInput,
     ) -> AppResult<()> {
         let choice = input.validate()?;
+        // Asked before the transaction: a refusal's audit row is written on its own connection.
+        self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let mut tx = self.db().begin().await?;
         let (a, case) = self.attendance_session(&mut tx, actor, id).await?;
