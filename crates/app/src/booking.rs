@@ -574,6 +574,19 @@ impl App {
         }
         let late = now > a.start - booking::cancel_notice(&mut tx, &a.therapist).await?;
         booking::cancel(&mut tx, &a.id, late, now).await?;
+        if late && a.case.is_some() {
+            // Recorded at once; the therapist decides whether it is charged (their default
+            // stands until then). A cancellation in time is no session and has no record.
+            store::attendance::record(
+                &mut tx,
+                &a.id,
+                domain::attendance::Attendance::LateCancelled,
+                None,
+                None,
+                now,
+            )
+            .await?;
+        }
         store::jobs::enqueue(
             &mut tx,
             Task::BookingCancelled {

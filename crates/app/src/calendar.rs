@@ -28,6 +28,7 @@ impl App {
         let cancel_notice = booking::cancel_notice_setting(&mut c, &user.id)
             .await?
             .unwrap_or(SignedDuration::from_hours(48));
+        let late_charge = store::attendance::late_charge(&mut c, &user.id).await?;
         Ok(match booking::availability(&mut c, &user.id).await? {
             Some(hours) => rules::Settings {
                 weekly: hours.weekly,
@@ -35,6 +36,7 @@ impl App {
                 types: hours.types,
                 rules: hours.rules,
                 cancel_notice,
+                late_charge,
             },
             None => rules::Settings {
                 weekly: Vec::new(),
@@ -42,6 +44,7 @@ impl App {
                 types: default_types(),
                 rules: rules::Rules::default(),
                 cancel_notice,
+                late_charge,
             },
         })
     }
@@ -67,6 +70,7 @@ impl App {
         )
         .await?;
         booking::set_exceptions(&mut tx, &user.id, &s.exceptions).await?;
+        store::attendance::set_late_charge(&mut tx, &user.id, s.late_charge).await?;
         self.audit_in(
             &mut tx,
             actor,
@@ -421,6 +425,16 @@ impl App {
                 e => e.into(),
             })?;
         if a.case.is_some() {
+            // A session the therapist cancels is recorded as theirs at once: never charged.
+            store::attendance::record(
+                &mut tx,
+                &a.id,
+                domain::attendance::Attendance::TherapistCancelled,
+                None,
+                Some(&user.id),
+                now,
+            )
+            .await?;
             store::jobs::enqueue(
                 &mut tx,
                 Task::BookingCancelled {

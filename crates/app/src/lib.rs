@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod agreements;
+pub mod attendance;
 pub mod audit;
 pub mod booking;
 pub mod calendar;

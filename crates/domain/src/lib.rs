@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod agreement;
+pub mod attendance;
 pub mod audit;
 pub mod availability;
 pub mod booking;

@@ -6,6 +6,7 @@
 //! dialect's blob type (the one token the migrations translate), placeholders are `$1, $2, …`.
 
 pub mod agreements;
+pub mod attendance;
 pub mod audit;
 pub mod booking;
 pub mod cases;

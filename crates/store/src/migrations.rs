@@ -93,6 +93,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0020_session_notes.sql"),
     ),
     (21, "series", include_str!("../migrations/0021_series.sql")),
+    (
+        22,
+        "attendance",
+        include_str!("../migrations/0022_attendance.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

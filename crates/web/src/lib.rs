@@ -5,6 +5,7 @@ mod accounts;
 mod agreements;
 mod api;
 mod assets;
+mod attendance;
 mod booking;
 mod calendar;
 mod cases;

@@ -2,9 +2,9 @@
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
 use crate::{
-    accounts, agreements, api, assets, booking, calendar, cases, content, day, inquiries, intake,
-    mail, measures, notes, passkeys, portal, practice, rooms, series, site, team, techcheck,
-    workspace, WebState,
+    accounts, agreements, api, assets, attendance, booking, calendar, cases, content, day,
+    inquiries, intake, mail, measures, notes, passkeys, portal, practice, rooms, series, site, team,
+    techcheck, workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -106,6 +106,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/calendar/{id}/cancel", calendar::cancel_appointment)
         .post("/admin/calendar/{id}/move", calendar::move_appointment)
         .post("/admin/calendar/{id}/guests", calendar::add_guest)
+        .post("/admin/calendar/{id}/attendance", attendance::record)
         .post("/admin/calendar/feed", calendar::new_feed)
         .post("/admin/calendar/feed/remove", calendar::remove_feed)
         .get("/calendar/{file}", calendar::feed)
