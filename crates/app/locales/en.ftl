@@ -1539,3 +1539,60 @@ day-attendance = Attendance to record
 day-attendance-unrecorded-what = Attendance not recorded
 day-attendance-late-what = Cancelled late: charged or not?
 day-attendance-no-show-what = No-show: charged or not?
+
+## Time away
+mail-away-subject = Sessions cancelled: { $therapist } is away
+mail-away-body =
+    Hello { $name },
+
+    { $therapist } at { $practice } will be away, so these sessions are cancelled:
+
+    { $sessions }
+
+    Your portal shows your coming sessions:
+    { $portal }
+
+    This email is not for emergencies.
+error-absence-order = The last day cannot be before the first.
+error-absence-long = Time away is at most a year at once.
+error-absence-kind = Choose what kind of time away this is.
+error-absence-sessions = Choose what happens to the sessions on those days.
+away-title = Time away
+away-lede = Holidays, illness, days off: entered once, they cancel the sessions on those days (each patient is told once) or keep them for you to move. Nobody can book those days, and regular sessions leave them out.
+away-list-heading = Entered
+away-none = Nothing entered from today on.
+away-kind-holiday = Holiday
+away-kind-illness = Illness
+away-kind-other = Time away
+away-kind-bank_holiday = Bank holiday (the whole practice)
+away-line = { $kind }: { $first } – { $last }
+away-remove = Remove
+away-remove-label = Remove { $what }
+away-kept-heading = Sessions still booked on those days
+away-kept-lede = Move each one, or cancel it, from its page.
+away-add-heading = Enter time away
+field-away-first = First day
+field-away-last = Last day (optional)
+field-away-last-hint = Leave empty for one day.
+field-away-kind = Kind
+field-away-sessions = The sessions on those days
+away-sessions-cancel = Cancel them and tell each patient once
+away-sessions-keep = Keep them: I will move each one
+away-practice = For the whole practice (every therapist)
+away-add = Enter
+away-done = { $cancelled ->
+    [0] No session was cancelled.
+    [one] One session was cancelled; the patient is told.
+   *[other] { $cancelled } sessions were cancelled; each patient is told once.
+}{ $kept ->
+    [0] {""}
+    [one] {" "}One session on those days is kept for you to move.
+   *[other] {" "}{ $kept } sessions on those days are kept for you to move.
+}
+calendar-away-link = Time away
+audit-action-absence-add = Time away entered
+audit-action-absence-remove = Time away removed
+audit-action-series-set = Regular sessions set
+audit-action-series-change = Regular sessions changed
+audit-action-series-end = Regular sessions ended
+calendar-back = Back to the calendar

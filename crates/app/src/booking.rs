@@ -117,7 +117,12 @@ impl App {
         for therapist in therapists {
             if let Some(hours) = booking::availability(c, &therapist.id).await? {
                 let zone = TimeZone::get(&therapist.time_zone).unwrap_or(TimeZone::UTC);
-                let exceptions = booking::exceptions(c, &therapist.id).await?;
+                let mut exceptions = booking::exceptions(c, &therapist.id).await?;
+                // Days away cannot be booked.
+                let today = self.now().to_zoned(zone.clone()).date();
+                for away in self.days_away(c, &therapist.id, today).await? {
+                    exceptions.extend(away.days_from(today).map(rules::Exception::DayOff));
+                }
                 out.push(Bookable {
                     therapist,
                     availability: Availability {

@@ -237,7 +237,11 @@ impl App {
             || (default_types(), Vec::new()),
             |hours| (hours.types, hours.weekly),
         );
-        let exceptions = booking::exceptions(&mut c, &user.id).await?;
+        let mut exceptions = booking::exceptions(&mut c, &user.id).await?;
+        // Days away are drawn as days off.
+        for away in self.days_away(&mut c, &user.id, monday).await? {
+            exceptions.extend(away.days_from(monday).take(7).map(rules::Exception::DayOff));
+        }
         Ok(Week {
             windows,
             exceptions,

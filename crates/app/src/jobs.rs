@@ -90,6 +90,11 @@ pub enum Task {
     SeriesInvitation {
         series: String,
     },
+    /// "Some of your sessions are cancelled: your therapist is away" (one per patient).
+    AwayNotice {
+        case: CaseId,
+        appointments: Vec<String>,
+    },
     /// Books a series' sessions up to its horizon; schedules the next day's run.
     SeriesHorizon {
         series: String,
@@ -119,6 +124,7 @@ impl Task {
             Task::DailyAgenda { .. } => "daily_agenda",
             Task::SeriesInvitation { .. } => "series_invitation",
             Task::SeriesHorizon { .. } => "series_horizon",
+            Task::AwayNotice { .. } => "away_notice",
         }
     }
 
@@ -381,6 +387,15 @@ impl App {
                     &case.therapist,
                     &self.link(&format!("/admin/cases/{}", case.id)),
                 )
+            }
+            Task::AwayNotice { case, appointments } => {
+                match self
+                    .away_notice_mail(&practice, &case, &appointments)
+                    .await?
+                {
+                    Some(mail) => mail,
+                    None => return Ok(()),
+                }
             }
             Task::SeriesHorizon { series } => {
                 return self.extend_series(&series).await.map_err(JobError::from);

@@ -1,6 +1,7 @@
 //! The practice's use-cases, one module per capability; the one policy module that decides every
 //! access; mail composition; the job runner.
 
+pub mod absences;
 pub mod accounts;
 pub mod actor;
 pub mod agreements;

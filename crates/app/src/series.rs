@@ -92,9 +92,15 @@ impl App {
             .into_iter()
             .map(|i| i.occurrence)
             .collect();
+        let away = self.days_away(tx, &s.therapist, today).await?;
         let mut done = Booked::default();
         for o in s.rule.occurrences(&zone, today, until) {
             if known.contains(&o.date) || o.start <= now {
+                continue;
+            }
+            // A day away is left out (the therapist's own absence; not a clash).
+            if away.iter().any(|a| a.covers(o.date)) {
+                store::series::skip_occurrence(tx, s, &kind, o.date, o.start, now).await?;
                 continue;
             }
             let taken = !booking::busy(tx, &s.therapist, o.start, o.start + kind.occupies())

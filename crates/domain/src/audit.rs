@@ -6,6 +6,8 @@
 /// variant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AuditAction {
+    AbsenceAdd,
+    AbsenceRemove,
     AgreementCountersign,
     AgreementRead,
     AgreementSend,
@@ -84,6 +86,8 @@ pub enum AuditAction {
 impl AuditAction {
     /// Every action, for the tests that hold the list's texts stable and distinct.
     pub const ALL: &'static [AuditAction] = &[
+        AuditAction::AbsenceAdd,
+        AuditAction::AbsenceRemove,
         AuditAction::AgreementCountersign,
         AuditAction::AgreementRead,
         AuditAction::AgreementSend,
@@ -170,6 +174,8 @@ impl AuditAction {
     /// The text stored in the log.
     pub fn as_str(self) -> &'static str {
         match self {
+            AuditAction::AbsenceAdd => "absence.add",
+            AuditAction::AbsenceRemove => "absence.remove",
             AuditAction::AgreementCountersign => "agreement.countersign",
             AuditAction::AgreementRead => "agreement.read",
             AuditAction::AgreementSend => "agreement.send",

@@ -1,5 +1,6 @@
 //! The practice's rules and types: pure functions, no I/O, no async.
 
+pub mod absence;
 pub mod account;
 pub mod agreement;
 pub mod attendance;

@@ -5,6 +5,7 @@
 //! milliseconds since the epoch (UTC), flags are nullable instants (`published_at`), bytes are the
 //! dialect's blob type (the one token the migrations translate), placeholders are `$1, $2, …`.
 
+pub mod absences;
 pub mod agreements;
 pub mod attendance;
 pub mod audit;

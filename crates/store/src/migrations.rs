@@ -98,6 +98,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "attendance",
         include_str!("../migrations/0022_attendance.sql"),
     ),
+    (
+        25,
+        "absences",
+        include_str!("../migrations/0025_absences.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

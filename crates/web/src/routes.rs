@@ -2,9 +2,9 @@
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
 use crate::{
-    accounts, agreements, api, assets, attendance, booking, calendar, cases, content, day,
-    inquiries, intake, mail, measures, notes, passkeys, portal, practice, rooms, series, site, team,
-    techcheck, workspace, WebState,
+    accounts, agreements, api, assets, attendance, away, booking, calendar, cases, content, day,
+    inquiries, intake, mail, measures, notes, passkeys, portal, practice, rooms, series, site,
+    team, techcheck, workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -233,6 +233,9 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/notes/{id}", notes::save)
         .post("/admin/notes/{id}/process", notes::save_process)
         .post("/admin/notes/{id}/addendum", notes::add_addendum)
+        .get("/admin/absences", away::show)
+        .post("/admin/absences", away::add)
+        .post("/admin/absences/{id}/remove", away::remove)
         .get("/admin/cases/{id}/series", series::show)
         .post("/admin/cases/{id}/series", series::set)
         .post("/admin/cases/{id}/series/{series}/change", series::change)
