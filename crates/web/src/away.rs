@@ -56,14 +56,22 @@ async fn away_page(
         .absences
         .iter()
         .map(|a| {
-            let text = i18n::t_with(
-                "away-line",
-                &[
-                    ("kind", view::tr(&format!("away-kind-{}", a.kind.as_str()))),
-                    ("first", r.civil_date(a.first)),
-                    ("last", r.civil_date(a.last)),
-                ],
-            );
+            let kind = view::tr(&format!("away-kind-{}", a.kind.as_str()));
+            let text = if a.first == a.last {
+                i18n::t_with(
+                    "away-line-day",
+                    &[("kind", kind), ("day", r.civil_date(a.first))],
+                )
+            } else {
+                i18n::t_with(
+                    "away-line",
+                    &[
+                        ("kind", kind),
+                        ("first", r.civil_date(a.first)),
+                        ("last", r.civil_date(a.last)),
+                    ],
+                )
+            };
             let removable = match &a.therapist {
                 Some(t) => Some(t) == me.as_ref(),
                 None => v.may_close_practice,
