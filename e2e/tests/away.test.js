@@ -57,10 +57,10 @@ test('a weekly hour is set and a holiday over one session cancels it', async () 
   assert.match(await o.locator('[role="status"]').innerText(), /sessions booked for the next six months/);
   assert.match(await o.locator('main').innerText(), /Weekly on \w+day at 18:00 \(Europe\/Berlin\)/);
   await axe.check(o, 'series page, running');
-  await shoot(o, 'series-1280');
+  await shoot(o, 'series-set-1280');
   await o.setViewportSize({ width: 390, height: 844 });
   await noSidewaysScroll(o, 'series page at 390 px');
-  await shoot(o, 'series-390');
+  await shoot(o, 'series-set-390');
   await o.setViewportSize({ width: 1280, height: 900 });
 
   // A holiday over the second session: cancelled, and listed as entered.
