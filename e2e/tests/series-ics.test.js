@@ -10,11 +10,17 @@ import { before } from 'node:test';
 import assert from 'node:assert/strict';
 import ical from 'node-ical';
 import ICAL from 'ical.js';
-import { startServer, sleep } from '../lib/server.js';
-import { launchBrowser, newPage, visit } from '../lib/browser.js';
-import { AxeReport } from '../lib/axe.js';
-import { test, cleanupStack, uniqueEmail, submitAndGetPostResponse, signIn, shoot, noSidewaysScroll } from '../lib/harness.js';
-import { sensitive } from '../lib/privacy.js';
+
+// The servers of this file run on a clock that starts at the Rust tests' instant, 27 November 2026, on
+// whatever day the suite runs (and whatever E2E_NOW the run was given): the first sessions must lie before
+// Berlin's change on 28 March 2027 and the weeks after it inside the half-year a series is booked ahead.
+// Each test file is its own process, so this moves no other file's clock; the harness reads it on import.
+process.env.E2E_NOW = '2026-11-27T09:00:00Z';
+const { startServer, sleep } = await import('../lib/server.js');
+const { launchBrowser, newPage, visit } = await import('../lib/browser.js');
+const { AxeReport } = await import('../lib/axe.js');
+const { test, cleanupStack, uniqueEmail, submitAndGetPostResponse, signIn, shoot, noSidewaysScroll } = await import('../lib/harness.js');
+const { sensitive } = await import('../lib/privacy.js');
 
 const cleanup = cleanupStack();
 let server;
