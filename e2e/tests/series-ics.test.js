@@ -19,7 +19,7 @@ process.env.E2E_NOW = '2026-11-27T09:00:00Z';
 const { startServer, sleep } = await import('../lib/server.js');
 const { launchBrowser, newPage, visit } = await import('../lib/browser.js');
 const { AxeReport } = await import('../lib/axe.js');
-const { test, cleanupStack, uniqueEmail, submitAndGetPostResponse, signIn, shoot, noSidewaysScroll } = await import('../lib/harness.js');
+const { test, cleanupStack, uniqueEmail, submitAndGetPostResponse, signIn, shoot, noSidewaysScroll, labelFor } = await import('../lib/harness.js');
 const { sensitive } = await import('../lib/privacy.js');
 
 const cleanup = cleanupStack();
@@ -154,6 +154,7 @@ test('the series\' calendar reads as the same instants in node-ical, ical.js and
   await axe.check(o, 'series page, nothing set');
   const zone = (await o.locator('label[for="time"]').innerText()).match(/\(your zone, ([^)]+)\)/)?.[1];
   assert.equal(zone, 'Europe/Berlin', 'the hour is set in the therapist\'s zone');
+  assert.equal(await labelFor(o, 'until'), 'Last date (optional)', 'an optional field says so once');
   await o.getByLabel('Time (your zone, Europe/Berlin)').fill('18:00');
   assert.equal((await submitAndGetPostResponse(o, 'Set the regular time')).status(), 422);
   assert.equal(await o.locator('#first-error').count(), 1, 'the missing first date is named next to its field');
