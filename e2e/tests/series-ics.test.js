@@ -218,6 +218,7 @@ test('the series\' calendar reads as the same instants in node-ical, ical.js and
   await visit(o, `${server.url}/admin/calendar`);
   assert.equal((await submitAndGetPostResponse(o, 'Make a new feed address')).status(), 200, 'the address is shown once, on the answer itself');
   const feedUrl = new URL((await o.locator('.notice code').innerText()).trim());
+  sensitive(feedUrl.pathname.split('/').pop().replace(/\.ics$/, ''), 'token');
   const response = await fetch(`${server.url}${feedUrl.pathname}`);
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type'), /^text\/calendar/);
