@@ -1539,3 +1539,23 @@ day-attendance = Attendance to record
 day-attendance-unrecorded-what = Attendance not recorded
 day-attendance-late-what = Cancelled late: charged or not?
 day-attendance-no-show-what = No-show: charged or not?
+
+## Your own note headings (issue 12, part 6)
+audit-action-note-template-save = Own note headings saved
+own-headings-title = Your own note headings
+own-headings-intro = Your own template for session notes: a name and two to four headings. They are offered next to free text, DAP, SOAP and BIRP. A note keeps the headings it was written with, so changing them here changes no note you have written.
+own-headings-back = Back to the note
+own-headings-saved = Saved. Notes already written keep the headings they were written with.
+own-headings-save = Save your headings
+field-own-headings-name = Name of your template
+hint-own-headings-name = For example "Psychodynamic". Shown only to you, in the list of templates.
+field-own-headings = Headings
+hint-own-headings = One heading a line: two to four, each up to { $limit } characters, for example Themes, Transference, Risk, Next time.
+note-template-own = Your own headings: { $name }
+note-own-headings-define = Write notes under your own headings
+note-own-headings-change = Change your own headings
+error-headings-too-few = Please give at least two headings: with one, free text serves.
+error-headings-too-many = Please give at most { $limit } headings, one a line.
+error-heading-too-long = Please keep each heading to { $limit } characters or fewer.
+error-headings-duplicate = Each heading once, please: two of them are the same.
+error-heading-characters = Please use plain words: no markup (< >) and no invisible or control characters.

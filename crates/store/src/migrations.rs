@@ -98,6 +98,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "attendance",
         include_str!("../migrations/0022_attendance.sql"),
     ),
+    (
+        24,
+        "own_note_headings",
+        include_str!("../migrations/0024_own_note_headings.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.
