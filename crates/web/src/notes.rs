@@ -371,8 +371,10 @@ pub async fn headings(
         .map(|own| OwnHeadingsInput::from_kept(&own))
         .unwrap_or_default();
     let note = q.note.as_deref().and_then(AppointmentId::parse);
-    let form = Form::from_input(&input, FieldErrors::default())
-        .with("note", note.as_ref().map(|n| n.to_string()).unwrap_or_default());
+    let form = Form::from_input(&input, FieldErrors::default()).with(
+        "note",
+        note.as_ref().map(|n| n.to_string()).unwrap_or_default(),
+    );
     let saved = q.saved.is_some();
     headings_page(&state, &actor, csrf, form, note, saved, StatusCode::OK).await
 }

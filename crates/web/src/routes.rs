@@ -3,8 +3,8 @@
 
 use crate::{
     accounts, agreements, api, assets, attendance, booking, calendar, cases, content, day,
-    inquiries, intake, mail, measures, notes, passkeys, portal, practice, rooms, series, site, team,
-    techcheck, workspace, WebState,
+    inquiries, intake, mail, measures, notes, passkeys, portal, practice, rooms, series, site,
+    team, techcheck, workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
