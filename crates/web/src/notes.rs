@@ -373,7 +373,7 @@ pub async fn headings(
     let note = q.note.as_deref().and_then(AppointmentId::parse);
     let form = Form::from_input(&input, FieldErrors::default()).with(
         "note",
-        note.as_ref().map(|n| n.to_string()).unwrap_or_default(),
+        note.as_ref().map(ToString::to_string).unwrap_or_default(),
     );
     let saved = q.saved.is_some();
     headings_page(&state, &actor, csrf, form, note, saved, StatusCode::OK).await
