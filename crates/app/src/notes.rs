@@ -1,6 +1,8 @@
 //! Session notes as use-cases: only the case's therapist opens, writes, signs and amends the note
 //! of one of their sessions, from the moment its room opens. Every opening of a note's text is
-//! audited; a change to a signed note is refused, and the attempt audited.
+//! audited; a change to a signed note is refused, and the attempt audited. Each therapist may
+//! keep their own headings as a template of their own (not clinical, so not sealed; saving them
+//! is audited).
 
 use crate::actor::Actor;
 use crate::audit::Outcome;
@@ -9,7 +11,7 @@ use crate::policy::{Action, CaseSide};
 use crate::App;
 use domain::audit::AuditAction;
 use domain::case::Case;
-use domain::notes::NoteInput;
+use domain::notes::{NoteInput, OwnHeadings, OwnHeadingsInput, Template};
 use jiff::Timestamp;
 use store::notes::{Addendum, Note};
 use store::StoreError;
@@ -26,6 +28,8 @@ pub struct NoteView {
     pub begun: bool,
     pub note: Option<Note>,
     pub addenda: Vec<Addendum>,
+    /// The therapist's own headings as they are now (a note written with them keeps its own).
+    pub own: Option<OwnHeadings>,
 }
 
 impl NoteView {
@@ -78,7 +82,9 @@ impl App {
             .await?;
         }
         let kind = self.type_name(&mut c, &case, &a.type_key).await?;
+        let own = store::notes::own_headings(&mut c, &case.therapist.id).await?;
         Ok(NoteView {
+            own,
             begun: self.begun(a.start),
             appointment: a.id,
             case,
@@ -108,9 +114,14 @@ impl App {
         id: &str,
         input: &NoteInput,
     ) -> AppResult<bool> {
-        let checked = input.validate()?;
         let mut tx = self.db().begin().await?;
         let (a, case) = self.session_of(&mut tx, actor, id).await?;
+        let own = if Template::parse(&input.template) == Some(Template::Own) {
+            self.headings_to_write_under(&mut tx, &case, &a.id).await?
+        } else {
+            None
+        };
+        let checked = input.validate_with(own.as_deref())?;
         if !self.begun(a.start) {
             return Err(AppError::field("section_0", "error-note-not-begun"));
         }
@@ -165,6 +176,27 @@ impl App {
         }
         tx.commit().await?;
         Ok(checked.sign)
+    }
+
+    /// The headings a note in the therapist's own template is written under: the note's own once
+    /// it has some (a later change of the therapist's headings does not reach it), else the
+    /// therapist's as they are now.
+    async fn headings_to_write_under(
+        &self,
+        c: &mut store::Conn,
+        case: &Case,
+        appointment: &str,
+    ) -> AppResult<Option<Vec<String>>> {
+        let kept = store::notes::load(c, appointment)
+            .await?
+            .map(|n| n.body)
+            .filter(|b| b.template() == Template::Own && !b.headings.is_empty());
+        if let Some(body) = kept {
+            return Ok(Some(body.headings));
+        }
+        Ok(store::notes::own_headings(c, &case.therapist.id)
+            .await?
+            .map(|o| o.headings))
     }
 
     /// Changes the private process notes of a session (signed or not).
@@ -232,5 +264,39 @@ impl App {
         // A session counts from the moment its room opens, as its note does.
         let begun_by = self.now() + domain::room::OPENS_BEFORE;
         Ok(store::notes::sessions_of_case(&mut c, &case.id, begun_by, 100).await?)
+    }
+
+    /// The actor's own note headings, if they have defined them (therapists only).
+    pub async fn own_note_headings(&self, actor: &Actor) -> AppResult<Option<OwnHeadings>> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let mut c = self.db().conn().await?;
+        Ok(store::notes::own_headings(&mut c, &user.id).await?)
+    }
+
+    /// Keeps the actor's own note headings in place of the ones they had; notes already written
+    /// with the old ones keep theirs. Audited (no case: they are about no one).
+    #[tracing::instrument(skip_all)]
+    pub async fn save_own_note_headings(
+        &self,
+        actor: &Actor,
+        input: &OwnHeadingsInput,
+    ) -> AppResult<()> {
+        self.require(actor, Action::KeepCaseload).await?;
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        let own = input.validate()?;
+        let mut tx = self.db().begin().await?;
+        store::notes::save_own_headings(&mut tx, &user.id, &own, self.now()).await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::NoteTemplateSave,
+            "",
+            user.id.as_str(),
+            Outcome::Ok,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -1,7 +1,9 @@
 //! Session notes: one per session, written in a template the therapist chooses (free text, DAP,
 //! SOAP, BIRP), signed once complete. A signed note is never changed, only amended by dated
 //! addenda. The process notes beside it are the therapist's private working notes, not part of the
-//! record a patient may ask for, and stay the therapist's to change.
+//! record a patient may ask for, and stay the therapist's to change. A therapist may also keep
+//! their own headings (two to four short lines) as a template of their own; a note written with
+//! them keeps its headings inside its sealed body, so changing them later changes no note.
 
 use crate::validation::{self, FieldErrors, Validated};
 use serde::{Deserialize, Serialize};
@@ -22,9 +24,12 @@ pub enum Template {
     Soap,
     /// Behaviour, intervention, response, plan.
     Birp,
+    /// The therapist's own headings: they travel with the note ([`Body::headings`]).
+    Own,
 }
 
 impl Template {
+    /// The templates every therapist has; `Own` is offered once a therapist has defined theirs.
     pub const ALL: [Template; 4] = [
         Template::Free,
         Template::Dap,
@@ -38,16 +43,22 @@ impl Template {
             Template::Dap => "dap",
             Template::Soap => "soap",
             Template::Birp => "birp",
+            Template::Own => "own",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Template> {
-        Template::ALL.into_iter().find(|t| t.as_str() == raw.trim())
+        Template::ALL
+            .into_iter()
+            .chain([Template::Own])
+            .find(|t| t.as_str() == raw.trim())
     }
 
-    /// The translation keys of the sections' headings, in order.
+    /// The translation keys of the sections' headings, in order (none for `Own`: its headings
+    /// are the therapist's words, kept with each note).
     pub fn headings(self) -> &'static [&'static str] {
         match self {
+            Template::Own => &[],
             Template::Free => &["note-section-note"],
             Template::Dap => &[
                 "note-section-data",
@@ -75,6 +86,10 @@ impl Template {
 pub struct Body {
     pub template: String,
     pub sections: Vec<String>,
+    /// The headings themselves, for a note in the therapist's own headings: sealed with the
+    /// note, so a later change of the therapist's headings never reaches it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headings: Vec<String>,
 }
 
 impl Body {
@@ -123,29 +138,49 @@ pub struct Checked {
 }
 
 impl NoteInput {
+    /// Checks a note in one of the built-in templates (own headings are refused: see
+    /// [`NoteInput::validate_with`]).
     pub fn validate(&self) -> Validated<Checked> {
+        self.validate_with(None)
+    }
+
+    /// Checks a note; `own` are the headings a note in the therapist's own template is written
+    /// under (the note's own when it has some, else the therapist's), `None` when they have none.
+    pub fn validate_with(&self, own: Option<&[String]>) -> Validated<Checked> {
         let mut e = FieldErrors::default();
-        let template = Template::parse(&self.template).unwrap_or_else(|| {
+        let template = match Template::parse(&self.template) {
+            Some(Template::Own) if own.is_none() => None,
+            other => other,
+        }
+        .unwrap_or_else(|| {
             e.add("template", "error-note-template");
             Template::Free
         });
+        let headings: Vec<String> = match (template, own) {
+            (Template::Own, Some(own)) => own.to_vec(),
+            _ => Vec::new(),
+        };
+        let count = match template {
+            Template::Own => headings.len(),
+            t => t.headings().len(),
+        };
         let typed = [
             &self.section_0,
             &self.section_1,
             &self.section_2,
             &self.section_3,
         ];
-        let sections: Vec<String> = template
-            .headings()
-            .iter()
-            .zip(SECTION_FIELDS)
+        let sections: Vec<String> = SECTION_FIELDS
+            .into_iter()
             .zip(typed)
-            .map(|((_, field), text)| validation::text(&mut e, field, text, false, SECTION_MAX))
+            .take(count)
+            .map(|(field, text)| validation::text(&mut e, field, text, false, SECTION_MAX))
             .collect();
         let process = validation::text(&mut e, "process", &self.process, false, PROCESS_MAX);
         let body = Body {
             template: template.as_str().to_string(),
             sections,
+            headings,
         };
         let sign = self.action == "sign";
         if sign {
@@ -171,6 +206,83 @@ pub fn addendum(raw: &str) -> Validated<String> {
     e.finish(text)
 }
 
+/// A therapist's own note template: its name and two to four headings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnHeadings {
+    pub name: String,
+    pub headings: Vec<String>,
+}
+
+/// The longest name of one's own template and the longest heading (characters).
+pub const OWN_NAME_MAX: usize = 60;
+pub const HEADING_MAX: usize = 60;
+/// How many headings one's own template has: at least two (one is free text), at most as many
+/// as a note has sections.
+pub const HEADINGS_MIN: usize = 2;
+pub const HEADINGS_MAX: usize = SECTION_FIELDS.len();
+
+/// The own-headings form as typed: a name, and the headings one a line.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct OwnHeadingsInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub headings: String,
+}
+
+impl OwnHeadingsInput {
+    /// The form filled with what is kept.
+    pub fn from_kept(kept: &OwnHeadings) -> OwnHeadingsInput {
+        OwnHeadingsInput {
+            name: kept.name.clone(),
+            headings: kept.headings.join("\n"),
+        }
+    }
+
+    /// Checks the name and the headings: blank lines are dropped; two to four headings, each
+    /// one short line, no two alike (whatever their case), no markup or invisible characters.
+    pub fn validate(&self) -> Validated<OwnHeadings> {
+        let mut e = FieldErrors::default();
+        let name = validation::line(&mut e, "name", &self.name, true, OWN_NAME_MAX);
+        if !plain(&name) {
+            e.add("name", "error-heading-characters");
+        }
+        let headings: Vec<String> = self
+            .headings
+            .lines()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(str::to_string)
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        if headings.is_empty() {
+            e.add("headings", "error-required");
+        } else if headings.iter().any(|h| h.chars().count() > HEADING_MAX) {
+            e.add_limit("headings", "error-heading-too-long", HEADING_MAX);
+        } else if headings.iter().any(|h| !plain(h)) {
+            e.add("headings", "error-heading-characters");
+        } else if headings.len() < HEADINGS_MIN {
+            e.add("headings", "error-headings-too-few");
+        } else if headings.len() > HEADINGS_MAX {
+            e.add_limit("headings", "error-headings-too-many", HEADINGS_MAX);
+        } else if !headings.iter().all(|h| seen.insert(h.to_lowercase())) {
+            e.add("headings", "error-headings-duplicate");
+        }
+        e.finish(OwnHeadings { name, headings })
+    }
+}
+
+/// Whether a short label is plain text: no control, markup or invisible (zero-width,
+/// direction-changing) characters, which have no place in a heading and could make one read as
+/// another.
+fn plain(text: &str) -> bool {
+    !text.chars().any(|c| {
+        c.is_control()
+            || matches!(c, '<' | '>')
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +298,104 @@ mod tests {
             action: action.into(),
             confirm: confirm.into(),
         }
+    }
+
+    fn own(name: &str, headings: &str) -> Validated<OwnHeadings> {
+        OwnHeadingsInput {
+            name: name.into(),
+            headings: headings.into(),
+        }
+        .validate()
+    }
+
+    #[test]
+    fn own_headings_are_two_to_four_short_distinct_lines() {
+        let kept = own(
+            " Process ",
+            "Themes\r\n\n  Transference \nRisk\nNext time\n",
+        )
+        .unwrap();
+        assert_eq!(kept.name, "Process");
+        assert_eq!(
+            kept.headings,
+            ["Themes", "Transference", "Risk", "Next time"]
+        );
+        let back = OwnHeadingsInput::from_kept(&kept).validate().unwrap();
+        assert_eq!(back, kept);
+        let refusal = |name: &str, headings: &str, field: &str| {
+            own(name, headings).unwrap_err().get(field).unwrap()
+        };
+        assert_eq!(refusal("", "A\nB", "name"), "error-required");
+        assert_eq!(refusal("P", " \n\n", "headings"), "error-required");
+        assert_eq!(refusal("P", "Themes", "headings"), "error-headings-too-few");
+        assert_eq!(
+            refusal("P", "A\nB\nC\nD\nE", "headings"),
+            "error-headings-too-many"
+        );
+        assert_eq!(
+            refusal("P", "Risk\nrisk ", "headings"),
+            "error-headings-duplicate"
+        );
+        let long = "h".repeat(HEADING_MAX + 1);
+        assert_eq!(refusal("P", &long, "headings"), "error-heading-too-long");
+        assert_eq!(
+            refusal(&"n".repeat(OWN_NAME_MAX + 1), "A\nB", "name"),
+            "error-too-long"
+        );
+        assert_eq!(refusal("P\nQ", "A\nB", "name"), "error-invalid-characters");
+    }
+
+    #[test]
+    fn hostile_headings_are_refused() {
+        for bad in [
+            "<script>alert(1)</script>\nB",
+            "A\n<b>B</b>",
+            "A\nB\u{0}",
+            "A\nB\u{202E}kcab",
+            "A\nzero\u{200B}width",
+        ] {
+            let e = own("P", bad).unwrap_err();
+            assert_eq!(
+                e.get("headings"),
+                Some("error-heading-characters"),
+                "{bad:?}"
+            );
+        }
+        let e = own("<img src=x>", "A\nB").unwrap_err();
+        assert_eq!(e.get("name"), Some("error-heading-characters"));
+        // Ordinary punctuation and letters of any script are fine.
+        assert!(own(
+            "Mein Schema",
+            "Übertragung & Gegenübertragung\nRisk (today)\nNächstes Mal"
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn a_note_in_own_headings_keeps_them_in_its_body() {
+        let headings: Vec<String> = vec!["Themes".into(), "Risk".into(), "Next time".into()];
+        let n = input("own", ["t", "r", "n", "dropped"], "save", "")
+            .validate_with(Some(&headings))
+            .unwrap();
+        assert_eq!(n.body.template(), Template::Own);
+        assert_eq!(n.body.sections, ["t", "r", "n"]);
+        assert_eq!(n.body.headings, headings);
+        // Without headings of one's own, "own" is no template.
+        let e = input("own", ["t", "", "", ""], "save", "")
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.get("template"), Some("error-note-template"));
+        // A built-in template carries no headings, and an older body reads without them.
+        let dap = input("dap", ["d", "a", "p", ""], "save", "")
+            .validate_with(Some(&headings))
+            .unwrap();
+        assert!(dap.body.headings.is_empty());
+        let old: Body =
+            serde_json::from_str(r#"{"template":"dap","sections":["d","a","p"]}"#).unwrap();
+        assert_eq!(old, dap.body);
+        assert!(!serde_json::to_string(&dap.body)
+            .unwrap()
+            .contains("headings"));
     }
 
     #[test]

@@ -99,6 +99,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0022_attendance.sql"),
     ),
     (
+        24,
+        "own_note_headings",
+        include_str!("../migrations/0024_own_note_headings.sql"),
+    ),
+    (
         25,
         "absences",
         include_str!("../migrations/0025_absences.sql"),

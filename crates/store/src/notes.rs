@@ -329,3 +329,49 @@ pub async fn unsigned(
         })
         .collect())
 }
+
+#[derive(sqlx::FromRow)]
+struct OwnHeadingsRow {
+    name: String,
+    headings: String,
+}
+
+/// A therapist's own note headings, if they have defined them.
+pub async fn own_headings(
+    c: &mut Conn,
+    therapist: &UserId,
+) -> StoreResult<Option<domain::notes::OwnHeadings>> {
+    let row: Option<OwnHeadingsRow> =
+        sqlx::query_as("SELECT name, headings FROM own_note_headings WHERE therapist_id = $1")
+            .bind(therapist.as_str())
+            .fetch_optional(c.ex())
+            .await?;
+    Ok(row.map(|r| domain::notes::OwnHeadings {
+        name: r.name,
+        headings: serde_json::from_str(&r.headings).unwrap_or_default(),
+    }))
+}
+
+/// Keeps a therapist's own note headings in place of the ones they had (no note changes with
+/// them: each note keeps its own copy).
+pub async fn save_own_headings(
+    c: &mut Conn,
+    therapist: &UserId,
+    own: &domain::notes::OwnHeadings,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let headings = serde_json::to_string(&own.headings).expect("headings serialise");
+    sqlx::query(
+        "INSERT INTO own_note_headings (therapist_id, name, headings, updated_at)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (therapist_id) DO UPDATE SET name = excluded.name,
+           headings = excluded.headings, updated_at = excluded.updated_at",
+    )
+    .bind(therapist.as_str())
+    .bind(&own.name)
+    .bind(headings)
+    .bind(ms(now))
+    .execute(c.ex())
+    .await?;
+    Ok(())
+}

@@ -1,5 +1,6 @@
 //! A session's note, for the case's therapist: written in a template, signed once complete, then
-//! read-only with dated addenda; the private process notes beside it.
+//! read-only with dated addenda; the private process notes beside it. And the therapist's own
+//! headings, a template of their own.
 
 use crate::error::WebResult;
 use crate::extract::{Caller, Csrf, CsrfForm, Path, Viewer};
@@ -12,7 +13,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::ids::AppointmentId;
-use domain::notes::{NoteInput, Template as NoteTemplate, SECTION_FIELDS};
+use domain::notes::{NoteInput, OwnHeadingsInput, Template as NoteTemplate, SECTION_FIELDS};
+use domain::FieldErrors;
 use serde::Deserialize;
 
 /// One section of the note: its field, its heading, its text.
@@ -39,6 +41,8 @@ struct NotePage {
     addenda: Vec<AddendumLine>,
     /// The templates to start an empty note with: (value, name, chosen).
     templates: Vec<(&'static str, String, bool)>,
+    /// Whether the therapist has headings of their own (the page offers to define them if not).
+    has_own: bool,
     form: Form,
     saved: bool,
 }
@@ -72,8 +76,10 @@ async fn note_page(
             .template
             .as_deref()
             .and_then(NoteTemplate::parse)
+            .filter(|t| *t != NoteTemplate::Own || v.own.is_some())
             .unwrap_or_default(),
     };
+    let headings = heading_texts(&v, template);
     let stored: Vec<String> = v
         .note
         .as_ref()
@@ -92,14 +98,13 @@ async fn note_page(
                 .unwrap_or_default(),
         )
     });
-    let sections = template
-        .headings()
-        .iter()
+    let sections = headings
+        .into_iter()
         .zip(SECTION_FIELDS)
         .enumerate()
-        .map(|(i, (key, field))| Section {
+        .map(|(i, (heading, field))| Section {
             field,
-            heading: view::tr(key),
+            heading,
             text: stored.get(i).cloned().unwrap_or_default(),
         })
         .collect();
@@ -122,7 +127,7 @@ async fn note_page(
             text: a.text.clone(),
         })
         .collect();
-    let templates = NoteTemplate::ALL
+    let mut templates: Vec<_> = NoteTemplate::ALL
         .iter()
         .map(|t| {
             (
@@ -132,6 +137,13 @@ async fn note_page(
             )
         })
         .collect();
+    if let Some(own) = &v.own {
+        templates.push((
+            NoteTemplate::Own.as_str(),
+            i18n::t_with("note-template-own", &[("name", own.name.clone())]),
+            template == NoteTemplate::Own,
+        ));
+    }
     let title = i18n::t_with(
         "note-title",
         &[
@@ -147,11 +159,25 @@ async fn note_page(
         signed_line,
         addenda,
         templates,
+        has_own: v.own.is_some(),
         form: labelled(form, template),
         saved: q.saved.is_some(),
         v,
     };
     Ok((status, Html(render(page)?)).into_response())
+}
+
+/// The sections' headings in words: a built-in template's translated, the therapist's own as
+/// the note keeps them (or, for a note not yet written, as the therapist has them now).
+fn heading_texts(v: &NoteView, template: NoteTemplate) -> Vec<String> {
+    if template != NoteTemplate::Own {
+        return template.headings().iter().map(|k| view::tr(k)).collect();
+    }
+    match (&v.note, &v.own) {
+        (Some(n), _) => n.body.headings.clone(),
+        (None, Some(own)) => own.headings.clone(),
+        (None, None) => Vec::new(),
+    }
 }
 
 /// The form with each field named as its label says (for the error summary).
@@ -274,6 +300,106 @@ pub async fn add_addendum(
                 status,
             )
             .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_note_headings.html")]
+struct HeadingsPage {
+    chrome: AdminChrome,
+    form: Form,
+    saved: bool,
+    /// The session's note to go back to, when the page was opened from one.
+    note: Option<AppointmentId>,
+    hint: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct HeadingsQuery {
+    note: Option<String>,
+    saved: Option<String>,
+}
+
+#[derive(Deserialize, serde::Serialize)]
+pub struct HeadingsPost {
+    #[serde(flatten)]
+    input: OwnHeadingsInput,
+    /// The note the page was opened from, to go back to.
+    #[serde(default)]
+    note: String,
+}
+
+async fn headings_page(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    form: Form,
+    note: Option<AppointmentId>,
+    saved: bool,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let title = view::tr("own-headings-title");
+    let chrome = AdminChrome::new(state, actor, title, "calendar", csrf).await;
+    let page = HeadingsPage {
+        chrome,
+        form: form
+            .labelled("name", "field-own-headings-name")
+            .labelled("headings", "field-own-headings"),
+        saved,
+        note,
+        hint: i18n::t_with(
+            "hint-own-headings",
+            &[("limit", domain::notes::HEADING_MAX.to_string())],
+        ),
+    };
+    Ok((status, Html(render(page)?)).into_response())
+}
+
+/// GET /admin/notes/headings: the therapist's own headings, to define or change.
+pub async fn headings(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    Query(q): Query<HeadingsQuery>,
+) -> WebResult<Response> {
+    state.app.enter_admin(&actor).await?;
+    let input = state
+        .app
+        .own_note_headings(&actor)
+        .await?
+        .map(|own| OwnHeadingsInput::from_kept(&own))
+        .unwrap_or_default();
+    let note = q.note.as_deref().and_then(AppointmentId::parse);
+    let form = Form::from_input(&input, FieldErrors::default()).with(
+        "note",
+        note.as_ref().map(ToString::to_string).unwrap_or_default(),
+    );
+    let saved = q.saved.is_some();
+    headings_page(&state, &actor, csrf, form, note, saved, StatusCode::OK).await
+}
+
+/// POST /admin/notes/headings: keeps them; back to the note it was opened from, if any.
+pub async fn save_headings(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    CsrfForm(post): CsrfForm<HeadingsPost>,
+) -> WebResult<Response> {
+    state.app.enter_admin(&actor).await?;
+    let note = AppointmentId::parse(&post.note);
+    match state.app.save_own_note_headings(&actor, &post.input).await {
+        Ok(()) => {
+            let to = match &note {
+                Some(id) => format!("/admin/notes/headings?saved=1&note={id}"),
+                None => "/admin/notes/headings?saved=1".to_string(),
+            };
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
+            let form = Form::from_input(&post, errors);
+            headings_page(&state, &actor, csrf, form, note, false, status).await
         }
     }
 }

@@ -229,6 +229,8 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         // practice
         .get("/admin/practice", practice::form)
         .post("/admin/practice", practice::update)
+        .get("/admin/notes/headings", notes::headings)
+        .post("/admin/notes/headings", notes::save_headings)
         .get("/admin/notes/{id}", notes::show)
         .post("/admin/notes/{id}", notes::save)
         .post("/admin/notes/{id}/process", notes::save_process)

@@ -92,6 +92,8 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         "/admin/calendar/{id}" => [SEE, NO, NO, OK, GONE, GONE],
         // Its note likewise: the case's therapist's alone.
         "/admin/notes/{id}" => [SEE, NO, NO, OK, GONE, GONE],
+        // Each therapist's own note headings: every therapist has their own page.
+        "/admin/notes/headings" => therapists,
         "/admin/board" => therapists,
         "/portal" | "/portal/messages" | "/portal/profile" | "/portal/sessions"
         | "/portal/export" => patients,
