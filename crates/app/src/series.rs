@@ -242,12 +242,14 @@ impl App {
         }
         let series_id = store::series::insert(
             &mut tx,
-            &case.id,
-            &user.id,
-            &kind.key,
-            &rule,
-            &zone_name,
-            replacing.map(|s| s.id.as_str()),
+            store::series::NewSeries {
+                case: &case.id,
+                therapist: &user.id,
+                type_key: &kind.key,
+                rule: &rule,
+                zone: &zone_name,
+                follows: replacing.map(|s| s.id.as_str()),
+            },
             now,
         )
         .await?;

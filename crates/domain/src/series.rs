@@ -79,10 +79,8 @@ pub struct Occurrence {
 pub fn instant(zone: &TimeZone, date: Date, time: Time) -> Timestamp {
     zone.to_ambiguous_timestamp(DateTime::from_parts(date, time))
         .compatible()
-        .unwrap_or_else(|_| {
-            // Only out-of-range dates (years beyond 9999) fail; the form refuses those.
-            Timestamp::MAX
-        })
+        // Only out-of-range dates (years beyond 9999) fail; the form refuses those.
+        .unwrap_or(Timestamp::MAX)
 }
 
 /// Monday of the week `date` is in.

@@ -85,17 +85,27 @@ fn time_text(t: Time) -> String {
     t.strftime("%H:%M").to_string()
 }
 
+/// A series to keep.
+pub struct NewSeries<'a> {
+    pub case: &'a CaseId,
+    pub therapist: &'a UserId,
+    pub type_key: &'a str,
+    pub rule: &'a Rule,
+    pub zone: &'a str,
+    /// The series it continues, when it changes another from a date on.
+    pub follows: Option<&'a str>,
+}
+
 /// Keeps a new series (its sessions are booked by [`book_occurrence`]).
-pub async fn insert(
-    c: &mut Conn,
-    case: &CaseId,
-    therapist: &UserId,
-    type_key: &str,
-    rule: &Rule,
-    zone: &str,
-    follows: Option<&str>,
-    now: Timestamp,
-) -> StoreResult<String> {
+pub async fn insert(c: &mut Conn, s: NewSeries<'_>, now: Timestamp) -> StoreResult<String> {
+    let NewSeries {
+        case,
+        therapist,
+        type_key,
+        rule,
+        zone,
+        follows,
+    } = s;
     let id = new_id();
     sqlx::query(
         "INSERT INTO series (id, case_id, therapist_id, type_key, frequency, first_date, local_time, second_day, until_date, zone, follows, sequence, created_at, updated_at)

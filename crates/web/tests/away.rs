@@ -28,8 +28,7 @@ fn status_on(all: &[(String, i64, String)], day: &str) -> String {
                 .to_string()
                 .starts_with(day)
         })
-        .map(|s| s.2.clone())
-        .unwrap_or_else(|| "none".into())
+        .map_or_else(|| "none".into(), |s| s.2.clone())
 }
 
 fn away<'a>(

@@ -267,7 +267,7 @@ on_both!(
         let after: Vec<_> = sessions(&t, &case)
             .await
             .into_iter()
-            .filter(|s| at(s.1) > "2027-03".to_string() && s.2 == "booked")
+            .filter(|s| at(s.1).as_str() > "2027-03" && s.2 == "booked")
             .collect();
         assert!(after.is_empty(), "{after:?}");
         let audit = store::testing::raw_text(
@@ -310,7 +310,7 @@ on_both!(
         // The horizon moved on with the days: sessions are booked into September now.
         let all = sessions(&t, &case).await;
         assert!(
-            at(all.last().unwrap().1) > "2027-08-20".to_string(),
+            at(all.last().unwrap().1).as_str() > "2027-08-20",
             "{}",
             at(all.last().unwrap().1)
         );
