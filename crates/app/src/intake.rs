@@ -396,7 +396,7 @@ impl App {
     ) -> AppResult<bool> {
         let mut tx = self.db().begin().await?;
         let case = self
-            .case_as(&mut tx, actor, case, CaseSide::Therapist)
+            .case_to_write(&mut tx, actor, case, CaseSide::Therapist, "questionnaire")
             .await?;
         if !intake::FIRST_SESSION.contains(&key) {
             return Err(AppError::field("questionnaire", "error-answer-choice"));

@@ -111,6 +111,7 @@ impl App {
         let checked = input.validate()?;
         let mut tx = self.db().begin().await?;
         let (a, case) = self.session_of(&mut tx, actor, id).await?;
+        self.require_open(&mut tx, actor, &case, "note").await?;
         if !self.begun(a.start) {
             return Err(AppError::field("section_0", "error-note-not-begun"));
         }
@@ -176,6 +177,7 @@ impl App {
         e.finish(())?;
         let mut tx = self.db().begin().await?;
         let (a, case) = self.session_of(&mut tx, actor, id).await?;
+        self.require_open(&mut tx, actor, &case, "note").await?;
         if store::notes::load(&mut tx, &a.id).await?.is_none() {
             return Err(AppError::NotFound);
         }

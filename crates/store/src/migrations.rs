@@ -92,6 +92,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "session_notes",
         include_str!("../migrations/0020_session_notes.sql"),
     ),
+    (
+        23,
+        "focus_and_ending",
+        include_str!("../migrations/0023_focus_and_ending.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -92,6 +92,8 @@ struct CaseTemplate {
     words: app::day::VisitorWords,
     /// The sessions so far, each with its note's state: (link, when, state).
     sessions: Vec<(String, String, String)>,
+    /// The planned ending, or that the case is over (and its record read-only).
+    ending: crate::ending::CaseSection,
 }
 
 /// The case page; `form` holds what was typed into its message or agreement form.
@@ -119,6 +121,7 @@ pub(crate) async fn case_page(
     let qs = crate::intake::admin::case_section(state, actor, id).await?;
     let measures = crate::measures::case_section(state, actor, id, &tv.form).await?;
     let words = state.app.visitor_words(actor, id).await?;
+    let ending = crate::ending::case_section(state, actor, id, &tv.form).await?;
     let reader = crate::extract::Viewer::of(actor);
     let sessions = state
         .app
@@ -148,6 +151,7 @@ pub(crate) async fn case_page(
             measures,
             words,
             sessions,
+            ending,
         })?),
     )
         .into_response())
