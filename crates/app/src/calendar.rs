@@ -290,7 +290,8 @@ impl App {
             .await
             .ok();
         if let Some(case) = &case {
-            self.require_open(&mut c, actor, case, "appointment").await?;
+            self.require_open(&mut c, actor, case, "appointment")
+                .await?;
         }
         drop(c);
         let mut tx = self.db().begin().await?;

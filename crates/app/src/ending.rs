@@ -164,7 +164,8 @@ impl App {
         }
         let now = self.now();
         store::ending::plan(&mut tx, &case.id, day, now).await?;
-        self.cancel_all_in(&mut tx, actor, &case, &later, now).await?;
+        self.cancel_all_in(&mut tx, actor, &case, &later, now)
+            .await?;
         self.audit_in(
             &mut tx,
             actor,
@@ -257,7 +258,8 @@ impl App {
             other => other?,
         }
         let ahead = store::ending::booked_between(&mut tx, &case.id, now, None).await?;
-        self.cancel_all_in(&mut tx, actor, &case, &ahead, now).await?;
+        self.cancel_all_in(&mut tx, actor, &case, &ahead, now)
+            .await?;
         store::cases::set_stage(&mut tx, &case.id, to, now).await?;
         self.audit_in(
             &mut tx,

@@ -32,9 +32,7 @@ pub struct FocusView {
 impl App {
     /// The therapist's calendar day now, in the therapist's zone.
     pub(crate) fn therapist_today(&self, case: &Case) -> Date {
-        self.now()
-            .to_zoned(therapist_zone(case))
-            .date()
+        self.now().to_zoned(therapist_zone(case)).date()
     }
 
     /// The case's focus and reviews; before it was first kept, the focus is seeded from the
@@ -79,7 +77,12 @@ impl App {
 
     /// Keeps the focus, its goals and review date.
     #[tracing::instrument(skip_all, fields(case = %id))]
-    pub async fn save_focus(&self, actor: &Actor, id: &CaseId, input: &FocusInput) -> AppResult<()> {
+    pub async fn save_focus(
+        &self,
+        actor: &Actor,
+        id: &CaseId,
+        input: &FocusInput,
+    ) -> AppResult<()> {
         let mut tx = self.db().begin().await?;
         let case = self
             .case_to_write(&mut tx, actor, id, CaseSide::Therapist, "focus")

@@ -124,7 +124,13 @@ impl CloseInput {
         let referred = kind == Some(ClosingKind::Referred);
         let summary = validation::text(&mut e, "summary", &self.summary, true, SUMMARY_MAX);
         let to = validation::line(&mut e, "referred_to", &self.referred_to, referred, LINE_MAX);
-        let why = validation::text(&mut e, "referral_why", &self.referral_why, referred, WHY_MAX);
+        let why = validation::text(
+            &mut e,
+            "referral_why",
+            &self.referral_why,
+            referred,
+            WHY_MAX,
+        );
         let body = validation::text(&mut e, "letter_body", &self.letter_body, false, LETTER_MAX);
         let letter_to = validation::line(
             &mut e,
@@ -191,8 +197,15 @@ mod tests {
             .validate(today)
         };
         assert_eq!(plan("2027-03-12").unwrap(), date(2027, 3, 12));
-        assert_eq!(plan("2026-11-27").unwrap(), today, "today may be the last day");
-        assert_eq!(plan("").unwrap_err().get("ending_on"), Some("error-required"));
+        assert_eq!(
+            plan("2026-11-27").unwrap(),
+            today,
+            "today may be the last day"
+        );
+        assert_eq!(
+            plan("").unwrap_err().get("ending_on"),
+            Some("error-required")
+        );
         assert_eq!(
             plan("2026-11-26").unwrap_err().get("ending_on"),
             Some("error-day-past")

@@ -134,7 +134,9 @@ pub async fn reviews(c: &mut Conn, case: &CaseId) -> StoreResult<Vec<Review>> {
     rows.into_iter()
         .map(|r| {
             Ok(Review {
-                text: c.keyring.open(REVIEWS, "body_sealed", &r.id, &r.body_sealed)?,
+                text: c
+                    .keyring
+                    .open(REVIEWS, "body_sealed", &r.id, &r.body_sealed)?,
                 author: r.author,
                 created_at: ts(r.created_at),
             })

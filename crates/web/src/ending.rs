@@ -87,10 +87,7 @@ pub(crate) async fn case_section(
         planned: v.planned_on.is_some(),
         can_plan: v.case.stage == domain::case::Stage::InTherapy,
         booked_ahead: v.booked_ahead,
-        plan_hint: i18n::t_with(
-            "hint-ending-on",
-            &[("count", v.booked_ahead.to_string())],
-        ),
+        plan_hint: i18n::t_with("hint-ending-on", &[("count", v.booked_ahead.to_string())]),
         form: (!posted).then_some(stored),
     })
 }
@@ -264,7 +261,10 @@ pub async fn print(
     }
     let r = Viewer::of(&actor);
     let mut facts = vec![
-        (view::tr("ending-print-patient"), v.case.patient.name.clone()),
+        (
+            view::tr("ending-print-patient"),
+            v.case.patient.name.clone(),
+        ),
         (
             view::tr("ending-print-therapist"),
             v.case.therapist.name.clone(),
