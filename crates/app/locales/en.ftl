@@ -1484,6 +1484,7 @@ ending-over = This case has ended; its record is read-only.
 ending-over-ended = This case ended on { $date }; its record is read-only.
 ending-over-referred = This case was referred on { $date }; its record is read-only.
 ending-read-only-short = This case is over; its record is read-only.
+ending-note-read-only = This case is over: its notes cannot be changed. A late addendum to a signed note can still be added.
 ending-messages-closed = This therapy has ended: the messages stay here to read, and no new ones can be sent. To get in touch again, please use the practice's contact form.
 ending-title = Closing: { $name }
 ending-close-intro = Closing the case keeps the closing summary (sealed), and the letter if you write one. The case moves to ended, or referred, and its whole record becomes read-only.

@@ -13,9 +13,10 @@ pub const LETTER_MAX: usize = 20_000;
 pub const LINE_MAX: usize = 200;
 pub const WHY_MAX: usize = 5_000;
 
-/// Whether a case in `stage` is over: its record is read-only then.
-pub fn is_over(stage: Stage) -> bool {
-    matches!(stage, Stage::Ended | Stage::Referred)
+/// Whether a case in `stage` is over: its record is read-only then. (A stage or a reference to
+/// one, so that templates can ask too.)
+pub fn is_over(stage: impl std::borrow::Borrow<Stage>) -> bool {
+    matches!(stage.borrow(), Stage::Ended | Stage::Referred)
 }
 
 /// The planned ending as the form sends it.

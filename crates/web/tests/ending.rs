@@ -577,6 +577,12 @@ on_both!(
             "no message form"
         );
 
+        let (_, workspace) = theo.text(&format!("{case_path}/workspace")).await;
+        assert!(workspace.contains("This case is over; its record is read-only."));
+        assert!(!workspace.contains("data-autosave"), "nothing autosaves");
+        let (_, note_page) = theo.text(&note_path).await;
+        assert!(note_page.contains("A late addendum to a signed note can still be added."));
+
         // Every write to the case is refused (409) and audited; nothing changes.
         let csrf = theo.csrf_from(&case_path).await;
         let writes: Vec<(String, Vec<(&str, &str)>)> = vec![
