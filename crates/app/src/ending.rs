@@ -81,12 +81,21 @@ impl App {
         )
     }
 
-    /// The case's ending, for its therapist; opening a closing's text is audited.
-    #[tracing::instrument(skip_all, fields(case = %id))]
+    /// The case's ending, for its therapist, with the closing's text (opening it is audited).
     pub async fn case_ending(&self, actor: &Actor, id: &CaseId) -> AppResult<EndingView> {
+        self.ending_of(actor, id, true).await
+    }
+
+    /// The case's ending without the closing's text: for the case page.
+    pub async fn case_ending_standing(&self, actor: &Actor, id: &CaseId) -> AppResult<EndingView> {
+        self.ending_of(actor, id, false).await
+    }
+
+    #[tracing::instrument(skip_all, fields(case = %id, open))]
+    async fn ending_of(&self, actor: &Actor, id: &CaseId, open: bool) -> AppResult<EndingView> {
         let mut c = self.db().conn().await?;
         let case = self.case_as(&mut c, actor, id, CaseSide::Therapist).await?;
-        let stored = store::ending::load(&mut c, &case.id)
+        let stored = store::ending::load(&mut c, &case.id, open)
             .await?
             .unwrap_or_default();
         if stored.closing.is_some() {

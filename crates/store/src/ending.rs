@@ -29,8 +29,9 @@ struct EndingRow {
     closed_by: Option<String>,
 }
 
-/// The case's ending; `None` when none was planned or written.
-pub async fn load(c: &mut Conn, case: &CaseId) -> StoreResult<Option<Ending>> {
+/// The case's ending; `None` when none was planned or written. The closing's text is opened only
+/// when `open` (the case page needs no more than the dates).
+pub async fn load(c: &mut Conn, case: &CaseId, open: bool) -> StoreResult<Option<Ending>> {
     let row: Option<EndingRow> = sqlx::query_as(
         "SELECT e.planned_on, e.closing_sealed, e.closed_at, u.name AS closed_by
          FROM case_endings e LEFT JOIN users u ON u.id = e.closed_by WHERE e.case_id = $1",
@@ -42,13 +43,13 @@ pub async fn load(c: &mut Conn, case: &CaseId) -> StoreResult<Option<Ending>> {
         return Ok(None);
     };
     let closing = match &r.closing_sealed {
-        Some(sealed) => {
+        Some(sealed) if open => {
             let text = c
                 .keyring
                 .open(TABLE, "closing_sealed", case.as_str(), sealed)?;
             serde_json::from_str(&text).ok()
         }
-        None => None,
+        _ => None,
     };
     Ok(Some(Ending {
         planned_on: r.planned_on.as_deref().and_then(|d| d.parse().ok()),

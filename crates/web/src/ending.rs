@@ -60,7 +60,7 @@ pub(crate) async fn case_section(
     case: &CaseId,
     page: &Form,
 ) -> WebResult<CaseSection> {
-    let v = state.app.case_ending(actor, case).await?;
+    let v = state.app.case_ending_standing(actor, case).await?;
     let r = Viewer::of(actor);
     let planned_line = match v.planned_on {
         Some(day) => i18n::t_with(

@@ -559,9 +559,13 @@ on_both!(
             "sealed at rest"
         );
 
-        // The case page says so and offers nothing to write.
+        // The case page says so (opening no closing text) and offers nothing to write.
         let case_path = format!("/admin/cases/{case}");
+        let reads = "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE case_id = $1 AND action = 'case.closing.read'";
+        let before = count(&t, reads, &case).await;
+        assert!(before >= 2, "the closing page and its print were audited");
         let (_, page) = theo.text(&case_path).await;
+        assert_eq!(count(&t, reads, &case).await, before);
         assert!(page.contains("This case ended on 30 November 2026; its record is read-only."));
         for form in [
             "agreement",
