@@ -277,6 +277,8 @@ impl App {
         let (case, response) = self
             .response_in_case(&mut tx, actor, id, CaseSide::Patient)
             .await?;
+        self.require_open(&mut tx, actor, &case, "questionnaire_answer")
+            .await?;
         if response.info.status == Status::Submitted {
             return Ok(Saved::AlreadySent);
         }

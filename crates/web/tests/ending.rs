@@ -477,6 +477,10 @@ on_both!(
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
+        // Robin has a questionnaire open in the case.
+        let robin = t.patient_signed_in(PATIENT).await;
+        let questionnaire = robin.questionnaire_link("Getting to know you").await;
+
         let ending = format!("/admin/cases/{case}/ending");
         let (status, page) = theo.text(&ending).await;
         assert_eq!(status, StatusCode::OK);
@@ -652,7 +656,6 @@ on_both!(
             theo.post_multipart(&case_path, message).await.status(),
             StatusCode::CONFLICT
         );
-        let robin = t.patient_signed_in(PATIENT).await;
         let (_, messages) = robin.text("/portal/messages").await;
         assert!(messages.contains("no new ones can be sent"), "{messages}");
         let patient_csrf = field_value(&messages, "csrf").unwrap();
@@ -666,6 +669,14 @@ on_both!(
                 .status(),
             StatusCode::CONFLICT
         );
+        let r = robin
+            .post_with_token(&questionnaire, &[("section", "0"), ("action", "save")])
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::CONFLICT,
+            "no answers into an ended case"
+        );
         assert_eq!(
             count(
                 &t,
@@ -673,7 +684,7 @@ on_both!(
                 &case
             )
             .await as usize,
-            writes.len() + 2,
+            writes.len() + 3,
             "each refusal audited"
         );
         assert_eq!(
