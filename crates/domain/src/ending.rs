@@ -161,12 +161,6 @@ impl CloseInput {
     }
 }
 
-/// Whether a session starting on `day` (the therapist's calendar day) is inside a planned ending
-/// on `last`: the last day itself still counts.
-pub fn within(day: Date, last: Date) -> bool {
-    day <= last
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,11 +261,5 @@ mod tests {
             only_to.validate().unwrap_err().get("letter_body"),
             Some("error-letter-body")
         );
-    }
-
-    #[test]
-    fn the_last_day_counts() {
-        assert!(within(date(2027, 3, 12), date(2027, 3, 12)));
-        assert!(!within(date(2027, 3, 13), date(2027, 3, 12)));
     }
 }
