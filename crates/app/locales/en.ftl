@@ -1431,6 +1431,172 @@ case-note-signed = Note signed { $when }
 case-note-draft = Note drafted, not signed
 case-note-none = No note yet
 
+## The regular hour (series)
+mail-series-subject = Your regular { $kind } with { $therapist }
+mail-series-body =
+    Hello { $name },
+
+    your regular { $kind } with { $therapist } at { $practice } begins on
+
+    {"  "}{ $when }
+
+    The calendar file attached holds the whole series: your calendar shows each session at your own time, and updates when a session is moved or left out. Your portal lists the coming sessions and lets you move or cancel one within the agreed notice:
+    { $portal }
+
+    This email is not for emergencies.
+error-series-frequency = Choose how often.
+error-series-past = Choose a date from today on.
+error-series-far = Choose a date within five years.
+error-series-second-day = Choose the second day of the week.
+error-series-same-day = Choose a different day from the first session's.
+error-series-until = The last date cannot be before the first session.
+error-series-change-date = A change begins after the series' first session.
+error-series-ended = This series has ended.
+error-series-end-range = Choose a date within the series.
+error-series-date = Enter a date as YYYY-MM-DD.
+error-series-time = Enter a time such as 18:00, on five minutes.
+series-heading = Regular sessions
+series-none = No regular time is set yet.
+series-frequency-weekly = Weekly
+series-frequency-fortnightly = Every two weeks
+series-frequency-twice_weekly = Twice a week
+series-line = { $frequency } on { $days } at { $time } ({ $zone }), { $kind }, from { $first }
+series-line-until = until { $until }
+series-line-open = open-ended
+series-upcoming = { $count ->
+    [one] One session booked ahead.
+   *[other] { $count } sessions booked ahead.
+}
+series-skipped = Left out: { $dates }
+series-ended = Ended.
+series-set-heading = Set a regular time
+series-change-heading = Change from a date on
+series-end-heading = End the series
+field-series-frequency = How often
+field-series-first = First session
+field-series-first-change = From
+field-series-time = Time (your zone, { $zone })
+field-series-time-hint = The hour stays at this time on your clock, also when the clocks change.
+field-series-second-day = Second day (twice a week)
+field-series-until = Last date
+field-series-until-hint = Leave empty for an open-ended series.
+field-series-kind = Kind of session
+field-series-last = Last session on or before
+series-set = Set the regular time
+series-change = Change from this date
+series-end = End the series
+series-done = { $booked ->
+    [one] One session booked
+   *[other] { $booked } sessions booked
+} for the next six months.{ $clashed ->
+    [0] {""}
+    [one] {" "}One date clashed with another booking and is left out.
+   *[other] {" "}{ $clashed } dates clashed with other bookings and are left out.
+}
+series-ended-done = The series ends. { $count ->
+    [0] No booked session was cancelled.
+    [one] One session after that date was cancelled.
+   *[other] { $count } sessions after that date were cancelled.
+}
+portal-time-change = From { $date } your session is at { $time } your time (the clocks change on different dates here and where your therapist is).
+portal-manage = Move or cancel
+series-title = Regular sessions: { $name }
+series-back = Back to { $name }
+series-first-hint = Its weekday is the series' day.
+series-end-hint = Sessions after this date are cancelled, and the patient is told once.
+case-series-open = Set or change the regular time
+## Attendance
+audit-action-appointment-attendance = Attendance recorded
+attendance-heading = Attendance
+attendance-state = Recorded:
+attendance-not-recorded = Not recorded yet
+attendance-attended = Attended
+attendance-late-cancelled = Cancelled late by the patient
+attendance-no-show = Did not come (no-show)
+attendance-therapist-cancelled = Cancelled by you: never charged
+attendance-cancelled-in-time = Cancelled in time by the patient: not a session, not charged
+attendance-with-charge = { $attendance }, { $charge }
+attendance-legend = What happened?
+attendance-charge-legend = Is this late cancellation charged?
+attendance-charge-legend-no-show = If it was a no-show: is it charged?
+attendance-charge-default = Preselected from your default for late cancellations and no-shows: { $charge }. You can change the default on your booking settings page.
+attendance-charge-decided = You decided: { $charge }.
+attendance-save = Save attendance
+attendance-not-begun = Attendance can be recorded once the session has begun (when its room opens).
+charge-charged = charged
+charge-not-charged = not charged
+charge-undecided = charge not decided yet
+charge-choice-charged = Charged
+charge-choice-not-charged = Not charged
+field-late-charge = Late cancellations and no-shows
+hint-late-charge = Your frame's rule, preselected whenever you decide about a late cancellation or a no-show; until you decide, it is what billing assumes.
+error-attendance-choice = Please choose attended or no-show.
+error-attendance-required = Please choose whether the patient attended.
+error-attendance-not-begun = This session has not begun yet: attendance can be recorded once its room opens.
+error-attendance-cancelled = This session was cancelled: there is no attendance to record.
+error-charge-choice = Please choose charged or not charged.
+day-attendance = Attendance to record
+day-attendance-unrecorded-what = Attendance not recorded
+day-attendance-late-what = Cancelled late: charged or not?
+day-attendance-no-show-what = No-show: charged or not?
+
+## Time away
+mail-away-subject = Sessions cancelled: { $therapist } is away
+mail-away-body =
+    Hello { $name },
+
+    { $therapist } at { $practice } will be away, so these sessions are cancelled:
+
+    { $sessions }
+
+    Your portal shows your coming sessions:
+    { $portal }
+
+    This email is not for emergencies.
+error-absence-order = The last day cannot be before the first.
+error-absence-long = Time away is at most a year at once.
+error-absence-kind = Choose what kind of time away this is.
+error-absence-sessions = Choose what happens to the sessions on those days.
+away-title = Time away
+away-lede = Holidays, illness, days off: entered once, they cancel the sessions on those days (each patient is told once) or keep them for you to move. Nobody can book those days, and regular sessions leave them out.
+away-list-heading = Entered
+away-none = Nothing entered from today on.
+away-kind-holiday = Holiday
+away-kind-illness = Illness
+away-kind-other = Time away
+away-kind-bank_holiday = Bank holiday (the whole practice)
+away-line = { $kind }: { $first } – { $last }
+away-remove = Remove
+away-remove-label = Remove { $what }
+away-kept-heading = Sessions still booked on those days
+away-kept-lede = Move each one, or cancel it, from its page.
+away-add-heading = Enter time away
+field-away-first = First day
+field-away-last = Last day
+field-away-last-hint = Leave empty for one day.
+field-away-kind = Kind
+field-away-sessions = The sessions on those days
+away-sessions-cancel = Cancel them and tell each patient once
+away-sessions-keep = Keep them: I will move each one
+away-practice = For the whole practice (every therapist)
+away-add = Enter
+away-done = { $cancelled ->
+    [0] No session was cancelled.
+    [one] One session was cancelled; the patient is told.
+   *[other] { $cancelled } sessions were cancelled; each patient is told once.
+}{ $kept ->
+    [0] {""}
+    [one] {" "}One session on those days is kept for you to move.
+   *[other] {" "}{ $kept } sessions on those days are kept for you to move.
+}
+calendar-away-link = Time away
+audit-action-absence-add = Time away entered
+audit-action-absence-remove = Time away removed
+audit-action-series-set = Regular sessions set
+audit-action-series-change = Regular sessions changed
+audit-action-series-end = Regular sessions ended
+calendar-back = Back to the calendar
+away-line-day = { $kind }: { $day }
 ## The path ahead, kept, and ending well (issue 12, parts 7 and 8)
 focus-open = The path ahead
 focus-title = The path ahead: { $name }

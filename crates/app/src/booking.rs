@@ -117,7 +117,12 @@ impl App {
         for therapist in therapists {
             if let Some(hours) = booking::availability(c, &therapist.id).await? {
                 let zone = TimeZone::get(&therapist.time_zone).unwrap_or(TimeZone::UTC);
-                let exceptions = booking::exceptions(c, &therapist.id).await?;
+                let mut exceptions = booking::exceptions(c, &therapist.id).await?;
+                // Days away cannot be booked.
+                let today = self.now().to_zoned(zone.clone()).date();
+                for away in self.days_away(c, &therapist.id, today).await? {
+                    exceptions.extend(away.days_from(today).map(rules::Exception::DayOff));
+                }
                 out.push(Bookable {
                     therapist,
                     availability: Availability {
@@ -425,7 +430,20 @@ impl App {
             kind_name: &kind_name,
             start: a.start,
         };
-        let mail = match notice {
+        // A session of a series changes the series' one event: its calendar file is the whole
+        // series again, with this session moved or excepted and the sequence raised.
+        let series = match store::series::of_appointment(&mut c, &a.id).await? {
+            Some(id) => store::series::get(&mut c, &id).await?,
+            None => None,
+        };
+        let series_ics = match &series {
+            Some(s) => Some(
+                self.series_ics(&mut c, s, practice, Some(&case), &kind_name, lang)
+                    .await?,
+            ),
+            None => None,
+        };
+        let mut mail = match notice {
             Notice::Confirmation => {
                 let token = store::random_hex(32);
                 booking::set_manage_token(&mut c, &a.id, &crate::accounts::hash_token(&token))
@@ -452,6 +470,9 @@ impl App {
                 about.reminder(&self.link("/signin"))
             }
         };
+        if let (Some(ics), Some(_)) = (series_ics, &mail.calendar) {
+            mail.calendar = Some(("REQUEST", ics));
+        }
         Ok(Some(mail))
     }
 
@@ -483,6 +504,24 @@ impl App {
             }
         }
         Ok(())
+    }
+
+    /// A patient opens the manage page of one of their own sessions from the portal: a fresh
+    /// manage link is minted for them (the newest link is the one that works), so that moving and
+    /// cancelling follow the same notice rules wherever they start.
+    #[tracing::instrument(skip_all)]
+    pub async fn manage_own(&self, actor: &Actor, appointment: &str) -> AppResult<String> {
+        let mut c = self.db().conn().await?;
+        let a = booking::get(&mut c, appointment)
+            .await?
+            .filter(|a| !a.cancelled)
+            .ok_or(AppError::NotFound)?;
+        let case = a.case.clone().ok_or(AppError::NotFound)?;
+        self.case_as(&mut c, actor, &case, crate::policy::CaseSide::Patient)
+            .await?;
+        let token = store::random_hex(32);
+        booking::set_manage_token(&mut c, &a.id, &crate::accounts::hash_token(&token)).await?;
+        Ok(token)
     }
 
     /// The appointment behind a manage link.
@@ -540,6 +579,19 @@ impl App {
         }
         let late = now > a.start - booking::cancel_notice(&mut tx, &a.therapist).await?;
         booking::cancel(&mut tx, &a.id, late, now).await?;
+        if late && a.case.is_some() {
+            // Recorded at once; the therapist decides whether it is charged (their default
+            // stands until then). A cancellation in time is no session and has no record.
+            store::attendance::record(
+                &mut tx,
+                &a.id,
+                domain::attendance::Attendance::LateCancelled,
+                None,
+                None,
+                now,
+            )
+            .await?;
+        }
         store::jobs::enqueue(
             &mut tx,
             Task::BookingCancelled {

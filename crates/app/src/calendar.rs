@@ -28,6 +28,7 @@ impl App {
         let cancel_notice = booking::cancel_notice_setting(&mut c, &user.id)
             .await?
             .unwrap_or(SignedDuration::from_hours(48));
+        let late_charge = store::attendance::late_charge(&mut c, &user.id).await?;
         Ok(match booking::availability(&mut c, &user.id).await? {
             Some(hours) => rules::Settings {
                 weekly: hours.weekly,
@@ -35,6 +36,7 @@ impl App {
                 types: hours.types,
                 rules: hours.rules,
                 cancel_notice,
+                late_charge,
             },
             None => rules::Settings {
                 weekly: Vec::new(),
@@ -42,6 +44,7 @@ impl App {
                 types: default_types(),
                 rules: rules::Rules::default(),
                 cancel_notice,
+                late_charge,
             },
         })
     }
@@ -67,6 +70,7 @@ impl App {
         )
         .await?;
         booking::set_exceptions(&mut tx, &user.id, &s.exceptions).await?;
+        store::attendance::set_late_charge(&mut tx, &user.id, s.late_charge).await?;
         self.audit_in(
             &mut tx,
             actor,
@@ -233,7 +237,11 @@ impl App {
             || (default_types(), Vec::new()),
             |hours| (hours.types, hours.weekly),
         );
-        let exceptions = booking::exceptions(&mut c, &user.id).await?;
+        let mut exceptions = booking::exceptions(&mut c, &user.id).await?;
+        // Days away are drawn as days off.
+        for away in self.days_away(&mut c, &user.id, monday).await? {
+            exceptions.extend(away.days_from(monday).take(7).map(rules::Exception::DayOff));
+        }
         Ok(Week {
             windows,
             exceptions,
@@ -450,6 +458,17 @@ impl App {
                 e => e.into(),
             })?;
         if a.case.is_some() {
+            let user = actor.user().ok_or(AppError::Unauthenticated)?;
+            // A session the therapist cancels is recorded as theirs at once: never charged.
+            store::attendance::record(
+                tx,
+                &a.id,
+                domain::attendance::Attendance::TherapistCancelled,
+                None,
+                Some(&user.id),
+                now,
+            )
+            .await?;
             store::jobs::enqueue(
                 tx,
                 Task::BookingCancelled {
@@ -577,9 +596,58 @@ impl App {
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_else(|| "holdspace".into());
+        // A series is one recurring event; its sessions are not listed again one by one.
+        let since = (now - SignedDuration::from_hours(24 * 28))
+            .to_zoned(TimeZone::UTC)
+            .date();
+        let mut in_series = std::collections::HashSet::new();
+        let mut zones = std::collections::BTreeMap::new();
+        let mut series_lines = Vec::new();
+        for s in store::series::of_therapist(&mut c, &owner.therapist, since).await? {
+            let zone = TimeZone::get(&s.zone).unwrap_or(TimeZone::UTC);
+            let parts = self.series_event_parts(&mut c, &s).await?;
+            for i in store::series::instances(&mut c, &s.id).await? {
+                in_series.insert(i.appointment);
+            }
+            let name = store::cases::get(&mut c, &s.case, &owner.therapist)
+                .await?
+                .map(|case| case.patient.name)
+                .unwrap_or_default();
+            let summary = if names { name } else { initials(&name) };
+            let (from, to) = domain::calendar::series_span(&zone, &s.rule);
+            let span = zones
+                .entry(s.zone.clone())
+                .or_insert((zone.clone(), from, to));
+            span.1 = span.1.min(from);
+            span.2 = span.2.max(to);
+            series_lines.extend(domain::calendar::series_events(
+                &domain::calendar::SeriesEvent {
+                    uid: &format!("{}@{host}", s.id),
+                    sequence: parts.sequence,
+                    stamp: now,
+                    zone: &zone,
+                    rule: &s.rule,
+                    minutes: parts.minutes,
+                    skipped: &parts.skipped,
+                    moved: &parts.moved,
+                    summary: &summary,
+                    description: "",
+                    location: "",
+                    organizer: None,
+                    attendee: None,
+                },
+            ));
+        }
+        let mut extra: Vec<String> = zones
+            .iter()
+            .flat_map(|(name, (zone, from, to))| {
+                domain::calendar::vtimezone(name, zone, *from, *to)
+            })
+            .collect();
+        extra.extend(series_lines);
         let events: Vec<(String, domain::calendar::FeedEvent)> = entries
             .into_iter()
-            .filter(|e| e.status == "booked")
+            .filter(|e| e.status == "booked" && !in_series.contains(&e.id))
             .map(|e| {
                 let who = if e.type_key == booking::BLOCK {
                     "Blocked".to_string()
@@ -601,7 +669,7 @@ impl App {
                 )
             })
             .collect();
-        Ok(domain::calendar::feed(now, &events))
+        Ok(domain::calendar::feed(now, &events, &extra))
     }
 }
 

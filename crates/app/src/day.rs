@@ -37,6 +37,8 @@ pub struct Session {
 pub const UNSIGNED_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 /// How far back the day looks for unsigned notes (older ones are on the case's page).
 pub const UNSIGNED_LOOKBACK: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 90);
+/// How far back (from the start of today) the day looks for attendance not recorded.
+pub const ATTENDANCE_LOOKBACK: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 90);
 
 pub struct Day {
     pub zone: TimeZone,
@@ -54,6 +56,9 @@ pub struct Day {
     pub notes: Vec<CaseItem>,
     /// Sessions that ended a day or more ago without a signed note.
     pub unsigned: Vec<store::notes::Unsigned>,
+    /// Sessions before today whose attendance is not recorded, and late cancellations and
+    /// no-shows that wait for the charge decision.
+    pub attendance: Vec<store::attendance::ToRecord>,
     pub types: Vec<AppointmentType>,
 }
 
@@ -69,6 +74,7 @@ impl Day {
             && self.countersign.is_empty()
             && self.notes.is_empty()
             && self.unsigned.is_empty()
+            && self.attendance.is_empty()
     }
 }
 
@@ -181,6 +187,14 @@ impl App {
                 &user.id,
                 now - UNSIGNED_LOOKBACK,
                 now - UNSIGNED_AFTER,
+                rows::LIMIT,
+            )
+            .await?,
+            attendance: store::attendance::to_record(
+                &mut c,
+                &user.id,
+                start.timestamp() - ATTENDANCE_LOOKBACK,
+                start.timestamp(),
                 rows::LIMIT,
             )
             .await?,

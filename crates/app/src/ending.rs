@@ -173,7 +173,11 @@ impl App {
         }
         let now = self.now();
         store::ending::plan(&mut tx, &case.id, day, now).await?;
-        self.cancel_all_in(&mut tx, actor, &case, &later, now)
+        // The regular hour ends there too (its sessions after the day go in its one series
+        // mail); whatever else is booked after the day is cancelled one by one.
+        self.end_series_on(&mut tx, &case, day, now).await?;
+        let rest = store::ending::booked_between(&mut tx, &case.id, after, None).await?;
+        self.cancel_all_in(&mut tx, actor, &case, &rest, now)
             .await?;
         self.audit_in(
             &mut tx,
@@ -185,10 +189,25 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        if !later.is_empty() {
-            self.wake_jobs();
-        }
+        self.wake_jobs();
         Ok(later.len())
+    }
+
+    /// Ends every series of the case still running after `last` on that day.
+    async fn end_series_on(
+        &self,
+        tx: &mut store::Conn,
+        case: &Case,
+        last: Date,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        for s in store::series::of_case(tx, &case.id).await? {
+            if s.rule.until.is_some_and(|until| until <= last) {
+                continue;
+            }
+            self.stop_series(tx, &s, last, now).await?;
+        }
+        Ok(())
     }
 
     /// Cancels the case's appointments `ids` as its therapist, inside the caller's transaction.
@@ -266,6 +285,9 @@ impl App {
             Err(StoreError::Conflict) => return Err(AppError::CaseOver),
             other => other?,
         }
+        // The regular hour ends today; whatever is still booked from now on is cancelled.
+        let today = self.therapist_today(&case);
+        self.end_series_on(&mut tx, &case, today, now).await?;
         let ahead = store::ending::booked_between(&mut tx, &case.id, now, None).await?;
         self.cancel_all_in(&mut tx, actor, &case, &ahead, now)
             .await?;
@@ -286,9 +308,7 @@ impl App {
         self.audit_in(&mut tx, actor, action, case.id.as_str(), "", Outcome::Ok)
             .await?;
         tx.commit().await?;
-        if !ahead.is_empty() {
-            self.wake_jobs();
-        }
+        self.wake_jobs();
         Ok(closing.kind)
     }
 }

@@ -85,6 +85,20 @@ pub enum Task {
     DailyAgenda {
         therapist: UserId,
     },
+    /// "Your regular sessions", with the whole series as one calendar event (sent again when it
+    /// changes).
+    SeriesInvitation {
+        series: String,
+    },
+    /// "Some of your sessions are cancelled: your therapist is away" (one per patient).
+    AwayNotice {
+        case: CaseId,
+        appointments: Vec<String>,
+    },
+    /// Books a series' sessions up to its horizon; schedules the next day's run.
+    SeriesHorizon {
+        series: String,
+    },
 }
 
 impl Task {
@@ -108,6 +122,9 @@ impl Task {
             Task::QuestionnaireWaiting { .. } => "questionnaire_waiting",
             Task::CalendarChange { .. } => "calendar_change",
             Task::DailyAgenda { .. } => "daily_agenda",
+            Task::SeriesInvitation { .. } => "series_invitation",
+            Task::SeriesHorizon { .. } => "series_horizon",
+            Task::AwayNotice { .. } => "away_notice",
         }
     }
 
@@ -370,6 +387,24 @@ impl App {
                     &case.therapist,
                     &self.link(&format!("/admin/cases/{}", case.id)),
                 )
+            }
+            Task::AwayNotice { case, appointments } => {
+                match self
+                    .away_notice_mail(&practice, &case, &appointments)
+                    .await?
+                {
+                    Some(mail) => mail,
+                    None => return Ok(()),
+                }
+            }
+            Task::SeriesHorizon { series } => {
+                return self.extend_series(&series).await.map_err(JobError::from);
+            }
+            Task::SeriesInvitation { series } => {
+                match self.series_mail(&practice, &series).await? {
+                    Some(mail) => mail,
+                    None => return Ok(()),
+                }
             }
             Task::MeasureDue { case, key } => {
                 return self.measure_due(&case, &key).await.map_err(JobError::from);

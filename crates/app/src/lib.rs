@@ -1,9 +1,11 @@
 //! The practice's use-cases, one module per capability; the one policy module that decides every
 //! access; mail composition; the job runner.
 
+pub mod absences;
 pub mod accounts;
 pub mod actor;
 pub mod agreements;
+pub mod attendance;
 pub mod audit;
 pub mod booking;
 pub mod calendar;
@@ -29,6 +31,7 @@ pub mod portal;
 pub mod practice;
 pub mod ratelimit;
 pub mod rooms;
+pub mod series;
 pub mod site;
 pub mod team;
 pub mod turn;

@@ -49,6 +49,8 @@ enum Arg {
     When(jiff::Timestamp, String),
     /// The date of an instant in a zone.
     Day(jiff::Timestamp, String),
+    /// Instants in a zone, one per line, each with the zone said.
+    Times(Vec<jiff::Timestamp>, String),
     /// Lines of a day's agenda: each a time in the zone, then what it is (a type and initials).
     Agenda(Vec<(jiff::Timestamp, String)>, String),
 }
@@ -71,6 +73,12 @@ impl Text {
         self
     }
 
+    fn times(mut self, name: &'static str, at: &[jiff::Timestamp], zone: &str) -> Text {
+        self.args
+            .push((name, Arg::Times(at.to_vec(), zone.to_string())));
+        self
+    }
+
     fn on_day(mut self, name: &'static str, at: jiff::Timestamp, zone: &str) -> Text {
         self.args.push((name, Arg::Day(at, zone.to_string())));
         self
@@ -86,6 +94,13 @@ impl Text {
                     Arg::Plain(text) => text.clone(),
                     Arg::When(at, zone) => Reader::new(lang, zone).day_time_zone(at),
                     Arg::Day(at, zone) => Reader::new(lang, zone).date(at),
+                    Arg::Times(list, zone) => {
+                        let reader = Reader::new(lang, zone);
+                        list.iter()
+                            .map(|at| format!("  {}", reader.day_time_zone(at)))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    }
                     Arg::Agenda(lines, zone) => {
                         let reader = Reader::new(lang, zone);
                         lines
@@ -502,6 +517,62 @@ pub fn booking_confirmation(c: Confirmation<'_>) -> Outgoing {
             .with("tech_check", c.tech_check_link),
     );
     mail.calendar = Some(("REQUEST", c.ics));
+    mail
+}
+
+/// "Your regular sessions": when they begin (in the patient's zone and the therapist's), the
+/// portal, and the whole series as one calendar event. Sent again, with the event's sequence
+/// raised, whenever the series changes.
+pub fn series_invitation(
+    practice_name: &str,
+    patient: &User,
+    therapist: &User,
+    kind_name: &str,
+    first: jiff::Timestamp,
+    portal: &str,
+    ics: String,
+) -> Outgoing {
+    let kind = kind_name.to_lowercase();
+    let mut mail = Outgoing::to_user(
+        patient,
+        "series-invitation",
+        Text::new("mail-series-subject")
+            .with("kind", &kind)
+            .with("therapist", &therapist.name),
+        Text::new("mail-series-body")
+            .with("name", &patient.name)
+            .with("kind", &kind)
+            .with("therapist", &therapist.name)
+            .with("practice", practice_name)
+            .when("when", first, &patient.time_zone)
+            .with("portal", portal),
+    );
+    mail.calendar = Some(("REQUEST", ics));
+    mail
+}
+
+/// "Some of your sessions are cancelled: your therapist is away": the sessions, in the
+/// patient's own time, and nothing about why.
+pub fn away_notice(
+    practice_name: &str,
+    patient: &User,
+    therapist: &User,
+    starts: &[jiff::Timestamp],
+    portal: &str,
+    ics: Option<String>,
+) -> Outgoing {
+    let mut mail = Outgoing::to_user(
+        patient,
+        "away-notice",
+        Text::new("mail-away-subject").with("therapist", &therapist.name),
+        Text::new("mail-away-body")
+            .with("name", &patient.name)
+            .with("therapist", &therapist.name)
+            .with("practice", practice_name)
+            .times("sessions", starts, &patient.time_zone)
+            .with("portal", portal),
+    );
+    mail.calendar = ics.map(|ics| ("REQUEST", ics));
     mail
 }
 

@@ -6,12 +6,15 @@
 /// variant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AuditAction {
+    AbsenceAdd,
+    AbsenceRemove,
     AgreementCountersign,
     AgreementRead,
     AgreementSend,
     AgreementSign,
     AgreementTemplateSave,
     AppointmentAdd,
+    AppointmentAttendance,
     AppointmentCancel,
     AppointmentMove,
     AttachmentRead,
@@ -54,6 +57,9 @@ pub enum AuditAction {
     NoteRead,
     NoteSign,
     NoteWrite,
+    SeriesChange,
+    SeriesEnd,
+    SeriesSet,
     PasskeyAdd,
     PatientInvite,
     PolicyRefused,
@@ -89,12 +95,15 @@ pub enum AuditAction {
 impl AuditAction {
     /// Every action, for the tests that hold the list's texts stable and distinct.
     pub const ALL: &'static [AuditAction] = &[
+        AuditAction::AbsenceAdd,
+        AuditAction::AbsenceRemove,
         AuditAction::AgreementCountersign,
         AuditAction::AgreementRead,
         AuditAction::AgreementSend,
         AuditAction::AgreementSign,
         AuditAction::AgreementTemplateSave,
         AuditAction::AppointmentAdd,
+        AuditAction::AppointmentAttendance,
         AuditAction::AppointmentCancel,
         AuditAction::AppointmentMove,
         AuditAction::AttachmentRead,
@@ -137,6 +146,9 @@ impl AuditAction {
         AuditAction::NoteRead,
         AuditAction::NoteSign,
         AuditAction::NoteWrite,
+        AuditAction::SeriesChange,
+        AuditAction::SeriesEnd,
+        AuditAction::SeriesSet,
         AuditAction::PasskeyAdd,
         AuditAction::PatientInvite,
         AuditAction::PolicyRefused,
@@ -180,12 +192,15 @@ impl AuditAction {
     /// The text stored in the log.
     pub fn as_str(self) -> &'static str {
         match self {
+            AuditAction::AbsenceAdd => "absence.add",
+            AuditAction::AbsenceRemove => "absence.remove",
             AuditAction::AgreementCountersign => "agreement.countersign",
             AuditAction::AgreementRead => "agreement.read",
             AuditAction::AgreementSend => "agreement.send",
             AuditAction::AgreementSign => "agreement.sign",
             AuditAction::AgreementTemplateSave => "agreement.template.save",
             AuditAction::AppointmentAdd => "appointment.add",
+            AuditAction::AppointmentAttendance => "appointment.attendance",
             AuditAction::AppointmentCancel => "appointment.cancel",
             AuditAction::AppointmentMove => "appointment.move",
             AuditAction::AttachmentRead => "attachment.read",
@@ -228,6 +243,9 @@ impl AuditAction {
             AuditAction::NoteRead => "note.read",
             AuditAction::NoteSign => "note.sign",
             AuditAction::NoteWrite => "note.write",
+            AuditAction::SeriesChange => "series.change",
+            AuditAction::SeriesEnd => "series.end",
+            AuditAction::SeriesSet => "series.set",
             AuditAction::PasskeyAdd => "passkey.add",
             AuditAction::PatientInvite => "patient.invite",
             AuditAction::PolicyRefused => "policy.refused",

@@ -39,6 +39,10 @@ pub struct SettingsInput {
     pub daily_cap: String,
     #[serde(default)]
     pub cancel_hours: String,
+    /// The therapist's default for a late cancellation or a no-show: `charged` (also when
+    /// empty) or `not_charged`.
+    #[serde(default)]
+    pub late_charge: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +52,8 @@ pub struct Settings {
     pub types: Vec<AppointmentType>,
     pub rules: Rules,
     pub cancel_notice: SignedDuration,
+    /// Whether a late cancellation or a no-show is charged until the therapist decides.
+    pub late_charge: crate::attendance::Charge,
 }
 
 fn parse_weekday(s: &str) -> Option<Weekday> {
@@ -162,6 +168,7 @@ pub fn settings_input(s: &Settings) -> SettingsInput {
         horizon_weeks: (s.rules.horizon_days / 7).to_string(),
         daily_cap: s.rules.daily_cap.map(|c| c.to_string()).unwrap_or_default(),
         cancel_hours: s.cancel_notice.as_hours().to_string(),
+        late_charge: s.late_charge.as_str().into(),
     }
 }
 
@@ -289,6 +296,13 @@ impl SettingsInput {
         let horizon = number(&mut e, "horizon_weeks", &self.horizon_weeks, 1, 52, true);
         let cap = number(&mut e, "daily_cap", &self.daily_cap, 1, 50, false);
         let cancel = number(&mut e, "cancel_hours", &self.cancel_hours, 0, 24 * 14, true);
+        let late_charge = match self.late_charge.trim() {
+            "" => crate::attendance::Charge::default(),
+            raw => crate::attendance::Charge::parse(raw).unwrap_or_else(|| {
+                e.add("late_charge", "error-charge-choice");
+                crate::attendance::Charge::default()
+            }),
+        };
         let mut types = vec![AppointmentType {
             key: "first".into(),
             name: "First consultation".into(),
@@ -317,6 +331,7 @@ impl SettingsInput {
                 daily_cap: cap.and_then(|c| u32::try_from(c).ok()),
             },
             cancel_notice: SignedDuration::from_hours(cancel.unwrap_or(48)),
+            late_charge,
         })
     }
 }
@@ -376,6 +391,29 @@ mod tests {
         assert_eq!(e.get("horizon_weeks"), Some("error-required"));
         assert_eq!(e.get("daily_cap"), Some("error-number-range"));
         assert_eq!(e.get("weekly"), Some("error-weekly"));
+    }
+
+    #[test]
+    fn late_cancellations_are_charged_unless_the_therapist_says_otherwise() {
+        use crate::attendance::Charge;
+        assert_eq!(input().validate().unwrap().late_charge, Charge::Charged);
+        let not = SettingsInput {
+            late_charge: "not_charged".into(),
+            ..input()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(not.late_charge, Charge::NotCharged);
+        assert_eq!(settings_input(&not).late_charge, "not_charged");
+        for hostile in ["free", "1", "<b>charged</b>"] {
+            let e = SettingsInput {
+                late_charge: hostile.into(),
+                ..input()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(e.get("late_charge"), Some("error-charge-choice"));
+        }
     }
 
     #[test]

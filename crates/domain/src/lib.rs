@@ -1,7 +1,9 @@
 //! The practice's rules and types: pure functions, no I/O, no async.
 
+pub mod absence;
 pub mod account;
 pub mod agreement;
+pub mod attendance;
 pub mod audit;
 pub mod availability;
 pub mod booking;
@@ -24,6 +26,7 @@ pub mod outbox;
 pub mod params;
 pub mod practice;
 pub mod room;
+pub mod series;
 pub mod slug;
 pub mod validation;
 pub mod workspace;

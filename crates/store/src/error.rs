@@ -15,6 +15,9 @@ pub enum StoreError {
     Seal(&'static str),
     #[error("key file: {0}")]
     KeyFile(String),
+    /// A stored value that does not read as its type (never user input: that is checked first).
+    #[error("a stored value does not read: {0}")]
+    Corrupt(String),
     #[error("database error: {0}")]
     Database(sqlx::Error),
 }

@@ -5,7 +5,9 @@
 //! milliseconds since the epoch (UTC), flags are nullable instants (`published_at`), bytes are the
 //! dialect's blob type (the one token the migrations translate), placeholders are `$1, $2, …`.
 
+pub mod absences;
 pub mod agreements;
+pub mod attendance;
 pub mod audit;
 pub mod booking;
 pub mod cases;
@@ -29,6 +31,7 @@ pub mod passkeys;
 pub mod practice;
 pub mod rooms;
 pub mod seal;
+pub mod series;
 pub mod testing;
 pub mod users;
 pub mod workspace;

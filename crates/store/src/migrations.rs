@@ -92,10 +92,21 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "session_notes",
         include_str!("../migrations/0020_session_notes.sql"),
     ),
+    (21, "series", include_str!("../migrations/0021_series.sql")),
+    (
+        22,
+        "attendance",
+        include_str!("../migrations/0022_attendance.sql"),
+    ),
     (
         23,
         "focus_and_ending",
         include_str!("../migrations/0023_focus_and_ending.sql"),
+    ),
+    (
+        25,
+        "absences",
+        include_str!("../migrations/0025_absences.sql"),
     ),
 ];
 

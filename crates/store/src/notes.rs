@@ -213,6 +213,12 @@ pub struct SessionLine {
     pub type_key: String,
     /// None: nothing written; Some(None): a draft; Some(Some(at)): signed at.
     pub note: Option<Option<Timestamp>>,
+    /// What became of it (`None`: not recorded yet).
+    pub attendance: Option<domain::attendance::Attendance>,
+    /// The charge decision on a late cancellation or a no-show (`None`: not decided).
+    pub charge: Option<domain::attendance::Charge>,
+    /// Cancelled (late by the patient, or by the therapist): it has no note.
+    pub cancelled: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -222,10 +228,14 @@ struct SessionRow {
     type_key: String,
     has_note: i64,
     signed_at: Option<i64>,
+    status: String,
+    attendance: Option<String>,
+    charge: Option<i64>,
 }
 
-/// The case's booked sessions that start by `now` (newest first, at most `limit`), each with its
-/// note's state.
+/// The case's sessions that start by `now` (newest first, at most `limit`), each with its
+/// note's state and its attendance: the booked ones, and the cancelled ones that have an
+/// attendance record (late, or by the therapist; a cancellation in time is no session).
 pub async fn sessions_of_case(
     c: &mut Conn,
     case: &CaseId,
@@ -234,9 +244,11 @@ pub async fn sessions_of_case(
 ) -> StoreResult<Vec<SessionLine>> {
     let rows: Vec<SessionRow> = sqlx::query_as(
         "SELECT a.id, a.starts_at, a.type_key,
-           CASE WHEN n.appointment_id IS NULL THEN 0 ELSE 1 END AS has_note, n.signed_at
+           CASE WHEN n.appointment_id IS NULL THEN 0 ELSE 1 END AS has_note, n.signed_at,
+           a.status, a.attendance, a.charge
          FROM appointments a LEFT JOIN session_notes n ON n.appointment_id = a.id
-         WHERE a.case_id = $1 AND a.status = 'booked' AND a.starts_at <= $2
+         WHERE a.case_id = $1 AND (a.status = 'booked' OR a.attendance IS NOT NULL)
+           AND a.starts_at <= $2
          ORDER BY a.starts_at DESC LIMIT $3",
     )
     .bind(case.as_str())
@@ -251,6 +263,12 @@ pub async fn sessions_of_case(
             start: ts(r.starts_at),
             type_key: r.type_key,
             note: (r.has_note == 1).then(|| r.signed_at.map(ts)),
+            attendance: r
+                .attendance
+                .as_deref()
+                .and_then(domain::attendance::Attendance::parse),
+            charge: r.charge.map(domain::attendance::Charge::from_flag),
+            cancelled: r.status == "cancelled",
         })
         .collect())
 }
@@ -275,7 +293,8 @@ struct UnsignedRow {
 }
 
 /// The therapist's sessions (not first consultations: their notes are the workspace) that ended
-/// between `since` and `before` without a signed note, oldest first, at most `limit`.
+/// between `since` and `before` without a signed note, oldest first, at most `limit`. Cancelled
+/// sessions and no-shows ask for no note.
 pub async fn unsigned(
     c: &mut Conn,
     therapist: &UserId,
@@ -290,6 +309,7 @@ pub async fn unsigned(
          LEFT JOIN session_notes n ON n.appointment_id = a.id
          WHERE a.therapist_id = $1 AND a.status = 'booked' AND a.type_key <> 'first'
            AND a.ends_at > $2 AND a.ends_at <= $3 AND n.signed_at IS NULL
+           AND (a.attendance IS NULL OR a.attendance <> 'no_show')
          ORDER BY a.starts_at LIMIT $4",
     )
     .bind(therapist.as_str())

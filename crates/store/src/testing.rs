@@ -75,6 +75,15 @@ pub async fn raw_text(db: &Db, sql: &str, param: &str) -> String {
         .expect("raw query")
 }
 
+/// Rows of three columns (text, number, text) read with raw SQL.
+pub async fn raw_triples(db: &Db, sql: &str, param: &str) -> Vec<(String, i64, String)> {
+    sqlx::query_as(sql)
+        .bind(param)
+        .fetch_all(&db.pool)
+        .await
+        .expect("raw query")
+}
+
 /// Runs raw SQL (tests that tamper with what is stored).
 pub async fn raw_exec(db: &Db, sql: &str) {
     sqlx::query(sql)

@@ -391,9 +391,11 @@ struct AppointmentTemplate {
     range: String,
     week: String,
     form: Form,
+    /// What became of the session (none for blocked time).
+    attendance: Option<crate::attendance::Section>,
 }
 
-async fn appointment_page(
+pub(crate) async fn appointment_page(
     state: &WebState,
     actor: &app::Actor,
     csrf: String,
@@ -402,6 +404,15 @@ async fn appointment_page(
     status: StatusCode,
 ) -> WebResult<Response> {
     let a = state.app.appointment_detail(actor, id.as_str()).await?;
+    let attendance = state
+        .app
+        .session_attendance(actor, id.as_str())
+        .await?
+        .map(crate::attendance::Section::new);
+    let form = match &attendance {
+        Some(section) => section.fill(form),
+        None => form,
+    };
     let viewer = Viewer::of(actor).in_zone(a.zone.clone());
     let start = a.start.to_zoned(a.zone.clone());
     let when = viewer.weekday(start.date());
@@ -430,6 +441,7 @@ async fn appointment_page(
             range,
             a,
             form,
+            attendance,
         })?),
     )
         .into_response())

@@ -90,8 +90,10 @@ struct CaseTemplate {
     measures: crate::measures::CaseSection,
     /// What the visitor told the practice before they were a patient.
     words: app::day::VisitorWords,
-    /// The sessions so far, each with its note's state: (link, when, state).
-    sessions: Vec<(String, String, String)>,
+    /// The sessions so far, each with its note's state and its attendance.
+    sessions: Vec<crate::attendance::CaseSession>,
+    /// The regular hour, as lines of text.
+    series: Vec<crate::series::SeriesLine>,
     /// The planned ending, or that the case is over (and its record read-only).
     ending: crate::ending::CaseSection,
 }
@@ -129,17 +131,32 @@ pub(crate) async fn case_page(
         .await?
         .into_iter()
         .map(|s| {
+            // A cancelled session has no note: its line leads to its appointment.
             let note = match s.note {
+                _ if s.cancelled => String::new(),
                 Some(Some(at)) => i18n::t_with("case-note-signed", &[("when", reader.date(&at))]),
                 Some(None) => view::tr("case-note-draft"),
                 None => view::tr("case-note-none"),
             };
-            (
-                format!("/admin/notes/{}", s.appointment),
-                reader.weekday_time(&s.start),
+            crate::attendance::CaseSession {
+                href: if s.cancelled {
+                    format!("/admin/calendar/{}", s.appointment)
+                } else {
+                    format!("/admin/notes/{}", s.appointment)
+                },
+                when: reader.weekday_time(&s.start),
                 note,
-            )
+                attendance: crate::attendance::summary(s.attendance, s.charge),
+                attendance_href: format!("/admin/calendar/{}#attendance-heading", s.appointment),
+            }
         })
+        .collect();
+    let series = state
+        .app
+        .case_series(actor, id)
+        .await?
+        .iter()
+        .map(|s| crate::series::describe(s, &reader))
         .collect();
     Ok((
         status,
@@ -151,6 +168,7 @@ pub(crate) async fn case_page(
             measures,
             words,
             sessions,
+            series,
             ending,
         })?),
     )

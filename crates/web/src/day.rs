@@ -48,6 +48,8 @@ struct DayTemplate {
     returned: Vec<Line>,
     countersign: Vec<Line>,
     notes: Vec<Line>,
+    /// Sessions whose attendance is not recorded, or whose charge is not decided.
+    attendance: Vec<Line>,
     clear: bool,
 }
 
@@ -203,6 +205,20 @@ pub async fn page(
             when: r.weekday_time(&u.start),
         }))
         .collect(),
+        attendance: day
+            .attendance
+            .iter()
+            .map(|s| Line {
+                href: format!("/admin/calendar/{}#attendance-heading", s.appointment),
+                who: s.patient_name.clone(),
+                what: view::tr(match s.attendance {
+                    None => "day-attendance-unrecorded-what",
+                    Some(domain::attendance::Attendance::NoShow) => "day-attendance-no-show-what",
+                    Some(_) => "day-attendance-late-what",
+                }),
+                when: r.weekday_time(&s.start),
+            })
+            .collect(),
         clear: day.is_clear(),
         chrome,
     };

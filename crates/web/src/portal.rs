@@ -187,8 +187,10 @@ struct HomeTemplate {
     chrome: Chrome,
     heading: String,
     cases: Vec<Case>,
-    /// (room address, when in the patient's zone, with whom)
-    appointments: Vec<(String, String, String)>,
+    /// (room address, when in the patient's zone, with whom, appointment id)
+    appointments: Vec<(String, String, String, String)>,
+    /// "From 29 March your session is at 19:00 your time."
+    time_changes: Vec<String>,
     csrf: String,
     section: &'static str,
     documents: crate::agreements::PortalDocuments,
@@ -218,11 +220,28 @@ pub async fn home(
         .my_appointments(&actor)
         .await?
         .into_iter()
+        .take(8)
         .map(|a| {
             (
                 format!("/rooms/{}", a.appointment),
                 viewer.with_zone_name(&viewer.date_time(&a.start)),
                 a.therapist,
+                a.appointment,
+            )
+        })
+        .collect();
+    let time_changes = state
+        .app
+        .series_time_changes(&actor)
+        .await?
+        .into_iter()
+        .map(|c| {
+            i18n::t_with(
+                "portal-time-change",
+                &[
+                    ("date", viewer.civil_date(c.local.date())),
+                    ("time", c.local.time().strftime("%H:%M").to_string()),
+                ],
             )
         })
         .collect();
@@ -255,6 +274,7 @@ pub async fn home(
         heading,
         cases,
         appointments,
+        time_changes,
         csrf,
         section: "home",
         documents,
@@ -584,4 +604,17 @@ pub async fn export(State(state): State<WebState>, Caller(actor): Caller) -> Web
         body,
     )
         .into_response())
+}
+
+/// POST /portal/appointments/{id}/manage: the patient moves or cancels one of their sessions on
+/// the same page (and under the same notice rules) as the link in their confirmation.
+pub async fn manage(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Path(id): Path<domain::ids::AppointmentId>,
+    crate::extract::CsrfForm(_): crate::extract::CsrfForm<NoFields>,
+) -> WebResult<Response> {
+    state.app.enter_portal(&actor).await?;
+    let token = state.app.manage_own(&actor, id.as_str()).await?;
+    Ok(axum::response::Redirect::to(&format!("/booking/{token}")).into_response())
 }

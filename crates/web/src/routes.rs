@@ -2,9 +2,9 @@
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
 use crate::{
-    accounts, agreements, api, assets, booking, calendar, cases, content, day, ending, focus,
-    inquiries, intake, mail, measures, notes, passkeys, portal, practice, rooms, site, team,
-    techcheck, workspace, WebState,
+    accounts, agreements, api, assets, attendance, away, booking, calendar, cases, content, day,
+    ending, focus, inquiries, intake, mail, measures, notes, passkeys, portal, practice, rooms,
+    series, site, team, techcheck, workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -106,6 +106,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/calendar/{id}/cancel", calendar::cancel_appointment)
         .post("/admin/calendar/{id}/move", calendar::move_appointment)
         .post("/admin/calendar/{id}/guests", calendar::add_guest)
+        .post("/admin/calendar/{id}/attendance", attendance::record)
         .post("/admin/calendar/feed", calendar::new_feed)
         .post("/admin/calendar/feed/remove", calendar::remove_feed)
         .get("/calendar/{file}", calendar::feed)
@@ -148,6 +149,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/signin/{token}", portal::use_link)
         .post("/portal/signout", portal::sign_out)
         .get("/portal", portal::home)
+        .post("/portal/appointments/{id}/manage", portal::manage)
         .get("/portal/messages", portal::messages)
         .post_upload("/portal/messages", portal::send)
         .get("/portal/attachments/{id}", portal::attachment)
@@ -240,6 +242,13 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/notes/{id}", notes::save)
         .post("/admin/notes/{id}/process", notes::save_process)
         .post("/admin/notes/{id}/addendum", notes::add_addendum)
+        .get("/admin/absences", away::show)
+        .post("/admin/absences", away::add)
+        .post("/admin/absences/{id}/remove", away::remove)
+        .get("/admin/cases/{id}/series", series::show)
+        .post("/admin/cases/{id}/series", series::set)
+        .post("/admin/cases/{id}/series/{series}/change", series::change)
+        .post("/admin/cases/{id}/series/{series}/end", series::end)
         .post("/admin/practice/crisis", practice::save_line)
         .post("/admin/practice/crisis/remove", practice::remove_line)
         // mail

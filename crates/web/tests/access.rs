@@ -73,9 +73,8 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         | "/calendar/{file}" => [GONE; 6],
         "/admin/two-factor" | "/admin/two-factor/setup" => [SEE; 6],
         "/admin" | "/admin/booking" | "/admin/calendar" | "/admin/pages" | "/admin/pages/new"
-        | "/admin/pages/{id}" | "/admin/images" | "/admin/patients" | "/admin/sessions" => {
-            therapists
-        }
+        | "/admin/pages/{id}" | "/admin/images" | "/admin/patients" | "/admin/sessions"
+        | "/admin/absences" => therapists,
         "/admin/inquiries"
         | "/admin/inquiries/{id}"
         | "/admin/practice"
@@ -88,6 +87,7 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         "/admin/cases/{id}"
         | "/admin/attachments/{id}"
         | "/admin/cases/{id}/workspace"
+        | "/admin/cases/{id}/series"
         | "/admin/cases/{id}/focus"
         | "/admin/cases/{id}/ending" => [SEE, NO, NO, OK, GONE, GONE],
         // A's closing prints for A's therapist only, and only once the case is closed (A's is not).

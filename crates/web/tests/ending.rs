@@ -784,3 +784,96 @@ on_both!(
         assert_eq!(r.status(), StatusCode::CONFLICT);
     }
 );
+
+on_both!(
+    a_planned_ending_ends_the_regular_hour_there_and_closing_ends_it_today,
+    practice,
+    |t| {
+        let theo = t.signed_in(THERAPIST_EMAIL).await;
+        let case = in_therapy(&t, &theo).await;
+        let series = format!("/admin/cases/{case}/series");
+        let csrf = theo.csrf_from(&series).await;
+        let r = theo
+            .post_form(
+                &series,
+                &[
+                    ("csrf", &csrf),
+                    ("frequency", "weekly"),
+                    ("first", "2026-11-30"),
+                    ("time", "10:00"),
+                    ("second_day", ""),
+                    ("until", ""),
+                    ("kind", "session"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let booked = "SELECT CAST(COUNT(*) AS TEXT) FROM appointments WHERE case_id = $1 AND status = 'booked'";
+        assert!(count(&t, booked, &case).await > 10, "half a year ahead");
+
+        let plan = format!("/admin/cases/{case}/ending/plan");
+        let r = theo
+            .post_form(
+                &plan,
+                &[
+                    ("csrf", &csrf),
+                    ("ending_on", "2026-12-14"),
+                    ("confirm", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(count(&t, booked, &case).await, 3, "30 Nov, 7 and 14 Dec");
+        assert_eq!(
+            store::testing::raw_text(
+                &t.db,
+                "SELECT until_date FROM series WHERE case_id = $1",
+                &case
+            )
+            .await,
+            "2026-12-14",
+            "the series ends on the last day"
+        );
+        // The series' daily job books nothing after it.
+        t.clock.advance(jiff::SignedDuration::from_hours(48));
+        t.run_jobs().await;
+        assert_eq!(count(&t, booked, &case).await, 3);
+        let theo = t.signed_in(THERAPIST_EMAIL).await;
+        let (_, page) = theo.text(&format!("/admin/cases/{case}")).await;
+        assert!(page.contains("Ending planned for 14 December 2026 · 3 sessions left"));
+
+        // Setting a new hour in an ended case is refused.
+        let ending = format!("/admin/cases/{case}/ending");
+        let csrf = theo.csrf_from(&ending).await;
+        let r = theo
+            .post_form(
+                &ending,
+                &[
+                    ("csrf", &csrf),
+                    ("kind", "ended"),
+                    ("summary", SUMMARY),
+                    ("confirm", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            count(&t, booked, &case).await,
+            0,
+            "nothing booked after the end"
+        );
+        let r = theo
+            .post_form(
+                &series,
+                &[
+                    ("csrf", &csrf),
+                    ("frequency", "weekly"),
+                    ("first", "2027-01-04"),
+                    ("time", "10:00"),
+                    ("kind", "session"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+    }
+);
