@@ -1616,3 +1616,97 @@ error-headings-too-many = Please give at most { $limit } headings, one a line.
 error-heading-too-long = Please keep each heading to { $limit } characters or fewer.
 error-headings-duplicate = Each heading once, please: two of them are the same.
 error-heading-characters = Please use plain words: no markup (< >) and no invisible or control characters.
+## The path ahead, kept, and ending well (issue 12, parts 7 and 8)
+focus-open = The path ahead
+focus-title = The path ahead: { $name }
+focus-seeded = Not kept yet: this starts from what you wrote at the close of the first session. Save it to keep it as the focus.
+focus-standing = The focus since { $since }.
+focus-standing-review = The focus since { $since }; to be reviewed on { $review }.
+focus-heading = Focus and goals
+focus-save = Keep the focus
+focus-measures = Measures over time
+focus-measures-hint = The charts run beside the focus; its start and review dates are in the line at the top of the page.
+focus-reviews = Reviews
+focus-reviews-none = No review yet.
+focus-review-add = Add the review
+field-focus = What we are working on
+hint-focus = What is going on, and how the two of you work with it.
+field-goals = Goals
+hint-goals = One goal a line, at most 12.
+field-review-on = Review on
+hint-review-on = A day, like 2027-03-15, when the two of you look at the focus again.
+field-review = A review
+hint-review = Dated and kept as written; a later thought is another review.
+error-goals-too-many = Please keep to { $limit } goals.
+error-goal-too-long = Please keep each goal under { $limit } characters.
+error-day = Please give a day like 2027-03-15.
+error-day-past = This day has passed; please choose today or a later day.
+error-day-far = Please choose a day within the next three years.
+ending-heading = Ending
+ending-planned = Ending planned for { $date } · { $count ->
+    [one] 1 session left
+   *[other] { $count } sessions left
+}
+ending-plan = Plan the ending
+ending-change = Change the ending
+ending-withdraw = Withdraw the planned ending
+field-ending-on = The last day
+hint-ending-on = { $count ->
+    [0] No sessions are booked from now on.
+    [one] 1 session is booked from now on; if it falls after the last day, it is cancelled and the patient told.
+   *[other] { $count } sessions are booked from now on; those after the last day are cancelled and the patient told of each.
+}
+field-ending-confirm = Cancel the booked sessions after the last day
+error-ending-confirm = { $limit ->
+    [one] This cancels 1 booked session after the last day. Tick the box to confirm.
+   *[other] This cancels { $limit } booked sessions after the last day. Tick the box to confirm.
+}
+error-ending-not-in-therapy = An ending is planned for a case in therapy.
+error-ending-none = No ending is planned.
+ending-close-open = Close the case (ending or referral)
+ending-closing-open = Read the closing
+ending-over = This case has ended; its record is read-only.
+ending-over-ended = This case ended on { $date }; its record is read-only.
+ending-over-referred = This case was referred on { $date }; its record is read-only.
+ending-read-only-short = This case is over; its record is read-only.
+ending-note-read-only = This case is over: its notes cannot be changed. A late addendum to a signed note can still be added.
+ending-messages-closed = This therapy has ended: the messages stay here to read, and no new ones can be sent. To get in touch again, please use the practice's contact form.
+ending-title = Closing: { $name }
+ending-close-intro = Closing the case keeps the closing summary (sealed), and the letter if you write one. The case moves to ended, or referred, and its whole record becomes read-only.
+ending-close-cancels = { $count ->
+    [0] No sessions are booked from now on.
+    [one] The 1 session booked from now on is cancelled, and the patient told.
+   *[other] The { $count } sessions booked from now on are cancelled, and the patient told of each.
+}
+field-closing-kind = How the work ends
+ending-kind-ended = The therapy ended
+ending-kind-referred = Referred to someone else
+field-closing-summary = Closing summary
+hint-closing-summary = For the record: what the work was, where it ended. Sealed.
+ending-referral = Referral
+hint-referral = Only when referring: to whom, and why.
+field-referred-to = Referred to
+field-referral-why = Why
+ending-letter = Letter
+hint-letter = Optional: a letter to the patient or to a referrer, to print.
+field-letter-to = To
+hint-letter-to = A name and role, like "Robin Field" or "Dr. Lee, GP".
+field-letter-body = The letter
+error-letter-body = Please write the letter, or leave "To" empty.
+field-closing-confirm = I understand that the record becomes read-only
+error-closing-confirm = Please tick the box: after closing, nothing in the case can be changed.
+error-closing-stage = The case cannot move there from where it stands.
+ending-close-submit = Close the case
+ending-closed-by = Closed by { $name }, { $when }
+ending-print-link = Print the closing
+ending-print-title = Closing summary: { $name }
+ending-print-back = Back to the closing
+ending-print-patient = Patient
+ending-print-therapist = Therapist
+ending-print-closed = Closed on
+case-over-title = This case is over
+case-over-text = The case has ended or was referred on, so its record is read-only: nothing in it can be changed. A late addendum to a signed session note can still be added.
+portal-ending = { $count ->
+    [one] 1 session left before our ending on { $date }.
+   *[other] { $count } sessions left before our ending on { $date }.
+}

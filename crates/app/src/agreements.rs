@@ -241,7 +241,7 @@ impl App {
         let practice = self.practice_name().await?;
         let mut tx = self.db().begin().await?;
         let case = self
-            .case_as(&mut tx, actor, id, CaseSide::Therapist)
+            .case_to_write(&mut tx, actor, id, CaseSide::Therapist, "agreement")
             .await?;
         let overrides = input.validate()?;
         let now = self.now();
@@ -330,7 +330,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let case = self
-            .case_as(&mut tx, actor, &case_id, CaseSide::Patient)
+            .case_to_write(&mut tx, actor, &case_id, CaseSide::Patient, "agreement")
             .await?;
         let status = agreements::of_case(&mut tx, &case.id)
             .await?
@@ -408,7 +408,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let case = self
-            .case_as(&mut tx, actor, &case_id, CaseSide::Therapist)
+            .case_to_write(&mut tx, actor, &case_id, CaseSide::Therapist, "agreement")
             .await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let done = agreements::countersign(&mut tx, id, &user.id, self.now()).await?;

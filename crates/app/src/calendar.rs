@@ -285,16 +285,23 @@ impl App {
         let zone = Self::my_zone(actor);
         let mut errors = domain::FieldErrors::default();
         let start = Self::local_instant(&zone, &input.date, &input.time, "time", &mut errors);
-        // Whose case it is is decided (and a refusal audited) before the transaction begins.
+        // Whose case it is is decided (and a refusal audited) before the transaction begins;
+        // a case that is over takes no more appointments.
+        let mut c = self.db().conn().await?;
         let case = self
             .case_as(
-                &mut self.db().conn().await?,
+                &mut c,
                 actor,
                 &CaseId::new(input.case.clone()),
                 crate::policy::CaseSide::Therapist,
             )
             .await
             .ok();
+        if let Some(case) = &case {
+            self.require_open(&mut c, actor, case, "appointment")
+                .await?;
+        }
+        drop(c);
         let mut tx = self.db().begin().await?;
         let types = booking::availability(&mut tx, &user.id)
             .await?
@@ -421,17 +428,40 @@ impl App {
             .await?
             .filter(|a| a.therapist == user.id)
             .ok_or(AppError::NotFound)?;
-        let now = self.now();
-        booking::cancel(&mut tx, &a.id, false, now)
+        self.cancel_in(&mut tx, actor, &a, self.now()).await?;
+        if let Some(case) = &a.case {
+            self.reschedule_session_measures(&mut tx, case).await?;
+        }
+        tx.commit().await?;
+        if a.case.is_some() {
+            self.wake_jobs();
+        }
+        Ok(())
+    }
+}
+
+impl App {
+    /// The therapist cancels one booked appointment inside the caller's transaction: its time
+    /// is free again, the patient's cancellation mail is queued, the audit row written. The
+    /// caller reschedules the case's session-counted measures once it has cancelled all it will.
+    pub(crate) async fn cancel_in(
+        &self,
+        tx: &mut store::Conn,
+        actor: &Actor,
+        a: &booking::AppointmentView,
+        now: jiff::Timestamp,
+    ) -> AppResult<()> {
+        booking::cancel(tx, &a.id, false, now)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => AppError::NotFound,
                 e => e.into(),
             })?;
         if a.case.is_some() {
+            let user = actor.user().ok_or(AppError::Unauthenticated)?;
             // A session the therapist cancels is recorded as theirs at once: never charged.
             store::attendance::record(
-                &mut tx,
+                tx,
                 &a.id,
                 domain::attendance::Attendance::TherapistCancelled,
                 None,
@@ -440,7 +470,7 @@ impl App {
             )
             .await?;
             store::jobs::enqueue(
-                &mut tx,
+                tx,
                 Task::BookingCancelled {
                     appointment: a.id.clone(),
                 }
@@ -449,23 +479,15 @@ impl App {
             )
             .await?;
         }
-        if let Some(case) = &a.case {
-            self.reschedule_session_measures(&mut tx, case).await?;
-        }
         self.audit_in(
-            &mut tx,
+            tx,
             actor,
             AuditAction::AppointmentCancel,
             a.case.as_ref().map_or("", domain::ids::CaseId::as_str),
             &a.id,
             Outcome::Ok,
         )
-        .await?;
-        tx.commit().await?;
-        if a.case.is_some() {
-            self.wake_jobs();
-        }
-        Ok(())
+        .await
     }
 }
 

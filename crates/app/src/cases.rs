@@ -40,6 +40,47 @@ impl App {
         }
     }
 
+    /// A case the actor may write to from `side`: [`Self::case_as`], and the case is not over.
+    /// Every use-case that writes to a case's record comes through here or
+    /// [`Self::require_open`], the one place the read-only rule lives. `attempt` names what was
+    /// tried, for the audit row a refusal writes.
+    pub(crate) async fn case_to_write(
+        &self,
+        c: &mut Conn,
+        actor: &Actor,
+        id: &CaseId,
+        side: CaseSide,
+        attempt: &'static str,
+    ) -> AppResult<Case> {
+        let case = self.case_as(c, actor, id, side).await?;
+        self.require_open(c, actor, &case, attempt).await?;
+        Ok(case)
+    }
+
+    /// Refuses a write to a case that has ended or was referred on (its record is read-only),
+    /// and records the refusal (`case.read_only`, the attempt as its subject). A transaction
+    /// `c` is rolled back first so that the refusal alone is kept.
+    pub(crate) async fn require_open(
+        &self,
+        c: &mut Conn,
+        actor: &Actor,
+        case: &Case,
+        attempt: &'static str,
+    ) -> AppResult<()> {
+        if domain::ending::is_over(case.stage) {
+            self.refused_in(
+                c,
+                actor,
+                AuditAction::CaseReadOnly,
+                case.id.as_str(),
+                attempt,
+            )
+            .await?;
+            return Err(AppError::CaseOver);
+        }
+        Ok(())
+    }
+
     /// A case as the practice itself reaches it (the job runner composing a mail, the holder of a
     /// booking's own link): no signed-in person asks, so no policy is asked and nothing is audited.
     pub(crate) async fn case_for_system(

@@ -20,6 +20,9 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("too many attempts")]
     RateLimited,
+    /// The case has ended (or was referred on): its record is read-only.
+    #[error("the case is over; its record is read-only")]
+    CaseOver,
     /// Misconfiguration found at start (bad SMTP URL and the like).
     #[error("configuration: {0}")]
     Config(String),

@@ -277,6 +277,8 @@ impl App {
         let (case, response) = self
             .response_in_case(&mut tx, actor, id, CaseSide::Patient)
             .await?;
+        self.require_open(&mut tx, actor, &case, "questionnaire_answer")
+            .await?;
         if response.info.status == Status::Submitted {
             return Ok(Saved::AlreadySent);
         }
@@ -396,7 +398,7 @@ impl App {
     ) -> AppResult<bool> {
         let mut tx = self.db().begin().await?;
         let case = self
-            .case_as(&mut tx, actor, case, CaseSide::Therapist)
+            .case_to_write(&mut tx, actor, case, CaseSide::Therapist, "questionnaire")
             .await?;
         if !intake::FIRST_SESSION.contains(&key) {
             return Err(AppError::field("questionnaire", "error-answer-choice"));

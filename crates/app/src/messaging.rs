@@ -73,7 +73,9 @@ impl App {
         upload: Option<Upload>,
     ) -> AppResult<()> {
         let mut tx = self.db().begin().await?;
-        let case = self.case_as(&mut tx, actor, case, CaseSide::Either).await?;
+        let case = self
+            .case_to_write(&mut tx, actor, case, CaseSide::Either, "message")
+            .await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let outgoing = messaging::validate(body, upload)?;
         let now = self.now();

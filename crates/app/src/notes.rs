@@ -116,6 +116,7 @@ impl App {
     ) -> AppResult<bool> {
         let mut tx = self.db().begin().await?;
         let (a, case) = self.session_of(&mut tx, actor, id).await?;
+        self.require_open(&mut tx, actor, &case, "note").await?;
         let own = if Template::parse(&input.template) == Some(Template::Own) {
             self.headings_to_write_under(&mut tx, &case, &a.id).await?
         } else {
@@ -208,6 +209,7 @@ impl App {
         e.finish(())?;
         let mut tx = self.db().begin().await?;
         let (a, case) = self.session_of(&mut tx, actor, id).await?;
+        self.require_open(&mut tx, actor, &case, "note").await?;
         if store::notes::load(&mut tx, &a.id).await?.is_none() {
             return Err(AppError::NotFound);
         }

@@ -210,7 +210,13 @@ impl App {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let case = self
-            .case_as(&mut self.db().conn().await?, actor, id, CaseSide::Therapist)
+            .case_to_write(
+                &mut self.db().conn().await?,
+                actor,
+                id,
+                CaseSide::Therapist,
+                "series",
+            )
             .await?;
         let zone_name = user.time_zone.clone();
         let now = self.now();
@@ -280,7 +286,7 @@ impl App {
 
     /// Ends a series on `last` and cancels its booked sessions after that date (therapist-
     /// cancelled; the patient hears of it in the one series mail, not once per session).
-    async fn stop_series(
+    pub(crate) async fn stop_series(
         &self,
         tx: &mut Conn,
         s: &Series,
@@ -306,7 +312,7 @@ impl App {
         let s = store::series::get(&mut c, series)
             .await?
             .ok_or(AppError::NotFound)?;
-        self.case_as(&mut c, actor, &s.case, CaseSide::Therapist)
+        self.case_to_write(&mut c, actor, &s.case, CaseSide::Therapist, "series")
             .await?;
         Ok(s)
     }

@@ -82,7 +82,7 @@ impl App {
     ) -> AppResult<Workspace> {
         let mut tx = self.db().begin().await?;
         let case = self
-            .case_as(&mut tx, actor, id, CaseSide::Therapist)
+            .case_to_write(&mut tx, actor, id, CaseSide::Therapist, "workspace")
             .await?;
         let workspace = input.validate()?;
         rows::save(&mut tx, &case.id, &workspace, self.now()).await?;

@@ -11,6 +11,8 @@ pub mod calendar;
 pub mod case;
 pub mod content;
 pub mod crisis;
+pub mod ending;
+pub mod focus;
 pub mod genogram;
 pub mod ids;
 pub mod inquiry;

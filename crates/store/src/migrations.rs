@@ -99,6 +99,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0022_attendance.sql"),
     ),
     (
+        23,
+        "focus_and_ending",
+        include_str!("../migrations/0023_focus_and_ending.sql"),
+    ),
+    (
         24,
         "own_note_headings",
         include_str!("../migrations/0024_own_note_headings.sql"),

@@ -94,6 +94,8 @@ struct CaseTemplate {
     sessions: Vec<crate::attendance::CaseSession>,
     /// The regular hour, as lines of text.
     series: Vec<crate::series::SeriesLine>,
+    /// The planned ending, or that the case is over (and its record read-only).
+    ending: crate::ending::CaseSection,
 }
 
 /// The case page; `form` holds what was typed into its message or agreement form.
@@ -121,6 +123,7 @@ pub(crate) async fn case_page(
     let qs = crate::intake::admin::case_section(state, actor, id).await?;
     let measures = crate::measures::case_section(state, actor, id, &tv.form).await?;
     let words = state.app.visitor_words(actor, id).await?;
+    let ending = crate::ending::case_section(state, actor, id, &tv.form).await?;
     let reader = crate::extract::Viewer::of(actor);
     let sessions = state
         .app
@@ -166,6 +169,7 @@ pub(crate) async fn case_page(
             words,
             sessions,
             series,
+            ending,
         })?),
     )
         .into_response())

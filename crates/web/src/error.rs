@@ -47,6 +47,7 @@ impl IntoResponse for WebError {
                 (StatusCode::UNAUTHORIZED, None)
             }
             AppError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, None),
+            AppError::CaseOver => (StatusCode::CONFLICT, None),
             AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, None),
             AppError::Config(_) | AppError::Store(_) | AppError::Internal { .. } => {
                 let reference = reference();
@@ -114,6 +115,7 @@ pub(crate) async fn render_error_pages(
         StatusCode::TOO_MANY_REQUESTS => "too-many",
         StatusCode::UNAUTHORIZED => "sign-in-needed",
         StatusCode::UNPROCESSABLE_ENTITY => "bad-request",
+        StatusCode::CONFLICT => "case-over",
         _ => "server-error",
     };
     if !wants_html {

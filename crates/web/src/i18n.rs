@@ -127,6 +127,7 @@ mod tests {
             "sign-in-needed",
             "bad-request",
             "server-error",
+            "case-over",
         ] {
             for suffix in ["title", "text"] {
                 if !has(&format!("{prefix}-{suffix}")) {
@@ -180,6 +181,14 @@ mod tests {
             "error-email-taken",
             "error-image-too-large",
             "error-image-type",
+            // the path ahead, kept; ending well
+            "error-goals-too-many",
+            "error-goal-too-long",
+            "error-day",
+            "error-day-past",
+            "error-day-far",
+            "error-letter-body",
+            "error-closing-confirm",
         ] {
             assert!(has(key), "{key}");
         }

@@ -34,6 +34,11 @@ pub struct ThreadView {
 }
 
 impl ThreadView {
+    /// Whether the case is over: its thread is read, no longer written.
+    pub fn over(&self) -> bool {
+        domain::ending::is_over(self.thread.case.stage)
+    }
+
     pub fn when(&self, at: &jiff::Timestamp) -> String {
         view::date_time(at, &self.time_zone)
     }
@@ -192,6 +197,8 @@ struct HomeTemplate {
     questionnaires: Vec<crate::intake::PortalItem>,
     /// (therapist, the summary they shared after the first session)
     summaries: Vec<(String, String)>,
+    /// "3 sessions left before our ending on 12 March 2027", one line per planned ending.
+    endings: Vec<String>,
 }
 
 impl HomeTemplate {
@@ -244,13 +251,25 @@ pub async fn home(
     let documents = crate::agreements::portal_documents(&state, &actor).await?;
     let questionnaires = crate::intake::portal_items(&state, &actor).await?;
     let mut summaries = Vec::new();
+    let mut endings = Vec::new();
     for c in &cases {
         if let Some(text) = state.app.shared_summary(&actor, &c.id).await? {
             summaries.push((c.therapist.name.clone(), text));
         }
+        if let Some(e) = state.app.my_planned_ending(&actor, &c.id).await? {
+            endings.push(i18n::t_with(
+                "portal-ending",
+                &[
+                    ("count", e.sessions_left.to_string()),
+                    ("date", viewer.civil_date(e.last_day)),
+                    ("name", c.therapist.name.clone()),
+                ],
+            ));
+        }
     }
     Ok(Html(render(HomeTemplate {
         summaries,
+        endings,
         chrome,
         heading,
         cases,

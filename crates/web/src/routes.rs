@@ -3,8 +3,8 @@
 
 use crate::{
     accounts, agreements, api, assets, attendance, away, booking, calendar, cases, content, day,
-    inquiries, intake, mail, measures, notes, passkeys, portal, practice, rooms, series, site,
-    team, techcheck, workspace, WebState,
+    ending, focus, inquiries, intake, mail, measures, notes, passkeys, portal, practice, rooms,
+    series, site, team, techcheck, workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -201,6 +201,15 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/cases/{id}/workspace", workspace::show)
         .post("/admin/cases/{id}/workspace", workspace::save)
         .post("/admin/cases/{id}/stage", workspace::move_case)
+        // the path ahead, kept; ending well
+        .get("/admin/cases/{id}/focus", focus::show)
+        .post("/admin/cases/{id}/focus", focus::save)
+        .post("/admin/cases/{id}/focus/review", focus::review)
+        .get("/admin/cases/{id}/ending", ending::show)
+        .post("/admin/cases/{id}/ending", ending::close)
+        .post("/admin/cases/{id}/ending/plan", ending::plan)
+        .post("/admin/cases/{id}/ending/withdraw", ending::withdraw)
+        .get("/admin/cases/{id}/ending/print", ending::print)
         .get("/admin/board", workspace::board)
         // cases (the therapist's side)
         .get("/admin/patients", cases::patients)

@@ -87,7 +87,11 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         "/admin/cases/{id}"
         | "/admin/attachments/{id}"
         | "/admin/cases/{id}/workspace"
-        | "/admin/cases/{id}/series" => [SEE, NO, NO, OK, GONE, GONE],
+        | "/admin/cases/{id}/series"
+        | "/admin/cases/{id}/focus"
+        | "/admin/cases/{id}/ending" => [SEE, NO, NO, OK, GONE, GONE],
+        // A's closing prints for A's therapist only, and only once the case is closed (A's is not).
+        "/admin/cases/{id}/ending/print" => [SEE, NO, NO, GONE, GONE, GONE],
         // A's session is an appointment of A's therapist's only; patients have no calendar.
         "/admin/calendar/{id}" => [SEE, NO, NO, OK, GONE, GONE],
         // Its note likewise: the case's therapist's alone.

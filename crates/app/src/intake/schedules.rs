@@ -91,7 +91,13 @@ impl App {
     ) -> AppResult<()> {
         let mut tx = self.db().begin().await?;
         let case = self
-            .case_as(&mut tx, actor, case, CaseSide::Therapist)
+            .case_to_write(
+                &mut tx,
+                actor,
+                case,
+                CaseSide::Therapist,
+                "measure_schedule",
+            )
             .await?;
         let measure = measure(key)?;
         let mut errors = domain::FieldErrors::default();
@@ -143,7 +149,13 @@ impl App {
     ) -> AppResult<()> {
         let mut tx = self.db().begin().await?;
         let case = self
-            .case_as(&mut tx, actor, case, CaseSide::Therapist)
+            .case_to_write(
+                &mut tx,
+                actor,
+                case,
+                CaseSide::Therapist,
+                "measure_schedule",
+            )
             .await?;
         let measure = measure(key)?;
         if stored::stop(&mut tx, &case.id, measure.id).await? {
