@@ -172,6 +172,38 @@ impl App {
         }))
     }
 
+    /// The open times to move the appointment behind a manage link to: its own therapist's, for
+    /// its own type (a regular session is moved within its therapist's hours like a first
+    /// consultation). `None` when the link names nothing that can be moved.
+    pub async fn reschedule_offer(&self, token: &str) -> AppResult<Option<Offer>> {
+        let therapists = self.therapists().await?;
+        let mut c = self.db().conn().await?;
+        let Some(a) = booking::by_manage_token(&mut c, &crate::accounts::hash_token(token))
+            .await?
+            .filter(|a| !a.cancelled)
+        else {
+            return Ok(None);
+        };
+        let Some(bookable) = self
+            .bookable(&mut c, therapists)
+            .await?
+            .into_iter()
+            .find(|b| b.therapist.id == a.therapist)
+        else {
+            return Ok(None);
+        };
+        let Some(kind) = bookable.types.iter().find(|t| t.key == a.type_key).cloned() else {
+            return Ok(None);
+        };
+        let slots = bookable.open_slots(&mut c, &kind, self.now()).await?;
+        Ok(Some(Offer {
+            therapist: bookable.therapist,
+            types: vec![kind.clone()],
+            kind,
+            slots,
+        }))
+    }
+
     /// Books a first consultation for a visitor. The slot must be open now; the database refuses
     /// a second booking of the same time however the requests race.
     #[tracing::instrument(skip_all, fields(case = tracing::field::Empty, appointment = tracing::field::Empty))]

@@ -134,7 +134,15 @@ pub async fn page(
         _ => String::new(),
     };
     let viewer = viewer.with_zone(asked_zone).0;
-    let offer = state.app.offer(&actor, q.kind.as_deref()).await?;
+    // Moving a booking offers its own therapist's times for its own type.
+    let moving = q
+        .reschedule
+        .as_deref()
+        .filter(|t| domain::ids::is_link_token(t));
+    let offer = match moving {
+        Some(token) => state.app.reschedule_offer(token).await?,
+        None => state.app.offer(&actor, q.kind.as_deref()).await?,
+    };
     let now = state.app.now();
     let week = domain::booking::week_of(
         offer.as_ref().map_or(&[][..], |o| &o.slots[..]),
