@@ -204,6 +204,27 @@ fn done_at(case: &CaseId, done: app::series::Booked) -> String {
     )
 }
 
+/// The answer to a posted series form: to the page with what was booked, or the form again with
+/// its refusals next to the fields and what was typed kept.
+async fn answer(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    case: &CaseId,
+    input: &SeriesInput,
+    done: app::AppResult<app::series::Booked>,
+) -> WebResult<Response> {
+    match done {
+        Ok(done) => Ok(Redirect::to(&done_at(case, done)).into_response()),
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
+            let form = Form::from_input(input, errors);
+            let q = SeriesQuery::default();
+            series_page(state, actor, csrf, case, Some(form), None, q, status).await
+        }
+    }
+}
+
 /// POST /admin/cases/{id}/series: a regular time set.
 pub async fn set(
     State(state): State<WebState>,
@@ -213,24 +234,8 @@ pub async fn set(
     CsrfForm(input): CsrfForm<SeriesInput>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    match state.app.set_series(&actor, &id, &input).await {
-        Ok(done) => Ok(Redirect::to(&done_at(&id, done)).into_response()),
-        Err(e) => {
-            let (status, errors) = view::refused(e, None)?;
-            let form = Form::from_input(&input, errors);
-            series_page(
-                &state,
-                &actor,
-                csrf,
-                &id,
-                Some(form),
-                None,
-                SeriesQuery::default(),
-                status,
-            )
-            .await
-        }
-    }
+    let done = state.app.set_series(&actor, &id, &input).await;
+    answer(&state, &actor, csrf, &id, &input, done).await
 }
 
 /// POST /admin/cases/{id}/series/{series}/change: the series changed from a date on.
@@ -242,24 +247,8 @@ pub async fn change(
     CsrfForm(input): CsrfForm<SeriesInput>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    match state.app.change_series(&actor, &series, &input).await {
-        Ok(done) => Ok(Redirect::to(&done_at(&id, done)).into_response()),
-        Err(e) => {
-            let (status, errors) = view::refused(e, None)?;
-            let form = Form::from_input(&input, errors);
-            series_page(
-                &state,
-                &actor,
-                csrf,
-                &id,
-                Some(form),
-                None,
-                SeriesQuery::default(),
-                status,
-            )
-            .await
-        }
-    }
+    let done = state.app.change_series(&actor, &series, &input).await;
+    answer(&state, &actor, csrf, &id, &input, done).await
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]

@@ -12,36 +12,6 @@ async fn practice(backend: store::Backend) -> Option<TestApp> {
     TestApp::with_practice(backend).await
 }
 
-/// A session of the case on Monday 30 November 2026 at `time` (Theo's zone, New York: 10:00 is
-/// 15:00 UTC); answers the appointment's id.
-async fn session_on_monday(theo: &Browser, case: &str, time: &str) -> String {
-    let (_, week) = theo.text("/admin/calendar?day=2026-11-30").await;
-    let csrf = field_value(&week, "csrf").unwrap();
-    let r = theo
-        .post_form(
-            "/admin/calendar/appointments",
-            &[
-                ("csrf", &csrf),
-                ("case", case),
-                ("kind", "session"),
-                ("date", "2026-11-30"),
-                ("time", time),
-                ("clash", "on"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, week) = theo.text("/admin/calendar?day=2026-11-30").await;
-    let label = format!(">{time}");
-    let at = week
-        .match_indices("href=\"/admin/calendar/")
-        .map(|(i, _)| i)
-        .find(|i| week[*i..].split("</a>").next().unwrap().contains(&label))
-        .expect("the session in the grid")
-        + "href=\"/admin/calendar/".len();
-    week[at..at + 32].to_string()
-}
-
 /// Robin, Theo's patient, with a session on Monday at 10:00 New York time.
 async fn robin_on_monday(t: &TestApp) -> (String, String) {
     let theo = t.signed_in(THERAPIST_EMAIL).await;

@@ -44,34 +44,6 @@ async fn in_therapy(t: &TestApp, theo: &Browser) -> String {
     case
 }
 
-/// A session of the case on `date` at 10:00 in Theo's zone (New York); answers its id.
-async fn session_on(theo: &Browser, case: &str, date: &str) -> String {
-    let week = format!("/admin/calendar?day={date}");
-    let csrf = theo.csrf_from(&week).await;
-    let r = theo
-        .post_form(
-            "/admin/calendar/appointments",
-            &[
-                ("csrf", &csrf),
-                ("case", case),
-                ("kind", "session"),
-                ("date", date),
-                ("time", "10:00"),
-                ("clash", "on"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "session on {date}");
-    let (_, page) = theo.text(&week).await;
-    let at = page
-        .match_indices("href=\"/admin/calendar/")
-        .map(|(i, _)| i)
-        .find(|i| page[*i..].split("</a>").next().unwrap().contains(">10:00"))
-        .expect("the session in the grid")
-        + "href=\"/admin/calendar/".len();
-    page[at..at + 32].to_string()
-}
-
 async fn status_of(t: &TestApp, appointment: &str) -> String {
     store::testing::raw_text(
         &t.db,
@@ -294,7 +266,7 @@ on_both!(
         let case = in_therapy(&t, &theo).await;
         let mut sessions = Vec::new();
         for date in ["2026-11-30", "2026-12-07", "2026-12-14", "2026-12-21"] {
-            sessions.push(session_on(&theo, &case, date).await);
+            sessions.push(session_on_day(&theo, &case, date).await);
         }
         let case_path = format!("/admin/cases/{case}");
         let plan = format!("{case_path}/ending/plan");
@@ -455,8 +427,8 @@ on_both!(
     |t| {
         let theo = t.signed_in(THERAPIST_EMAIL).await;
         let case = in_therapy(&t, &theo).await;
-        let note = session_on(&theo, &case, "2026-11-30").await;
-        let later = session_on(&theo, &case, "2026-12-07").await;
+        let note = session_on_day(&theo, &case, "2026-11-30").await;
+        let later = session_on_day(&theo, &case, "2026-12-07").await;
         // Monday 30 November, 11:00 in New York: the session is over; its note is signed.
         t.clock
             .advance(jiff::SignedDuration::from_hours(3 * 24 + 7));

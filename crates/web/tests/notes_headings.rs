@@ -14,36 +14,6 @@ async fn practice(backend: store::Backend) -> Option<TestApp> {
 
 const PAGE: &str = "/admin/notes/headings";
 
-/// A session of the case on Monday 30 November 2026 at `time` (the therapist's zone); answers
-/// the appointment's id.
-async fn session_on_monday(therapist: &Browser, case: &str, time: &str) -> String {
-    let (_, week) = therapist.text("/admin/calendar?day=2026-11-30").await;
-    let csrf = field_value(&week, "csrf").unwrap();
-    let r = therapist
-        .post_form(
-            "/admin/calendar/appointments",
-            &[
-                ("csrf", &csrf),
-                ("case", case),
-                ("kind", "session"),
-                ("date", "2026-11-30"),
-                ("time", time),
-                ("clash", "on"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, week) = therapist.text("/admin/calendar?day=2026-11-30").await;
-    let label = format!(">{time}");
-    let at = week
-        .match_indices("href=\"/admin/calendar/")
-        .map(|(i, _)| i)
-        .find(|i| week[*i..].split("</a>").next().unwrap().contains(&label))
-        .expect("the session in the grid")
-        + "href=\"/admin/calendar/".len();
-    week[at..at + 32].to_string()
-}
-
 async fn save_headings(b: &Browser, name: &str, headings: &str) -> reqwest::Response {
     let csrf = b.csrf_from(PAGE).await;
     b.post_form(

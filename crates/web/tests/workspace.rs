@@ -302,36 +302,6 @@ on_both!(
     }
 );
 
-/// A weekly session of the case on Monday 30 November 2026 at `time` (Theo's zone, New York);
-/// answers the appointment's id.
-async fn session_on_monday(theo: &Browser, case: &str, time: &str) -> String {
-    let (_, week) = theo.text("/admin/calendar?day=2026-11-30").await;
-    let csrf = field_value(&week, "csrf").unwrap();
-    let r = theo
-        .post_form(
-            "/admin/calendar/appointments",
-            &[
-                ("csrf", &csrf),
-                ("case", case),
-                ("kind", "session"),
-                ("date", "2026-11-30"),
-                ("time", time),
-                ("clash", "on"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, week) = theo.text("/admin/calendar?day=2026-11-30").await;
-    let label = format!(">{time}");
-    let at = week
-        .match_indices("href=\"/admin/calendar/")
-        .map(|(i, _)| i)
-        .find(|i| week[*i..].split("</a>").next().unwrap().contains(&label))
-        .expect("the session in the grid")
-        + "href=\"/admin/calendar/".len();
-    week[at..at + 32].to_string()
-}
-
 const SESSION_NOTE: &str = "Spoke of the move to Leeds and the sister there.";
 
 on_both!(

@@ -410,6 +410,50 @@ impl Browser {
     }
 }
 
+/// A session of `case` on `date` at `time` (the therapist's zone), added from the calendar over
+/// any clash; answers the appointment's id as the week's grid links it.
+pub async fn session_at(therapist: &Browser, case: &str, date: &str, time: &str) -> String {
+    let week = format!("/admin/calendar?day={date}");
+    let csrf = therapist.csrf_from(&week).await;
+    let r = therapist
+        .post_form(
+            "/admin/calendar/appointments",
+            &[
+                ("csrf", &csrf),
+                ("case", case),
+                ("kind", "session"),
+                ("date", date),
+                ("time", time),
+                ("clash", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "session on {date} at {time}"
+    );
+    let (_, page) = therapist.text(&week).await;
+    let label = format!(">{time}");
+    let at = page
+        .match_indices("href=\"/admin/calendar/")
+        .map(|(i, _)| i)
+        .find(|i| page[*i..].split("</a>").next().unwrap().contains(&label))
+        .expect("the session in the grid")
+        + "href=\"/admin/calendar/".len();
+    page[at..at + 32].to_string()
+}
+
+/// A session on Monday 30 November 2026 at `time` in the therapist's zone.
+pub async fn session_on_monday(therapist: &Browser, case: &str, time: &str) -> String {
+    session_at(therapist, case, "2026-11-30", time).await
+}
+
+/// A session on `date` at 10:00 in the therapist's zone.
+pub async fn session_on_day(therapist: &Browser, case: &str, date: &str) -> String {
+    session_at(therapist, case, date, "10:00").await
+}
+
 pub fn location(r: &Response) -> String {
     r.headers()
         .get(LOCATION)
