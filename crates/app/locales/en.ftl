@@ -1710,3 +1710,5 @@ portal-ending = { $count ->
     [one] 1 session left before our ending on { $date }.
    *[other] { $count } sessions left before our ending on { $date }.
 }
+chart-mark-focus = Focus set: { $date }
+chart-mark-review = Review: { $date }

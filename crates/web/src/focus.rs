@@ -49,7 +49,23 @@ async fn focus_page(
     let v = state.app.treatment_focus(actor, id).await?;
     let results = state.app.case_measures(actor, id).await?;
     let r = Viewer::of(actor);
-    let charts = crate::measures::charts(&results, &r, "focus-chart");
+    let mut marks: Vec<(jiff::Timestamp, String)> = v
+        .started_at
+        .iter()
+        .map(|at| {
+            (
+                *at,
+                i18n::t_with("chart-mark-focus", &[("date", r.date(at))]),
+            )
+        })
+        .collect();
+    marks.extend(v.reviews.iter().map(|x| {
+        (
+            x.created_at,
+            i18n::t_with("chart-mark-review", &[("date", r.date(&x.created_at))]),
+        )
+    }));
+    let charts = crate::measures::charts_marked(&results, &r, "focus-chart", &marks);
     let review_on = v.review_on.map(|d| r.civil_date(d));
     let standing = match (v.started_at, review_on) {
         (None, _) => view::tr("focus-seeded"),

@@ -28,6 +28,16 @@ pub struct ChartView {
 
 /// The charts of every measure with results; `id` keeps the charts' ids unique on the page.
 pub(crate) fn charts(results: &[MeasureResult], viewer: &Reader, id: &str) -> Vec<ChartView> {
+    charts_marked(results, viewer, id, &[])
+}
+
+/// The charts with dated events marked across them (the treatment focus set, its reviews).
+pub(crate) fn charts_marked(
+    results: &[MeasureResult],
+    viewer: &Reader,
+    id: &str,
+    marks: &[(jiff::Timestamp, String)],
+) -> Vec<ChartView> {
     measures::ALL
         .iter()
         .filter_map(|measure| {
@@ -45,9 +55,16 @@ pub(crate) fn charts(results: &[MeasureResult], viewer: &Reader, id: &str) -> Ve
                     total: r.total,
                 })
                 .collect();
+            let marked: Vec<chart::Mark> = marks
+                .iter()
+                .map(|(at, label)| chart::Mark {
+                    before: mine.iter().filter(|r| r.at < *at).count(),
+                    label: label.clone(),
+                })
+                .collect();
             Some(ChartView {
                 title: measure.title,
-                svg: chart::render(
+                svg: chart::render_marked(
                     measure,
                     &points,
                     &format!("{id}-{}", measure.id),
@@ -59,6 +76,7 @@ pub(crate) fn charts(results: &[MeasureResult], viewer: &Reader, id: &str) -> Ve
                         none_yet: &viewer.t("chart-none-yet"),
                         severity: &|s| names::severity(viewer.lang, s),
                     },
+                    &marked,
                 ),
                 rows: mine
                     .iter()

@@ -42,8 +42,27 @@ pub struct Words<'a> {
     pub severity: &'a dyn Fn(Severity) -> String,
 }
 
+/// A dated event drawn across the chart as a dashed line (the treatment focus set, a review):
+/// `before` is how many of the points are older than it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub before: usize,
+    pub label: String,
+}
+
 /// The chart; `id` keeps the title's and description's ids unique on a page with two charts.
 pub fn render(measure: &Measure, points: &[Point], id: &str, words: &Words<'_>) -> String {
+    render_marked(measure, points, id, words, &[])
+}
+
+/// The chart with dated events marked on it (they are named in its description too).
+pub fn render_marked(
+    measure: &Measure,
+    points: &[Point],
+    id: &str,
+    words: &Words<'_>,
+    marks: &[Mark],
+) -> String {
     let max = f64::from(measure.max_total());
     let plot_w = f64::from(WIDTH - LEFT - RIGHT);
     let plot_h = f64::from(HEIGHT - TOP - BOTTOM);
@@ -56,7 +75,7 @@ pub fn render(measure: &Measure, points: &[Point], id: &str, words: &Words<'_>) 
     );
     let _ = write!(
         out,
-        r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}: {}.</desc>"#,
+        r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}: {}.{}</desc>"#,
         escape(words.title),
         escape(words.scores),
         if points.is_empty() {
@@ -67,7 +86,11 @@ pub fn render(measure: &Measure, points: &[Point], id: &str, words: &Words<'_>) 
                 .map(|p| format!("{} {}", escape(&p.label), p.total))
                 .collect::<Vec<_>>()
                 .join(", ")
-        }
+        },
+        marks
+            .iter()
+            .map(|m| format!(" {}.", escape(&m.label)))
+            .collect::<String>()
     );
     for band in measure.bands {
         // A band covers its whole points: from its lowest total to just under the next band.
@@ -121,6 +144,22 @@ pub fn render(measure: &Measure, points: &[Point], id: &str, words: &Words<'_>) 
             out,
             r##"<polyline points="{}" fill="none" stroke="#1d5c54" stroke-width="2"/>"##,
             line.join(" ")
+        );
+    }
+    for m in marks {
+        let at = match (m.before, points.len()) {
+            (_, 0) => f64::from(LEFT) + plot_w / 2.0,
+            (0, _) => f64::from(LEFT) + 2.0,
+            (k, n) if k >= n => f64::from(LEFT) + plot_w - 2.0,
+            (k, _) => (x(k - 1) + x(k)) / 2.0,
+        };
+        let _ = write!(
+            out,
+            r##"<line x1="{at:.1}" y1="{TOP}" x2="{at:.1}" y2="{:.1}" stroke="#5a4a8a" stroke-width="1.5" stroke-dasharray="4 3"/><text x="{:.1}" y="{}" fill="#5a4a8a" font-size="11">{}</text>"##,
+            f64::from(TOP) + plot_h,
+            at + 3.0,
+            TOP + 10,
+            escape(m.label.split(':').next().unwrap_or_default())
         );
     }
     // Label at most about eight dates, so they never run into each other.
@@ -184,6 +223,42 @@ mod tests {
                 total: *t,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_mark_is_drawn_between_the_scores_it_falls_between_and_named_in_the_text() {
+        let points = [
+            Point {
+                label: "1 Dec".into(),
+                total: 14,
+            },
+            Point {
+                label: "29 Dec".into(),
+                total: 9,
+            },
+        ];
+        let title = "PHQ-9 over time".to_string();
+        let svg = super::render_marked(
+            &PHQ9,
+            &points,
+            "c",
+            &Words {
+                title: &title,
+                scores: "scores",
+                none_yet: "none",
+                severity: &severity,
+            },
+            &[super::Mark {
+                before: 1,
+                label: "Focus set: 10 Dec".into(),
+            }],
+        );
+        assert!(svg.contains("stroke-dasharray"), "{svg}");
+        assert!(svg.contains(">Focus set</text>"));
+        assert!(
+            svg.contains("14, 29 Dec 9. Focus set: 10 Dec.</desc>"),
+            "{svg}"
+        );
     }
 
     #[test]
