@@ -113,6 +113,8 @@ impl App {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let mut tx = self.db().begin().await?;
         let (a, case) = self.attendance_session(&mut tx, actor, id).await?;
+        self.require_open(&mut tx, actor, &case, "attendance")
+            .await?;
         let current = store::attendance::get(&mut tx, &a.id)
             .await?
             .ok_or(AppError::NotFound)?;

@@ -107,6 +107,8 @@ impl App {
         let case = self
             .case_as(&mut tx, actor, id, CaseSide::Therapist)
             .await?;
+        // An ended or referred case stays where it is: its record is read-only.
+        self.require_open(&mut tx, actor, &case, "stage").await?;
         let decision = rows::load(&mut tx, &case.id)
             .await?
             .and_then(|s| s.workspace.decision);

@@ -610,6 +610,14 @@ on_both!(
                 ],
             ),
             (format!("{note_path}/process"), vec![("process", "later")]),
+            (format!("{case_path}/stage"), vec![("stage", "in_therapy")]),
+            (
+                format!(
+                    "{}/attendance",
+                    note_path.replace("/admin/notes/", "/admin/calendar/")
+                ),
+                vec![("attendance", "attended")],
+            ),
         ];
         for (path, fields) in &writes {
             let mut fields = fields.clone();
