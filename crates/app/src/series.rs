@@ -166,9 +166,15 @@ impl App {
             let instances = store::series::instances(&mut c, &s.id).await?;
             out.push(SeriesView {
                 running: s.rule.until.is_none_or(|u| u >= today),
+                // Left out: cancelled within the series' own dates (those after its last date
+                // went with its ending).
                 skipped: instances
                     .iter()
-                    .filter(|i| !i.booked && i.occurrence >= today)
+                    .filter(|i| {
+                        !i.booked
+                            && i.occurrence >= today
+                            && s.rule.until.is_none_or(|u| i.occurrence <= u)
+                    })
                     .map(|i| i.occurrence)
                     .collect(),
                 upcoming: instances

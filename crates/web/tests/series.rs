@@ -270,6 +270,11 @@ on_both!(
             .filter(|s| at(s.1).as_str() > "2027-03" && s.2 == "booked")
             .collect();
         assert!(after.is_empty(), "{after:?}");
+        let (_, html) = theo.text(&page).await;
+        assert!(
+            !html.contains("8 March 2027"),
+            "sessions after the series' end are not 'left out': {html}"
+        );
         let audit = store::testing::raw_text(
             &t.db,
             "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action IN ('series.set', 'series.change', 'series.end') AND case_id = $1",
