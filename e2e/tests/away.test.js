@@ -8,6 +8,7 @@ import { startServer } from '../lib/server.js';
 import { launchBrowser, newPage, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
 import { test, cleanupStack, uniqueEmail, submitAndGetPostResponse, signIn, shoot, noSidewaysScroll } from '../lib/harness.js';
+import { serverNowMs } from '../lib/clock.js';
 
 const cleanup = cleanupStack();
 let server;
@@ -26,7 +27,7 @@ async function page(options) {
 
 /** The Berlin date (YYYY-MM-DD) `days` after the server's today. */
 function berlinDate(days) {
-  const at = new Date(Date.now() + days * 86_400_000);
+  const at = new Date(serverNowMs() + days * 86_400_000);
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 

@@ -32,10 +32,21 @@ pub struct Kept {
 /// The time-away page: what is entered, and the sessions still booked on those days.
 #[derive(Clone, Debug)]
 pub struct AwayView {
-    pub absences: Vec<Stored>,
+    /// What is entered, each with whether this person may remove it.
+    pub absences: Vec<(Stored, bool)>,
     pub kept: Vec<Kept>,
     /// The owner may enter bank holidays for the whole practice.
     pub may_close_practice: bool,
+    /// The kinds this person may enter (a bank holiday only by the owner).
+    pub kinds: Vec<domain::absence::Kind>,
+}
+
+/// Whether `actor` may remove `a`: their own time away, or the practice's as its owner.
+fn may_remove(actor: &Actor, a: &Stored) -> bool {
+    match &a.therapist {
+        Some(t) => actor.user().is_some_and(|u| u.id == *t),
+        None => crate::policy::can(actor, Action::ManagePractice) == Decision::Allow,
+    }
 }
 
 /// What entering time away did.
@@ -46,7 +57,7 @@ pub struct Entered {
 }
 
 fn zone_of(user: &User) -> TimeZone {
-    TimeZone::get(&user.time_zone).unwrap_or(TimeZone::UTC)
+    crate::series::zone_of(&user.time_zone)
 }
 
 /// The instants a run of whole days spans in `zone`.
@@ -103,11 +114,23 @@ impl App {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let mut c = self.db().conn().await?;
         let today = self.now().to_zoned(zone_of(user)).date();
+        let may_close_practice =
+            crate::policy::can(actor, Action::ManagePractice) == Decision::Allow;
         Ok(AwayView {
-            absences: store::absences::of_therapist(&mut c, &user.id, today).await?,
+            absences: store::absences::of_therapist(&mut c, &user.id, today)
+                .await?
+                .into_iter()
+                .map(|a| {
+                    let removable = may_remove(actor, &a);
+                    (a, removable)
+                })
+                .collect(),
             kept: self.still_booked(&mut c, user).await?,
-            may_close_practice: crate::policy::can(actor, Action::ManagePractice)
-                == Decision::Allow,
+            kinds: domain::absence::Kind::ALL
+                .into_iter()
+                .filter(|k| *k != domain::absence::Kind::BankHoliday || may_close_practice)
+                .collect(),
+            may_close_practice,
         })
     }
 
@@ -199,15 +222,12 @@ impl App {
     /// holidays only by its owner; a therapist's own only by them.
     pub async fn remove_time_away(&self, actor: &Actor, id: &str) -> AppResult<()> {
         self.require(actor, Action::KeepCaseload).await?;
-        let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let mut tx = self.db().begin().await?;
         let a = store::absences::get(&mut tx, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        match &a.therapist {
-            Some(t) if *t == user.id => {}
-            None if crate::policy::can(actor, Action::ManagePractice) == Decision::Allow => {}
-            _ => return Err(AppError::NotFound),
+        if !may_remove(actor, &a) {
+            return Err(AppError::NotFound);
         }
         store::absences::remove(&mut tx, id).await?;
         self.audit_in(

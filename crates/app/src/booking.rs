@@ -419,10 +419,7 @@ impl App {
                     .map(|t| t.name)
             })
             .unwrap_or_else(|| crate::i18n::t(lang, "ics-appointment"));
-        let host = url::Url::parse(&self.config().public_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_else(|| "holdspace".into());
+        let host = self.host();
         let uid = format!("{}@{host}", a.id);
         let summary = crate::i18n::t_with(
             lang,

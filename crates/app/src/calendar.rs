@@ -592,10 +592,7 @@ impl App {
             now + SignedDuration::from_hours(24 * 7 * 53),
         )
         .await?;
-        let host = url::Url::parse(&self.config().public_url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_else(|| "holdspace".into());
+        let host = self.host();
         // A series is one recurring event; its sessions are not listed again one by one.
         let since = (now - SignedDuration::from_hours(24 * 28))
             .to_zoned(TimeZone::UTC)

@@ -49,11 +49,28 @@ pub struct Booked {
     pub clashed: usize,
 }
 
-fn zone_of(name: &str) -> TimeZone {
+/// A stored zone name's zone (UTC for a name the tz database no longer knows).
+pub(crate) fn zone_of(name: &str) -> TimeZone {
     TimeZone::get(name).unwrap_or(TimeZone::UTC)
 }
 
+/// The first consultation is booked once, never as a series.
+fn regular(t: &AppointmentType) -> bool {
+    t.key != "first"
+}
+
 impl App {
+    /// The kinds of session a therapist may hold as a series.
+    pub async fn series_kinds(&self, actor: &Actor) -> AppResult<Vec<AppointmentType>> {
+        Ok(self
+            .booking_settings(actor)
+            .await?
+            .types
+            .into_iter()
+            .filter(regular)
+            .collect())
+    }
+
     /// The appointment type `key` of a therapist (theirs, or the defaults).
     async fn kind_of(
         &self,
@@ -228,7 +245,10 @@ impl App {
         let now = self.now();
         let today = now.to_zoned(zone_of(&zone_name)).date();
         let mut tx = self.db().begin().await?;
-        let kind = self.kind_of(&mut tx, &user.id, input.kind.trim()).await?;
+        let kind = self
+            .kind_of(&mut tx, &user.id, input.kind.trim())
+            .await?
+            .filter(regular);
         let rule = input.validate(today);
         let (rule, kind) = match (rule, kind) {
             (Ok(rule), Some(kind)) => (rule, kind),

@@ -84,19 +84,13 @@ pub struct AbsenceInput {
     pub sessions: String,
 }
 
+/// A required date.
 fn date(e: &mut FieldErrors, field: &'static str, raw: &str) -> Option<Date> {
-    let raw = raw.trim();
-    if raw.is_empty() {
+    if raw.trim().is_empty() {
         e.add(field, "error-required");
         return None;
     }
-    match raw.parse::<Date>() {
-        Ok(d) if raw.len() == 10 => Some(d),
-        _ => {
-            e.add(field, "error-series-date");
-            None
-        }
-    }
+    crate::series::date_field(e, field, raw)
 }
 
 impl AbsenceInput {

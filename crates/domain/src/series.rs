@@ -256,7 +256,9 @@ pub struct SeriesInput {
 /// The furthest ahead a series may begin, and its longest span: beyond that a date is a typo.
 pub const MAX_YEARS: i16 = 5;
 
-fn date_field(errors: &mut FieldErrors, field: &'static str, raw: &str) -> Option<Date> {
+/// A `YYYY-MM-DD` date typed into a form; `None` when empty (the caller says whether that is
+/// allowed) or refused (recorded on `field`).
+pub(crate) fn date_field(errors: &mut FieldErrors, field: &'static str, raw: &str) -> Option<Date> {
     let raw = raw.trim();
     if raw.is_empty() {
         return None;

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::absence::{AbsenceInput, Kind};
+use domain::absence::AbsenceInput;
 use serde::{Deserialize, Serialize};
 
 #[derive(Template)]
@@ -51,11 +51,10 @@ async fn away_page(
 ) -> WebResult<Response> {
     let v = state.app.time_away(actor).await?;
     let r = Viewer::of(actor);
-    let me = actor.user().map(|u| u.id.clone());
     let lines = v
         .absences
         .iter()
-        .map(|a| {
+        .map(|(a, removable)| {
             let kind = view::tr(&format!("away-kind-{}", a.kind.as_str()));
             let text = if a.first == a.last {
                 i18n::t_with(
@@ -72,11 +71,7 @@ async fn away_page(
                     ],
                 )
             };
-            let removable = match &a.therapist {
-                Some(t) => Some(t) == me.as_ref(),
-                None => v.may_close_practice,
-            };
-            (a.id.clone(), text, removable)
+            (a.id.clone(), text, *removable)
         })
         .collect();
     let kept = v
@@ -90,9 +85,9 @@ async fn away_page(
             )
         })
         .collect();
-    let kinds = Kind::ALL
+    let kinds = v
+        .kinds
         .iter()
-        .filter(|k| **k != Kind::BankHoliday || v.may_close_practice)
         .map(|k| {
             (
                 k.as_str().to_string(),

@@ -117,11 +117,9 @@ async fn series_page(
     let running = all.iter().rev().find(|s| s.running);
     let kinds = state
         .app
-        .booking_settings(actor)
+        .series_kinds(actor)
         .await?
-        .types
         .into_iter()
-        .filter(|t| t.key != "first")
         .map(|t| (t.key, t.name))
         .collect();
     let form = form.unwrap_or_else(|| match running {

@@ -83,6 +83,12 @@ on_both!(
         let huge = "9".repeat(100_000);
         let r = theo.post_form(&page, &weekly(&csrf, &huge, &huge)).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // The first consultation is booked once, never as a series.
+        let mut first = weekly(&csrf, "2026-12-07", "18:00");
+        first[6] = ("kind", "first");
+        let r = theo.post_form(&page, &first).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("id=\"kind-error\""));
 
         // Weekly on Mondays at 18:00 New York time, from 7 December: half a year ahead.
         let r = theo
