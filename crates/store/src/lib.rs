@@ -9,6 +9,7 @@ pub mod absences;
 pub mod agreements;
 pub mod attendance;
 pub mod audit;
+pub mod billing;
 pub mod booking;
 pub mod cases;
 mod conn;

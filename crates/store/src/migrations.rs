@@ -113,6 +113,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "absences",
         include_str!("../migrations/0025_absences.sql"),
     ),
+    (
+        26,
+        "billing",
+        include_str!("../migrations/0026_billing.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.
