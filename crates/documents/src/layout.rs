@@ -163,7 +163,10 @@ impl<'a> Sheet<'a> {
     /// One line of text whose line box starts at `top`, left-aligned at `x` or right-aligned
     /// to end at `x`.
     fn line(&mut self, s: Style, x: f32, top: f32, align: Align, text: String) {
-        if text.is_empty() {
+        // The table and notes check the room line by line; a block placed whole (the header,
+        // a total, the QR caption) that hostile input makes longer than the room is cut here
+        // rather than drawn over the footer or off the sheet.
+        if text.is_empty() || top + s.leading > self.limit + 0.5 {
             return;
         }
         let x = match align {
@@ -446,6 +449,8 @@ impl<'a> Sheet<'a> {
         let footer = clean_line(&doc.footer);
         let rule_top = self.height - 17.0 * MM;
         let text_top = self.height - 15.5 * MM;
+        // The footer lives below the content's end.
+        self.limit = self.height;
         for n in 0..total {
             self.page = n;
             let label = clean_line(
@@ -457,7 +462,9 @@ impl<'a> Sheet<'a> {
             let room = self.content_width() - font.width(&label, FOOTER.size) - 12.0;
             // Only the first line: a footer is one line, and a longer one is cut, not spilled.
             let first = wrap(font, FOOTER.size, &footer, room).swap_remove(0);
-            self.rule(self.left, self.right, rule_top, 0.4, RULE_LIGHT);
+            if !first.is_empty() || !label.is_empty() {
+                self.rule(self.left, self.right, rule_top, 0.4, RULE_LIGHT);
+            }
             self.line(FOOTER, self.left, text_top, Align::Left, first);
             self.line(FOOTER, self.right, text_top, Align::Right, label);
         }
@@ -524,4 +531,98 @@ impl Grid {
 /// The most lines any cell of a row has.
 fn tallest(cells: &[Vec<String>]) -> f32 {
     cells.iter().map(Vec::len).max().unwrap_or(1) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Column, Paper, Total};
+
+    fn hostile() -> Document {
+        Document {
+            paper: Paper::Letter,
+            title: "Title ".repeat(300),
+            number: Some("N".repeat(2000)),
+            issuer: vec!["Issuer ".repeat(300); 30],
+            recipient: vec!["Recipient ".repeat(300); 30],
+            facts: vec![("Label ".repeat(100), "Value ".repeat(500)); 10],
+            table: Table {
+                columns: vec![Column {
+                    heading: "Heading ".repeat(100),
+                    align: Align::Left,
+                    weight: 0,
+                }],
+                rows: vec![vec!["Cell ".repeat(3000)]; 3],
+            },
+            totals: vec![Total {
+                label: "Total ".repeat(2000),
+                value: "9".repeat(500),
+                emphasised: true,
+            }],
+            notes: vec!["Note ".repeat(3000)],
+            qr: None,
+            footer: "Footer ".repeat(300),
+            page_label: "Page {n} of {m}".into(),
+            language: "en".into(),
+            created: None,
+        }
+    }
+
+    #[test]
+    fn hostile_blocks_stay_on_the_sheet_and_off_the_footer() {
+        let fonts = Fonts::load().expect("embedded fonts parse");
+        let doc = hostile();
+        let pages = lay_out(&doc, &fonts, None);
+        assert!(pages.len() > 3);
+        let (width, height) = doc.paper.size();
+        let footer_line = 17.0 * MM;
+        for page in &pages {
+            for op in &page.ops {
+                if let Op::Text { x, y, size, .. } = op {
+                    assert!(*y > 0.0 && *y < height, "text off the sheet at y {y}");
+                    assert!(*x >= 0.0 && *x < width, "text off the sheet at x {x}");
+                    let is_footer = *size == FOOTER.size;
+                    assert!(
+                        is_footer || *y > footer_line,
+                        "text over the footer at y {y}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_page_gets_one_footer_with_its_number() {
+        let fonts = Fonts::load().expect("embedded fonts parse");
+        let pages = lay_out(&hostile(), &fonts, None);
+        let total = pages.len();
+        for (i, page) in pages.iter().enumerate() {
+            let label = format!("Page {} of {total}", i + 1);
+            let found = page
+                .ops
+                .iter()
+                .filter(|op| matches!(op, Op::Text { text, .. } if *text == label))
+                .count();
+            assert_eq!(found, 1, "page {}", i + 1);
+        }
+    }
+
+    #[test]
+    fn an_empty_document_is_one_empty_page() {
+        let fonts = Fonts::load().expect("embedded fonts parse");
+        let mut doc = hostile();
+        doc.title.clear();
+        doc.number = None;
+        doc.issuer.clear();
+        doc.recipient.clear();
+        doc.facts.clear();
+        doc.table = Table::default();
+        doc.totals.clear();
+        doc.notes.clear();
+        doc.footer.clear();
+        doc.page_label.clear();
+        let pages = lay_out(&doc, &fonts, None);
+        assert_eq!(pages.len(), 1);
+        assert!(pages[0].ops.is_empty(), "{:?}", pages[0].ops);
+    }
 }
