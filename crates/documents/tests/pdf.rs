@@ -160,3 +160,22 @@ fn paper_sizes_are_the_standard_points() {
     assert_eq!(Paper::A4.size(), (595.28, 841.89));
     assert_eq!(Paper::Letter.size(), (612.0, 792.0));
 }
+
+#[test]
+fn a_superbill_reads_back_with_codes_and_provider_facts() {
+    let text = text_of(&save("superbill", &superbill()));
+    for expected in [
+        "Superbill",
+        "SB-2026-0012",
+        "90837",
+        "1234567893",
+        "F41.1",
+        "$540.00",
+        "Milica Jovanović",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+}

@@ -240,3 +240,43 @@ pub fn long_invoice(n: usize) -> Document {
         .collect();
     doc
 }
+
+/// A US superbill: provider and diagnosis facts, CPT lines, on Letter paper.
+pub fn superbill() -> Document {
+    Document {
+        title: "Superbill".into(),
+        number: Some("SB-2026-0012".into()),
+        facts: facts(&[
+            ("Statement date", "April 30, 2026"),
+            ("Provider", "Dana Whitfield, PhD, LP"),
+            ("NPI", "1234567893"),
+            ("Tax ID", "12-3456789"),
+            ("Date of birth", "02/14/1990"),
+            ("Diagnosis", "F41.1 Generalized anxiety disorder"),
+        ]),
+        table: Table {
+            columns: vec![
+                column("Date", Align::Left, 2),
+                column("CPT", Align::Left, 1),
+                column("Description", Align::Left, 5),
+                column("POS", Align::Right, 1),
+                column("Fee", Align::Right, 2),
+            ],
+            rows: vec![
+                strings(&["04/02/2026", "90791", "Psychiatric diagnostic evaluation", "10", "$220.00"]),
+                strings(&["04/09/2026", "90837", "Psychotherapy, 60 minutes", "10", "$160.00"]),
+                strings(&["04/16/2026", "90837", "Psychotherapy, 60 minutes", "10", "$160.00"]),
+            ],
+        },
+        totals: vec![
+            total("Total charges", "$540.00", false),
+            total("Paid", "$540.00", false),
+            total("Balance", "$0.00", true),
+        ],
+        notes: strings(&[
+            "This statement is provided for submission to your insurer for out-of-network reimbursement. \
+             Place of service 10: telehealth provided in the patient's home.",
+        ]),
+        ..receipt()
+    }
+}
