@@ -5,6 +5,7 @@
 //! (origin bottom-left) so the writer only serialises them.
 
 use crate::fonts::{clean_block, clean_line, Fonts, Weight};
+use crate::grid::Grid;
 use crate::qr::{Modules, QUIET_ZONE};
 use crate::wrap::wrap;
 use crate::{Align, Document, Table};
@@ -78,7 +79,6 @@ const FOOTER: Style = style(Weight::Regular, 7.5, 10.0, 0.45);
 const RULE_LIGHT: f32 = 0.85;
 const RULE_DARK: f32 = 0.25;
 
-const CELL_PAD_X: f32 = 5.0;
 const CELL_PAD_Y: f32 = 5.0;
 const HEADING_PAD_Y: f32 = 4.0;
 
@@ -295,7 +295,7 @@ impl<'a> Sheet<'a> {
         self.ensure(heading_height + CELL.leading + 2.0 * CELL_PAD_Y);
         self.heading(&grid, &headings, heading_height);
         for row in &table.rows {
-            let cells: Vec<Vec<String>> = (0..grid.columns.len())
+            let cells: Vec<Vec<String>> = (0..grid.len())
                 .map(|i| {
                     let text = row.get(i).map_or("", String::as_str);
                     self.wrap(CELL, text, grid.inner_width(i))
@@ -469,62 +469,6 @@ impl<'a> Sheet<'a> {
             self.line(FOOTER, self.right, text_top, Align::Right, label);
         }
         self.pages
-    }
-}
-
-/// The table's columns: where each starts and how wide it is.
-struct Grid {
-    columns: Vec<(f32, f32, Align)>,
-}
-
-impl Grid {
-    /// Widths share the content width by weight; a weight of 0 counts as 1.
-    fn new(table: &Table, left: f32, width: f32) -> Self {
-        let weights: Vec<f32> = table
-            .columns
-            .iter()
-            .map(|c| f32::from(c.weight.max(1)))
-            .collect();
-        let sum: f32 = weights.iter().sum();
-        let mut x = left;
-        let columns = table
-            .columns
-            .iter()
-            .zip(&weights)
-            .map(|(c, w)| {
-                let column_width = width * w / sum;
-                let start = x;
-                x += column_width;
-                (start, column_width, c.align)
-            })
-            .collect();
-        Grid { columns }
-    }
-
-    /// Padding between columns only: the outer edges sit on the margins.
-    fn padding(&self, i: usize) -> (f32, f32) {
-        let left = if i == 0 { 0.0 } else { CELL_PAD_X };
-        let right = if i + 1 == self.columns.len() {
-            0.0
-        } else {
-            CELL_PAD_X
-        };
-        (left, right)
-    }
-
-    fn inner_width(&self, i: usize) -> f32 {
-        let (l, r) = self.padding(i);
-        self.columns.get(i).map_or(0.0, |c| c.1 - l - r)
-    }
-
-    /// Where column `i`'s text is anchored and how.
-    fn anchor(&self, i: usize) -> (f32, Align) {
-        let (l, r) = self.padding(i);
-        match self.columns.get(i) {
-            Some(&(x, w, Align::Right)) => (x + w - r, Align::Right),
-            Some(&(x, _, Align::Left)) => (x + l, Align::Left),
-            None => (0.0, Align::Left),
-        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! bytes, so a caller may store and compare a document's hash.
 
 mod fonts;
+mod grid;
 mod layout;
 mod qr;
 mod wrap;
