@@ -486,3 +486,27 @@ proptest! {
         prop_assert!(parse_csv(&bytes, &mapping(), "EUR").is_err());
     }
 }
+
+#[test]
+fn zero_entries_are_passed_over_and_negative_amounts_refused() {
+    let entry = |amount: &str| {
+        format!(
+            "<Ntry><Amt Ccy=\"EUR\">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd>\
+             <BookgDt><Dt>2026-01-01</Dt></BookgDt></Ntry>"
+        )
+    };
+    let doc = |entries: &str| {
+        format!("<Document><BkToCstmrStmt><Stmt>{entries}</Stmt></BkToCstmrStmt></Document>")
+    };
+    let both = doc(&format!("{}{}", entry("0.00"), entry("1.00")));
+    let statement = parse_camt053(both.as_bytes()).expect("parses");
+    assert_eq!(statement.credits.len(), 1);
+    assert_eq!(statement.credits[0].amount_minor, 100);
+    assert_eq!(
+        parse_camt053(doc(&entry("-1.00")).as_bytes()),
+        Err(StatementError::Entry {
+            entry: 1,
+            field: Field::Amount
+        })
+    );
+}

@@ -66,6 +66,10 @@ fn read_entry(entry: Node, n: usize, statement: &mut Statement) -> Result<(), St
         _ => return Err(error(Field::Amount)),
     }
     let (amount_minor, currency) = amount(entry).ok_or(error(Field::Amount))?;
+    if amount_minor == 0 {
+        // A zero entry (a fee waived, a notice) pays nothing; refusing the file for it would not help.
+        return Ok(());
+    }
     let booked_on = booking_date(entry).ok_or(error(Field::Date))?;
     let entry_key = bank_key(entry);
     let transactions: Vec<Node> = child(entry, "NtryDtls")
@@ -87,6 +91,9 @@ fn read_entry(entry: Node, n: usize, statement: &mut Statement) -> Result<(), St
             let Some((amount, currency)) = tx_amount(*tx) else {
                 continue;
             };
+            if amount == 0 {
+                continue;
+            }
             if tx_is_debit(*tx) {
                 statement.debits_skipped += 1;
                 continue;
@@ -143,14 +150,14 @@ fn debtor_name(tx: Node) -> Option<String> {
         .filter(|n| !n.is_empty())
 }
 
-/// The entry's `Amt` and its `Ccy`, positive.
+/// The entry's `Amt` and its `Ccy`, never negative (the indicator carries the sign).
 fn amount(node: Node) -> Option<(i64, String)> {
     let amt = child(node, "Amt")?;
     let currency = amt.attribute("Ccy")?.trim().to_string();
     if !is_currency_code(&currency) {
         return None;
     }
-    let minor = parse_amount(&text_of(amt), &currency, false).filter(|m| *m > 0)?;
+    let minor = parse_amount(&text_of(amt), &currency, false).filter(|m| *m >= 0)?;
     Some((minor, currency))
 }
 
