@@ -6,6 +6,7 @@ pub mod agreement;
 pub mod attendance;
 pub mod audit;
 pub mod availability;
+pub mod bank;
 pub mod booking;
 pub mod calendar;
 pub mod case;
