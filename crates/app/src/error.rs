@@ -23,6 +23,9 @@ pub enum AppError {
     /// The case has ended (or was referred on): its record is read-only.
     #[error("the case is over; its record is read-only")]
     CaseOver,
+    /// An issued invoice or credit note never changes: a mistake is corrected by a credit note.
+    #[error("the invoice is issued")]
+    InvoiceIssued,
     /// Misconfiguration found at start (bad SMTP URL and the like).
     #[error("configuration: {0}")]
     Config(String),

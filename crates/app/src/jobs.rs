@@ -99,6 +99,15 @@ pub enum Task {
     SeriesHorizon {
         series: String,
     },
+    /// "A document is waiting in your portal": an invoice, a credit note. Nothing more.
+    DocumentWaiting {
+        case: CaseId,
+    },
+    /// A reminder `day` days after an invoice's due date, sent only if it still owes something.
+    InvoiceReminder {
+        invoice: String,
+        day: u32,
+    },
 }
 
 impl Task {
@@ -125,6 +134,8 @@ impl Task {
             Task::SeriesInvitation { .. } => "series_invitation",
             Task::SeriesHorizon { .. } => "series_horizon",
             Task::AwayNotice { .. } => "away_notice",
+            Task::DocumentWaiting { .. } => "document_waiting",
+            Task::InvoiceReminder { .. } => "invoice_reminder",
         }
     }
 
@@ -399,6 +410,18 @@ impl App {
             }
             Task::SeriesHorizon { series } => {
                 return self.extend_series(&series).await.map_err(JobError::from);
+            }
+            Task::DocumentWaiting { case } => {
+                match self.document_waiting_mail(&practice, &case).await? {
+                    Some(mail) => mail,
+                    None => return Ok(()),
+                }
+            }
+            Task::InvoiceReminder { invoice, day } => {
+                match self.invoice_reminder_mail(&practice, &invoice, day).await? {
+                    Some(mail) => mail,
+                    None => return Ok(()),
+                }
             }
             Task::SeriesInvitation { series } => {
                 match self.series_mail(&practice, &series).await? {

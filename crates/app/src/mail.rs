@@ -481,6 +481,31 @@ pub fn questionnaire_waiting(practice_name: &str, to: &User, link: &str) -> Outg
     )
 }
 
+/// "A document is waiting in your portal": what it is (an invoice, a receipt) is said only in the
+/// portal, behind the sign-in.
+pub fn document_waiting(practice_name: &str, to: &User, link: &str) -> Outgoing {
+    Outgoing::to_user(
+        to,
+        "document-waiting",
+        Text::new("mail-document-waiting-subject").with("practice", practice_name),
+        Text::new("mail-document-waiting-body")
+            .with("name", &to.name)
+            .with("link", link),
+    )
+}
+
+/// A reminder that something in the portal waits for them: no amount, no number, no "overdue".
+pub fn payment_reminder(practice_name: &str, to: &User, link: &str) -> Outgoing {
+    Outgoing::to_user(
+        to,
+        "payment-reminder",
+        Text::new("mail-payment-reminder-subject").with("practice", practice_name),
+        Text::new("mail-payment-reminder-body")
+            .with("name", &to.name)
+            .with("link", link),
+    )
+}
+
 /// The booking's confirmation: when, in the patient's zone (and the therapist's), what to do
 /// before, and the calendar file. No note the visitor wrote is repeated here.
 pub struct Confirmation<'a> {

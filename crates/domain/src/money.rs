@@ -8,16 +8,8 @@ pub fn valid_currency(code: &str) -> bool {
     code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
 }
 
-/// How many digits a currency's minor unit has (ISO 4217's exponent): 2 unless the currency is
-/// one of the few with none or three.
-pub fn minor_digits(currency: &str) -> u32 {
-    match currency {
-        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
-        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
-        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
-        _ => 2,
-    }
-}
+/// How many digits a currency's minor unit has (ISO 4217's exponent): the bank files' table.
+pub use crate::bank::minor_digits;
 
 /// `numerator / denominator` rounded half away from zero. `None` when the denominator is zero or
 /// the result does not fit.

@@ -33,6 +33,8 @@ impl From<askama::Error> for WebError {
 pub(crate) struct ErrorPage {
     pub status: StatusCode,
     pub reference: Option<u32>,
+    /// The page's message, where the status alone does not say it.
+    pub key: Option<&'static str>,
 }
 
 impl IntoResponse for WebError {
@@ -47,7 +49,7 @@ impl IntoResponse for WebError {
                 (StatusCode::UNAUTHORIZED, None)
             }
             AppError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, None),
-            AppError::CaseOver => (StatusCode::CONFLICT, None),
+            AppError::CaseOver | AppError::InvoiceIssued => (StatusCode::CONFLICT, None),
             AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, None),
             AppError::Config(_) | AppError::Store(_) | AppError::Internal { .. } => {
                 let reference = reference();
@@ -58,7 +60,11 @@ impl IntoResponse for WebError {
         let mut response = status.into_response();
         response
             .extensions_mut()
-            .insert(ErrorPage { status, reference });
+            .insert(ErrorPage {
+                status,
+                reference,
+                key: matches!(self.0, AppError::InvoiceIssued).then_some("invoice-issued"),
+            });
         response
     }
 }
@@ -110,6 +116,7 @@ pub(crate) async fn render_error_pages(
         return Redirect::to(&target).into_response();
     }
     let key = match page.status {
+        _ if page.key.is_some() => page.key.unwrap_or_default(),
         StatusCode::NOT_FOUND => "not-found",
         StatusCode::FORBIDDEN => "forbidden",
         StatusCode::TOO_MANY_REQUESTS => "too-many",

@@ -128,6 +128,7 @@ mod tests {
             "bad-request",
             "server-error",
             "case-over",
+            "invoice-issued",
         ] {
             for suffix in ["title", "text"] {
                 if !has(&format!("{prefix}-{suffix}")) {
