@@ -46,12 +46,18 @@ struct Session {
     json: serde_json::Value,
 }
 
+/// The first request under an idempotency key, to answer its repeats with.
+struct Replay {
+    form: Vec<(String, String)>,
+    answer: (u16, Vec<u8>),
+}
+
 #[derive(Default)]
 struct State {
     requests: Vec<Recorded>,
     sessions: BTreeMap<String, Session>,
-    /// Idempotency key → the answer given the first time.
-    replies: BTreeMap<String, (u16, Vec<u8>)>,
+    /// Idempotency key → what was sent and answered the first time.
+    replies: BTreeMap<String, Replay>,
     /// The next answers, instead of the usual ones (huge, malformed, a 500…).
     scripted: Vec<(u16, Vec<u8>)>,
     counter: u64,
@@ -234,8 +240,14 @@ impl Shared {
             return (401, error_json("invalid_request_error", None, message));
         }
         if let Some(key) = &request.idempotency_key {
-            if let Some(reply) = state.replies.get(key) {
-                return reply.clone();
+            // As Stripe does: the first answer again, or an error if the parameters differ.
+            match state.replies.get(key) {
+                Some(replay) if replay.form == request.form => return replay.answer.clone(),
+                Some(_) => {
+                    let message = "Keys for idempotent requests can only be used with the same parameters they were first used with.";
+                    return (400, error_json("idempotency_error", None, message));
+                }
+                None => {}
             }
         }
         let reply = match self.create(&mut state, &request) {
@@ -250,7 +262,11 @@ impl Shared {
             ),
         };
         if let Some(key) = request.idempotency_key {
-            state.replies.insert(key, reply.clone());
+            let replay = Replay {
+                form: request.form,
+                answer: reply.clone(),
+            };
+            state.replies.insert(key, replay);
         }
         reply
     }

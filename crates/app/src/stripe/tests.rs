@@ -90,6 +90,19 @@ async fn a_double_click_creates_one_session_and_a_new_amount_another() {
         .collect();
     assert_eq!(keys[0], keys[1]);
 
+    // Stripe compares a repeated key's parameters: another return address within its 24 hours is
+    // refused, not a second session.
+    let moved = CheckoutRequest {
+        success_url: "https://practice.example.org/elsewhere",
+        ..request()
+    };
+    let error = create_checkout(&cfg, &moved).await.unwrap_err();
+    assert!(
+        matches!(error, StripeError::Provider { status: 400, ref kind, .. } if kind == "idempotency_error"),
+        "{error:?}"
+    );
+    assert_eq!(stripe.sessions(), 1);
+
     let corrected = CheckoutRequest {
         amount_minor: 9_000,
         ..request()
