@@ -34,6 +34,7 @@ pub mod ratelimit;
 pub mod rooms;
 pub mod series;
 pub mod site;
+pub mod stripe;
 pub mod team;
 pub mod turn;
 pub mod two_factor;
@@ -48,7 +49,8 @@ use std::sync::Arc;
 use store::Db;
 
 /// What the operator configures; everything else has a sensible default. Its `Debug` shows
-/// `[REDACTED]` for the secrets (the SMTP address, which may carry a password, and the TURN secret).
+/// `[REDACTED]` for the secrets (the SMTP address, which may carry a password, the TURN secret,
+/// the Stripe keys).
 #[derive(Clone, Debug)]
 pub struct Config {
     /// The address the practice is reached at, for links in mail, canonical links and the feed.
@@ -64,6 +66,8 @@ pub struct Config {
     pub reminders: Vec<jiff::SignedDuration>,
     /// STUN and TURN for the video room and the tech check.
     pub ice: turn::IceConfig,
+    /// Online card payment through Stripe Checkout; `None` leaves it off (its keys redacted).
+    pub stripe: Option<stripe::Config>,
 }
 
 impl Default for Config {
@@ -79,6 +83,7 @@ impl Default for Config {
                 jiff::SignedDuration::from_hours(1),
             ],
             ice: Default::default(),
+            stripe: None,
         }
     }
 }

@@ -138,6 +138,31 @@ pub struct SettingsArgs {
         hide_env_values = true
     )]
     turn_secret: Option<SecretString>,
+    /// Stripe's secret API key (sk_live_… or sk_test_…) for online card payment; with
+    /// stripe_webhook_secret, or neither.
+    #[arg(
+        long = "stripe-secret-key",
+        env = "HOLDSPACE_STRIPE_SECRET_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    stripe_secret_key: Option<SecretString>,
+    /// The signing secret (whsec_…) of the webhook endpoint /payments/stripe/webhook.
+    #[arg(
+        long = "stripe-webhook-secret",
+        env = "HOLDSPACE_STRIPE_WEBHOOK_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    stripe_webhook_secret: Option<SecretString>,
+    /// Stripe's API address [default: https://api.stripe.com]; tests point it at a stand-in.
+    #[arg(
+        long = "stripe-api-base",
+        env = "HOLDSPACE_STRIPE_API_BASE",
+        value_name = "URL"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    stripe_api_base: Option<String>,
     /// The first retry delay of a failed job; tests shorten it.
     #[arg(
         long = "job-retry-base-ms",
@@ -153,7 +178,7 @@ pub struct SettingsArgs {
 }
 
 /// The checked settings. `Debug` shows `[REDACTED]` for the database and SMTP addresses (both may
-/// carry a password), the TURN secret and the master key.
+/// carry a password), the TURN secret, the Stripe keys and the master key.
 #[derive(Debug)]
 pub struct Settings {
     pub listen: SocketAddr,
@@ -170,6 +195,8 @@ pub struct Settings {
     pub job_retry_base_ms: u64,
     pub reminders: Vec<jiff::SignedDuration>,
     pub ice: app::turn::IceConfig,
+    /// Online card payment; `None` without Stripe's keys.
+    pub stripe: Option<app::stripe::Config>,
     /// Debug builds only: the instant the server's clock starts at.
     pub test_now: Option<String>,
     master_key: Option<SecretString>,
@@ -390,6 +417,23 @@ impl Settings {
         let turn = at.pick("turn_urls", given.turn_urls, file.turn_urls);
         let turn_secret = at.pick("turn_secret", given.turn_secret, file.turn_secret);
         let ice = ice_config(stun, turn, turn_secret)?;
+        let stripe = stripe_config(
+            at.pick(
+                "stripe_secret_key",
+                given.stripe_secret_key,
+                file.stripe_secret_key,
+            ),
+            at.pick(
+                "stripe_webhook_secret",
+                given.stripe_webhook_secret,
+                file.stripe_webhook_secret,
+            ),
+            at.pick(
+                "stripe_api_base",
+                given.stripe_api_base,
+                file.stripe_api_base,
+            ),
+        )?;
         let test_now = at.pick("test_now", given.test_now, None).map(|v| v.value);
         let data_dir = at.pick("data_dir", given.data_dir, file.data_dir);
         let mail_from = at.pick("mail_from", given.mail_from, file.mail_from);
@@ -406,6 +450,7 @@ impl Settings {
             job_retry_base_ms,
             reminders,
             ice,
+            stripe,
             test_now,
             master_key: master_key.map(|v| v.value),
             origins: at.origins,
@@ -467,6 +512,7 @@ impl Settings {
             session_policy: Default::default(),
             reminders: self.reminders.clone(),
             ice: self.ice.clone(),
+            stripe: self.stripe.clone(),
         }
     }
 
@@ -498,7 +544,7 @@ impl Settings {
             0 => "0 (no cap)".to_string(),
             n => n.to_string(),
         };
-        let lines: [(&str, String); 18] = [
+        let lines: [(&str, String); 21] = [
             ("listen", self.listen.to_string()),
             ("data_dir", self.data_dir.display().to_string()),
             ("database_url", self.database_label()),
@@ -541,6 +587,14 @@ impl Settings {
             ("stun_urls", list(&self.ice.stun_urls)),
             ("turn_urls", list(&self.ice.turn_urls)),
             ("turn_secret", secret(self.ice.turn_secret.is_some())),
+            ("stripe_secret_key", secret(self.stripe.is_some())),
+            ("stripe_webhook_secret", secret(self.stripe.is_some())),
+            (
+                "stripe_api_base",
+                self.stripe
+                    .as_ref()
+                    .map_or_else(|| "(none)".into(), |s| s.api_base.to_string()),
+            ),
             ("job_retry_base_ms", self.job_retry_base_ms.to_string()),
         ];
         lines
@@ -591,6 +645,51 @@ fn ice_config(
         turn_urls,
         turn_secret: secret.map(|v| v.value),
     })
+}
+
+/// Stripe's two secrets together or not at all, each of the shape Stripe gives it; the API
+/// address only with them.
+fn stripe_config(
+    key: Option<Given<SecretString>>,
+    webhook: Option<Given<SecretString>>,
+    api_base: Option<Given<String>>,
+) -> Result<Option<app::stripe::Config>, String> {
+    let (key, webhook) = match (key, webhook) {
+        (Some(key), Some(webhook)) => (key, webhook),
+        (None, None) => {
+            return match api_base {
+                Some(v) => Err(format!(
+                    "{} is set but stripe_secret_key and stripe_webhook_secret are not",
+                    v.from
+                )),
+                None => Ok(None),
+            }
+        }
+        (Some(v), None) => {
+            return Err(format!(
+                "{} is set but stripe_webhook_secret (HOLDSPACE_STRIPE_WEBHOOK_SECRET, the \
+                 webhook endpoint's signing secret) is not: set both or neither",
+                v.from
+            ))
+        }
+        (None, Some(v)) => {
+            return Err(format!(
+                "{} is set but stripe_secret_key (HOLDSPACE_STRIPE_SECRET_KEY) is not: set both \
+                 or neither",
+                v.from
+            ))
+        }
+    };
+    check::stripe_secret_key(key.value.expose_secret())
+        .map_err(|e| format!("{}: {e}", key.from))?;
+    check::stripe_webhook_secret(webhook.value.expose_secret())
+        .map_err(|e| format!("{}: {e}", webhook.from))?;
+    let mut config = app::stripe::Config::new(key.value, webhook.value);
+    if let Some(v) = api_base {
+        config.api_base =
+            check::stripe_api_base(&v.value).map_err(|e| format!("{}: {e}", v.from))?;
+    }
+    Ok(Some(config))
 }
 
 #[cfg(test)]

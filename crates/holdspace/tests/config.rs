@@ -127,6 +127,9 @@ reminders = "2h"
 stun_urls = ["stun:stun.example.org:3478"]
 turn_urls = "turns:turn.example.org:5349"
 turn_secret = "file-secret"
+stripe_secret_key = "sk_test_fileStripeKey"
+stripe_webhook_secret = "whsec_fileHookSecret"
+stripe_api_base = "http://127.0.0.1:4242"
 max_connections = 500
 max_connections_per_address = 8
 header_timeout_secs = 7
@@ -147,6 +150,9 @@ body_timeout_secs = 70
         "stun_urls",
         "turn_urls",
         "turn_secret",
+        "stripe_secret_key",
+        "stripe_webhook_secret",
+        "stripe_api_base",
         "max_connections",
         "max_connections_per_address",
         "header_timeout_secs",
@@ -161,6 +167,10 @@ body_timeout_secs = 70
             file.display()
         )
     );
+    assert!(line(&o, "stripe_secret_key").starts_with("stripe_secret_key = [REDACTED]"));
+    assert!(line(&o, "stripe_api_base").starts_with("stripe_api_base = http://127.0.0.1:4242/"));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!out.contains("fileStripeKey") && !out.contains("fileHookSecret"));
 }
 
 #[test]

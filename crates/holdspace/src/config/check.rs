@@ -235,6 +235,51 @@ fn host_and_port(text: &str) -> bool {
     host_ok && port.is_some_and(|p| p.is_empty() || p.parse::<u16>().is_ok_and(|n| n > 0))
 }
 
+/// A Stripe secret key: `sk_live_…`/`sk_test_…`, or a restricted `rk_…` key. The key itself is
+/// never repeated.
+pub fn stripe_secret_key(text: &str) -> Result<(), String> {
+    let ok = ["sk_live_", "sk_test_", "rk_live_", "rk_test_"]
+        .iter()
+        .any(|p| text.starts_with(p) && text.len() > p.len())
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    ok.then_some(())
+        .ok_or_else(|| "expected Stripe's secret key, sk_live_… or sk_test_… (not shown)".into())
+}
+
+/// A webhook endpoint's signing secret: `whsec_…`. Never repeated.
+pub fn stripe_webhook_secret(text: &str) -> Result<(), String> {
+    let ok = text.len() > "whsec_".len()
+        && text.starts_with("whsec_")
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    ok.then_some(())
+        .ok_or_else(|| "expected the webhook's signing secret, whsec_… (not shown)".into())
+}
+
+/// Stripe's API address: https, or http to a loopback address (a stand-in on this machine).
+pub fn stripe_api_base(text: &str) -> Result<Url, String> {
+    let expected = "expected https://api.stripe.com (or http:// to a loopback address)";
+    let mut url = Url::parse(text.trim()).map_err(|e| format!("{expected} ({e})"))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
+    if !scheme_ok || url.host().is_none() {
+        return Err(format!("{expected}, not {:?}", without_password(text)));
+    }
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
+        return Err(format!("{expected}, without a user, password or ?query"));
+    }
+    // A base joined with `v1/…`: it must end in a slash to keep its own path.
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
 /// The address with any password replaced by `***`, for messages and `holdspace config`. Text that
 /// does not parse as a URL is not shown at all: it might be a password.
 pub fn without_password(text: &str) -> String {

@@ -268,12 +268,14 @@ fn debug_output_shows_no_secret() {
     let given = SettingsArgs {
         master_key: Some(master.clone().into()),
         turn_secret: Some("turn-secret-north-wind".into()),
+        stripe_secret_key: Some("sk_test_stripeKeyHeron".into()),
         ..flags()
     };
     let file = r#"
         smtp_url = "smtps://mailer:smtp-password-lark@mail.example.org"
         database_url = "postgres://holdspace:db-password-wren@127.0.0.1:5432/test"
         turn_urls = "turn:127.0.0.1:3478"
+        stripe_webhook_secret = "whsec_hookSecretKestrel"
     "#;
     let settings = merge(given.clone(), file).unwrap();
     let shown = format!(
@@ -286,6 +288,8 @@ fn debug_output_shows_no_secret() {
         "turn-secret-north-wind",
         "smtp-password-lark",
         "db-password-wren",
+        "stripeKeyHeron",
+        "hookSecretKestrel",
     ] {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }
@@ -309,7 +313,7 @@ fn every_key_has_its_flag_and_variable_by_one_rule() {
         );
         keys += 1;
     }
-    assert_eq!(keys, 20);
+    assert_eq!(keys, 23);
 }
 
 #[test]
@@ -394,5 +398,92 @@ fn connection_limits_have_defaults_and_take_whole_numbers() {
     ] {
         let message = error(flags(), file);
         assert!(message.starts_with(expected), "{message}");
+    }
+}
+
+#[test]
+fn stripe_takes_both_secrets_or_neither_and_a_checked_address() {
+    let off = merge(flags(), "").unwrap();
+    assert!(off.stripe.is_none() && off.app_config().stripe.is_none());
+
+    let both = r#"
+        stripe_secret_key = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+        stripe_webhook_secret = "whsec_abc123"
+    "#;
+    let on = merge(flags(), both).unwrap();
+    let stripe = on.app_config().stripe.unwrap();
+    assert_eq!(stripe.api_base.as_str(), "https://api.stripe.com/");
+    assert_eq!(stripe.tolerance, app::stripe::DEFAULT_TOLERANCE);
+    assert_eq!(
+        stripe.secret_key.expose_secret(),
+        "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+    );
+
+    // A stand-in on loopback, given without its trailing slash.
+    let standin = merge(
+        SettingsArgs {
+            stripe_api_base: Some("http://127.0.0.1:4242".into()),
+            ..flags()
+        },
+        both,
+    )
+    .unwrap();
+    let base = standin.stripe.unwrap().api_base;
+    assert_eq!(
+        base.join("v1/checkout/sessions").unwrap().as_str(),
+        "http://127.0.0.1:4242/v1/checkout/sessions"
+    );
+
+    for (file, expected) in [
+        (
+            r#"stripe_secret_key = "sk_test_heronsecret""#,
+            "stripe_secret_key in holdspace.toml is set but stripe_webhook_secret",
+        ),
+        (
+            r#"stripe_webhook_secret = "whsec_heronsecret""#,
+            "stripe_webhook_secret in holdspace.toml is set but stripe_secret_key",
+        ),
+        (
+            r#"stripe_api_base = "https://api.stripe.com""#,
+            "stripe_api_base in holdspace.toml is set but stripe_secret_key and",
+        ),
+        (
+            "stripe_secret_key = \"pk_test_heronsecret\"\nstripe_webhook_secret = \"whsec_a\"",
+            "stripe_secret_key in holdspace.toml: expected Stripe's secret key",
+        ),
+        (
+            "stripe_secret_key = \"sk_test_a\"\nstripe_webhook_secret = \"heronsecret\"",
+            "stripe_webhook_secret in holdspace.toml: expected the webhook's signing secret",
+        ),
+        (
+            "stripe_secret_key = \"sk_test_a b\"\nstripe_webhook_secret = \"whsec_a\"",
+            "stripe_secret_key in holdspace.toml: expected",
+        ),
+    ] {
+        let message = error(flags(), file);
+        assert!(message.starts_with(expected), "{message}");
+        assert!(!message.contains("heronsecret"), "{message}");
+    }
+    for base in [
+        "http://api.stripe.com",
+        "ftp://127.0.0.1",
+        "https://user:pw@api.stripe.com",
+        "https://api.stripe.com/?x=1",
+        "not a url",
+        "",
+    ] {
+        let given = SettingsArgs {
+            stripe_api_base: Some(base.into()),
+            ..flags()
+        };
+        let result = merge(given, both);
+        match base {
+            // Blank counts as not given, like every other key.
+            "" => assert!(result.is_ok()),
+            _ => assert!(
+                result.is_err_and(|m| m.starts_with("--stripe-api-base: expected https://")),
+                "{base}"
+            ),
+        }
     }
 }
