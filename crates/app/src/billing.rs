@@ -8,6 +8,7 @@
 //! month is billed after the ending), so it reads cases through `case_as`, never `case_to_write`.
 
 mod document;
+pub mod online;
 pub mod statements;
 
 use crate::actor::Actor;
@@ -26,7 +27,7 @@ use domain::ids::CaseId;
 use domain::invoice::{Kind, Line, LineInput, PaymentInput, Profile, ProfileInput, Standing};
 use jiff::civil::{Date, Time};
 use jiff::Timestamp;
-use store::billing::{CaseTerms, Invoice, PaymentRecord};
+pub use store::billing::{CaseTerms, Invoice, PaymentRecord, StoredCredit};
 use store::Conn;
 
 pub use document::documents_language;
@@ -37,6 +38,7 @@ const LIST_MAX: i64 = 200;
 /// A case's billing: what the patient pays, whom invoices name, their documents and balance.
 #[derive(Clone, Debug)]
 pub struct CaseBilling {
+    pub patient: String,
     pub terms: CaseTerms,
     /// The fee of the therapist's usual session type, for the form's hint.
     pub type_fee: Option<i64>,
@@ -178,6 +180,7 @@ impl App {
             .await?
             .and_then(|h| h.types.iter().rev().find_map(|t| t.price_cents));
         Ok(CaseBilling {
+            patient: case.patient.name.clone(),
             balance: balance_of(&invoices),
             terms,
             type_fee,
@@ -324,6 +327,41 @@ impl App {
         }
         tx.commit().await?;
         Ok(done)
+    }
+
+    /// Starts an empty draft for a case (a report, a session outside the record): its lines are
+    /// added on the draft's page.
+    pub async fn new_invoice(&self, actor: &Actor, case: &CaseId) -> AppResult<String> {
+        let user = self.therapist_of(actor).await?;
+        let currency = self.currency().await?;
+        let mut tx = self.db().begin().await?;
+        let case = self.case_as(&mut tx, actor, case, CaseSide::Therapist).await?;
+        let terms = store::billing::case_terms(&mut tx, &case.id).await?;
+        let today = self.billing_today(&user);
+        let recipient = if terms.recipient.is_empty() {
+            case.patient.name.clone()
+        } else {
+            terms.recipient
+        };
+        let id = store::billing::create_draft(
+            &mut tx,
+            &store::billing::NewInvoice {
+                case: &case.id,
+                therapist: &user.id,
+                kind: Kind::Invoice,
+                corrects: None,
+                currency: &currency,
+                period: (today, today),
+                lines: &[],
+                recipient: &recipient,
+            },
+            self.now(),
+        )
+        .await?;
+        self.audit_in(&mut tx, actor, AuditAction::InvoiceDraft, case.id.as_str(), &id, Outcome::Ok)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// An invoice or credit note: for the therapist any of their own, for the patient an issued
@@ -531,6 +569,16 @@ impl App {
         issued.issued_on = Some(today);
         issued.due_on = Some(due_on);
         issued.reference = Some(reference.clone());
+        // The dates of service cover every line (a blank draft started today may bill last week).
+        if let (Some(first), Some(last)) = (
+            invoice.lines.iter().map(|(_, l)| l.service_date).min(),
+            invoice.lines.iter().map(|(_, l)| l.service_date).max(),
+        ) {
+            issued.period = (first.min(invoice.period.0), last.max(invoice.period.1));
+            if invoice.lines.iter().all(|(_, l)| l.appointment.is_none()) {
+                issued.period = (first, last);
+            }
+        }
         let corrects = match &invoice.corrects {
             Some(original) => store::billing::get(tx, original).await?,
             None => None,
@@ -547,6 +595,7 @@ impl App {
             tx,
             invoice,
             &store::billing::Issue {
+                period: issued.period,
                 seq,
                 number: &number,
                 issued_on: today,
@@ -937,11 +986,6 @@ impl App {
             currency: self.currency().await?,
             online: self.online_payments(),
         })
-    }
-
-    /// Whether online card payment is set up.
-    pub fn online_payments(&self) -> bool {
-        false
     }
 
     /// The practice's details inside a transaction.

@@ -322,8 +322,8 @@ struct InvoiceRow {
 }
 
 const INVOICE_COLUMNS: &str = "i.id, i.case_id, i.therapist_id, i.kind, i.corrects_id, i.seq, i.number, i.currency, i.period_from, i.period_to, i.issued_on, i.due_on, i.total_minor, i.reference, i.recipient_sealed, i.pdf_sha256, i.created_at,
-    COALESCE((SELECT SUM(cn.total_minor) FROM invoices cn WHERE cn.corrects_id = i.id AND cn.seq IS NOT NULL), 0) AS credited,
-    COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.invoice_id = i.id), 0) AS paid";
+    CAST(COALESCE((SELECT SUM(cn.total_minor) FROM invoices cn WHERE cn.corrects_id = i.id AND cn.seq IS NOT NULL), 0) AS BIGINT) AS credited,
+    CAST(COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.invoice_id = i.id), 0) AS BIGINT) AS paid";
 
 fn date(text: &str, what: &str) -> StoreResult<Date> {
     text.parse()
@@ -603,6 +603,8 @@ pub async fn next_number(c: &mut Conn) -> StoreResult<i64> {
 
 /// What issuing writes onto a draft.
 pub struct Issue<'a> {
+    /// The dates of service, as the PDF states them.
+    pub period: (Date, Date),
     pub seq: i64,
     pub number: &'a str,
     pub issued_on: Date,
@@ -627,7 +629,7 @@ pub async fn issue(
         .seal_bytes_with_key(&key, "invoices", "pdf_sealed", &invoice.id, i.pdf);
     let sha = hex::encode(sha2::Sha256::digest(i.pdf));
     let done = sqlx::query(
-        "UPDATE invoices SET seq = $1, number = $2, issued_on = $3, due_on = $4, reference = $5, pdf_sealed = $6, pdf_sha256 = $7, issued_at = $8, issued_by = $9
+        "UPDATE invoices SET seq = $1, number = $2, issued_on = $3, due_on = $4, reference = $5, pdf_sealed = $6, pdf_sha256 = $7, issued_at = $8, issued_by = $9, period_from = $11, period_to = $12
          WHERE id = $10 AND seq IS NULL",
     )
     .bind(i.seq)
@@ -640,6 +642,8 @@ pub async fn issue(
     .bind(ms(now))
     .bind(i.by.as_str())
     .bind(&invoice.id)
+    .bind(i.period.0.to_string())
+    .bind(i.period.1.to_string())
     .execute(c.ex())
     .await?
     .rows_affected();
@@ -1076,4 +1080,24 @@ pub async fn imports_of(
         .into_iter()
         .map(|(id, f, n, at)| (id, f, n, ts(at)))
         .collect())
+}
+
+/// Keeps a checkout session created for an invoice (which session paid is the provider's answer).
+pub async fn record_checkout(
+    c: &mut Conn,
+    session: &str,
+    invoice: &str,
+    amount: i64,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO checkout_sessions (id, invoice_id, amount_minor, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(session)
+    .bind(invoice)
+    .bind(amount)
+    .bind(ms(now))
+    .execute(c.ex())
+    .await?;
+    Ok(())
 }

@@ -6,6 +6,7 @@ mod agreements;
 mod api;
 mod assets;
 mod attendance;
+mod billing;
 mod away;
 mod booking;
 mod calendar;

@@ -2,6 +2,7 @@
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
 use crate::{
+    billing,
     accounts, agreements, api, assets, attendance, away, booking, calendar, cases, content, day,
     ending, focus, inquiries, intake, mail, measures, notes, passkeys, portal, practice, rooms,
     series, site, team, techcheck, workspace, WebState,
@@ -251,6 +252,36 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/cases/{id}/series", series::set)
         .post("/admin/cases/{id}/series/{series}/change", series::change)
         .post("/admin/cases/{id}/series/{series}/end", series::end)
+        // billing
+        .get("/admin/billing", billing::overview)
+        .post("/admin/billing/run", billing::run)
+        .get("/admin/billing/profile", billing::profile)
+        .post("/admin/billing/profile", billing::save_profile)
+        .get("/admin/billing/invoices/{id}", billing::invoice)
+        .post("/admin/billing/invoices/{id}/lines", billing::add_line)
+        .post("/admin/billing/invoices/{id}/lines/{line}", billing::edit_line)
+        .post("/admin/billing/invoices/{id}/lines/{line}/remove", billing::remove_line)
+        .post("/admin/billing/invoices/{id}/recipient", billing::recipient)
+        .post("/admin/billing/invoices/{id}/issue", billing::issue)
+        .post("/admin/billing/invoices/{id}/discard", billing::discard)
+        .post("/admin/billing/invoices/{id}/payments", billing::payment)
+        .post("/admin/billing/invoices/{id}/credit", billing::credit)
+        .get("/admin/billing/invoices/{id}/pdf", billing::pdf)
+        .get("/admin/billing/receipts/{id}", billing::receipt)
+        .get("/admin/billing/export.csv", billing::export)
+        .get("/admin/billing/statements", billing::statements)
+        .post_upload("/admin/billing/statements", billing::import)
+        .get("/admin/billing/statements/{id}", billing::statement)
+        .post("/admin/billing/credits/{id}/confirm", billing::confirm_credit)
+        .post("/admin/billing/credits/{id}/dismiss", billing::dismiss_credit)
+        .get("/admin/cases/{id}/billing", billing::case_billing)
+        .post("/admin/cases/{id}/billing", billing::save_terms)
+        .post("/admin/cases/{id}/billing/new", billing::new_invoice)
+        .get("/portal/invoices", billing::portal)
+        .get("/portal/invoices/{id}/pdf", billing::portal_pdf)
+        .get("/portal/receipts/{id}", billing::portal_receipt)
+        .post("/portal/invoices/{id}/pay", billing::pay)
+        .post("/payments/stripe/webhook", billing::stripe_webhook)
         .post("/admin/practice/crisis", practice::save_line)
         .post("/admin/practice/crisis/remove", practice::remove_line)
         // mail

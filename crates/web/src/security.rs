@@ -84,8 +84,8 @@ async fn headers(State(state): State<WebState>, request: Request, next: Next) ->
 }
 
 /// A state-changing request from another site is refused before any handler runs. Browsers say
-/// where a request comes from in `Sec-Fetch-Site` (or at least `Origin`); the JSON API is exempt,
-/// as it uses no cookies.
+/// where a request comes from in `Sec-Fetch-Site` (or at least `Origin`); the JSON API and the
+/// payment provider's webhook are exempt, as they use no cookies.
 async fn refuse_cross_site(
     State(state): State<WebState>,
     request: Request,
@@ -102,7 +102,10 @@ async fn refuse_cross_site(
         .get(header::UPGRADE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    if (unsafe_method && !request.uri().path().starts_with("/api/") || websocket)
+    // The payment provider's webhook is a server's call, signed, without cookies.
+    let path = request.uri().path();
+    let exempt = path.starts_with("/api/") || path.starts_with("/payments/");
+    if (unsafe_method && !exempt || websocket)
         && !same_origin(&request, &state)
     {
         // The request span names the route; the raw path may carry a token.

@@ -125,6 +125,17 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         "/admin/questionnaires" | "/admin/questionnaires/{id}" => therapists,
         // Each patient's own shared charts (B's page shows nothing of A's).
         "/portal/measures" => patients,
+        // Billing: each therapist's own; A's invoice and receipt exist only for A's therapist
+        // (and, issued, for A in the portal); no statement was read in this world.
+        "/admin/billing" | "/admin/billing/profile" | "/admin/billing/statements"
+        | "/admin/billing/export.csv" => therapists,
+        "/admin/billing/invoices/{id}"
+        | "/admin/billing/invoices/{id}/pdf"
+        | "/admin/billing/receipts/{id}"
+        | "/admin/cases/{id}/billing" => [SEE, NO, NO, OK, GONE, GONE],
+        "/admin/billing/statements/{id}" => [SEE, NO, NO, GONE, GONE, GONE],
+        "/portal/invoices" => patients,
+        "/portal/invoices/{id}/pdf" | "/portal/receipts/{id}" => [SEE, OK, GONE, NO, NO, NO],
         _ => return None,
     })
 }
@@ -142,6 +153,8 @@ struct World {
     agreement_a: String,
     response_a: String,
     questionnaire: String,
+    invoice_a: String,
+    receipt_a: String,
 }
 
 async fn world(backend: store::Backend) -> Option<World> {
@@ -268,6 +281,8 @@ async fn world(backend: store::Backend) -> Option<World> {
         .upload_image(&owner_actor(&t).await, "x.png", &png)
         .await
         .unwrap();
+    // A's therapist bills A, and A pays in cash.
+    let (invoice_a, receipt_a) = bill(&t, &case_a).await;
     let people = vec![
         (Anonymous, t.browser()),
         (PatientA, a),
@@ -289,7 +304,70 @@ async fn world(backend: store::Backend) -> Option<World> {
         agreement_a,
         response_a,
         questionnaire: "builtin-intake-1".into(),
+        invoice_a,
+        receipt_a,
     })
+}
+
+/// An issued invoice for A's case and the receipt of a cash payment on it: (invoice, payment).
+async fn bill(t: &TestApp, case_a: &str) -> (String, String) {
+    let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), THERAPIST_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    let theo = app::Actor::signed(user, "test".into(), true, "127.0.0.1");
+    t.app
+        .save_billing_profile(
+            &theo,
+            &domain::invoice::ProfileInput {
+                issuer: "Theo Therapist".into(),
+                address: "1 Main Street\nSpringfield".into(),
+                country: "US".into(),
+                payment_days: "14".into(),
+                paper: "letter".into(),
+                cadence: "monthly".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let case = domain::ids::CaseId::parse(case_a).unwrap();
+    let invoice = t.app.new_invoice(&theo, &case).await.unwrap();
+    t.app
+        .add_invoice_line(
+            &theo,
+            &invoice,
+            &domain::invoice::LineInput {
+                date: "2026-11-20".into(),
+                description: "Report".into(),
+                unit: "50".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    t.app.issue_invoice(&theo, &invoice).await.unwrap();
+    t.app
+        .record_payment(
+            &theo,
+            &invoice,
+            &domain::invoice::PaymentInput {
+                amount: "50".into(),
+                received_on: "".into(),
+                method: "cash".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let payment = t
+        .app
+        .invoice(&theo, &invoice, app::policy::CaseSide::Therapist)
+        .await
+        .unwrap()
+        .payments[0]
+        .id
+        .clone();
+    (invoice, payment)
 }
 
 async fn owner_actor(t: &TestApp) -> app::Actor {
@@ -302,7 +380,11 @@ async fn owner_actor(t: &TestApp) -> app::Actor {
 
 impl World {
     fn fill(&self, path: &str) -> String {
-        let id = if path.starts_with("/admin/inquiries") {
+        let id = if path.contains("/receipts/") {
+            &self.receipt_a
+        } else if path.contains("/invoices/{id}") {
+            &self.invoice_a
+        } else if path.starts_with("/admin/inquiries") {
             &self.inquiry
         } else if path.starts_with("/admin/mailbox") {
             &self.mail
@@ -369,6 +451,9 @@ async fn every_route_for_every_actor(w: World) {
             // Without its form token every state-changing request is refused, whoever sends it.
             let want = if route.path.starts_with("/api/") {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
+            } else if route.path.starts_with("/payments/") {
+                // The provider's webhook has no form token: online payment is not set up here.
+                GONE
             } else {
                 NO
             };
@@ -654,7 +739,7 @@ async fn every_page_reads_in_the_pseudo_locale(w: World) {
 fn typed_words(w: &World) -> std::collections::HashSet<String> {
     let _ = w;
     let mut text = String::from(
-        "Patient A B Tara Other Theo Colleague For our next session letter pdf V hi x png",
+        "Patient A B Tara Other Theo Colleague For our next session letter pdf V hi x png Report Main Street Springfield Therapist",
     );
     let mut dirs: Vec<std::path::PathBuf> = CONTENT
         .iter()

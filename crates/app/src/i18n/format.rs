@@ -184,9 +184,7 @@ impl Reader {
 
     /// "95.00 EUR": an amount in cents of `currency` (ISO 4217).
     pub fn money(&self, cents: i64, currency: &str) -> String {
-        let sign = if cents < 0 { "-" } else { "" };
-        let cents = cents.unsigned_abs();
-        let amount = format!("{sign}{}.{:02}", cents / 100, cents % 100);
+        let amount = domain::money::plain(cents, domain::money::minor_digits(currency));
         // Passed as text: a number would be reformatted by Fluent and lose its two decimals.
         t_with(
             self.lang,
