@@ -117,7 +117,11 @@ fn next_month(first: Date) -> Date {
 
 /// The instant a day begins in the therapist's zone.
 fn start_of(user: &User, day: Date) -> Timestamp {
-    domain::series::instant(&crate::series::zone_of(&user.time_zone), day, Time::midnight())
+    domain::series::instant(
+        &crate::series::zone_of(&user.time_zone),
+        day,
+        Time::midnight(),
+    )
 }
 
 impl App {
@@ -164,8 +168,15 @@ impl App {
         }
         let mut tx = self.db().begin().await?;
         store::billing::save_profile(&mut tx, &user.id, &profile, self.now()).await?;
-        self.audit_in(&mut tx, actor, AuditAction::BillingProfileSave, "", "", Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::BillingProfileSave,
+            "",
+            "",
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -173,7 +184,9 @@ impl App {
     /// A case's billing, for its therapist.
     pub async fn case_billing(&self, actor: &Actor, case: &CaseId) -> AppResult<CaseBilling> {
         let mut c = self.db().conn().await?;
-        let case = self.case_as(&mut c, actor, case, CaseSide::Therapist).await?;
+        let case = self
+            .case_as(&mut c, actor, case, CaseSide::Therapist)
+            .await?;
         let terms = store::billing::case_terms(&mut c, &case.id).await?;
         let invoices = store::billing::of_case(&mut c, &case.id).await?;
         let type_fee = store::booking::availability(&mut c, &case.therapist.id)
@@ -221,11 +234,25 @@ impl App {
             return Err(AppError::Invalid(e));
         }
         let mut tx = self.db().begin().await?;
-        let case = self.case_as(&mut tx, actor, case, CaseSide::Therapist).await?;
-        store::billing::save_case_terms(&mut tx, &case.id, &CaseTerms { fee, recipient }, self.now())
+        let case = self
+            .case_as(&mut tx, actor, case, CaseSide::Therapist)
             .await?;
-        self.audit_in(&mut tx, actor, AuditAction::BillingTermsSave, case.id.as_str(), "", Outcome::Ok)
-            .await?;
+        store::billing::save_case_terms(
+            &mut tx,
+            &case.id,
+            &CaseTerms { fee, recipient },
+            self.now(),
+        )
+        .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::BillingTermsSave,
+            case.id.as_str(),
+            "",
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -277,7 +304,9 @@ impl App {
                         Attendance::LateCancelled => {
                             reader.t_with("billing-line-late", &[("kind", name)])
                         }
-                        Attendance::NoShow => reader.t_with("billing-line-missed", &[("kind", name)]),
+                        Attendance::NoShow => {
+                            reader.t_with("billing-line-missed", &[("kind", name)])
+                        }
                         _ => name,
                     };
                     Line {
@@ -297,12 +326,18 @@ impl App {
             };
             let groups: Vec<Vec<Line>> = match profile.cadence {
                 domain::invoice::Cadence::Monthly => vec![lines],
-                domain::invoice::Cadence::PerSession => lines.into_iter().map(|l| vec![l]).collect(),
+                domain::invoice::Cadence::PerSession => {
+                    lines.into_iter().map(|l| vec![l]).collect()
+                }
             };
             for lines in groups {
                 let period = match profile.cadence {
-                    domain::invoice::Cadence::Monthly => (first, next_month(first).yesterday().unwrap_or(first)),
-                    domain::invoice::Cadence::PerSession => (lines[0].service_date, lines[0].service_date),
+                    domain::invoice::Cadence::Monthly => {
+                        (first, next_month(first).yesterday().unwrap_or(first))
+                    }
+                    domain::invoice::Cadence::PerSession => {
+                        (lines[0].service_date, lines[0].service_date)
+                    }
                 };
                 done.sessions += lines.len();
                 done.drafts += 1;
@@ -321,8 +356,15 @@ impl App {
                     self.now(),
                 )
                 .await?;
-                self.audit_in(&mut tx, actor, AuditAction::InvoiceDraft, case.id.as_str(), &id, Outcome::Ok)
-                    .await?;
+                self.audit_in(
+                    &mut tx,
+                    actor,
+                    AuditAction::InvoiceDraft,
+                    case.id.as_str(),
+                    &id,
+                    Outcome::Ok,
+                )
+                .await?;
             }
         }
         tx.commit().await?;
@@ -335,7 +377,9 @@ impl App {
         let user = self.therapist_of(actor).await?;
         let currency = self.currency().await?;
         let mut tx = self.db().begin().await?;
-        let case = self.case_as(&mut tx, actor, case, CaseSide::Therapist).await?;
+        let case = self
+            .case_as(&mut tx, actor, case, CaseSide::Therapist)
+            .await?;
         let terms = store::billing::case_terms(&mut tx, &case.id).await?;
         let today = self.billing_today(&user);
         let recipient = if terms.recipient.is_empty() {
@@ -358,8 +402,15 @@ impl App {
             self.now(),
         )
         .await?;
-        self.audit_in(&mut tx, actor, AuditAction::InvoiceDraft, case.id.as_str(), &id, Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::InvoiceDraft,
+            case.id.as_str(),
+            &id,
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -418,6 +469,7 @@ impl App {
         id: &str,
         side: CaseSide,
     ) -> AppResult<(Invoice, Case)> {
+        plausible_id(id)?;
         let Some(invoice) = store::billing::get(c, id).await? else {
             return Err(if actor.is_signed_in() {
                 AppError::NotFound
@@ -436,8 +488,14 @@ impl App {
     async fn draft_to_change(&self, c: &mut Conn, actor: &Actor, id: &str) -> AppResult<Invoice> {
         let (invoice, _) = self.invoice_as(c, actor, id, CaseSide::Therapist).await?;
         if !invoice.is_draft() {
-            self.refused_in(c, actor, AuditAction::InvoiceIssuedChange, invoice.case.as_str(), id)
-                .await?;
+            self.refused_in(
+                c,
+                actor,
+                AuditAction::InvoiceIssuedChange,
+                invoice.case.as_str(),
+                id,
+            )
+            .await?;
             return Err(AppError::InvoiceIssued);
         }
         Ok(invoice)
@@ -451,6 +509,7 @@ impl App {
         line: &str,
         input: &LineInput,
     ) -> AppResult<()> {
+        plausible_id(line)?;
         let l = input.validate(domain::money::minor_digits(&self.currency().await?))?;
         let mut tx = self.db().begin().await?;
         let invoice = self.draft_to_change(&mut tx, actor, id).await?;
@@ -466,14 +525,26 @@ impl App {
         if !store::billing::update_line(&mut tx, id, line, &l).await? {
             return Err(AppError::NotFound);
         }
-        self.audit_in(&mut tx, actor, AuditAction::InvoiceDraft, invoice.case.as_str(), id, Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::InvoiceDraft,
+            invoice.case.as_str(),
+            id,
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Adds a line to a draft (a report, a session outside the record).
-    pub async fn add_invoice_line(&self, actor: &Actor, id: &str, input: &LineInput) -> AppResult<()> {
+    pub async fn add_invoice_line(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &LineInput,
+    ) -> AppResult<()> {
         let l = input.validate(domain::money::minor_digits(&self.currency().await?))?;
         let mut tx = self.db().begin().await?;
         let invoice = self.draft_to_change(&mut tx, actor, id).await?;
@@ -483,27 +554,47 @@ impl App {
         if !store::billing::add_line(&mut tx, id, &l).await? {
             return Err(AppError::NotFound);
         }
-        self.audit_in(&mut tx, actor, AuditAction::InvoiceDraft, invoice.case.as_str(), id, Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::InvoiceDraft,
+            invoice.case.as_str(),
+            id,
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Removes a line from a draft (its session is proposed again by the next run).
     pub async fn remove_invoice_line(&self, actor: &Actor, id: &str, line: &str) -> AppResult<()> {
+        plausible_id(line)?;
         let mut tx = self.db().begin().await?;
         let invoice = self.draft_to_change(&mut tx, actor, id).await?;
         if !store::billing::remove_line(&mut tx, id, line).await? {
             return Err(AppError::NotFound);
         }
-        self.audit_in(&mut tx, actor, AuditAction::InvoiceDraft, invoice.case.as_str(), id, Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::InvoiceDraft,
+            invoice.case.as_str(),
+            id,
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Changes whom a draft names.
-    pub async fn set_invoice_recipient(&self, actor: &Actor, id: &str, recipient: &str) -> AppResult<()> {
+    pub async fn set_invoice_recipient(
+        &self,
+        actor: &Actor,
+        id: &str,
+        recipient: &str,
+    ) -> AppResult<()> {
         let mut e = domain::FieldErrors::default();
         let recipient = domain::validation::text(&mut e, "recipient", recipient, true, 300);
         if recipient.lines().count() > 6 {
@@ -524,8 +615,15 @@ impl App {
         let mut tx = self.db().begin().await?;
         let invoice = self.draft_to_change(&mut tx, actor, id).await?;
         store::billing::discard_draft(&mut tx, id).await?;
-        self.audit_in(&mut tx, actor, AuditAction::InvoiceDiscard, invoice.case.as_str(), id, Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::InvoiceDiscard,
+            invoice.case.as_str(),
+            id,
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -544,7 +642,9 @@ impl App {
             .await?
             .filter(Profile::complete)
             .ok_or(AppError::field("issue", "error-billing-profile"))?;
-        let number = self.issue_in(&mut tx, actor, &user, &profile, &invoice).await?;
+        let number = self
+            .issue_in(&mut tx, actor, &user, &profile, &invoice)
+            .await?;
         tx.commit().await?;
         Ok(number)
     }
@@ -614,8 +714,15 @@ impl App {
             Kind::Invoice => AuditAction::InvoiceIssue,
             Kind::CreditNote => AuditAction::InvoiceCredit,
         };
-        self.audit_in(tx, actor, action, invoice.case.as_str(), &invoice.id, Outcome::Ok)
-            .await?;
+        self.audit_in(
+            tx,
+            actor,
+            action,
+            invoice.case.as_str(),
+            &invoice.id,
+            Outcome::Ok,
+        )
+        .await?;
         let now = self.now();
         store::jobs::enqueue(
             tx,
@@ -652,7 +759,12 @@ impl App {
     /// Corrects an issued invoice with a credit note for `lines` (empty: all that are left),
     /// issued at once with the next number and referencing the invoice. Never more than the
     /// invoice is worth; its sessions may be billed again.
-    pub async fn credit_invoice(&self, actor: &Actor, id: &str, lines: &[String]) -> AppResult<String> {
+    pub async fn credit_invoice(
+        &self,
+        actor: &Actor,
+        id: &str,
+        lines: &[String],
+    ) -> AppResult<String> {
         let user = self.therapist_of(actor).await?;
         let view = self.invoice(actor, id, CaseSide::Therapist).await?;
         let invoice = &view.invoice;
@@ -667,7 +779,9 @@ impl App {
             .map(|(_, l)| l.clone())
             .collect();
         let amount = domain::invoice::total(&chosen).unwrap_or(0);
-        if chosen.is_empty() || !domain::invoice::may_credit(invoice.total, invoice.credited, amount) {
+        if chosen.is_empty()
+            || !domain::invoice::may_credit(invoice.total, invoice.credited, amount)
+        {
             return Err(AppError::field("lines", "error-credit-lines"));
         }
         let mut tx = self.db().begin().await?;
@@ -693,14 +807,20 @@ impl App {
         let draft = store::billing::get(&mut tx, &note)
             .await?
             .ok_or(AppError::NotFound)?;
-        self.issue_in(&mut tx, actor, &user, &profile, &draft).await?;
+        self.issue_in(&mut tx, actor, &user, &profile, &draft)
+            .await?;
         tx.commit().await?;
         Ok(note)
     }
 
     /// Records a payment by hand (a transfer seen in the bank's app, cash, a card terminal) and
     /// archives its receipt.
-    pub async fn record_payment(&self, actor: &Actor, id: &str, input: &PaymentInput) -> AppResult<()> {
+    pub async fn record_payment(
+        &self,
+        actor: &Actor,
+        id: &str,
+        input: &PaymentInput,
+    ) -> AppResult<()> {
         let user = self.therapist_of(actor).await?;
         let currency = self.currency().await?;
         let payment = input.validate(
@@ -708,7 +828,9 @@ impl App {
             self.billing_today(&user),
         )?;
         let mut tx = self.db().begin().await?;
-        let (invoice, _) = self.invoice_as(&mut tx, actor, id, CaseSide::Therapist).await?;
+        let (invoice, _) = self
+            .invoice_as(&mut tx, actor, id, CaseSide::Therapist)
+            .await?;
         if invoice.is_draft() || invoice.kind != Kind::Invoice {
             return Err(AppError::field("amount", "error-payment-not-issued"));
         }
@@ -722,8 +844,15 @@ impl App {
             Some(&user),
         )
         .await?;
-        self.audit_in(&mut tx, actor, AuditAction::PaymentRecord, invoice.case.as_str(), id, Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::PaymentRecord,
+            invoice.case.as_str(),
+            id,
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -780,30 +909,56 @@ impl App {
 
     /// An issued document's archived PDF, exactly as issued: (file name, bytes). Reading it is
     /// audited.
-    pub async fn invoice_pdf(&self, actor: &Actor, id: &str, side: CaseSide) -> AppResult<(String, Vec<u8>)> {
+    pub async fn invoice_pdf(
+        &self,
+        actor: &Actor,
+        id: &str,
+        side: CaseSide,
+    ) -> AppResult<(String, Vec<u8>)> {
         let mut c = self.db().conn().await?;
         let (invoice, _) = self.invoice_as(&mut c, actor, id, side).await?;
         let pdf = store::billing::pdf(&mut c, &invoice.id)
             .await?
             .ok_or(AppError::NotFound)?;
         drop(c);
-        self.audit(actor, AuditAction::InvoiceRead, invoice.case.as_str(), id, Outcome::Ok)
-            .await?;
+        self.audit(
+            actor,
+            AuditAction::InvoiceRead,
+            invoice.case.as_str(),
+            id,
+            Outcome::Ok,
+        )
+        .await?;
         Ok((file_name(&invoice), pdf))
     }
 
     /// A payment's receipt: (file name, bytes).
-    pub async fn receipt_pdf(&self, actor: &Actor, payment: &str, side: CaseSide) -> AppResult<(String, Vec<u8>)> {
+    pub async fn receipt_pdf(
+        &self,
+        actor: &Actor,
+        payment: &str,
+        side: CaseSide,
+    ) -> AppResult<(String, Vec<u8>)> {
+        plausible_id(payment)?;
         let mut c = self.db().conn().await?;
         let (invoice_id, pdf) = store::billing::receipt(&mut c, payment)
             .await?
             .ok_or(AppError::NotFound)?;
         let (invoice, _) = self.invoice_as(&mut c, actor, &invoice_id, side).await?;
         drop(c);
-        self.audit(actor, AuditAction::InvoiceRead, invoice.case.as_str(), payment, Outcome::Ok)
-            .await?;
+        self.audit(
+            actor,
+            AuditAction::InvoiceRead,
+            invoice.case.as_str(),
+            payment,
+            Outcome::Ok,
+        )
+        .await?;
         Ok((
-            format!("receipt-{}.pdf", invoice.number.as_deref().unwrap_or("draft")),
+            format!(
+                "receipt-{}.pdf",
+                invoice.number.as_deref().unwrap_or("draft")
+            ),
             pdf,
         ))
     }
@@ -1021,7 +1176,9 @@ impl App {
         let Some(i) = store::billing::get(&mut tx, invoice).await? else {
             return Ok(None);
         };
-        if i.outstanding() <= 0 || !store::billing::reminder_sent(&mut tx, invoice, day, self.now()).await? {
+        if i.outstanding() <= 0
+            || !store::billing::reminder_sent(&mut tx, invoice, day, self.now()).await?
+        {
             return Ok(None);
         }
         let Some(case) = self.case_for_system(&mut tx, &i.case).await? else {
@@ -1036,12 +1193,25 @@ impl App {
     }
 }
 
+/// Whether `id` has the shape of the identifiers billing gives out (128 bits, hex). Anything else
+/// is answered "not found" before it reaches the database (PostgreSQL refuses a NUL byte).
+pub(crate) fn plausible_id(id: &str) -> AppResult<()> {
+    if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// A line's identity across an invoice and its credit notes: the session it bills, or its
 /// date, text and price.
 fn line_key(l: &Line) -> String {
     match &l.appointment {
         Some(a) => a.clone(),
-        None => format!("{}|{}|{}|{}", l.service_date, l.description, l.quantity, l.unit_minor),
+        None => format!(
+            "{}|{}|{}|{}",
+            l.service_date, l.description, l.quantity, l.unit_minor
+        ),
     }
 }
 
@@ -1074,7 +1244,13 @@ fn file_name(i: &Invoice) -> String {
         .as_deref()
         .unwrap_or("draft")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     format!("{kind}-{number}.pdf")
 }

@@ -603,7 +603,7 @@ mod tests {
             date: "2026-11-02".into(),
             description: "Session (50 minutes)".into(),
             minutes: "50".into(),
-            quantity: "".into(),
+            quantity: String::new(),
             unit: "90,00".into(),
         }
         .validate(2)
@@ -654,7 +654,7 @@ mod tests {
             issuer: "Anna Berger".into(),
             address: "Lindenstraße 4\n10969 Berlin".into(),
             country: "de".into(),
-            payment_days: "".into(),
+            payment_days: String::new(),
             paper: "a4".into(),
             cadence: "monthly".into(),
             reminder_days: "21, 7 7".into(),
@@ -694,7 +694,7 @@ mod tests {
         let today = date(2026, 12, 4);
         let p = PaymentInput {
             amount: "90".into(),
-            received_on: "".into(),
+            received_on: String::new(),
             method: "cash".into(),
         }
         .validate(2, today)

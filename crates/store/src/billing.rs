@@ -933,12 +933,18 @@ pub async fn insert_credit(
     proposal: &str,
 ) -> StoreResult<()> {
     let id = new_id();
-    let counterparty = c
-        .keyring
-        .seal("statement_credits", "counterparty_sealed", &id, &credit.counterparty);
-    let remittance = c
-        .keyring
-        .seal("statement_credits", "remittance_sealed", &id, &credit.remittance);
+    let counterparty = c.keyring.seal(
+        "statement_credits",
+        "counterparty_sealed",
+        &id,
+        &credit.counterparty,
+    );
+    let remittance = c.keyring.seal(
+        "statement_credits",
+        "remittance_sealed",
+        &id,
+        &credit.remittance,
+    );
     sqlx::query(
         "INSERT INTO statement_credits (id, import_id, position, entry_key, booked_on, amount_minor, currency, counterparty_sealed, remittance_sealed, invoice_id, proposal, state)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'open')",
@@ -989,12 +995,18 @@ struct CreditRow {
 
 fn credit_of(c: &Conn, r: CreditRow) -> StoreResult<StoredCredit> {
     Ok(StoredCredit {
-        counterparty: c
-            .keyring
-            .open("statement_credits", "counterparty_sealed", &r.id, &r.counterparty_sealed)?,
-        remittance: c
-            .keyring
-            .open("statement_credits", "remittance_sealed", &r.id, &r.remittance_sealed)?,
+        counterparty: c.keyring.open(
+            "statement_credits",
+            "counterparty_sealed",
+            &r.id,
+            &r.counterparty_sealed,
+        )?,
+        remittance: c.keyring.open(
+            "statement_credits",
+            "remittance_sealed",
+            &r.id,
+            &r.remittance_sealed,
+        )?,
         booked_on: date(&r.booked_on, "credit date")?,
         id: r.id,
         import: r.import_id,
@@ -1015,13 +1027,12 @@ pub async fn credits_of(
     therapist: &UserId,
     import: &str,
 ) -> StoreResult<Option<Vec<StoredCredit>>> {
-    let mine: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM statement_imports WHERE id = $1 AND therapist_id = $2",
-    )
-    .bind(import)
-    .bind(therapist.as_str())
-    .fetch_optional(c.ex())
-    .await?;
+    let mine: Option<String> =
+        sqlx::query_scalar("SELECT id FROM statement_imports WHERE id = $1 AND therapist_id = $2")
+            .bind(import)
+            .bind(therapist.as_str())
+            .fetch_optional(c.ex())
+            .await?;
     if mine.is_none() {
         return Ok(None);
     }
@@ -1031,11 +1042,18 @@ pub async fn credits_of(
     .bind(import)
     .fetch_all(c.ex())
     .await?;
-    rows.into_iter().map(|r| credit_of(c, r)).collect::<StoreResult<Vec<_>>>().map(Some)
+    rows.into_iter()
+        .map(|r| credit_of(c, r))
+        .collect::<StoreResult<Vec<_>>>()
+        .map(Some)
 }
 
 /// One of `therapist`'s credits.
-pub async fn credit(c: &mut Conn, therapist: &UserId, id: &str) -> StoreResult<Option<StoredCredit>> {
+pub async fn credit(
+    c: &mut Conn,
+    therapist: &UserId,
+    id: &str,
+) -> StoreResult<Option<StoredCredit>> {
     let row: Option<CreditRow> = sqlx::query_as(&format!(
         "SELECT {CREDIT_COLUMNS} FROM statement_credits s JOIN statement_imports i ON i.id = s.import_id WHERE s.id = $1 AND i.therapist_id = $2"
     ))

@@ -8,6 +8,7 @@ use crate::site::render;
 use crate::view::{self, AdminChrome, Chrome, Form};
 use crate::{i18n, WebState};
 use app::billing::statements::StatementInput;
+use app::billing::Invoice;
 use app::policy::CaseSide;
 use app::AppError;
 use askama::Template;
@@ -20,7 +21,32 @@ use domain::ids::CaseId;
 use domain::invoice::{Kind, LineInput, PaymentInput, ProfileInput};
 use jiff::civil::Date;
 use serde::Deserialize;
-use app::billing::Invoice;
+
+/// A draft's or invoice's line as the page shows it: (line id, date, description, minutes,
+/// quantity, unit, amount, creditable).
+type LineRow = (String, String, String, String, String, String, String, bool);
+/// A statement's credit: (credit id, date, payer, text, amount, proposal, state, matched invoice).
+type CreditRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+/// A portal document: (id, title, date, amount, standing, pdf, receipts, owes).
+type PortalRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Vec<(String, String)>,
+    bool,
+);
 
 /// One document as a list shows it: (page, number or "draft", patient, date, amount, standing).
 type Row = (String, String, String, String, String, String);
@@ -46,7 +72,14 @@ fn row(r: &app::i18n::format::Reader, i: &Invoice, patient: &str, base: &str) ->
             .unwrap_or_else(|| view::tr("billing-draft")),
         patient.to_string(),
         r.civil_date(i.issued_on.unwrap_or(i.period.0)),
-        r.money(if i.kind == Kind::CreditNote { -i.total } else { i.total }, &i.currency),
+        r.money(
+            if i.kind == Kind::CreditNote {
+                -i.total
+            } else {
+                i.total
+            },
+            &i.currency,
+        ),
         standing_text(i),
     )
 }
@@ -109,13 +142,7 @@ async fn overview_page(
         .months
         .iter()
         .filter(|(_, i, p)| *i != 0 || *p != 0)
-        .map(|(m, i, p)| {
-            (
-                view::tr(&format!("month-{m}")),
-                money(*i),
-                money(*p),
-            )
-        })
+        .map(|(m, i, p)| (view::tr(&format!("month-{m}")), money(*i), money(*p)))
         .collect();
     let imports = state
         .app
@@ -138,8 +165,16 @@ async fn overview_page(
         form: form
             .unwrap_or_else(|| Form::default().with("month", run_month))
             .labelled("month", "field-billing-month"),
-        drafts: o.drafts.iter().map(|(i, n)| row(&r, i, n, "/admin/billing/invoices")).collect(),
-        issued: o.issued.iter().map(|(i, n)| row(&r, i, n, "/admin/billing/invoices")).collect(),
+        drafts: o
+            .drafts
+            .iter()
+            .map(|(i, n)| row(&r, i, n, "/admin/billing/invoices"))
+            .collect(),
+        issued: o
+            .issued
+            .iter()
+            .map(|(i, n)| row(&r, i, n, "/admin/billing/invoices"))
+            .collect(),
         months,
         totals: (
             money(o.invoiced_year),
@@ -199,7 +234,15 @@ pub async fn run(
         Err(e) => {
             let (status, errors) = view::refused(e, None)?;
             let typed = Form::from_input(&form, errors);
-            overview_page(&state, &actor, csrf, OverviewQuery::default(), Some(typed), status).await
+            overview_page(
+                &state,
+                &actor,
+                csrf,
+                OverviewQuery::default(),
+                Some(typed),
+                status,
+            )
+            .await
         }
     }
 }
@@ -225,17 +268,15 @@ async fn profile_page(
     let form = match form {
         Some(f) => f,
         None => {
-            let input = state
-                .app
-                .billing_profile(actor)
-                .await?
-                .map(|p| ProfileInput::from(&p))
-                .unwrap_or_else(|| ProfileInput {
+            let input = state.app.billing_profile(actor).await?.map_or_else(
+                || ProfileInput {
                     payment_days: "14".into(),
                     paper: "a4".into(),
                     cadence: "monthly".into(),
                     ..ProfileInput::default()
-                });
+                },
+                |p| ProfileInput::from(&p),
+            );
             Form::from_input(&input, domain::FieldErrors::default())
         }
     };
@@ -256,10 +297,18 @@ async fn profile_page(
         "number_prefix",
     ]
     .into_iter()
-    .fold(form, |f, name| f.labelled(name, &format!("field-billing-{name}")));
+    .fold(form, |f, name| {
+        f.labelled(name, &format!("field-billing-{name}"))
+    });
     let page = ProfilePage {
-        chrome: AdminChrome::new(state, actor, view::tr("billing-profile-title"), "billing", csrf)
-            .await,
+        chrome: AdminChrome::new(
+            state,
+            actor,
+            view::tr("billing-profile-title"),
+            "billing",
+            csrf,
+        )
+        .await,
         form,
         papers: ["a4", "letter"]
             .into_iter()
@@ -287,7 +336,15 @@ pub async fn profile(
     Query(q): Query<SavedQuery>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    profile_page(&state, &actor, csrf, None, q.saved.is_some(), StatusCode::OK).await
+    profile_page(
+        &state,
+        &actor,
+        csrf,
+        None,
+        q.saved.is_some(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// POST /admin/billing/profile
@@ -302,8 +359,15 @@ pub async fn save_profile(
         Ok(()) => Ok(Redirect::to("/admin/billing/profile?saved=1").into_response()),
         Err(e) => {
             let (status, errors) = view::refused(e, None)?;
-            profile_page(&state, &actor, csrf, Some(Form::from_input(&input, errors)), false, status)
-                .await
+            profile_page(
+                &state,
+                &actor,
+                csrf,
+                Some(Form::from_input(&input, errors)),
+                false,
+                status,
+            )
+            .await
         }
     }
 }
@@ -319,7 +383,7 @@ struct InvoicePage {
     patient: String,
     facts: Vec<(String, String)>,
     /// (line id, date, description, minutes, quantity, unit, amount, creditable)
-    lines: Vec<(String, String, String, String, String, String, String, bool)>,
+    lines: Vec<LineRow>,
     total: String,
     recipient: String,
     /// (when, method, amount, receipt link)
@@ -392,7 +456,11 @@ async fn invoice_page(
                 lid.clone(),
                 l.service_date.to_string(),
                 l.description.clone(),
-                if l.minutes == 0 { String::new() } else { l.minutes.to_string() },
+                if l.minutes == 0 {
+                    String::new()
+                } else {
+                    l.minutes.to_string()
+                },
                 l.quantity.to_string(),
                 domain::money::plain(l.unit_minor, domain::money::minor_digits(&i.currency)),
                 money(l.amount().unwrap_or(0)),
@@ -422,7 +490,9 @@ async fn invoice_page(
         .map(|o| {
             (
                 format!("/admin/billing/invoices/{}", o.id),
-                o.number.clone().unwrap_or_else(|| view::tr("billing-draft")),
+                o.number
+                    .clone()
+                    .unwrap_or_else(|| view::tr("billing-draft")),
                 view::tr(&format!("billing-kind-{}", o.kind.as_str())),
             )
         })
@@ -434,9 +504,21 @@ async fn invoice_page(
         }
         _ => view::tr("billing-draft-title"),
     };
-    let form = ["date", "description", "minutes", "quantity", "unit", "recipient", "amount", "received_on", "method"]
-        .into_iter()
-        .fold(form, |f, name| f.labelled(name, &format!("field-invoice-{name}")));
+    let form = [
+        "date",
+        "description",
+        "minutes",
+        "quantity",
+        "unit",
+        "recipient",
+        "amount",
+        "received_on",
+        "method",
+    ]
+    .into_iter()
+    .fold(form, |f, name| {
+        f.labelled(name, &format!("field-invoice-{name}"))
+    });
     let page = InvoicePage {
         chrome: AdminChrome::new(state, actor, title, "billing", csrf).await,
         id: i.id.clone(),
@@ -456,7 +538,12 @@ async fn invoice_page(
         which: which.to_string(),
         methods: domain::invoice::Method::BY_HAND
             .iter()
-            .map(|m| (m.as_str().to_string(), view::tr(&format!("billing-method-{}", m.as_str()))))
+            .map(|m| {
+                (
+                    m.as_str().to_string(),
+                    view::tr(&format!("billing-method-{}", m.as_str())),
+                )
+            })
             .collect(),
     };
     Ok((status, Html(render(page)?)).into_response())
@@ -470,7 +557,16 @@ pub async fn invoice(
     Path(id): Path<String>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    invoice_page(&state, &actor, &id, csrf, "", Form::default(), StatusCode::OK).await
+    invoice_page(
+        &state,
+        &actor,
+        &id,
+        csrf,
+        "",
+        Form::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Answers a form on the invoice page: back to the page, or the page with the form's errors.
@@ -487,7 +583,16 @@ async fn after(
         Ok(()) => Ok(Redirect::to(&format!("/admin/billing/invoices/{id}")).into_response()),
         Err(e) => {
             let (status, errors) = view::refused(e, None)?;
-            invoice_page(state, actor, id, csrf, which, typed.with_errors(errors), status).await
+            invoice_page(
+                state,
+                actor,
+                id,
+                csrf,
+                which,
+                typed.with_errors(errors),
+                status,
+            )
+            .await
         }
     }
 }
@@ -501,9 +606,21 @@ pub async fn edit_line(
     CsrfForm(input): CsrfForm<LineInput>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    let result = state.app.edit_invoice_line(&actor, &id, &line, &input).await;
+    let result = state
+        .app
+        .edit_invoice_line(&actor, &id, &line, &input)
+        .await;
     let typed = Form::from_input(&input, domain::FieldErrors::default());
-    after(&state, &actor, &id, csrf, &format!("line:{line}"), typed, result).await
+    after(
+        &state,
+        &actor,
+        &id,
+        csrf,
+        &format!("line:{line}"),
+        typed,
+        result,
+    )
+    .await
 }
 
 /// POST /admin/billing/invoices/{id}/lines/{line}/remove
@@ -547,7 +664,10 @@ pub async fn recipient(
     CsrfForm(input): CsrfForm<RecipientForm>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    let result = state.app.set_invoice_recipient(&actor, &id, &input.recipient).await;
+    let result = state
+        .app
+        .set_invoice_recipient(&actor, &id, &input.recipient)
+        .await;
     let typed = Form::from_input(&input, domain::FieldErrors::default());
     after(&state, &actor, &id, csrf, "recipient", typed, result).await
 }
@@ -645,7 +765,10 @@ pub async fn pdf(
     Path(id): Path<String>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    let (name, bytes) = state.app.invoice_pdf(&actor, &id, CaseSide::Therapist).await?;
+    let (name, bytes) = state
+        .app
+        .invoice_pdf(&actor, &id, CaseSide::Therapist)
+        .await?;
     Ok(pdf_response(&name, bytes))
 }
 
@@ -656,7 +779,10 @@ pub async fn receipt(
     Path(id): Path<String>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    let (name, bytes) = state.app.receipt_pdf(&actor, &id, CaseSide::Therapist).await?;
+    let (name, bytes) = state
+        .app
+        .receipt_pdf(&actor, &id, CaseSide::Therapist)
+        .await?;
     Ok(pdf_response(&name, bytes))
 }
 
@@ -794,8 +920,15 @@ pub async fn save_terms(
         Ok(()) => Ok(Redirect::to(&format!("/admin/cases/{id}/billing")).into_response()),
         Err(e) => {
             let (status, errors) = view::refused(e, None)?;
-            case_billing_page(&state, &actor, &id, csrf, Some(Form::from_input(&form, errors)), status)
-                .await
+            case_billing_page(
+                &state,
+                &actor,
+                &id,
+                csrf,
+                Some(Form::from_input(&form, errors)),
+                status,
+            )
+            .await
         }
     }
 }
@@ -822,7 +955,7 @@ struct StatementPage {
     date_formats: Vec<(String, String)>,
     delimiters: Vec<(String, String)>,
     /// (credit id, date, payer, text, amount, proposal text, state, matched invoice id)
-    credits: Vec<(String, String, String, String, String, String, String, String)>,
+    credits: Vec<CreditRow>,
     /// (invoice id, "0007 · Mara J. · 90.00 EUR")
     open: Vec<(String, String)>,
     summary: String,
@@ -863,7 +996,21 @@ async fn upload_page(
     .fold(form, |f, n| f.labelled(n, &format!("field-statement-{n}")));
     let opts = |list: &[&str], prefix: &str| {
         list.iter()
-            .map(|k| (k.to_string(), view::tr(&format!("{prefix}-{}", if *k == ";" { "semicolon" } else if *k == "," { "comma" } else { k }))))
+            .map(|k| {
+                (
+                    k.to_string(),
+                    view::tr(&format!(
+                        "{prefix}-{}",
+                        if *k == ";" {
+                            "semicolon"
+                        } else if *k == "," {
+                            "comma"
+                        } else {
+                            k
+                        }
+                    )),
+                )
+            })
             .collect()
     };
     let page = StatementPage {
@@ -942,7 +1089,14 @@ pub async fn import(
         .into_response()),
         Err(e) => {
             let (status, errors) = view::refused(e, None)?;
-            upload_page(&state, &actor, csrf.0, Form::from_input(&input, errors), status).await
+            upload_page(
+                &state,
+                &actor,
+                csrf.0,
+                Form::from_input(&input, errors),
+                status,
+            )
+            .await
         }
     }
 }
@@ -996,7 +1150,12 @@ pub async fn statement(
     let open = v
         .open
         .iter()
-        .map(|(id, n, p, owed)| (id.clone(), format!("{n} · {p} · {}", r.money(*owed, &v.currency))))
+        .map(|(id, n, p, owed)| {
+            (
+                id.clone(),
+                format!("{n} · {p} · {}", r.money(*owed, &v.currency)),
+            )
+        })
         .collect();
     let summary = match (q.credits, q.matched) {
         (Some(c), Some(m)) => i18n::t_with(
@@ -1010,8 +1169,14 @@ pub async fn statement(
         _ => String::new(),
     };
     let page = StatementPage {
-        chrome: AdminChrome::new(&state, &actor, view::tr("statement-review-title"), "billing", csrf)
-            .await,
+        chrome: AdminChrome::new(
+            &state,
+            &actor,
+            view::tr("statement-review-title"),
+            "billing",
+            csrf,
+        )
+        .await,
         form: Form::default(),
         formats: Vec::new(),
         date_formats: Vec::new(),
@@ -1060,7 +1225,7 @@ struct PortalInvoicesPage {
     csrf: String,
     section: &'static str,
     /// (id, title, date, amount, standing, pdf link, receipts, owes)
-    documents: Vec<(String, String, String, String, String, String, Vec<(String, String)>, bool)>,
+    documents: Vec<PortalRow>,
     balance: String,
     online: bool,
     notice: String,
@@ -1151,7 +1316,10 @@ pub async fn portal_pdf(
     Path(id): Path<String>,
 ) -> WebResult<Response> {
     state.app.enter_portal(&actor).await?;
-    let (name, bytes) = state.app.invoice_pdf(&actor, &id, CaseSide::Patient).await?;
+    let (name, bytes) = state
+        .app
+        .invoice_pdf(&actor, &id, CaseSide::Patient)
+        .await?;
     Ok(pdf_response(&name, bytes))
 }
 
@@ -1162,7 +1330,10 @@ pub async fn portal_receipt(
     Path(id): Path<String>,
 ) -> WebResult<Response> {
     state.app.enter_portal(&actor).await?;
-    let (name, bytes) = state.app.receipt_pdf(&actor, &id, CaseSide::Patient).await?;
+    let (name, bytes) = state
+        .app
+        .receipt_pdf(&actor, &id, CaseSide::Patient)
+        .await?;
     Ok(pdf_response(&name, bytes))
 }
 
@@ -1178,9 +1349,19 @@ pub async fn pay(
     match state.app.pay_online(&actor, &id).await {
         Ok(url) => Ok(Redirect::to(&url).into_response()),
         Err(AppError::Invalid(e)) => {
-            let key = e.iter().next().map_or("billing-online-unavailable", |f| f.message);
-            portal_page(&state, &actor, csrf, String::new(), view::tr(key), StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            let key = e
+                .iter()
+                .next()
+                .map_or("billing-online-unavailable", |f| f.message);
+            portal_page(
+                &state,
+                &actor,
+                csrf,
+                String::new(),
+                view::tr(key),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(WebError(e)),
     }

@@ -58,13 +58,11 @@ impl IntoResponse for WebError {
             }
         };
         let mut response = status.into_response();
-        response
-            .extensions_mut()
-            .insert(ErrorPage {
-                status,
-                reference,
-                key: matches!(self.0, AppError::InvoiceIssued).then_some("invoice-issued"),
-            });
+        response.extensions_mut().insert(ErrorPage {
+            status,
+            reference,
+            key: matches!(self.0, AppError::InvoiceIssued).then_some("invoice-issued"),
+        });
         response
     }
 }

@@ -2,10 +2,9 @@
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
 use crate::{
-    billing,
-    accounts, agreements, api, assets, attendance, away, booking, calendar, cases, content, day,
-    ending, focus, inquiries, intake, mail, measures, notes, passkeys, portal, practice, rooms,
-    series, site, team, techcheck, workspace, WebState,
+    accounts, agreements, api, assets, attendance, away, billing, booking, calendar, cases,
+    content, day, ending, focus, inquiries, intake, mail, measures, notes, passkeys, portal,
+    practice, rooms, series, site, team, techcheck, workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -259,8 +258,14 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/billing/profile", billing::save_profile)
         .get("/admin/billing/invoices/{id}", billing::invoice)
         .post("/admin/billing/invoices/{id}/lines", billing::add_line)
-        .post("/admin/billing/invoices/{id}/lines/{line}", billing::edit_line)
-        .post("/admin/billing/invoices/{id}/lines/{line}/remove", billing::remove_line)
+        .post(
+            "/admin/billing/invoices/{id}/lines/{line}",
+            billing::edit_line,
+        )
+        .post(
+            "/admin/billing/invoices/{id}/lines/{line}/remove",
+            billing::remove_line,
+        )
         .post("/admin/billing/invoices/{id}/recipient", billing::recipient)
         .post("/admin/billing/invoices/{id}/issue", billing::issue)
         .post("/admin/billing/invoices/{id}/discard", billing::discard)
@@ -272,8 +277,14 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/billing/statements", billing::statements)
         .post_upload("/admin/billing/statements", billing::import)
         .get("/admin/billing/statements/{id}", billing::statement)
-        .post("/admin/billing/credits/{id}/confirm", billing::confirm_credit)
-        .post("/admin/billing/credits/{id}/dismiss", billing::dismiss_credit)
+        .post(
+            "/admin/billing/credits/{id}/confirm",
+            billing::confirm_credit,
+        )
+        .post(
+            "/admin/billing/credits/{id}/dismiss",
+            billing::dismiss_credit,
+        )
         .get("/admin/cases/{id}/billing", billing::case_billing)
         .post("/admin/cases/{id}/billing", billing::save_terms)
         .post("/admin/cases/{id}/billing/new", billing::new_invoice)

@@ -105,9 +105,7 @@ async fn refuse_cross_site(
     // The payment provider's webhook is a server's call, signed, without cookies.
     let path = request.uri().path();
     let exempt = path.starts_with("/api/") || path.starts_with("/payments/");
-    if (unsafe_method && !exempt || websocket)
-        && !same_origin(&request, &state)
-    {
+    if (unsafe_method && !exempt || websocket) && !same_origin(&request, &state) {
         // The request span names the route; the raw path may carry a token.
         tracing::info!("cross-site request refused");
         return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();

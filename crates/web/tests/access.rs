@@ -127,7 +127,9 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         "/portal/measures" => patients,
         // Billing: each therapist's own; A's invoice and receipt exist only for A's therapist
         // (and, issued, for A in the portal); no statement was read in this world.
-        "/admin/billing" | "/admin/billing/profile" | "/admin/billing/statements"
+        "/admin/billing"
+        | "/admin/billing/profile"
+        | "/admin/billing/statements"
         | "/admin/billing/export.csv" => therapists,
         "/admin/billing/invoices/{id}"
         | "/admin/billing/invoices/{id}/pdf"
@@ -353,7 +355,7 @@ async fn bill(t: &TestApp, case_a: &str) -> (String, String) {
             &invoice,
             &domain::invoice::PaymentInput {
                 amount: "50".into(),
-                received_on: "".into(),
+                received_on: String::new(),
                 method: "cash".into(),
             },
         )

@@ -4,9 +4,9 @@
 
 use crate::error::{AppError, AppResult};
 use crate::i18n::format::Reader;
+use documents::{Align, Column, Document, Qr, Table, Total};
 use domain::invoice::{Kind, Method, Paper, Profile};
 use domain::practice::Details;
-use documents::{Align, Column, Document, Qr, Table, Total};
 use jiff::civil::Date;
 use store::billing::Invoice;
 
@@ -137,12 +137,36 @@ pub(super) fn invoice_pdf(
     ));
     doc.table = Table {
         columns: vec![
-            Column { heading: r.t("billing-pdf-col-date"), align: Align::Left, weight: 14 },
-            Column { heading: r.t("billing-pdf-col-service"), align: Align::Left, weight: 40 },
-            Column { heading: r.t("billing-pdf-col-length"), align: Align::Right, weight: 10 },
-            Column { heading: r.t("billing-pdf-col-quantity"), align: Align::Right, weight: 6 },
-            Column { heading: r.t("billing-pdf-col-unit"), align: Align::Right, weight: 15 },
-            Column { heading: r.t("billing-pdf-col-amount"), align: Align::Right, weight: 15 },
+            Column {
+                heading: r.t("billing-pdf-col-date"),
+                align: Align::Left,
+                weight: 14,
+            },
+            Column {
+                heading: r.t("billing-pdf-col-service"),
+                align: Align::Left,
+                weight: 40,
+            },
+            Column {
+                heading: r.t("billing-pdf-col-length"),
+                align: Align::Right,
+                weight: 10,
+            },
+            Column {
+                heading: r.t("billing-pdf-col-quantity"),
+                align: Align::Right,
+                weight: 6,
+            },
+            Column {
+                heading: r.t("billing-pdf-col-unit"),
+                align: Align::Right,
+                weight: 15,
+            },
+            Column {
+                heading: r.t("billing-pdf-col-amount"),
+                align: Align::Right,
+                weight: 15,
+            },
         ],
         rows: i
             .lines

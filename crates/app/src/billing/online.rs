@@ -39,7 +39,9 @@ impl App {
             return Err(AppError::NotFound);
         };
         let mut c = self.db().conn().await?;
-        let (invoice, case) = self.invoice_as(&mut c, actor, id, CaseSide::Patient).await?;
+        let (invoice, case) = self
+            .invoice_as(&mut c, actor, id, CaseSide::Patient)
+            .await?;
         let owed = invoice.outstanding();
         if invoice.kind != Kind::Invoice || owed <= 0 {
             return Err(AppError::field("pay", "billing-online-nothing"));
@@ -67,9 +69,23 @@ impl App {
         .await
         .map_err(unavailable)?;
         let mut tx = self.db().begin().await?;
-        store::billing::record_checkout(&mut tx, &checkout.session_id, &invoice.id, owed, self.now()).await?;
-        self.audit_in(&mut tx, actor, AuditAction::PaymentOnline, invoice.case.as_str(), &invoice.id, Outcome::Ok)
-            .await?;
+        store::billing::record_checkout(
+            &mut tx,
+            &checkout.session_id,
+            &invoice.id,
+            owed,
+            self.now(),
+        )
+        .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::PaymentOnline,
+            invoice.case.as_str(),
+            &invoice.id,
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(checkout.url)
     }

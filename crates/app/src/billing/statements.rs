@@ -204,8 +204,15 @@ impl App {
             store::billing::insert_credit(&mut tx, &import, i, credit, invoice, proposal).await?;
         }
         done.credits = fresh.len();
-        self.audit_in(&mut tx, actor, AuditAction::StatementImport, "", &import, Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::StatementImport,
+            "",
+            &import,
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok((import, done))
     }
@@ -213,6 +220,7 @@ impl App {
     /// A statement's credits and the open invoices they may be matched to.
     pub async fn statement(&self, actor: &Actor, id: &str) -> AppResult<StatementView> {
         let user = self.therapist_of(actor).await?;
+        super::plausible_id(id)?;
         let mut c = self.db().conn().await?;
         let credits = store::billing::credits_of(&mut c, &user.id, id)
             .await?
@@ -258,8 +266,14 @@ impl App {
     /// Confirms a credit as a payment on `invoice` (the proposed one or another the therapist
     /// chose): the whole amount is recorded, a part payment leaves the rest owing, an
     /// overpayment stays as the patient's credit. Confirming twice pays once.
-    pub async fn confirm_credit(&self, actor: &Actor, credit: &str, invoice: &str) -> AppResult<String> {
+    pub async fn confirm_credit(
+        &self,
+        actor: &Actor,
+        credit: &str,
+        invoice: &str,
+    ) -> AppResult<String> {
         let user = self.therapist_of(actor).await?;
+        super::plausible_id(credit)?;
         let mut tx = self.db().begin().await?;
         let c = store::billing::credit(&mut tx, &user.id, credit)
             .await?
@@ -286,8 +300,15 @@ impl App {
             Some(&user),
         )
         .await?;
-        self.audit_in(&mut tx, actor, AuditAction::StatementConfirm, target.case.as_str(), &c.id, Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::StatementConfirm,
+            target.case.as_str(),
+            &c.id,
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(c.import)
     }
@@ -295,6 +316,7 @@ impl App {
     /// Sets a credit aside: not a patient's payment.
     pub async fn dismiss_credit(&self, actor: &Actor, credit: &str) -> AppResult<String> {
         let user = self.therapist_of(actor).await?;
+        super::plausible_id(credit)?;
         let mut tx = self.db().begin().await?;
         let c = store::billing::credit(&mut tx, &user.id, credit)
             .await?

@@ -1,0 +1,378 @@
+//! Billing end to end: drafts from the attendance record, a hundred concurrent issues numbered
+//! 1…100 without a gap or a repeat on both databases, an issued invoice that no route can change,
+//! the PDF archived exactly as issued, payments from a statement confirmed once, credit notes.
+
+mod common;
+
+use common::*;
+use domain::invoice::{LineInput, PaymentInput, ProfileInput};
+use reqwest::StatusCode;
+
+async fn practice(backend: store::Backend) -> Option<TestApp> {
+    TestApp::with_practice(backend).await
+}
+
+async fn theo(t: &TestApp) -> app::Actor {
+    let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), THERAPIST_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    app::Actor::signed(user, "test".into(), true, "127.0.0.1")
+}
+
+fn profile() -> ProfileInput {
+    ProfileInput {
+        issuer: "Theo Hart, Psychotherapist".into(),
+        address: "Lindenstraße 4\n10969 Berlin".into(),
+        country: "DE".into(),
+        iban: "DE89 3704 0044 0532 0130 00".into(),
+        exemption: "Exempt from VAT under § 4 No. 14 UStG.".into(),
+        payment_days: "14".into(),
+        paper: "a4".into(),
+        cadence: "monthly".into(),
+        reminder_days: "7".into(),
+        ..ProfileInput::default()
+    }
+}
+
+async fn draft(t: &TestApp, actor: &app::Actor, case: &str, unit: &str) -> String {
+    let case = domain::ids::CaseId::parse(case).unwrap();
+    let id = t.app.new_invoice(actor, &case).await.unwrap();
+    t.app
+        .add_invoice_line(
+            actor,
+            &id,
+            &LineInput {
+                date: "2026-11-20".into(),
+                description: "Session (50 minutes)".into(),
+                minutes: "50".into(),
+                unit: unit.into(),
+                ..LineInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    id
+}
+
+on_both!(
+    a_hundred_concurrent_issues_are_numbered_one_to_a_hundred,
+    practice,
+    |t| {
+        let browser = t.signed_in(THERAPIST_EMAIL).await;
+        let case = t
+            .invite_patient(&browser, "Mara Jovanović", "mara@example.org")
+            .await;
+        let actor = theo(&t).await;
+        t.app
+            .save_billing_profile(&actor, &profile())
+            .await
+            .unwrap();
+        let mut drafts = Vec::new();
+        for _ in 0..100 {
+            drafts.push(draft(&t, &actor, &case, "90").await);
+        }
+        let handles: Vec<_> = drafts
+            .iter()
+            .map(|id| {
+                let (app, actor, id) = (t.app.clone(), actor.clone(), id.clone());
+                tokio::spawn(async move { app.issue_invoice(&actor, &id).await })
+            })
+            .collect();
+        let mut numbers = Vec::new();
+        for h in handles {
+            numbers.push(h.await.unwrap().expect("every issue succeeds"));
+        }
+        numbers.sort();
+        let want: Vec<String> = (1..=100).map(|n| format!("{n:04}")).collect();
+        assert_eq!(numbers, want);
+        // Issuing again gives no new number: an issued invoice is issued.
+        assert!(matches!(
+            t.app.issue_invoice(&actor, &drafts[0]).await,
+            Err(app::AppError::InvoiceIssued)
+        ));
+    }
+);
+
+on_both!(an_issued_invoice_changes_through_no_route, practice, |t| {
+    let browser = t.signed_in(THERAPIST_EMAIL).await;
+    let case = t
+        .invite_patient(&browser, "Mara Jovanović", "mara@example.org")
+        .await;
+    let actor = theo(&t).await;
+    t.app
+        .save_billing_profile(&actor, &profile())
+        .await
+        .unwrap();
+    let id = draft(&t, &actor, &case, "90,00").await;
+    let line = t
+        .app
+        .invoice(&actor, &id, app::policy::CaseSide::Therapist)
+        .await
+        .unwrap()
+        .invoice
+        .lines[0]
+        .0
+        .clone();
+    // Bad input on the draft: kept, and said next to the field.
+    let page = format!("/admin/billing/invoices/{id}");
+    let r = browser
+        .post_with_token(
+            &format!("{page}/lines"),
+            &[
+                ("date", "2026-11-21"),
+                ("description", "Report"),
+                ("unit", "eighty"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("value=\"eighty\""),
+        "the typed amount is kept"
+    );
+    assert!(html.contains("Please write an amount like 80 or 80.50."));
+
+    let number = t.app.issue_invoice(&actor, &id).await.unwrap();
+    assert_eq!(number, "0001");
+    let (_, pdf) = t
+        .app
+        .invoice_pdf(&actor, &id, app::policy::CaseSide::Therapist)
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let sha = t
+        .app
+        .invoice(&actor, &id, app::policy::CaseSide::Therapist)
+        .await
+        .unwrap()
+        .invoice
+        .pdf_sha256
+        .unwrap();
+    use sha2::Digest;
+    assert_eq!(
+        sha,
+        hex::encode(sha2::Sha256::digest(&pdf)),
+        "archived exactly as issued"
+    );
+
+    for (path, fields) in [
+        (
+            format!("{page}/lines/{line}"),
+            vec![
+                ("date", "2026-11-20"),
+                ("description", "Changed"),
+                ("unit", "1"),
+            ],
+        ),
+        (format!("{page}/lines/{line}/remove"), vec![]),
+        (
+            format!("{page}/lines"),
+            vec![
+                ("date", "2026-11-20"),
+                ("description", "More"),
+                ("unit", "1"),
+            ],
+        ),
+        (
+            format!("{page}/recipient"),
+            vec![("recipient", "Someone else")],
+        ),
+        (format!("{page}/issue"), vec![]),
+        (format!("{page}/discard"), vec![]),
+    ] {
+        let r = browser.post_with_token(&path, &fields).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT, "POST {path}");
+    }
+    let after = t
+        .app
+        .invoice(&actor, &id, app::policy::CaseSide::Therapist)
+        .await
+        .unwrap()
+        .invoice;
+    assert_eq!(after.total, 9000);
+    assert_eq!(after.lines.len(), 1);
+    assert_eq!(after.lines[0].1.description, "Session (50 minutes)");
+    assert_eq!(after.pdf_sha256.as_deref(), Some(sha.as_str()));
+    let (_, again) = t
+        .app
+        .invoice_pdf(&actor, &id, app::policy::CaseSide::Therapist)
+        .await
+        .unwrap();
+    assert_eq!(again, pdf);
+
+    // The patient is told only that a document waits; the mail names no amount and no number.
+    t.run_jobs().await;
+    let mail = t
+        .mails()
+        .await
+        .into_iter()
+        .find(|m| m.to == "mara@example.org" && m.subject.contains("document"))
+        .expect("the document mail");
+    assert!(
+        !mail.body.contains("90") && !mail.body.contains("0001"),
+        "{}",
+        mail.body
+    );
+
+    // A credit note corrects it, with the next number.
+    let note = t.app.credit_invoice(&actor, &id, &[]).await.unwrap();
+    let note = t
+        .app
+        .invoice(&actor, &note, app::policy::CaseSide::Therapist)
+        .await
+        .unwrap()
+        .invoice;
+    assert_eq!(note.number.as_deref(), Some("0002"));
+    assert_eq!(note.corrects.as_deref(), Some(id.as_str()));
+    // Nothing is left to credit.
+    assert!(t.app.credit_invoice(&actor, &id, &[]).await.is_err());
+});
+
+on_both!(
+    a_statement_pays_once_and_partial_payments_leave_the_rest_owing,
+    practice,
+    |t| {
+        let browser = t.signed_in(THERAPIST_EMAIL).await;
+        let case = t
+            .invite_patient(&browser, "Mara Jovanović", "mara@example.org")
+            .await;
+        let actor = theo(&t).await;
+        t.app
+            .save_billing_profile(&actor, &profile())
+            .await
+            .unwrap();
+        let one = draft(&t, &actor, &case, "90").await;
+        let two = draft(&t, &actor, &case, "120").await;
+        let three = draft(&t, &actor, &case, "75").await;
+        for id in [&one, &two, &three] {
+            t.app.issue_invoice(&actor, id).await.unwrap();
+        }
+        let reference = |id: &str| {
+            let t = &t;
+            let actor = &actor;
+            let id = id.to_string();
+            async move {
+                t.app
+                    .invoice(actor, &id, app::policy::CaseSide::Therapist)
+                    .await
+                    .unwrap()
+                    .invoice
+                    .reference
+                    .unwrap()
+            }
+        };
+        let (r1, r2) = (reference(&one).await, reference(&two).await);
+        let csv = format!(
+        "Buchungstag;Betrag;Verwendungszweck;Name\n20.11.2026;90,00;{r1};Mara Jovanovic\n21.11.2026;50,00;{r2} Teil 1;Mara Jovanovic\n22.11.2026;-12,00;Gebuehren;Bank\n23.11.2026;33,33;=HYPERLINK(\"x\");Somebody\n"
+    );
+        let input = app::billing::statements::StatementInput {
+            format: "csv".into(),
+            delimiter: ";".into(),
+            date_column: "Buchungstag".into(),
+            amount_column: "Betrag".into(),
+            text_column: "Verwendungszweck".into(),
+            counterparty_column: "Name".into(),
+            date_format: "dmy".into(),
+            decimal_comma: "on".into(),
+        };
+        let (import, done) = t
+            .app
+            .import_statement(&actor, &input, csv.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!((done.credits, done.matched), (3, 2));
+        // The same file again changes nothing.
+        let again = t.app.import_statement(&actor, &input, csv.as_bytes()).await;
+        assert!(
+            matches!(again, Err(app::AppError::Invalid(ref e)) if e.get("file") == Some("statement-error-duplicate"))
+        );
+        // Malformed, empty and hostile files: a message next to the field, nothing written.
+        for bad in [
+            &b""[..],
+            b"\x00\xff\x00garbage",
+            b"<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><x>&a;</x>",
+        ] {
+            let camt = app::billing::statements::StatementInput {
+                format: "camt".into(),
+                ..Default::default()
+            };
+            let r = t.app.import_statement(&actor, &camt, bad).await;
+            assert!(
+                matches!(r, Err(app::AppError::Invalid(ref e)) if e.get("file").is_some()),
+                "{r:?}"
+            );
+        }
+        let view = t.app.statement(&actor, &import).await.unwrap();
+        for (credit, _) in &view.credits {
+            if let Some(invoice) = &credit.invoice {
+                t.app
+                    .confirm_credit(&actor, &credit.id, invoice)
+                    .await
+                    .unwrap();
+                // Confirming twice pays once.
+                t.app
+                    .confirm_credit(&actor, &credit.id, invoice)
+                    .await
+                    .unwrap();
+            }
+        }
+        let get = |id: String| {
+            let t = &t;
+            let actor = &actor;
+            async move {
+                t.app
+                    .invoice(actor, &id, app::policy::CaseSide::Therapist)
+                    .await
+                    .unwrap()
+            }
+        };
+        let v1 = get(one.clone()).await;
+        assert_eq!(v1.standing, Some(domain::invoice::Standing::Paid));
+        assert_eq!(v1.payments.len(), 1);
+        let v2 = get(two.clone()).await;
+        assert_eq!(
+            v2.standing,
+            Some(domain::invoice::Standing::PartlyPaid { remaining: 7000 })
+        );
+        let v3 = get(three.clone()).await;
+        assert_eq!(v3.standing, Some(domain::invoice::Standing::Open));
+        // A payment by hand settles the rest, with a receipt.
+        t.app
+            .record_payment(
+                &actor,
+                &two,
+                &PaymentInput {
+                    amount: "70".into(),
+                    received_on: String::new(),
+                    method: "cash".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let v2 = get(two.clone()).await;
+        assert_eq!(v2.standing, Some(domain::invoice::Standing::Paid));
+        assert!(v2.payments.iter().all(|p| p.has_receipt));
+        // The accountant's file lists the three invoices and the three payments, formulas defused.
+        let csv = t
+            .app
+            .accountant_csv(
+                &actor,
+                "2026-01-01".parse().unwrap(),
+                "2026-12-31".parse().unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(csv.lines().filter(|l| l.starts_with("invoice,")).count(), 3);
+        assert_eq!(csv.lines().filter(|l| l.starts_with("payment,")).count(), 3);
+        // The patient sees their invoices and what they still owe: the third.
+        let mara = t.patient_signed_in("mara@example.org").await;
+        let (status, html) = mara.text("/portal/invoices").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("75.00 EUR"), "{html}");
+        let r = mara.get(&format!("/portal/invoices/{three}/pdf")).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+    }
+);
