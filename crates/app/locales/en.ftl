@@ -2008,3 +2008,5 @@ mail-payment-reminder-body =
     { $link }
 
     If you have already seen to it, please disregard this email.
+portal-owed = Open on your invoices: { $amount }.
+portal-invoices-open = See your invoices

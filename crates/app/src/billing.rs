@@ -1143,6 +1143,54 @@ impl App {
         })
     }
 
+    /// A case's issued invoices, credit notes and payments for the patient's data export, and their
+    /// balance (drafts are the therapist's work in progress, not the patient's data yet).
+    pub(crate) async fn billing_for_export(
+        &self,
+        c: &mut Conn,
+        case: &CaseId,
+    ) -> AppResult<serde_json::Value> {
+        let invoices: Vec<Invoice> = store::billing::of_case(c, case)
+            .await?
+            .into_iter()
+            .filter(|i| !i.is_draft())
+            .collect();
+        let mut documents = Vec::new();
+        for i in &invoices {
+            let payments = store::billing::payments_of(c, &i.id).await?;
+            let full = store::billing::get(c, &i.id)
+                .await?
+                .unwrap_or_else(|| i.clone());
+            documents.push(serde_json::json!({
+                "kind": i.kind.as_str(),
+                "number": i.number,
+                "issued_on": i.issued_on.map(|d| d.to_string()),
+                "due_on": i.due_on.map(|d| d.to_string()),
+                "currency": i.currency,
+                "total_minor": i.total,
+                "outstanding_minor": if i.kind == Kind::Invoice { i.outstanding() } else { 0 },
+                "payment_reference": i.reference,
+                "pdf_sha256": i.pdf_sha256,
+                "lines": full.lines.iter().map(|(_, l)| serde_json::json!({
+                    "date": l.service_date.to_string(),
+                    "description": l.description,
+                    "minutes": l.minutes,
+                    "quantity": l.quantity,
+                    "unit_minor": l.unit_minor,
+                })).collect::<Vec<_>>(),
+                "payments": payments.iter().map(|p| serde_json::json!({
+                    "received_on": p.received_on.to_string(),
+                    "amount_minor": p.amount,
+                    "method": p.method.as_str(),
+                })).collect::<Vec<_>>(),
+            }));
+        }
+        Ok(serde_json::json!({
+            "balance_minor": balance_of(&invoices),
+            "documents": documents,
+        }))
+    }
+
     /// The practice's details inside a transaction.
     async fn practice_details_in(&self, c: &mut Conn) -> AppResult<domain::practice::Details> {
         Ok(store::practice::get(c).await?.unwrap_or_default())
@@ -1161,7 +1209,7 @@ impl App {
         Ok(Some(crate::mail::document_waiting(
             &practice.name,
             &case.patient,
-            &self.link("/portal/invoices"),
+            &self.link("/portal"),
         )))
     }
 
@@ -1188,7 +1236,7 @@ impl App {
         Ok(Some(crate::mail::payment_reminder(
             &practice.name,
             &case.patient,
-            &self.link("/portal/invoices"),
+            &self.link("/portal"),
         )))
     }
 }

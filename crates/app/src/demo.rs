@@ -131,6 +131,28 @@ impl App {
         {
             self.set_demo_availability(&demo_user.id).await?;
         }
+        if store::billing::profile(&mut self.db().conn().await?, &demo_user.id)
+            .await?
+            .is_none()
+        {
+            // Invoices can be tried at once: a German practice's details, the VAT exemption for
+            // healing professions, an example IBAN (a bank's documented test account).
+            let profile = domain::invoice::Profile {
+                issuer: format!("{}, Psychotherapeutin (HeilprG)", details.owner_name),
+                address: "Lindenstraße 4\n10969 Berlin".into(),
+                tax_id: "27/123/45678".into(),
+                country: "DE".into(),
+                iban: "DE89370400440532013000".into(),
+                bic: "COBADEFFXXX".into(),
+                exemption: "Umsatzsteuerfrei gemäß § 4 Nr. 14 UStG (heilberufliche Tätigkeit).".into(),
+                payment_days: 14,
+                reminder_days: vec![7],
+                ..domain::invoice::Profile::default()
+            };
+            let mut tx = self.db().begin().await?;
+            store::billing::save_profile(&mut tx, &demo_user.id, &profile, now).await?;
+            tx.commit().await?;
+        }
         let totp_secret = users::totp(&mut self.db().conn().await?, &demo_user.id)
             .await?
             .secret

@@ -290,6 +290,7 @@ impl App {
             .await?;
             let documents = self.agreements_for_export(&mut c, actor, &case).await?;
             let questionnaires = self.questionnaires_for_export(&mut c, actor, &case).await?;
+            let billing = self.billing_for_export(&mut c, &case.id).await?;
             cases_json.push(serde_json::json!({
                 "id": case.id,
                 "therapist": case.therapist.name,
@@ -305,6 +306,7 @@ impl App {
                 "appointments": [],
                 "documents": documents,
                 "questionnaires": questionnaires,
+                "invoices": billing,
             }));
         }
         let sessions =

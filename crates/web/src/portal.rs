@@ -199,6 +199,8 @@ struct HomeTemplate {
     summaries: Vec<(String, String)>,
     /// "3 sessions left before our ending on 12 March 2027", one line per planned ending.
     endings: Vec<String>,
+    /// "An invoice is open: 90.00 EUR", when something is owed.
+    owed: String,
 }
 
 impl HomeTemplate {
@@ -245,6 +247,15 @@ pub async fn home(
             )
         })
         .collect();
+    let billing = state.app.portal_billing(&actor).await?;
+    let owed = if billing.balance > 0 {
+        i18n::t_with(
+            "portal-owed",
+            &[("amount", viewer.money(billing.balance, &billing.currency))],
+        )
+    } else {
+        String::new()
+    };
     let name = actor.user().map(|u| u.name.clone()).unwrap_or_default();
     let heading = i18n::t_with("portal-welcome", &[("name", name)]);
     let chrome = Chrome::public(&state, view::tr("portal-title"), String::new(), None).await;
@@ -270,6 +281,7 @@ pub async fn home(
     Ok(Html(render(HomeTemplate {
         summaries,
         endings,
+        owed,
         chrome,
         heading,
         cases,

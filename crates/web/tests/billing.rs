@@ -376,3 +376,172 @@ on_both!(
         assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
     }
 );
+
+async fn with_online_payment(
+    backend: store::Backend,
+) -> Option<(TestApp, app::stripe::standin::StandIn)> {
+    let standin = app::stripe::standin::StandIn::start("sk_test_holdspace")
+        .await
+        .unwrap();
+    let config = standin.config("whsec_test_holdspace");
+    let t = TestApp::with_practice_full(backend, |c| c.stripe = Some(config), |_| {}).await?;
+    Some((t, standin))
+}
+
+/// Paying online against a local stand-in of the provider (Stripe itself cannot be reached
+/// here): the checkout is created server-side, the signed webhook marks the invoice paid once,
+/// however often it is delivered; a tampered or unsigned delivery is refused.
+#[tokio::test]
+async fn an_online_payment_is_recorded_once() {
+    for backend in [store::Backend::Sqlite, store::Backend::Postgres] {
+        let Some((t, standin)) = with_online_payment(backend).await else {
+            continue;
+        };
+        let browser = t.signed_in(THERAPIST_EMAIL).await;
+        let case = t
+            .invite_patient(&browser, "Mara Jovanović", "mara@example.org")
+            .await;
+        let actor = theo(&t).await;
+        t.app
+            .save_billing_profile(&actor, &profile())
+            .await
+            .unwrap();
+        let id = draft(&t, &actor, &case, "90").await;
+        t.app.issue_invoice(&actor, &id).await.unwrap();
+
+        let mara = t.patient_signed_in("mara@example.org").await;
+        let (_, html) = mara.text("/portal/invoices").await;
+        assert!(html.contains("Pay online"), "{html}");
+        let r = mara
+            .post_with_token(&format!("/portal/invoices/{id}/pay"), &[])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let to = location(&r);
+        assert!(to.starts_with(standin.api_base().as_str()), "{to}");
+        let session = to.rsplit('/').next().unwrap().to_string();
+        let sent = standin.requests();
+        let checkout = sent.last().unwrap();
+        assert_eq!(
+            checkout.field("line_items[0][price_data][unit_amount]"),
+            Some("9000")
+        );
+        assert_eq!(checkout.field("client_reference_id"), Some(id.as_str()));
+
+        let webhook = |header: String, body: Vec<u8>| {
+            let mut h = reqwest::header::HeaderMap::new();
+            if !header.is_empty() {
+                h.insert("stripe-signature", header.parse().unwrap());
+            }
+            let t = &t;
+            async move {
+                t.browser()
+                    .post_raw(
+                        "/payments/stripe/webhook",
+                        h,
+                        String::from_utf8(body).unwrap(),
+                        "application/json",
+                    )
+                    .await
+                    .status()
+            }
+        };
+        let (header, body) = standin.paid_event(&session, "whsec_test_holdspace", t.app.now());
+        // Tampered, unsigned, or signed with another secret: refused, nothing paid.
+        let tampered = String::from_utf8(body.clone())
+            .unwrap()
+            .replace("9000", "1");
+        assert_eq!(
+            webhook(header.clone(), tampered.into_bytes()).await,
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            webhook(String::new(), body.clone()).await,
+            StatusCode::BAD_REQUEST
+        );
+        let (forged, forged_body) = standin.paid_event(&session, "whsec_other", t.app.now());
+        assert_eq!(webhook(forged, forged_body).await, StatusCode::BAD_REQUEST);
+        // Delivered, and delivered again: paid once.
+        assert_eq!(webhook(header.clone(), body.clone()).await, StatusCode::OK);
+        assert_eq!(webhook(header, body).await, StatusCode::OK);
+        let (again, again_body) = standin.paid_event(&session, "whsec_test_holdspace", t.app.now());
+        assert_eq!(webhook(again, again_body).await, StatusCode::OK);
+        let v = t
+            .app
+            .invoice(&actor, &id, app::policy::CaseSide::Therapist)
+            .await
+            .unwrap();
+        assert_eq!(v.payments.len(), 1);
+        assert_eq!(v.standing, Some(domain::invoice::Standing::Paid));
+        assert_eq!(v.payments[0].method, domain::invoice::Method::Online);
+    }
+}
+
+on_both!(
+    reminders_go_out_for_what_is_still_owed_and_say_nothing_of_it,
+    practice,
+    |t| {
+        let browser = t.signed_in(THERAPIST_EMAIL).await;
+        let case = t
+            .invite_patient(&browser, "Mara Jovanović", "mara@example.org")
+            .await;
+        let other = t
+            .invite_patient(&browser, "Robin Field", "robin@example.org")
+            .await;
+        let actor = theo(&t).await;
+        t.app
+            .save_billing_profile(&actor, &profile())
+            .await
+            .unwrap();
+        let owed = draft(&t, &actor, &case, "90").await;
+        let settled = draft(&t, &actor, &other, "90").await;
+        t.app.issue_invoice(&actor, &owed).await.unwrap();
+        t.app.issue_invoice(&actor, &settled).await.unwrap();
+        t.app
+            .record_payment(
+                &actor,
+                &settled,
+                &PaymentInput {
+                    amount: "90".into(),
+                    received_on: String::new(),
+                    method: "transfer".into(),
+                },
+            )
+            .await
+            .unwrap();
+        // The patient's own export carries their invoices and balance.
+        let mara = t.patient_signed_in("mara@example.org").await;
+        let (status, body) = mara.text("/portal/export").await;
+        assert_eq!(status, StatusCode::OK);
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["cases"][0]["invoices"]["balance_minor"], 9000);
+        assert_eq!(
+            json["cases"][0]["invoices"]["documents"][0]["number"],
+            "0001"
+        );
+        t.run_jobs().await;
+        let before = t.mails().await.len();
+        // Due in 14 days; the reminder 7 days after that.
+        t.clock.advance(jiff::SignedDuration::from_hours(22 * 24));
+        t.run_jobs().await;
+        let mails = t.mails().await;
+        let reminders: Vec<_> = mails
+            .iter()
+            .filter(|m| m.subject.contains("a reminder"))
+            .collect();
+        assert_eq!(
+            reminders.len(),
+            1,
+            "{} mails before, {:?}",
+            before,
+            mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+        );
+        assert_eq!(reminders[0].to, "mara@example.org");
+        for secret in ["90.00", "EUR", "0001", "invoice", "overdue"] {
+            assert!(
+                !reminders[0].body.contains(secret),
+                "{secret}: {}",
+                reminders[0].body
+            );
+        }
+    }
+);

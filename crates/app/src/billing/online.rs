@@ -92,7 +92,8 @@ impl App {
 
     /// A webhook delivery from the provider: verified as the provider documents it (signature over
     /// the raw body, timestamp within tolerance); a paid checkout records the payment once, keyed
-    /// by the provider's event, and only when amount and currency are what the invoice is in.
+    /// by the checkout session (a redelivered event, or a second event for the same session, pays
+    /// nothing more), and only in the invoice's currency.
     pub async fn stripe_webhook(&self, signature: &str, body: &[u8]) -> AppResult<Delivery> {
         let Some(cfg) = self.inner.config.stripe.clone() else {
             return Err(AppError::NotFound);
@@ -102,7 +103,7 @@ impl App {
             AppError::field("signature", "billing-webhook-refused")
         })?;
         let Event::Paid {
-            event_id,
+            session_id,
             invoice_id,
             amount_minor,
             currency,
@@ -130,7 +131,7 @@ impl App {
                 amount_minor,
                 today,
                 Method::Online,
-                Some(&format!("stripe:{event_id}")),
+                Some(&format!("stripe:{session_id}")),
                 None,
             )
             .await?;

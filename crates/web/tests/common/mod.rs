@@ -37,16 +37,26 @@ impl TestApp {
         backend: Backend,
         configure: impl FnOnce(&mut web::WebState),
     ) -> Option<TestApp> {
+        Self::spawn_full(backend, |_| {}, configure).await
+    }
+
+    /// `spawn`, with the application's settings (online payment, say) and the web layer's changed.
+    pub async fn spawn_full(
+        backend: Backend,
+        settings: impl FnOnce(&mut app::Config),
+        configure: impl FnOnce(&mut web::WebState),
+    ) -> Option<TestApp> {
         let db = store::testing::fresh(backend).await?;
         let clock = Arc::new(ManualClock::at("2026-11-27T09:00:00Z".parse().unwrap()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
-        let config = app::Config {
+        let mut config = app::Config {
             public_url: base.clone(),
             job_retry_base_ms: 1_000,
             ..Default::default()
         };
+        settings(&mut config);
         let app = App::new(db.clone(), config, clock.clone()).unwrap();
         let mut state = web::WebState::new(app.clone());
         configure(&mut state);
@@ -77,7 +87,16 @@ impl TestApp {
         backend: Backend,
         configure: impl FnOnce(&mut web::WebState),
     ) -> Option<TestApp> {
-        let t = Self::spawn_with(backend, configure).await?;
+        Self::with_practice_full(backend, |_| {}, configure).await
+    }
+
+    /// `with_practice`, with the application's and the web layer's settings changed first.
+    pub async fn with_practice_full(
+        backend: Backend,
+        settings: impl FnOnce(&mut app::Config),
+        configure: impl FnOnce(&mut web::WebState),
+    ) -> Option<TestApp> {
+        let t = Self::spawn_full(backend, settings, configure).await?;
         let demo = t.app.load_demo().await.unwrap();
         t.secrets
             .lock()
