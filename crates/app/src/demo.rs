@@ -144,7 +144,8 @@ impl App {
                 country: "DE".into(),
                 iban: "DE89370400440532013000".into(),
                 bic: "COBADEFFXXX".into(),
-                exemption: "Umsatzsteuerfrei gemäß § 4 Nr. 14 UStG (heilberufliche Tätigkeit).".into(),
+                exemption: "Umsatzsteuerfrei gemäß § 4 Nr. 14 UStG (heilberufliche Tätigkeit)."
+                    .into(),
                 payment_days: 14,
                 reminder_days: vec![7],
                 ..domain::invoice::Profile::default()
