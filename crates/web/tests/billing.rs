@@ -545,3 +545,233 @@ on_both!(
         }
     }
 );
+
+/// A CAMT.053 statement (camt.053.001.02, as German banks send it) with one credit per
+/// (amount, structured creditor reference, payer).
+fn camt(credits: &[(&str, &str, &str)]) -> String {
+    let entries: String = credits
+        .iter()
+        .enumerate()
+        .map(|(i, (amount, reference, payer))| {
+            format!(
+                r#"<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-11-2{i}</Dt></BookgDt><ValDt><Dt>2026-11-2{i}</Dt></ValDt><AcctSvcrRef>20261120{i:05}</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd><NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs><RltdPties><Dbtr><Nm>{payer}</Nm></Dbtr></RltdPties><RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry><Issr>ISO</Issr></Tp><Ref>{reference}</Ref></CdtrRefInf></Strd></RmtInf></TxDtls></NtryDtls></Ntry>"#
+            )
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>053D2026113000001</MsgId><CreDtTm>2026-11-30T23:59:00.0+01:00</CreDtTm></GrpHdr><Stmt><Id>0352C5320261130</Id><CreDtTm>2026-11-30T23:59:00.0+01:00</CreDtTm><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct><Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-30</Dt></Dt></Bal>{entries}</Stmt></BkToCstmrStmt></Document>"#
+    )
+}
+
+on_both!(
+    a_camt_statement_pays_two_invoices_and_leaves_the_third_open,
+    practice,
+    |t| {
+        let browser = t.signed_in(THERAPIST_EMAIL).await;
+        let case = t
+            .invite_patient(&browser, "Mara Jovanović", "mara@example.org")
+            .await;
+        let actor = theo(&t).await;
+        t.app
+            .save_billing_profile(&actor, &profile())
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for unit in ["90", "120", "75"] {
+            let id = draft(&t, &actor, &case, unit).await;
+            t.app.issue_invoice(&actor, &id).await.unwrap();
+            ids.push(id);
+        }
+        let mut refs = Vec::new();
+        for id in &ids {
+            refs.push(
+                t.app
+                    .invoice(&actor, id, app::policy::CaseSide::Therapist)
+                    .await
+                    .unwrap()
+                    .invoice
+                    .reference
+                    .unwrap(),
+            );
+        }
+        let xml = camt(&[
+            ("90.00", &refs[0], "Mara Jovanovic"),
+            ("120.00", &refs[1], "Mara Jovanovic"),
+            ("12.34", "RF18539007547034", "Someone Else"),
+        ]);
+        // Through the page, as a therapist uploads it.
+        let csrf = browser.csrf_from("/admin/billing/statements").await;
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("format", "camt")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(xml.clone().into_bytes())
+                    .file_name("statement.xml"),
+            );
+        let r = browser
+            .post_multipart("/admin/billing/statements", form)
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let page = location(&r);
+        let (_, html) = browser.text(&page).await;
+        assert!(html.contains("3 new credits, 2 matched"), "{html}");
+        let import = page
+            .trim_start_matches("/admin/billing/statements/")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        let view = t.app.statement(&actor, &import).await.unwrap();
+        for (credit, _) in &view.credits {
+            if let Some(invoice) = &credit.invoice {
+                let r = browser
+                    .post_with_token(
+                        &format!("/admin/billing/credits/{}/confirm", credit.id),
+                        &[("invoice", invoice)],
+                    )
+                    .await;
+                assert_eq!(r.status(), StatusCode::SEE_OTHER);
+            }
+        }
+        let standing = |id: String| {
+            let t = &t;
+            let actor = &actor;
+            async move {
+                t.app
+                    .invoice(actor, &id, app::policy::CaseSide::Therapist)
+                    .await
+                    .unwrap()
+                    .standing
+            }
+        };
+        assert_eq!(
+            standing(ids[0].clone()).await,
+            Some(domain::invoice::Standing::Paid)
+        );
+        assert_eq!(
+            standing(ids[1].clone()).await,
+            Some(domain::invoice::Standing::Paid)
+        );
+        assert_eq!(
+            standing(ids[2].clone()).await,
+            Some(domain::invoice::Standing::Open)
+        );
+
+        // The same file again, a file in dollars, and a file of 11 MB: a message next to the
+        // upload, the format kept, nothing written.
+        let usd = camt(&[("90.00", &refs[2], "M")]).replace("EUR", "USD");
+        let huge = "x".repeat(11 * 1024 * 1024);
+        for (bytes, message) in [
+            (
+                xml.into_bytes(),
+                "This statement was read before; nothing changed.",
+            ),
+            (usd.into_bytes(), "another currency"),
+            (huge.into_bytes(), "larger than 10 MB"),
+        ] {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .text("format", "camt")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name("s.xml"),
+                );
+            let r = browser
+                .post_multipart("/admin/billing/statements", form)
+                .await;
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{message}");
+            let html = r.text().await.unwrap();
+            assert!(html.contains(message), "{message}: {html}");
+        }
+        assert_eq!(
+            standing(ids[2].clone()).await,
+            Some(domain::invoice::Standing::Open)
+        );
+    }
+);
+
+fn tool(program: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} (Debian's poppler-utils / zbar-tools): {e}"));
+    assert!(out.status.success(), "{program} {args:?} failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+on_both!(
+    the_issued_pdf_reads_back_with_its_giro_code,
+    practice,
+    |t| {
+        let browser = t.signed_in(THERAPIST_EMAIL).await;
+        let case = t
+            .invite_patient(&browser, "Mara Jovanović", "mara@example.org")
+            .await;
+        let actor = theo(&t).await;
+        t.app
+            .save_billing_profile(&actor, &profile())
+            .await
+            .unwrap();
+        let id = draft(&t, &actor, &case, "90").await;
+        t.app.issue_invoice(&actor, &id).await.unwrap();
+        let reference = t
+            .app
+            .invoice(&actor, &id, app::policy::CaseSide::Therapist)
+            .await
+            .unwrap()
+            .invoice
+            .reference
+            .unwrap();
+        let r = browser
+            .get(&format!("/admin/billing/invoices/{id}/pdf"))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        let pdf = r.bytes().await.unwrap();
+        let dir = std::env::temp_dir().join(format!("holdspace-invoice-{id}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("invoice.pdf");
+        std::fs::write(&file, &pdf).unwrap();
+        let file = file.to_str().unwrap();
+        let text = tool("pdftotext", &["-layout", file, "-"]);
+        for want in [
+            "Invoice",
+            "0001",
+            "90.00 EUR",
+            "Exempt from VAT under § 4 No. 14 UStG.",
+            "Mara Jovanović",
+            "Theo Hart, Psychotherapist",
+        ] {
+            assert!(text.contains(want), "{want} in:\n{text}");
+        }
+        let png = dir.join("page");
+        tool(
+            "pdftoppm",
+            &[
+                "-r",
+                "300",
+                "-png",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                file,
+                png.to_str().unwrap(),
+            ],
+        );
+        let page = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "png"))
+            .unwrap();
+        let payload = tool("zbarimg", &["--raw", "-q", page.to_str().unwrap()]);
+        let lines: Vec<&str> = payload.trim_end_matches('\n').split('\n').collect();
+        assert_eq!(&lines[..4], ["BCD", "002", "1", "SCT"], "{payload}");
+        assert!(lines.contains(&"DE89370400440532013000"), "{payload}");
+        assert!(lines.contains(&"EUR90.00"), "{payload}");
+        assert!(lines.contains(&reference.as_str()), "{payload}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+);
