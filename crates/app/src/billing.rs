@@ -1276,7 +1276,8 @@ fn balance_of(invoices: &[Invoice]) -> i64 {
 /// structured, and statements give it back exactly), otherwise the invoice's number.
 pub(crate) fn payment_reference(currency: &str, seq: i64, number: &str) -> String {
     if currency == "EUR" {
-        domain::bank::creditor_reference(&seq.to_string())
+        // Four digits at least, as the number has: "RF37 0007" reads as the number it stands for.
+        domain::bank::creditor_reference(&format!("{seq:04}"))
     } else {
         number.to_string()
     }

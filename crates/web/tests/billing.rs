@@ -772,6 +772,8 @@ on_both!(
         assert!(lines.contains(&"DE89370400440532013000"), "{payload}");
         assert!(lines.contains(&"EUR90.00"), "{payload}");
         assert!(lines.contains(&reference.as_str()), "{payload}");
-        std::fs::remove_dir_all(&dir).ok();
+        if std::env::var_os("KEEP_PDF").is_none() {
+            std::fs::remove_dir_all(&dir).ok();
+        }
     }
 );

@@ -140,12 +140,12 @@ pub(super) fn invoice_pdf(
             Column {
                 heading: r.t("billing-pdf-col-date"),
                 align: Align::Left,
-                weight: 14,
+                weight: 21,
             },
             Column {
                 heading: r.t("billing-pdf-col-service"),
                 align: Align::Left,
-                weight: 40,
+                weight: 33,
             },
             Column {
                 heading: r.t("billing-pdf-col-length"),
@@ -215,7 +215,7 @@ pub(super) fn invoice_pdf(
                     &[
                         ("amount", money(i.total)),
                         ("due", r.civil_date(due)),
-                        ("reference", reference.clone()),
+                        ("reference", domain::bank::print_groups(reference)),
                     ],
                 ));
                 doc.notes.extend(transfer);
