@@ -2010,3 +2010,4 @@ mail-payment-reminder-body =
     If you have already seen to it, please disregard this email.
 portal-owed = Open on your invoices: { $amount }.
 portal-invoices-open = See your invoices
+hint-case-fee-agreed = Empty: the fee in the signed agreement ({ $fee }).

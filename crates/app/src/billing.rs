@@ -42,6 +42,8 @@ pub struct CaseBilling {
     pub terms: CaseTerms,
     /// The fee of the therapist's usual session type, for the form's hint.
     pub type_fee: Option<i64>,
+    /// The fee the signed agreement names, used when no fee is set here.
+    pub agreed_fee: Option<i64>,
     pub invoices: Vec<Invoice>,
     /// What the patient owes over every issued invoice (negative: their credit).
     pub balance: i64,
@@ -192,7 +194,10 @@ impl App {
         let type_fee = store::booking::availability(&mut c, &case.therapist.id)
             .await?
             .and_then(|h| h.types.iter().rev().find_map(|t| t.price_cents));
+        let currency = self.currency().await?;
+        let agreed_fee = agreed_fee(&mut c, &case.id, &currency).await?;
         Ok(CaseBilling {
+            agreed_fee,
             patient: case.patient.name.clone(),
             balance: balance_of(&invoices),
             terms,
@@ -289,7 +294,10 @@ impl App {
             if sessions.is_empty() {
                 continue;
             }
-            let terms = store::billing::case_terms(&mut tx, &case.id).await?;
+            let mut terms = store::billing::case_terms(&mut tx, &case.id).await?;
+            if terms.fee.is_none() {
+                terms.fee = agreed_fee(&mut tx, &case.id, &currency).await?;
+            }
             let lines: Vec<Line> = sessions
                 .iter()
                 .map(|s| {
@@ -1261,6 +1269,22 @@ fn line_key(l: &Line) -> String {
             l.service_date, l.description, l.quantity, l.unit_minor
         ),
     }
+}
+
+/// The fee the case's signed agreement names as the person's own (a sliding scale's amount),
+/// when it is a plain amount in the practice's currency.
+async fn agreed_fee(c: &mut Conn, case: &CaseId, currency: &str) -> AppResult<Option<i64>> {
+    let signed = store::agreements::of_case(c, case)
+        .await?
+        .into_iter()
+        .find(|a| a.signed_at.is_some() && a.withdrawn_at.is_none());
+    let Some(signed) = signed else {
+        return Ok(None);
+    };
+    Ok(store::agreements::overrides(c, &signed.id)
+        .await?
+        .and_then(|o| o.fee)
+        .and_then(|fee| domain::invoice::fee_from_terms(&fee, currency)))
 }
 
 /// What a patient owes over their issued invoices (credit notes are counted on their invoice).

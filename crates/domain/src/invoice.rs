@@ -195,6 +195,25 @@ impl LineInput {
     }
 }
 
+/// The fee a signed agreement states as the person's own term ("60 EUR", "€ 75,00", "75"), in
+/// minor units of `currency`: only a plain amount, in that currency or none named. Anything else
+/// ("40–60 on a sliding scale", "60 USD" in a euro practice) is not guessed at: `None`.
+pub fn fee_from_terms(text: &str, currency: &str) -> Option<i64> {
+    let symbol = match currency {
+        "EUR" => "€",
+        "GBP" => "£",
+        "USD" => "$",
+        _ => currency,
+    };
+    let rest = text.trim().replace(currency, "").replace(symbol, "");
+    if rest.chars().any(|c| c.is_alphabetic()) {
+        return None;
+    }
+    money::parse_amount(&rest, money::minor_digits(currency))
+        .ok()
+        .filter(|f| *f > 0)
+}
+
 /// Where an issued invoice stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Standing {
@@ -538,6 +557,25 @@ mod tests {
             minutes: 50,
             quantity,
             unit_minor: unit,
+        }
+    }
+
+    #[test]
+    fn an_agreed_fee_is_read_only_when_it_is_a_plain_amount() {
+        assert_eq!(fee_from_terms("60 EUR", "EUR"), Some(6000));
+        assert_eq!(fee_from_terms("€ 75,50", "EUR"), Some(7550));
+        assert_eq!(fee_from_terms("75", "EUR"), Some(7500));
+        assert_eq!(fee_from_terms("$120", "USD"), Some(12000));
+        for other in [
+            "",
+            "60 USD",
+            "40-60 EUR on a sliding scale",
+            "sixty",
+            "0 EUR",
+            "-5",
+            "<b>60</b>",
+        ] {
+            assert_eq!(fee_from_terms(other, "EUR"), None, "{other}");
         }
     }
 

@@ -858,9 +858,10 @@ async fn case_billing_page(
         })
         .labelled("fee", "field-case-fee")
         .labelled("recipient", "field-case-recipient");
-    let fee_hint = match b.type_fee {
-        Some(f) => i18n::t_with("hint-case-fee", &[("fee", r.money(f, &b.currency))]),
-        None => view::tr("hint-case-fee-none"),
+    let fee_hint = match (b.agreed_fee, b.type_fee) {
+        (Some(f), _) => i18n::t_with("hint-case-fee-agreed", &[("fee", r.money(f, &b.currency))]),
+        (None, Some(f)) => i18n::t_with("hint-case-fee", &[("fee", r.money(f, &b.currency))]),
+        (None, None) => view::tr("hint-case-fee-none"),
     };
     let page = CaseBillingPage {
         chrome: AdminChrome::new(

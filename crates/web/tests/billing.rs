@@ -777,3 +777,78 @@ on_both!(
         }
     }
 );
+
+on_both!(the_months_run_bills_what_took_place_once, practice, |t| {
+    let browser = t.signed_in(THERAPIST_EMAIL).await;
+    let case = t
+        .invite_patient(&browser, "Robin Field", "robin@example.org")
+        .await;
+    let attended = session_on_monday(&browser, &case, "10:00").await;
+    let missed = session_on_monday(&browser, &case, "14:00").await;
+    let actor = theo(&t).await;
+    t.app
+        .save_billing_profile(&actor, &profile())
+        .await
+        .unwrap();
+    let case_id = domain::ids::CaseId::parse(&case).unwrap();
+    // A sliding-scale fee for this patient; bad input is refused next to the field.
+    let bad = t.app.save_case_terms(&actor, &case_id, "eighty", "").await;
+    assert!(
+        matches!(bad, Err(app::AppError::Invalid(ref e)) if e.get("fee") == Some("error-amount-malformed"))
+    );
+    t.app
+        .save_case_terms(
+            &actor,
+            &case_id,
+            "80",
+            "Robin Field\nHauptstraße 1\n10115 Berlin",
+        )
+        .await
+        .unwrap();
+    // Monday's sessions take place: one attended, one missed and charged.
+    t.clock.advance(jiff::SignedDuration::from_hours(4 * 24));
+    for (id, what) in [(&attended, "attended"), (&missed, "no_show")] {
+        t.app
+            .record_attendance(
+                &actor,
+                id,
+                &domain::attendance::AttendanceInput {
+                    attendance: what.into(),
+                    charge: "charged".into(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let november: jiff::civil::Date = "2026-11-01".parse().unwrap();
+    // Not a month that has begun: refused.
+    let future = t
+        .app
+        .prepare_invoices(&actor, "2027-03-01".parse().unwrap())
+        .await;
+    assert!(future.is_err());
+    let done = t.app.prepare_invoices(&actor, november).await.unwrap();
+    assert_eq!((done.drafts, done.sessions, done.without_fee), (1, 2, 0));
+    let again = t.app.prepare_invoices(&actor, november).await.unwrap();
+    assert_eq!(again.drafts, 0, "nothing is proposed twice");
+    let o = t.app.billing_overview(&actor, Some(2026)).await.unwrap();
+    let (draft, name) = &o.drafts[0];
+    assert_eq!(name, "Robin Field");
+    assert_eq!(draft.total, 16000);
+    let full = t
+        .app
+        .invoice(&actor, &draft.id, app::policy::CaseSide::Therapist)
+        .await
+        .unwrap()
+        .invoice;
+    assert!(
+        full.lines[1].1.description.ends_with("missed"),
+        "{:?}",
+        full.lines
+    );
+    assert!(full.recipient.contains("Hauptstraße 1"));
+    // Discarded, its sessions are proposed again.
+    t.app.discard_invoice(&actor, &draft.id).await.unwrap();
+    let third = t.app.prepare_invoices(&actor, november).await.unwrap();
+    assert_eq!(third.sessions, 2);
+});
