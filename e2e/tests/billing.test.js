@@ -174,6 +174,7 @@ test('a month of sessions is billed, paid from a bank statement and corrected by
     const line = lines.nth(i);
     assert.equal(await line.locator('[name="date"]').inputValue(), SESSIONS[i]);
     assert.equal(await line.locator('[name="description"]').inputValue(), SESSIONS[i] === NO_SHOW ? 'Session, missed' : 'Session');
+    assert.equal(await line.locator('[name="minutes"]').inputValue(), '50', 'the session\'s length');
     assert.equal(await line.locator('[name="unit"]').inputValue(), '95.00');
     assert.equal((await line.locator('.line-amount').innerText()).trim(), '95.00 EUR');
   }
