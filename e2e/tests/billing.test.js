@@ -273,7 +273,7 @@ test('a month of sessions is billed, paid from a bank statement and corrected by
     return submitAndGetPostResponse(o, 'Read the statement');
   };
   assert.equal((await readStatement()).status(), 303);
-  assert.match(await o.locator('[role="status"]').innerText(), /1 new credits?, 1 matched to an invoice/);
+  assert.match(await o.locator('[role="status"]').innerText(), /^1 new credit, 1 matched to an invoice\.$/);
   const credit = o.locator('ul.credit-list > li');
   assert.equal(await credit.count(), 1, 'only the credit, not the bank\'s fee');
   assert.match(await credit.innerText(), new RegExp(`460\\.00 EUR · 3 December 2026[\\s\\S]*Matched by its reference to invoice 0001 \\(${name}\\)\\.`));
