@@ -190,10 +190,12 @@ test('a month of sessions is billed, paid from a bank statement and corrected by
   const refusedLine = o.locator(`form.invoice-line[action$="/lines/${firstId}"]`);
   assert.equal(await refusedLine.locator('[name="unit"]').inputValue(), 'eighty', 'the typed price is kept');
   assert.match(await refusedLine.locator('.field-error').innerText(), /Please write an amount like 80 or 80\.50\./);
-  assert.ok(await refusedLine.evaluate((f) => {
-    const box = f.querySelector('[name="unit"]').closest('.field');
-    return Boolean(box && box.querySelector('.field-error'));
-  }), 'the message sits in the price field\'s own box');
+  // The first line's price is the page's first field named unit: the message sits next to it, is
+  // read with it, and the summary at the top leads to it (not to the new line's price further down).
+  assert.ok(await errorIsNextToField(o, 'unit', `unit-${firstId}-error`), 'the message is next to the line\'s price');
+  assert.equal(await refusedLine.locator('[name="unit"]').getAttribute('aria-describedby'), `unit-${firstId}-error`);
+  assert.equal(await refusedLine.locator('[name="unit"]').getAttribute('aria-invalid'), 'true');
+  assert.deepEqual(await o.locator('.error-summary a').evaluateAll((as) => as.map((a) => a.getAttribute('href'))), [`#unit-${firstId}`]);
   await axe.check(o, 'draft invoice, a refused price');
   await refusedLine.locator('[name="unit"]').fill('80');
   assert.equal((await submitIn(o, refusedLine, 'Save line')).status(), 303);
