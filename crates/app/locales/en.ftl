@@ -1929,7 +1929,10 @@ statement-delimiter-semicolon = Semicolon
 statement-delimiter-comma = Comma
 statement-delimiter-tab = Tab
 statement-read = Read the statement
-statement-summary = { $credits } new credits, { $matched } matched to an invoice{ $seen ->
+statement-summary = { $credits ->
+    [one] 1 new credit
+   *[other] { $credits } new credits
+}, { $matched } matched to an invoice{ $seen ->
     [0] .
    *[other] ; { $seen } were in an earlier statement.
 }

@@ -117,6 +117,12 @@ fn next_month(first: Date) -> Date {
         .unwrap_or(first)
 }
 
+/// A session's length in whole minutes, for its line. Not `(end - start).get_minutes()`: that
+/// span is kept in seconds, so its minutes part is 0 and every line lost its length.
+fn session_minutes(start: Timestamp, end: Timestamp) -> u32 {
+    u32::try_from(end.duration_since(start).as_mins()).unwrap_or(0)
+}
+
 /// The instant a day begins in the therapist's zone.
 fn start_of(user: &User, day: Date) -> Timestamp {
     domain::series::instant(
@@ -306,7 +312,7 @@ impl App {
                     if unit.is_none() {
                         done.without_fee += 1;
                     }
-                    let minutes = u32::try_from((s.end - s.start).get_minutes()).unwrap_or(0);
+                    let minutes = session_minutes(s.start, s.end);
                     let name = kind.map_or_else(|| reader.t("billing-session"), |t| t.name.clone());
                     let description = match s.attendance {
                         Attendance::LateCancelled => {
@@ -1379,6 +1385,23 @@ mod tests {
             row,
             "\"'=HYPERLINK(\"\"x\"\")\",-80.00,\"a,b\",'@sum,\"Mara \"\"M\"\" J.\",'+49\r\n"
         );
+    }
+
+    #[test]
+    fn a_sessions_line_carries_its_length() {
+        let start: Timestamp = "2026-11-02T09:00:00Z".parse().unwrap();
+        let at = |m: i64| start + jiff::SignedDuration::from_mins(m);
+        assert_eq!(session_minutes(start, at(50)), 50);
+        assert_eq!(session_minutes(start, at(90)), 90);
+        // Seconds past the minute do not count; an empty or reversed session has no length.
+        assert_eq!(
+            session_minutes(start, at(50) + jiff::SignedDuration::from_secs(59)),
+            50
+        );
+        assert_eq!(session_minutes(start, start), 0);
+        assert_eq!(session_minutes(at(50), start), 0);
+        // Huge: a session of a year still fits.
+        assert_eq!(session_minutes(start, at(525_600)), 525_600);
     }
 
     #[test]

@@ -103,9 +103,10 @@ pub fn t_with(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
     let mut fluent_args = FluentArgs::new();
     for (name, value) in args {
         // A count must reach Fluent as a number, or `[one]` never matches and "1 days" is shown.
+        // Only a count as `to_string` writes it, though: "0001" is an invoice's number, not one.
         match value.parse::<i64>() {
-            Ok(n) => fluent_args.set(*name, n),
-            Err(_) => fluent_args.set(*name, value.clone()),
+            Ok(n) if n.to_string() == *value => fluent_args.set(*name, n),
+            _ => fluent_args.set(*name, value.clone()),
         }
     }
     format_message(lang, key, Some(&fluent_args))
@@ -232,6 +233,27 @@ mod tests {
         let many = t_with(en, "board-days", &[("count", "3".into())]);
         assert_eq!(one, "at this stage for a day");
         assert_eq!(many, "at this stage for 3 days");
+    }
+
+    #[test]
+    fn numbers_that_are_names_keep_their_digits() {
+        let en = Lang::default();
+        let title = |n: &str| t_with(en, "billing-invoice-title", &[("number", n.into())]);
+        assert_eq!(title("0001"), "Invoice 0001");
+        assert_eq!(title("+7"), "Invoice +7");
+        assert_eq!(title("RE-0042"), "Invoice RE-0042");
+        assert_eq!(title(""), "Invoice ");
+        // Huge: past i64, the text as typed.
+        assert_eq!(
+            title("99999999999999999999"),
+            "Invoice 99999999999999999999"
+        );
+        assert_eq!(title("12"), "Invoice 12");
+        // A count still chooses its plural form.
+        assert_eq!(
+            t_with(en, "board-days", &[("count", "01".into())]),
+            "at this stage for 01 days"
+        );
     }
 
     #[test]

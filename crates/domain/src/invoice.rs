@@ -206,7 +206,7 @@ pub fn fee_from_terms(text: &str, currency: &str) -> Option<i64> {
         _ => currency,
     };
     let rest = text.trim().replace(currency, "").replace(symbol, "");
-    if rest.chars().any(|c| c.is_alphabetic()) {
+    if rest.chars().any(char::is_alphabetic) {
         return None;
     }
     money::parse_amount(&rest, money::minor_digits(currency))

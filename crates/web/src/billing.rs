@@ -519,6 +519,11 @@ async fn invoice_page(
     .fold(form, |f, name| {
         f.labelled(name, &format!("field-invoice-{name}"))
     });
+    // A line's fields are `unit-{line}`: the summary must lead there, not to the new line's form.
+    let form = match which.strip_prefix("line:") {
+        Some(line) => form.anchored(&format!("-{line}")),
+        None => form,
+    };
     let page = InvoicePage {
         chrome: AdminChrome::new(state, actor, title, "billing", csrf).await,
         id: i.id.clone(),

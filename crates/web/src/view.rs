@@ -222,6 +222,9 @@ pub struct Form {
     errors: FieldErrors,
     /// Label keys of fields whose label is not `field-<name>`, for the error summary.
     labels: HashMap<String, String>,
+    /// Added to each field's name in the summary's links, for a form repeated on its page
+    /// (a draft's lines) whose fields' ids carry it (`unit-{line}`).
+    anchor: String,
 }
 
 /// One line of a form's error summary: an optional lead ("Please fill in:") and links to fields.
@@ -266,6 +269,7 @@ impl Form {
             values,
             errors,
             labels: HashMap::new(),
+            anchor: String::new(),
         }
     }
 
@@ -312,10 +316,10 @@ impl Form {
         let mut others = Vec::new();
         for e in self.errors.iter() {
             match (e.message, self.label_of(e.field)) {
-                ("error-required", Some(label)) => empty.push((e.field.to_string(), label)),
+                ("error-required", Some(label)) => empty.push((self.id_of(e.field), label)),
                 _ => others.push(SummaryLine {
                     lead: String::new(),
-                    links: vec![(e.field.to_string(), message(e.message, e.limit))],
+                    links: vec![(self.id_of(e.field), message(e.message, e.limit))],
                 }),
             }
         }
@@ -328,6 +332,16 @@ impl Form {
         }
         lines.extend(others);
         lines
+    }
+
+    /// The summary links to `{field}{suffix}`: the ids of a form that is repeated on its page.
+    pub fn anchored(mut self, suffix: &str) -> Form {
+        self.anchor = suffix.to_string();
+        self
+    }
+
+    fn id_of(&self, field: &str) -> String {
+        format!("{field}{}", self.anchor)
     }
 
     /// Names `field` in the summary by the text of `key` (when its label is not `field-<name>`).
@@ -401,5 +415,30 @@ mod tests {
         assert_eq!(form.value("practice_name"), "P");
         assert_eq!(form.value("password"), "");
         assert_eq!(form.value("password_again"), "");
+    }
+
+    #[test]
+    fn a_repeated_forms_summary_links_to_its_own_fields() {
+        let mut errors = FieldErrors::default();
+        errors.add("unit", "error-amount-malformed");
+        errors.add("date", "error-required");
+        let links = |form: &Form| -> Vec<String> {
+            form.summary()
+                .iter()
+                .flat_map(|l| l.links.iter().map(|(id, _)| id.clone()))
+                .collect()
+        };
+        // The date left empty is named by its label in the first line; the price's own line follows.
+        let plain = Form::default()
+            .with_errors(errors.clone())
+            .labelled("date", "field-invoice-date");
+        assert_eq!(links(&plain), ["date", "unit"]);
+        let line = Form::default()
+            .with_errors(errors)
+            .labelled("date", "field-invoice-date")
+            .anchored("-4f2a");
+        assert_eq!(links(&line), ["date-4f2a", "unit-4f2a"]);
+        // No errors, no links, whatever the anchor.
+        assert!(Form::default().anchored("-x").summary().is_empty());
     }
 }
