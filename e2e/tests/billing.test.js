@@ -103,10 +103,9 @@ test('a month of sessions is billed, paid from a bank statement and corrected by
   const name = sensitive('Mara Lindqvist-Okafor', 'name');
   const email = uniqueEmail('mara');
 
-  // 1. The billing details, before the first invoice.
+  // 1. The billing details (the demo practice comes with an example; this therapist makes them theirs).
   let o = await therapist();
   await visit(o, `${server.url}/admin/billing`);
-  assert.match(await o.locator('main').innerText(), /Before the first invoice, fill in how your invoices name you/);
   await Promise.all([o.waitForURL(/\/admin\/billing\/profile$/), o.getByRole('link', { name: 'Billing details' }).first().click()]);
   await o.getByLabel('Name on invoices').fill('Dr. Anna Lindqvist, Psychotherapist');
   await o.getByLabel('Address').fill('Lindenstraße 4\n10969 Berlin');
@@ -236,7 +235,7 @@ test('a month of sessions is billed, paid from a bank statement and corrected by
   const [download, response] = await Promise.all([
     p.waitForEvent('download'),
     p.waitForResponse((r) => /\/portal\/invoices\/[^/]+\/pdf$/.test(new URL(r.url()).pathname)),
-    documents.first().getByRole('link', { name: 'Download the PDF' }).click(),
+    documents.first().getByRole('link', { name: 'Download Invoice 0001 (PDF)' }).click(),
   ]);
   assert.equal(response.status(), 200);
   assert.equal(response.headers()['content-type'], 'application/pdf');
@@ -299,7 +298,7 @@ test('a month of sessions is billed, paid from a bank statement and corrected by
   assert.equal(await o.locator('section[aria-labelledby="payments-heading"] ul.day-list li').count(), 1, 'paid once');
 
   // 6. A credit note for the no-show's line: 0002, referring to 0001.
-  await o.getByLabel(/^2026-11-16 · Session, missed · 95\.00 EUR$/).check();
+  await o.getByLabel(/^16 November 2026 · Session, missed · 95\.00 EUR$/).check();
   assert.equal((await submitAndGetPostResponse(o, 'Issue the credit note')).status(), 303);
   assert.equal((await o.locator('h1').innerText()).trim(), 'Credit note 0002');
   assert.equal(await fact(o, 'Number'), '0002');

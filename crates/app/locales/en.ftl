@@ -2014,3 +2014,4 @@ mail-payment-reminder-body =
 portal-owed = Open on your invoices: { $amount }.
 portal-invoices-open = See your invoices
 hint-case-fee-agreed = Empty: the fee in the signed agreement ({ $fee }).
+billing-pdf-download-named = Download { $what } (PDF)

@@ -436,7 +436,10 @@ async fn invoice_page(
         }
     }
     if let Some(reference) = &i.reference {
-        facts.push((view::tr("billing-pdf-reference"), reference.clone()));
+        facts.push((
+            view::tr("billing-pdf-reference"),
+            domain::bank::print_groups(reference),
+        ));
     }
     facts.push((
         view::tr("billing-pdf-period"),
@@ -454,7 +457,12 @@ async fn invoice_page(
         .map(|(lid, l)| {
             (
                 lid.clone(),
-                l.service_date.to_string(),
+                // A draft's line is edited in a date field; an issued one is read.
+                if i.is_draft() {
+                    l.service_date.to_string()
+                } else {
+                    r.civil_date(l.service_date)
+                },
                 l.description.clone(),
                 if l.minutes == 0 {
                     String::new()
