@@ -9,6 +9,12 @@ use crate::validation::text;
 use crate::{FieldErrors, Validated};
 use jiff::civil::Date;
 
+/// Whether a practice in `country` (its billing profile's ISO 3166 code) gets superbills and
+/// estimates: only in the United States, where insurers reimburse patients against them.
+pub fn applies(country: &str) -> bool {
+    country == "US"
+}
+
 /// The appointment type key of a first consultation (see `booking` and the demo practice).
 pub const FIRST_CONSULTATION: &str = "first";
 
@@ -231,11 +237,12 @@ pub struct EstimateInput {
     #[serde(default)]
     pub sessions_3: String,
     #[serde(default)]
-    pub from: String,
+    pub period_from: String,
     #[serde(default)]
-    pub to: String,
+    pub period_to: String,
+    /// The diagnoses if known (empty: the case's).
     #[serde(default)]
-    pub diagnoses: String,
+    pub estimate_diagnoses: String,
 }
 
 /// A CPT code by its shape: five digits (category I codes; psychotherapy's are 908xx).
@@ -287,16 +294,16 @@ impl EstimateInput {
         if services.is_empty() && e.is_empty() {
             e.add("code_1", "error-required");
         }
-        let from = required_date(&mut e, "from", &self.from);
-        let to = required_date(&mut e, "to", &self.to);
+        let from = required_date(&mut e, "period_from", &self.period_from);
+        let to = required_date(&mut e, "period_to", &self.period_to);
         if let (Some(from), Some(to)) = (from, to) {
             if to < from {
-                e.add("to", "error-date-order");
+                e.add("period_to", "error-date-order");
             } else if to > longest_period_end(from) {
-                e.add("to", "error-estimate-period");
+                e.add("period_to", "error-estimate-period");
             }
         }
-        let diagnoses = diagnoses_field(&mut e, "diagnoses", &self.diagnoses);
+        let diagnoses = diagnoses_field(&mut e, "estimate_diagnoses", &self.estimate_diagnoses);
         let (Some(from), Some(to)) = (from, to) else {
             return Err(e);
         };
@@ -457,8 +464,8 @@ mod tests {
             code_2: "90837".into(),
             fee_2: "150.00".into(),
             sessions_2: "24".into(),
-            from: "2027-01-01".into(),
-            to: "2027-12-31".into(),
+            period_from: "2027-01-01".into(),
+            period_to: "2027-12-31".into(),
             ..EstimateInput::default()
         }
     }
@@ -473,21 +480,21 @@ mod tests {
 
         let e = EstimateInput::default().validate(2).unwrap_err();
         assert_eq!(e.get("code_1"), Some("error-required"));
-        assert_eq!(e.get("from"), Some("error-required"));
+        assert_eq!(e.get("period_from"), Some("error-required"));
         let e = EstimateInput {
-            to: "2028-01-01".into(),
+            period_to: "2028-01-01".into(),
             ..estimate()
         }
         .validate(2)
         .unwrap_err();
-        assert_eq!(e.get("to"), Some("error-estimate-period"));
+        assert_eq!(e.get("period_to"), Some("error-estimate-period"));
         let e = EstimateInput {
-            to: "2026-12-31".into(),
+            period_to: "2026-12-31".into(),
             ..estimate()
         }
         .validate(2)
         .unwrap_err();
-        assert_eq!(e.get("to"), Some("error-date-order"));
+        assert_eq!(e.get("period_to"), Some("error-date-order"));
     }
 
     #[test]
@@ -517,12 +524,12 @@ mod tests {
         assert_eq!(e.get("fee_3"), Some("error-required"));
         let e = EstimateInput {
             fee_1: "0".into(),
-            diagnoses: "banana".into(),
+            estimate_diagnoses: "banana".into(),
             ..estimate()
         }
         .validate(2)
         .unwrap_err();
         assert_eq!(e.get("fee_1"), Some("error-amount-positive"));
-        assert_eq!(e.get("diagnoses"), Some("error-claims-icd"));
+        assert_eq!(e.get("estimate_diagnoses"), Some("error-claims-icd"));
     }
 }
