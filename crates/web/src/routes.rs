@@ -272,6 +272,11 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/billing/invoices/{id}/payments", billing::payment)
         .post("/admin/billing/invoices/{id}/credit", billing::credit)
         .get("/admin/billing/invoices/{id}/pdf", billing::pdf)
+        .get(
+            "/admin/billing/invoices/{id}/superbill",
+            billing::claims::superbill,
+        )
+        .get("/admin/billing/estimates/{id}", billing::claims::estimate)
         .get("/admin/billing/receipts/{id}", billing::receipt)
         .get("/admin/billing/export.csv", billing::export)
         .get("/admin/billing/statements", billing::statements)
@@ -288,9 +293,22 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/cases/{id}/billing", billing::case_billing)
         .post("/admin/cases/{id}/billing", billing::save_terms)
         .post("/admin/cases/{id}/billing/new", billing::new_invoice)
+        .post(
+            "/admin/cases/{id}/billing/claims",
+            billing::claims::save_claims,
+        )
+        .post(
+            "/admin/cases/{id}/billing/estimates",
+            billing::claims::issue_estimate,
+        )
         .get("/portal/invoices", billing::portal)
         .get("/portal/invoices/{id}/pdf", billing::portal_pdf)
         .get("/portal/receipts/{id}", billing::portal_receipt)
+        .get(
+            "/portal/invoices/{id}/superbill",
+            billing::claims::portal_superbill,
+        )
+        .get("/portal/estimates/{id}", billing::claims::portal_estimate)
         .post("/portal/invoices/{id}/pay", billing::pay)
         .post("/payments/stripe/webhook", billing::stripe_webhook)
         .post("/admin/practice/crisis", practice::save_line)
