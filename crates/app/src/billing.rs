@@ -301,7 +301,9 @@ impl App {
                     if unit.is_none() {
                         done.without_fee += 1;
                     }
-                    let minutes = u32::try_from((s.end - s.start).get_minutes()).unwrap_or(0);
+                    // A span between instants counts seconds, not minutes: measure the duration.
+                    let minutes =
+                        u32::try_from(s.end.duration_since(s.start).as_mins()).unwrap_or(0);
                     let name = kind.map_or_else(|| reader.t("billing-session"), |t| t.name.clone());
                     let description = match s.attendance {
                         Attendance::LateCancelled => {

@@ -924,10 +924,7 @@ fn place_options() -> Vec<(String, String)> {
         .map(|p| {
             (
                 p.code().to_string(),
-                i18n::t_with(
-                    &format!("claims-place-{}", p.code()),
-                    &[("code", p.code().to_string())],
-                ),
+                view::tr(&format!("claims-place-{}", p.code())),
             )
         })
         .collect()

@@ -318,15 +318,21 @@ impl<'a> Patient<'a> {
     }
 }
 
+/// "NPI: 0123456789": an identifier after its label. Not a Fluent argument: Fluent would read
+/// it as a number and drop its leading zeros.
+fn labelled(r: &Reader, key: &str, id: &str) -> String {
+    format!("{}: {id}", r.t(key))
+}
+
 /// The provider's block: name, address, NPI and tax id (what a claim names the provider by).
 fn provider(r: &Reader, practice: &Details, profile: &Profile) -> Vec<String> {
     let mut lines = vec![profile.issuer.clone()];
     lines.extend(profile.address.lines().map(str::to_string));
     if !profile.registration.is_empty() {
-        lines.push(r.t_with("claims-pdf-npi", &[("id", profile.registration.clone())]));
+        lines.push(labelled(r, "claims-pdf-npi", &profile.registration));
     }
     if !profile.tax_id.is_empty() {
-        lines.push(r.t_with("claims-pdf-tin", &[("id", profile.tax_id.clone())]));
+        lines.push(labelled(r, "claims-pdf-tin", &profile.tax_id));
     }
     if !practice.email.is_empty() {
         lines.push(practice.email.clone());
@@ -381,10 +387,7 @@ fn superbill_document(
     }
     doc.facts.push((
         r.t("claims-pdf-place"),
-        r.t_with(
-            &format!("claims-place-{}", place.code()),
-            &[("code", place.code().to_string())],
-        ),
+        r.t(&format!("claims-place-{}", place.code())),
     ));
     if !patient.claims.diagnoses.is_empty() {
         doc.facts.push((
@@ -449,10 +452,7 @@ fn superbill_document(
         value: money(invoice.outstanding().max(0)),
         emphasised: true,
     });
-    doc.notes.push(r.t_with(
-        "claims-pdf-superbill-note",
-        &[("number", invoice.number.clone().unwrap_or_default())],
-    ));
+    doc.notes.push(r.t("claims-pdf-superbill-note"));
     document::render(&doc)
 }
 
