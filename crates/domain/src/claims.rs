@@ -253,7 +253,7 @@ pub fn cpt_shape(code: &str) -> bool {
 /// The last day of a period of at most twelve months that begins on `from`.
 pub fn longest_period_end(from: Date) -> Date {
     from.checked_add(jiff::Span::new().years(1))
-        .and_then(|d| d.yesterday())
+        .and_then(Date::yesterday)
         .unwrap_or(from)
 }
 
