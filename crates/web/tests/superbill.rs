@@ -197,7 +197,8 @@ on_both!(a_superbill_carries_what_the_insurer_needs, practice, |t| {
         .get(&format!("/admin/billing/invoices/{draft}/superbill"))
         .await;
     assert_eq!(r.status(), StatusCode::OK);
-    let text = text_of(&r.bytes().await.unwrap());
+    let bytes = r.bytes().await.unwrap();
+    let text = text_of(&bytes);
     for want in [
         "Superbill",
         "NPI: 1234567893",

@@ -399,13 +399,13 @@ fn superbill_document(
     doc.table = Table {
         columns: vec![
             column(r.t("claims-pdf-col-date"), Align::Left, 13),
-            column(r.t("claims-pdf-col-service"), Align::Left, 31),
+            column(r.t("claims-pdf-col-service"), Align::Left, 25),
             column(r.t("claims-pdf-col-cpt"), Align::Left, 9),
-            column(r.t("claims-pdf-col-pos"), Align::Left, 6),
-            column(r.t("claims-pdf-col-pointer"), Align::Left, 8),
-            column(r.t("claims-pdf-col-units"), Align::Right, 6),
-            column(r.t("claims-pdf-col-fee"), Align::Right, 13),
-            column(r.t("claims-pdf-col-charge"), Align::Right, 14),
+            column(r.t("claims-pdf-col-pos"), Align::Left, 8),
+            column(r.t("claims-pdf-col-pointer"), Align::Left, 7),
+            column(r.t("claims-pdf-col-units"), Align::Right, 8),
+            column(r.t("claims-pdf-col-fee"), Align::Right, 15),
+            column(r.t("claims-pdf-col-charge"), Align::Right, 15),
         ],
         rows: invoice
             .lines
