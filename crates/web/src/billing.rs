@@ -22,8 +22,6 @@ use domain::invoice::{Kind, LineInput, PaymentInput, ProfileInput};
 use jiff::civil::Date;
 use serde::Deserialize;
 
-pub mod claims;
-
 /// A draft's or invoice's line as the page shows it: (line id, date, description, minutes,
 /// quantity, unit, amount, creditable).
 type LineRow = (String, String, String, String, String, String, String, bool);

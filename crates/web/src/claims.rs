@@ -1,8 +1,8 @@
-//! Billing in the United States: a case's details for insurers and its Good Faith Estimates (on
-//! the case's billing page), the superbill of an issued invoice, and both in the portal. The app
-//! answers "not found" outside the US, so these routes do too.
+//! The pages of billing in the United States: a case's details for insurers and its Good Faith
+//! Estimates (on the case's billing page), the superbill of an issued invoice, and both in the
+//! portal. The app answers "not found" outside the US, so these routes do too.
 
-use super::{case_billing_page, pdf_response, Typed};
+use crate::billing::{case_billing_page, pdf_response, Typed};
 use crate::error::WebResult;
 use crate::extract::{Caller, Csrf, CsrfForm, Path};
 use crate::view::{self, Form};
