@@ -7,6 +7,7 @@
 //! Billing is the therapist's side of a case, and it goes on after the case ends (the last
 //! month is billed after the ending), so it reads cases through `case_as`, never `case_to_write`.
 
+pub mod claims;
 mod document;
 pub mod online;
 pub mod statements;
@@ -65,6 +66,8 @@ pub struct InvoiceView {
     pub may_issue: bool,
     /// Online payment is set up (the portal offers "Pay online").
     pub online: bool,
+    /// An issued invoice of a practice in the United States: it has a superbill.
+    pub superbill: bool,
 }
 
 /// The billing page's overview for one year.
@@ -466,6 +469,9 @@ impl App {
                 .then(|| domain::invoice::standing(invoice.total, invoice.credited, invoice.paid)),
             may_issue: profile.complete(),
             online: self.online_payments(),
+            superbill: domain::claims::applies(&profile.country)
+                && !invoice.is_draft()
+                && invoice.kind == Kind::Invoice,
             invoice,
             case,
             payments,

@@ -10,6 +10,7 @@ pub mod bank;
 pub mod booking;
 pub mod calendar;
 pub mod case;
+pub mod claims;
 pub mod content;
 pub mod crisis;
 pub mod ending;

@@ -118,6 +118,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "billing",
         include_str!("../migrations/0026_billing.sql"),
     ),
+    (27, "claims", include_str!("../migrations/0027_claims.sql")),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -392,6 +392,8 @@ struct InvoicePage {
     related: Vec<(String, String, String)>,
     may_issue: bool,
     may_credit: bool,
+    /// A US practice's issued invoice: the superbill link.
+    superbill: bool,
     /// The form with errors and which one it is (`line:{id}`, `add`, `recipient`, `issue`,
     /// `payment`, `credit`), or none.
     form: Form,
@@ -547,6 +549,7 @@ async fn invoice_page(
         related,
         may_issue: v.may_issue,
         may_credit: !v.creditable.is_empty(),
+        superbill: v.superbill,
         form,
         which: which.to_string(),
         methods: domain::invoice::Method::BY_HAND
@@ -756,7 +759,7 @@ pub async fn credit(
     }
 }
 
-fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
+pub(crate) fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),
@@ -844,18 +847,119 @@ struct CaseBillingPage {
     fee_hint: String,
     documents: Vec<Row>,
     balance: String,
+    /// The "For insurers" section, for a practice in the United States only.
+    us: Option<UsSection>,
+    /// (code, text) of the places of service.
+    places: Vec<(String, String)>,
 }
 
-async fn case_billing_page(
+/// The case page's "For insurers" section: the details form, the estimate form, the estimates.
+struct UsSection {
+    claims: Form,
+    estimate: Form,
+    /// (link, date, total) of the estimates given, newest first.
+    estimates: Vec<(String, String, String)>,
+}
+
+/// Which of the case billing page's forms comes back with what was typed.
+pub(crate) enum Typed {
+    Nothing,
+    Terms(Form),
+    Claims(Form),
+    Estimate(Form),
+}
+
+fn us_section(
+    r: &app::i18n::format::Reader,
+    c: app::billing::claims::CaseClaims,
+    fee: Option<i64>,
+    typed: &mut Typed,
+) -> UsSection {
+    let digits = domain::money::minor_digits(&c.currency);
+    let claims = match std::mem::replace(typed, Typed::Nothing) {
+        Typed::Claims(f) => f,
+        other => {
+            *typed = other;
+            Form::from_input(
+                &domain::claims::ClaimsInput::from(&c.claims),
+                domain::FieldErrors::default(),
+            )
+        }
+    };
+    let estimate = match std::mem::replace(typed, Typed::Nothing) {
+        Typed::Estimate(f) => f,
+        other => {
+            *typed = other;
+            let fee = fee
+                .map(|f| domain::money::plain(f, digits))
+                .unwrap_or_default();
+            Form::default()
+                .with("code_1", "90791")
+                .with("fee_1", fee.clone())
+                .with("sessions_1", "1")
+                .with("code_2", "90837")
+                .with("fee_2", fee)
+                .with("period_from", c.today.to_string())
+                .with(
+                    "period_to",
+                    domain::claims::longest_period_end(c.today).to_string(),
+                )
+        }
+    };
+    let estimate = (1..=domain::claims::SERVICES_MAX).fold(estimate, |f, n| {
+        f.labelled(&format!("code_{n}"), "field-estimate-code")
+            .labelled(&format!("fee_{n}"), "field-estimate-fee")
+            .labelled(&format!("sessions_{n}"), "field-estimate-sessions")
+    });
+    UsSection {
+        claims,
+        estimate,
+        estimates: c
+            .estimates
+            .iter()
+            .map(|e| {
+                (
+                    format!("/admin/billing/estimates/{}", e.id),
+                    r.date(&e.created_at),
+                    r.money(e.total, &c.currency),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The places of service a US superbill may name: (code, text).
+fn place_options() -> Vec<(String, String)> {
+    domain::claims::Place::ALL
+        .iter()
+        .map(|p| {
+            (
+                p.code().to_string(),
+                view::tr(&format!("claims-place-{}", p.code())),
+            )
+        })
+        .collect()
+}
+
+pub(crate) async fn case_billing_page(
     state: &WebState,
     actor: &app::Actor,
     id: &CaseId,
     csrf: String,
-    form: Option<Form>,
+    mut typed: Typed,
     status: StatusCode,
 ) -> WebResult<Response> {
     let b = state.app.case_billing(actor, id).await?;
     let r = Viewer::of(actor);
+    let us = state
+        .app
+        .case_claims(actor, id)
+        .await?
+        .map(|c| us_section(&r, c, b.terms.fee.or(b.type_fee), &mut typed));
+    let form = match typed {
+        Typed::Terms(f) => Some(f),
+        _ => None,
+    };
     let digits = domain::money::minor_digits(&b.currency);
     let form = form
         .unwrap_or_else(|| {
@@ -894,6 +998,8 @@ async fn case_billing_page(
             .map(|i| row(&r, i, &b.patient, "/admin/billing/invoices"))
             .collect(),
         balance: r.money(b.balance, &b.currency),
+        us,
+        places: place_options(),
     };
     Ok((status, Html(render(page)?)).into_response())
 }
@@ -906,7 +1012,7 @@ pub async fn case_billing(
     Path(id): Path<CaseId>,
 ) -> WebResult<Response> {
     state.app.enter_admin(&actor).await?;
-    case_billing_page(&state, &actor, &id, csrf, None, StatusCode::OK).await
+    case_billing_page(&state, &actor, &id, csrf, Typed::Nothing, StatusCode::OK).await
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
@@ -939,7 +1045,7 @@ pub async fn save_terms(
                 &actor,
                 &id,
                 csrf,
-                Some(Form::from_input(&form, errors)),
+                Typed::Terms(Form::from_input(&form, errors)),
                 status,
             )
             .await
@@ -1244,6 +1350,10 @@ struct PortalInvoicesPage {
     online: bool,
     notice: String,
     error: String,
+    /// The invoices that have a superbill (a US practice's).
+    superbills: Vec<String>,
+    /// (link, date, total) of the Good Faith Estimates given.
+    estimates: Vec<(String, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -1260,6 +1370,7 @@ async fn portal_page(
     status: StatusCode,
 ) -> WebResult<Response> {
     let b = state.app.portal_billing(actor).await?;
+    let claims = state.app.portal_claims(actor).await?;
     let r = Viewer::of(actor);
     let documents = b
         .documents
@@ -1303,6 +1414,18 @@ async fn portal_page(
         online: b.online,
         notice,
         error,
+        superbills: claims.superbills,
+        estimates: claims
+            .estimates
+            .iter()
+            .map(|e| {
+                (
+                    format!("/portal/estimates/{}", e.id),
+                    r.date(&e.created_at),
+                    r.money(e.total, &claims.currency),
+                )
+            })
+            .collect(),
     };
     Ok((status, Html(render(page)?)).into_response())
 }

@@ -11,6 +11,7 @@ mod billing;
 mod booking;
 mod calendar;
 mod cases;
+mod claims;
 mod content;
 mod day;
 mod ending;

@@ -2,7 +2,7 @@
 //! table is what the access tests walk, so a new route cannot be forgotten there.
 
 use crate::{
-    accounts, agreements, api, assets, attendance, away, billing, booking, calendar, cases,
+    accounts, agreements, api, assets, attendance, away, billing, booking, calendar, cases, claims,
     content, day, ending, focus, inquiries, intake, mail, measures, notes, passkeys, portal,
     practice, rooms, series, site, team, techcheck, workspace, WebState,
 };
@@ -272,6 +272,8 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/billing/invoices/{id}/payments", billing::payment)
         .post("/admin/billing/invoices/{id}/credit", billing::credit)
         .get("/admin/billing/invoices/{id}/pdf", billing::pdf)
+        .get("/admin/billing/invoices/{id}/superbill", claims::superbill)
+        .get("/admin/billing/estimates/{id}", claims::estimate)
         .get("/admin/billing/receipts/{id}", billing::receipt)
         .get("/admin/billing/export.csv", billing::export)
         .get("/admin/billing/statements", billing::statements)
@@ -288,9 +290,16 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/cases/{id}/billing", billing::case_billing)
         .post("/admin/cases/{id}/billing", billing::save_terms)
         .post("/admin/cases/{id}/billing/new", billing::new_invoice)
+        .post("/admin/cases/{id}/billing/claims", claims::save_claims)
+        .post(
+            "/admin/cases/{id}/billing/estimates",
+            claims::issue_estimate,
+        )
         .get("/portal/invoices", billing::portal)
         .get("/portal/invoices/{id}/pdf", billing::portal_pdf)
         .get("/portal/receipts/{id}", billing::portal_receipt)
+        .get("/portal/invoices/{id}/superbill", claims::portal_superbill)
+        .get("/portal/estimates/{id}", claims::portal_estimate)
         .post("/portal/invoices/{id}/pay", billing::pay)
         .post("/payments/stripe/webhook", billing::stripe_webhook)
         .post("/admin/practice/crisis", practice::save_line)

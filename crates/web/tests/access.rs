@@ -134,10 +134,15 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         "/admin/billing/invoices/{id}"
         | "/admin/billing/invoices/{id}/pdf"
         | "/admin/billing/receipts/{id}"
+        | "/admin/billing/invoices/{id}/superbill"
+        | "/admin/billing/estimates/{id}"
         | "/admin/cases/{id}/billing" => [SEE, NO, NO, OK, GONE, GONE],
         "/admin/billing/statements/{id}" => [SEE, NO, NO, GONE, GONE, GONE],
         "/portal/invoices" => patients,
-        "/portal/invoices/{id}/pdf" | "/portal/receipts/{id}" => [SEE, OK, GONE, NO, NO, NO],
+        "/portal/invoices/{id}/pdf"
+        | "/portal/receipts/{id}"
+        | "/portal/invoices/{id}/superbill"
+        | "/portal/estimates/{id}" => [SEE, OK, GONE, NO, NO, NO],
         _ => return None,
     })
 }
@@ -157,6 +162,7 @@ struct World {
     questionnaire: String,
     invoice_a: String,
     receipt_a: String,
+    estimate_a: String,
 }
 
 async fn world(backend: store::Backend) -> Option<World> {
@@ -284,7 +290,7 @@ async fn world(backend: store::Backend) -> Option<World> {
         .await
         .unwrap();
     // A's therapist bills A, and A pays in cash.
-    let (invoice_a, receipt_a) = bill(&t, &case_a).await;
+    let (invoice_a, receipt_a, estimate_a) = bill(&t, &case_a).await;
     let people = vec![
         (Anonymous, t.browser()),
         (PatientA, a),
@@ -308,11 +314,13 @@ async fn world(backend: store::Backend) -> Option<World> {
         questionnaire: "builtin-intake-1".into(),
         invoice_a,
         receipt_a,
+        estimate_a,
     })
 }
 
-/// An issued invoice for A's case and the receipt of a cash payment on it: (invoice, payment).
-async fn bill(t: &TestApp, case_a: &str) -> (String, String) {
+/// An issued invoice for A's case, the receipt of a cash payment on it, and a Good Faith Estimate
+/// (the profile is a US one): (invoice, payment, estimate).
+async fn bill(t: &TestApp, case_a: &str) -> (String, String, String) {
     let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), THERAPIST_EMAIL)
         .await
         .unwrap()
@@ -369,7 +377,23 @@ async fn bill(t: &TestApp, case_a: &str) -> (String, String) {
         .payments[0]
         .id
         .clone();
-    (invoice, payment)
+    let estimate = t
+        .app
+        .issue_estimate(
+            &theo,
+            &case,
+            &domain::claims::EstimateInput {
+                code_1: "90837".into(),
+                fee_1: "150".into(),
+                sessions_1: "12".into(),
+                period_from: "2026-12-01".into(),
+                period_to: "2027-05-31".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    (invoice, payment, estimate)
 }
 
 async fn owner_actor(t: &TestApp) -> app::Actor {
@@ -384,6 +408,8 @@ impl World {
     fn fill(&self, path: &str) -> String {
         let id = if path.contains("/receipts/") {
             &self.receipt_a
+        } else if path.contains("/estimates/") {
+            &self.estimate_a
         } else if path.contains("/invoices/{id}") {
             &self.invoice_a
         } else if path.starts_with("/admin/inquiries") {

@@ -41,7 +41,7 @@ fn issuer(r: &Reader, practice: &Details, profile: &Profile) -> Vec<String> {
     lines
 }
 
-fn base(r: &Reader, practice: &Details, profile: &Profile, title: String) -> Document {
+pub(super) fn base(r: &Reader, practice: &Details, profile: &Profile, title: String) -> Document {
     Document {
         paper: paper(profile.paper),
         title,
@@ -64,7 +64,7 @@ fn base(r: &Reader, practice: &Details, profile: &Profile, title: String) -> Doc
     }
 }
 
-fn render(doc: &Document) -> AppResult<Vec<u8>> {
+pub(super) fn render(doc: &Document) -> AppResult<Vec<u8>> {
     documents::render(doc).map_err(|e| AppError::internal("rendering a PDF", e))
 }
 
