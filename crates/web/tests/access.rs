@@ -767,7 +767,7 @@ async fn every_page_reads_in_the_pseudo_locale(w: World) {
 fn typed_words(w: &World) -> std::collections::HashSet<String> {
     let _ = w;
     let mut text = String::from(
-        "Patient A B Tara Other Theo Colleague For our next session letter pdf V hi x png Report Main Street Springfield Therapist",
+        "Patient A B Tara Other Theo Colleague For our next session letter pdf V hi x png Report Main Street Springfield Therapist Lindenstraße Berlin Umsatzsteuerfrei gemäß Nr UStG heilberufliche Tätigkeit",
     );
     let mut dirs: Vec<std::path::PathBuf> = CONTENT
         .iter()
