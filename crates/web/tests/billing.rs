@@ -600,6 +600,12 @@ on_both!(
             ("120.00", &refs[1], "Mara Jovanovic"),
             ("12.34", "RF18539007547034", "Someone Else"),
         ]);
+        // Kept for the test command's check against the schema (scripts/camt-schema-check).
+        std::fs::write(
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("camt053-billing-test.xml"),
+            &xml,
+        )
+        .unwrap();
         // Through the page, as a therapist uploads it.
         let csrf = browser.csrf_from("/admin/billing/statements").await;
         let form = reqwest::multipart::Form::new()
