@@ -192,6 +192,29 @@ impl App {
         Ok(())
     }
 
+    /// Sets the practice's currency (ISO 4217): the owner's to decide, for every fee and new
+    /// invoice; issued invoices keep theirs.
+    pub async fn set_currency(&self, actor: &Actor, code: &str) -> AppResult<()> {
+        self.require(actor, Action::ManagePractice).await?;
+        let code = code.trim().to_ascii_uppercase();
+        if !domain::money::known_currency(&code) {
+            return Err(AppError::field("currency", "error-currency"));
+        }
+        let mut tx = self.db().begin().await?;
+        store::practice::set_currency(&mut tx, &code, self.now()).await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::PracticeCurrency,
+            "",
+            &code,
+            Outcome::Ok,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// A case's billing, for its therapist.
     pub async fn case_billing(&self, actor: &Actor, case: &CaseId) -> AppResult<CaseBilling> {
         let mut c = self.db().conn().await?;

@@ -8,6 +8,14 @@ pub fn valid_currency(code: &str) -> bool {
     code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
 }
 
+/// The currencies ISO 4217 lists as in use (funds and precious metals left out).
+pub const ISO_4217: &str = "AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG";
+
+/// Whether `code` is a currency ISO 4217 lists as in use.
+pub fn known_currency(code: &str) -> bool {
+    valid_currency(code) && ISO_4217.split(' ').any(|c| c == code)
+}
+
 /// How many digits a currency's minor unit has (ISO 4217's exponent): the bank files' table.
 pub use crate::bank::minor_digits;
 
@@ -175,6 +183,10 @@ mod tests {
         assert!(valid_currency("CHF"));
         for bad in ["", "eur", "EURO", "E1R", "€"] {
             assert!(!valid_currency(bad), "{bad}");
+        }
+        assert!(known_currency("EUR") && known_currency("JPY") && known_currency("CHF"));
+        for unknown in ["EUX", "XAU", "eur", "EU", "E UR"] {
+            assert!(!known_currency(unknown), "{unknown}");
         }
     }
 

@@ -60,6 +60,17 @@ pub async fn currency(c: &mut Conn) -> StoreResult<Option<String>> {
     )
 }
 
+/// Sets the currency the practice's fees are in (invoices keep the currency they were issued in).
+pub async fn set_currency(c: &mut Conn, currency: &str, now: Timestamp) -> StoreResult<()> {
+    sqlx::query("UPDATE practice SET currency = $1, updated_at = $2 WHERE id = $3")
+        .bind(currency)
+        .bind(ms(now))
+        .bind(ROW)
+        .execute(c.ex())
+        .await?;
+    Ok(())
+}
+
 pub async fn exists(c: &mut Conn) -> StoreResult<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practice")
         .fetch_one(c.ex())

@@ -252,6 +252,8 @@ pub async fn run(
 struct ProfilePage {
     chrome: AdminChrome,
     form: Form,
+    /// The practice's currency, for its owner to change (`None`: not the owner).
+    currency: Option<Form>,
     papers: Vec<(String, String)>,
     cadences: Vec<(String, String)>,
     saved: bool,
@@ -262,9 +264,22 @@ async fn profile_page(
     actor: &app::Actor,
     csrf: String,
     form: Option<Form>,
+    currency: Option<Form>,
     saved: bool,
     status: StatusCode,
 ) -> WebResult<Response> {
+    let currency = if app::policy::can(actor, app::policy::Action::ManagePractice)
+        == app::policy::Decision::Allow
+    {
+        let current = state.app.currency().await?;
+        Some(
+            currency
+                .unwrap_or_else(|| Form::default().with("currency", current))
+                .labelled("currency", "field-currency"),
+        )
+    } else {
+        None
+    };
     let form = match form {
         Some(f) => f,
         None => {
@@ -310,6 +325,7 @@ async fn profile_page(
         )
         .await,
         form,
+        currency,
         papers: ["a4", "letter"]
             .into_iter()
             .map(|p| (p.to_string(), view::tr(&format!("billing-paper-{p}"))))
@@ -341,6 +357,7 @@ pub async fn profile(
         &actor,
         csrf,
         None,
+        None,
         q.saved.is_some(),
         StatusCode::OK,
     )
@@ -364,10 +381,35 @@ pub async fn save_profile(
                 &actor,
                 csrf,
                 Some(Form::from_input(&input, errors)),
+                None,
                 false,
                 status,
             )
             .await
+        }
+    }
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+pub struct CurrencyForm {
+    #[serde(default)]
+    currency: String,
+}
+
+/// POST /admin/billing/currency: the practice's currency (the owner's).
+pub async fn set_currency(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    Csrf(csrf): Csrf,
+    CsrfForm(input): CsrfForm<CurrencyForm>,
+) -> WebResult<Response> {
+    state.app.enter_admin(&actor).await?;
+    match state.app.set_currency(&actor, &input.currency).await {
+        Ok(()) => Ok(Redirect::to("/admin/billing/profile?saved=1").into_response()),
+        Err(e) => {
+            let (status, errors) = view::refused(e, None)?;
+            let typed = Form::from_input(&input, errors);
+            profile_page(&state, &actor, csrf, None, Some(typed), false, status).await
         }
     }
 }

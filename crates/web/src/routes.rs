@@ -256,6 +256,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/billing/run", billing::run)
         .get("/admin/billing/profile", billing::profile)
         .post("/admin/billing/profile", billing::save_profile)
+        .post("/admin/billing/currency", billing::set_currency)
         .get("/admin/billing/invoices/{id}", billing::invoice)
         .post("/admin/billing/invoices/{id}/lines", billing::add_line)
         .post(

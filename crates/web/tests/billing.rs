@@ -858,3 +858,32 @@ on_both!(the_months_run_bills_what_took_place_once, practice, |t| {
     let third = t.app.prepare_invoices(&actor, november).await.unwrap();
     assert_eq!(third.sessions, 2);
 });
+
+on_both!(the_owner_sets_the_practices_currency, practice, |t| {
+    let owner = t.signed_in(OWNER_EMAIL).await;
+    let theo = t.signed_in(THERAPIST_EMAIL).await;
+    for (typed, status) in [
+        ("EUX", StatusCode::UNPROCESSABLE_ENTITY),
+        ("", StatusCode::UNPROCESSABLE_ENTITY),
+        ("<script>", StatusCode::UNPROCESSABLE_ENTITY),
+        ("chf", StatusCode::SEE_OTHER),
+    ] {
+        let r = owner
+            .post_with_token("/admin/billing/currency", &[("currency", typed)])
+            .await;
+        assert_eq!(r.status(), status, "{typed}");
+        if status != StatusCode::SEE_OTHER {
+            let html = r.text().await.unwrap();
+            assert!(html.contains("Please write a currency"), "{typed}");
+        }
+    }
+    assert_eq!(t.app.currency().await.unwrap(), "CHF");
+    // A therapist who is not the owner is refused, and has no such form.
+    let r = theo
+        .post_with_token("/admin/billing/currency", &[("currency", "USD")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (_, html) = theo.text("/admin/billing/profile").await;
+    assert!(!html.contains("/admin/billing/currency"));
+    assert_eq!(t.app.currency().await.unwrap(), "CHF");
+});
