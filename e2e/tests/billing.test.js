@@ -229,7 +229,7 @@ test('a month of sessions is billed, paid from a bank statement and corrected by
   const documents = p.locator('ul.document-list > li');
   assert.equal(await documents.count(), 1);
   assert.match(await documents.first().innerText(), /Invoice 0001 · 1 December 2026 · 460\.00 EUR · Open/);
-  assert.match(await p.locator('main').innerText(), /Your balance: 460\.00 EUR/);
+  assert.match(await p.locator('main').innerText(), /Still to pay: 460\.00 EUR/);
   await axe.check(p, 'portal invoices');
   await shootBoth(p, 'billing-portal');
   const [download, response] = await Promise.all([

@@ -36,7 +36,8 @@ type CreditRow = (
     String,
     String,
 );
-/// A portal document: (id, title, date, amount, standing, pdf, receipts, owes).
+/// A portal document: (id, title, date, amount, standing, pdf, receipts, how to pay what is still
+/// owed — empty when nothing is).
 type PortalRow = (
     String,
     String,
@@ -45,7 +46,7 @@ type PortalRow = (
     String,
     String,
     Vec<(String, String)>,
-    bool,
+    String,
 );
 
 /// One document as a list shows it: (page, number or "draft", patient, date, amount, standing).
@@ -1419,7 +1420,21 @@ async fn portal_page(
         .iter()
         .map(|(i, payments)| {
             let kind = view::tr(&format!("billing-kind-{}", i.kind.as_str()));
-            let owes = i.kind == Kind::Invoice && i.outstanding() > 0;
+            let owes = if i.kind == Kind::Invoice && i.outstanding() > 0 {
+                i18n::t_with(
+                    "portal-invoice-to-pay",
+                    &[
+                        ("amount", r.money(i.outstanding(), &i.currency)),
+                        ("due", i.due_on.map(|d| r.civil_date(d)).unwrap_or_default()),
+                        (
+                            "reference",
+                            domain::bank::print_groups(i.reference.as_deref().unwrap_or_default()),
+                        ),
+                    ],
+                )
+            } else {
+                String::new()
+            };
             (
                 i.id.clone(),
                 format!("{kind} {}", i.number.clone().unwrap_or_default()),
@@ -1452,7 +1467,17 @@ async fn portal_page(
         csrf,
         section: "invoices",
         documents,
-        balance: r.money(b.balance, &b.currency),
+        balance: match b.balance {
+            0 => view::tr("portal-invoices-settled"),
+            owed if owed > 0 => i18n::t_with(
+                "portal-invoices-balance",
+                &[("amount", r.money(owed, &b.currency))],
+            ),
+            credit => i18n::t_with(
+                "portal-invoices-credit",
+                &[("amount", r.money(-credit, &b.currency))],
+            ),
+        },
         online: b.online,
         notice,
         error,
