@@ -2,9 +2,10 @@
 //! Estimates (on the case's billing page), the superbill of an issued invoice, and both in the
 //! portal. The app answers "not found" outside the US, so these routes do too.
 
-use crate::billing::{case_billing_page, pdf_response, Typed};
+use crate::billing::{case_billing_page, Typed};
 use crate::error::WebResult;
 use crate::extract::{Caller, Csrf, CsrfForm, Path};
+use crate::invoices::pdf_response;
 use crate::view::{self, Form};
 use crate::WebState;
 use app::policy::CaseSide;

@@ -3,8 +3,9 @@
 
 use crate::{
     accounts, agreements, api, assets, attendance, away, billing, booking, calendar, cases, claims,
-    content, day, ending, focus, inquiries, intake, mail, measures, notes, passkeys, portal,
-    practice, rooms, series, site, team, techcheck, workspace, WebState,
+    content, day, ending, focus, inquiries, intake, invoices, mail, measures, notes, passkeys,
+    portal, portal_invoices, practice, rooms, series, site, statements, team, techcheck, workspace,
+    WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -257,36 +258,39 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/billing/profile", billing::profile)
         .post("/admin/billing/profile", billing::save_profile)
         .post("/admin/billing/currency", billing::set_currency)
-        .get("/admin/billing/invoices/{id}", billing::invoice)
-        .post("/admin/billing/invoices/{id}/lines", billing::add_line)
+        .get("/admin/billing/invoices/{id}", invoices::invoice)
+        .post("/admin/billing/invoices/{id}/lines", invoices::add_line)
         .post(
             "/admin/billing/invoices/{id}/lines/{line}",
-            billing::edit_line,
+            invoices::edit_line,
         )
         .post(
             "/admin/billing/invoices/{id}/lines/{line}/remove",
-            billing::remove_line,
+            invoices::remove_line,
         )
-        .post("/admin/billing/invoices/{id}/recipient", billing::recipient)
-        .post("/admin/billing/invoices/{id}/issue", billing::issue)
-        .post("/admin/billing/invoices/{id}/discard", billing::discard)
-        .post("/admin/billing/invoices/{id}/payments", billing::payment)
-        .post("/admin/billing/invoices/{id}/credit", billing::credit)
-        .get("/admin/billing/invoices/{id}/pdf", billing::pdf)
+        .post(
+            "/admin/billing/invoices/{id}/recipient",
+            invoices::recipient,
+        )
+        .post("/admin/billing/invoices/{id}/issue", invoices::issue)
+        .post("/admin/billing/invoices/{id}/discard", invoices::discard)
+        .post("/admin/billing/invoices/{id}/payments", invoices::payment)
+        .post("/admin/billing/invoices/{id}/credit", invoices::credit)
+        .get("/admin/billing/invoices/{id}/pdf", invoices::pdf)
         .get("/admin/billing/invoices/{id}/superbill", claims::superbill)
         .get("/admin/billing/estimates/{id}", claims::estimate)
-        .get("/admin/billing/receipts/{id}", billing::receipt)
+        .get("/admin/billing/receipts/{id}", invoices::receipt)
         .get("/admin/billing/export.csv", billing::export)
-        .get("/admin/billing/statements", billing::statements)
-        .post_upload("/admin/billing/statements", billing::import)
-        .get("/admin/billing/statements/{id}", billing::statement)
+        .get("/admin/billing/statements", statements::statements)
+        .post_upload("/admin/billing/statements", statements::import)
+        .get("/admin/billing/statements/{id}", statements::statement)
         .post(
             "/admin/billing/credits/{id}/confirm",
-            billing::confirm_credit,
+            statements::confirm_credit,
         )
         .post(
             "/admin/billing/credits/{id}/dismiss",
-            billing::dismiss_credit,
+            statements::dismiss_credit,
         )
         .get("/admin/cases/{id}/billing", billing::case_billing)
         .post("/admin/cases/{id}/billing", billing::save_terms)
@@ -296,13 +300,13 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
             "/admin/cases/{id}/billing/estimates",
             claims::issue_estimate,
         )
-        .get("/portal/invoices", billing::portal)
-        .get("/portal/invoices/{id}/pdf", billing::portal_pdf)
-        .get("/portal/receipts/{id}", billing::portal_receipt)
+        .get("/portal/invoices", portal_invoices::portal)
+        .get("/portal/invoices/{id}/pdf", portal_invoices::portal_pdf)
+        .get("/portal/receipts/{id}", portal_invoices::portal_receipt)
         .get("/portal/invoices/{id}/superbill", claims::portal_superbill)
         .get("/portal/estimates/{id}", claims::portal_estimate)
-        .post("/portal/invoices/{id}/pay", billing::pay)
-        .post("/payments/stripe/webhook", billing::stripe_webhook)
+        .post("/portal/invoices/{id}/pay", portal_invoices::pay)
+        .post("/payments/stripe/webhook", portal_invoices::stripe_webhook)
         .post("/admin/practice/crisis", practice::save_line)
         .post("/admin/practice/crisis/remove", practice::remove_line)
         // mail
