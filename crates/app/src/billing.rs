@@ -27,6 +27,7 @@ use crate::App;
 use domain::account::User;
 use domain::attendance::Attendance;
 use domain::audit::AuditAction;
+use domain::case::Case;
 use domain::ids::CaseId;
 use domain::invoice::{Kind, Line, Profile, ProfileInput};
 use jiff::civil::{Date, Time};
@@ -322,11 +323,7 @@ impl App {
                     }
                 })
                 .collect();
-            let recipient = if terms.recipient.is_empty() {
-                case.patient.name.clone()
-            } else {
-                terms.recipient.clone()
-            };
+            let recipient = addressed_to(&terms, &case);
             let groups: Vec<Vec<Line>> = match profile.cadence {
                 domain::invoice::Cadence::Monthly => vec![lines],
                 domain::invoice::Cadence::PerSession => {
@@ -344,69 +341,43 @@ impl App {
                 };
                 done.sessions += lines.len();
                 done.drafts += 1;
-                let id = store::billing::create_draft(
-                    &mut tx,
-                    &store::billing::NewInvoice {
-                        case: &case.id,
-                        therapist: &user.id,
-                        kind: Kind::Invoice,
-                        corrects: None,
-                        currency: &currency,
-                        period,
-                        lines: &lines,
-                        recipient: &recipient,
-                    },
-                    self.now(),
-                )
-                .await?;
-                self.audit_in(
-                    &mut tx,
-                    actor,
-                    AuditAction::InvoiceDraft,
-                    case.id.as_str(),
-                    &id,
-                    Outcome::Ok,
-                )
-                .await?;
+                self.open_draft(&mut tx, actor, &case, period, &lines, &recipient)
+                    .await?;
             }
         }
         tx.commit().await?;
         Ok(done)
     }
 
-    /// Starts an empty draft for a case (a report, a session outside the record): its lines are
-    /// added on the draft's page.
-    pub async fn new_invoice(&self, actor: &Actor, case: &CaseId) -> AppResult<String> {
-        let user = self.therapist_of(actor).await?;
+    /// Creates a draft invoice of `case` for its therapist, in the practice's currency, inside
+    /// `tx`, with its audit row.
+    async fn open_draft(
+        &self,
+        tx: &mut Conn,
+        actor: &Actor,
+        case: &Case,
+        period: (Date, Date),
+        lines: &[Line],
+        recipient: &str,
+    ) -> AppResult<String> {
         let currency = self.currency().await?;
-        let mut tx = self.db().begin().await?;
-        let case = self
-            .case_as(&mut tx, actor, case, CaseSide::Therapist)
-            .await?;
-        let terms = store::billing::case_terms(&mut tx, &case.id).await?;
-        let today = self.billing_today(&user);
-        let recipient = if terms.recipient.is_empty() {
-            case.patient.name.clone()
-        } else {
-            terms.recipient
-        };
         let id = store::billing::create_draft(
-            &mut tx,
+            tx,
             &store::billing::NewInvoice {
                 case: &case.id,
-                therapist: &user.id,
+                therapist: &case.therapist.id,
                 kind: Kind::Invoice,
                 corrects: None,
                 currency: &currency,
-                period: (today, today),
-                lines: &[],
-                recipient: &recipient,
+                period,
+                lines,
+                recipient,
             },
             self.now(),
         )
         .await?;
         self.audit_in(
-            &mut tx,
+            tx,
             actor,
             AuditAction::InvoiceDraft,
             case.id.as_str(),
@@ -414,8 +385,34 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        Ok(id)
+    }
+
+    /// Starts an empty draft for a case (a report, a session outside the record): its lines are
+    /// added on the draft's page.
+    pub async fn new_invoice(&self, actor: &Actor, case: &CaseId) -> AppResult<String> {
+        let user = self.therapist_of(actor).await?;
+        let mut tx = self.db().begin().await?;
+        let case = self
+            .case_as(&mut tx, actor, case, CaseSide::Therapist)
+            .await?;
+        let terms = store::billing::case_terms(&mut tx, &case.id).await?;
+        let today = self.billing_today(&user);
+        let recipient = addressed_to(&terms, &case);
+        let id = self
+            .open_draft(&mut tx, actor, &case, (today, today), &[], &recipient)
+            .await?;
         tx.commit().await?;
         Ok(id)
+    }
+}
+
+/// Whom a case's invoices name: the address kept for them, or the patient's name.
+fn addressed_to(terms: &CaseTerms, case: &Case) -> String {
+    if terms.recipient.is_empty() {
+        case.patient.name.clone()
+    } else {
+        terms.recipient.clone()
     }
 }
 
