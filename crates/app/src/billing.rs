@@ -35,8 +35,6 @@ use jiff::Timestamp;
 pub use store::billing::{CaseTerms, Invoice, PaymentRecord, StoredCredit};
 use store::Conn;
 
-pub use document::documents_language;
-
 /// The most drafts or documents a list shows at once.
 const LIST_MAX: i64 = 200;
 
@@ -186,6 +184,16 @@ impl App {
             .case_as(&mut c, actor, case, CaseSide::Therapist)
             .await?;
         let terms = store::billing::case_terms(&mut c, &case.id).await?;
+        // A patient's own fee and address are sealed with the case: reading them is recorded.
+        self.audit_in(
+            &mut c,
+            actor,
+            AuditAction::BillingTermsRead,
+            case.id.as_str(),
+            "",
+            Outcome::Ok,
+        )
+        .await?;
         let invoices = store::billing::of_case(&mut c, &case.id).await?;
         let type_fee = store::booking::availability(&mut c, &case.therapist.id)
             .await?

@@ -417,8 +417,8 @@ impl App {
                     None => return Ok(()),
                 }
             }
-            Task::InvoiceReminder { invoice, day } => {
-                match self.invoice_reminder_mail(&practice, &invoice, day).await? {
+            Task::InvoiceReminder { invoice, .. } => {
+                match self.invoice_reminder_mail(&practice, &invoice).await? {
                     Some(mail) => mail,
                     None => return Ok(()),
                 }

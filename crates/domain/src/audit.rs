@@ -7,6 +7,9 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AuditAction {
     AbsenceAdd,
+    BillingTermsRead,
+    StatementDismiss,
+    StatementRead,
     BillingExport,
     BillingProfileSave,
     BillingTermsSave,
@@ -115,6 +118,9 @@ impl AuditAction {
     /// Every action, for the tests that hold the list's texts stable and distinct.
     pub const ALL: &'static [AuditAction] = &[
         AuditAction::AbsenceAdd,
+        AuditAction::BillingTermsRead,
+        AuditAction::StatementDismiss,
+        AuditAction::StatementRead,
         AuditAction::BillingExport,
         AuditAction::BillingProfileSave,
         AuditAction::BillingTermsSave,
@@ -231,6 +237,9 @@ impl AuditAction {
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::AbsenceAdd => "absence.add",
+            AuditAction::BillingTermsRead => "billing.terms.read",
+            AuditAction::StatementDismiss => "statement.dismiss",
+            AuditAction::StatementRead => "statement.read",
             AuditAction::BillingExport => "billing.export",
             AuditAction::BillingProfileSave => "billing.profile.save",
             AuditAction::BillingTermsSave => "billing.terms.save",

@@ -1,5 +1,6 @@
 -- Billing: each therapist's billing profile, what each patient pays, invoices and credit notes
--- in the practice's one gapless sequence, payments, bank statements, reminders, online checkouts.
+-- in the practice's one gapless sequence, payments, bank statements, online checkouts (reminders
+-- are jobs, one per invoice and day).
 -- Issued invoices never change: every statement that writes to an invoice or its lines says
 -- `seq IS NULL` (a draft), and nothing deletes an issued one.
 CREATE TABLE billing_profiles (
@@ -114,12 +115,6 @@ CREATE TABLE statement_credits (
     state TEXT NOT NULL
 );
 CREATE INDEX statement_credits_by_import ON statement_credits(import_id, position);
-CREATE TABLE invoice_reminders (
-    invoice_id TEXT NOT NULL REFERENCES invoices(id),
-    day BIGINT NOT NULL,
-    sent_at BIGINT NOT NULL,
-    PRIMARY KEY (invoice_id, day)
-);
 CREATE TABLE checkout_sessions (
     id TEXT PRIMARY KEY,
     invoice_id TEXT NOT NULL REFERENCES invoices(id),

@@ -674,22 +674,3 @@ pub async fn pdf(c: &mut Conn, invoice: &str) -> StoreResult<Option<Vec<u8>>> {
         .map(|s| c.keyring.open_bytes("invoices", "pdf_sealed", invoice, &s))
         .transpose()
 }
-
-/// Records that the reminder for `day` went out. `false`: it had been recorded before.
-pub async fn reminder_sent(
-    c: &mut Conn,
-    invoice: &str,
-    day: u32,
-    now: Timestamp,
-) -> StoreResult<bool> {
-    let done = sqlx::query(
-        "INSERT INTO invoice_reminders (invoice_id, day, sent_at) VALUES ($1, $2, $3) ON CONFLICT (invoice_id, day) DO NOTHING",
-    )
-    .bind(invoice)
-    .bind(i64::from(day))
-    .bind(ms(now))
-    .execute(c.ex())
-    .await?
-    .rows_affected();
-    Ok(done == 1)
-}

@@ -81,6 +81,18 @@ pub(crate) async fn language_layer(request: Request, next: Next) -> Response {
 mod tests {
     use super::*;
 
+    /// The audit log names every action in words (`web::mail`'s audit page looks them up by the
+    /// stored text): an action added without its label would show as a raw key.
+    #[test]
+    fn every_audit_action_has_a_label() {
+        let missing: Vec<String> = domain::audit::AuditAction::ALL
+            .iter()
+            .map(|a| format!("audit-action-{}", a.as_str().replace(['.', '_'], "-")))
+            .filter(|key| !has(key))
+            .collect();
+        assert!(missing.is_empty(), "{missing:?}");
+    }
+
     #[test]
     fn every_key_used_in_templates_and_code_exists() {
         let sources = [

@@ -70,7 +70,9 @@ async fn portal_page(
         .iter()
         .map(|(i, payments)| {
             let kind = view::tr(&format!("billing-kind-{}", i.kind.as_str()));
-            let owes = if i.kind == Kind::Invoice && i.outstanding() > 0 {
+            let owes = if i.kind == Kind::Invoice
+                && domain::invoice::standing(i.total, i.credited, i.paid).owes()
+            {
                 i18n::t_with(
                     "portal-invoice-to-pay",
                     &[

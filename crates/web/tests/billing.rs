@@ -887,3 +887,69 @@ on_both!(the_owner_sets_the_practices_currency, practice, |t| {
     assert!(!html.contains("/admin/billing/currency"));
     assert_eq!(t.app.currency().await.unwrap(), "CHF");
 });
+
+async fn audited(t: &TestApp, action: &str, subject: &str) -> String {
+    store::testing::raw_text(
+        &t.db,
+        &format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = '{action}' AND subject = $1"
+        ),
+        subject,
+    )
+    .await
+}
+
+on_both!(reading_sealed_billing_data_is_audited, practice, |t| {
+    let browser = t.signed_in(THERAPIST_EMAIL).await;
+    let case = t
+        .invite_patient(&browser, "Mara Jovanović", "mara@example.org")
+        .await;
+    let actor = theo(&t).await;
+    t.app
+        .save_billing_profile(&actor, &profile())
+        .await
+        .unwrap();
+    let id = draft(&t, &actor, &case, "90").await;
+    assert_eq!(audited(&t, "invoice.read", &id).await, "0");
+    let (status, _) = browser.text(&format!("/admin/billing/invoices/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(audited(&t, "invoice.read", &id).await, "1");
+    let (status, _) = browser.text(&format!("/admin/cases/{case}/billing")).await;
+    assert_eq!(status, StatusCode::OK);
+    let terms = store::testing::raw_text(
+        &t.db,
+        "SELECT CAST(COUNT(*) AS TEXT) FROM audit_log WHERE action = 'billing.terms.read' AND case_id = $1",
+        &case,
+    )
+    .await;
+    assert_eq!(terms, "1");
+    // A statement's page opens payers' names; setting a credit aside is recorded too.
+    let csv = "Date;Amount;Text\n20.11.2026;12,34;Somebody\n";
+    let input = app::billing::statements::StatementInput {
+        format: "csv".into(),
+        date_column: "Date".into(),
+        amount_column: "Amount".into(),
+        text_column: "Text".into(),
+        decimal_comma: "on".into(),
+        ..Default::default()
+    };
+    let (import, _) = t
+        .app
+        .import_statement(&actor, &input, csv.as_bytes())
+        .await
+        .unwrap();
+    let (status, _) = browser
+        .text(&format!("/admin/billing/statements/{import}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(audited(&t, "statement.read", &import).await, "1");
+    let credit = t.app.statement(&actor, &import).await.unwrap().credits[0]
+        .0
+        .id
+        .clone();
+    let r = browser
+        .post_with_token(&format!("/admin/billing/credits/{credit}/dismiss"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(audited(&t, "statement.dismiss", &credit).await, "1");
+});

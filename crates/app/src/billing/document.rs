@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use store::billing::Invoice;
 
 /// The language documents are written in (the practice's).
-pub fn documents_language() -> &'static str {
+fn documents_language() -> &'static str {
     crate::i18n::Lang::default().tag()
 }
 

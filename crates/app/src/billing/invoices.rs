@@ -40,6 +40,26 @@ impl App {
     /// An invoice or credit note: for the therapist any of their own, for the patient an issued
     /// one of their own case (a draft is nobody's business but the therapist's).
     pub async fn invoice(&self, actor: &Actor, id: &str, side: CaseSide) -> AppResult<InvoiceView> {
+        let view = self.invoice_view(actor, id, side).await?;
+        // The page shows whom it is addressed to, sealed with the case: reading it is recorded.
+        self.audit(
+            actor,
+            AuditAction::InvoiceRead,
+            view.invoice.case.as_str(),
+            &view.invoice.id,
+            Outcome::Ok,
+        )
+        .await?;
+        Ok(view)
+    }
+
+    /// [`Self::invoice`] without its audit row, for use-cases that read it to act on it.
+    async fn invoice_view(
+        &self,
+        actor: &Actor,
+        id: &str,
+        side: CaseSide,
+    ) -> AppResult<InvoiceView> {
         let mut c = self.db().conn().await?;
         let (invoice, case) = self.invoice_as(&mut c, actor, id, side).await?;
         let payments = store::billing::payments_of(&mut c, &invoice.id).await?;
@@ -231,6 +251,15 @@ impl App {
         let mut tx = self.db().begin().await?;
         let invoice = self.draft_to_change(&mut tx, actor, id).await?;
         store::billing::set_recipient(&mut tx, &invoice, &recipient).await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::InvoiceDraft,
+            invoice.case.as_str(),
+            id,
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -391,7 +420,7 @@ impl App {
         lines: &[String],
     ) -> AppResult<String> {
         let user = self.therapist_of(actor).await?;
-        let view = self.invoice(actor, id, CaseSide::Therapist).await?;
+        let view = self.invoice_view(actor, id, CaseSide::Therapist).await?;
         let invoice = &view.invoice;
         if invoice.kind != Kind::Invoice || invoice.is_draft() {
             return Err(AppError::field("lines", "error-credit-not-invoice"));

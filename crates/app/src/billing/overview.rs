@@ -291,25 +291,23 @@ impl App {
     }
 
     /// The job: a reminder for an invoice still owing on its day; nothing once it is settled.
+    /// One job per invoice and day (its key), so a failed send is retried and a sent one is not
+    /// repeated; nothing is recorded before the mail goes out.
     pub(crate) async fn invoice_reminder_mail(
         &self,
         practice: &domain::practice::Details,
         invoice: &str,
-        day: u32,
     ) -> AppResult<Option<crate::mail::Outgoing>> {
-        let mut tx = self.db().begin().await?;
-        let Some(i) = store::billing::get(&mut tx, invoice).await? else {
+        let mut c = self.db().conn().await?;
+        let Some(i) = store::billing::get(&mut c, invoice).await? else {
             return Ok(None);
         };
-        if i.outstanding() <= 0
-            || !store::billing::reminder_sent(&mut tx, invoice, day, self.now()).await?
-        {
+        if i.outstanding() <= 0 {
             return Ok(None);
         }
-        let Some(case) = self.case_for_system(&mut tx, &i.case).await? else {
+        let Some(case) = self.case_for_system(&mut c, &i.case).await? else {
             return Ok(None);
         };
-        tx.commit().await?;
         Ok(Some(crate::mail::payment_reminder(
             &practice.name,
             &case.patient,

@@ -225,6 +225,16 @@ impl App {
         let credits = store::billing::credits_of(&mut c, &user.id, id)
             .await?
             .ok_or(AppError::NotFound)?;
+        // Payers' names and texts are sealed: reading them is recorded.
+        self.audit_in(
+            &mut c,
+            actor,
+            AuditAction::StatementRead,
+            "",
+            id,
+            Outcome::Ok,
+        )
+        .await?;
         let cases = store::cases::of_therapist(&mut c, &user.id).await?;
         let name = |case: &domain::ids::CaseId| {
             cases
@@ -321,7 +331,17 @@ impl App {
         let c = store::billing::credit(&mut tx, &user.id, credit)
             .await?
             .ok_or(AppError::NotFound)?;
-        store::billing::settle_credit(&mut tx, &c.id, "dismissed", None).await?;
+        if store::billing::settle_credit(&mut tx, &c.id, "dismissed", None).await? {
+            self.audit_in(
+                &mut tx,
+                actor,
+                AuditAction::StatementDismiss,
+                "",
+                &c.id,
+                Outcome::Ok,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(c.import)
     }
