@@ -138,6 +138,21 @@ impl Db {
         Ok(Conn::tx(tx, self.keyring.clone(), self.backend))
     }
 
+    /// A read-only transaction whose reads all see one instant (a backup's or an export's
+    /// snapshot) while others go on writing: SQLite's WAL gives a reader the database as of its
+    /// first read; PostgreSQL's repeatable read, as of the first statement.
+    pub async fn snapshot(&self) -> StoreResult<Conn> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN DEFERRED").await?,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?
+            }
+        };
+        Ok(Conn::tx(tx, self.keyring.clone(), self.backend))
+    }
+
     /// A connection for reads that need no transaction (each statement stands alone).
     pub async fn conn(&self) -> StoreResult<Conn> {
         Ok(Conn::pooled(

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod billing;
 pub mod booking;
 pub mod cases;
+pub mod catalog;
 pub mod claims;
 mod conn;
 pub mod day;

@@ -183,6 +183,9 @@ struct Keys {
     cases: HashMap<String, String>,
     /// The master key that wraps new data keys.
     master: MasterKey,
+    /// The installation's first data key: kept (retired, never erased) through every rotation,
+    /// so keys derived from it (the audit log's MAC key, the blind index's key) stay the same.
+    root: String,
 }
 
 impl Keyring {
@@ -190,7 +193,7 @@ impl Keyring {
     /// file holds the old and the new key); creates the first data key on a new database.
     pub(crate) async fn load(pool: &AnyPool, masters: Vec<MasterKey>) -> StoreResult<Keyring> {
         let rows: Vec<DataKeyRow> = sqlx::query_as(
-            "SELECT id, master_key_id, wrapped, retired_at, case_id FROM data_keys ORDER BY created_at",
+            "SELECT id, master_key_id, wrapped, retired_at, case_id FROM data_keys ORDER BY created_at, id",
         )
         .fetch_all(pool)
         .await?;
@@ -203,6 +206,7 @@ impl Keyring {
         let mut active = None;
         let mut cases = HashMap::new();
         let mut in_use = newest.clone();
+        let mut root = None;
         for DataKeyRow {
             id,
             master_key_id: master_id,
@@ -228,6 +232,9 @@ impl Keyring {
             }
             raw.0.copy_from_slice(&opened);
             in_use = master.clone();
+            if root.is_none() && case_id.is_none() {
+                root = Some(id.clone());
+            }
             keys.insert(id.clone(), raw.cipher());
             raw_keys.insert(id.clone(), raw);
             match (retired_at, case_id) {
@@ -247,6 +254,7 @@ impl Keyring {
                 id
             }
         };
+        let root = root.unwrap_or_else(|| active.clone());
         Ok(Keyring {
             inner: Arc::new(RwLock::new(Keys {
                 active,
@@ -254,6 +262,7 @@ impl Keyring {
                 raw: raw_keys,
                 cases,
                 master: in_use,
+                root,
             })),
         })
     }
@@ -271,8 +280,15 @@ impl Keyring {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
         };
-        let now = jiff::Timestamp::now().as_millisecond();
         let mut tx = pool.begin().await?;
+        // The new key is strictly newer than every other, so the oldest (the root that derived
+        // keys come from) stays the oldest even when a rotation follows within a millisecond.
+        let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(created_at) FROM data_keys")
+            .fetch_one(&mut *tx)
+            .await?;
+        let now = jiff::Timestamp::now()
+            .as_millisecond()
+            .max(newest.unwrap_or(0) + 1);
         for (id, bytes) in &raw {
             let wrapped = seal_with(&next.cipher(), &bytes.0, &wrap_context(id));
             sqlx::query("UPDATE data_keys SET master_key_id = $1, wrapped = $2, retired_at = CASE WHEN case_id IS NULL THEN COALESCE(retired_at, $3) ELSE retired_at END WHERE id = $4")
@@ -301,6 +317,30 @@ impl Keyring {
         keys.active = new_id;
         keys.master = next.clone();
         Ok(raw.len())
+    }
+
+    /// A 32-byte key for one `purpose` (the audit log's MAC, the blind index of who is a patient),
+    /// derived with HMAC-SHA256 from the installation's first data key. It is never stored: it
+    /// opens only with the master key, survives master key rotations (the root is re-wrapped, not
+    /// replaced), and travels with a backup, but not with an export (another installation derives
+    /// its own and recomputes what depends on it).
+    pub fn derived_key(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
+        use hmac::{Hmac, Mac};
+        let keys = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let root = keys
+            .raw
+            .get(&keys.root)
+            .expect("the root data key is loaded with the keyring");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&root.0).expect("HMAC takes a key of any length");
+        mac.update(b"holdspace derived key/");
+        mac.update(purpose.as_bytes());
+        let mut out = Zeroizing::new([0u8; 32]);
+        out.copy_from_slice(&mac.finalize().into_bytes());
+        out
     }
 
     /// The data key of `case`, if it has one already.
@@ -556,13 +596,16 @@ mod tests {
             "k1".to_string(),
             XChaCha20Poly1305::new((&[7u8; 32]).into()),
         );
+        let mut raw = HashMap::new();
+        raw.insert("k1".to_string(), DataKey([7u8; 32]));
         Keyring {
             inner: Arc::new(RwLock::new(Keys {
                 active: "k1".into(),
                 keys,
-                raw: HashMap::new(),
+                raw,
                 cases: HashMap::new(),
                 master: MasterKey([1u8; 32]),
+                root: "k1".into(),
             })),
         }
     }
@@ -624,6 +667,14 @@ mod tests {
         assert!(k
             .open_bytes("attachments", "bytes_sealed", "a1", b"hs1:k1:short")
             .is_err());
+    }
+
+    #[test]
+    fn derived_keys_differ_by_purpose_and_repeat_for_the_same_one() {
+        let k = ring();
+        assert_eq!(*k.derived_key("audit"), *k.derived_key("audit"));
+        assert_ne!(*k.derived_key("audit"), *k.derived_key("blind index"));
+        assert_ne!(*k.derived_key("audit"), [7u8; 32]);
     }
 
     #[test]
