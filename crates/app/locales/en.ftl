@@ -2129,3 +2129,13 @@ audit-action-focus-read = Treatment focus read
 audit-action-focus-review = Treatment focus reviewed
 audit-action-focus-write = Treatment focus saved
 audit-action-inquiry-invite = Patient invited from a message
+
+## The audit log's checkpoints and the master key's copy (issue 14, parts 6 and 7)
+mail-audit-checkpoint-subject = Audit log checkpoint
+mail-audit-checkpoint-body =
+    Today's checkpoint of your practice's audit log:
+
+      entries: { $rows } (the last one numbered { $seq })
+      fingerprint: { $mac }
+
+    Keep this mail. If the log is ever cut or rewritten, `holdspace audit verify` shows it against the checkpoint file on the server, and this mail proves what the log was even if that file is gone.

@@ -68,6 +68,10 @@ pub struct Config {
     pub ice: turn::IceConfig,
     /// Online card payment through Stripe Checkout; `None` leaves it off (its keys redacted).
     pub stripe: Option<stripe::Config>,
+    /// Where the audit log's checkpoints are appended (outside the database); `None` writes none.
+    pub audit_checkpoint_file: Option<std::path::PathBuf>,
+    /// Whether the daily checkpoint is also mailed to the owner (its count and MAC only).
+    pub audit_checkpoint_mail: bool,
 }
 
 impl Default for Config {
@@ -84,6 +88,8 @@ impl Default for Config {
             ],
             ice: Default::default(),
             stripe: None,
+            audit_checkpoint_file: None,
+            audit_checkpoint_mail: false,
         }
     }
 }

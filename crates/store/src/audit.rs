@@ -8,10 +8,10 @@ mod upgrade;
 mod verify;
 
 pub use chain::Scheme;
+use chain::{Linker, GENESIS};
 pub use checkpoint::Checkpoint;
 pub use upgrade::{upgrade, Upgrade};
 pub use verify::{verify, walk, Head, Verdict, Walk};
-use chain::{Linker, GENESIS};
 
 use crate::conn::Conn;
 use crate::db::{Backend, Db};
@@ -209,4 +209,3 @@ pub async fn recent_for(
     .await?;
     Ok(rows.iter().map(entry).collect())
 }
-

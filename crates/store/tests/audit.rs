@@ -190,7 +190,10 @@ both_backends!(an_edit_with_the_plain_hash_recomputed_is_caught, |db| {
 
 both_backends!(an_intact_log_passes_its_checkpoints, |db| {
     five(&db).await;
-    let first = walk(&db, &[]).await.head.checkpoint(at("2026-11-27T10:00:00Z"));
+    let first = walk(&db, &[])
+        .await
+        .head
+        .checkpoint(at("2026-11-27T10:00:00Z"));
     assert_eq!((first.rows, first.seq), (5, 5));
     audit::append_alone(&db, &event(6), at("2026-11-28T09:00:00Z"))
         .await
@@ -206,7 +209,10 @@ both_backends!(an_intact_log_passes_its_checkpoints, |db| {
 
 both_backends!(a_deleted_tail_is_caught_against_the_checkpoint, |db| {
     five(&db).await;
-    let checkpoint = walk(&db, &[]).await.head.checkpoint(at("2026-11-27T10:00:00Z"));
+    let checkpoint = walk(&db, &[])
+        .await
+        .head
+        .checkpoint(at("2026-11-27T10:00:00Z"));
     testing::raw_exec(&db, "DELETE FROM audit_log WHERE seq >= 4").await;
     // Without the checkpoint the shorter chain looks whole: that is what the checkpoint is for.
     assert_eq!(
@@ -229,60 +235,69 @@ both_backends!(a_deleted_tail_is_caught_against_the_checkpoint, |db| {
     );
 });
 
-both_backends!(a_rewrite_with_the_key_is_caught_against_the_checkpoint, |db| {
-    five(&db).await;
-    let checkpoint = walk(&db, &[]).await.head.checkpoint(at("2026-11-27T10:00:00Z"));
-    // Someone holding the key drops rows 3 to 5 and writes three others in their place: the
-    // chain is consistent again, and as long as it was.
-    testing::raw_exec(&db, "DELETE FROM audit_log WHERE seq >= 3").await;
-    for n in 13..=15 {
-        audit::append_alone(&db, &event(n), at("2026-11-27T09:00:00Z"))
+both_backends!(
+    a_rewrite_with_the_key_is_caught_against_the_checkpoint,
+    |db| {
+        five(&db).await;
+        let checkpoint = walk(&db, &[])
+            .await
+            .head
+            .checkpoint(at("2026-11-27T10:00:00Z"));
+        // Someone holding the key drops rows 3 to 5 and writes three others in their place: the
+        // chain is consistent again, and as long as it was.
+        testing::raw_exec(&db, "DELETE FROM audit_log WHERE seq >= 3").await;
+        for n in 13..=15 {
+            audit::append_alone(&db, &event(n), at("2026-11-27T09:00:00Z"))
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            audit::verify(&mut db.conn().await.unwrap()).await.unwrap(),
+            Verdict::Intact { rows: 5 }
+        );
+        assert!(matches!(
+            walk(&db, &[checkpoint]).await.verdict,
+            Verdict::Contradicted {
+                number: 1,
+                seq: 5,
+                reason: "the row at the checkpoint's seq is not the one it recorded",
+                ..
+            }
+        ));
+    }
+);
+
+both_backends!(
+    append_at_keeps_the_given_seq_and_instant_in_the_chain,
+    |db| {
+        let mut tx = db.begin().await.unwrap();
+        audit::append_at(&mut tx, 1, at("2020-01-01T00:00:00Z"), &event(1))
             .await
             .unwrap();
+        assert!(matches!(
+            audit::append_at(&mut tx, 3, at("2020-01-02T00:00:00Z"), &event(3)).await,
+            Err(store::StoreError::Conflict)
+        ));
+        assert!(matches!(
+            audit::append_at(&mut tx, 1, at("2020-01-02T00:00:00Z"), &event(3)).await,
+            Err(store::StoreError::Conflict)
+        ));
+        audit::append_at(&mut tx, 2, at("2020-01-02T00:00:00Z"), &event(2))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let entries = audit::recent(&mut db.conn().await.unwrap(), None, 10)
+            .await
+            .unwrap();
+        assert_eq!(entries[0].seq, 2);
+        assert_eq!(entries[0].at, at("2020-01-02T00:00:00Z"));
+        assert_eq!(entries[1].at, at("2020-01-01T00:00:00Z"));
+        assert_eq!(
+            audit::verify(&mut db.conn().await.unwrap()).await.unwrap(),
+            Verdict::Intact { rows: 2 }
+        );
     }
-    assert_eq!(
-        audit::verify(&mut db.conn().await.unwrap()).await.unwrap(),
-        Verdict::Intact { rows: 5 }
-    );
-    assert!(matches!(
-        walk(&db, &[checkpoint]).await.verdict,
-        Verdict::Contradicted {
-            number: 1,
-            seq: 5,
-            reason: "the row at the checkpoint's seq is not the one it recorded",
-            ..
-        }
-    ));
-});
-
-both_backends!(append_at_keeps_the_given_seq_and_instant_in_the_chain, |db| {
-    let mut tx = db.begin().await.unwrap();
-    audit::append_at(&mut tx, 1, at("2020-01-01T00:00:00Z"), &event(1))
-        .await
-        .unwrap();
-    assert!(matches!(
-        audit::append_at(&mut tx, 3, at("2020-01-02T00:00:00Z"), &event(3)).await,
-        Err(store::StoreError::Conflict)
-    ));
-    assert!(matches!(
-        audit::append_at(&mut tx, 1, at("2020-01-02T00:00:00Z"), &event(3)).await,
-        Err(store::StoreError::Conflict)
-    ));
-    audit::append_at(&mut tx, 2, at("2020-01-02T00:00:00Z"), &event(2))
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    let entries = audit::recent(&mut db.conn().await.unwrap(), None, 10)
-        .await
-        .unwrap();
-    assert_eq!(entries[0].seq, 2);
-    assert_eq!(entries[0].at, at("2020-01-02T00:00:00Z"));
-    assert_eq!(entries[1].at, at("2020-01-01T00:00:00Z"));
-    assert_eq!(
-        audit::verify(&mut db.conn().await.unwrap()).await.unwrap(),
-        Verdict::Intact { rows: 2 }
-    );
-});
+);
 
 /// Puts the database back to the old scheme, as an installation from before the MAC was.
 async fn unkeyed(db: &Db) {
@@ -326,12 +341,21 @@ both_backends!(an_intact_old_log_is_rechained_under_the_mac_once, |db| {
 
 /// The link stored in row 4 (what row 5's plain hash was computed over).
 async fn walk_prev(db: &Db) -> String {
-    testing::raw_text(db, "SELECT hash FROM audit_log WHERE seq = CAST($1 AS BIGINT)", "4").await
+    testing::raw_text(
+        db,
+        "SELECT hash FROM audit_log WHERE seq = CAST($1 AS BIGINT)",
+        "4",
+    )
+    .await
 }
 
 both_backends!(a_broken_old_log_is_left_unkeyed_and_still_named, |db| {
     unkeyed(&db).await;
-    testing::raw_exec(&db, "UPDATE audit_log SET outcome = 'refused' WHERE seq = 3").await;
+    testing::raw_exec(
+        &db,
+        "UPDATE audit_log SET outcome = 'refused' WHERE seq = 3",
+    )
+    .await;
     let now = at("2026-12-01T00:00:00Z");
     let broken = Verdict::Broken {
         position: 3,
@@ -348,27 +372,33 @@ both_backends!(a_broken_old_log_is_left_unkeyed_and_still_named, |db| {
     assert_eq!(walk(&db, &[]).await.verdict, broken);
 });
 
-both_backends!(a_log_set_back_to_the_old_scheme_is_not_rechained_again, |db| {
-    five(&db).await;
-    let checkpoint = walk(&db, &[]).await.head.checkpoint(at("2026-11-27T10:00:00Z"));
-    // Someone sets the scheme back and relinks every row with the plain hash, hoping the next
-    // start blesses the rewrite with the key.
-    testing::raw_exec(&db, "UPDATE audit_chain SET scheme = 'sha256' WHERE id = 1").await;
-    relink_without_the_key(&db, |e| {
-        if e.seq == 2 {
-            e.event.subject = "inquiry-99".into();
-        }
-    })
-    .await;
-    assert_eq!(walk(&db, &[]).await.verdict, Verdict::Unkeyed { rows: 5 });
-    assert_eq!(
-        audit::upgrade(&db, &[checkpoint.clone()], at("2026-12-01T00:00:00Z"))
+both_backends!(
+    a_log_set_back_to_the_old_scheme_is_not_rechained_again,
+    |db| {
+        five(&db).await;
+        let checkpoint = walk(&db, &[])
             .await
-            .unwrap(),
-        audit::Upgrade::SetBack
-    );
-    assert!(matches!(
-        walk(&db, &[checkpoint]).await.verdict,
-        Verdict::Contradicted { number: 1, .. }
-    ));
-});
+            .head
+            .checkpoint(at("2026-11-27T10:00:00Z"));
+        // Someone sets the scheme back and relinks every row with the plain hash, hoping the next
+        // start blesses the rewrite with the key.
+        testing::raw_exec(&db, "UPDATE audit_chain SET scheme = 'sha256' WHERE id = 1").await;
+        relink_without_the_key(&db, |e| {
+            if e.seq == 2 {
+                e.event.subject = "inquiry-99".into();
+            }
+        })
+        .await;
+        assert_eq!(walk(&db, &[]).await.verdict, Verdict::Unkeyed { rows: 5 });
+        assert_eq!(
+            audit::upgrade(&db, &[checkpoint.clone()], at("2026-12-01T00:00:00Z"))
+                .await
+                .unwrap(),
+            audit::Upgrade::SetBack
+        );
+        assert!(matches!(
+            walk(&db, &[checkpoint]).await.verdict,
+            Verdict::Contradicted { number: 1, .. }
+        ));
+    }
+);

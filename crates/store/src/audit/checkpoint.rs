@@ -33,9 +33,7 @@ impl Checkpoint {
         let rows = words.next()?.strip_prefix("rows=")?.parse().ok()?;
         let seq = words.next()?.strip_prefix("seq=")?.parse().ok()?;
         let mac = words.next()?.strip_prefix("mac=")?;
-        if words.next().is_some()
-            || mac.len() != 64
-            || !mac.bytes().all(|b| b.is_ascii_hexdigit())
+        if words.next().is_some() || mac.len() != 64 || !mac.bytes().all(|b| b.is_ascii_hexdigit())
         {
             return None;
         }
@@ -109,10 +107,7 @@ mod tests {
 
     #[test]
     fn a_line_reads_back_as_the_same_checkpoint() {
-        assert_eq!(
-            Checkpoint::parse(&checkpoint().line()),
-            Some(checkpoint())
-        );
+        assert_eq!(Checkpoint::parse(&checkpoint().line()), Some(checkpoint()));
     }
 
     #[test]
@@ -122,7 +117,10 @@ mod tests {
             "garbage",
             "2026-12-05T01:00:00Z rows=12 seq=12",
             "2026-12-05T01:00:00Z rows=x seq=12 mac=00",
-            &format!("2026-12-05T01:00:00Z rows=1 seq=1 mac={} extra", "a".repeat(64)),
+            &format!(
+                "2026-12-05T01:00:00Z rows=1 seq=1 mac={} extra",
+                "a".repeat(64)
+            ),
             &format!("2026-12-05T01:00:00Z rows=1 seq=1 mac={}", "g".repeat(64)),
             &"x".repeat(100_000),
         ] {
@@ -143,7 +141,11 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        std::fs::write(&path, format!("{}\nnot a checkpoint\n", checkpoint().line())).unwrap();
+        std::fs::write(
+            &path,
+            format!("{}\nnot a checkpoint\n", checkpoint().line()),
+        )
+        .unwrap();
         let e = read(&path).unwrap_err().to_string();
         assert!(e.contains("line 2"), "{e}");
         let _ = std::fs::remove_file(path);
