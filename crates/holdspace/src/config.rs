@@ -576,6 +576,7 @@ impl Settings {
             stripe: self.stripe.clone(),
             audit_checkpoint_file: Some(self.audit_checkpoint_file.clone()),
             audit_checkpoint_mail: self.audit_checkpoint_mail,
+            master_key_file: (!self.master_key_given()).then(|| self.key_file()),
         }
     }
 
