@@ -54,8 +54,15 @@ impl App {
             return Err(AppError::NotFound);
         }
         store::practice::set_master_key_copy_at(&mut tx, Some(self.now())).await?;
-        self.audit_in(&mut tx, actor, AuditAction::MasterKeyCopy, "", "", Outcome::Ok)
-            .await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            AuditAction::MasterKeyCopy,
+            "",
+            "",
+            Outcome::Ok,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -66,7 +66,10 @@ on_both!(
             1
         );
         let (_, audit) = owner.text("/admin/audit").await;
-        assert!(audit.contains("Copy of the master key confirmed"), "labelled");
+        assert!(
+            audit.contains("Copy of the master key confirmed"),
+            "labelled"
+        );
 
         t.db.rotate_master_key(&store::MasterKey::generate())
             .await
