@@ -198,7 +198,7 @@ both_backends!(an_intact_log_passes_its_checkpoints, |db| {
     audit::append_alone(&db, &event(6), at("2026-11-28T09:00:00Z"))
         .await
         .unwrap();
-    let second = walk(&db, &[first.clone()]).await;
+    let second = walk(&db, std::slice::from_ref(&first)).await;
     assert_eq!(second.verdict, Verdict::Intact { rows: 6 });
     let second = second.head.checkpoint(at("2026-11-28T10:00:00Z"));
     assert_eq!(
@@ -391,9 +391,13 @@ both_backends!(
         .await;
         assert_eq!(walk(&db, &[]).await.verdict, Verdict::Unkeyed { rows: 5 });
         assert_eq!(
-            audit::upgrade(&db, &[checkpoint.clone()], at("2026-12-01T00:00:00Z"))
-                .await
-                .unwrap(),
+            audit::upgrade(
+                &db,
+                std::slice::from_ref(&checkpoint),
+                at("2026-12-01T00:00:00Z")
+            )
+            .await
+            .unwrap(),
             audit::Upgrade::SetBack
         );
         assert!(matches!(
