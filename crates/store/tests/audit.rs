@@ -406,3 +406,86 @@ both_backends!(
         ));
     }
 );
+
+/// A database as the release before the MAC left it: migration 28 not applied, rows linked by
+/// the plain hash. Reopened, the migration marks the log unkeyed and `upgrade` re-chains it.
+async fn an_installation_from_before_the_mac_is_rechained(backend: store::Backend) {
+    let Some(config) = testing::fresh_config(backend).await else {
+        return;
+    };
+    let key = store::MasterKey::generate();
+    let db = match Db::open(&config, vec![key.clone()]).await {
+        Ok(db) => db,
+        Err(e) if backend == store::Backend::Postgres && std::env::var_os("CI").is_none() => {
+            eprintln!("notice: PostgreSQL not reachable ({e}); skipping");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    testing::raw_exec(&db, "DROP TABLE audit_chain").await;
+    testing::raw_exec(&db, "ALTER TABLE practice DROP COLUMN master_key_copy_at").await;
+    testing::raw_exec(&db, "DELETE FROM schema_migrations WHERE version = 28").await;
+    let at = at("2026-11-27T09:00:00Z").as_millisecond();
+    let mut prev = "0".repeat(64);
+    for seq in 1..=3 {
+        let e = event(seq as usize);
+        let link = plain_link(&prev, seq, at, &e);
+        testing::raw_exec(
+            &db,
+            &format!(
+                "INSERT INTO audit_log (seq, at, actor_id, action, case_id, subject, outcome, source, prev_hash, hash) \
+                 VALUES ({seq}, {at}, '{}', '{}', '{}', '{}', '{}', '{}', '{prev}', '{link}')",
+                e.actor_id, e.action, e.case_id, e.subject, e.outcome, e.source
+            ),
+        )
+        .await;
+        prev = link;
+    }
+    db.close().await;
+
+    let db = Db::open(&config, vec![key]).await.unwrap();
+    assert_eq!(walk(&db, &[]).await.verdict, Verdict::Unkeyed { rows: 3 });
+    assert_eq!(
+        audit::upgrade(&db, &[], self::at("2026-12-01T00:00:00Z"))
+            .await
+            .unwrap(),
+        audit::Upgrade::Rechained { rows: 3 }
+    );
+    assert_eq!(walk(&db, &[]).await.verdict, Verdict::Intact { rows: 3 });
+}
+
+#[tokio::test]
+async fn an_installation_from_before_the_mac_is_rechained_sqlite() {
+    an_installation_from_before_the_mac_is_rechained(store::Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_installation_from_before_the_mac_is_rechained_postgres() {
+    an_installation_from_before_the_mac_is_rechained(store::Backend::Postgres).await;
+}
+
+both_backends!(the_walk_pages_through_a_long_log, |db| {
+    // More rows than one page holds: the walk goes on past the page's edge, and a row changed on
+    // the second page is named by its position.
+    let mut tx = db.begin().await.unwrap();
+    for n in 1..=1005 {
+        audit::append(&mut tx, &event(n), at("2026-11-27T09:00:00Z"))
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(walk(&db, &[]).await.verdict, Verdict::Intact { rows: 1005 });
+    testing::raw_exec(
+        &db,
+        "UPDATE audit_log SET source = '10.0.0.1' WHERE seq = 1003",
+    )
+    .await;
+    assert_eq!(
+        walk(&db, &[]).await.verdict,
+        Verdict::Broken {
+            position: 1003,
+            seq: 1003,
+            reason: "the row was changed after it was written"
+        }
+    );
+});
