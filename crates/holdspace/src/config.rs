@@ -540,6 +540,12 @@ impl Settings {
         .collect()
     }
 
+    /// The data directory prepared, then the master key(s) from it or as given.
+    pub fn master_keys_in_prepared_dir(&self) -> Result<Vec<store::MasterKey>, String> {
+        self.prepare_data_dir()?;
+        self.master_keys()
+    }
+
     pub fn key_file(&self) -> PathBuf {
         self.data_dir.join("master.key")
     }

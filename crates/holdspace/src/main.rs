@@ -223,11 +223,8 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
 /// (either opens the database), then the data keys are re-wrapped in one transaction, then the
 /// file holds only the new key.
 async fn rotate_keys(settings: Settings) -> Result<(), String> {
-    settings.prepare_data_dir()?;
-    let old = settings.master_keys()?;
-    let db = store::Db::open(&settings.db_config(), old.clone())
-        .await
-        .map_err(|e| e.to_string())?;
+    let old = settings.master_keys_in_prepared_dir()?;
+    let db = open_db(&settings, old.clone()).await?;
     let next = store::MasterKey::generate();
     let file = settings.key_file();
     if !settings.master_key_given() {
@@ -256,8 +253,21 @@ async fn rotate_keys(settings: Settings) -> Result<(), String> {
 /// Opens the database (creating the data directory and the master key if needed) and the app;
 /// warns of files open to others; re-chains an old audit log under the key (once).
 async fn open(settings: &Settings) -> Result<App, String> {
-    settings.prepare_data_dir()?;
-    let masters = settings.master_keys()?;
+    let masters = settings.master_keys_in_prepared_dir()?;
+    let db = open_db(settings, masters).await?;
+    let app = App::new(
+        db,
+        settings.app_config(),
+        clock::from_setting(settings.test_now.as_deref())?,
+    )
+    .map_err(|e| describe(&e))?;
+    app.upgrade_audit().await.map_err(|e| describe(&e))?;
+    Ok(app)
+}
+
+/// Opens the database; a SQLite file it creates is made its owner's alone (0600), and every file
+/// of the data directory open to others is named with the chmod to run.
+async fn open_db(settings: &Settings, masters: Vec<store::MasterKey>) -> Result<store::Db, String> {
     let fresh = at_rest::missing(&settings.sqlite_files());
     let db = store::Db::open(&settings.db_config(), masters)
         .await
@@ -273,14 +283,7 @@ async fn open(settings: &Settings) -> Result<App, String> {
     files.push(settings.key_file());
     files.push(settings.audit_checkpoint_file.clone());
     at_rest::warn(&at_rest::findings(&settings.data_dir, &files));
-    let app = App::new(
-        db,
-        settings.app_config(),
-        clock::from_setting(settings.test_now.as_deref())?,
-    )
-    .map_err(|e| describe(&e))?;
-    app.upgrade_audit().await.map_err(|e| describe(&e))?;
-    Ok(app)
+    Ok(db)
 }
 
 fn describe(e: &app::AppError) -> String {
