@@ -2129,3 +2129,20 @@ audit-action-focus-read = Treatment focus read
 audit-action-focus-review = Treatment focus reviewed
 audit-action-focus-write = Treatment focus saved
 audit-action-inquiry-invite = Patient invited from a message
+
+## The audit log's checkpoints and the master key's copy (issue 14, parts 6 and 7)
+mail-audit-checkpoint-subject = Audit log checkpoint
+mail-audit-checkpoint-body =
+    Today's checkpoint of your practice's audit log:
+
+      entries: { $rows } (the last one numbered { $seq })
+      fingerprint: { $mac }
+
+    Keep this mail. If the log is ever cut or rewritten, `holdspace audit verify` shows it against the checkpoint file on the server, and this mail proves what the log was even if that file is gone.
+key-copy-heading = Keep a copy of the master key somewhere other than this server
+key-copy-why = Every note, message and questionnaire answer is sealed with it, and backups do not contain it. If this server's disk fails and there is no copy elsewhere, no backup can be opened.
+key-copy-file = It is the one line in this file on the server:
+key-copy-variable = This server is given it in the variable
+key-copy-how = Put it in your password manager, or print it and lock it away. After a key rotation, copy the new one.
+key-copy-confirm = I have a copy
+audit-action-master-key-copy = Copy of the master key confirmed

@@ -1,12 +1,14 @@
 //! Writing to and reading the audit log. Every read and write of sealed text, every sign-in
 //! (and failed one), sign-out and policy refusal is appended; nothing is appended with content.
 
+mod checkpoints;
+
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action, CaseSide};
 use crate::App;
 use domain::audit::AuditAction;
-use store::audit::{self, Entry, Event, Verdict};
+use store::audit::{self, Entry, Event};
 
 pub use store::audit::Entry as AuditEntry;
 pub use store::audit::Verdict as AuditVerdict;
@@ -171,10 +173,5 @@ impl App {
         }
         let reader = actor.user().ok_or(AppError::Unauthenticated)?;
         Ok(audit::recent_for(&mut c, case, &reader.id, 500).await?)
-    }
-
-    /// Walks the whole chain (the operator's `holdspace audit verify`).
-    pub async fn verify_audit(&self) -> AppResult<Verdict> {
-        Ok(audit::verify(&mut self.db().conn().await?).await?)
     }
 }

@@ -108,6 +108,10 @@ pub enum Task {
         invoice: String,
         day: u32,
     },
+    /// The audit log's daily checkpoint (`day`, UTC, keys it); schedules the next day's.
+    AuditCheckpoint {
+        day: String,
+    },
 }
 
 impl Task {
@@ -136,6 +140,7 @@ impl Task {
             Task::AwayNotice { .. } => "away_notice",
             Task::DocumentWaiting { .. } => "document_waiting",
             Task::InvoiceReminder { .. } => "invoice_reminder",
+            Task::AuditCheckpoint { .. } => "audit_checkpoint",
         }
     }
 
@@ -261,6 +266,10 @@ impl App {
     }
 
     async fn perform(&self, task: Task) -> Result<(), JobError> {
+        // The audit checkpoint needs no practice: the log exists from the first sign-in attempt.
+        if let Task::AuditCheckpoint { .. } = task {
+            return self.audit_checkpoint_job().await;
+        }
         // Each read on a connection of its own, given back at once: the job never holds one
         // while it waits for another.
         let practice = store::practice::get(&mut self.db().conn().await?)
@@ -417,6 +426,7 @@ impl App {
                     None => return Ok(()),
                 }
             }
+            Task::AuditCheckpoint { .. } => return self.audit_checkpoint_job().await,
             Task::InvoiceReminder { invoice, .. } => {
                 match self.invoice_reminder_mail(&practice, &invoice).await? {
                     Some(mail) => mail,

@@ -23,6 +23,7 @@ pub mod images;
 pub mod inquiries;
 pub mod intake;
 pub mod jobs;
+pub mod key_copy;
 pub mod mail;
 pub mod messaging;
 pub mod notes;
@@ -68,6 +69,13 @@ pub struct Config {
     pub ice: turn::IceConfig,
     /// Online card payment through Stripe Checkout; `None` leaves it off (its keys redacted).
     pub stripe: Option<stripe::Config>,
+    /// Where the audit log's checkpoints are appended (outside the database); `None` writes none.
+    pub audit_checkpoint_file: Option<std::path::PathBuf>,
+    /// Whether the daily checkpoint is also mailed to the owner (its count and MAC only).
+    pub audit_checkpoint_mail: bool,
+    /// The master key file, for the owner's reminder to keep a copy of it; `None` when the key is
+    /// given by `HOLDSPACE_MASTER_KEY`.
+    pub master_key_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -84,6 +92,9 @@ impl Default for Config {
             ],
             ice: Default::default(),
             stripe: None,
+            audit_checkpoint_file: None,
+            audit_checkpoint_mail: false,
+            master_key_file: None,
         }
     }
 }

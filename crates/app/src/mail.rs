@@ -328,6 +328,19 @@ pub fn sign_ins_failed(practice_name: &str, user: &User, link: &str) -> Outgoing
     )
 }
 
+/// The owner's copy of an audit checkpoint: the count and the MAC; no event, no practice.
+pub fn audit_checkpoint(owner: &User, checkpoint: &store::audit::Checkpoint) -> Outgoing {
+    Outgoing::to_user(
+        owner,
+        "audit-checkpoint",
+        Text::new("mail-audit-checkpoint-subject"),
+        Text::new("mail-audit-checkpoint-body")
+            .with("rows", checkpoint.rows.to_string())
+            .with("seq", checkpoint.seq.to_string())
+            .with("mac", checkpoint.mac.clone()),
+    )
+}
+
 /// A colleague's invitation into a group practice.
 pub fn therapist_invitation(
     practice_name: &str,

@@ -163,6 +163,25 @@ pub struct SettingsArgs {
     )]
     #[serde(default, deserialize_with = "check::text")]
     stripe_api_base: Option<String>,
+    /// The audit log's checkpoints, appended outside the database
+    /// [default: audit-checkpoints.log in DIR]; keep it where the backups go.
+    #[arg(
+        long = "audit-checkpoint-file",
+        env = "HOLDSPACE_AUDIT_CHECKPOINT_FILE",
+        value_name = "FILE"
+    )]
+    audit_checkpoint_file: Option<PathBuf>,
+    /// true to mail the owner each daily audit checkpoint (its count and fingerprint only)
+    /// [default: false].
+    #[arg(
+        long = "audit-checkpoint-mail",
+        env = "HOLDSPACE_AUDIT_CHECKPOINT_MAIL",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    audit_checkpoint_mail: Option<String>,
     /// The first retry delay of a failed job; tests shorten it.
     #[arg(
         long = "job-retry-base-ms",
@@ -199,6 +218,8 @@ pub struct Settings {
     pub stripe: Option<app::stripe::Config>,
     /// Debug builds only: the instant the server's clock starts at.
     pub test_now: Option<String>,
+    pub audit_checkpoint_file: PathBuf,
+    pub audit_checkpoint_mail: bool,
     master_key: Option<SecretString>,
     /// Where each value that was given came from: `--listen`, `HOLDSPACE_LISTEN` or the file.
     origins: BTreeMap<&'static str, String>,
@@ -435,11 +456,28 @@ impl Settings {
             ),
         )?;
         let test_now = at.pick("test_now", given.test_now, None).map(|v| v.value);
-        let data_dir = at.pick("data_dir", given.data_dir, file.data_dir);
+        let data_dir = at
+            .pick("data_dir", given.data_dir, file.data_dir)
+            .map_or_else(|| PathBuf::from("holdspace-data"), |v| v.value);
+        let audit_checkpoint_file = at
+            .pick(
+                "audit_checkpoint_file",
+                given.audit_checkpoint_file,
+                file.audit_checkpoint_file,
+            )
+            .map_or_else(|| data_dir.join("audit-checkpoints.log"), |v| v.value);
+        let audit_checkpoint_mail = match at.pick(
+            "audit_checkpoint_mail",
+            given.audit_checkpoint_mail,
+            file.audit_checkpoint_mail,
+        ) {
+            Some(v) => check::toggle(&v.value).map_err(|e| format!("{}: {e}", v.from))?,
+            None => false,
+        };
         let mail_from = at.pick("mail_from", given.mail_from, file.mail_from);
         Ok(Settings {
             listen,
-            data_dir: data_dir.map_or_else(|| PathBuf::from("holdspace-data"), |v| v.value),
+            data_dir,
             database_url: database_url.map(|v| v.value),
             public_url,
             smtp_url: smtp_url.map(|v| v.value),
@@ -452,15 +490,23 @@ impl Settings {
             ice,
             stripe,
             test_now,
+            audit_checkpoint_file,
+            audit_checkpoint_mail,
             master_key: master_key.map(|v| v.value),
             origins: at.origins,
         })
     }
 
-    /// Creates the data directory if needed and checks that it can be written.
+    /// Creates the data directory if needed (readable by its owner only, 0700) and checks that
+    /// it can be written.
     pub fn prepare_data_dir(&self) -> Result<(), String> {
         let dir = &self.data_dir;
-        std::fs::create_dir_all(dir)
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
             .map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
         let probe = dir.join(".write-test");
         std::fs::write(&probe, b"ok")
@@ -477,6 +523,27 @@ impl Settings {
                 .map_err(|e| format!("{}: {e}", self.origin("master_key"))),
             None => store::MasterKey::load_or_create(&self.key_file()).map_err(|e| e.to_string()),
         }
+    }
+
+    /// The SQLite database and its WAL and shared-memory files; none on PostgreSQL.
+    pub fn sqlite_files(&self) -> Vec<PathBuf> {
+        if self.database_url.is_some() {
+            return Vec::new();
+        }
+        [
+            "holdspace.sqlite",
+            "holdspace.sqlite-wal",
+            "holdspace.sqlite-shm",
+        ]
+        .iter()
+        .map(|name| self.data_dir.join(name))
+        .collect()
+    }
+
+    /// The data directory prepared, then the master key(s) from it or as given.
+    pub fn master_keys_in_prepared_dir(&self) -> Result<Vec<store::MasterKey>, String> {
+        self.prepare_data_dir()?;
+        self.master_keys()
     }
 
     pub fn key_file(&self) -> PathBuf {
@@ -513,6 +580,9 @@ impl Settings {
             reminders: self.reminders.clone(),
             ice: self.ice.clone(),
             stripe: self.stripe.clone(),
+            audit_checkpoint_file: Some(self.audit_checkpoint_file.clone()),
+            audit_checkpoint_mail: self.audit_checkpoint_mail,
+            master_key_file: (!self.master_key_given()).then(|| self.key_file()),
         }
     }
 
@@ -544,7 +614,7 @@ impl Settings {
             0 => "0 (no cap)".to_string(),
             n => n.to_string(),
         };
-        let lines: [(&str, String); 21] = [
+        let lines: [(&str, String); 23] = [
             ("listen", self.listen.to_string()),
             ("data_dir", self.data_dir.display().to_string()),
             ("database_url", self.database_label()),
@@ -596,6 +666,14 @@ impl Settings {
                     .map_or_else(|| "(none)".into(), |s| s.api_base.to_string()),
             ),
             ("job_retry_base_ms", self.job_retry_base_ms.to_string()),
+            (
+                "audit_checkpoint_file",
+                self.audit_checkpoint_file.display().to_string(),
+            ),
+            (
+                "audit_checkpoint_mail",
+                self.audit_checkpoint_mail.to_string(),
+            ),
         ];
         lines
             .iter()

@@ -1,5 +1,6 @@
 //! The holdspace binary: the command line, configuration, and the wiring of the layers.
 
+mod at_rest;
 mod clock;
 mod config;
 
@@ -168,18 +169,12 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
             command: AuditCommand::Verify { settings },
         } => {
             let app = open(&resolve(settings)?).await?;
-            match app.verify_audit().await.map_err(|e| describe(&e))? {
-                app::audit::AuditVerdict::Intact { rows } => {
-                    println!("audit log intact: {rows} rows");
-                    Ok(())
-                }
-                app::audit::AuditVerdict::Broken {
-                    position,
-                    seq,
-                    reason,
-                } => Err(format!(
-                    "audit log broken at row {position} (seq {seq}): {reason}"
-                )),
+            let verdict = app.verify_audit().await.map_err(|e| describe(&e))?;
+            if verdict.is_intact() {
+                println!("{}", verdict.describe());
+                Ok(())
+            } else {
+                Err(verdict.describe())
             }
         }
         Command::Therapist {
@@ -228,11 +223,8 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
 /// (either opens the database), then the data keys are re-wrapped in one transaction, then the
 /// file holds only the new key.
 async fn rotate_keys(settings: Settings) -> Result<(), String> {
-    settings.prepare_data_dir()?;
-    let old = settings.master_keys()?;
-    let db = store::Db::open(&settings.db_config(), old.clone())
-        .await
-        .map_err(|e| e.to_string())?;
+    let old = settings.master_keys_in_prepared_dir()?;
+    let db = open_db(&settings, old.clone()).await?;
     let next = store::MasterKey::generate();
     let file = settings.key_file();
     if !settings.master_key_given() {
@@ -258,10 +250,25 @@ async fn rotate_keys(settings: Settings) -> Result<(), String> {
     Ok(())
 }
 
-/// Opens the database (creating the data directory and the master key if needed) and the app.
+/// Opens the database (creating the data directory and the master key if needed) and the app;
+/// warns of files open to others; re-chains an old audit log under the key (once).
 async fn open(settings: &Settings) -> Result<App, String> {
-    settings.prepare_data_dir()?;
-    let masters = settings.master_keys()?;
+    let masters = settings.master_keys_in_prepared_dir()?;
+    let db = open_db(settings, masters).await?;
+    let app = App::new(
+        db,
+        settings.app_config(),
+        clock::from_setting(settings.test_now.as_deref())?,
+    )
+    .map_err(|e| describe(&e))?;
+    app.upgrade_audit().await.map_err(|e| describe(&e))?;
+    Ok(app)
+}
+
+/// Opens the database; a SQLite file it creates is made its owner's alone (0600), and every file
+/// of the data directory open to others is named with the chmod to run.
+async fn open_db(settings: &Settings, masters: Vec<store::MasterKey>) -> Result<store::Db, String> {
+    let fresh = at_rest::missing(&settings.sqlite_files());
     let db = store::Db::open(&settings.db_config(), masters)
         .await
         .map_err(|e| match e {
@@ -271,12 +278,12 @@ async fn open(settings: &Settings) -> Result<App, String> {
             ),
             other => other.to_string(),
         })?;
-    App::new(
-        db,
-        settings.app_config(),
-        clock::from_setting(settings.test_now.as_deref())?,
-    )
-    .map_err(|e| describe(&e))
+    at_rest::restrict(&fresh)?;
+    let mut files = settings.sqlite_files();
+    files.push(settings.key_file());
+    files.push(settings.audit_checkpoint_file.clone());
+    at_rest::warn(&at_rest::findings(&settings.data_dir, &files));
+    Ok(db)
 }
 
 fn describe(e: &app::AppError) -> String {
@@ -310,6 +317,9 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     tracing::info!(address = %settings.listen, public_url = %app.config().public_url, database = %settings.database_label(), "holdspace is serving");
+    app.schedule_audit_checkpoint()
+        .await
+        .map_err(|e| describe(&e))?;
     tokio::spawn(app.clone().run_jobs());
     let mut state = web::WebState::new(app);
     state.trust_proxy = settings.trust_proxy;

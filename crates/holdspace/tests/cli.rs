@@ -235,3 +235,104 @@ fn keys_rotate_replaces_the_key_file_and_the_practice_still_opens() {
         db.close().await;
     });
 }
+
+/// Appends `n` audited events through the library, against the data directory's database.
+fn append_events(dir: &std::path::Path, n: usize) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let master = store::MasterKey::load_or_create(&dir.join("master.key")).unwrap();
+        let db = store::Db::open(&store::DbConfig::sqlite_in(dir), master)
+            .await
+            .unwrap();
+        for i in 0..n {
+            let e = store::audit::Event {
+                actor_id: "u".into(),
+                action: "inquiry.read".into(),
+                case_id: "c".into(),
+                subject: format!("s{i}"),
+                outcome: "ok".into(),
+                source: "127.0.0.1".into(),
+            };
+            store::audit::append_alone(&db, &e, jiff::Timestamp::now())
+                .await
+                .unwrap();
+        }
+        db.close().await;
+    });
+}
+
+#[test]
+fn audit_verify_writes_a_checkpoint_and_a_cut_tail_is_caught_against_it() {
+    let dir = temp_dir();
+    let d = dir.to_str().unwrap();
+    append_events(&dir, 4);
+    let o = holdspace(&["audit", "verify", "--data-dir", d], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = dir.join("audit-checkpoints.log");
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(lines.lines().count(), 1);
+    assert!(lines.contains(" rows=4 seq=4 mac="), "{lines}");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let master = store::MasterKey::load_or_create(&dir.join("master.key")).unwrap();
+        let db = store::Db::open(&store::DbConfig::sqlite_in(&dir), master)
+            .await
+            .unwrap();
+        store::testing::raw_exec(&db, "DELETE FROM audit_log WHERE seq >= 3").await;
+        db.close().await;
+    });
+    let o = holdspace(&["audit", "verify", "--data-dir", d], None);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("the log was cut or rewritten after checkpoint 1 of "),
+        "{}",
+        stderr(&o)
+    );
+    // Elsewhere, by its setting: a fresh file holds no checkpoint, so the shorter log passes.
+    let other = dir.join("elsewhere.log");
+    let o = holdspace(
+        &[
+            "audit",
+            "verify",
+            "--data-dir",
+            d,
+            "--audit-checkpoint-file",
+            other.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(other)
+        .unwrap()
+        .contains(" rows=2 seq=2 "));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_database_are_the_owners_and_wider_modes_are_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir().join("data");
+    let d = dir.to_str().unwrap();
+    let o = holdspace(&["audit", "verify", "--data-dir", d], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("holdspace.sqlite")), 0o600);
+    assert_eq!(mode(&dir.join("master.key")), 0o600);
+
+    let db = dir.join("holdspace.sqlite");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = holdspace(&["audit", "verify", "--data-dir", d], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let log = String::from_utf8_lossy(&o.stderr).to_string() + &String::from_utf8_lossy(&o.stdout);
+    assert!(
+        log.contains(&format!("run chmod 600 {}", db.display())),
+        "{log}"
+    );
+    assert_eq!(
+        mode(&db),
+        0o644,
+        "named, not changed behind the operator's back"
+    );
+}

@@ -1,4 +1,17 @@
-//! The audit log: appended, never updated; each row chained to the one before by SHA-256.
+//! The audit log: appended, never updated; each row chained to the one before by an HMAC-SHA256
+//! under a key derived from the master key (`chain`), walked by `verify`, anchored outside the
+//! database by `checkpoint`s, and moved from the old unkeyed SHA-256 once by `upgrade`.
+
+mod chain;
+pub mod checkpoint;
+mod upgrade;
+mod verify;
+
+pub use chain::Scheme;
+use chain::{Linker, GENESIS};
+pub use checkpoint::Checkpoint;
+pub use upgrade::{upgrade, Upgrade};
+pub use verify::{verify, walk, Head, Verdict, Walk};
 
 use crate::conn::Conn;
 use crate::db::{Backend, Db};
@@ -6,7 +19,6 @@ use crate::error::{StoreError, StoreResult};
 use crate::{ms, ts};
 use domain::ids::UserId;
 use jiff::Timestamp;
-use sha2::{Digest, Sha256};
 use sqlx::Connection;
 
 /// One event, as it is appended.
@@ -33,36 +45,32 @@ pub struct Entry {
     pub event: Event,
 }
 
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-fn chain_hash(prev: &str, seq: i64, at: i64, e: &Event) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        prev,
-        &seq.to_string(),
-        &at.to_string(),
-        &e.actor_id,
-        &e.action,
-        &e.case_id,
-        &e.subject,
-        &e.outcome,
-        &e.source,
-    ] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part.as_bytes());
-    }
-    hex::encode(h.finalize())
-}
-
 /// Appends `event` inside the caller's transaction, so it commits with the action it records.
 /// Appends are serialised (an advisory lock held to the end of the transaction on PostgreSQL, the
 /// write lock on SQLite); a lost race on the sequence number is retried from a savepoint.
 pub async fn append(c: &mut Conn, event: &Event, now: Timestamp) -> StoreResult<i64> {
+    append_checked(c, event, now, None).await
+}
+
+/// Appends an entry with its own `seq` and instant (an import replaying another installation's
+/// log), through the same chaining, so the result verifies under this installation's key. `seq`
+/// must follow the chain's head (`Conflict` otherwise: a gap or a repeat would break the chain).
+pub async fn append_at(c: &mut Conn, seq: i64, at: Timestamp, event: &Event) -> StoreResult<i64> {
+    append_checked(c, event, at, Some(seq)).await
+}
+
+async fn append_checked(
+    c: &mut Conn,
+    event: &Event,
+    at: Timestamp,
+    seq: Option<i64>,
+) -> StoreResult<i64> {
     for _ in 0..20 {
         let backend = c.backend();
+        let keyring = c.keyring().clone();
         let mut savepoint = c.ex().begin().await?;
-        match try_append(&mut savepoint, backend, event, now).await {
-            Err(StoreError::Conflict) => continue,
+        match try_append(&mut savepoint, backend, &keyring, event, at, seq).await {
+            Err(StoreError::Conflict) if seq.is_none() => continue,
             Err(e) => return Err(e),
             Ok(seq) => {
                 savepoint.commit().await?;
@@ -82,12 +90,8 @@ pub async fn append_alone(db: &Db, event: &Event, now: Timestamp) -> StoreResult
     Ok(seq)
 }
 
-async fn try_append(
-    tx: &mut sqlx::AnyConnection,
-    backend: Backend,
-    event: &Event,
-    now: Timestamp,
-) -> StoreResult<i64> {
+/// Serialises writers of the chain until the transaction ends.
+pub(crate) async fn lock(tx: &mut sqlx::AnyConnection, backend: Backend) -> StoreResult<()> {
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(7406)")
             .execute(&mut *tx)
@@ -98,13 +102,29 @@ async fn try_append(
             .execute(&mut *tx)
             .await?;
     }
+    Ok(())
+}
+
+async fn try_append(
+    tx: &mut sqlx::AnyConnection,
+    backend: Backend,
+    keyring: &crate::seal::Keyring,
+    event: &Event,
+    now: Timestamp,
+    want: Option<i64>,
+) -> StoreResult<i64> {
+    lock(tx, backend).await?;
+    let linker = Linker::new(chain::scheme(tx).await?, keyring);
     let head: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?;
     let (seq, prev) = head.map_or((1, GENESIS.to_string()), |(s, h)| (s + 1, h));
+    if want.is_some_and(|w| w != seq) {
+        return Err(StoreError::Conflict);
+    }
     let at = ms(now);
-    let hash = chain_hash(&prev, seq, at, event);
+    let hash = linker.link(&prev, seq, at, event);
     sqlx::query("INSERT INTO audit_log (seq, at, actor_id, action, case_id, subject, outcome, source, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
         .bind(seq)
         .bind(at)
@@ -122,7 +142,7 @@ async fn try_append(
 }
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(crate) struct Row {
     seq: i64,
     at: i64,
     actor_id: String,
@@ -135,7 +155,7 @@ struct Row {
     hash: String,
 }
 
-fn entry(r: &Row) -> Entry {
+pub(crate) fn entry(r: &Row) -> Entry {
     Entry {
         seq: r.seq,
         at: ts(r.at),
@@ -150,10 +170,9 @@ fn entry(r: &Row) -> Entry {
     }
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "seq, at, actor_id, action, case_id, subject, outcome, source, prev_hash, hash";
 
-/// The newest entries, optionally for one case only.
 /// The newest entries, all of them (practice-wide, or of one case or message when `case_id` is
 /// given): for the operator's tools and the tests. People read `recent_for`.
 pub async fn recent(c: &mut Conn, case_id: Option<&str>, limit: u32) -> StoreResult<Vec<Entry>> {
@@ -189,60 +208,4 @@ pub async fn recent_for(
     .fetch_all(c.ex())
     .await?;
     Ok(rows.iter().map(entry).collect())
-}
-
-/// What `verify` found.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    Intact {
-        rows: u64,
-    },
-    /// The first row that does not fit the chain (by its position, and its stored sequence number).
-    Broken {
-        position: u64,
-        seq: i64,
-        reason: &'static str,
-    },
-}
-
-/// Walks the whole chain in order and names the first row that does not fit.
-pub async fn verify(c: &mut Conn) -> StoreResult<Verdict> {
-    let mut prev = GENESIS.to_string();
-    let mut expected_seq = 1;
-    let mut position = 0u64;
-    let mut last_seq = 0;
-    loop {
-        let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 1000"
-        ))
-        .bind(last_seq)
-        .fetch_all(c.ex())
-        .await?;
-        if rows.is_empty() {
-            return Ok(Verdict::Intact { rows: position });
-        }
-        for r in &rows {
-            position += 1;
-            let e = entry(r);
-            let broken = |reason| {
-                Ok(Verdict::Broken {
-                    position,
-                    seq: r.seq,
-                    reason,
-                })
-            };
-            if r.seq != expected_seq {
-                return broken("a row is missing before this one");
-            }
-            if r.prev_hash != prev {
-                return broken("the link to the previous row does not match");
-            }
-            if chain_hash(&prev, r.seq, r.at, &e.event) != r.hash {
-                return broken("the row was changed after it was written");
-            }
-            prev = r.hash.clone();
-            expected_seq += 1;
-            last_seq = r.seq;
-        }
-    }
 }

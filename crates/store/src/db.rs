@@ -172,9 +172,15 @@ impl Db {
         Ok(())
     }
 
-    /// Re-wraps every data key under `next` and starts a new data key; answers how many were re-wrapped.
+    /// Re-wraps every data key under `next` and starts a new data key; answers how many were
+    /// re-wrapped. The owner's copy of the old master key opens nothing any more, so the admin's
+    /// reminder to keep a copy comes back.
     pub async fn rotate_master_key(&self, next: &crate::seal::MasterKey) -> StoreResult<usize> {
-        self.keyring.rotate(&self.pool, next).await
+        let n = self.keyring.rotate(&self.pool, next).await?;
+        let mut c = self.begin().await?;
+        crate::practice::set_master_key_copy_at(&mut c, None).await?;
+        c.commit().await?;
+        Ok(n)
     }
 
     pub fn keyring(&self) -> &Keyring {

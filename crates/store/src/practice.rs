@@ -71,6 +71,27 @@ pub async fn set_currency(c: &mut Conn, currency: &str, now: Timestamp) -> Store
     Ok(())
 }
 
+/// When the owner confirmed keeping a copy of the master key away from the server; `None` when
+/// not (yet, or since the last rotation), or before the practice is set up.
+pub async fn master_key_copy_at(c: &mut Conn) -> StoreResult<Option<Timestamp>> {
+    let at: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT master_key_copy_at FROM practice WHERE id = $1")
+            .bind(ROW)
+            .fetch_optional(c.ex())
+            .await?;
+    Ok(at.flatten().map(crate::ts))
+}
+
+/// Records the owner's confirmation (`None` clears it: a new master key needs a new copy).
+pub async fn set_master_key_copy_at(c: &mut Conn, at: Option<Timestamp>) -> StoreResult<()> {
+    sqlx::query("UPDATE practice SET master_key_copy_at = $1 WHERE id = $2")
+        .bind(at.map(ms))
+        .bind(ROW)
+        .execute(c.ex())
+        .await?;
+    Ok(())
+}
+
 pub async fn exists(c: &mut Conn) -> StoreResult<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practice")
         .fetch_one(c.ex())

@@ -51,6 +51,13 @@ struct DayTemplate {
     /// Sessions whose attendance is not recorded, or whose charge is not decided.
     attendance: Vec<Line>,
     clear: bool,
+    /// The owner's reminder to keep a copy of the master key, until they confirm one.
+    key_copy: Option<KeyCopy>,
+}
+
+/// Where the master key is, for the reminder: its file's path, or `None` for the variable.
+pub struct KeyCopy {
+    pub file: Option<String>,
 }
 
 fn sessions(day: &Day, r: &Reader, tomorrow: bool) -> Vec<SessionLine> {
@@ -161,6 +168,16 @@ pub async fn page(
         })
         .collect();
     let since = day.since.map(|t| r.weekday_time(&t)).unwrap_or_default();
+    let key_copy = state
+        .app
+        .master_key_reminder(&actor)
+        .await?
+        .map(|k| KeyCopy {
+            file: match k.location {
+                app::key_copy::KeyLocation::File(path) => Some(path),
+                app::key_copy::KeyLocation::Variable => None,
+            },
+        });
     let chrome = AdminChrome::new(
         &state,
         &actor,
@@ -220,6 +237,7 @@ pub async fn page(
             })
             .collect(),
         clear: day.is_clear(),
+        key_copy,
         chrome,
     };
     Ok(Html(render(page)?).into_response())
@@ -232,6 +250,16 @@ pub async fn seen(
     CsrfForm(_): CsrfForm<crate::extract::NoFields>,
 ) -> WebResult<Response> {
     state.app.mark_day_seen(&actor).await?;
+    Ok(Redirect::to("/admin").into_response())
+}
+
+/// POST /admin/master-key-copy: the owner has a copy of the master key away from the server.
+pub async fn master_key_copy(
+    State(state): State<WebState>,
+    Caller(actor): Caller,
+    CsrfForm(_): CsrfForm<crate::extract::NoFields>,
+) -> WebResult<Response> {
+    state.app.confirm_master_key_copy(&actor).await?;
     Ok(Redirect::to("/admin").into_response())
 }
 

@@ -142,6 +142,7 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         // the therapist's day
         .get("/admin", day::page)
         .post("/admin/seen", day::seen)
+        .post("/admin/master-key-copy", day::master_key_copy)
         .post("/admin/notices", day::save_notices)
         // portal (patients)
         .get("/signin", portal::sign_in_form)

@@ -313,7 +313,7 @@ fn every_key_has_its_flag_and_variable_by_one_rule() {
         );
         keys += 1;
     }
-    assert_eq!(keys, 23);
+    assert_eq!(keys, 25);
 }
 
 #[test]
