@@ -11,7 +11,7 @@
 use crate::conn::Conn;
 use crate::error::StoreResult;
 use crate::seal::Keyring;
-use crate::Db;
+use crate::{Backend, Db};
 use domain::account::{email_key, Role};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -174,6 +174,12 @@ pub struct Sealed {
 /// holds an `@`, so a user row whose `email_blind` has one still carries the old plain key.
 pub async fn seal_plaintext(db: &Db) -> StoreResult<Sealed> {
     let mut c = db.begin().await?;
+    if db.backend() == Backend::Sqlite {
+        // The plain text this step clears must not linger in the file's free space.
+        sqlx::query("PRAGMA secure_delete = ON")
+            .execute(c.ex())
+            .await?;
+    }
     let done = Sealed {
         users: seal_users(&mut c).await?,
         inquiries: seal_inquiries(&mut c).await?,
@@ -181,6 +187,7 @@ pub async fn seal_plaintext(db: &Db) -> StoreResult<Sealed> {
     };
     c.commit().await?;
     if done != Sealed::default() {
+        forget_old_versions(db).await?;
         tracing::info!(
             users = done.users,
             inquiries = done.inquiries,
@@ -293,4 +300,23 @@ async fn seal_mailbox(c: &mut Conn) -> StoreResult<u64> {
             .await?;
     }
     Ok(rows.len() as u64)
+}
+
+/// Drops the old row versions that still hold the plain text: SQLite's write-ahead log (the
+/// file's pages were overwritten with their free space zeroed), PostgreSQL's dead tuples (the
+/// three tables are rewritten; they are small, and this runs once).
+async fn forget_old_versions(db: &Db) -> StoreResult<()> {
+    let mut c = db.conn().await?;
+    let statements: &[&str] = match db.backend() {
+        Backend::Sqlite => &["PRAGMA wal_checkpoint(TRUNCATE)"],
+        Backend::Postgres => &[
+            "VACUUM FULL users",
+            "VACUUM FULL inquiries",
+            "VACUUM FULL mailbox",
+        ],
+    };
+    for sql in statements {
+        sqlx::query(sql).execute(c.ex()).await?;
+    }
+    Ok(())
 }
