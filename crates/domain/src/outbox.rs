@@ -95,7 +95,10 @@ mod addresses {
             "permanent error (550): 5.1.1 [address] Recipient rejected"
         );
         assert_eq!(without_addresses("", "x"), "");
-        assert_eq!(without_addresses("connection refused", "x"), "connection refused");
+        assert_eq!(
+            without_addresses("connection refused", "x"),
+            "connection refused"
+        );
         assert_eq!(without_addresses("@@@ a@b\n", "x"), "x x\n");
     }
 }

@@ -125,8 +125,22 @@ pub async fn get(c: &mut Conn, id: &InquiryId) -> StoreResult<Option<InquiryReco
         .keyring
         .open(TABLE, "message_sealed", &r.id, &r.message_sealed)?;
     let k = &c.keyring;
-    let name = opened(k, TABLE, "name_sealed", &r.id, r.name, r.name_sealed.as_deref())?;
-    let email = opened(k, TABLE, "email_sealed", &r.id, r.email, r.email_sealed.as_deref())?;
+    let name = opened(
+        k,
+        TABLE,
+        "name_sealed",
+        &r.id,
+        r.name,
+        r.name_sealed.as_deref(),
+    )?;
+    let email = opened(
+        k,
+        TABLE,
+        "email_sealed",
+        &r.id,
+        r.email,
+        r.email_sealed.as_deref(),
+    )?;
     let phone = match r.phone_sealed.as_deref() {
         Some(p) => Some(k.open(TABLE, "phone_sealed", &r.id, p)?),
         None => r.phone,
@@ -243,7 +257,14 @@ pub async fn reply_for_mail(c: &mut Conn, reply_id: &str) -> StoreResult<Option<
         Ok(ReplyMail {
             body: k.open("inquiry_replies", "body_sealed", reply_id, &r.body_sealed)?,
             name: opened(k, TABLE, "name_sealed", id, r.name, sealed_name.as_deref())?,
-            email: opened(k, TABLE, "email_sealed", id, r.email, sealed_email.as_deref())?,
+            email: opened(
+                k,
+                TABLE,
+                "email_sealed",
+                id,
+                r.email,
+                sealed_email.as_deref(),
+            )?,
         })
     })
     .transpose()

@@ -91,5 +91,12 @@ pub async fn get(c: &mut Conn, id: &MailId) -> StoreResult<Option<Mail>> {
 }
 
 fn to_address(c: &Conn, id: &str, plain: String, sealed: Option<&str>) -> StoreResult<String> {
-    crate::identity::opened(&c.keyring, "mailbox", "to_address_sealed", id, plain, sealed)
+    crate::identity::opened(
+        &c.keyring,
+        "mailbox",
+        "to_address_sealed",
+        id,
+        plain,
+        sealed,
+    )
 }

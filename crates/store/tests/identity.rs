@@ -23,125 +23,144 @@ fn assert_absent(dump: &str, needles: &[&str]) {
     }
 }
 
-both_backends!(patients_identities_are_sealed_and_found_by_their_blind_index, |db| {
-    let mut c = db.begin().await.unwrap();
-    let therapist = users::create(
-        &mut c,
-        users::NewUser {
-            role: Role::Therapist,
-            email: "theo.readable@example.org",
-            name: "Theodor Readable",
-            time_zone: "Europe/Berlin",
-            password_hash: None,
-        },
-        now(),
-    )
-    .await
-    .unwrap();
-    let (case, patient) = cases::open_for_patient(
-        &mut c,
-        &therapist.id,
-        "Zoë Quartermain",
-        "Zoe.Quartermain@Example.ORG",
-        "Europe/Berlin",
-        domain::case::Stage::Inquiry,
-        now(),
-    )
-    .await
-    .unwrap();
-    let inquiry = inquiries::create(
-        &mut c,
-        &Inquiry {
-            name: "Ingrid Vasquez-Holm".into(),
-            email: "ingrid.vh@example.net".into(),
-            phone: Some("+49 151 2345 6789".into()),
-            preferred_time: None,
-            message: "Hello".into(),
-        },
-        now(),
-    )
-    .await
-    .unwrap();
-    let mail = mailbox::deliver(&mut c, "Zoe.Quartermain@Example.ORG", "Sign in", "Body", now())
+both_backends!(
+    patients_identities_are_sealed_and_found_by_their_blind_index,
+    |db| {
+        let mut c = db.begin().await.unwrap();
+        let therapist = users::create(
+            &mut c,
+            users::NewUser {
+                role: Role::Therapist,
+                email: "theo.readable@example.org",
+                name: "Theodor Readable",
+                time_zone: "Europe/Berlin",
+                password_hash: None,
+            },
+            now(),
+        )
         .await
         .unwrap();
-    c.commit().await.unwrap();
-
-    assert_absent(
-        &raw_dump(&db).await,
-        &[
-            "Quartermain",
-            "Zoë",
-            "zoe.quartermain@example.org",
-            "Vasquez",
-            "ingrid.vh",
-            "2345 6789",
-        ],
-    );
-    assert!(
-        raw_dump(&db).await.contains("Theodor Readable"),
-        "a therapist's own name stays readable"
-    );
-
-    let mut c = db.conn().await.unwrap();
-    let (found, _) = users::find_by_email(&mut c, "  zoe.QUARTERMAIN@example.org ")
-        .await
-        .unwrap()
-        .expect("found by any case-folding of the address");
-    assert_eq!(found.id, patient.id);
-    assert_eq!(found.name, "Zoë Quartermain");
-    assert_eq!(found.email, "Zoe.Quartermain@Example.ORG");
-    let seen = cases::get(&mut c, &case, &therapist.id).await.unwrap().unwrap();
-    assert_eq!(seen.patient.name, "Zoë Quartermain");
-    let record = inquiries::get(&mut c, &inquiry).await.unwrap().unwrap();
-    assert_eq!(record.name, "Ingrid Vasquez-Holm");
-    assert_eq!(record.email, "ingrid.vh@example.net");
-    assert_eq!(record.phone.as_deref(), Some("+49 151 2345 6789"));
-    assert_eq!(
-        inquiries::list(&mut c, None, 0, 10).await.unwrap()[0].name,
-        "Ingrid Vasquez-Holm"
-    );
-    assert_eq!(
-        mailbox::get(&mut c, &mail).await.unwrap().unwrap().to,
-        "Zoe.Quartermain@Example.ORG"
-    );
-    assert!(users::find_by_email(&mut c, "").await.unwrap().is_none());
-    assert!(users::find_by_email(&mut c, &"x".repeat(10_000))
-        .await
-        .unwrap()
-        .is_none());
-
-    // The unique constraint holds on the blind column: the same address in another case is taken.
-    let again = users::create(
-        &mut c,
-        users::NewUser {
-            role: Role::Patient,
-            email: "ZOE.quartermain@example.org",
-            name: "Someone Else",
-            time_zone: "UTC",
-            password_hash: None,
-        },
-        now(),
-    )
-    .await;
-    assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
-
-    // A changed profile is sealed again, and found by its new address.
-    users::update_profile(&mut c, &patient.id, "Zoë Q. Renamed", "zq@example.org", "UTC", "en")
+        let (case, patient) = cases::open_for_patient(
+            &mut c,
+            &therapist.id,
+            "Zoë Quartermain",
+            "Zoe.Quartermain@Example.ORG",
+            "Europe/Berlin",
+            domain::case::Stage::Inquiry,
+            now(),
+        )
         .await
         .unwrap();
-    assert!(users::find_by_email(&mut c, "Zoe.Quartermain@example.org")
+        let inquiry = inquiries::create(
+            &mut c,
+            &Inquiry {
+                name: "Ingrid Vasquez-Holm".into(),
+                email: "ingrid.vh@example.net".into(),
+                phone: Some("+49 151 2345 6789".into()),
+                preferred_time: None,
+                message: "Hello".into(),
+            },
+            now(),
+        )
         .await
-        .unwrap()
-        .is_none());
-    let (found, _) = users::find_by_email(&mut c, "ZQ@example.org")
-        .await
-        .unwrap()
         .unwrap();
-    assert_eq!(found.name, "Zoë Q. Renamed");
-    drop(c);
-    assert_absent(&raw_dump(&db).await, &["Renamed", "zq@example.org"]);
-});
+        let mail = mailbox::deliver(
+            &mut c,
+            "Zoe.Quartermain@Example.ORG",
+            "Sign in",
+            "Body",
+            now(),
+        )
+        .await
+        .unwrap();
+        c.commit().await.unwrap();
+
+        assert_absent(
+            &raw_dump(&db).await,
+            &[
+                "Quartermain",
+                "Zoë",
+                "zoe.quartermain@example.org",
+                "Vasquez",
+                "ingrid.vh",
+                "2345 6789",
+            ],
+        );
+        assert!(
+            raw_dump(&db).await.contains("Theodor Readable"),
+            "a therapist's own name stays readable"
+        );
+
+        let mut c = db.conn().await.unwrap();
+        let (found, _) = users::find_by_email(&mut c, "  zoe.QUARTERMAIN@example.org ")
+            .await
+            .unwrap()
+            .expect("found by any case-folding of the address");
+        assert_eq!(found.id, patient.id);
+        assert_eq!(found.name, "Zoë Quartermain");
+        assert_eq!(found.email, "Zoe.Quartermain@Example.ORG");
+        let seen = cases::get(&mut c, &case, &therapist.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(seen.patient.name, "Zoë Quartermain");
+        let record = inquiries::get(&mut c, &inquiry).await.unwrap().unwrap();
+        assert_eq!(record.name, "Ingrid Vasquez-Holm");
+        assert_eq!(record.email, "ingrid.vh@example.net");
+        assert_eq!(record.phone.as_deref(), Some("+49 151 2345 6789"));
+        assert_eq!(
+            inquiries::list(&mut c, None, 0, 10).await.unwrap()[0].name,
+            "Ingrid Vasquez-Holm"
+        );
+        assert_eq!(
+            mailbox::get(&mut c, &mail).await.unwrap().unwrap().to,
+            "Zoe.Quartermain@Example.ORG"
+        );
+        assert!(users::find_by_email(&mut c, "").await.unwrap().is_none());
+        assert!(users::find_by_email(&mut c, &"x".repeat(10_000))
+            .await
+            .unwrap()
+            .is_none());
+
+        // The unique constraint holds on the blind column: the same address in another case is taken.
+        let again = users::create(
+            &mut c,
+            users::NewUser {
+                role: Role::Patient,
+                email: "ZOE.quartermain@example.org",
+                name: "Someone Else",
+                time_zone: "UTC",
+                password_hash: None,
+            },
+            now(),
+        )
+        .await;
+        assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
+
+        // A changed profile is sealed again, and found by its new address.
+        users::update_profile(
+            &mut c,
+            &patient.id,
+            "Zoë Q. Renamed",
+            "zq@example.org",
+            "UTC",
+            "en",
+        )
+        .await
+        .unwrap();
+        assert!(users::find_by_email(&mut c, "Zoe.Quartermain@example.org")
+            .await
+            .unwrap()
+            .is_none());
+        let (found, _) = users::find_by_email(&mut c, "ZQ@example.org")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.name, "Zoë Q. Renamed");
+        drop(c);
+        assert_absent(&raw_dump(&db).await, &["Renamed", "zq@example.org"]);
+    }
+);
 
 both_backends!(a_database_from_before_is_sealed_at_start_once, |db| {
     // Rows as the schema before sealing wrote them: identities in plain text, and the lookup
@@ -226,18 +245,28 @@ both_backends!(a_database_from_before_is_sealed_at_start_once, |db| {
     assert_eq!(mail.to, "wilhelmina.oldrow@example.org");
 
     // An import writes rows without their blind column; one call restores it from the source.
-    raw_exec(&db, "UPDATE users SET email_blind = 'lost-' || id WHERE id IN ('pat-old', 'ther-old')").await;
-    assert!(users::find_by_email(&mut c, "wilhelmina.oldrow@example.org")
-        .await
-        .unwrap()
-        .is_none());
+    raw_exec(
+        &db,
+        "UPDATE users SET email_blind = 'lost-' || id WHERE id IN ('pat-old', 'ther-old')",
+    )
+    .await;
+    assert!(
+        users::find_by_email(&mut c, "wilhelmina.oldrow@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
     for id in ["pat-old", "ther-old"] {
-        identity::recompute_blind(&mut c, "users", id).await.unwrap();
+        identity::recompute_blind(&mut c, "users", id)
+            .await
+            .unwrap();
     }
-    assert!(users::find_by_email(&mut c, "wilhelmina.oldrow@example.org")
-        .await
-        .unwrap()
-        .is_some());
+    assert!(
+        users::find_by_email(&mut c, "wilhelmina.oldrow@example.org")
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert!(users::find_by_email(&mut c, "tara.plain@example.org")
         .await
         .unwrap()
@@ -250,4 +279,32 @@ fn every_blind_column_is_named_blind() {
         assert!(b.column.ends_with("_blind"), "{b:?}");
         assert!(b.sealed.ends_with("_sealed"), "{b:?}");
     }
+}
+
+#[tokio::test]
+async fn opening_a_database_from_before_seals_it() {
+    let config = store::testing::fresh_config(store::Backend::Sqlite)
+        .await
+        .unwrap();
+    let key = store::MasterKey::generate();
+    let db = store::Db::open(&config, vec![key.clone()]).await.unwrap();
+    raw_exec(
+        &db,
+        "INSERT INTO users (id, role, email, email_blind, name, time_zone, created_at) VALUES
+         ('pat-old', 'patient', 'Bartholomew.Quill@example.org', 'bartholomew.quill@example.org', 'Bartholomew Quill', 'UTC', 1)",
+    )
+    .await;
+    db.close().await;
+
+    let reopened = store::Db::open(&config, vec![key]).await.unwrap();
+    assert_absent(&raw_dump(&reopened).await, &["Bartholomew", "Quill"]);
+    let (found, _) = users::find_by_email(
+        &mut reopened.conn().await.unwrap(),
+        "BARTHOLOMEW.QUILL@EXAMPLE.ORG",
+    )
+    .await
+    .unwrap()
+    .expect("signs in as before");
+    assert_eq!(found.name, "Bartholomew Quill");
+    reopened.close().await;
 }

@@ -112,7 +112,10 @@ on_both!(
         let r = b
             .post_form(
                 "/signin",
-                &[("csrf", &csrf), ("email", "  PHILIPPA.zanzibar@example.org ")],
+                &[
+                    ("csrf", &csrf),
+                    ("email", "  PHILIPPA.zanzibar@example.org "),
+                ],
             )
             .await;
         assert_eq!(r.status(), StatusCode::OK);
@@ -126,7 +129,10 @@ on_both!(
             .text("csrf", csrf)
             .text("body", "See you on Monday");
         assert_eq!(
-            patient.post_multipart("/portal/messages", form).await.status(),
+            patient
+                .post_multipart("/portal/messages", form)
+                .await
+                .status(),
             StatusCode::SEE_OTHER
         );
         t.run_jobs().await;
@@ -171,6 +177,9 @@ on_both!(
             "{inquiry_page}"
         );
         let (_, mailbox) = owner.text("/admin/mailbox").await;
-        assert!(mailbox.contains(PATIENT_ADDRESS), "the dev mailbox shows the recipient");
+        assert!(
+            mailbox.contains(PATIENT_ADDRESS),
+            "the dev mailbox shows the recipient"
+        );
     }
 );
