@@ -123,21 +123,21 @@ both_backends!(
             .is_none());
 
         // "Is this address a patient already?" (an inquiry turned into a case, a second booking)
-    // finds them through the blind index, whatever the case typed.
-    let (same_case, same) = cases::open_for_patient(
-        &mut c,
-        &therapist.id,
-        "Zoë Quartermain",
-        " ZOE.quartermain@example.org",
-        "Europe/Berlin",
-        domain::case::Stage::Inquiry,
-        now(),
-    )
-    .await
-    .unwrap();
-    assert_eq!((same_case, same.id), (case.clone(), patient.id.clone()));
+        // finds them through the blind index, whatever the case typed.
+        let (same_case, same) = cases::open_for_patient(
+            &mut c,
+            &therapist.id,
+            "Zoë Quartermain",
+            " ZOE.quartermain@example.org",
+            "Europe/Berlin",
+            domain::case::Stage::Inquiry,
+            now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((same_case, same.id), (case.clone(), patient.id.clone()));
 
-    // The unique constraint holds on the blind column: the same address in another case is taken.
+        // The unique constraint holds on the blind column: the same address in another case is taken.
         let again = users::create(
             &mut c,
             users::NewUser {
