@@ -256,7 +256,9 @@ impl App {
                     "gave_up"
                 };
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, outcome, duration_ms, error_kind = error.kind(), "job failed");
-                jobs::fail(self.db(), &job.id, &error.chain(), retry_at, now).await
+                // The SMTP server's answer may name the recipient: the operator reads why, not whom.
+                let why = domain::outbox::without_addresses(&error.chain(), "[address]");
+                jobs::fail(self.db(), &job.id, &why, retry_at, now).await
             }
         }
     }

@@ -55,6 +55,54 @@ pub fn without_secrets(body: &str, hidden: &str) -> String {
     out
 }
 
+/// `text` with every word that holds an `@` (an email address, with whatever brackets a mail
+/// server put around it) replaced by `hidden`: a failed send's error, kept on the job for the
+/// operator, must not say whom the mail was for.
+pub fn without_addresses(text: &str, hidden: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.contains('@') {
+            out.push_str(hidden);
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_whitespace() {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod addresses {
+    use super::without_addresses;
+
+    #[test]
+    fn addresses_go_and_everything_else_stays() {
+        assert_eq!(
+            without_addresses(
+                "permanent error (550): 5.1.1 <Zoe.Q@Example.org>: Recipient rejected",
+                "[address]"
+            ),
+            "permanent error (550): 5.1.1 [address] Recipient rejected"
+        );
+        assert_eq!(without_addresses("", "x"), "");
+        assert_eq!(
+            without_addresses("connection refused", "x"),
+            "connection refused"
+        );
+        assert_eq!(without_addresses("@@@ a@b\n", "x"), "x x\n");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::without_secrets;

@@ -164,7 +164,8 @@ pub struct ToRecord {
 struct ToRecordRow {
     id: String,
     case_id: String,
-    patient_name: String,
+    #[sqlx(flatten)]
+    patient: crate::identity::PatientName,
     starts_at: i64,
     attendance: Option<String>,
 }
@@ -180,7 +181,7 @@ pub async fn to_record(
     limit: i64,
 ) -> StoreResult<Vec<ToRecord>> {
     let rows: Vec<ToRecordRow> = sqlx::query_as(
-        "SELECT a.id, a.case_id, u.name AS patient_name, a.starts_at, a.attendance
+        "SELECT a.id, a.case_id, u.id AS patient_id, u.name AS patient_name, u.name_sealed AS patient_name_sealed, a.starts_at, a.attendance
          FROM appointments a JOIN cases c ON c.id = a.case_id JOIN users u ON u.id = c.patient_id
          WHERE a.therapist_id = $1 AND a.starts_at >= $2
            AND ((a.status = 'booked' AND a.attendance IS NULL AND a.starts_at < $3)
@@ -193,14 +194,15 @@ pub async fn to_record(
     .bind(limit)
     .fetch_all(c.ex())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ToRecord {
-            appointment: r.id,
-            case: CaseId(r.case_id),
-            patient_name: r.patient_name,
-            start: ts(r.starts_at),
-            attendance: r.attendance.as_deref().and_then(Attendance::parse),
+    rows.into_iter()
+        .map(|r| {
+            Ok(ToRecord {
+                appointment: r.id,
+                case: CaseId(r.case_id),
+                patient_name: r.patient.open(&c.keyring)?,
+                start: ts(r.starts_at),
+                attendance: r.attendance.as_deref().and_then(Attendance::parse),
+            })
         })
-        .collect())
+        .collect()
 }

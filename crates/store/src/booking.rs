@@ -548,22 +548,24 @@ struct CalendarRow {
     type_key: String,
     status: String,
     cancelled_late: Option<i64>,
-    patient_name: Option<String>,
+    #[sqlx(flatten)]
+    patient: crate::identity::MaybePatientName,
     case_id: Option<String>,
 }
 
-impl From<CalendarRow> for CalendarEntry {
-    fn from(r: CalendarRow) -> CalendarEntry {
-        CalendarEntry {
+impl CalendarRow {
+    fn entry(self, keyring: &crate::seal::Keyring) -> StoreResult<CalendarEntry> {
+        let r = self;
+        Ok(CalendarEntry {
             id: r.id,
             start: ts(r.starts_at),
             end: ts(r.ends_at),
             type_key: r.type_key,
             status: r.status,
             late: r.cancelled_late == Some(1),
-            patient: r.patient_name,
+            patient: r.patient.open(keyring)?,
             case: r.case_id.map(CaseId),
-        }
+        })
     }
 }
 
@@ -575,7 +577,7 @@ pub async fn calendar(
     to: Timestamp,
 ) -> StoreResult<Vec<CalendarEntry>> {
     let rows: Vec<CalendarRow> = sqlx::query_as(
-        "SELECT a.id, a.starts_at, a.ends_at, a.type_key, a.status, a.cancelled_late, u.name AS patient_name, a.case_id
+        "SELECT a.id, a.starts_at, a.ends_at, a.type_key, a.status, a.cancelled_late, u.id AS patient_id, u.name AS patient_name, u.name_sealed AS patient_name_sealed, a.case_id
          FROM appointments a LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN users u ON u.id = c.patient_id
          WHERE a.therapist_id = $1 AND a.starts_at < $3 AND a.ends_at > $2 ORDER BY a.starts_at, a.id",
     )
@@ -584,7 +586,7 @@ pub async fn calendar(
     .bind(ms(to))
     .fetch_all(c.ex())
     .await?;
-    Ok(rows.into_iter().map(CalendarEntry::from).collect())
+    rows.into_iter().map(|r| r.entry(&c.keyring)).collect()
 }
 
 /// Sets (or replaces, revoking the old address) a therapist's feed.

@@ -2,6 +2,8 @@
 
 use crate::conn::Conn;
 use crate::error::{StoreError, StoreResult};
+use crate::identity::opened;
+use crate::seal::Keyring;
 use crate::users::{self, NewUser};
 use crate::{ms, new_id, ts};
 use domain::account::{Role, User};
@@ -60,6 +62,7 @@ pub async fn open_for_patient(
 
 const SELECT: &str = "SELECT c.id, c.stage, c.created_at,
     p.id AS patient_id, p.role AS patient_role, p.email AS patient_email, p.name AS patient_name,
+    p.email_sealed AS patient_email_sealed, p.name_sealed AS patient_name_sealed,
     p.time_zone AS patient_time_zone,
     t.id AS therapist_id, t.role AS therapist_role, t.email AS therapist_email,
     t.name AS therapist_name, t.time_zone AS therapist_time_zone,
@@ -75,6 +78,8 @@ struct CaseRow {
     patient_role: String,
     patient_email: String,
     patient_name: String,
+    patient_email_sealed: Option<String>,
+    patient_name_sealed: Option<String>,
     patient_time_zone: String,
     therapist_id: String,
     therapist_role: String,
@@ -84,17 +89,35 @@ struct CaseRow {
     unread: i64,
 }
 
-impl From<CaseRow> for Case {
-    fn from(r: CaseRow) -> Case {
-        Case {
+impl CaseRow {
+    /// The case, with its patient's name and address opened.
+    fn case(self, keyring: &Keyring) -> StoreResult<Case> {
+        let r = self;
+        let patient_email = opened(
+            keyring,
+            "users",
+            "email_sealed",
+            &r.patient_id,
+            r.patient_email,
+            r.patient_email_sealed.as_deref(),
+        )?;
+        let patient_name = opened(
+            keyring,
+            "users",
+            "name_sealed",
+            &r.patient_id,
+            r.patient_name,
+            r.patient_name_sealed.as_deref(),
+        )?;
+        Ok(Case {
             id: CaseId(r.id),
             stage: Stage::parse(&r.stage).unwrap_or(Stage::Inquiry),
             created_at: ts(r.created_at),
             patient: User {
                 id: UserId(r.patient_id),
                 role: Role::parse(&r.patient_role).unwrap_or(Role::Patient),
-                email: r.patient_email,
-                name: r.patient_name,
+                email: patient_email,
+                name: patient_name,
                 time_zone: r.patient_time_zone,
             },
             therapist: User {
@@ -105,7 +128,7 @@ impl From<CaseRow> for Case {
                 time_zone: r.therapist_time_zone,
             },
             unread: u64::try_from(r.unread).unwrap_or(0),
-        }
+        })
     }
 }
 
@@ -116,7 +139,7 @@ pub async fn get(c: &mut Conn, id: &CaseId, viewer: &UserId) -> StoreResult<Opti
         .bind(id.as_str())
         .fetch_optional(c.ex())
         .await?;
-    Ok(row.map(Case::from))
+    row.map(|r| r.case(&c.keyring)).transpose()
 }
 
 /// A therapist's cases, the most recently active first.
@@ -127,7 +150,7 @@ pub async fn of_therapist(c: &mut Conn, therapist: &UserId) -> StoreResult<Vec<C
     .bind(therapist.as_str())
     .fetch_all(c.ex())
     .await?;
-    Ok(rows.into_iter().map(Case::from).collect())
+    rows.into_iter().map(|r| r.case(&c.keyring)).collect()
 }
 
 /// A patient's cases (usually one).
@@ -138,7 +161,7 @@ pub async fn of_patient(c: &mut Conn, patient: &UserId) -> StoreResult<Vec<Case>
     .bind(patient.as_str())
     .fetch_all(c.ex())
     .await?;
-    Ok(rows.into_iter().map(Case::from).collect())
+    rows.into_iter().map(|r| r.case(&c.keyring)).collect()
 }
 
 pub async fn touch(c: &mut Conn, id: &CaseId, now: Timestamp) -> StoreResult<()> {

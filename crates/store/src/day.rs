@@ -4,6 +4,8 @@
 
 use crate::conn::Conn;
 use crate::error::StoreResult;
+use crate::identity::PatientName;
+use crate::seal::Keyring;
 use crate::{ms, ts};
 use domain::ids::{AgreementId, CaseId, ResponseId, UserId};
 use jiff::Timestamp;
@@ -114,7 +116,8 @@ pub struct Change {
 struct ChangeRow {
     id: String,
     case_id: String,
-    patient_name: String,
+    #[sqlx(flatten)]
+    patient: PatientName,
     type_key: String,
     starts_at: i64,
     status: String,
@@ -129,7 +132,7 @@ pub async fn changes(
     since: Timestamp,
 ) -> StoreResult<Vec<Change>> {
     let rows: Vec<ChangeRow> = sqlx::query_as(
-        "SELECT a.id, a.case_id, u.name AS patient_name, a.type_key, a.starts_at, a.status, a.created_at, a.cancelled_at
+        "SELECT a.id, a.case_id, u.id AS patient_id, u.name AS patient_name, u.name_sealed AS patient_name_sealed, a.type_key, a.starts_at, a.status, a.created_at, a.cancelled_at
          FROM appointments a JOIN cases c ON c.id = a.case_id JOIN users u ON u.id = c.patient_id
          WHERE a.therapist_id = $1 AND (a.created_at > $2 OR a.cancelled_at > $2)
          ORDER BY a.updated_at DESC, a.id LIMIT $3",
@@ -139,15 +142,14 @@ pub async fn changes(
     .bind(LIMIT)
     .fetch_all(c.ex())
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
             let cancelled =
                 r.status == "cancelled" && r.cancelled_at.is_some_and(|t| t > ms(since));
-            Change {
+            Ok(Change {
                 appointment: r.id,
                 case: CaseId(r.case_id),
-                patient: r.patient_name,
+                patient: r.patient.open(&c.keyring)?,
                 type_key: r.type_key,
                 start: ts(r.starts_at),
                 cancelled,
@@ -156,9 +158,9 @@ pub async fn changes(
                 } else {
                     r.created_at
                 }),
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// A case with something for the therapist: unread messages, a risk mark, a returned
@@ -175,19 +177,20 @@ pub struct CaseItem {
 #[derive(sqlx::FromRow)]
 struct CaseItemRow {
     case_id: String,
-    patient_name: String,
+    #[sqlx(flatten)]
+    patient: PatientName,
     n: i64,
     at: i64,
 }
 
-impl From<CaseItemRow> for CaseItem {
-    fn from(r: CaseItemRow) -> Self {
-        CaseItem {
-            case: CaseId(r.case_id),
-            patient: r.patient_name,
-            count: r.n,
-            at: ts(r.at),
-        }
+impl CaseItemRow {
+    fn item(self, keyring: &Keyring) -> StoreResult<CaseItem> {
+        Ok(CaseItem {
+            case: CaseId(self.case_id),
+            patient: self.patient.open(keyring)?,
+            count: self.n,
+            at: ts(self.at),
+        })
     }
 }
 
@@ -197,17 +200,17 @@ async fn case_items(c: &mut Conn, sql: &str, therapist: &UserId) -> StoreResult<
         .bind(LIMIT)
         .fetch_all(c.ex())
         .await?;
-    Ok(rows.into_iter().map(CaseItem::from).collect())
+    rows.into_iter().map(|r| r.item(&c.keyring)).collect()
 }
 
 /// Cases whose patient (or a guest) wrote something the therapist has not read, newest first.
 pub async fn unread_messages(c: &mut Conn, therapist: &UserId) -> StoreResult<Vec<CaseItem>> {
     case_items(
         c,
-        "SELECT m.case_id, u.name AS patient_name, COUNT(*) AS n, MAX(m.created_at) AS at
+        "SELECT m.case_id, u.id AS patient_id, u.name AS patient_name, u.name_sealed AS patient_name_sealed, COUNT(*) AS n, MAX(m.created_at) AS at
          FROM messages m JOIN cases c ON c.id = m.case_id JOIN users u ON u.id = c.patient_id
          WHERE c.therapist_id = $1 AND m.author_id <> $1 AND m.read_at IS NULL
-         GROUP BY m.case_id, u.name ORDER BY MAX(m.created_at) DESC LIMIT $2",
+         GROUP BY m.case_id, u.id, u.name, u.name_sealed ORDER BY MAX(m.created_at) DESC LIMIT $2",
         therapist,
     )
     .await
@@ -217,7 +220,7 @@ pub async fn unread_messages(c: &mut Conn, therapist: &UserId) -> StoreResult<Ve
 pub async fn risk_marks(c: &mut Conn, therapist: &UserId) -> StoreResult<Vec<CaseItem>> {
     case_items(
         c,
-        "SELECT a.case_id, u.name AS patient_name, 1 AS n, a.raised_at AS at
+        "SELECT a.case_id, u.id AS patient_id, u.name AS patient_name, u.name_sealed AS patient_name_sealed, 1 AS n, a.raised_at AS at
          FROM case_attention a JOIN cases c ON c.id = a.case_id JOIN users u ON u.id = c.patient_id
          WHERE c.therapist_id = $1 AND a.seen_at IS NULL ORDER BY a.raised_at, a.case_id LIMIT $2",
         therapist,
@@ -239,7 +242,8 @@ pub struct Returned {
 struct ReturnedRow {
     id: String,
     case_id: String,
-    patient_name: String,
+    #[sqlx(flatten)]
+    patient: PatientName,
     questionnaire_key: String,
     submitted_at: i64,
 }
@@ -249,7 +253,7 @@ pub async fn returned_questionnaires(
     therapist: &UserId,
 ) -> StoreResult<Vec<Returned>> {
     let rows: Vec<ReturnedRow> = sqlx::query_as(
-        "SELECT r.id, r.case_id, u.name AS patient_name, r.questionnaire_key, r.submitted_at
+        "SELECT r.id, r.case_id, u.id AS patient_id, u.name AS patient_name, u.name_sealed AS patient_name_sealed, r.questionnaire_key, r.submitted_at
          FROM responses r JOIN cases c ON c.id = r.case_id JOIN users u ON u.id = c.patient_id
          WHERE c.therapist_id = $1 AND r.submitted_at IS NOT NULL AND r.reviewed_at IS NULL
          ORDER BY r.submitted_at DESC, r.id LIMIT $2",
@@ -258,16 +262,17 @@ pub async fn returned_questionnaires(
     .bind(LIMIT)
     .fetch_all(c.ex())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Returned {
-            response: ResponseId(r.id),
-            case: CaseId(r.case_id),
-            patient: r.patient_name,
-            questionnaire_key: r.questionnaire_key,
-            at: ts(r.submitted_at),
+    rows.into_iter()
+        .map(|r| {
+            Ok(Returned {
+                response: ResponseId(r.id),
+                case: CaseId(r.case_id),
+                patient: r.patient.open(&c.keyring)?,
+                questionnaire_key: r.questionnaire_key,
+                at: ts(r.submitted_at),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// "The therapist has opened this response": it leaves the day's list.
@@ -293,13 +298,14 @@ pub struct ToCountersign {
 struct CountersignRow {
     id: String,
     case_id: String,
-    patient_name: String,
+    #[sqlx(flatten)]
+    patient: PatientName,
     signed_at: i64,
 }
 
 pub async fn to_countersign(c: &mut Conn, therapist: &UserId) -> StoreResult<Vec<ToCountersign>> {
     let rows: Vec<CountersignRow> = sqlx::query_as(
-        "SELECT g.id, g.case_id, u.name AS patient_name, g.signed_at
+        "SELECT g.id, g.case_id, u.id AS patient_id, u.name AS patient_name, u.name_sealed AS patient_name_sealed, g.signed_at
          FROM agreements g JOIN cases c ON c.id = g.case_id JOIN users u ON u.id = c.patient_id
          WHERE c.therapist_id = $1 AND g.signed_at IS NOT NULL AND g.countersigned_at IS NULL AND g.withdrawn_at IS NULL
          ORDER BY g.signed_at, g.id LIMIT $2",
@@ -308,15 +314,16 @@ pub async fn to_countersign(c: &mut Conn, therapist: &UserId) -> StoreResult<Vec
     .bind(LIMIT)
     .fetch_all(c.ex())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ToCountersign {
-            agreement: AgreementId(r.id),
-            case: CaseId(r.case_id),
-            patient: r.patient_name,
-            at: ts(r.signed_at),
+    rows.into_iter()
+        .map(|r| {
+            Ok(ToCountersign {
+                agreement: AgreementId(r.id),
+                case: CaseId(r.case_id),
+                patient: r.patient.open(&c.keyring)?,
+                at: ts(r.signed_at),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Cases whose first consultation has been held (it ended before `now`, in the last four weeks)
@@ -327,13 +334,13 @@ pub async fn notes_to_write(
     now: Timestamp,
 ) -> StoreResult<Vec<CaseItem>> {
     let rows: Vec<CaseItemRow> = sqlx::query_as(
-        "SELECT a.case_id, u.name AS patient_name, 1 AS n, MAX(a.ends_at) AS at
+        "SELECT a.case_id, u.id AS patient_id, u.name AS patient_name, u.name_sealed AS patient_name_sealed, 1 AS n, MAX(a.ends_at) AS at
          FROM appointments a JOIN cases c ON c.id = a.case_id JOIN users u ON u.id = c.patient_id
          LEFT JOIN workspaces w ON w.case_id = a.case_id
          WHERE a.therapist_id = $1 AND a.type_key = 'first' AND a.status = 'booked'
            AND a.ends_at <= $3 AND a.ends_at > $4
            AND (w.case_id IS NULL OR w.updated_at < a.starts_at)
-         GROUP BY a.case_id, u.name ORDER BY MAX(a.ends_at) DESC LIMIT $2",
+         GROUP BY a.case_id, u.id, u.name, u.name_sealed ORDER BY MAX(a.ends_at) DESC LIMIT $2",
     )
     .bind(therapist.as_str())
     .bind(LIMIT)
@@ -341,7 +348,7 @@ pub async fn notes_to_write(
     .bind(ms(now) - 28 * 24 * 3_600_000)
     .fetch_all(c.ex())
     .await?;
-    Ok(rows.into_iter().map(CaseItem::from).collect())
+    rows.into_iter().map(|r| r.item(&c.keyring)).collect()
 }
 
 /// Someone connected to one of the therapist's rooms right now (the therapist not among them).
@@ -355,7 +362,8 @@ pub struct Waiting {
 #[derive(sqlx::FromRow)]
 struct WaitingRow {
     appointment_id: String,
-    name: String,
+    #[sqlx(flatten)]
+    patient: PatientName,
     since: i64,
 }
 
@@ -365,24 +373,25 @@ pub async fn waiting(
     now: Timestamp,
 ) -> StoreResult<Vec<Waiting>> {
     let rows: Vec<WaitingRow> = sqlx::query_as(
-        "SELECT p.appointment_id, u.name, MIN(p.since) AS since
+        "SELECT p.appointment_id, u.id AS patient_id, u.name AS patient_name, u.name_sealed AS patient_name_sealed, MIN(p.since) AS since
          FROM room_presence p JOIN appointments a ON a.id = p.appointment_id JOIN users u ON u.id = p.user_id
          WHERE a.therapist_id = $1 AND p.user_id <> $1 AND p.seen_at >= $3 AND a.status = 'booked'
-         GROUP BY p.appointment_id, u.name ORDER BY MIN(p.since) LIMIT $2",
+         GROUP BY p.appointment_id, u.id, u.name, u.name_sealed ORDER BY MIN(p.since) LIMIT $2",
     )
     .bind(therapist.as_str())
     .bind(LIMIT)
     .bind(ms(now) - crate::rooms::FRESH_MS)
     .fetch_all(c.ex())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Waiting {
-            appointment: r.appointment_id,
-            name: r.name,
-            since: ts(r.since),
+    rows.into_iter()
+        .map(|r| {
+            Ok(Waiting {
+                appointment: r.appointment_id,
+                name: r.patient.open(&c.keyring)?,
+                since: ts(r.since),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// What a visitor wrote before they were a patient (an inquiry's message), kept on their case.

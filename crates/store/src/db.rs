@@ -119,12 +119,15 @@ impl Db {
             .map_err(|e| StoreError::Unreachable(e.to_string()))?;
         migrations::apply(&pool, backend).await?;
         let keyring = Keyring::load(&pool, masters).await?;
-        Ok(Db {
+        let db = Db {
             pool,
             backend,
             keyring,
             url: (backend == Backend::Postgres).then(|| config.url.as_str().into()),
-        })
+        };
+        // Identities written before they were sealed are sealed now, before anyone reads them.
+        crate::identity::seal_plaintext(&db).await?;
+        Ok(db)
     }
 
     /// A transaction for one use-case: everything it writes commits together or not at all.

@@ -2,6 +2,7 @@
 
 use crate::conn::Conn;
 use crate::error::{StoreError, StoreResult};
+use crate::identity::opened;
 use crate::{ms, new_id, ts};
 use domain::account::User;
 use domain::ids::InquiryId;
@@ -13,19 +14,26 @@ const TABLE: &str = "inquiries";
 /// Stores a message (the caller enqueues its notification in the same transaction).
 pub async fn create(c: &mut Conn, inquiry: &Inquiry, now: Timestamp) -> StoreResult<InquiryId> {
     let id = InquiryId(new_id());
-    let sealed = c
-        .keyring
-        .seal(TABLE, "message_sealed", id.as_str(), &inquiry.message);
+    let k = &c.keyring;
+    let sealed = k.seal(TABLE, "message_sealed", id.as_str(), &inquiry.message);
+    // Who wrote is as private as what they wrote: name, address and phone are sealed too, and the
+    // plain columns stay empty.
+    let name = k.seal(TABLE, "name_sealed", id.as_str(), &inquiry.name);
+    let email = k.seal(TABLE, "email_sealed", id.as_str(), &inquiry.email);
+    let phone = inquiry
+        .phone
+        .as_deref()
+        .map(|p| k.seal(TABLE, "phone_sealed", id.as_str(), p));
     sqlx::query(
-        "INSERT INTO inquiries (id, name, email, phone, preferred_time, message_sealed, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $7)",
+        "INSERT INTO inquiries (id, name, email, phone, preferred_time, message_sealed, status, created_at, updated_at, name_sealed, email_sealed, phone_sealed) VALUES ($1, '', '', NULL, $2, $3, 'new', $4, $4, $5, $6, $7)",
     )
     .bind(id.as_str())
-    .bind(&inquiry.name)
-    .bind(&inquiry.email)
-    .bind(inquiry.phone.as_deref())
     .bind(inquiry.preferred_time.as_deref())
     .bind(sealed)
     .bind(ms(now))
+    .bind(name)
+    .bind(email)
+    .bind(phone)
     .execute(c.ex())
     .await?;
     Ok(id)
@@ -35,6 +43,7 @@ pub async fn create(c: &mut Conn, inquiry: &Inquiry, now: Timestamp) -> StoreRes
 struct SummaryRow {
     id: String,
     name: String,
+    name_sealed: Option<String>,
     status: String,
     created_at: i64,
 }
@@ -47,22 +56,30 @@ pub async fn list(
     limit: u32,
 ) -> StoreResult<Vec<InquirySummary>> {
     let rows: Vec<SummaryRow> = sqlx::query_as(
-        "SELECT id, name, status, created_at FROM inquiries WHERE ($1 = '' OR status = $1) ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
+        "SELECT id, name, name_sealed, status, created_at FROM inquiries WHERE ($1 = '' OR status = $1) ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
     )
     .bind(status.map_or("", domain::inquiry::InquiryStatus::as_str))
     .bind(i64::from(limit))
     .bind(offset as i64)
     .fetch_all(c.ex())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| InquirySummary {
-            id: InquiryId(r.id),
-            name: r.name,
-            status: InquiryStatus::parse(&r.status),
-            created_at: ts(r.created_at),
+    rows.into_iter()
+        .map(|r| {
+            Ok(InquirySummary {
+                name: opened(
+                    &c.keyring,
+                    TABLE,
+                    "name_sealed",
+                    &r.id,
+                    r.name,
+                    r.name_sealed.as_deref(),
+                )?,
+                id: InquiryId(r.id),
+                status: InquiryStatus::parse(&r.status),
+                created_at: ts(r.created_at),
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub async fn count(c: &mut Conn, status: Option<InquiryStatus>) -> StoreResult<u64> {
@@ -84,6 +101,9 @@ struct InquiryRow {
     message_sealed: String,
     status: String,
     created_at: i64,
+    name_sealed: Option<String>,
+    email_sealed: Option<String>,
+    phone_sealed: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -96,7 +116,7 @@ struct ReplyRow {
 
 /// One message with its replies, opened.
 pub async fn get(c: &mut Conn, id: &InquiryId) -> StoreResult<Option<InquiryRecord>> {
-    let row: Option<InquiryRow> = sqlx::query_as("SELECT id, name, email, phone, preferred_time, message_sealed, status, created_at FROM inquiries WHERE id = $1")
+    let row: Option<InquiryRow> = sqlx::query_as("SELECT id, name, email, phone, preferred_time, message_sealed, status, created_at, name_sealed, email_sealed, phone_sealed FROM inquiries WHERE id = $1")
         .bind(id.as_str())
         .fetch_optional(c.ex())
         .await?;
@@ -104,6 +124,27 @@ pub async fn get(c: &mut Conn, id: &InquiryId) -> StoreResult<Option<InquiryReco
     let message = c
         .keyring
         .open(TABLE, "message_sealed", &r.id, &r.message_sealed)?;
+    let k = &c.keyring;
+    let name = opened(
+        k,
+        TABLE,
+        "name_sealed",
+        &r.id,
+        r.name,
+        r.name_sealed.as_deref(),
+    )?;
+    let email = opened(
+        k,
+        TABLE,
+        "email_sealed",
+        &r.id,
+        r.email,
+        r.email_sealed.as_deref(),
+    )?;
+    let phone = match r.phone_sealed.as_deref() {
+        Some(p) => Some(k.open(TABLE, "phone_sealed", &r.id, p)?),
+        None => r.phone,
+    };
     let replies: Vec<ReplyRow> = sqlx::query_as(
         "SELECT r.id, u.name, r.body_sealed, r.created_at FROM inquiry_replies r JOIN users u ON u.id = r.author_id WHERE r.inquiry_id = $1 ORDER BY r.created_at, r.id",
     )
@@ -125,9 +166,9 @@ pub async fn get(c: &mut Conn, id: &InquiryId) -> StoreResult<Option<InquiryReco
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(Some(InquiryRecord {
         id: InquiryId(r.id),
-        name: r.name,
-        email: r.email,
-        phone: r.phone,
+        name,
+        email,
+        phone,
         preferred_time: r.preferred_time,
         message,
         status: InquiryStatus::parse(&r.status),
@@ -195,25 +236,35 @@ pub struct ReplyMail {
 
 #[derive(sqlx::FromRow)]
 struct ReplyMailRow {
+    inquiry_id: String,
     name: String,
     email: String,
+    name_sealed: Option<String>,
+    email_sealed: Option<String>,
     body_sealed: String,
 }
 
 pub async fn reply_for_mail(c: &mut Conn, reply_id: &str) -> StoreResult<Option<ReplyMail>> {
     let row: Option<ReplyMailRow> = sqlx::query_as(
-        "SELECT i.name, i.email, r.body_sealed FROM inquiry_replies r JOIN inquiries i ON i.id = r.inquiry_id WHERE r.id = $1",
+        "SELECT i.id AS inquiry_id, i.name, i.email, i.name_sealed, i.email_sealed, r.body_sealed FROM inquiry_replies r JOIN inquiries i ON i.id = r.inquiry_id WHERE r.id = $1",
     )
     .bind(reply_id)
     .fetch_optional(c.ex())
     .await?;
     row.map(|r| {
+        let k = &c.keyring;
+        let (id, sealed_name, sealed_email) = (&r.inquiry_id, &r.name_sealed, &r.email_sealed);
         Ok(ReplyMail {
-            body: c
-                .keyring
-                .open("inquiry_replies", "body_sealed", reply_id, &r.body_sealed)?,
-            name: r.name,
-            email: r.email,
+            body: k.open("inquiry_replies", "body_sealed", reply_id, &r.body_sealed)?,
+            name: opened(k, TABLE, "name_sealed", id, r.name, sealed_name.as_deref())?,
+            email: opened(
+                k,
+                TABLE,
+                "email_sealed",
+                id,
+                r.email,
+                sealed_email.as_deref(),
+            )?,
         })
     })
     .transpose()

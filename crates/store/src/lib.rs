@@ -20,6 +20,7 @@ pub mod db;
 pub mod ending;
 pub mod error;
 pub mod focus;
+pub mod identity;
 pub mod images;
 pub mod inquiries;
 pub mod intake;

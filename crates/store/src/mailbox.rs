@@ -17,12 +17,14 @@ pub async fn deliver(
 ) -> StoreResult<MailId> {
     let id = new_id();
     let sealed = c.keyring.seal("mailbox", "body_sealed", &id, body);
-    sqlx::query("INSERT INTO mailbox (id, to_address, subject, body_sealed, created_at) VALUES ($1, $2, $3, $4, $5)")
+    // The recipient may be a patient: their address is sealed like the body.
+    let to_sealed = c.keyring.seal("mailbox", "to_address_sealed", &id, to);
+    sqlx::query("INSERT INTO mailbox (id, to_address, subject, body_sealed, created_at, to_address_sealed) VALUES ($1, '', $2, $3, $4, $5)")
         .bind(&id)
-        .bind(to)
         .bind(subject)
         .bind(sealed)
         .bind(ms(now))
+        .bind(to_sealed)
         .execute(c.ex())
         .await?;
     Ok(MailId(id))
@@ -32,6 +34,7 @@ pub async fn deliver(
 struct MailRow {
     id: String,
     to_address: String,
+    to_address_sealed: Option<String>,
     subject: String,
     created_at: i64,
 }
@@ -39,26 +42,28 @@ struct MailRow {
 /// Newest first, bodies left sealed (the list shows only address, subject and time).
 pub async fn list(c: &mut Conn, limit: u32) -> StoreResult<Vec<Mail>> {
     let rows: Vec<MailRow> =
-        sqlx::query_as("SELECT id, to_address, subject, created_at FROM mailbox ORDER BY created_at DESC, id LIMIT $1")
+        sqlx::query_as("SELECT id, to_address, to_address_sealed, subject, created_at FROM mailbox ORDER BY created_at DESC, id LIMIT $1")
             .bind(i64::from(limit))
             .fetch_all(c.ex())
             .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Mail {
-            id: MailId(r.id),
-            to: r.to_address,
-            subject: r.subject,
-            body: String::new(),
-            created_at: ts(r.created_at),
+    rows.into_iter()
+        .map(|r| {
+            Ok(Mail {
+                to: to_address(c, &r.id, r.to_address, r.to_address_sealed.as_deref())?,
+                id: MailId(r.id),
+                subject: r.subject,
+                body: String::new(),
+                created_at: ts(r.created_at),
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[derive(sqlx::FromRow)]
 struct SealedMailRow {
     id: String,
     to_address: String,
+    to_address_sealed: Option<String>,
     subject: String,
     body_sealed: String,
     created_at: i64,
@@ -66,7 +71,7 @@ struct SealedMailRow {
 
 pub async fn get(c: &mut Conn, id: &MailId) -> StoreResult<Option<Mail>> {
     let row: Option<SealedMailRow> = sqlx::query_as(
-        "SELECT id, to_address, subject, body_sealed, created_at FROM mailbox WHERE id = $1",
+        "SELECT id, to_address, to_address_sealed, subject, body_sealed, created_at FROM mailbox WHERE id = $1",
     )
     .bind(id.as_str())
     .fetch_optional(c.ex())
@@ -76,11 +81,22 @@ pub async fn get(c: &mut Conn, id: &MailId) -> StoreResult<Option<Mail>> {
             body: c
                 .keyring
                 .open("mailbox", "body_sealed", &r.id, &r.body_sealed)?,
+            to: to_address(c, &r.id, r.to_address, r.to_address_sealed.as_deref())?,
             id: MailId(r.id),
-            to: r.to_address,
             subject: r.subject,
             created_at: ts(r.created_at),
         })
     })
     .transpose()
+}
+
+fn to_address(c: &Conn, id: &str, plain: String, sealed: Option<&str>) -> StoreResult<String> {
+    crate::identity::opened(
+        &c.keyring,
+        "mailbox",
+        "to_address_sealed",
+        id,
+        plain,
+        sealed,
+    )
 }

@@ -70,6 +70,7 @@ struct MessageRow {
     id: String,
     author_id: String,
     author_name: String,
+    author_name_sealed: Option<String>,
     body_sealed: String,
     created_at: i64,
     read_at: Option<i64>,
@@ -87,7 +88,7 @@ struct AttachmentRow {
 /// The whole thread of a case, oldest first, opened.
 pub async fn thread(c: &mut Conn, case: &CaseId) -> StoreResult<Vec<Message>> {
     let rows: Vec<MessageRow> = sqlx::query_as(
-        "SELECT m.id, m.author_id, u.name AS author_name, m.body_sealed, m.created_at, m.read_at FROM messages m JOIN users u ON u.id = m.author_id WHERE m.case_id = $1 ORDER BY m.created_at, m.id",
+        "SELECT m.id, m.author_id, u.name AS author_name, u.name_sealed AS author_name_sealed, m.body_sealed, m.created_at, m.read_at FROM messages m JOIN users u ON u.id = m.author_id WHERE m.case_id = $1 ORDER BY m.created_at, m.id",
     )
     .bind(case.as_str())
     .fetch_all(c.ex())
@@ -121,8 +122,15 @@ pub async fn thread(c: &mut Conn, case: &CaseId) -> StoreResult<Vec<Message>> {
         out.push(Message {
             body: keyring.open("messages", "body_sealed", &m.id, &m.body_sealed)?,
             id: MessageId(m.id),
+            author_name: crate::identity::opened(
+                keyring,
+                "users",
+                "name_sealed",
+                &m.author_id,
+                m.author_name,
+                m.author_name_sealed.as_deref(),
+            )?,
             author_id: UserId(m.author_id),
-            author_name: m.author_name,
             created_at: ts(m.created_at),
             read_at: m.read_at.map(ts),
             attachments,

@@ -124,6 +124,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit_mac",
         include_str!("../migrations/0028_audit_mac.sql"),
     ),
+    (
+        30,
+        "sealed_identities",
+        include_str!("../migrations/0030_sealed_identities.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

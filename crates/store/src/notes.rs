@@ -287,7 +287,8 @@ pub struct Unsigned {
 struct UnsignedRow {
     id: String,
     case_id: String,
-    patient_name: String,
+    #[sqlx(flatten)]
+    patient: crate::identity::PatientName,
     starts_at: i64,
     has_note: i64,
 }
@@ -303,7 +304,7 @@ pub async fn unsigned(
     limit: i64,
 ) -> StoreResult<Vec<Unsigned>> {
     let rows: Vec<UnsignedRow> = sqlx::query_as(
-        "SELECT a.id, a.case_id, u.name AS patient_name, a.starts_at,
+        "SELECT a.id, a.case_id, u.id AS patient_id, u.name AS patient_name, u.name_sealed AS patient_name_sealed, a.starts_at,
            CASE WHEN n.appointment_id IS NULL THEN 0 ELSE 1 END AS has_note
          FROM appointments a JOIN cases c ON c.id = a.case_id JOIN users u ON u.id = c.patient_id
          LEFT JOIN session_notes n ON n.appointment_id = a.id
@@ -318,16 +319,17 @@ pub async fn unsigned(
     .bind(limit)
     .fetch_all(c.ex())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Unsigned {
-            appointment: r.id,
-            case: CaseId(r.case_id),
-            patient_name: r.patient_name,
-            start: ts(r.starts_at),
-            drafted: r.has_note == 1,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Unsigned {
+                appointment: r.id,
+                case: CaseId(r.case_id),
+                patient_name: r.patient.open(&c.keyring)?,
+                start: ts(r.starts_at),
+                drafted: r.has_note == 1,
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[derive(sqlx::FromRow)]

@@ -4,6 +4,7 @@
 
 use crate::conn::Conn;
 use crate::error::StoreResult;
+use crate::identity::{MaybePatientName, PatientName};
 use crate::{ms, placeholders, ts};
 use domain::ids::{CaseId, UserId};
 use jiff::Timestamp;
@@ -43,15 +44,15 @@ struct AppointmentRow {
     ends_at: i64,
     status: String,
     therapist_name: String,
-    patient_id: Option<String>,
-    patient_name: Option<String>,
+    #[sqlx(flatten)]
+    patient: MaybePatientName,
     ended_at: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
 struct GuestRow {
-    id: String,
-    name: String,
+    #[sqlx(flatten)]
+    guest: PatientName,
 }
 
 #[derive(sqlx::FromRow)]
@@ -67,7 +68,7 @@ pub async fn load(
 ) -> StoreResult<Option<RoomRows>> {
     let row: Option<AppointmentRow> = sqlx::query_as(
         "SELECT a.therapist_id, a.case_id, a.starts_at, a.ends_at, a.status, t.name AS therapist_name,
-                c.patient_id, p.name AS patient_name, e.ended_at
+                c.patient_id, p.name AS patient_name, p.name_sealed AS patient_name_sealed, e.ended_at
          FROM appointments a JOIN users t ON t.id = a.therapist_id
          LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN users p ON p.id = c.patient_id
          LEFT JOIN room_endings e ON e.appointment_id = a.id
@@ -84,7 +85,8 @@ pub async fn load(
         admitted: true,
         connection: None,
     }];
-    if let (Some(id), Some(name)) = (r.patient_id, r.patient_name) {
+    let patient_id = r.patient.id().map(str::to_string);
+    if let (Some(id), Some(name)) = (patient_id, r.patient.open(&c.keyring)?) {
         members.push(Member {
             user: UserId(id),
             name,
@@ -94,17 +96,18 @@ pub async fn load(
         });
     }
     let guests: Vec<GuestRow> = sqlx::query_as(
-        "SELECT u.id, u.name FROM appointment_guests g JOIN users u ON u.id = g.user_id
+        "SELECT u.id AS patient_id, u.name AS patient_name, u.name_sealed AS patient_name_sealed FROM appointment_guests g JOIN users u ON u.id = g.user_id
          WHERE g.appointment_id = $1 ORDER BY g.added_at, u.id",
     )
     .bind(appointment)
     .fetch_all(c.ex())
     .await?;
     for g in guests {
-        if !members.iter().any(|m| m.user.0 == g.id) {
+        let id = g.guest.id().to_string();
+        if !members.iter().any(|m| m.user.0 == id) {
             members.push(Member {
-                user: UserId(g.id),
-                name: g.name,
+                user: UserId(id),
+                name: g.guest.open(&c.keyring)?,
                 host: false,
                 admitted: false,
                 connection: None,

@@ -2,8 +2,10 @@
 
 use crate::conn::Conn;
 use crate::error::{StoreError, StoreResult};
+use crate::identity::{email_blind, opened, sealed_role};
+use crate::seal::Keyring;
 use crate::{ms, new_id, ts};
-use domain::account::{email_key, Role, User};
+use domain::account::{Role, User};
 use domain::ids::UserId;
 use jiff::Timestamp;
 
@@ -15,7 +17,7 @@ pub struct NewUser<'a> {
     pub password_hash: Option<&'a str>,
 }
 
-const USER_COLUMNS: &str = "id, role, email, name, time_zone";
+const USER_COLUMNS: &str = "id, role, email, name, email_sealed, name_sealed, time_zone";
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -23,34 +25,89 @@ struct UserRow {
     role: String,
     email: String,
     name: String,
+    email_sealed: Option<String>,
+    name_sealed: Option<String>,
     time_zone: String,
 }
 
 impl UserRow {
-    fn user(self) -> StoreResult<User> {
+    fn user(self, keyring: &Keyring) -> StoreResult<User> {
         let role = Role::parse(&self.role).ok_or(StoreError::Seal("unknown role"))?;
+        let email = opened(
+            keyring,
+            "users",
+            "email_sealed",
+            &self.id,
+            self.email,
+            self.email_sealed.as_deref(),
+        )?;
+        let name = opened(
+            keyring,
+            "users",
+            "name_sealed",
+            &self.id,
+            self.name,
+            self.name_sealed.as_deref(),
+        )?;
         Ok(User {
             id: UserId(self.id),
             role,
-            email: self.email,
-            name: self.name,
+            email,
+            name,
             time_zone: self.time_zone,
         })
+    }
+}
+
+/// What the `name`, `email`, `name_sealed` and `email_sealed` columns of a user hold: a patient's
+/// name and address sealed (the plain columns empty), anyone else's readable.
+struct StoredIdentity {
+    name: String,
+    email: String,
+    name_sealed: Option<String>,
+    email_sealed: Option<String>,
+}
+
+fn stored_identity(
+    keyring: &Keyring,
+    id: &str,
+    role: Role,
+    name: &str,
+    email: &str,
+) -> StoredIdentity {
+    if sealed_role(role) {
+        StoredIdentity {
+            name: String::new(),
+            email: String::new(),
+            name_sealed: Some(keyring.seal("users", "name_sealed", id, name)),
+            email_sealed: Some(keyring.seal("users", "email_sealed", id, email)),
+        }
+    } else {
+        StoredIdentity {
+            name: name.to_string(),
+            email: email.to_string(),
+            name_sealed: None,
+            email_sealed: None,
+        }
     }
 }
 
 /// Adds an account. `Conflict` when the email is taken (in any case).
 pub async fn create(c: &mut Conn, u: NewUser<'_>, now: Timestamp) -> StoreResult<User> {
     let id = new_id();
-    sqlx::query("INSERT INTO users (id, role, email, email_key, name, time_zone, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+    let stored = stored_identity(&c.keyring, &id, u.role, u.name, u.email);
+    let blind = email_blind(&c.keyring, u.email);
+    sqlx::query("INSERT INTO users (id, role, email, email_blind, name, time_zone, password_hash, created_at, name_sealed, email_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
         .bind(&id)
         .bind(u.role.as_str())
-        .bind(u.email)
-        .bind(email_key(u.email))
-        .bind(u.name)
+        .bind(stored.email)
+        .bind(blind)
+        .bind(stored.name)
         .bind(u.time_zone)
         .bind(u.password_hash)
         .bind(ms(now))
+        .bind(stored.name_sealed)
+        .bind(stored.email_sealed)
         .execute(c.ex())
         .await?;
     Ok(User {
@@ -69,7 +126,7 @@ pub async fn get(c: &mut Conn, id: &UserId) -> StoreResult<Option<User>> {
     .bind(id.as_str())
     .fetch_optional(c.ex())
     .await?;
-    row.map(UserRow::user).transpose()
+    row.map(|r| r.user(&c.keyring)).transpose()
 }
 
 #[derive(sqlx::FromRow)]
@@ -79,17 +136,18 @@ struct SignInRow {
     password_hash: Option<String>,
 }
 
-/// The account with this email and its password hash, for signing in.
+/// The account with this email and its password hash, for signing in (found by the blind index,
+/// so the address is matched as sign-in normalises it, whatever its case).
 pub async fn find_by_email(
     c: &mut Conn,
     email: &str,
 ) -> StoreResult<Option<(User, Option<String>)>> {
     let row: Option<SignInRow> =
-        sqlx::query_as(&format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email_key = $1 AND disabled_at IS NULL"))
-            .bind(email_key(email))
+        sqlx::query_as(&format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email_blind = $1 AND disabled_at IS NULL"))
+            .bind(email_blind(&c.keyring, email))
             .fetch_optional(c.ex())
             .await?;
-    row.map(|r| Ok((r.user.user()?, r.password_hash)))
+    row.map(|r| Ok((r.user.user(&c.keyring)?, r.password_hash)))
         .transpose()
 }
 
@@ -179,7 +237,7 @@ pub async fn session(
 ) -> StoreResult<Option<SessionRow>> {
     let row: Option<SessionWithUser> = sqlx::query_as(
         "SELECT s.id_hash, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.ip, s.second_factor_at,
-                u.id, u.role, u.email, u.name, u.time_zone
+                u.id, u.role, u.email, u.name, u.email_sealed, u.name_sealed, u.time_zone
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
     )
@@ -187,7 +245,8 @@ pub async fn session(
     .bind(ms(now))
     .fetch_optional(c.ex())
     .await?;
-    row.map(|r| Ok(r.session.with(r.user.user()?))).transpose()
+    row.map(|r| Ok(r.session.with(r.user.user(&c.keyring)?)))
+        .transpose()
 }
 
 pub async fn touch_session(
@@ -443,7 +502,7 @@ pub async fn therapists(c: &mut Conn) -> StoreResult<Vec<User>> {
     let rows: Vec<UserRow> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE role IN ('owner', 'therapist') AND disabled_at IS NULL ORDER BY role DESC, name"))
         .fetch_all(c.ex())
         .await?;
-    rows.into_iter().map(UserRow::user).collect()
+    rows.into_iter().map(|r| r.user(&c.keyring)).collect()
 }
 
 pub async fn language(c: &mut Conn, id: &UserId) -> StoreResult<String> {
@@ -497,12 +556,24 @@ pub async fn update_profile(
     time_zone: &str,
     language: &str,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE users SET name = $1, email = $2, email_key = $3, time_zone = $4, language = $5 WHERE id = $6")
-        .bind(name)
-        .bind(email)
-        .bind(email_key(email))
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(c.ex())
+        .await?;
+    let role = role
+        .as_deref()
+        .and_then(Role::parse)
+        .ok_or(StoreError::NotFound)?;
+    let stored = stored_identity(&c.keyring, id.as_str(), role, name, email);
+    let blind = email_blind(&c.keyring, email);
+    sqlx::query("UPDATE users SET name = $1, email = $2, email_blind = $3, time_zone = $4, language = $5, name_sealed = $6, email_sealed = $7 WHERE id = $8")
+        .bind(stored.name)
+        .bind(stored.email)
+        .bind(blind)
         .bind(time_zone)
         .bind(language)
+        .bind(stored.name_sealed)
+        .bind(stored.email_sealed)
         .bind(id.as_str())
         .execute(c.ex())
         .await?;
