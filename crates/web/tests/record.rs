@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{location, session_on_monday, Browser, TestApp, THERAPIST_EMAIL};
+use common::{field_value, location, session_on_monday, Browser, TestApp, THERAPIST_EMAIL};
+use domain::agreement::{self as rules, Known};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -17,6 +18,7 @@ const RTL_NAME: &str = "مريم Lind";
 const HTML_ANSWER: &str = "<b>I sleep badly</b> & <script>alert(1)</script> since the move";
 const NOTE: &str = "Spoke of the move and the sleep.";
 const PROCESS_NOTE: &str = "My own unease when she spoke of her father.";
+const FRAME: &str = "We keep the Thursday hour free of phones";
 
 async fn practice(backend: store::Backend) -> Option<TestApp> {
     let t = TestApp::with_practice(backend).await?;
@@ -37,6 +39,68 @@ async fn send(b: &Browser, path: &str, section: &str, fields: &[(String, String)
     all.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let r = b.post_with_token(path, &all).await;
     assert_eq!(location(&r), format!("{path}?sent=1"));
+}
+
+/// Theo's agreement, sent to the case and signed by Mara under her name; returns its hash.
+async fn agreement_signed(theo: &Browser, mara: &Browser, case: &str) -> String {
+    let template = rules::default_template(&Known {
+        session_minutes: Some(50),
+        session_price_cents: Some(9_500),
+        cancel_hours: 48,
+        crisis_contacts: "Call 112.",
+    });
+    let csrf = theo.csrf_from("/admin/agreement").await;
+    let body = format!(
+        "# Our agreement\n\nBetween {{patient}} and {{therapist}}.\n\n{FRAME}.\n\nFee: {{fee}}.\n"
+    );
+    let mut fields = vec![
+        ("csrf".to_string(), csrf),
+        ("intent".to_string(), "save".to_string()),
+        ("body".to_string(), body),
+    ];
+    if let Value::Object(map) = serde_json::to_value(&template.terms).unwrap() {
+        for (k, v) in map {
+            fields.push((k, v.as_str().unwrap().to_string()));
+        }
+    }
+    let all: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = theo.post_form("/admin/agreement", &all).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let csrf = theo.csrf_from(&format!("/admin/cases/{case}")).await;
+    let r = theo
+        .post_form(
+            &format!("/admin/cases/{case}/agreement"),
+            &[
+                ("csrf", &csrf),
+                ("agreement_fee", ""),
+                ("agreement_frequency", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = theo.text(&format!("/admin/cases/{case}")).await;
+    let at = page.find("/admin/agreements/").unwrap() + "/admin/agreements/".len();
+    let id = &page[at..at + 32];
+    let path = format!("/portal/agreements/{id}");
+    let (_, shown) = mara.text(&path).await;
+    let hash = field_value(&shown, "sha256").expect("the text's hash");
+    let csrf = field_value(&shown, "csrf").unwrap();
+    let r = mara
+        .post_form(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("full_name", RTL_NAME),
+                ("sha256", &hash),
+                ("agree", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), format!("{path}?signed=1"));
+    hash
 }
 
 /// Mara (a right-to-left name) sends the intake with hostile and very long answers, a PHQ-9 at 10
@@ -89,6 +153,7 @@ async fn mara_with_a_record(t: &TestApp) -> (String, Browser, String) {
         &items("gad7", &["3", "3", "3", "3", "3", "0", "0"]),
     )
     .await;
+    agreement_signed(&theo, &mara, &case).await;
 
     let attended = session_on_monday(&theo, &case, "09:00").await;
     let missed = session_on_monday(&theo, &case, "11:00").await;
@@ -219,7 +284,22 @@ on_both!(
         assert_eq!(count("Encounter"), 1, "the missed session was no encounter");
         assert_eq!(count("QuestionnaireResponse"), 3);
         assert_eq!(count("Observation"), 2);
-        assert_eq!(count("DocumentReference"), 1, "the signed note");
+        assert_eq!(
+            count("DocumentReference"),
+            2,
+            "the signed note, the agreement's text: {:?}",
+            resources(&bundle, "DocumentReference")
+                .iter()
+                .map(|d| &d["type"])
+                .collect::<Vec<_>>()
+        );
+        let consent = resources(&bundle, "Consent");
+        assert_eq!(consent.len(), 1);
+        assert_eq!(
+            consent[0]["identifier"][0]["value"].as_str().unwrap().len(),
+            64
+        );
+        assert!(consent[0]["dateTime"].as_str().unwrap().ends_with('Z'));
         assert_eq!(
             resources(&bundle, "Patient")[0]["name"][0]["text"],
             RTL_NAME
@@ -247,7 +327,10 @@ on_both!(
         assert!(answers.contains(&HTML_ANSWER.to_string()), "{answers:?}");
         assert!(answers.contains(&long.trim().to_string()) || answers.contains(&long));
         // The signed note is there; the process notes never are.
-        let note = resources(&bundle, "DocumentReference")[0];
+        let note = resources(&bundle, "DocumentReference")
+            .into_iter()
+            .find(|d| d["type"]["coding"][0]["code"] == "11506-3")
+            .expect("the note, a progress note");
         let data = note["content"][0]["attachment"]["data"].as_str().unwrap();
         use base64::Engine;
         let note_text = base64::engine::general_purpose::STANDARD
@@ -284,6 +367,8 @@ on_both!(
             "Attended",
             "Missed (no-show)",
             NOTE,
+            FRAME,
+            "Treatment agreement, version 1",
             "Process notes (the therapist's private working notes) are not part of this record",
         ] {
             assert!(read.contains(&flat(want)), "{want} in:\n{read}");
