@@ -261,7 +261,7 @@ fn answered_section(a: &Answered, r: &Reader) -> Section {
 }
 
 fn total(r: &Reader, measure: &str, total: u8, severity: &str) -> String {
-    let max = domain::measures::by_id(measure).map_or(0, |m| m.max_total());
+    let max = domain::measures::by_id(measure).map_or(0, domain::measures::Measure::max_total);
     r.t_with(
         "record-pdf-total",
         &[
