@@ -352,6 +352,13 @@ on_both!(
         )
         .await;
         assert!(pdf.starts_with(b"%PDF-"));
+        // Kept beside the bundles, to be looked at.
+        std::fs::write(
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("record-{:?}.pdf", t.db.backend()).to_lowercase()),
+            &pdf,
+        )
+        .unwrap();
         let read = pdf_text(&pdf);
         // The PDF layout has no bidi reordering (a known limit of the `documents` crate): the
         // right-to-left name is there letter by letter, in logical order; the FHIR keeps it exact.
