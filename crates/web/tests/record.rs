@@ -6,8 +6,10 @@
 
 mod common;
 
+use base64::Engine;
 use common::{field_value, location, session_on_monday, Browser, TestApp, THERAPIST_EMAIL};
 use domain::agreement::{self as rules, Known};
+use domain::invoice::{LineInput, PaymentInput, ProfileInput};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -103,6 +105,48 @@ async fn agreement_signed(theo: &Browser, mara: &Browser, case: &str) -> String 
     hash
 }
 
+/// An invoice issued to the case and paid in cash, so it has a receipt: (its number).
+async fn invoice_paid(t: &TestApp, case: &str) -> String {
+    let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), THERAPIST_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = app::Actor::signed(user, "test".into(), true, "127.0.0.1");
+    let profile = ProfileInput {
+        issuer: "Theo Hart, Psychotherapist".into(),
+        address: "Lindenstraße 4\n10969 Berlin".into(),
+        country: "DE".into(),
+        iban: "DE89 3704 0044 0532 0130 00".into(),
+        payment_days: "14".into(),
+        paper: "a4".into(),
+        cadence: "monthly".into(),
+        reminder_days: "7".into(),
+        ..ProfileInput::default()
+    };
+    t.app.save_billing_profile(&actor, &profile).await.unwrap();
+    let id = t
+        .app
+        .new_invoice(&actor, &domain::ids::CaseId::parse(case).unwrap())
+        .await
+        .unwrap();
+    let line = LineInput {
+        date: "2026-11-20".into(),
+        description: "Session (50 minutes)".into(),
+        minutes: "50".into(),
+        unit: "90".into(),
+        ..LineInput::default()
+    };
+    t.app.add_invoice_line(&actor, &id, &line).await.unwrap();
+    let number = t.app.issue_invoice(&actor, &id).await.unwrap();
+    let cash = PaymentInput {
+        amount: "90".into(),
+        received_on: String::new(),
+        method: "cash".into(),
+    };
+    t.app.record_payment(&actor, &id, &cash).await.unwrap();
+    number
+}
+
 /// Mara (a right-to-left name) sends the intake with hostile and very long answers, a PHQ-9 at 10
 /// and a GAD-7 at 15; she has two sessions, one attended with a signed note (and process notes),
 /// one missed. Returns (case, Theo, the long answer).
@@ -154,6 +198,7 @@ async fn mara_with_a_record(t: &TestApp) -> (String, Browser, String) {
     )
     .await;
     agreement_signed(&theo, &mara, &case).await;
+    invoice_paid(t, &case).await;
 
     let attended = session_on_monday(&theo, &case, "09:00").await;
     let missed = session_on_monday(&theo, &case, "11:00").await;
@@ -286,13 +331,30 @@ on_both!(
         assert_eq!(count("Observation"), 2);
         assert_eq!(
             count("DocumentReference"),
-            2,
-            "the signed note, the agreement's text: {:?}",
+            4,
+            "the signed note, the agreement's text, the invoice, its receipt: {:?}",
             resources(&bundle, "DocumentReference")
                 .iter()
                 .map(|d| &d["type"])
                 .collect::<Vec<_>>()
         );
+        let pdfs: Vec<&Value> = resources(&bundle, "DocumentReference")
+            .into_iter()
+            .map(|d| &d["content"][0]["attachment"])
+            .filter(|a| a["contentType"] == "application/pdf")
+            .collect();
+        assert_eq!(
+            pdfs.len(),
+            2,
+            "the invoice and the receipt, as the PDFs issued"
+        );
+        for a in pdfs {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(a["data"].as_str().unwrap())
+                .unwrap();
+            assert!(bytes.starts_with(b"%PDF-"));
+            assert_eq!(a["size"].as_u64().unwrap() as usize, bytes.len());
+        }
         let consent = resources(&bundle, "Consent");
         assert_eq!(consent.len(), 1);
         assert_eq!(
@@ -332,7 +394,6 @@ on_both!(
             .find(|d| d["type"]["coding"][0]["code"] == "11506-3")
             .expect("the note, a progress note");
         let data = note["content"][0]["attachment"]["data"].as_str().unwrap();
-        use base64::Engine;
         let note_text = base64::engine::general_purpose::STANDARD
             .decode(data)
             .unwrap();
@@ -376,6 +437,8 @@ on_both!(
             NOTE,
             FRAME,
             "Treatment agreement, version 1",
+            "Invoice",
+            "Receipt",
             "Process notes (the therapist's private working notes) are not part of this record",
         ] {
             assert!(read.contains(&flat(want)), "{want} in:\n{read}");
