@@ -511,6 +511,17 @@ on_both!(
         let otto = t.patient_signed_in(OTHER_PATIENT).await;
         let r = otto.get(&format!("/admin/cases/{case}/record/fhir")).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let (him, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), OTHER_PATIENT)
+            .await
+            .unwrap()
+            .unwrap();
+        let his_refusals = store::audit::recent(&mut t.db.conn().await.unwrap(), None, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.event.actor_id == him.id.as_str() && e.event.action == "policy.refused")
+            .count();
+        assert_eq!(his_refusals, 1, "the other patient's attempt is recorded");
         let his = download(&otto, "/portal/record/fhir", "application/fhir+json").await;
         let his = String::from_utf8(his).unwrap();
         assert!(!his.contains("Lind") && !his.contains("sleep"), "{his}");
