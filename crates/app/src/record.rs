@@ -151,20 +151,25 @@ impl App {
         case: &CaseId,
         format: Format,
     ) -> AppResult<Written> {
+        // Read before the transaction begins: a use-case never holds one connection while it
+        // waits for a second.
+        let reader = self
+            .reader_for(actor.user().ok_or(AppError::Unauthenticated)?)
+            .await?;
+        let practice = self.practice_name().await?;
         let mut tx = self.db().begin().await?;
         let case = self
             .case_as(&mut tx, actor, case, CaseSide::Therapist)
-            .await?;
-        let reader = self
-            .reader_for(actor.user().ok_or(AppError::Unauthenticated)?)
             .await?;
         let patient = case.patient.clone();
         let one = self
             .case_record_in(&mut tx, actor, &reader, case, format)
             .await?;
-        let record = self.record_of(patient, vec![one]).await?;
+        let record = self.record_of(practice, patient, vec![one]);
+        // Written before the audit row commits: a row says the record was handed out.
+        let written = write(&record, &reader, format, "case-record")?;
         tx.commit().await?;
-        write(&record, &reader, format, "case-record")
+        Ok(written)
     }
 
     /// "Your record" in the portal: every case of the signed-in patient.
@@ -173,6 +178,7 @@ impl App {
         self.require(actor, Action::UsePortal).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let reader = self.reader_for(user).await?;
+        let practice = self.practice_name().await?;
         let mut tx = self.db().begin().await?;
         let mut cases = Vec::new();
         for case in store::cases::of_patient(&mut tx, &user.id).await? {
@@ -181,23 +187,19 @@ impl App {
                     .await?,
             );
         }
-        let record = self.record_of(user.clone(), cases).await?;
+        let record = self.record_of(practice, user.clone(), cases);
+        let written = write(&record, &reader, format, "my-record")?;
         tx.commit().await?;
-        write(&record, &reader, format, "my-record")
+        Ok(written)
     }
 
-    async fn record_of(&self, patient: User, cases: Vec<CaseRecord>) -> AppResult<Record> {
-        let practice = self.practice().await?;
-        Ok(Record {
+    fn record_of(&self, practice: String, patient: User, cases: Vec<CaseRecord>) -> Record {
+        Record {
             made_at: self.now(),
-            practice: practice
-                .as_ref()
-                .as_ref()
-                .map(|p| p.name.clone())
-                .unwrap_or_default(),
+            practice,
             patient,
             cases,
-        })
+        }
     }
 
     /// One case's part of the record (the caller has checked the actor may have it), and the
