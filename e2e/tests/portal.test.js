@@ -10,7 +10,7 @@ import { launchBrowser, newPage, visit } from '../lib/browser.js';
 import { AxeReport } from '../lib/axe.js';
 import {
   test, cleanupStack, errorIsNextToField, labelFor, mainShowsText, uniqueEmail, DEMO, signIn,
-  submitAndGetPostResponse,
+  submitAndGetPostResponse, shoot, noSidewaysScroll,
 } from '../lib/harness.js';
 import { freshCode } from '../lib/totp.js';
 import { sensitive } from '../lib/privacy.js';
@@ -442,6 +442,47 @@ test('"Download my data" gives the profile, the messages and the attachments\' n
   const o = await owner();
   const ownerRes = await o.request.get(`${server.url}/portal/export`, { maxRedirects: 0 });
   assert.notEqual(ownerRes.status(), 200, `a therapist gets no patient export (status ${ownerRes.status()})`);
+});
+
+test('the record: FHIR and PDF from the profile page and the case page, looked at 1280 and 390 px wide', async () => {
+  const pat = await newPatient('Layla مريم Record');
+  await visit(pat.page, `${server.url}/portal/profile`);
+  const fhir = pat.page.getByRole('link', { name: 'FHIR (for another clinic\'s system)', exact: true });
+  assert.equal(await fhir.getAttribute('href'), '/portal/record/fhir', 'the FHIR link is on the profile page');
+  const pdf = pat.page.getByRole('link', { name: 'PDF (to read)', exact: true });
+  assert.equal(await pdf.getAttribute('href'), '/portal/record/pdf', 'the PDF link is beside it');
+  const [dl] = await Promise.all([pat.page.waitForEvent('download', { timeout: 30_000 }), fhir.click()]);
+  assert.match(dl.suggestedFilename(), /^my-record-\d{4}-\d\d-\d\d\.fhir\.json$/, `no name in the file name: ${dl.suggestedFilename()}`);
+  const bundle = JSON.parse(await readFile(await dl.path(), 'utf8'));
+  assert.equal(bundle.resourceType, 'Bundle');
+  assert.equal(bundle.type, 'collection');
+  const patient = bundle.entry.map((e) => e.resource).find((r) => r.resourceType === 'Patient');
+  assert.equal(patient.name[0].text, pat.name, 'the right-to-left name is kept exactly');
+  const file = await pat.page.request.get(`${server.url}/portal/record/pdf`);
+  assert.equal(file.status(), 200);
+  assert.match(file.headers()['content-type'] || '', /^application\/pdf/);
+  assert.match(file.headers()['content-disposition'] || '', /^attachment/, 'the PDF is a download');
+  assert.ok((await file.body()).subarray(0, 5).equals(Buffer.from('%PDF-')), 'a PDF');
+
+  const o = await owner();
+  for (const width of [1280, 390]) {
+    await pat.page.setViewportSize({ width, height: 900 });
+    await visit(pat.page, `${server.url}/portal/profile`);
+    await noSidewaysScroll(pat.page, `the profile page at ${width} px`);
+    await shoot(pat.page, `record-portal-profile-${width}`);
+    await o.setViewportSize({ width, height: 900 });
+    await visit(o, `${server.url}${pat.casePath}`);
+    await noSidewaysScroll(o, `the case page at ${width} px`);
+    await o.locator('#record').scrollIntoViewIfNeeded();
+    await shoot(o, `record-case-${width}`);
+  }
+  await o.setViewportSize({ width: 1280, height: 900 });
+  const link = o.getByRole('link', { name: 'PDF (to read)', exact: true });
+  assert.equal(await link.getAttribute('href'), `${pat.casePath}/record/pdf`, 'the case page offers the record');
+  const res = await o.request.get(`${server.url}${pat.casePath}/record/fhir`);
+  assert.equal(res.status(), 200);
+  assert.match(res.headers()['content-type'] || '', /^application\/fhir\+json/);
+  assert.match(res.headers()['content-disposition'] || '', /^attachment; filename="case-record-/);
 });
 
 test('"Sign out everywhere" signs the patient out in every browser', async () => {

@@ -570,7 +570,7 @@ impl App {
         }))
     }
 
-    async fn practice_name(&self) -> AppResult<String> {
+    pub(crate) async fn practice_name(&self) -> AppResult<String> {
         let practice = self.practice().await?;
         Ok(practice
             .as_ref()

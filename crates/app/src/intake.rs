@@ -113,7 +113,7 @@ pub struct CaseQuestionnaires {
 }
 
 /// The first word of a name: how the genogram names the patient.
-fn first_name(name: &str) -> &str {
+pub(crate) fn first_name(name: &str) -> &str {
     name.split_whitespace().next().unwrap_or("")
 }
 
@@ -208,7 +208,11 @@ impl App {
         Ok((case, response))
     }
 
-    async fn version_of(&self, c: &mut Conn, response: &Response) -> AppResult<Questionnaire> {
+    pub(crate) async fn version_of(
+        &self,
+        c: &mut Conn,
+        response: &Response,
+    ) -> AppResult<Questionnaire> {
         store::intake::questionnaire(c, &response.info.questionnaire)
             .await?
             .ok_or(AppError::NotFound)

@@ -32,6 +32,7 @@ pub mod policy;
 pub mod portal;
 pub mod practice;
 pub mod ratelimit;
+pub mod record;
 pub mod rooms;
 pub mod series;
 pub mod site;

@@ -10,6 +10,8 @@ use crate::qr::{Modules, QUIET_ZONE};
 use crate::wrap::wrap;
 use crate::{Align, Document, Table};
 
+mod sections;
+
 const MM: f32 = 72.0 / 25.4;
 
 /// Something drawn on a page, in PDF coordinates.
@@ -91,6 +93,9 @@ pub fn lay_out(doc: &Document, fonts: &Fonts, qr: Option<&Modules>) -> Vec<Page>
     sheet.header(doc);
     sheet.address_zone(doc);
     sheet.table(&doc.table);
+    for section in &doc.sections {
+        sheet.section(section);
+    }
     sheet.totals(doc);
     sheet.notes(&doc.notes);
     if let (Some(modules), Some(qr)) = (qr, &doc.qr) {
@@ -498,6 +503,21 @@ mod tests {
                 }],
                 rows: vec![vec!["Cell ".repeat(3000)]; 3],
             },
+            sections: vec![
+                crate::Section {
+                    heading: "Section ".repeat(400),
+                    paragraphs: vec!["Paragraph ".repeat(2000)],
+                    table: Table {
+                        columns: vec![Column {
+                            heading: "H".into(),
+                            align: Align::Left,
+                            weight: 1,
+                        }],
+                        rows: vec![vec!["Cell ".repeat(2000)]; 2],
+                    },
+                };
+                2
+            ],
             totals: vec![Total {
                 label: "Total ".repeat(2000),
                 value: "9".repeat(500),
@@ -561,6 +581,7 @@ mod tests {
         doc.recipient.clear();
         doc.facts.clear();
         doc.table = Table::default();
+        doc.sections.clear();
         doc.totals.clear();
         doc.notes.clear();
         doc.footer.clear();

@@ -48,6 +48,9 @@ pub struct Document {
     pub facts: Vec<(String, String)>,
     /// The lines of the document.
     pub table: Table,
+    /// Headed parts after the table, each with its own paragraphs and table (a patient's
+    /// record: appointments, answers, measures). Empty for a business document.
+    pub sections: Vec<Section>,
     /// Sums under the table, right-aligned; the emphasised one (the final total) is set bold.
     pub totals: Vec<Total>,
     /// Paragraphs in smaller text: exemption wording, payment terms, bank details.
@@ -64,6 +67,15 @@ pub struct Document {
     /// Creation date in PDF date format (`D:20260407093000Z`), or none. Never taken from the
     /// clock here, so rendering stays deterministic.
     pub created: Option<String>,
+}
+
+/// A headed part of a longer document: its heading, then paragraphs, then a table.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+    /// No columns: no table.
+    pub table: Table,
 }
 
 /// A row of the totals block.

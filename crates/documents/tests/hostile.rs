@@ -16,6 +16,7 @@ fn empty() -> Document {
         recipient: Vec::new(),
         facts: Vec::new(),
         table: Table::default(),
+        sections: Vec::new(),
         totals: Vec::new(),
         notes: Vec::new(),
         qr: None,

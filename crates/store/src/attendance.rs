@@ -206,3 +206,47 @@ pub async fn to_record(
         })
         .collect()
 }
+
+/// One of a case's appointments with what became of it, for the patient's record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Visit {
+    pub id: String,
+    pub type_key: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub cancelled: bool,
+    pub attendance: Option<Attendance>,
+}
+
+#[derive(sqlx::FromRow)]
+struct VisitRow {
+    id: String,
+    type_key: String,
+    starts_at: i64,
+    ends_at: i64,
+    status: String,
+    attendance: Option<String>,
+}
+
+/// Every appointment of a case, oldest first, cancelled ones included (a record says what was
+/// arranged as well as what took place).
+pub async fn of_case(c: &mut Conn, case: &CaseId) -> StoreResult<Vec<Visit>> {
+    let rows: Vec<VisitRow> = sqlx::query_as(
+        "SELECT id, type_key, starts_at, ends_at, status, attendance FROM appointments
+         WHERE case_id = $1 ORDER BY starts_at, id",
+    )
+    .bind(case.as_str())
+    .fetch_all(c.ex())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Visit {
+            id: r.id,
+            type_key: r.type_key,
+            start: ts(r.starts_at),
+            end: ts(r.ends_at),
+            cancelled: r.status == "cancelled",
+            attendance: r.attendance.as_deref().and_then(Attendance::parse),
+        })
+        .collect())
+}

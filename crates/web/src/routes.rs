@@ -4,8 +4,8 @@
 use crate::{
     accounts, agreements, api, assets, attendance, away, billing, booking, calendar, cases, claims,
     content, day, ending, focus, inquiries, intake, invoices, mail, measures, notes, passkeys,
-    portal, portal_invoices, practice, rooms, series, site, statements, team, techcheck, workspace,
-    WebState,
+    portal, portal_invoices, practice, record, rooms, series, site, statements, team, techcheck,
+    workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -158,6 +158,8 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/portal/profile", portal::profile)
         .post("/portal/profile", portal::update_profile)
         .get("/portal/export", portal::export)
+        .get("/portal/record/fhir", record::mine_fhir)
+        .get("/portal/record/pdf", record::mine_pdf)
         .get("/portal/sessions", team::portal_sessions)
         .post("/portal/sessions/end-all", team::end_all)
         // passkeys
@@ -219,6 +221,8 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/cases/{id}", cases::case)
         .post_upload("/admin/cases/{id}", cases::send)
         .get("/admin/attachments/{id}", cases::attachment)
+        .get("/admin/cases/{id}/record/fhir", record::case_fhir)
+        .get("/admin/cases/{id}/record/pdf", record::case_pdf)
         // team and sessions
         .get("/admin/team", team::team)
         .post("/admin/team", team::invite)

@@ -89,7 +89,9 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         | "/admin/cases/{id}/workspace"
         | "/admin/cases/{id}/series"
         | "/admin/cases/{id}/focus"
-        | "/admin/cases/{id}/ending" => [SEE, NO, NO, OK, GONE, GONE],
+        | "/admin/cases/{id}/ending"
+        | "/admin/cases/{id}/record/fhir"
+        | "/admin/cases/{id}/record/pdf" => [SEE, NO, NO, OK, GONE, GONE],
         // A's closing prints for A's therapist only, and only once the case is closed (A's is not).
         "/admin/cases/{id}/ending/print" => [SEE, NO, NO, GONE, GONE, GONE],
         // A's session is an appointment of A's therapist's only; patients have no calendar.
@@ -99,8 +101,13 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         // Each therapist's own note headings: every therapist has their own page.
         "/admin/notes/headings" => therapists,
         "/admin/board" => therapists,
-        "/portal" | "/portal/messages" | "/portal/profile" | "/portal/sessions"
-        | "/portal/export" => patients,
+        "/portal"
+        | "/portal/messages"
+        | "/portal/profile"
+        | "/portal/sessions"
+        | "/portal/export"
+        | "/portal/record/fhir"
+        | "/portal/record/pdf" => patients,
         "/portal/attachments/{id}" => [SEE, OK, GONE, NO, NO, NO],
         // A's session with their therapist: only the two of them know the room (its socket
         // answers 409 to them here because the room is not open at the test's time).

@@ -50,6 +50,7 @@ pub(super) fn base(r: &Reader, practice: &Details, profile: &Profile, title: Str
         recipient: Vec::new(),
         facts: Vec::new(),
         table: Table::default(),
+        sections: Vec::new(),
         totals: Vec::new(),
         notes: Vec::new(),
         qr: None,

@@ -141,6 +141,7 @@ pub fn invoice() -> Document {
                 strings(&["31 Mar 2026", "Report for the health insurer", "1", "694.50 EUR", "694.50 EUR"]),
             ],
         },
+        sections: Vec::new(),
         totals: vec![
             total("Subtotal", "1,234.50 EUR", false),
             total("VAT (exempt)", "0.00 EUR", false),
@@ -178,6 +179,7 @@ pub fn credit_note() -> Document {
                 "€ 80,00",
             ])],
         },
+        sections: Vec::new(),
         totals: vec![total("Gutschrift gesamt", "€ 80,00", true)],
         notes: strings(&[EXEMPTION, "Der Betrag wird auf Ihr Konto überwiesen."]),
         qr: None,
@@ -215,6 +217,7 @@ pub fn receipt() -> Document {
                 "$160.00",
             ])],
         },
+        sections: Vec::new(),
         totals: vec![total("Paid", "$160.00", true)],
         notes: strings(&["Thank you. Keep this receipt for your records."]),
         qr: None,
@@ -268,6 +271,7 @@ pub fn superbill() -> Document {
                 strings(&["04/16/2026", "90837", "Psychotherapy, 60 minutes", "10", "$160.00"]),
             ],
         },
+        sections: Vec::new(),
         totals: vec![
             total("Total charges", "$540.00", false),
             total("Paid", "$540.00", false),
