@@ -31,6 +31,7 @@ pub mod policy;
 pub mod portal;
 pub mod practice;
 pub mod ratelimit;
+pub mod retention;
 pub mod rooms;
 pub mod series;
 pub mod site;

@@ -119,6 +119,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0026_billing.sql"),
     ),
     (27, "claims", include_str!("../migrations/0027_claims.sql")),
+    (
+        29,
+        "retention",
+        include_str!("../migrations/0029_retention.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -50,6 +50,10 @@ struct DayTemplate {
     notes: Vec<Line>,
     /// Sessions whose attendance is not recorded, or whose charge is not decided.
     attendance: Vec<Line>,
+    /// Records past retention and patients' requests waiting for the therapist's decision.
+    erasure_due: usize,
+    /// Erasures since the master key was last rotated (the owner's notice).
+    unrotated: u64,
     clear: bool,
 }
 
@@ -161,6 +165,8 @@ pub async fn page(
         })
         .collect();
     let since = day.since.map(|t| r.weekday_time(&t)).unwrap_or_default();
+    let erasure_due = state.app.records_due_count(&actor).await?;
+    let unrotated = state.app.erasures_since_rotation(&actor).await?;
     let chrome = AdminChrome::new(
         &state,
         &actor,
@@ -219,7 +225,9 @@ pub async fn page(
                 when: r.weekday_time(&s.start),
             })
             .collect(),
-        clear: day.is_clear(),
+        clear: day.is_clear() && erasure_due == 0,
+        erasure_due,
+        unrotated,
         chrome,
     };
     Ok(Html(render(page)?).into_response())

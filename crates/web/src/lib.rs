@@ -29,6 +29,7 @@ mod passkeys;
 mod portal;
 mod portal_invoices;
 mod practice;
+mod retention;
 mod rooms;
 pub mod routes;
 mod security;
