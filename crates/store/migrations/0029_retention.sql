@@ -1,6 +1,8 @@
 -- Retention and erasure. The practice's retention period (a jurisdiction's preset or the owner's
 -- number of years); a record of each erasure (ids, when, by whom, why as a code, how many rows per
--- table: nothing personal, and not tied to the case's rows, which are gone); a patient's request
+-- table: nothing personal, and not tied to the case's rows, which are gone; and the installation's
+-- newest data key at that moment, which a master key rotation replaces, so the dashboard can say
+-- which erasures an older backup still opens); a patient's request
 -- to erase their records and its answer (erased with the case when the case is erased).
 ALTER TABLE practice ADD COLUMN retention_jurisdiction TEXT;
 ALTER TABLE practice ADD COLUMN retention_years BIGINT;
@@ -11,7 +13,8 @@ CREATE TABLE erasures (
     erased_at BIGINT NOT NULL,
     erased_by TEXT NOT NULL,
     reason TEXT NOT NULL,
-    row_counts TEXT NOT NULL
+    row_counts TEXT NOT NULL,
+    installation_key TEXT NOT NULL
 );
 CREATE INDEX erasures_by_time ON erasures(erased_at);
 

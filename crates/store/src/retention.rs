@@ -145,12 +145,15 @@ pub async fn latest_request(c: &mut Conn, case: &CaseId) -> StoreResult<Option<R
 
 /// Records a request; `false` when the case has one open already (nothing is written then).
 pub async fn ask(c: &mut Conn, case: &CaseId, now: Timestamp) -> StoreResult<bool> {
-    if latest_request(c, case)
-        .await?
+    let latest = latest_request(c, case).await?;
+    if latest
+        .as_ref()
         .is_some_and(|r| r.answer == RequestAnswer::Open)
     {
         return Ok(false);
     }
+    // Strictly after the one before, so that "latest" is one request even within a millisecond.
+    let now = latest.map_or(now, |r| now.max(r.requested_at + jiff::SignedDuration::from_millis(1)));
     sqlx::query(
         "INSERT INTO erasure_requests (id, case_id, requested_at, answer) VALUES ($1, $2, $3, $4)",
     )
@@ -325,10 +328,10 @@ pub async fn record(
 ) -> StoreResult<String> {
     let id = crate::new_id();
     let counts = serde_json::to_string(&erased.rows).expect("a map of counts serialises");
-    sqlx::query(
-        "INSERT INTO erasures (id, case_id, erased_at, erased_by, reason, row_counts)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
+    sqlx::query(&format!(
+        "INSERT INTO erasures (id, case_id, erased_at, erased_by, reason, row_counts, installation_key)
+         VALUES ($1, $2, $3, $4, $5, $6, ({NEWEST_INSTALLATION_KEY}))"
+    ))
     .bind(&id)
     .bind(case.as_str())
     .bind(ms(now))
@@ -340,13 +343,19 @@ pub async fn record(
     Ok(id)
 }
 
-/// How many erasures happened since the master key was last rotated (the newest installation
-/// data key is made by each rotation): a backup older than the rotation can still open them.
+/// The installation's newest data key: each master key rotation makes a new one, so its
+/// `created_at` is the instant of the last rotation.
+const NEWEST_INSTALLATION_KEY: &str =
+    "SELECT id FROM data_keys WHERE case_id IS NULL ORDER BY created_at DESC, id DESC LIMIT 1";
+
+/// How many erasures happened since the master key was last rotated: those recorded while the
+/// installation's newest data key was the one it is now. A backup made before them still opens
+/// them until the next rotation. (Compared by key rather than by instant, so that the
+/// application's clock and the key's timestamp need not agree.)
 pub async fn erasures_since_rotation(c: &mut Conn) -> StoreResult<u64> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM erasures WHERE erased_at >=
-           (SELECT COALESCE(MAX(created_at), 0) FROM data_keys WHERE case_id IS NULL)",
-    )
+    let n: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM erasures WHERE installation_key = ({NEWEST_INSTALLATION_KEY})"
+    ))
     .fetch_one(c.ex())
     .await?;
     Ok(u64::try_from(n).unwrap_or(0))
