@@ -2222,6 +2222,8 @@ day-erasures-unrotated = { $count ->
     [one] 1 erasure since the master key was last rotated: older backups can still open it until you run `holdspace keys rotate` and destroy the old key.
    *[other] { $count } erasures since the master key was last rotated: older backups can still open them until you run `holdspace keys rotate` and destroy the old key.
 }
+job-retention_review = The daily review of records past retention
+job-erasure_requested = A patient's request to erase their records
 mail-records-due-subject = { $practice }: records have reached the end of their retention period
 mail-records-due-body =
     Hello { $name },

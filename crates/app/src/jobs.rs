@@ -439,7 +439,11 @@ impl App {
                 }
             }
             Task::RetentionReview => {
-                return self.retention_review().await.map(drop).map_err(JobError::from);
+                return self
+                    .retention_review()
+                    .await
+                    .map(drop)
+                    .map_err(JobError::from);
             }
             Task::ErasureRequested { case } => {
                 match self.erasure_request_mail(&practice, &case).await? {

@@ -158,7 +158,9 @@ impl App {
         let Some(retention) = rows::settings(&mut c).await? else {
             return Ok(0);
         };
-        let practice = store::practice::get(&mut c).await?.ok_or(AppError::NotFound)?;
+        let practice = store::practice::get(&mut c)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let mut told = 0;
         for therapist in store::users::therapists(&mut c).await? {
             let due = self
@@ -167,11 +169,8 @@ impl App {
             if due.is_empty() {
                 continue;
             }
-            let mail = crate::mail::records_due(
-                &practice.name,
-                &therapist,
-                &self.link("/admin/erasure"),
-            );
+            let mail =
+                crate::mail::records_due(&practice.name, &therapist, &self.link("/admin/erasure"));
             self.send(mail)
                 .await
                 .map_err(|e| AppError::internal("the records-due notice", e))?;
@@ -301,7 +300,9 @@ impl App {
     ) -> AppResult<Erased> {
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let mut tx = self.db().begin().await?;
-        let case = self.case_as(&mut tx, actor, id, CaseSide::Therapist).await?;
+        let case = self
+            .case_as(&mut tx, actor, id, CaseSide::Therapist)
+            .await?;
         if !is_finished(case.stage) {
             return Err(AppError::field("reference", "error-erase-not-over"));
         }
@@ -338,7 +339,9 @@ impl App {
     #[tracing::instrument(skip_all, fields(case = %id))]
     pub async fn hold_erasure_request(&self, actor: &Actor, id: &CaseId) -> AppResult<()> {
         let mut tx = self.db().begin().await?;
-        let case = self.case_as(&mut tx, actor, id, CaseSide::Therapist).await?;
+        let case = self
+            .case_as(&mut tx, actor, id, CaseSide::Therapist)
+            .await?;
         if rows::settings(&mut tx).await?.is_none() {
             return Err(AppError::field("hold", "error-erase-no-retention"));
         }

@@ -129,7 +129,8 @@ impl RequestRow {
     }
 }
 
-const REQUEST_COLUMNS: &str = "r.id, r.case_id, r.requested_at, r.answer, r.answered_at, r.hold_until";
+const REQUEST_COLUMNS: &str =
+    "r.id, r.case_id, r.requested_at, r.answer, r.answered_at, r.hold_until";
 
 /// The case's latest request, answered or not.
 pub async fn latest_request(c: &mut Conn, case: &CaseId) -> StoreResult<Option<Request>> {
@@ -153,7 +154,9 @@ pub async fn ask(c: &mut Conn, case: &CaseId, now: Timestamp) -> StoreResult<boo
         return Ok(false);
     }
     // Strictly after the one before, so that "latest" is one request even within a millisecond.
-    let now = latest.map_or(now, |r| now.max(r.requested_at + jiff::SignedDuration::from_millis(1)));
+    let now = latest.map_or(now, |r| {
+        now.max(r.requested_at + jiff::SignedDuration::from_millis(1))
+    });
     sqlx::query(
         "INSERT INTO erasure_requests (id, case_id, requested_at, answer) VALUES ($1, $2, $3, $4)",
     )

@@ -117,9 +117,13 @@ async fn page(
         })
         .collect();
     shown.sort_by(|a, b| a.name.cmp(b.name));
-    let retention =
-        crate::retention::PracticeSection::load(state, actor, lines.retention, lines.retention_saved)
-            .await?;
+    let retention = crate::retention::PracticeSection::load(
+        state,
+        actor,
+        lines.retention,
+        lines.retention_saved,
+    )
+    .await?;
     Ok((
         status,
         Html(render(PracticeTemplate {
@@ -218,16 +222,7 @@ pub(crate) async fn page_with_retention(
     let details = state.app.practice_for_editing(actor).await?;
     let mut lines = Lines::with(Form::default());
     lines.retention = Some(retention);
-    page(
-        state,
-        actor,
-        csrf,
-        form_of(&details),
-        false,
-        lines,
-        status,
-    )
-    .await
+    page(state, actor, csrf, form_of(&details), false, lines, status).await
 }
 
 /// Adds or changes one country's crisis services.

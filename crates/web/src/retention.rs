@@ -175,7 +175,8 @@ pub async fn due(
     state.app.enter_admin(&actor).await?;
     let view = state.app.records_due(&actor).await?;
     let r = Viewer::of(&actor);
-    let chrome = AdminChrome::new(&state, &actor, view::tr("erasure-title"), "patients", csrf).await;
+    let chrome =
+        AdminChrome::new(&state, &actor, view::tr("erasure-title"), "patients", csrf).await;
     let period = match view.retention {
         Some(p) => i18n::t_with(
             "erasure-period",
@@ -271,8 +272,7 @@ async fn erase_page(
         .retention
         .as_ref()
         .and_then(|x| x.kept_until)
-        .map(|d| r.civil_date(d))
-        .unwrap_or_else(|| view::tr("erase-hold-after-end"));
+        .map_or_else(|| view::tr("erase-hold-after-end"), |d| r.civil_date(d));
     let page = EraseTemplate {
         case_id: v.case.id.to_string(),
         reference: v.reference,
@@ -428,7 +428,13 @@ pub async fn portal(
         ),
         Some(q) => (hold_text(q.hold_until, v.years, &r), false),
     };
-    let chrome = Chrome::public(&state, view::tr("portal-erasure-title"), String::new(), None).await;
+    let chrome = Chrome::public(
+        &state,
+        view::tr("portal-erasure-title"),
+        String::new(),
+        None,
+    )
+    .await;
     Ok(Html(render(PortalTemplate {
         chrome,
         csrf,

@@ -4,8 +4,8 @@
 use crate::{
     accounts, agreements, api, assets, attendance, away, billing, booking, calendar, cases, claims,
     content, day, ending, focus, inquiries, intake, invoices, mail, measures, notes, passkeys,
-    portal, portal_invoices, practice, retention, rooms, series, site, statements, team, techcheck, workspace,
-    WebState,
+    portal, portal_invoices, practice, retention, rooms, series, site, statements, team, techcheck,
+    workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};

@@ -91,7 +91,9 @@ async fn in_therapy(
         .await;
     let status = r.status();
     let html = r.text().await.unwrap();
-    let err = html.find("error-summary").map(|i| &html[i..(i + 600).min(html.len())]);
+    let err = html
+        .find("error-summary")
+        .map(|i| &html[i..(i + 600).min(html.len())]);
     assert_eq!(status, StatusCode::SEE_OTHER, "{err:?}");
     t.run_jobs().await;
     (case, patient)
@@ -139,7 +141,10 @@ async fn rows_of_case(t: &TestApp, case: &str) -> Vec<(String, i64)> {
             continue;
         }
         if let Some(scope) = catalog::case_scope(&table) {
-            let sql = format!("SELECT CAST(COUNT(*) AS TEXT) FROM \"{}\" WHERE {scope}", table.name);
+            let sql = format!(
+                "SELECT CAST(COUNT(*) AS TEXT) FROM \"{}\" WHERE {scope}",
+                table.name
+            );
             let n: i64 = store::testing::raw_text(&t.db, &sql, case)
                 .await
                 .parse()
@@ -274,7 +279,9 @@ on_both!(
         // The case page shows the date the record is kept until.
         let (_, page) = theo.text(&format!("/admin/cases/{robin}")).await;
         assert!(
-            page.contains("Kept until 27 November 2036 (the end of treatment was 27 November 2026)."),
+            page.contains(
+                "Kept until 27 November 2036 (the end of treatment was 27 November 2026)."
+            ),
             "{page}"
         );
         // Not due yet: nothing listed, and an erasure needs an early reason.
@@ -324,20 +331,23 @@ on_both!(
         assert!(notice.body.contains("/admin/erasure"));
 
         let (_, list) = theo.text("/admin/erasure").await;
-        assert!(list.contains("Robin Field") && list.contains(&reference), "{list}");
+        assert!(
+            list.contains("Robin Field") && list.contains(&reference),
+            "{list}"
+        );
         assert!(!list.contains("Sam Other"));
         let (_, day) = theo.text("/admin").await;
-        assert!(day.contains("href=\"/admin/erasure\""), "the dashboard links to it");
+        assert!(
+            day.contains("href=\"/admin/erasure\""),
+            "the dashboard links to it"
+        );
 
         // Nobody but Robin's therapist reaches the erasure, the owner included.
         let csrf_owner = owner.csrf_from("/admin/patients").await;
         let (status, _) = owner.text(&erase).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let r = owner
-            .post_form(
-                &erase,
-                &[("csrf", &csrf_owner), ("reference", &reference)],
-            )
+            .post_form(&erase, &[("csrf", &csrf_owner), ("reference", &reference)])
             .await;
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
@@ -357,19 +367,19 @@ on_both!(
             "case_endings",
             "data_keys",
         ] {
-            assert!(had.contains(&table), "{table} holds rows of the case: {had:?}");
+            assert!(
+                had.contains(&table),
+                "{table} holds rows of the case: {had:?}"
+            );
         }
         let sealed = sealed_of(&t, &robin).await;
         assert!(sealed.len() >= 3);
         assert!(sealed.iter().all(|v| opens(&t, v)));
         let sam_before = rows_of_case(&t, &sam).await;
         let sam_sealed = sealed_of(&t, &sam).await;
-        let robin_user = store::testing::raw_text(
-            &t.db,
-            "SELECT patient_id FROM cases WHERE id = $1",
-            &robin,
-        )
-        .await;
+        let robin_user =
+            store::testing::raw_text(&t.db, "SELECT patient_id FROM cases WHERE id = $1", &robin)
+                .await;
 
         // A wrong reference is refused, the input kept.
         let csrf = theo.csrf_from(&erase).await;
@@ -379,10 +389,16 @@ on_both!(
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let html = r.text().await.unwrap();
         assert!(html.contains("id=\"reference-error\"") && html.contains("value=\"NOT-THIS\""));
-        assert_eq!(count(&t, "SELECT COUNT(*) FROM cases WHERE id = $1", &robin).await, 1);
+        assert_eq!(
+            count(&t, "SELECT COUNT(*) FROM cases WHERE id = $1", &robin).await,
+            1
+        );
 
         let r = theo
-            .post_form(&erase, &[("csrf", &csrf), ("reference", &reference.to_lowercase())])
+            .post_form(
+                &erase,
+                &[("csrf", &csrf), ("reference", &reference.to_lowercase())],
+            )
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert!(location(&r).starts_with("/admin/erasure?erased="));
@@ -392,7 +408,12 @@ on_both!(
             assert_eq!(n, 0, "{table} still holds rows of the erased case");
         }
         assert_eq!(
-            count(&t, "SELECT COUNT(*) FROM data_keys WHERE case_id = $1", &robin).await,
+            count(
+                &t,
+                "SELECT COUNT(*) FROM data_keys WHERE case_id = $1",
+                &robin
+            )
+            .await,
             0
         );
         // And Robin's own account, sessions and tokens (Robin had no other case).
@@ -428,7 +449,13 @@ on_both!(
             assert!(!audit.contains(personal) && !record.contains(personal));
         }
         assert!(
-            count(&t, "SELECT COUNT(*) FROM audit_log WHERE case_id = $1", &robin).await > 5,
+            count(
+                &t,
+                "SELECT COUNT(*) FROM audit_log WHERE case_id = $1",
+                &robin
+            )
+            .await
+                > 5,
             "older audit rows stay"
         );
         audit_intact(&t).await;
@@ -449,8 +476,7 @@ on_both!(
         );
         let (_, theo_day) = theo.text("/admin").await;
         assert!(!theo_day.contains("since the master key was last rotated"));
-        t.db
-            .rotate_master_key(&store::MasterKey::generate())
+        t.db.rotate_master_key(&store::MasterKey::generate())
             .await
             .unwrap();
         let (_, day) = owner.text("/admin").await;
@@ -473,7 +499,10 @@ on_both!(
         let (robin_case, robin) = in_therapy(&t, &theo, "Robin Field", ROBIN, ROBIN_WORDS).await;
         let (status, page) = robin.text("/portal/erasure").await;
         assert_eq!(status, StatusCode::OK);
-        assert!(page.contains("8 years after the end of treatment"), "{page}");
+        assert!(
+            page.contains("8 years after the end of treatment"),
+            "{page}"
+        );
         let csrf = field_value(&page, "csrf").unwrap();
         let r = robin.post_form("/portal/erasure", &[("csrf", &csrf)]).await;
         assert_eq!(location(&r), "/portal/erasure?sent=1");
@@ -511,7 +540,9 @@ on_both!(
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
         // Still in therapy: the hold has no end date yet, and says so.
-        let tcsrf = theo.csrf_from(&format!("/admin/cases/{robin_case}/erase")).await;
+        let tcsrf = theo
+            .csrf_from(&format!("/admin/cases/{robin_case}/erase"))
+            .await;
         let r = theo.post_form(&hold, &[("csrf", &tcsrf)]).await;
         assert_eq!(location(&r), "/admin/erasure?held=1");
         let (_, page) = robin.text("/portal/erasure").await;
