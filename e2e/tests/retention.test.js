@@ -2,15 +2,23 @@
 // (a refused number keeps what was typed, next to its field); a closed case shows its retention
 // date; the patient asks, from the portal, to erase their records; the therapist sees the request
 // on "Records due for erasure", answers with the retention hold, and the patient reads the answer.
+// Ten years on, the record is listed as past its retention period, erased after its reference is
+// typed, and the owner's day says older backups still open it until the master key is rotated.
 // axe-core checks each page; screenshots at 1280 and 390 px are kept in e2e/.artifacts/.
 import { before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server } from '../lib/server.js';
-import { startSmtpSink } from '../lib/smtp.js';
-import { launchBrowser, newPage, visit } from '../lib/browser.js';
-import { AxeReport } from '../lib/axe.js';
 import path from 'node:path';
-import { test, cleanupStack, uniqueEmail, submitAndGetPostResponse, signIn, shoot, noSidewaysScroll, ARTIFACTS } from '../lib/harness.js';
+
+// The clock starts on Friday 27 November 2026, whatever day the suite runs, so the retention dates
+// are known; later the test moves it ten years on (a restart at the new instant). Each test file is
+// its own process, so this moves no other file's clock.
+process.env.E2E_NOW = '2026-11-27T09:00:00Z';
+const { Server } = await import('../lib/server.js');
+const { startSmtpSink } = await import('../lib/smtp.js');
+const { advanceClock, HOUR } = await import('../lib/clock.js');
+const { launchBrowser, newPage, visit } = await import('../lib/browser.js');
+const { AxeReport } = await import('../lib/axe.js');
+const { test, cleanupStack, uniqueEmail, submitAndGetPostResponse, signIn, shoot, noSidewaysScroll, ARTIFACTS } = await import('../lib/harness.js');
 
 const cleanup = cleanupStack();
 let server;
@@ -140,6 +148,26 @@ test('the owner sets the period, the patient asks, the therapist holds, and the 
   await Promise.all([anna.waitForURL(/\/admin\/erasure\?held=1/, { waitUntil: 'load' }), hold.click()]);
 
   await both(robin, `${server.url}/portal/erasure`, 'portal-held', axe);
-  assert.match(await robin.locator('.erasure-status').innerText(), /keeps your records until/);
+  assert.match(await robin.locator('.erasure-status').innerText(), /keeps your records until 27 November 2036/);
+
+  // Ten years and a few days on: the record is past its period.
+  advanceClock((365 * 10 + 3 + 5) * 24 * HOUR);
+  await server.stop();
+  await server.start();
+  const later = await page();
+  await signIn(later, server.url, { secret: server.totpSecret() });
+  await both(later, `${server.url}/admin/erasure`, 'due-listed', axe);
+  const row = later.locator('tbody tr', { hasText: 'Robin Field' });
+  assert.match(await row.innerText(), /27 November 2026[\s\S]*27 November 2036/);
+  await Promise.all([later.waitForURL(/\/erase$/, { waitUntil: 'load' }), row.getByRole('link', { name: 'Robin Field' }).click()]);
+  const reference = (await later.locator('dd code').innerText()).trim();
+  assert.equal(await later.locator('[name="reason"]').count(), 0, 'no reason is asked once the period is over');
+  await later.locator('[name="reference"]').fill(reference);
+  assert.equal((await submitAndGetPostResponse(later, 'Erase the record for good')).status(), 303);
+  assert.match(await later.locator('main').innerText(), /The record is erased \(\d+ entries removed\)/);
+  assert.match(await later.locator('main').innerText(), /No record is past its retention period/);
+  await both(later, `${server.url}/admin`, 'day-unrotated', axe);
+  assert.match(await later.locator('.erasure-rotation').innerText(), /1 erasure since the master key was last rotated/);
+  await visit(later, `${server.url}${casePath}`, { status: 404 });
   axe.assertClean(assert);
 });

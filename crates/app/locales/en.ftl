@@ -2219,8 +2219,8 @@ day-erasure-what = { $count ->
    *[other] { $count } records wait for your decision
 }
 day-erasures-unrotated = { $count ->
-    [one] 1 erasure since the master key was last rotated: older backups can still open it until you run `holdspace keys rotate` and destroy the old key.
-   *[other] { $count } erasures since the master key was last rotated: older backups can still open them until you run `holdspace keys rotate` and destroy the old key.
+    [one] 1 erasure since the master key was last rotated: older backups can still open it until you run “holdspace keys rotate” and destroy the old key.
+   *[other] { $count } erasures since the master key was last rotated: older backups can still open them until you run “holdspace keys rotate” and destroy the old key.
 }
 job-retention_review = The daily review of records past retention
 job-erasure_requested = A patient's request to erase their records
