@@ -269,7 +269,16 @@ pub async fn erase_case(c: &mut Conn, case: &CaseId) -> StoreResult<Erased> {
         erase_rows_naming(c, &tables, "inquiries", &inquiry, &mut erased).await?;
     }
     if others == 0 {
+        let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+            .bind(&patient)
+            .fetch_optional(c.ex())
+            .await?;
         erase_rows_naming(c, &tables, "users", &patient, &mut erased).await?;
+        // The dev mailbox keeps copies of mails by address: the patient's go with them.
+        if let (Some(email), Some(mailbox)) = (email, tables.iter().find(|t| t.name == "mailbox")) {
+            let n = delete_where(c, mailbox, "to_address = $1", &email).await?;
+            erased.add(&mailbox.name, n);
+        }
         erased.patient_removed = true;
     }
     c.forget_after_commit(id, keys);

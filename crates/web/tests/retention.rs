@@ -424,6 +424,16 @@ on_both!(
         ] {
             assert_eq!(count(&t, sql, &robin_user).await, 0, "{sql}");
         }
+        assert_eq!(
+            count(
+                &t,
+                "SELECT COUNT(*) FROM mailbox WHERE to_address = $1",
+                ROBIN
+            )
+            .await,
+            0,
+            "the dev mailbox's copies to Robin"
+        );
         // What was sealed under the case's key no longer opens.
         for v in &sealed {
             assert!(!opens(&t, v), "{}.{} still opens", v.0, v.1);
