@@ -2195,3 +2195,113 @@ record-pdf-kind-receipt = Receipt
 record-pdf-kind-estimate = Good Faith Estimate
 record-pdf-process-notes = Process notes (the therapist's private working notes) are not part of this record: the law lets a therapist keep them apart, and this practice does. Session notes appear once signed; drafts are not yet part of the record.
 record-pdf-fhir = The same record is available as FHIR R4 (JSON) for another clinic's system; invoices, receipts and estimates are enclosed there as the PDFs issued.
+## Retention and erasure
+audit-action-retention-set = Retention period set
+audit-action-case-erase = Case erased
+audit-action-erasure-ask = Erasure asked for by the patient
+audit-action-erasure-hold = Erasure request answered with the retention hold
+error-retention-jurisdiction = Choose where the practice keeps its records.
+error-retention-years = Enter a whole number of years from 1 to 30.
+error-erase-reference = This is not the case's reference: type it as shown above.
+error-erase-reason = The retention period is not over: choose why the record is erased now.
+error-erase-not-over = A case is erased only once it has ended.
+error-erase-no-retention = Set the practice's retention period first (on the practice page).
+error-erase-no-request = There is no open request to answer.
+retention-heading = How long records are kept
+retention-intro = After the end of treatment, a case's record is kept for this many years; after that, the case's therapist is asked to confirm its erasure. The presets are a starting point, not legal advice: check the rule that applies to your profession and place, and change the number if it differs.
+retention-preset-de = Germany: 10 years after the end of treatment (§ 630f BGB).
+retention-preset-at = Austria: 10 years after the end of treatment.
+retention-preset-ch = Switzerland: 20 years (the limitation period for claims of bodily harm); cantonal rules vary.
+retention-preset-uk = United Kingdom, adults: 8 years after the end of treatment.
+retention-preset-us = United States: each state has its own rule; 7 years is a common choice. Check your state's.
+retention-jurisdiction-de = Germany
+retention-jurisdiction-at = Austria
+retention-jurisdiction-ch = Switzerland
+retention-jurisdiction-uk = United Kingdom (adults)
+retention-jurisdiction-us = United States
+retention-jurisdiction-other = Elsewhere
+retention-choose = Choose…
+retention-save = Save the retention period
+retention-saved = The retention period is saved.
+field-jurisdiction = Where the practice keeps its records
+field-retention-years = Years kept after the end of treatment
+hint-retention-years = From 1 to 30. Leave empty for the preset of the place chosen.
+retention-case-unset = The practice has not set a retention period yet, so this record has no erasure date.
+retention-case-due = The retention period ended on { $date }: the record may now be erased.
+retention-case-until = Kept until { $date } (the end of treatment was { $ended }).
+retention-case-erase = Review the erasure
+retention-case-erasure = Erasure
+erasure-title = Records due for erasure
+erasure-period = Records are kept { $years } years after the end of treatment ({ $where }).
+erasure-period-unset = The practice has not set a retention period, so no record is due yet.
+erasure-period-set = Set it on the practice page.
+erasure-intro = Nothing is erased until you confirm it, one case at a time. Erasure removes every record of the case and destroys its key; it cannot be undone.
+erasure-requests = Requests from patients
+erasure-requested-on = asked on { $date }
+erasure-due = Past their retention period
+erasure-due-none = No record is past its retention period.
+erasure-col-patient = Patient
+erasure-col-reference = Reference
+erasure-col-ended = End of treatment
+erasure-col-until = Kept until
+erasure-done = The record is erased ({ $count } entries removed). Its key is destroyed.
+erasure-held-sent = The answer is in the patient's portal.
+erasure-held-until = Your therapist keeps your records until { $date }, as the law requires of them. They are erased after that date.
+erasure-held-after-end = Your therapist keeps your records while your treatment goes on and for { $years } years after its end, as the law requires of them. They are erased after that.
+erase-title = Erase the record of { $name }
+erase-back = Back to the case
+erase-request-heading = The patient's request
+erase-request-open = { $name } asked on { $date } to erase their records.
+erase-request-choices = Answer with the retention hold (the patient sees until when their records are kept), or erase the record below.
+erase-hold = Keep the records until { $date } and tell the patient
+erase-hold-after-end = the end of the retention period
+erase-request-answered = The patient's request was answered:
+erase-heading = Erase this record
+erase-not-over = The case has not ended. A record is erased only after the end of treatment.
+erase-what = Erasing removes every message, note, questionnaire, document, appointment and invoice of this case, and the patient's account if they have no other case. The case's key is destroyed, so nothing of it can be opened again. The audit log keeps only that the case was erased, with counts.
+erase-backups = Backups made before today still hold the case, sealed under a key that the current master key opens. Rotate the master key (holdspace keys rotate) and destroy the old one to make them unreadable.
+erase-early = The retention period is not over. Erase now only if no duty to keep the record applies, or on your own considered decision.
+field-erase-reason = Why the record is erased now
+erase-reason-choose = Choose…
+erase-reason-request-no-duty = The patient asked, and no duty to keep the record applies
+erase-reason-request-therapist-decision = The patient asked, and I decided to erase before the end of the period
+field-erase-reference = The case's reference
+field-erase-reference-typed = To confirm, type the case's reference: { $reference }
+erase-confirm = Erase the record for good
+portal-erasure-nav = Your records
+portal-erasure-title = Your records and their erasure
+portal-erasure-intro = Your therapist must keep a record of your treatment for some years after it ends: the law requires it, so that the record is there if you or another professional need it later.
+portal-erasure-retention = This practice keeps records for { $years } years after the end of treatment.
+portal-erasure-retention-unset = Your therapist will tell you how long this practice keeps records.
+portal-erasure-after = You can ask for your records to be erased. Your therapist answers here: either they erase them, or they tell you until when the law requires them to keep them. Once erased, nothing of them can be recovered, and if you have no other case here, your account is closed.
+portal-erasure-status = Your request
+portal-erasure-open = You asked on { $date }. Your therapist will answer here.
+portal-erasure-ask = Ask to erase my records
+portal-erasure-sent = Your request is sent to your therapist.
+day-erasure = Records due for erasure
+day-erasure-what = { $count ->
+    [one] One record waits for your decision
+   *[other] { $count } records wait for your decision
+}
+day-erasures-unrotated = { $count ->
+    [one] 1 erasure since the master key was last rotated: older backups can still open it until you run “holdspace keys rotate” and destroy the old key.
+   *[other] { $count } erasures since the master key was last rotated: older backups can still open them until you run “holdspace keys rotate” and destroy the old key.
+}
+job-retention_review = The daily review of records past retention
+job-erasure_requested = A patient's request to erase their records
+mail-records-due-subject = { $practice }: records have reached the end of their retention period
+mail-records-due-body =
+    Hello { $name },
+
+    some records have reached the end of their retention period. Nothing is erased until you confirm it:
+    { $link }
+
+    For privacy, this email does not say more.
+mail-erasure-requested-subject = { $practice }: a request to erase records
+mail-erasure-requested-body =
+    Hello { $name },
+
+    a patient asked for their records to be erased. Please answer the request:
+    { $link }
+
+    For privacy, this email does not say more.

@@ -112,6 +112,13 @@ pub enum Task {
     AuditCheckpoint {
         day: String,
     },
+    /// The daily review of records past retention: a content-free notice to each therapist
+    /// with any; schedules the next day's.
+    RetentionReview,
+    /// "A patient asked to erase their records", to the case's therapist (while still open).
+    ErasureRequested {
+        case: CaseId,
+    },
 }
 
 impl Task {
@@ -137,6 +144,8 @@ impl Task {
             Task::DailyAgenda { .. } => "daily_agenda",
             Task::SeriesInvitation { .. } => "series_invitation",
             Task::SeriesHorizon { .. } => "series_horizon",
+            Task::RetentionReview => "retention_review",
+            Task::ErasureRequested { .. } => "erasure_requested",
             Task::AwayNotice { .. } => "away_notice",
             Task::DocumentWaiting { .. } => "document_waiting",
             Task::InvoiceReminder { .. } => "invoice_reminder",
@@ -437,6 +446,19 @@ impl App {
             }
             Task::SeriesInvitation { series } => {
                 match self.series_mail(&practice, &series).await? {
+                    Some(mail) => mail,
+                    None => return Ok(()),
+                }
+            }
+            Task::RetentionReview => {
+                return self
+                    .retention_review()
+                    .await
+                    .map(drop)
+                    .map_err(JobError::from);
+            }
+            Task::ErasureRequested { case } => {
+                match self.erasure_request_mail(&practice, &case).await? {
                     Some(mail) => mail,
                     None => return Ok(()),
                 }

@@ -33,6 +33,7 @@ pub mod portal;
 pub mod practice;
 pub mod ratelimit;
 pub mod record;
+pub mod retention;
 pub mod rooms;
 pub mod series;
 pub mod site;

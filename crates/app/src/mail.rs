@@ -494,6 +494,30 @@ pub fn questionnaire_waiting(practice_name: &str, to: &User, link: &str) -> Outg
     )
 }
 
+/// "Some records have reached the end of their retention period": no name, no number.
+pub fn records_due(practice_name: &str, to: &User, link: &str) -> Outgoing {
+    Outgoing::to_user(
+        to,
+        "records-due",
+        Text::new("mail-records-due-subject").with("practice", practice_name),
+        Text::new("mail-records-due-body")
+            .with("name", &to.name)
+            .with("link", link),
+    )
+}
+
+/// "A patient asked to erase their records": not who, nothing more.
+pub fn erasure_requested(practice_name: &str, to: &User, link: &str) -> Outgoing {
+    Outgoing::to_user(
+        to,
+        "erasure-requested",
+        Text::new("mail-erasure-requested-subject").with("practice", practice_name),
+        Text::new("mail-erasure-requested-body")
+            .with("name", &to.name)
+            .with("link", link),
+    )
+}
+
 /// "A document is waiting in your portal": what it is (an invoice, a receipt) is said only in the
 /// portal, behind the sign-in.
 pub fn document_waiting(practice_name: &str, to: &User, link: &str) -> Outgoing {

@@ -29,6 +29,7 @@ pub mod notes;
 pub mod outbox;
 pub mod params;
 pub mod practice;
+pub mod retention;
 pub mod room;
 pub mod series;
 pub mod slug;

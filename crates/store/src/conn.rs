@@ -16,6 +16,9 @@ pub struct Conn {
     /// Case keys written inside this transaction: the keyring hands them out to others only
     /// once the transaction commits, so a rolled-back key is never used again.
     fresh_case_keys: Vec<(String, String)>,
+    /// Erased cases and their data keys: the keyring forgets them only once the erasure commits,
+    /// so a rolled-back erasure leaves the case readable.
+    forgotten_case_keys: Vec<(String, Vec<String>)>,
     /// A transaction that `roll_back` ended: each statement now stands alone.
     rolled_back: bool,
 }
@@ -32,6 +35,7 @@ impl Conn {
             keyring,
             backend,
             fresh_case_keys: Vec::new(),
+            forgotten_case_keys: Vec::new(),
             rolled_back: false,
         }
     }
@@ -42,6 +46,7 @@ impl Conn {
             keyring,
             backend,
             fresh_case_keys: Vec::new(),
+            forgotten_case_keys: Vec::new(),
             rolled_back: false,
         }
     }
@@ -76,6 +81,9 @@ impl Conn {
         for (case, key) in self.fresh_case_keys {
             self.keyring.publish_case_key(&case, &key);
         }
+        for (case, keys) in self.forgotten_case_keys {
+            self.keyring.forget_case(&case, &keys);
+        }
         Ok(())
     }
 
@@ -90,8 +98,18 @@ impl Conn {
             <Any as sqlx::Database>::TransactionManager::rollback(tx).await?;
             self.rolled_back = true;
             self.fresh_case_keys.clear();
+            self.forgotten_case_keys.clear();
         }
         Ok(())
+    }
+
+    /// Forgets `case`'s data keys `keys` in the keyring once this transaction commits.
+    pub(crate) fn forget_after_commit(&mut self, case: &str, keys: Vec<String>) {
+        if self.in_transaction() {
+            self.forgotten_case_keys.push((case.to_string(), keys));
+        } else {
+            self.keyring.forget_case(case, &keys);
+        }
     }
 
     /// The data key of `case`, made (and wrapped by the master key) inside this transaction at

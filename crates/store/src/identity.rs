@@ -320,3 +320,23 @@ async fn forget_old_versions(db: &Db) -> StoreResult<()> {
     }
     Ok(())
 }
+
+/// The email address of user `id`, opened where it is sealed.
+pub async fn email_of(c: &mut Conn, id: &str) -> StoreResult<Option<String>> {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT email, email_sealed FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(c.ex())
+            .await?;
+    row.map(|(plain, sealed)| {
+        opened(
+            &c.keyring,
+            "users",
+            "email_sealed",
+            id,
+            plain,
+            sealed.as_deref(),
+        )
+    })
+    .transpose()
+}

@@ -33,6 +33,7 @@ pub mod notify;
 pub mod pages;
 pub mod passkeys;
 pub mod practice;
+pub mod retention;
 pub mod rooms;
 pub mod seal;
 pub mod series;

@@ -125,6 +125,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0028_audit_mac.sql"),
     ),
     (
+        29,
+        "retention",
+        include_str!("../migrations/0029_retention.sql"),
+    ),
+    (
         30,
         "sealed_identities",
         include_str!("../migrations/0030_sealed_identities.sql"),

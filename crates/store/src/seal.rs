@@ -387,6 +387,28 @@ impl Keyring {
             .or_insert_with(|| key.to_string());
     }
 
+    /// Forgets an erased case's data keys: their rows are gone, and from now on nothing sealed
+    /// under them opens here (and a master key rotation no longer re-wraps them). The unwrapped
+    /// bytes are wiped as they are dropped.
+    pub fn forget_case(&self, case: &str, key_ids: &[String]) {
+        let mut keys = self
+            .inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(id) = keys.cases.remove(case) {
+            keys.keys.remove(&id);
+            keys.raw.remove(&id);
+        }
+        for id in key_ids {
+            // Never the installation's own keys, whatever a caller passes.
+            if *id == keys.active || *id == keys.root {
+                continue;
+            }
+            keys.keys.remove(id);
+            keys.raw.remove(id);
+        }
+    }
+
     /// Seals `plain` under the data key `key_id` (a case's key).
     pub fn seal_with_key(
         &self,

@@ -96,6 +96,8 @@ struct CaseTemplate {
     series: Vec<crate::series::SeriesLine>,
     /// The planned ending, or that the case is over (and its record read-only).
     ending: crate::ending::CaseSection,
+    /// An ended case's retention date (and whether it is past).
+    retention: Option<crate::retention::CaseLine>,
 }
 
 /// The case page; `form` holds what was typed into its message or agreement form.
@@ -124,6 +126,7 @@ pub(crate) async fn case_page(
     let measures = crate::measures::case_section(state, actor, id, &tv.form).await?;
     let words = state.app.visitor_words(actor, id).await?;
     let ending = crate::ending::case_section(state, actor, id, &tv.form).await?;
+    let retention = crate::retention::case_line(state, actor, id).await?;
     let reader = crate::extract::Viewer::of(actor);
     let sessions = state
         .app
@@ -170,6 +173,7 @@ pub(crate) async fn case_page(
             sessions,
             series,
             ending,
+            retention,
         })?),
     )
         .into_response())

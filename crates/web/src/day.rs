@@ -50,6 +50,10 @@ struct DayTemplate {
     notes: Vec<Line>,
     /// Sessions whose attendance is not recorded, or whose charge is not decided.
     attendance: Vec<Line>,
+    /// Records past retention and patients' requests waiting for the therapist's decision.
+    erasure_due: usize,
+    /// Erasures since the master key was last rotated (the owner's notice).
+    unrotated: u64,
     clear: bool,
     /// The owner's reminder to keep a copy of the master key, until they confirm one.
     key_copy: Option<KeyCopy>,
@@ -178,6 +182,8 @@ pub async fn page(
                 app::key_copy::KeyLocation::Variable => None,
             },
         });
+    let erasure_due = state.app.records_due_count(&actor).await?;
+    let unrotated = state.app.erasures_since_rotation(&actor).await?;
     let chrome = AdminChrome::new(
         &state,
         &actor,
@@ -236,8 +242,10 @@ pub async fn page(
                 when: r.weekday_time(&s.start),
             })
             .collect(),
-        clear: day.is_clear(),
+        clear: day.is_clear() && erasure_due == 0,
         key_copy,
+        erasure_due,
+        unrotated,
         chrome,
     };
     Ok(Html(render(page)?).into_response())

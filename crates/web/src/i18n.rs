@@ -202,6 +202,14 @@ mod tests {
             "error-day-far",
             "error-letter-body",
             "error-closing-confirm",
+            // retention and erasure
+            "error-retention-jurisdiction",
+            "error-retention-years",
+            "error-erase-reference",
+            "error-erase-reason",
+            "error-erase-not-over",
+            "error-erase-no-retention",
+            "error-erase-no-request",
         ] {
             assert!(has(key), "{key}");
         }

@@ -30,6 +30,7 @@ mod portal;
 mod portal_invoices;
 mod practice;
 mod record;
+mod retention;
 mod rooms;
 pub mod routes;
 mod security;

@@ -32,6 +32,7 @@ struct PracticeTemplate {
     editing: bool,
     line_saved: Option<&'static str>,
     countries: Vec<(String, String)>,
+    retention: crate::retention::PracticeSection,
 }
 
 #[derive(Deserialize)]
@@ -41,6 +42,8 @@ pub struct PracticeQuery {
     edit: Option<String>,
     /// A country's code whose services were just saved.
     line: Option<String>,
+    /// The retention period was just saved.
+    retention: Option<String>,
 }
 
 fn form_of(d: &Details) -> Form {
@@ -72,6 +75,10 @@ struct Lines {
     form: Form,
     editing: bool,
     saved: Option<&'static str>,
+    /// The retention form as refused (input kept), or `None` for the stored period; and whether
+    /// it was just saved.
+    retention: Option<Form>,
+    retention_saved: bool,
 }
 
 impl Lines {
@@ -81,6 +88,8 @@ impl Lines {
             form,
             editing: false,
             saved: None,
+            retention: None,
+            retention_saved: false,
         }
     }
 }
@@ -108,6 +117,13 @@ async fn page(
         })
         .collect();
     shown.sort_by(|a, b| a.name.cmp(b.name));
+    let retention = crate::retention::PracticeSection::load(
+        state,
+        actor,
+        lines.retention,
+        lines.retention_saved,
+    )
+    .await?;
     Ok((
         status,
         Html(render(PracticeTemplate {
@@ -119,6 +135,7 @@ async fn page(
             editing: lines.editing,
             line_saved: lines.saved,
             countries: country_options(),
+            retention,
         })?),
     )
         .into_response())
@@ -155,6 +172,8 @@ pub async fn form(
         form: line_form,
         editing: edited.is_some(),
         saved: q.line.as_deref().and_then(domain::crisis::country_name),
+        retention: None,
+        retention_saved: q.retention.is_some(),
     };
     page(
         &state,
@@ -190,6 +209,20 @@ pub async fn update(
             .await
         }
     }
+}
+
+/// The page with the retention form as refused (what was typed kept, the errors beside it).
+pub(crate) async fn page_with_retention(
+    state: &WebState,
+    actor: &app::Actor,
+    csrf: String,
+    retention: Form,
+    status: StatusCode,
+) -> WebResult<Response> {
+    let details = state.app.practice_for_editing(actor).await?;
+    let mut lines = Lines::with(Form::default());
+    lines.retention = Some(retention);
+    page(state, actor, csrf, form_of(&details), false, lines, status).await
 }
 
 /// Adds or changes one country's crisis services.

@@ -4,8 +4,8 @@
 use crate::{
     accounts, agreements, api, assets, attendance, away, billing, booking, calendar, cases, claims,
     content, day, ending, focus, inquiries, intake, invoices, mail, measures, notes, passkeys,
-    portal, portal_invoices, practice, record, rooms, series, site, statements, team, techcheck,
-    workspace, WebState,
+    portal, portal_invoices, practice, record, retention, rooms, series, site, statements, team,
+    techcheck, workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -314,6 +314,14 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .post("/payments/stripe/webhook", portal_invoices::stripe_webhook)
         .post("/admin/practice/crisis", practice::save_line)
         .post("/admin/practice/crisis/remove", practice::remove_line)
+        // retention and erasure
+        .post("/admin/practice/retention", retention::save)
+        .get("/admin/erasure", retention::due)
+        .get("/admin/cases/{id}/erase", retention::confirm)
+        .post("/admin/cases/{id}/erase", retention::erase)
+        .post("/admin/cases/{id}/erase/hold", retention::hold)
+        .get("/portal/erasure", retention::portal)
+        .post("/portal/erasure", retention::ask)
         // mail
         .get("/admin/mailbox", mail::mailbox)
         .get("/admin/mailbox/{id}", mail::mail)

@@ -150,6 +150,12 @@ fn expected_get(path: &str) -> Option<[StatusCode; 6]> {
         | "/portal/receipts/{id}"
         | "/portal/invoices/{id}/superbill"
         | "/portal/estimates/{id}" => [SEE, OK, GONE, NO, NO, NO],
+        // Retention and erasure: each therapist's own list; A's erasure page is A's
+        // therapist's alone (A's case is still open, so it explains and offers nothing to
+        // confirm); each patient asks about their own records.
+        "/admin/erasure" => therapists,
+        "/admin/cases/{id}/erase" => [SEE, NO, NO, OK, GONE, GONE],
+        "/portal/erasure" => patients,
         _ => return None,
     })
 }
