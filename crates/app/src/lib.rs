@@ -7,6 +7,7 @@ pub mod actor;
 pub mod agreements;
 pub mod attendance;
 pub mod audit;
+pub mod backup;
 pub mod billing;
 pub mod booking;
 pub mod calendar;

@@ -163,6 +163,42 @@ pub struct SettingsArgs {
     )]
     #[serde(default, deserialize_with = "check::text")]
     stripe_api_base: Option<String>,
+    /// Where `serve` writes a backup once a day [default: none, no scheduled backups]; not beside
+    /// the master key.
+    #[arg(long = "backup-dir", env = "HOLDSPACE_BACKUP_DIR", value_name = "DIR")]
+    backup_dir: Option<PathBuf>,
+    /// The age public key (age1…) backups are encrypted to; its private key stays off the server.
+    #[arg(
+        long = "backup-recipient",
+        env = "HOLDSPACE_BACKUP_RECIPIENT",
+        value_name = "AGE_KEY"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    backup_recipient: Option<String>,
+    /// Scheduled backups kept: the newest of each of the last N days [default: 7].
+    #[arg(
+        long = "backup-keep-daily",
+        env = "HOLDSPACE_BACKUP_KEEP_DAILY",
+        value_name = "N"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    backup_keep_daily: Option<String>,
+    /// … of the last N weeks [default: 4].
+    #[arg(
+        long = "backup-keep-weekly",
+        env = "HOLDSPACE_BACKUP_KEEP_WEEKLY",
+        value_name = "N"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    backup_keep_weekly: Option<String>,
+    /// … of the last N months [default: 12].
+    #[arg(
+        long = "backup-keep-monthly",
+        env = "HOLDSPACE_BACKUP_KEEP_MONTHLY",
+        value_name = "N"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    backup_keep_monthly: Option<String>,
     /// The first retry delay of a failed job; tests shorten it.
     #[arg(
         long = "job-retry-base-ms",
@@ -199,6 +235,11 @@ pub struct Settings {
     pub stripe: Option<app::stripe::Config>,
     /// Debug builds only: the instant the server's clock starts at.
     pub test_now: Option<String>,
+    /// The age recipient backups are encrypted to, if one is set.
+    pub backup_recipient: Option<app::backup::Recipient>,
+    /// Scheduled backups: where, and how many are kept.
+    pub backup_dir: Option<PathBuf>,
+    pub backup_keep: app::backup::keep::Keep,
     master_key: Option<SecretString>,
     /// Where each value that was given came from: `--listen`, `HOLDSPACE_LISTEN` or the file.
     origins: BTreeMap<&'static str, String>,
@@ -435,6 +476,37 @@ impl Settings {
             ),
         )?;
         let test_now = at.pick("test_now", given.test_now, None).map(|v| v.value);
+        let backup_recipient =
+            match at.pick("backup_recipient", given.backup_recipient, file.backup_recipient) {
+                Some(v) => Some(
+                    app::backup::parse_recipient(&v.value)
+                        .map_err(|e| format!("{}: {e}", v.from))?,
+                ),
+                None => None,
+            };
+        let backup_dir = at
+            .pick("backup_dir", given.backup_dir, file.backup_dir)
+            .map(|v| v.value);
+        if backup_dir.is_some() && backup_recipient.is_none() {
+            return Err(
+                "backup_dir needs backup_recipient: the age public key scheduled backups are encrypted to"
+                    .into(),
+            );
+        }
+        let defaults = app::backup::keep::Keep::default();
+        let mut keep_count = |key: &'static str, given: Option<String>, file: Option<String>, default: u32| {
+            match at.pick(key, given, file) {
+                Some(v) => v.value.trim().parse::<u32>().map_err(|_| {
+                    format!("{}: {:?} is not a whole number of backups", v.from, v.value)
+                }),
+                None => Ok(default),
+            }
+        };
+        let backup_keep = app::backup::keep::Keep {
+            daily: keep_count("backup_keep_daily", given.backup_keep_daily, file.backup_keep_daily, defaults.daily)?,
+            weekly: keep_count("backup_keep_weekly", given.backup_keep_weekly, file.backup_keep_weekly, defaults.weekly)?,
+            monthly: keep_count("backup_keep_monthly", given.backup_keep_monthly, file.backup_keep_monthly, defaults.monthly)?,
+        };
         let data_dir = at.pick("data_dir", given.data_dir, file.data_dir);
         let mail_from = at.pick("mail_from", given.mail_from, file.mail_from);
         Ok(Settings {
@@ -452,6 +524,9 @@ impl Settings {
             ice,
             stripe,
             test_now,
+            backup_recipient,
+            backup_dir,
+            backup_keep,
             master_key: master_key.map(|v| v.value),
             origins: at.origins,
         })
@@ -544,7 +619,7 @@ impl Settings {
             0 => "0 (no cap)".to_string(),
             n => n.to_string(),
         };
-        let lines: [(&str, String); 21] = [
+        let lines: [(&str, String); 26] = [
             ("listen", self.listen.to_string()),
             ("data_dir", self.data_dir.display().to_string()),
             ("database_url", self.database_label()),
@@ -596,6 +671,21 @@ impl Settings {
                     .map_or_else(|| "(none)".into(), |s| s.api_base.to_string()),
             ),
             ("job_retry_base_ms", self.job_retry_base_ms.to_string()),
+            (
+                "backup_dir",
+                self.backup_dir
+                    .as_ref()
+                    .map_or_else(|| "(none)".into(), |d| d.display().to_string()),
+            ),
+            (
+                "backup_recipient",
+                self.backup_recipient
+                    .as_ref()
+                    .map_or_else(|| "(none)".into(), ToString::to_string),
+            ),
+            ("backup_keep_daily", self.backup_keep.daily.to_string()),
+            ("backup_keep_weekly", self.backup_keep.weekly.to_string()),
+            ("backup_keep_monthly", self.backup_keep.monthly.to_string()),
         ];
         lines
             .iter()

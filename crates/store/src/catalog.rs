@@ -52,7 +52,7 @@ impl Table {
 }
 
 /// One stored value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Value {
     Null,
     Int(i64),
@@ -286,7 +286,8 @@ fn decode_row(table: &Table, row: &sqlx::any::AnyRow) -> StoreResult<Vec<Value>>
     Ok(out)
 }
 
-async fn table_names(c: &mut Conn) -> StoreResult<Vec<String>> {
+/// Every table in the database (or the PostgreSQL schema), sorted by name.
+pub(crate) async fn table_names(c: &mut Conn) -> StoreResult<Vec<String>> {
     let sql = match c.backend() {
         Backend::Sqlite => {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
