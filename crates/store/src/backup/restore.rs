@@ -86,11 +86,10 @@ async fn restore_into(
         .await
         .map_err(written)?;
     let mut c = Conn::pooled(pool.acquire().await.map_err(|e| written(e.into()))?, Keyring::without_keys(), backend);
-    let here: BTreeMap<String, Table> = catalog::tables(&mut c)
-        .await
-        .map_err(written)?
-        .into_iter()
-        .map(|t| (t.name.clone(), t))
+    let ordered = catalog::tables(&mut c).await.map_err(written)?;
+    let here: BTreeMap<String, Table> = ordered
+        .iter()
+        .map(|t| (t.name.clone(), t.clone()))
         .collect();
     drop(c);
     let tx = match backend {
@@ -99,6 +98,13 @@ async fn restore_into(
     }
     .map_err(|e| written(e.into()))?;
     let mut c = Conn::tx(tx, Keyring::without_keys(), backend);
+    // Some migrations seed rows (crisis lines, defaults); the backup holds them as they were.
+    for table in ordered.iter().rev() {
+        sqlx::query(&format!("DELETE FROM \"{}\"", table.name))
+            .execute(c.ex())
+            .await
+            .map_err(|e| written(e.into()))?;
+    }
     let entries = reader.header().tables.clone();
     for entry in &entries {
         let table = here.get(&entry.table.name).ok_or_else(|| {
