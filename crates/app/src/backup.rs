@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use store::backup::{Checked, Header, Restored};
 use store::{Db, DbConfig, MasterKey, StoreError};
 
-/// The operator's age public key.
-pub use age::x25519::Recipient;
+/// The operator's age public key, and (for tests and tools) its private half.
+pub use age::x25519::{Identity, Recipient};
 
 /// Why a backup, a restore or a drill failed, said so the operator knows what to do.
 #[derive(Debug, thiserror::Error)]
