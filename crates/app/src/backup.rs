@@ -166,7 +166,9 @@ pub fn open_stream(path: &Path, unlock: &Unlock) -> Result<impl BufRead, BackupE
     let file =
         File::open(path).map_err(|e| plain(format!("cannot open {}: {e}", path.display())))?;
     let decryptor = age::Decryptor::new_buffered(BufReader::new(file)).map_err(|e| match e {
-        age::DecryptError::Io(e) => plain(format!("cannot read {}: {e}", path.display())),
+        age::DecryptError::Io(e) if e.kind() != std::io::ErrorKind::UnexpectedEof => {
+            plain(format!("cannot read {}: {e}", path.display()))
+        }
         _ => plain(format!(
             "{} is not a holdspace backup (not an age-encrypted file)",
             path.display()
@@ -212,7 +214,22 @@ pub fn open_stream(path: &Path, unlock: &Unlock) -> Result<impl BufRead, BackupE
         }
         other => plain(format!("the backup cannot be decrypted: {other}")),
     })?;
-    Ok(BufReader::with_capacity(1 << 16, reader))
+    Ok(BufReader::with_capacity(1 << 16, Damage(reader)))
+}
+
+/// The decrypted stream, its failures said in the operator's terms: age authenticates every
+/// chunk and the last, so a changed byte or a cut file fails here, before a row is committed.
+struct Damage<R>(R);
+
+impl<R: std::io::Read> std::io::Read for Damage<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("the file is damaged, changed or cut short ({e})"),
+            )
+        })
+    }
 }
 
 /// Restores the backup at `path` into the empty database of `config`.
