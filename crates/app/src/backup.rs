@@ -5,8 +5,9 @@
 //! the job runner and the commands of the binary share one implementation.
 
 pub mod keep;
+mod schedule;
 
-
+pub use schedule::BackupSchedule;
 
 
 use std::fs::File;
@@ -162,7 +163,7 @@ pub fn identities_from_file(path: &Path) -> Result<Unlock, BackupError> {
 
 /// The decrypted stream of the backup at `path`: fails before anything else is touched when the
 /// file is not an age file or the key does not open it.
-pub fn open_stream(path: &Path, unlock: &Unlock) -> Result<impl BufRead, BackupError> {
+pub fn open_stream(path: &Path, unlock: &Unlock) -> Result<impl BufRead + Send, BackupError> {
     let file =
         File::open(path).map_err(|e| plain(format!("cannot open {}: {e}", path.display())))?;
     let decryptor = age::Decryptor::new_buffered(BufReader::new(file)).map_err(|e| match e {

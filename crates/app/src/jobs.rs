@@ -108,6 +108,10 @@ pub enum Task {
         invoice: String,
         day: u32,
     },
+    /// The day's scheduled backup (`day` as YYYY-MM-DD, UTC); schedules the next day's.
+    Backup {
+        day: String,
+    },
 }
 
 impl Task {
@@ -136,6 +140,7 @@ impl Task {
             Task::AwayNotice { .. } => "away_notice",
             Task::DocumentWaiting { .. } => "document_waiting",
             Task::InvoiceReminder { .. } => "invoice_reminder",
+            Task::Backup { .. } => "backup",
         }
     }
 
@@ -164,6 +169,8 @@ pub enum JobError {
     App(#[from] AppError),
     #[error("the mail could not be composed or sent")]
     Mail(#[from] crate::mail::MailError),
+    #[error("the backup failed")]
+    Backup(#[source] crate::backup::BackupError),
 }
 
 impl JobError {
@@ -175,6 +182,7 @@ impl JobError {
             JobError::Store(_) => "store",
             JobError::App(_) => "app",
             JobError::Mail(_) => "mail",
+            JobError::Backup(_) => "backup",
         }
     }
 
@@ -194,6 +202,9 @@ impl App {
     /// Runs forever: wakes when a job is enqueued here, and polls for jobs from other instances,
     /// retries that fall due, and leases that ran out.
     pub async fn run_jobs(self) {
+        if let Err(e) = self.schedule_backups().await {
+            tracing::warn!(error = %e, "cannot schedule the daily backup");
+        }
         loop {
             match self.run_due_jobs().await {
                 Ok(0) => {
@@ -261,6 +272,10 @@ impl App {
     }
 
     async fn perform(&self, task: Task) -> Result<(), JobError> {
+        // A backup needs no practice (a new installation is backed up too) and sends no mail.
+        if let Task::Backup { day } = &task {
+            return self.scheduled_backup(day).await;
+        }
         // Each read on a connection of its own, given back at once: the job never holds one
         // while it waits for another.
         let practice = store::practice::get(&mut self.db().conn().await?)
@@ -417,6 +432,8 @@ impl App {
                     None => return Ok(()),
                 }
             }
+            // Run above, before the practice is read.
+            Task::Backup { .. } => return Ok(()),
             Task::InvoiceReminder { invoice, .. } => {
                 match self.invoice_reminder_mail(&practice, &invoice).await? {
                     Some(mail) => mail,

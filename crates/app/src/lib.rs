@@ -69,6 +69,8 @@ pub struct Config {
     pub ice: turn::IceConfig,
     /// Online card payment through Stripe Checkout; `None` leaves it off (its keys redacted).
     pub stripe: Option<stripe::Config>,
+    /// Daily backups from the job runner; `None` leaves them to the operator's own schedule.
+    pub backups: Option<backup::BackupSchedule>,
 }
 
 impl Default for Config {
@@ -85,6 +87,7 @@ impl Default for Config {
             ],
             ice: Default::default(),
             stripe: None,
+            backups: None,
         }
     }
 }

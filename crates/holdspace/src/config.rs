@@ -588,6 +588,14 @@ impl Settings {
             reminders: self.reminders.clone(),
             ice: self.ice.clone(),
             stripe: self.stripe.clone(),
+            backups: match (&self.backup_dir, &self.backup_recipient) {
+                (Some(dir), Some(recipient)) => Some(app::backup::BackupSchedule {
+                    dir: dir.clone(),
+                    recipient: recipient.to_string(),
+                    keep: self.backup_keep,
+                }),
+                _ => None,
+            },
         }
     }
 

@@ -86,7 +86,7 @@ pub struct Written {
 
 /// Writes the whole practice (transient tables left out) to `out`, from one snapshot that does
 /// not stop anyone writing meanwhile.
-pub async fn write(db: &Db, out: &mut dyn Write) -> StoreResult<Written> {
+pub async fn write(db: &Db, out: &mut (dyn Write + Send)) -> StoreResult<Written> {
     let mut c = db.snapshot().await?;
     // Taken before the snapshot's first read: whatever was committed before it is visible.
     let snapshot_at = Timestamp::now();
@@ -148,7 +148,7 @@ pub async fn write(db: &Db, out: &mut dyn Write) -> StoreResult<Written> {
 }
 
 struct Hashing<'a> {
-    out: &'a mut dyn Write,
+    out: &'a mut (dyn Write + Send),
     sha: Sha256,
     bytes: u64,
 }

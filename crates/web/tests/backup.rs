@@ -359,3 +359,62 @@ async fn make_a_fixture() {
         .unwrap();
     println!("{name}: {} rows, {} bytes", made.header.rows(), made.file_bytes);
 }
+
+fn backups_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn the_daily_backup_runs_once_a_day_and_keeps_what_the_counts_say() {
+    let dir = scratch("daily");
+    let identity = Identity::generate();
+    let schedule = backup::BackupSchedule {
+        dir: dir.clone(),
+        recipient: identity.to_public().to_string(),
+        keep: backup::keep::Keep {
+            daily: 2,
+            weekly: 0,
+            monthly: 0,
+        },
+    };
+    let t = TestApp::spawn_full(
+        Backend::Sqlite,
+        |c| c.backups = Some(schedule),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    // Two instances start: one backup.
+    t.app.schedule_backups().await.unwrap();
+    t.app.schedule_backups().await.unwrap();
+    t.run_jobs().await;
+    t.run_jobs().await;
+    assert_eq!(backups_in(&dir), ["holdspace-20261127T090000Z.age"]);
+    // A file that is not a scheduled backup is never pruned.
+    std::fs::write(dir.join("notes.txt"), b"mine").unwrap();
+    for _ in 0..3 {
+        t.clock.advance(jiff::SignedDuration::from_hours(24));
+        t.run_jobs().await;
+    }
+    assert_eq!(
+        backups_in(&dir),
+        [
+            "holdspace-20261129T090000Z.age",
+            "holdspace-20261130T090000Z.age",
+            "notes.txt"
+        ]
+    );
+    let drill = backup::verify(
+        &dir.join("holdspace-20261130T090000Z.age"),
+        &unlock(&identity),
+        vec![store::testing::test_master_key()],
+    )
+    .await
+    .unwrap();
+    assert!(drill.checked.passed());
+}

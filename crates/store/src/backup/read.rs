@@ -12,7 +12,7 @@ use std::io::{BufRead, Read};
 const MAX_LINE: u64 = 1 << 30;
 
 pub struct Reader<'a> {
-    input: &'a mut dyn BufRead,
+    input: &'a mut (dyn BufRead + Send),
     sha: Sha256,
     line: Vec<u8>,
     header: Header,
@@ -25,7 +25,7 @@ fn bad(what: &str) -> StoreError {
 
 impl<'a> Reader<'a> {
     /// Reads and checks the header.
-    pub fn open(input: &'a mut dyn BufRead) -> StoreResult<Reader<'a>> {
+    pub fn open(input: &'a mut (dyn BufRead + Send)) -> StoreResult<Reader<'a>> {
         let mut reader = Reader {
             input,
             sha: Sha256::new(),

@@ -24,7 +24,7 @@ pub struct Restored {
 /// Restores the backup read from `input` into the empty database of `config` (refused when it
 /// holds any table). The keys are not loaded: the restored rows bring the practice's data keys,
 /// and the database is opened with the master key afterwards, as any other.
-pub async fn restore(config: &DbConfig, input: &mut dyn BufRead) -> StoreResult<Restored> {
+pub async fn restore(config: &DbConfig, input: &mut (dyn BufRead + Send)) -> StoreResult<Restored> {
     let mut reader = Reader::open(input)?;
     let header = reader.header().clone();
     if header.schema_version > migrations::LATEST {
