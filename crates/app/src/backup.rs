@@ -9,7 +9,6 @@ mod schedule;
 
 pub use schedule::BackupSchedule;
 
-
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -85,9 +84,13 @@ pub async fn make(db: &Db, path: &Path, protection: &Protection) -> Result<Made,
             return Err(e);
         }
     };
-    std::fs::rename(&partial, path)
-        .map_err(|e| plain(format!("cannot move the backup into {}: {e}", path.display())))?;
-    let file_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    std::fs::rename(&partial, path).map_err(|e| {
+        plain(format!(
+            "cannot move the backup into {}: {e}",
+            path.display()
+        ))
+    })?;
+    let file_bytes = std::fs::metadata(path).map_or(0, |m| m.len());
     Ok(Made {
         header: written.header,
         path: path.to_path_buf(),
@@ -151,9 +154,14 @@ pub enum Unlock {
 
 /// Reads an age identity file (as age-keygen writes it).
 pub fn identities_from_file(path: &Path) -> Result<Unlock, BackupError> {
-    let bad = |why: String| plain(format!("cannot read the identity {}: {why}", path.display()));
-    let file = age::IdentityFile::from_file(path.display().to_string())
-        .map_err(|e| bad(e.to_string()))?;
+    let bad = |why: String| {
+        plain(format!(
+            "cannot read the identity {}: {why}",
+            path.display()
+        ))
+    };
+    let file =
+        age::IdentityFile::from_file(path.display().to_string()).map_err(|e| bad(e.to_string()))?;
     let identities = file.into_identities().map_err(|e| bad(e.to_string()))?;
     if identities.is_empty() {
         return Err(bad("it holds no age identity".into()));

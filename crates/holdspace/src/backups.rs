@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 pub async fn make(settings: Settings, to: PathBuf, to_master_key: bool) -> Result<(), String> {
     let protection = if to_master_key {
         let masters = settings.master_keys()?;
-        let newest = masters
-            .last()
-            .cloned()
-            .ok_or("no master key is given")?;
+        let newest = masters.last().cloned().ok_or("no master key is given")?;
         println!("This backup is encrypted to a key derived from the master key: it is only as safe as the place the master key is kept, and it opens only with that master key.");
         Protection::MasterKey(newest)
     } else {

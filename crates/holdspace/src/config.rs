@@ -476,14 +476,16 @@ impl Settings {
             ),
         )?;
         let test_now = at.pick("test_now", given.test_now, None).map(|v| v.value);
-        let backup_recipient =
-            match at.pick("backup_recipient", given.backup_recipient, file.backup_recipient) {
-                Some(v) => Some(
-                    app::backup::parse_recipient(&v.value)
-                        .map_err(|e| format!("{}: {e}", v.from))?,
-                ),
-                None => None,
-            };
+        let backup_recipient = match at.pick(
+            "backup_recipient",
+            given.backup_recipient,
+            file.backup_recipient,
+        ) {
+            Some(v) => Some(
+                app::backup::parse_recipient(&v.value).map_err(|e| format!("{}: {e}", v.from))?,
+            ),
+            None => None,
+        };
         let backup_dir = at
             .pick("backup_dir", given.backup_dir, file.backup_dir)
             .map(|v| v.value);
@@ -494,18 +496,34 @@ impl Settings {
             );
         }
         let defaults = app::backup::keep::Keep::default();
-        let mut keep_count = |key: &'static str, given: Option<String>, file: Option<String>, default: u32| {
-            match at.pick(key, given, file) {
+        let mut keep_count =
+            |key: &'static str, given: Option<String>, file: Option<String>, default: u32| match at
+                .pick(key, given, file)
+            {
                 Some(v) => v.value.trim().parse::<u32>().map_err(|_| {
                     format!("{}: {:?} is not a whole number of backups", v.from, v.value)
                 }),
                 None => Ok(default),
-            }
-        };
+            };
         let backup_keep = app::backup::keep::Keep {
-            daily: keep_count("backup_keep_daily", given.backup_keep_daily, file.backup_keep_daily, defaults.daily)?,
-            weekly: keep_count("backup_keep_weekly", given.backup_keep_weekly, file.backup_keep_weekly, defaults.weekly)?,
-            monthly: keep_count("backup_keep_monthly", given.backup_keep_monthly, file.backup_keep_monthly, defaults.monthly)?,
+            daily: keep_count(
+                "backup_keep_daily",
+                given.backup_keep_daily,
+                file.backup_keep_daily,
+                defaults.daily,
+            )?,
+            weekly: keep_count(
+                "backup_keep_weekly",
+                given.backup_keep_weekly,
+                file.backup_keep_weekly,
+                defaults.weekly,
+            )?,
+            monthly: keep_count(
+                "backup_keep_monthly",
+                given.backup_keep_monthly,
+                file.backup_keep_monthly,
+                defaults.monthly,
+            )?,
         };
         let data_dir = at.pick("data_dir", given.data_dir, file.data_dir);
         let mail_from = at.pick("mail_from", given.mail_from, file.mail_from);

@@ -22,6 +22,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start and matched at once: the size of a variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve the practice.
@@ -205,11 +207,12 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
             Ok(())
         }
         Command::Backup {
-            command: Some(BackupCommand::Verify {
-                file,
-                identity,
-                settings,
-            }),
+            command:
+                Some(BackupCommand::Verify {
+                    file,
+                    identity,
+                    settings,
+                }),
             ..
         } => backups::verify(resolve(settings)?, file, identity).await,
         Command::Backup {

@@ -105,7 +105,10 @@ fn back_up_verify_and_restore_with_the_binary() {
         s(&practice),
     ]);
     println!("{out}");
-    assert!(out.contains("verified") && out.contains("audit log intact"), "{out}");
+    assert!(
+        out.contains("verified") && out.contains("audit log intact"),
+        "{out}"
+    );
 
     // Another machine: without the master key the restore is refused before it starts.
     let elsewhere = temp_dir("elsewhere");
@@ -140,7 +143,13 @@ fn back_up_verify_and_restore_with_the_binary() {
         s(&practice),
     ]);
     assert!(out.contains("only as safe"), "{out}");
-    let out = ok(&["backup", "verify", s(&to_master), "--data-dir", s(&practice)]);
+    let out = ok(&[
+        "backup",
+        "verify",
+        s(&to_master),
+        "--data-dir",
+        s(&practice),
+    ]);
     assert!(out.contains("verified"), "{out}");
     // A file that is no backup: one plain line.
     let junk = practice.with_extension("junk");

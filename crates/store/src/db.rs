@@ -157,18 +157,18 @@ impl Db {
 /// The pool alone: no migration, no keys (a restore writes its rows before the keyring loads, so
 /// that no fresh data key is made on the empty database).
 pub(crate) async fn connect(config: &DbConfig) -> StoreResult<(AnyPool, Backend)> {
-        static DRIVERS: Once = Once::new();
-        DRIVERS.call_once(sqlx::any::install_default_drivers);
-        let backend = config.backend()?;
-        let options = AnyConnectOptions::from_str(&config.url)
-            .map_err(|e| StoreError::Unreachable(e.to_string()))?
-            .log_statements(tracing::log::LevelFilter::Trace)
-            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
-        if let Some(schema) = &config.schema {
-            create_schema(&options, schema).await?;
-        }
-        let schema = config.schema.clone();
-        let pool = AnyPoolOptions::new()
+    static DRIVERS: Once = Once::new();
+    DRIVERS.call_once(sqlx::any::install_default_drivers);
+    let backend = config.backend()?;
+    let options = AnyConnectOptions::from_str(&config.url)
+        .map_err(|e| StoreError::Unreachable(e.to_string()))?
+        .log_statements(tracing::log::LevelFilter::Trace)
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+    if let Some(schema) = &config.schema {
+        create_schema(&options, schema).await?;
+    }
+    let schema = config.schema.clone();
+    let pool = AnyPoolOptions::new()
             .max_connections(config.max_connections)
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _| {

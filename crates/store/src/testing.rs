@@ -32,7 +32,8 @@ pub async fn fresh_config(backend: Backend) -> Option<DbConfig> {
 
 /// The master key of every test database (`fresh`): fixed, so that a test can open a restored
 /// backup of one, and a committed fixture backup opens in later builds. Test data only.
-pub const TEST_MASTER_KEY: &str = "7465737420646174612c206e6f742061207365637265743a20686f6c64737061";
+pub const TEST_MASTER_KEY: &str =
+    "7465737420646174612c206e6f742061207365637265743a20686f6c64737061";
 
 pub fn test_master_key() -> MasterKey {
     MasterKey::from_hex(TEST_MASTER_KEY).expect("a valid key")

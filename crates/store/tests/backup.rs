@@ -12,7 +12,11 @@ async fn seed(db: &Db) {
     let tables = catalog::tables(&mut c).await.unwrap();
     let tags = tables.iter().find(|t| t.name == "tags").unwrap();
     let mut tx = db.begin().await.unwrap();
-    for (id, name) in [("a", "Ängste"), ("b", "it's \"quoted\"\nnext line"), ("c", "")] {
+    for (id, name) in [
+        ("a", "Ängste"),
+        ("b", "it's \"quoted\"\nnext line"),
+        ("c", ""),
+    ] {
         let row: Vec<catalog::Value> = tags
             .columns
             .iter()

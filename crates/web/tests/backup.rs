@@ -100,7 +100,10 @@ on_both!(
             let cases = cases.clone();
             tokio::spawn(async move {
                 let mut acks = Vec::new();
-                for (case, time) in cases.iter().zip(["09:00", "10:00", "11:00", "12:00", "13:00"]) {
+                for (case, time) in cases
+                    .iter()
+                    .zip(["09:00", "10:00", "11:00", "12:00", "13:00"])
+                {
                     session_at(&theo, case, "2026-12-07", time).await;
                     acks.push((case.clone(), Timestamp::now()));
                 }
@@ -295,7 +298,10 @@ on_both!(
             .unwrap();
         let checked = store::backup::check(&copy, &restored.header).await.unwrap();
         assert!(checked.passed(), "{checked:?}");
-        assert!(checked.sealed_opened > 0 && checked.rows > 50, "{checked:?}");
+        assert!(
+            checked.sealed_opened > 0 && checked.rows > 50,
+            "{checked:?}"
+        );
         copy.close().await;
         let drill = backup::verify(
             &fixtures().join(FIXTURE),
@@ -357,7 +363,11 @@ async fn make_a_fixture() {
     let made = backup::make(&t.db, &path, &Protection::Recipient(identity.to_public()))
         .await
         .unwrap();
-    println!("{name}: {} rows, {} bytes", made.header.rows(), made.file_bytes);
+    println!(
+        "{name}: {} rows, {} bytes",
+        made.header.rows(),
+        made.file_bytes
+    );
 }
 
 fn backups_in(dir: &Path) -> Vec<String> {
@@ -382,13 +392,9 @@ async fn the_daily_backup_runs_once_a_day_and_keeps_what_the_counts_say() {
             monthly: 0,
         },
     };
-    let t = TestApp::spawn_full(
-        Backend::Sqlite,
-        |c| c.backups = Some(schedule),
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let t = TestApp::spawn_full(Backend::Sqlite, |c| c.backups = Some(schedule), |_| {})
+        .await
+        .unwrap();
     // Two instances start: one backup.
     t.app.schedule_backups().await.unwrap();
     t.app.schedule_backups().await.unwrap();

@@ -107,7 +107,11 @@ mod tests {
     fn a_year_of_daily_backups_keeps_seven_days_four_weeks_twelve_months() {
         let all = daily_for(400);
         let pruned = to_prune(&all, Keep::default());
-        let kept: Vec<Timestamp> = all.iter().filter(|t| !pruned.contains(t)).copied().collect();
+        let kept: Vec<Timestamp> = all
+            .iter()
+            .filter(|t| !pruned.contains(t))
+            .copied()
+            .collect();
         // The last 7 days, the newest of 4 weeks and of 12 months overlap: never more than 23.
         assert!(kept.len() <= 23 && kept.len() >= 12 + 4, "{}", kept.len());
         for t in &daily_for(7) {

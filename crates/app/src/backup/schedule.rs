@@ -79,8 +79,7 @@ impl App {
         let run_at = next
             .at(DAILY_AT_HOUR, 0, 0, 0)
             .to_zoned(TimeZone::UTC)
-            .map(|z| z.timestamp())
-            .unwrap_or(now);
+            .map_or(now, |z| z.timestamp());
         self.enqueue_backup(next, run_at).await?;
         Ok(())
     }
@@ -88,7 +87,10 @@ impl App {
 
 fn create_private_dir(dir: &Path) -> Result<(), BackupError> {
     let failed = |e: std::io::Error| {
-        BackupError::Plain(format!("cannot create the backup directory {}: {e}", dir.display()))
+        BackupError::Plain(format!(
+            "cannot create the backup directory {}: {e}",
+            dir.display()
+        ))
     };
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
@@ -100,7 +102,10 @@ fn create_private_dir(dir: &Path) -> Result<(), BackupError> {
 /// Removes the scheduled backups in `dir` that `keep` does not keep; answers how many went.
 fn prune(dir: &Path, keep: Keep) -> Result<usize, BackupError> {
     let failed = |e: std::io::Error| {
-        BackupError::Plain(format!("cannot read the backup directory {}: {e}", dir.display()))
+        BackupError::Plain(format!(
+            "cannot read the backup directory {}: {e}",
+            dir.display()
+        ))
     };
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(failed)? {

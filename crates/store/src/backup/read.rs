@@ -45,11 +45,13 @@ impl<'a> Reader<'a> {
             return Err(bad("it is empty"));
         }
         let not_ours = || StoreError::Backup("this file is not a holdspace backup".into());
-        let value: serde_json::Value = serde_json::from_slice(&reader.line).map_err(|_| not_ours())?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&reader.line).map_err(|_| not_ours())?;
         if value.get("format").and_then(serde_json::Value::as_str) != Some(FORMAT) {
             return Err(not_ours());
         }
-        let header: Header = serde_json::from_value(value).map_err(|_| bad("its header is malformed"))?;
+        let header: Header =
+            serde_json::from_value(value).map_err(|_| bad("its header is malformed"))?;
         if header.format_version != FORMAT_VERSION {
             return Err(StoreError::Backup(format!(
                 "the backup is in format version {}; this holdspace reads version {FORMAT_VERSION}",

@@ -67,7 +67,9 @@ async fn restore_into(
     reader: &mut Reader<'_>,
 ) -> Result<(), Failure> {
     let mut c = Conn::pooled(
-        pool.acquire().await.map_err(|e| Failure::Refused(e.into()))?,
+        pool.acquire()
+            .await
+            .map_err(|e| Failure::Refused(e.into()))?,
         Keyring::without_keys(),
         backend,
     );
@@ -85,7 +87,11 @@ async fn restore_into(
     migrations::apply_up_to(pool, backend, version)
         .await
         .map_err(written)?;
-    let mut c = Conn::pooled(pool.acquire().await.map_err(|e| written(e.into()))?, Keyring::without_keys(), backend);
+    let mut c = Conn::pooled(
+        pool.acquire().await.map_err(|e| written(e.into()))?,
+        Keyring::without_keys(),
+        backend,
+    );
     let ordered = catalog::tables(&mut c).await.map_err(written)?;
     let here: BTreeMap<String, Table> = ordered
         .iter()
@@ -207,8 +213,11 @@ async fn drop_everything(pool: &AnyPool, backend: Backend) -> StoreResult<()> {
             .execute(c.ex())
             .await?;
     }
-    sqlx::query(&format!("DROP TABLE IF EXISTS {}", catalog::MIGRATIONS_TABLE))
-        .execute(c.ex())
-        .await?;
+    sqlx::query(&format!(
+        "DROP TABLE IF EXISTS {}",
+        catalog::MIGRATIONS_TABLE
+    ))
+    .execute(c.ex())
+    .await?;
     Ok(())
 }
