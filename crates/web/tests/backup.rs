@@ -424,3 +424,81 @@ async fn the_daily_backup_runs_once_a_day_and_keeps_what_the_counts_say() {
     .unwrap();
     assert!(drill.checked.passed());
 }
+
+/// The owner's colleague as the app's actor (billing is driven through the app here).
+async fn theo_actor(t: &TestApp) -> app::Actor {
+    let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), THERAPIST_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    app::Actor::signed(user, "test".into(), true, "127.0.0.1")
+}
+
+on_both!(
+    credit_notes_restore_after_the_invoices_they_correct,
+    TestApp::with_practice,
+    |t| {
+        let browser = t.signed_in(THERAPIST_EMAIL).await;
+        let case = t
+            .invite_patient(&browser, "Mara Jovanović", "mara@example.org")
+            .await;
+        let actor = theo_actor(&t).await;
+        t.app
+            .save_billing_profile(
+                &actor,
+                &domain::invoice::ProfileInput {
+                    issuer: "Theo Hart, Psychotherapist".into(),
+                    address: "Lindenstraße 4\n10969 Berlin".into(),
+                    country: "DE".into(),
+                    iban: "DE89 3704 0044 0532 0130 00".into(),
+                    exemption: "Exempt from VAT under § 4 No. 14 UStG.".into(),
+                    payment_days: "14".into(),
+                    paper: "a4".into(),
+                    cadence: "monthly".into(),
+                    reminder_days: "7".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let case = domain::ids::CaseId::parse(&case).unwrap();
+        // Several invoices, each corrected: whichever order their ids fall in, each credit
+        // note must go in after its invoice.
+        for _ in 0..4 {
+            let id = t.app.new_invoice(&actor, &case).await.unwrap();
+            t.app
+                .add_invoice_line(
+                    &actor,
+                    &id,
+                    &domain::invoice::LineInput {
+                        date: "2026-11-20".into(),
+                        description: "Session (50 minutes)".into(),
+                        minutes: "50".into(),
+                        unit: "90".into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            t.app.issue_invoice(&actor, &id).await.unwrap();
+            t.app.credit_invoice(&actor, &id, &[]).await.unwrap();
+        }
+        let identity = Identity::generate();
+        let file = scratch("billing.age");
+        let made = backup::make(&t.db, &file, &Protection::Recipient(identity.to_public()))
+            .await
+            .unwrap();
+        let target = store::testing::fresh_config(t.db.backend()).await.unwrap();
+        backup::restore(&target, &file, &unlock(&identity))
+            .await
+            .unwrap();
+        let copy = Db::open(&target, vec![store::testing::test_master_key()])
+            .await
+            .unwrap();
+        assert_eq!(store::testing::count_rows(&copy, "invoices").await, 8);
+        let checked = store::backup::check(&copy, &made.header).await.unwrap();
+        assert!(checked.passed(), "{checked:?}");
+        // The archived PDFs (sealed bytes) open in the copy.
+        assert!(checked.sealed_opened >= 8, "{checked:?}");
+    }
+);
