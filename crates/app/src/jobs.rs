@@ -119,6 +119,10 @@ pub enum Task {
     ErasureRequested {
         case: CaseId,
     },
+    /// The day's scheduled backup (`day` as YYYY-MM-DD, UTC); schedules the next day's.
+    Backup {
+        day: String,
+    },
 }
 
 impl Task {
@@ -150,6 +154,7 @@ impl Task {
             Task::DocumentWaiting { .. } => "document_waiting",
             Task::InvoiceReminder { .. } => "invoice_reminder",
             Task::AuditCheckpoint { .. } => "audit_checkpoint",
+            Task::Backup { .. } => "backup",
         }
     }
 
@@ -178,6 +183,8 @@ pub enum JobError {
     App(#[from] AppError),
     #[error("the mail could not be composed or sent")]
     Mail(#[from] crate::mail::MailError),
+    #[error("the backup failed")]
+    Backup(#[source] crate::backup::BackupError),
 }
 
 impl JobError {
@@ -189,6 +196,7 @@ impl JobError {
             JobError::Store(_) => "store",
             JobError::App(_) => "app",
             JobError::Mail(_) => "mail",
+            JobError::Backup(_) => "backup",
         }
     }
 
@@ -208,6 +216,9 @@ impl App {
     /// Runs forever: wakes when a job is enqueued here, and polls for jobs from other instances,
     /// retries that fall due, and leases that ran out.
     pub async fn run_jobs(self) {
+        if let Err(e) = self.schedule_backups().await {
+            tracing::warn!(error = %e, "cannot schedule the daily backup");
+        }
         loop {
             match self.run_due_jobs().await {
                 Ok(0) => {
@@ -280,6 +291,10 @@ impl App {
         // The audit checkpoint needs no practice: the log exists from the first sign-in attempt.
         if let Task::AuditCheckpoint { .. } = task {
             return self.audit_checkpoint_job().await;
+        }
+        // A backup needs no practice (a new installation is backed up too) and sends no mail.
+        if let Task::Backup { day } = &task {
+            return self.scheduled_backup(day).await;
         }
         // Each read on a connection of its own, given back at once: the job never holds one
         // while it waits for another.
@@ -438,6 +453,8 @@ impl App {
                 }
             }
             Task::AuditCheckpoint { .. } => return self.audit_checkpoint_job().await,
+            // Run above, before the practice is read.
+            Task::Backup { .. } => return Ok(()),
             Task::InvoiceReminder { invoice, .. } => {
                 match self.invoice_reminder_mail(&practice, &invoice).await? {
                     Some(mail) => mail,

@@ -7,6 +7,7 @@ pub mod actor;
 pub mod agreements;
 pub mod attendance;
 pub mod audit;
+pub mod backup;
 pub mod billing;
 pub mod booking;
 pub mod calendar;
@@ -78,6 +79,8 @@ pub struct Config {
     /// The master key file, for the owner's reminder to keep a copy of it; `None` when the key is
     /// given by `HOLDSPACE_MASTER_KEY`.
     pub master_key_file: Option<std::path::PathBuf>,
+    /// Daily backups from the job runner; `None` leaves them to the operator's own schedule.
+    pub backups: Option<backup::BackupSchedule>,
 }
 
 impl Default for Config {
@@ -97,6 +100,7 @@ impl Default for Config {
             audit_checkpoint_file: None,
             audit_checkpoint_mail: false,
             master_key_file: None,
+            backups: None,
         }
     }
 }

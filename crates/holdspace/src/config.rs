@@ -182,6 +182,42 @@ pub struct SettingsArgs {
     )]
     #[serde(default, deserialize_with = "check::text")]
     audit_checkpoint_mail: Option<String>,
+    /// Where `serve` writes a backup once a day [default: none, no scheduled backups]; not beside
+    /// the master key.
+    #[arg(long = "backup-dir", env = "HOLDSPACE_BACKUP_DIR", value_name = "DIR")]
+    backup_dir: Option<PathBuf>,
+    /// The age public key (age1…) backups are encrypted to; its private key stays off the server.
+    #[arg(
+        long = "backup-recipient",
+        env = "HOLDSPACE_BACKUP_RECIPIENT",
+        value_name = "AGE_KEY"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    backup_recipient: Option<String>,
+    /// Scheduled backups kept: the newest of each of the last N days [default: 7].
+    #[arg(
+        long = "backup-keep-daily",
+        env = "HOLDSPACE_BACKUP_KEEP_DAILY",
+        value_name = "N"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    backup_keep_daily: Option<String>,
+    /// … of the last N weeks [default: 4].
+    #[arg(
+        long = "backup-keep-weekly",
+        env = "HOLDSPACE_BACKUP_KEEP_WEEKLY",
+        value_name = "N"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    backup_keep_weekly: Option<String>,
+    /// … of the last N months [default: 12].
+    #[arg(
+        long = "backup-keep-monthly",
+        env = "HOLDSPACE_BACKUP_KEEP_MONTHLY",
+        value_name = "N"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    backup_keep_monthly: Option<String>,
     /// The first retry delay of a failed job; tests shorten it.
     #[arg(
         long = "job-retry-base-ms",
@@ -220,6 +256,11 @@ pub struct Settings {
     pub test_now: Option<String>,
     pub audit_checkpoint_file: PathBuf,
     pub audit_checkpoint_mail: bool,
+    /// The age recipient backups are encrypted to, if one is set.
+    pub backup_recipient: Option<app::backup::Recipient>,
+    /// Scheduled backups: where, and how many are kept.
+    pub backup_dir: Option<PathBuf>,
+    pub backup_keep: app::backup::keep::Keep,
     master_key: Option<SecretString>,
     /// Where each value that was given came from: `--listen`, `HOLDSPACE_LISTEN` or the file.
     origins: BTreeMap<&'static str, String>,
@@ -456,6 +497,55 @@ impl Settings {
             ),
         )?;
         let test_now = at.pick("test_now", given.test_now, None).map(|v| v.value);
+        let backup_recipient = match at.pick(
+            "backup_recipient",
+            given.backup_recipient,
+            file.backup_recipient,
+        ) {
+            Some(v) => Some(
+                app::backup::parse_recipient(&v.value).map_err(|e| format!("{}: {e}", v.from))?,
+            ),
+            None => None,
+        };
+        let backup_dir = at
+            .pick("backup_dir", given.backup_dir, file.backup_dir)
+            .map(|v| v.value);
+        if backup_dir.is_some() && backup_recipient.is_none() {
+            return Err(
+                "backup_dir needs backup_recipient: the age public key scheduled backups are encrypted to"
+                    .into(),
+            );
+        }
+        let defaults = app::backup::keep::Keep::default();
+        let mut keep_count =
+            |key: &'static str, given: Option<String>, file: Option<String>, default: u32| match at
+                .pick(key, given, file)
+            {
+                Some(v) => v.value.trim().parse::<u32>().map_err(|_| {
+                    format!("{}: {:?} is not a whole number of backups", v.from, v.value)
+                }),
+                None => Ok(default),
+            };
+        let backup_keep = app::backup::keep::Keep {
+            daily: keep_count(
+                "backup_keep_daily",
+                given.backup_keep_daily,
+                file.backup_keep_daily,
+                defaults.daily,
+            )?,
+            weekly: keep_count(
+                "backup_keep_weekly",
+                given.backup_keep_weekly,
+                file.backup_keep_weekly,
+                defaults.weekly,
+            )?,
+            monthly: keep_count(
+                "backup_keep_monthly",
+                given.backup_keep_monthly,
+                file.backup_keep_monthly,
+                defaults.monthly,
+            )?,
+        };
         let data_dir = at
             .pick("data_dir", given.data_dir, file.data_dir)
             .map_or_else(|| PathBuf::from("holdspace-data"), |v| v.value);
@@ -492,6 +582,9 @@ impl Settings {
             test_now,
             audit_checkpoint_file,
             audit_checkpoint_mail,
+            backup_recipient,
+            backup_dir,
+            backup_keep,
             master_key: master_key.map(|v| v.value),
             origins: at.origins,
         })
@@ -583,6 +676,14 @@ impl Settings {
             audit_checkpoint_file: Some(self.audit_checkpoint_file.clone()),
             audit_checkpoint_mail: self.audit_checkpoint_mail,
             master_key_file: (!self.master_key_given()).then(|| self.key_file()),
+            backups: match (&self.backup_dir, &self.backup_recipient) {
+                (Some(dir), Some(recipient)) => Some(app::backup::BackupSchedule {
+                    dir: dir.clone(),
+                    recipient: recipient.to_string(),
+                    keep: self.backup_keep,
+                }),
+                _ => None,
+            },
         }
     }
 
@@ -614,7 +715,7 @@ impl Settings {
             0 => "0 (no cap)".to_string(),
             n => n.to_string(),
         };
-        let lines: [(&str, String); 23] = [
+        let lines: [(&str, String); 28] = [
             ("listen", self.listen.to_string()),
             ("data_dir", self.data_dir.display().to_string()),
             ("database_url", self.database_label()),
@@ -674,6 +775,20 @@ impl Settings {
                 "audit_checkpoint_mail",
                 self.audit_checkpoint_mail.to_string(),
             ),
+                "backup_dir",
+                self.backup_dir
+                    .as_ref()
+                    .map_or_else(|| "(none)".into(), |d| d.display().to_string()),
+            ),
+            (
+                "backup_recipient",
+                self.backup_recipient
+                    .as_ref()
+                    .map_or_else(|| "(none)".into(), ToString::to_string),
+            ),
+            ("backup_keep_daily", self.backup_keep.daily.to_string()),
+            ("backup_keep_weekly", self.backup_keep.weekly.to_string()),
+            ("backup_keep_monthly", self.backup_keep.monthly.to_string()),
         ];
         lines
             .iter()

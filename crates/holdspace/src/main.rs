@@ -1,6 +1,7 @@
 //! The holdspace binary: the command line, configuration, and the wiring of the layers.
 
 mod at_rest;
+mod backups;
 mod clock;
 mod config;
 
@@ -8,6 +9,7 @@ use app::App;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use config::{Settings, SettingsArgs};
 use std::io::Read;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -21,6 +23,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start and matched at once: the size of a variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve the practice.
@@ -46,8 +50,49 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Write a backup of the whole practice (while it serves), encrypted with age; or verify one.
+    #[command(args_conflicts_with_subcommands = true)]
+    Backup {
+        #[command(subcommand)]
+        command: Option<BackupCommand>,
+        /// The file to write (refused if it exists).
+        #[arg(long, value_name = "FILE")]
+        to: Option<PathBuf>,
+        /// Encrypt to a key derived from the master key instead of backup_recipient.
+        #[arg(long = "to-master-key")]
+        to_master_key: bool,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+    /// Restore a backup into an empty data directory or an empty PostgreSQL database.
+    Restore {
+        /// The backup file.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The age identity file (age-keygen's output); without it, the master key opens a
+        /// backup made with --to-master-key.
+        #[arg(long, value_name = "AGEKEYFILE")]
+        identity: Option<PathBuf>,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
     /// Show the settings `serve` would use and where each came from (secrets hidden); fail on a bad one.
     Config {
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Restore a backup into a temporary database and check it: row counts, every sealed value,
+    /// the audit log. The monthly drill.
+    Verify {
+        /// The backup file.
+        file: PathBuf,
+        /// The age identity file; without it, the master key (for --to-master-key backups).
+        #[arg(long, value_name = "AGEKEYFILE")]
+        identity: Option<PathBuf>,
         #[command(flatten)]
         settings: SettingsArgs,
     },
@@ -162,6 +207,29 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Backup {
+            command:
+                Some(BackupCommand::Verify {
+                    file,
+                    identity,
+                    settings,
+                }),
+            ..
+        } => backups::verify(resolve(settings)?, file, identity).await,
+        Command::Backup {
+            command: None,
+            to,
+            to_master_key,
+            settings,
+        } => {
+            let to = to.ok_or("say where the backup goes: --to FILE")?;
+            backups::make(resolve(settings)?, to, to_master_key).await
+        }
+        Command::Restore {
+            from,
+            identity,
+            settings,
+        } => backups::restore(resolve(settings)?, from, identity).await,
         Command::Keys {
             command: KeysCommand::Rotate { settings },
         } => rotate_keys(resolve(settings)?).await,

@@ -52,7 +52,7 @@ impl Table {
 }
 
 /// One stored value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Value {
     Null,
     Int(i64),
@@ -197,8 +197,16 @@ pub async fn insert(c: &mut Conn, table: &Table, row: &[Value]) -> StoreResult<(
         crate::placeholders(1, row.len())
     );
     let mut query = sqlx::query(&sql);
-    for v in row {
-        query = bind(query, v);
+    for (v, column) in row.iter().zip(&table.columns) {
+        query = match v {
+            // PostgreSQL types a parameter: a null goes in as its column's kind.
+            Value::Null => match column.kind {
+                Kind::Int => query.bind(None::<i64>),
+                Kind::Text => query.bind(None::<String>),
+                Kind::Bytes => query.bind(None::<Vec<u8>>),
+            },
+            v => bind(query, v),
+        };
     }
     query.execute(c.ex()).await?;
     Ok(())
@@ -286,7 +294,8 @@ fn decode_row(table: &Table, row: &sqlx::any::AnyRow) -> StoreResult<Vec<Value>>
     Ok(out)
 }
 
-async fn table_names(c: &mut Conn) -> StoreResult<Vec<String>> {
+/// Every table in the database (or the PostgreSQL schema), sorted by name.
+pub(crate) async fn table_names(c: &mut Conn) -> StoreResult<Vec<String>> {
     let sql = match c.backend() {
         Backend::Sqlite => {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"

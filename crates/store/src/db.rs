@@ -84,39 +84,7 @@ impl Db {
     /// Connects, applies pending migrations, and loads (or creates) the data keys under whichever
     /// of `masters` wrapped them.
     pub async fn open(config: &DbConfig, masters: Vec<crate::seal::MasterKey>) -> StoreResult<Db> {
-        static DRIVERS: Once = Once::new();
-        DRIVERS.call_once(sqlx::any::install_default_drivers);
-        let backend = config.backend()?;
-        let options = AnyConnectOptions::from_str(&config.url)
-            .map_err(|e| StoreError::Unreachable(e.to_string()))?
-            .log_statements(tracing::log::LevelFilter::Trace)
-            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
-        if let Some(schema) = &config.schema {
-            create_schema(&options, schema).await?;
-        }
-        let schema = config.schema.clone();
-        let pool = AnyPoolOptions::new()
-            .max_connections(config.max_connections)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _| {
-                let schema = schema.clone();
-                Box::pin(async move {
-                    match backend {
-                        Backend::Sqlite => {
-                            conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;").await?;
-                        }
-                        Backend::Postgres => {
-                            if let Some(s) = schema {
-                                conn.execute(format!("SET search_path TO \"{s}\"").as_str()).await?;
-                            }
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await
-            .map_err(|e| StoreError::Unreachable(e.to_string()))?;
+        let (pool, backend) = connect(config).await?;
         migrations::apply(&pool, backend).await?;
         let keyring = Keyring::load(&pool, masters).await?;
         let db = Db {
@@ -193,6 +161,45 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The pool alone: no migration, no keys (a restore writes its rows before the keyring loads, so
+/// that no fresh data key is made on the empty database).
+pub(crate) async fn connect(config: &DbConfig) -> StoreResult<(AnyPool, Backend)> {
+    static DRIVERS: Once = Once::new();
+    DRIVERS.call_once(sqlx::any::install_default_drivers);
+    let backend = config.backend()?;
+    let options = AnyConnectOptions::from_str(&config.url)
+        .map_err(|e| StoreError::Unreachable(e.to_string()))?
+        .log_statements(tracing::log::LevelFilter::Trace)
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+    if let Some(schema) = &config.schema {
+        create_schema(&options, schema).await?;
+    }
+    let schema = config.schema.clone();
+    let pool = AnyPoolOptions::new()
+            .max_connections(config.max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                let schema = schema.clone();
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;").await?;
+                        }
+                        Backend::Postgres => {
+                            if let Some(s) = schema {
+                                conn.execute(format!("SET search_path TO \"{s}\"").as_str()).await?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Unreachable(e.to_string()))?;
+    Ok((pool, backend))
 }
 
 async fn create_schema(options: &AnyConnectOptions, schema: &str) -> StoreResult<()> {

@@ -18,6 +18,12 @@ pub enum StoreError {
     /// A stored value that does not read as its type (never user input: that is checked first).
     #[error("a stored value does not read: {0}")]
     Corrupt(String),
+    /// The database was last migrated by a newer holdspace: this build must not touch it.
+    #[error("the database is at schema version {found}, newer than this holdspace knows ({known}): run the newer holdspace, or restore a backup made with this version")]
+    TooNew { found: i64, known: i64 },
+    /// A backup file that cannot be read or restored, said plainly.
+    #[error("{0}")]
+    Backup(String),
     #[error("database error: {0}")]
     Database(sqlx::Error),
 }

@@ -9,6 +9,7 @@ pub mod absences;
 pub mod agreements;
 pub mod attendance;
 pub mod audit;
+pub mod backup;
 pub mod billing;
 pub mod booking;
 pub mod cases;
@@ -43,6 +44,8 @@ pub mod workspace;
 
 pub use db::{Backend, Db, DbConfig};
 pub use error::{StoreError, StoreResult};
+/// The schema version of this build (its newest migration).
+pub use migrations::LATEST as SCHEMA_VERSION;
 
 pub use conn::Conn;
 pub use seal::{Keyring, MasterKey};

@@ -139,13 +139,23 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.
 const PG_MIGRATION_LOCK: i64 = 0x686f_6c64;
 
+/// The schema version of this build: its newest migration.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Applies every pending migration; refuses a database migrated by a newer build.
 pub async fn apply(pool: &AnyPool, backend: Backend) -> StoreResult<()> {
+    apply_up_to(pool, backend, LATEST).await
+}
+
+/// Applies the pending migrations up to `target` (a restore stops at its backup's version, writes
+/// the rows, then applies the rest).
+pub(crate) async fn apply_up_to(pool: &AnyPool, backend: Backend, target: i64) -> StoreResult<()> {
     let mut conn = pool.acquire().await?;
     if backend == Backend::Postgres {
         conn.execute(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})").as_str())
             .await?;
     }
-    let result = apply_pending(&mut conn, backend).await;
+    let result = apply_pending(&mut conn, backend, target).await;
     if backend == Backend::Postgres {
         conn.execute(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})").as_str())
             .await?;
@@ -156,6 +166,7 @@ pub async fn apply(pool: &AnyPool, backend: Backend) -> StoreResult<()> {
 async fn apply_pending(
     conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
     backend: Backend,
+    target: i64,
 ) -> StoreResult<()> {
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
@@ -164,7 +175,20 @@ async fn apply_pending(
     let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
         .fetch_all(&mut **conn)
         .await?;
-    for &(version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| !applied.contains(v)) {
+    // A newer build may have changed what the rows mean: running this one on it could corrupt
+    // them quietly, so it stops before touching anything.
+    if let Some(&found) = applied.iter().max() {
+        if found > LATEST {
+            return Err(StoreError::TooNew {
+                found,
+                known: LATEST,
+            });
+        }
+    }
+    let pending = MIGRATIONS
+        .iter()
+        .filter(|(v, _, _)| *v <= target && !applied.contains(v));
+    for &(version, name, sql) in pending {
         let fail = |e: sqlx::Error| StoreError::Migration {
             version,
             reason: e.to_string(),

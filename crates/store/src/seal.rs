@@ -116,6 +116,20 @@ impl MasterKey {
     fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new((&self.0).into())
     }
+
+    /// A 32-byte secret for one `purpose` (a backup encrypted to the master key), derived with
+    /// HMAC-SHA256 from this key: it needs nothing from the database, so a backup opens on a new
+    /// machine that has only the key file.
+    pub fn derived(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
+        use hmac::{Hmac, Mac};
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(b"holdspace master derived/");
+        mac.update(purpose.as_bytes());
+        let mut out = Zeroizing::new([0u8; 32]);
+        out.copy_from_slice(&mac.finalize().into_bytes());
+        out
+    }
 }
 
 /// Replaces the key file with `keys` (one per line), atomically: written aside, then renamed.
@@ -265,6 +279,21 @@ impl Keyring {
                 root,
             })),
         })
+    }
+
+    /// A keyring that holds no key: for the connection a restore writes its rows through, which
+    /// copies sealed values as they are and never seals or opens one.
+    pub(crate) fn without_keys() -> Keyring {
+        Keyring {
+            inner: Arc::new(RwLock::new(Keys {
+                active: String::new(),
+                keys: HashMap::new(),
+                raw: HashMap::new(),
+                cases: HashMap::new(),
+                master: MasterKey::generate(),
+                root: String::new(),
+            })),
+        }
     }
 
     /// Wraps every data key with `next` instead, and starts a new data key for new values (old

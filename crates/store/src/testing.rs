@@ -30,10 +30,19 @@ pub async fn fresh_config(backend: Backend) -> Option<DbConfig> {
     }
 }
 
-/// A migrated, empty database with a random master key.
+/// The master key of every test database (`fresh`): fixed, so that a test can open a restored
+/// backup of one, and a committed fixture backup opens in later builds. Test data only.
+pub const TEST_MASTER_KEY: &str =
+    "7465737420646174612c206e6f742061207365637265743a20686f6c64737061";
+
+pub fn test_master_key() -> MasterKey {
+    MasterKey::from_hex(TEST_MASTER_KEY).expect("a valid key")
+}
+
+/// A migrated, empty database under the test master key.
 pub async fn fresh(backend: Backend) -> Option<Db> {
     let config = fresh_config(backend).await?;
-    match Db::open(&config, vec![MasterKey::generate()]).await {
+    match Db::open(&config, vec![test_master_key()]).await {
         Ok(db) => Some(db),
         Err(e) if backend == Backend::Postgres && std::env::var_os("CI").is_none() => {
             eprintln!(

@@ -313,7 +313,7 @@ fn every_key_has_its_flag_and_variable_by_one_rule() {
         );
         keys += 1;
     }
-    assert_eq!(keys, 25);
+    assert_eq!(keys, 30);
 }
 
 #[test]
@@ -486,4 +486,36 @@ fn stripe_takes_both_secrets_or_neither_and_a_checked_address() {
             ),
         }
     }
+}
+
+#[test]
+fn scheduled_backups_need_a_recipient_and_whole_keep_counts() {
+    let recipient = app::backup::Identity::generate().to_public().to_string();
+    let e = error(flags(), "backup_dir = \"/var/backups/practice\"");
+    assert!(e.contains("backup_recipient"), "{e}");
+    let e = error(flags(), "backup_recipient = \"age1notakey\"");
+    assert!(e.starts_with("backup_recipient in"), "{e}");
+    let e = error(
+        flags(),
+        &format!("backup_recipient = \"{recipient}\"\nbackup_keep_daily = \"-1\""),
+    );
+    assert!(e.starts_with("backup_keep_daily in"), "{e}");
+    let s = merge(
+        flags(),
+        &format!(
+            "backup_dir = \"/var/backups/practice\"\nbackup_recipient = \"{recipient}\"\nbackup_keep_monthly = \"24\""
+        ),
+    )
+    .unwrap();
+    let schedule = s.app_config().backups.unwrap();
+    assert_eq!(schedule.recipient, recipient);
+    assert_eq!(
+        (
+            schedule.keep.daily,
+            schedule.keep.weekly,
+            schedule.keep.monthly
+        ),
+        (7, 4, 24)
+    );
+    assert!(merge(flags(), "").unwrap().app_config().backups.is_none());
 }
