@@ -122,14 +122,7 @@ pub async fn verify(
     for line in &c.sealed_failed {
         println!("  does not open: {line}");
     }
-    match &c.audit {
-        store::audit::Verdict::Intact { rows } => println!("audit log intact: {rows} rows"),
-        store::audit::Verdict::Broken {
-            position,
-            seq,
-            reason,
-        } => println!("audit log broken at row {position} (seq {seq}): {reason}"),
-    }
+    println!("{}", c.audit.describe());
     println!(
         "file {} bytes, checked in {:.2} s",
         drill.file_bytes,

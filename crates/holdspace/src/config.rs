@@ -775,6 +775,7 @@ impl Settings {
                 "audit_checkpoint_mail",
                 self.audit_checkpoint_mail.to_string(),
             ),
+            (
                 "backup_dir",
                 self.backup_dir
                     .as_ref()

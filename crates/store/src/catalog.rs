@@ -1,7 +1,8 @@
 //! The schema as the database itself describes it: every table, its columns and their kinds, its
-//! primary key and what it references, read from SQLite's pragmas or PostgreSQL's catalog. Backup,
-//! restore, export, import and erasure walk the practice through this one description, so a table
-//! added by a later migration is carried by all of them without being named here.
+//! primary key and what it references, read from SQLite's pragmas or PostgreSQL's `pg_catalog`
+//! (not `information_schema`, whose views read every schema and grow slow where many exist).
+//! Backup, restore, export, import and erasure walk the practice through this one description,
+//! so a table added by a later migration is carried by all of them without being named here.
 
 use crate::conn::Conn;
 use crate::db::Backend;
@@ -301,7 +302,7 @@ pub(crate) async fn table_names(c: &mut Conn) -> StoreResult<Vec<String>> {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         }
         Backend::Postgres => {
-            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+            "SELECT c.relname::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY 1"
         }
     };
     Ok(sqlx::query_scalar(sql).fetch_all(c.ex()).await?)
@@ -346,8 +347,9 @@ async fn describe(c: &mut Conn, name: &str) -> StoreResult<Table> {
         }
         Backend::Postgres => {
             let rows: Vec<(String, String)> = sqlx::query_as(
-                "SELECT column_name::text, data_type::text FROM information_schema.columns \
-                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+                "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)::text FROM pg_catalog.pg_attribute a \
+                 WHERE a.attrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1)) \
+                 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
             )
             .bind(name)
             .fetch_all(c.ex())
@@ -360,24 +362,21 @@ async fn describe(c: &mut Conn, name: &str) -> StoreResult<Table> {
                 })
                 .collect();
             let keys: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT k.column_name::text, CAST(k.ordinal_position AS BIGINT) \
-                 FROM information_schema.table_constraints t \
-                 JOIN information_schema.key_column_usage k \
-                   ON k.constraint_name = t.constraint_name AND k.table_schema = t.table_schema \
-                 WHERE t.table_schema = current_schema() AND t.table_name = $1 AND t.constraint_type = 'PRIMARY KEY'",
+                "SELECT a.attname::text, CAST(array_position(i.indkey::int2[], a.attnum) AS BIGINT) \
+                 FROM pg_catalog.pg_index i \
+                 JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
+                 WHERE i.indrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1)) AND i.indisprimary",
             )
             .bind(name)
             .fetch_all(c.ex())
             .await?;
             primary_key = keys.into_iter().map(|(c, p)| (p, c)).collect();
             references = sqlx::query_as(
-                "SELECT k.column_name::text, u.table_name::text \
-                 FROM information_schema.table_constraints t \
-                 JOIN information_schema.key_column_usage k \
-                   ON k.constraint_name = t.constraint_name AND k.table_schema = t.table_schema \
-                 JOIN information_schema.constraint_column_usage u \
-                   ON u.constraint_name = t.constraint_name AND u.constraint_schema = t.table_schema \
-                 WHERE t.table_schema = current_schema() AND t.table_name = $1 AND t.constraint_type = 'FOREIGN KEY'",
+                "SELECT a.attname::text, f.relname::text \
+                 FROM pg_catalog.pg_constraint k \
+                 JOIN pg_catalog.pg_class f ON f.oid = k.confrelid \
+                 JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey) \
+                 WHERE k.conrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1)) AND k.contype = 'f'",
             )
             .bind(name)
             .fetch_all(c.ex())
