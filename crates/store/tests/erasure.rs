@@ -125,8 +125,8 @@ both_backends!(erasure_forgets_the_key_only_once_it_commits, |db| {
     assert_eq!(
         testing::raw_text(
             &db,
-            "SELECT CAST(COUNT(*) AS TEXT) FROM users WHERE email = $1",
-            "robin@example.org"
+            "SELECT CAST(COUNT(*) AS TEXT) FROM users WHERE email_blind = $1",
+            &store::identity::email_blind(db.keyring(), "robin@example.org")
         )
         .await,
         "0"
