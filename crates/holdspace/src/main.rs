@@ -45,6 +45,23 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Write the whole practice as documented JSON into a new directory (docs/export-format.md).
+    /// Clinical text is decrypted into it: keep it as safe as the records.
+    Export {
+        /// A directory that does not exist yet, or an empty one.
+        #[arg(long)]
+        to: std::path::PathBuf,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+    /// Read an export into this installation, which must be new (no practice in it yet).
+    Import {
+        /// The directory an export wrote.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
     /// Show the settings `serve` would use and where each came from (secrets hidden); fail on a bad one.
     Config {
         #[command(flatten)]
@@ -164,6 +181,8 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
         Command::Keys {
             command: KeysCommand::Rotate { settings },
         } => rotate_keys(resolve(settings)?).await,
+        Command::Export { to, settings } => export(resolve(settings)?, &to).await,
+        Command::Import { from, settings } => import(resolve(settings)?, &from).await,
         Command::Audit {
             command: AuditCommand::Verify { settings },
         } => {
@@ -258,11 +277,56 @@ async fn rotate_keys(settings: Settings) -> Result<(), String> {
     Ok(())
 }
 
-/// Opens the database (creating the data directory and the master key if needed) and the app.
-async fn open(settings: &Settings) -> Result<App, String> {
+/// `holdspace export`: one snapshot of the practice, decrypted into `dir`.
+async fn export(settings: Settings, dir: &std::path::Path) -> Result<(), String> {
+    let db = open_db(&settings).await?;
+    println!(
+        "This export holds the practice's clinical records in plain text (notes, messages, \
+         questionnaire answers, attachments, invoices). Keep it as safe as the records themselves \
+         and delete it once it has served; it is readable by this user only."
+    );
+    let started = std::time::Instant::now();
+    let done = store::export::export(&db, dir, jiff::Timestamp::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    db.close().await;
+    println!(
+        "exported {} tables, {} rows, {} files ({} bytes) to {} in {:.1} s",
+        done.tables,
+        done.rows,
+        done.files,
+        done.bytes,
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `holdspace import`: the export in `dir`, checked whole, then read in one transaction.
+async fn import(settings: Settings, dir: &std::path::Path) -> Result<(), String> {
+    let db = open_db(&settings).await?;
+    let started = std::time::Instant::now();
+    let done = store::export::import(&db, dir)
+        .await
+        .map_err(|e| format!("nothing was imported: {e}"))?;
+    db.close().await;
+    println!(
+        "imported {} tables, {} rows, {} files ({} bytes) from {} in {:.1} s; clinical text is sealed again under this installation's keys",
+        done.tables,
+        done.rows,
+        done.files,
+        done.bytes,
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Opens the database (creating the data directory and the master key if needed).
+async fn open_db(settings: &Settings) -> Result<store::Db, String> {
     settings.prepare_data_dir()?;
     let masters = settings.master_keys()?;
-    let db = store::Db::open(&settings.db_config(), masters)
+    store::Db::open(&settings.db_config(), masters)
         .await
         .map_err(|e| match e {
             store::StoreError::Unreachable(reason) => format!(
@@ -270,7 +334,12 @@ async fn open(settings: &Settings) -> Result<App, String> {
                 settings.database_label()
             ),
             other => other.to_string(),
-        })?;
+        })
+}
+
+/// Opens the database (creating the data directory and the master key if needed) and the app.
+async fn open(settings: &Settings) -> Result<App, String> {
+    let db = open_db(settings).await?;
     App::new(
         db,
         settings.app_config(),

@@ -103,8 +103,42 @@ async fn try_append(
             .fetch_optional(&mut *tx)
             .await?;
     let (seq, prev) = head.map_or((1, GENESIS.to_string()), |(s, h)| (s + 1, h));
-    let at = ms(now);
-    let hash = chain_hash(&prev, seq, at, event);
+    write_linked(tx, seq, &prev, ms(now), event).await?;
+    Ok(seq)
+}
+
+/// The columns that link a row to the chain: recomputed by whoever appends, so an export leaves
+/// them out and an import has `append_at` compute them again.
+pub const CHAIN_COLUMNS: &[&str] = &["prev_hash", "hash"];
+
+/// Appends an entry that was written elsewhere (an imported practice's log) with its own
+/// sequence number and instant, chained to the current head as `append` chains a new one. The
+/// sequence must follow the head's, so the chain an import rebuilds has no gap `verify` would see.
+pub async fn append_at(c: &mut Conn, entry: &Entry) -> StoreResult<()> {
+    let head: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(c.ex())
+            .await?;
+    let (next, prev) = head.map_or((1, GENESIS.to_string()), |(s, h)| (s + 1, h));
+    if entry.seq != next {
+        return Err(StoreError::Corrupt(format!(
+            "audit entry {} does not follow entry {}",
+            entry.seq,
+            next - 1
+        )));
+    }
+    write_linked(c.ex(), entry.seq, &prev, ms(entry.at), &entry.event).await
+}
+
+/// Writes one row with its link to `prev` and its own hash.
+async fn write_linked(
+    tx: &mut sqlx::AnyConnection,
+    seq: i64,
+    prev: &str,
+    at: i64,
+    event: &Event,
+) -> StoreResult<()> {
+    let hash = chain_hash(prev, seq, at, event);
     sqlx::query("INSERT INTO audit_log (seq, at, actor_id, action, case_id, subject, outcome, source, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
         .bind(seq)
         .bind(at)
@@ -114,11 +148,11 @@ async fn try_append(
         .bind(&event.subject)
         .bind(&event.outcome)
         .bind(&event.source)
-        .bind(&prev)
+        .bind(prev)
         .bind(&hash)
         .execute(&mut *tx)
         .await?;
-    Ok(seq)
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]

@@ -204,6 +204,16 @@ pub async fn insert(c: &mut Conn, table: &Table, row: &[Value]) -> StoreResult<(
     Ok(())
 }
 
+/// How a table without a `case_id` of its own reaches its case: through the row it names in
+/// `(column, parent table)`, first match wins. `case_scope` and an import's choice of sealing key
+/// read this one list.
+pub const CASE_PARENTS: &[(&str, &str)] = &[
+    ("appointment_id", "appointments"),
+    ("invoice_id", "invoices"),
+    ("message_id", "messages"),
+    ("response_id", "responses"),
+];
+
 /// The rows of one case in `table`, as a condition on the table's own columns with `$1` for the
 /// case's id: directly by `case_id`, or through the appointment, invoice or message a row belongs
 /// to. `None` for a table that holds nothing of any one case.
@@ -215,12 +225,7 @@ pub fn case_scope(table: &Table) -> Option<String> {
     if has("case_id") {
         return Some("case_id = $1".into());
     }
-    for (column, parent) in [
-        ("appointment_id", "appointments"),
-        ("invoice_id", "invoices"),
-        ("message_id", "messages"),
-        ("response_id", "responses"),
-    ] {
+    for (column, parent) in CASE_PARENTS {
         if has(column) {
             return Some(format!(
                 "{column} IN (SELECT id FROM {parent} WHERE case_id = $1)"

@@ -19,6 +19,7 @@ pub mod day;
 pub mod db;
 pub mod ending;
 pub mod error;
+pub mod export;
 pub mod focus;
 pub mod images;
 pub mod inquiries;
