@@ -197,8 +197,16 @@ pub async fn insert(c: &mut Conn, table: &Table, row: &[Value]) -> StoreResult<(
         crate::placeholders(1, row.len())
     );
     let mut query = sqlx::query(&sql);
-    for v in row {
-        query = bind(query, v);
+    for (v, column) in row.iter().zip(&table.columns) {
+        query = match v {
+            // PostgreSQL takes a NULL only of the column's own type.
+            Value::Null => match column.kind {
+                Kind::Int => query.bind(None::<i64>),
+                Kind::Text => query.bind(None::<String>),
+                Kind::Bytes => query.bind(None::<Vec<u8>>),
+            },
+            v => bind(query, v),
+        };
     }
     query.execute(c.ex()).await?;
     Ok(())
