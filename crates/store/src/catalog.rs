@@ -128,10 +128,16 @@ pub async fn page(
     limit: u32,
 ) -> StoreResult<Vec<Vec<Value>>> {
     let columns = column_list(table);
+    // Text keys in byte order on both databases (PostgreSQL's default collation follows the
+    // locale), so pages, and an export's rows, come in the same order from either.
+    let bytewise = c.backend() == Backend::Postgres;
     let key = table
         .primary_key
         .iter()
-        .map(|k| quoted(k))
+        .map(|k| match table.column(k) {
+            Some(col) if bytewise && col.kind == Kind::Text => format!("{} COLLATE \"C\"", quoted(k)),
+            _ => quoted(k),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let mut sql = format!("SELECT {columns} FROM {}", quoted(&table.name));

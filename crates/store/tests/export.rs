@@ -259,3 +259,32 @@ async fn the_export_is_readable_by_its_owner_only_and_never_overwrites() {
     assert!(e.to_string().contains("is not empty"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+both_backends!(imported_audit_entries_chain_as_appended_ones_and_keep_their_numbers, |db| {
+    let at: jiff::Timestamp = "2026-01-02T03:04:05Z".parse().unwrap();
+    let entry = |seq| store::audit::Entry {
+        seq,
+        at,
+        event: store::audit::Event {
+            actor_id: "system".into(),
+            action: "sign_in.ok".into(),
+            case_id: String::new(),
+            subject: String::new(),
+            outcome: "ok".into(),
+            source: "127.0.0.1".into(),
+        },
+    };
+    let mut tx = db.begin().await.unwrap();
+    store::audit::append_at(&mut tx, &entry(1)).await.unwrap();
+    // A gap would break the chain's count: refused.
+    assert!(store::audit::append_at(&mut tx, &entry(3)).await.is_err());
+    store::audit::append_at(&mut tx, &entry(2)).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut c = db.conn().await.unwrap();
+    assert_eq!(
+        store::audit::verify(&mut c).await.unwrap(),
+        store::audit::Verdict::Intact { rows: 2 }
+    );
+    let newest = store::audit::recent(&mut c, None, 1).await.unwrap();
+    assert_eq!((newest[0].seq, newest[0].at), (2, at));
+});
