@@ -311,7 +311,7 @@ async fn table_names(c: &mut Conn) -> StoreResult<Vec<String>> {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         }
         Backend::Postgres => {
-            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
         }
     };
     Ok(sqlx::query_scalar(sql).fetch_all(c.ex()).await?)
@@ -354,10 +354,15 @@ async fn describe(c: &mut Conn, name: &str) -> StoreResult<Table> {
                     .fetch_all(c.ex())
                     .await?;
         }
+        // PostgreSQL's own catalog, not `information_schema`: its views read every schema's
+        // privileges and took seconds per table in a database with many schemas.
         Backend::Postgres => {
             let rows: Vec<(String, String)> = sqlx::query_as(
-                "SELECT column_name::text, data_type::text FROM information_schema.columns \
-                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+                "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)::text \
+                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = current_schema() AND c.relname = $1 AND a.attnum > 0 AND NOT a.attisdropped \
+                 ORDER BY a.attnum",
             )
             .bind(name)
             .fetch_all(c.ex())
@@ -370,24 +375,25 @@ async fn describe(c: &mut Conn, name: &str) -> StoreResult<Table> {
                 })
                 .collect();
             let keys: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT k.column_name::text, CAST(k.ordinal_position AS BIGINT) \
-                 FROM information_schema.table_constraints t \
-                 JOIN information_schema.key_column_usage k \
-                   ON k.constraint_name = t.constraint_name AND k.table_schema = t.table_schema \
-                 WHERE t.table_schema = current_schema() AND t.table_name = $1 AND t.constraint_type = 'PRIMARY KEY'",
+                "SELECT a.attname::text, CAST(k.ord AS BIGINT) \
+                 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) \
+                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum \
+                 WHERE n.nspname = current_schema() AND c.relname = $1 AND con.contype = 'p'",
             )
             .bind(name)
             .fetch_all(c.ex())
             .await?;
             primary_key = keys.into_iter().map(|(c, p)| (p, c)).collect();
             references = sqlx::query_as(
-                "SELECT k.column_name::text, u.table_name::text \
-                 FROM information_schema.table_constraints t \
-                 JOIN information_schema.key_column_usage k \
-                   ON k.constraint_name = t.constraint_name AND k.table_schema = t.table_schema \
-                 JOIN information_schema.constraint_column_usage u \
-                   ON u.constraint_name = t.constraint_name AND u.constraint_schema = t.table_schema \
-                 WHERE t.table_schema = current_schema() AND t.table_name = $1 AND t.constraint_type = 'FOREIGN KEY'",
+                "SELECT a.attname::text, r.relname::text \
+                 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 JOIN pg_class r ON r.oid = con.confrelid \
+                 CROSS JOIN LATERAL unnest(con.conkey) AS k(attnum) \
+                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum \
+                 WHERE n.nspname = current_schema() AND c.relname = $1 AND con.contype = 'f'",
             )
             .bind(name)
             .fetch_all(c.ex())
