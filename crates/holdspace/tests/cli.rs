@@ -291,7 +291,10 @@ fn export_then_import_into_a_new_data_directory_and_not_twice() {
     let o = import(&spoilt);
     assert!(!o.status.success());
     let err = stderr(&o);
-    assert!(err.contains("nothing was imported") && err.contains("is missing"), "{err}");
+    assert!(
+        err.contains("nothing was imported") && err.contains("is missing"),
+        "{err}"
+    );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 
     let o = import(&out);

@@ -135,7 +135,9 @@ pub async fn page(
         .primary_key
         .iter()
         .map(|k| match table.column(k) {
-            Some(col) if bytewise && col.kind == Kind::Text => format!("{} COLLATE \"C\"", quoted(k)),
+            Some(col) if bytewise && col.kind == Kind::Text => {
+                format!("{} COLLATE \"C\"", quoted(k))
+            }
             _ => quoted(k),
         })
         .collect::<Vec<_>>()

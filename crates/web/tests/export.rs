@@ -49,17 +49,25 @@ async fn case_at(t: &TestApp, theo: &Browser, name: &str, email: &str, stages: &
 /// Everything the demo lacks, on top of it.
 async fn fill(t: &TestApp) {
     let theo = t.signed_in(THERAPIST_EMAIL).await;
-    t.invite_patient(&theo, "Ines Query", "ines@example.org").await;
-    case_at(&t, &theo, "Bo Booked", "bo@example.org", &["consultation_booked"]).await;
+    t.invite_patient(&theo, "Ines Query", "ines@example.org")
+        .await;
     case_at(
-        &t,
+        t,
+        &theo,
+        "Bo Booked",
+        "bo@example.org",
+        &["consultation_booked"],
+    )
+    .await;
+    case_at(
+        t,
         &theo,
         "Hal Held",
         "hal@example.org",
         &["consultation_booked", "consultation_held"],
     )
     .await;
-    case_at(&t, &theo, "Cleo Closed", "cleo@example.org", &["closed"]).await;
+    case_at(t, &theo, "Cleo Closed", "cleo@example.org", &["closed"]).await;
 
     // Robin: in therapy, a weekly series, a signed note with an addendum, a message with an
     // attachment, the intake answered, an invoice issued and paid, then the case ended.
@@ -346,11 +354,20 @@ async fn round_trip(source: &TestApp, target: store::Db) {
     for plain in [NOTE, ADDENDUM, MESSAGE, ANSWER] {
         assert!(all.contains(plain), "{plain} opened in the export");
     }
-    assert!(a.values().any(|b| b == ATTACHMENT), "the attachment as a file");
-    assert!(a.keys().any(|p| p.starts_with("files/invoices/")), "the invoice's PDF");
+    assert!(
+        a.values().any(|b| b == ATTACHMENT),
+        "the attachment as a file"
+    );
+    assert!(
+        a.keys().any(|p| p.starts_with("files/invoices/")),
+        "the invoice's PDF"
+    );
     let dump = store::testing::raw_dump(&target).await;
     for plain in [NOTE, ADDENDUM, MESSAGE, ANSWER] {
-        assert!(!dump.contains(plain), "sealed again in the new installation");
+        assert!(
+            !dump.contains(plain),
+            "sealed again in the new installation"
+        );
     }
 
     // The new installation's log is whole, chained by its own audit module.
@@ -386,10 +403,14 @@ async fn round_trip(source: &TestApp, target: store::Db) {
     let _ = std::fs::remove_dir_all(&two);
 }
 
-on_both!(export_import_export_is_byte_identical_but_for_its_instant, practice, |t| {
-    let target = store::testing::fresh(t.db.backend()).await.unwrap();
-    round_trip(&t, target).await;
-});
+on_both!(
+    export_import_export_is_byte_identical_but_for_its_instant,
+    practice,
+    |t| {
+        let target = store::testing::fresh(t.db.backend()).await.unwrap();
+        round_trip(&t, target).await;
+    }
+);
 
 #[tokio::test]
 async fn a_practice_moves_from_sqlite_into_postgresql_through_an_export() {

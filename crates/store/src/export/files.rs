@@ -32,6 +32,22 @@ pub(super) fn prepare(dir: &Path) -> ExportResult<()> {
     }
 }
 
+/// Removes what a failed export wrote into `dir`, and `dir` itself when the export made it.
+pub(super) fn clear(dir: &Path, made: bool) {
+    if made {
+        let _ = std::fs::remove_dir_all(dir);
+    } else if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+        }
+    }
+}
+
 fn make_dir(dir: &Path) -> ExportResult<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
@@ -121,7 +137,10 @@ impl Writer {
     /// Flushes to disk and answers the file's manifest entry.
     pub(super) fn close(self) -> ExportResult<FileEntry> {
         let path = self.path;
-        let file = self.file.into_inner().map_err(|e| io(&path)(e.into_error()))?;
+        let file = self
+            .file
+            .into_inner()
+            .map_err(|e| io(&path)(e.into_error()))?;
         file.sync_all().map_err(io(&path))?;
         Ok(FileEntry {
             path: self.relative,

@@ -110,7 +110,10 @@ fn check_tables(manifest: &Manifest, tables: &[Table]) -> ExportResult<()> {
     }
     for t in tables {
         if !manifest.tables.iter().any(|e| e.name == t.name) {
-            return Err(invalid(format!("the manifest has no entry for table {}", t.name)));
+            return Err(invalid(format!(
+                "the manifest has no entry for table {}",
+                t.name
+            )));
         }
     }
     Ok(())
@@ -241,9 +244,9 @@ fn plain_row(
             (Some(Json::Null), _) => Value::Null,
             (Some(Json::Number(n)), Kind::Int) => Value::Int(n.as_i64().ok_or_else(wrong)?),
             (Some(Json::String(s)), Kind::Text) => Value::Text(s.clone()),
-            (Some(r @ Json::Object(_)), Kind::Bytes) => Value::Text(
-                serde_json::to_string(r).map_err(|_| wrong())?,
-            ),
+            (Some(r @ Json::Object(_)), Kind::Bytes) => {
+                Value::Text(serde_json::to_string(r).map_err(|_| wrong())?)
+            }
             _ => return Err(wrong()),
         };
         row.push(v);

@@ -95,7 +95,9 @@ pub(super) fn read_and_check(dir: &Path) -> ExportResult<Manifest> {
         }
     }
     if !manifest.files.windows(2).all(|w| w[0].path < w[1].path) {
-        return Err(invalid(format!("{MANIFEST} does not list its files in order")));
+        return Err(invalid(format!(
+            "{MANIFEST} does not list its files in order"
+        )));
     }
     for t in &manifest.tables {
         if !listed.contains(t.file.as_str()) {

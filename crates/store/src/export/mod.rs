@@ -113,7 +113,10 @@ fn file_stem(key: &str) -> String {
         key.to_string()
     } else {
         use sha2::Digest;
-        format!("k-{}", &hex::encode(sha2::Sha256::digest(key.as_bytes()))[..32])
+        format!(
+            "k-{}",
+            &hex::encode(sha2::Sha256::digest(key.as_bytes()))[..32]
+        )
     }
 }
 
@@ -129,6 +132,22 @@ mod tests {
             assert!(stem.starts_with("k-") && stem.len() == 34, "{hostile}");
         }
         assert_ne!(file_stem("a/b"), file_stem("a\\b"));
+    }
+
+    #[test]
+    fn the_export_instant_is_always_as_long() {
+        for t in [
+            "2026-12-05T01:00:00Z",
+            "2026-12-05T01:00:00.1Z",
+            "2026-12-05T01:00:00.123456789Z",
+        ] {
+            let t: jiff::Timestamp = t.parse().unwrap();
+            assert_eq!(
+                format!("{t:.3}").len(),
+                "2026-12-05T01:00:00.000Z".len(),
+                "{t}"
+            );
+        }
     }
 
     #[test]

@@ -33,9 +33,19 @@ struct Head<'a> {
     recomputed: Vec<&'a str>,
 }
 
-/// Writes the practice into `dir` (new, or empty), as one snapshot taken at `now`.
+/// Writes the practice into `dir` (new, or empty), as one snapshot taken at `now`. If it fails
+/// part way, what it wrote is removed: no half export of plain clinical text is left behind.
 pub async fn export(db: &Db, dir: &Path, now: jiff::Timestamp) -> ExportResult<Summary> {
+    let created = !dir.exists();
     files::prepare(dir)?;
+    let written = write_all(db, dir, now).await;
+    if written.is_err() {
+        files::clear(dir, created);
+    }
+    written
+}
+
+async fn write_all(db: &Db, dir: &Path, now: jiff::Timestamp) -> ExportResult<Summary> {
     let mut snap = db.snapshot().await?;
     let schema_version = catalog::schema_version(&mut snap).await?;
     let tables = catalog::tables(&mut snap).await?;
@@ -60,7 +70,9 @@ pub async fn export(db: &Db, dir: &Path, now: jiff::Timestamp) -> ExportResult<S
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,
         schema_version,
-        exported_at: now.to_string(),
+        // Milliseconds, always three digits: two exports' manifests differ in this value only,
+        // never in length.
+        exported_at: format!("{now:.3}"),
         tables: entries,
         files: listed,
     };
@@ -133,7 +145,12 @@ async fn write_table(
 
 /// One row as compact JSON, its keys sorted: sealed values opened, blobs written as files and
 /// named by path and SHA-256.
-fn row_json(keyring: &Keyring, table: &Table, row: Vec<Value>, out: &mut Out) -> ExportResult<String> {
+fn row_json(
+    keyring: &Keyring,
+    table: &Table,
+    row: Vec<Value>,
+    out: &mut Out,
+) -> ExportResult<String> {
     let id = row_id(table, &row);
     let mut fields: BTreeMap<&str, Json> = BTreeMap::new();
     for (column, value) in table.columns.iter().zip(row) {
@@ -150,11 +167,9 @@ fn row_json(keyring: &Keyring, table: &Table, row: Vec<Value>, out: &mut Out) ->
         let v = match value {
             Value::Null => Json::Null,
             Value::Int(i) => Json::from(i),
-            Value::Text(t) if sealed(name) => Json::String(
-                keyring
-                    .open(&table.name, name, &id, &t)
-                    .map_err(opened)?,
-            ),
+            Value::Text(t) if sealed(name) => {
+                Json::String(keyring.open(&table.name, name, &id, &t).map_err(opened)?)
+            }
             Value::Text(t) => Json::String(t),
             Value::Bytes(b) => {
                 let plain = if sealed(name) {
