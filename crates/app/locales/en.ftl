@@ -2129,3 +2129,6 @@ audit-action-focus-read = Treatment focus read
 audit-action-focus-review = Treatment focus reviewed
 audit-action-focus-write = Treatment focus saved
 audit-action-inquiry-invite = Patient invited from a message
+
+# The export of the whole practice (holdspace export)
+audit-action-practice-export = The whole practice exported, records in plain text (holdspace export)

@@ -279,17 +279,14 @@ async fn rotate_keys(settings: Settings) -> Result<(), String> {
 
 /// `holdspace export`: one snapshot of the practice, decrypted into `dir`.
 async fn export(settings: Settings, dir: &std::path::Path) -> Result<(), String> {
-    let db = open_db(&settings).await?;
+    let app = open(&settings).await?;
     println!(
         "This export holds the practice's clinical records in plain text (notes, messages, \
          questionnaire answers, attachments, invoices). Keep it as safe as the records themselves \
          and delete it once it has served; it is readable by this user only."
     );
     let started = std::time::Instant::now();
-    let done = store::export::export(&db, dir, jiff::Timestamp::now())
-        .await
-        .map_err(|e| e.to_string())?;
-    db.close().await;
+    let done = app.export_practice(dir).await.map_err(|e| e.to_string())?;
     println!(
         "exported {} tables, {} rows, {} files ({} bytes) to {} in {:.1} s",
         done.tables,

@@ -273,6 +273,28 @@ fn export_then_import_into_a_new_data_directory_and_not_twice() {
     let said = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(said.contains("clinical records in plain text"), "{said}");
     assert!(said.contains("exported") && said.contains("rows"), "{said}");
+    // The export is in the source's log, which still verifies.
+    let o = holdspace(
+        &["audit", "verify", "--data-dir", source.to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let actions = rt.block_on(async {
+        let master = store::MasterKey::load_or_create(&source.join("master.key")).unwrap();
+        let db = store::Db::open(&store::DbConfig::sqlite_in(&source), master)
+            .await
+            .unwrap();
+        let mut c = db.conn().await.unwrap();
+        let recent = store::audit::recent(&mut c, None, 5).await.unwrap();
+        drop(c);
+        db.close().await;
+        recent
+            .into_iter()
+            .map(|e| e.event.action)
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(actions.first().map(String::as_str), Some("practice.export"));
     let import = |dir: &std::path::Path| {
         holdspace(
             &[
