@@ -2305,3 +2305,5 @@ mail-erasure-requested-body =
     { $link }
 
     For privacy, this email does not say more.
+# The export of the whole practice (holdspace export)
+audit-action-practice-export = The whole practice exported, records in plain text (holdspace export)

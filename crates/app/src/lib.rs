@@ -18,6 +18,7 @@ pub mod day;
 pub mod demo;
 pub mod ending;
 pub mod error;
+pub mod export;
 pub mod focus;
 pub mod i18n;
 pub mod images;

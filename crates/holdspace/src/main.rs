@@ -76,6 +76,23 @@ enum Command {
         #[command(flatten)]
         settings: SettingsArgs,
     },
+    /// Write the whole practice as documented JSON into a new directory (docs/export-format.md).
+    /// Clinical text is decrypted into it: keep it as safe as the records.
+    Export {
+        /// A directory that does not exist yet, or an empty one.
+        #[arg(long)]
+        to: std::path::PathBuf,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+    /// Read an export into this installation, which must be new (no practice in it yet).
+    Import {
+        /// The directory an export wrote.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
     /// Show the settings `serve` would use and where each came from (secrets hidden); fail on a bad one.
     Config {
         #[command(flatten)]
@@ -233,6 +250,8 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
         Command::Keys {
             command: KeysCommand::Rotate { settings },
         } => rotate_keys(resolve(settings)?).await,
+        Command::Export { to, settings } => export(resolve(settings)?, &to).await,
+        Command::Import { from, settings } => import(resolve(settings)?, &from).await,
         Command::Audit {
             command: AuditCommand::Verify { settings },
         } => {
@@ -352,6 +371,48 @@ async fn open_db(settings: &Settings, masters: Vec<store::MasterKey>) -> Result<
     files.push(settings.audit_checkpoint_file.clone());
     at_rest::warn(&at_rest::findings(&settings.data_dir, &files));
     Ok(db)
+}
+
+/// `holdspace export`: one snapshot of the practice, decrypted into `dir`.
+async fn export(settings: Settings, dir: &std::path::Path) -> Result<(), String> {
+    let app = open(&settings).await?;
+    println!(
+        "This export holds the practice's clinical records in plain text (notes, messages, \
+         questionnaire answers, attachments, invoices). Keep it as safe as the records themselves \
+         and delete it once it has served; it is readable by this user only."
+    );
+    let started = std::time::Instant::now();
+    let done = app.export_practice(dir).await.map_err(|e| e.to_string())?;
+    println!(
+        "exported {} tables, {} rows, {} files ({} bytes) to {} in {:.1} s",
+        done.tables,
+        done.rows,
+        done.files,
+        done.bytes,
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `holdspace import`: the export in `dir`, checked whole, then read in one transaction.
+async fn import(settings: Settings, dir: &std::path::Path) -> Result<(), String> {
+    let db = open_db(&settings, settings.master_keys_in_prepared_dir()?).await?;
+    let started = std::time::Instant::now();
+    let done = store::export::import(&db, dir)
+        .await
+        .map_err(|e| format!("nothing was imported: {e}"))?;
+    db.close().await;
+    println!(
+        "imported {} tables, {} rows, {} files ({} bytes) from {} in {:.1} s; clinical text is sealed again under this installation's keys",
+        done.tables,
+        done.rows,
+        done.files,
+        done.bytes,
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn describe(e: &app::AppError) -> String {

@@ -336,3 +336,99 @@ fn the_data_directory_and_database_are_the_owners_and_wider_modes_are_named() {
         "named, not changed behind the operator's back"
     );
 }
+
+/// `export` says the records are in plain text in it; `import` takes it into a new data
+/// directory once, refuses it a second time, and a spoilt copy is named and refused.
+#[test]
+fn export_then_import_into_a_new_data_directory_and_not_twice() {
+    let (source, target) = (temp_dir(), temp_dir());
+    let o = holdspace(
+        &[
+            "therapist",
+            "add",
+            "--email",
+            "anna@example.org",
+            "--name",
+            "Anna",
+            "--time-zone",
+            "Europe/Berlin",
+            "--password-stdin",
+            "--data-dir",
+            source.to_str().unwrap(),
+        ],
+        Some("a long password here\n"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = source.join("practice-export");
+    let o = holdspace(
+        &[
+            "export",
+            "--to",
+            out.to_str().unwrap(),
+            "--data-dir",
+            source.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(said.contains("clinical records in plain text"), "{said}");
+    assert!(said.contains("exported") && said.contains("rows"), "{said}");
+    // The export is in the source's log, which still verifies.
+    let o = holdspace(
+        &["audit", "verify", "--data-dir", source.to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let actions = rt.block_on(async {
+        let master = store::MasterKey::load_or_create(&source.join("master.key")).unwrap();
+        let db = store::Db::open(&store::DbConfig::sqlite_in(&source), master)
+            .await
+            .unwrap();
+        let mut c = db.conn().await.unwrap();
+        let recent = store::audit::recent(&mut c, None, 5).await.unwrap();
+        drop(c);
+        db.close().await;
+        recent
+            .into_iter()
+            .map(|e| e.event.action)
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(actions.first().map(String::as_str), Some("practice.export"));
+    let import = |dir: &std::path::Path| {
+        holdspace(
+            &[
+                "import",
+                "--from",
+                dir.to_str().unwrap(),
+                "--data-dir",
+                target.to_str().unwrap(),
+            ],
+            None,
+        )
+    };
+    let spoilt = source.join("spoilt");
+    std::fs::create_dir_all(spoilt.join("tables")).unwrap();
+    std::fs::copy(out.join("manifest.json"), spoilt.join("manifest.json")).unwrap();
+    let o = import(&spoilt);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("nothing was imported") && err.contains("is missing"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    let o = import(&out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("imported"));
+    let o = import(&out);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
+    let o = holdspace(
+        &["audit", "verify", "--data-dir", target.to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}

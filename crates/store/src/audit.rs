@@ -52,6 +52,10 @@ pub async fn append(c: &mut Conn, event: &Event, now: Timestamp) -> StoreResult<
     append_checked(c, event, now, None).await
 }
 
+/// The columns that link a row to the chain: recomputed by whoever appends, so an export leaves
+/// them out and an import has `append_at` compute them again.
+pub const CHAIN_COLUMNS: &[&str] = &["prev_hash", "hash"];
+
 /// Appends an entry with its own `seq` and instant (an import replaying another installation's
 /// log), through the same chaining, so the result verifies under this installation's key. `seq`
 /// must follow the chain's head (`Conflict` otherwise: a gap or a repeat would break the chain).
@@ -134,7 +138,7 @@ async fn try_append(
         .bind(&event.subject)
         .bind(&event.outcome)
         .bind(&event.source)
-        .bind(&prev)
+        .bind(prev)
         .bind(&hash)
         .execute(&mut *tx)
         .await?;

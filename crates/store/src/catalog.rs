@@ -129,10 +129,18 @@ pub async fn page(
     limit: u32,
 ) -> StoreResult<Vec<Vec<Value>>> {
     let columns = column_list(table);
+    // Text keys in byte order on both databases (PostgreSQL's default collation follows the
+    // locale), so pages, and an export's rows, come in the same order from either.
+    let bytewise = c.backend() == Backend::Postgres;
     let key = table
         .primary_key
         .iter()
-        .map(|k| quoted(k))
+        .map(|k| match table.column(k) {
+            Some(col) if bytewise && col.kind == Kind::Text => {
+                format!("{} COLLATE \"C\"", quoted(k))
+            }
+            _ => quoted(k),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let mut sql = format!("SELECT {columns} FROM {}", quoted(&table.name));
@@ -213,6 +221,16 @@ pub async fn insert(c: &mut Conn, table: &Table, row: &[Value]) -> StoreResult<(
     Ok(())
 }
 
+/// How a table without a `case_id` of its own reaches its case: through the row it names in
+/// `(column, parent table)`, first match wins. `case_scope` and an import's choice of sealing key
+/// read this one list.
+pub const CASE_PARENTS: &[(&str, &str)] = &[
+    ("appointment_id", "appointments"),
+    ("invoice_id", "invoices"),
+    ("message_id", "messages"),
+    ("response_id", "responses"),
+];
+
 /// The rows of one case in `table`, as a condition on the table's own columns with `$1` for the
 /// case's id: directly by `case_id`, or through the appointment, invoice or message a row belongs
 /// to. `None` for a table that holds nothing of any one case.
@@ -224,12 +242,7 @@ pub fn case_scope(table: &Table) -> Option<String> {
     if has("case_id") {
         return Some("case_id = $1".into());
     }
-    for (column, parent) in [
-        ("appointment_id", "appointments"),
-        ("invoice_id", "invoices"),
-        ("message_id", "messages"),
-        ("response_id", "responses"),
-    ] {
+    for (column, parent) in CASE_PARENTS {
         if has(column) {
             return Some(format!(
                 "{column} IN (SELECT id FROM {parent} WHERE case_id = $1)"
@@ -345,6 +358,8 @@ async fn describe(c: &mut Conn, name: &str) -> StoreResult<Table> {
                     .fetch_all(c.ex())
                     .await?;
         }
+        // PostgreSQL's own catalog, not `information_schema`: its views read every schema's
+        // privileges and took seconds per table in a database with many schemas.
         Backend::Postgres => {
             let rows: Vec<(String, String)> = sqlx::query_as(
                 "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)::text FROM pg_catalog.pg_attribute a \

@@ -20,6 +20,7 @@ pub mod day;
 pub mod db;
 pub mod ending;
 pub mod error;
+pub mod export;
 pub mod focus;
 pub mod identity;
 pub mod images;

@@ -655,7 +655,10 @@ async fn an_older_backup_no_longer_opens_an_erased_case_once_the_master_key_is_r
     .unwrap();
     let plain = String::from_utf8_lossy(&plain).to_lowercase();
     for secret in ["robin field", ROBIN, ROBIN_WORDS] {
-        assert!(!plain.contains(&secret.to_lowercase()), "{secret} is in the backup");
+        assert!(
+            !plain.contains(&secret.to_lowercase()),
+            "{secret} is in the backup"
+        );
     }
 
     ten_years_on(&t);
@@ -674,8 +677,12 @@ async fn an_older_backup_no_longer_opens_an_erased_case_once_the_master_key_is_r
 
     // Until the rotation, the older backup still opens with today's master key: that is what
     // the owner's dashboard warns of.
-    let before = store::testing::fresh_config(store::Backend::Sqlite).await.unwrap();
-    app::backup::restore(&before, &older, &unlock()).await.unwrap();
+    let before = store::testing::fresh_config(store::Backend::Sqlite)
+        .await
+        .unwrap();
+    app::backup::restore(&before, &older, &unlock())
+        .await
+        .unwrap();
     let copy = store::Db::open(&before, vec![store::testing::test_master_key()])
         .await
         .unwrap();
@@ -687,8 +694,12 @@ async fn an_older_backup_no_longer_opens_an_erased_case_once_the_master_key_is_r
     // The rotation: the remaining keys re-wrapped, the old master key gone.
     let next = store::MasterKey::generate();
     t.db.rotate_master_key(&next).await.unwrap();
-    let after = store::testing::fresh_config(store::Backend::Sqlite).await.unwrap();
-    app::backup::restore(&after, &older, &unlock()).await.unwrap();
+    let after = store::testing::fresh_config(store::Backend::Sqlite)
+        .await
+        .unwrap();
+    app::backup::restore(&after, &older, &unlock())
+        .await
+        .unwrap();
     let refused = store::Db::open(&after, vec![next.clone()]).await;
     assert!(
         refused.is_err(),
