@@ -1,4 +1,5 @@
-//! Backups of a practice that is being used: twenty people write while the snapshot is taken,
+//! Backups of a practice that is being used: twenty people write messages while the therapist
+//! books sessions and writes notes, and the snapshot is taken meanwhile,
 //! and the restored copy (on the other database: the move between SQLite and PostgreSQL) holds
 //! every write acknowledged before the snapshot's instant and passes the drill. Encrypted files
 //! that are damaged, cut short, foreign or opened with the wrong key restore nothing. The
@@ -17,6 +18,13 @@ use store::{Backend, Db};
 
 const WRITERS: usize = 20;
 const MESSAGES_EACH: usize = 6;
+/// Cases whose first-session notes are rewritten during the backup, and how often each.
+const NOTED: usize = 5;
+const NOTES_EACH: usize = 4;
+
+fn note_text(case: &str, n: usize) -> String {
+    format!("Note {n} on {case}: sleep is better.")
+}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("holdspace-backup-test-{}", store::random_hex(6)));
@@ -110,6 +118,29 @@ on_both!(
                 acks
             })
         };
+        // And writes the first cases' first-session notes (the workspace), again and again.
+        let noter = {
+            let theo = theo.clone();
+            let cases: Vec<String> = cases.iter().take(NOTED).cloned().collect();
+            tokio::spawn(async move {
+                let mut acks = Vec::new();
+                for n in 0..NOTES_EACH {
+                    for case in &cases {
+                        let workspace = format!("/admin/cases/{case}/workspace");
+                        let csrf = theo.csrf_from(&workspace).await;
+                        let r = theo
+                            .post_form(
+                                &workspace,
+                                &[("csrf", &csrf), ("going_on", &note_text(case, n))],
+                            )
+                            .await;
+                        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+                        acks.push((case.clone(), n, Timestamp::now()));
+                    }
+                }
+                acks
+            })
+        };
         // The snapshot is taken once the writing is under way (by count, not by time).
         while acknowledged.load(Ordering::SeqCst) < WRITERS {
             tokio::task::yield_now().await;
@@ -124,6 +155,7 @@ on_both!(
             sent.push(task.await.unwrap());
         }
         let booked = booker.await.unwrap();
+        let noted = noter.await.unwrap();
         println!(
             "backup during {} writes: {} rows, {} bytes ({} plaintext) in {:.2} s",
             WRITERS * MESSAGES_EACH,
@@ -157,6 +189,34 @@ on_both!(
                     held >= before && held <= booked_already[i] + 1,
                     "case {case}: {held} appointments restored"
                 );
+            }
+            // Each case's note as the copy holds it: the last one acknowledged before the
+            // snapshot, or one written after it that the snapshot still saw.
+            for case in cases.iter().take(NOTED) {
+                let sealed = store::testing::raw_text(
+                    &copy,
+                    "SELECT content_sealed FROM workspaces WHERE case_id = $1",
+                    case,
+                )
+                .await;
+                let content = copy
+                    .keyring()
+                    .open("workspaces", "content_sealed", case, &sealed)
+                    .unwrap();
+                let held = (0..NOTES_EACH)
+                    .rev()
+                    .find(|n| content.contains(&note_text(case, *n)));
+                let before = noted
+                    .iter()
+                    .filter(|(c, _, at)| c == case && *at < snapshot)
+                    .map(|(_, n, _)| *n)
+                    .max();
+                if let Some(before) = before {
+                    assert!(
+                        held.is_some_and(|h| h >= before),
+                        "case {case}: note {held:?} restored, note {before} acknowledged before the snapshot"
+                    );
+                }
             }
             let checked = store::backup::check(&copy, &made.header).await.unwrap();
             assert!(checked.passed(), "{checked:?}");
