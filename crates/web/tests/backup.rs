@@ -193,16 +193,20 @@ on_both!(
             // Each case's note as the copy holds it: the last one acknowledged before the
             // snapshot, or one written after it that the snapshot still saw.
             for case in cases.iter().take(NOTED) {
+                // No row at all when the snapshot came before the case's first note.
                 let sealed = store::testing::raw_text(
                     &copy,
-                    "SELECT content_sealed FROM workspaces WHERE case_id = $1",
+                    "SELECT COALESCE(MAX(content_sealed), '') FROM workspaces WHERE case_id = $1",
                     case,
                 )
                 .await;
-                let content = copy
-                    .keyring()
-                    .open("workspaces", "content_sealed", case, &sealed)
-                    .unwrap();
+                let content = if sealed.is_empty() {
+                    String::new()
+                } else {
+                    copy.keyring()
+                        .open("workspaces", "content_sealed", case, &sealed)
+                        .unwrap()
+                };
                 let held = (0..NOTES_EACH)
                     .rev()
                     .find(|n| content.contains(&note_text(case, *n)));

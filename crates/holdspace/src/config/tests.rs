@@ -1,6 +1,7 @@
 //! The merge of the two layers, each bad value's message, and secrets that never print.
 
 use super::*;
+use clap::Args;
 
 const FILE: &str = "holdspace.toml";
 
