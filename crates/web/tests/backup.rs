@@ -343,7 +343,6 @@ fn fixtures() -> PathBuf {
 
 /// The fixture of schema version 27, the first with backups. Each released schema adds one
 /// (see docs/backup-format.md): `cargo test -p web --test backup -- --ignored make_a_fixture`.
-const FIXTURE: &str = "backup-schema-27.age";
 const FIXTURE_IDENTITY: &str = "test-identity-not-secret.txt";
 
 on_both!(
@@ -351,30 +350,42 @@ on_both!(
     TestApp::spawn,
     |t| {
         let identity = backup::identities_from_file(&fixtures().join(FIXTURE_IDENTITY)).unwrap();
-        let target = store::testing::fresh_config(t.db.backend()).await.unwrap();
-        let restored = backup::restore(&target, &fixtures().join(FIXTURE), &identity)
-            .await
-            .unwrap();
-        assert_eq!(restored.header.schema_version, 27);
-        assert_eq!(restored.schema_version, store::SCHEMA_VERSION);
-        let copy = Db::open(&target, vec![store::testing::test_master_key()])
-            .await
-            .unwrap();
-        let checked = store::backup::check(&copy, &restored.header).await.unwrap();
-        assert!(checked.passed(), "{checked:?}");
-        assert!(
-            checked.sealed_opened > 0 && checked.rows > 50,
-            "{checked:?}"
-        );
-        copy.close().await;
-        let drill = backup::verify(
-            &fixtures().join(FIXTURE),
-            &identity,
-            vec![store::testing::test_master_key()],
-        )
-        .await
-        .unwrap();
-        assert!(drill.checked.passed());
+        // Every fixture kept, one per released schema: the oldest must still come forward.
+        let mut kept: Vec<(i64, PathBuf)> = std::fs::read_dir(fixtures())
+            .unwrap()
+            .filter_map(|e| {
+                let path = e.unwrap().path();
+                let name = path.file_name()?.to_str()?.to_string();
+                let version = name
+                    .strip_prefix("backup-schema-")?
+                    .strip_suffix(".age")?
+                    .parse()
+                    .ok()?;
+                Some((version, path))
+            })
+            .collect();
+        kept.sort();
+        assert_eq!(kept.first().map(|(v, _)| *v), Some(27), "{kept:?}");
+        for (version, fixture) in &kept {
+            let target = store::testing::fresh_config(t.db.backend()).await.unwrap();
+            let restored = backup::restore(&target, fixture, &identity).await.unwrap();
+            assert_eq!(restored.header.schema_version, *version);
+            assert_eq!(restored.schema_version, store::SCHEMA_VERSION);
+            let copy = Db::open(&target, vec![store::testing::test_master_key()])
+                .await
+                .unwrap();
+            let checked = store::backup::check(&copy, &restored.header).await.unwrap();
+            assert!(checked.passed(), "schema {version}: {checked:?}");
+            assert!(
+                checked.sealed_opened > 0 && checked.rows > 50,
+                "schema {version}: {checked:?}"
+            );
+            copy.close().await;
+            let drill = backup::verify(fixture, &identity, vec![store::testing::test_master_key()])
+                .await
+                .unwrap();
+            assert!(drill.checked.passed(), "schema {version}");
+        }
     }
 );
 
