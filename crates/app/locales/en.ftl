@@ -2305,5 +2305,13 @@ mail-erasure-requested-body =
     { $link }
 
     For privacy, this email does not say more.
+mail-erasure-answered-subject = { $practice }: your request about your records
+mail-erasure-answered-body =
+    Hello { $name },
+
+    your therapist has answered your request about your records. The answer is in your portal (you will be asked to sign in):
+    { $link }
+
+    For your privacy, this email does not say more.
 # The export of the whole practice (holdspace export)
 audit-action-practice-export = The whole practice exported, records in plain text (holdspace export)

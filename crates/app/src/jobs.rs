@@ -119,6 +119,10 @@ pub enum Task {
     ErasureRequested {
         case: CaseId,
     },
+    /// "Your request about your records was answered", to the patient (while the hold stands).
+    ErasureAnswered {
+        case: CaseId,
+    },
     /// The day's scheduled backup (`day` as YYYY-MM-DD, UTC); schedules the next day's.
     Backup {
         day: String,
@@ -150,6 +154,7 @@ impl Task {
             Task::SeriesHorizon { .. } => "series_horizon",
             Task::RetentionReview => "retention_review",
             Task::ErasureRequested { .. } => "erasure_requested",
+            Task::ErasureAnswered { .. } => "erasure_answered",
             Task::AwayNotice { .. } => "away_notice",
             Task::DocumentWaiting { .. } => "document_waiting",
             Task::InvoiceReminder { .. } => "invoice_reminder",
@@ -476,6 +481,12 @@ impl App {
             }
             Task::ErasureRequested { case } => {
                 match self.erasure_request_mail(&practice, &case).await? {
+                    Some(mail) => mail,
+                    None => return Ok(()),
+                }
+            }
+            Task::ErasureAnswered { case } => {
+                match self.erasure_answer_mail(&practice, &case).await? {
                     Some(mail) => mail,
                     None => return Ok(()),
                 }

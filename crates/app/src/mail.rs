@@ -518,6 +518,18 @@ pub fn erasure_requested(practice_name: &str, to: &User, link: &str) -> Outgoing
     )
 }
 
+/// "Your request about your records was answered": the answer itself only in the portal.
+pub fn erasure_answered(practice_name: &str, to: &User, link: &str) -> Outgoing {
+    Outgoing::to_user(
+        to,
+        "erasure-answered",
+        Text::new("mail-erasure-answered-subject").with("practice", practice_name),
+        Text::new("mail-erasure-answered-body")
+            .with("name", &to.name)
+            .with("link", link),
+    )
+}
+
 /// "A document is waiting in your portal": what it is (an invoice, a receipt) is said only in the
 /// portal, behind the sign-in.
 pub fn document_waiting(practice_name: &str, to: &User, link: &str) -> Outgoing {

@@ -352,9 +352,23 @@ impl App {
         // A request answered while the treatment goes on has no end date yet; the far date
         // stands for "until the period after the end of treatment is over".
         let until = until.unwrap_or(Date::MAX);
-        if !rows::hold(&mut tx, &case.id, until, self.now()).await? {
+        let now = self.now();
+        if !rows::hold(&mut tx, &case.id, until, now).await? {
             return Err(AppError::field("hold", "error-erase-no-request"));
         }
+        // The patient is told that there is an answer, not what it is (that is in the portal).
+        store::jobs::enqueue(
+            &mut tx,
+            Task::ErasureAnswered {
+                case: case.id.clone(),
+            }
+            .job(
+                format!("erasure-answered:{}:{}", case.id, now.as_millisecond()),
+                now,
+            ),
+            now,
+        )
+        .await?;
         self.audit_in(
             &mut tx,
             actor,
@@ -452,6 +466,25 @@ impl App {
                 &case.therapist,
                 &self.link("/admin/erasure"),
             )
+        }))
+    }
+
+    /// "Your request was answered", to the patient: sent only while the hold it announces
+    /// stands (an erasure since has taken the account and the case with it).
+    pub(crate) async fn erasure_answer_mail(
+        &self,
+        practice: &domain::practice::Details,
+        case: &CaseId,
+    ) -> AppResult<Option<crate::mail::Outgoing>> {
+        let mut c = self.db().conn().await?;
+        let Some(case) = self.case_for_system(&mut c, case).await? else {
+            return Ok(None);
+        };
+        let held = rows::latest_request(&mut c, &case.id)
+            .await?
+            .is_some_and(|r| r.answer == RequestAnswer::Held);
+        Ok(held.then(|| {
+            crate::mail::erasure_answered(&practice.name, &case.patient, &self.link("/portal"))
         }))
     }
 

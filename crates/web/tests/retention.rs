@@ -555,6 +555,19 @@ on_both!(
             page.contains("while your treatment goes on and for 8 years after its end"),
             "{page}"
         );
+        // Robin is told there is an answer, and nothing of it: that is in the portal.
+        t.run_jobs().await;
+        let told: Vec<_> = t
+            .mails()
+            .await
+            .into_iter()
+            .filter(|m| m.to == ROBIN && m.subject.contains("your request about your records"))
+            .collect();
+        assert_eq!(told.len(), 1, "one mail to the patient");
+        assert!(told[0].body.contains("/portal") && !told[0].body.contains("/portal/erasure"));
+        for secret in ["8 years", "erase", ROBIN_WORDS] {
+            assert!(!told[0].body.contains(secret), "{secret} in the mail");
+        }
         // Nothing open is left to answer.
         let r = theo.post_form(&hold, &[("csrf", &tcsrf)]).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
