@@ -280,7 +280,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
             force,
         }),
         Command::Healthcheck { url, timeout_secs } => {
-            let status = healthcheck(&url, std::time::Duration::from_secs(timeout_secs))?;
+            let status = probe::healthcheck(&url, std::time::Duration::from_secs(timeout_secs))?;
             println!("{status}");
             Ok(())
         }
@@ -473,29 +473,6 @@ async fn import(settings: Settings, dir: &std::path::Path) -> Result<(), String>
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// `holdspace healthcheck`: the URL's first address, asked once.
-fn healthcheck(url: &url::Url, timeout: std::time::Duration) -> Result<String, String> {
-    use std::net::ToSocketAddrs;
-    if url.scheme() != "http" {
-        return Err(format!(
-            "healthcheck speaks plain http:// to this machine, not {}://",
-            url.scheme()
-        ));
-    }
-    let host = url.host_str().ok_or("the URL has no host")?;
-    let port = url.port_or_known_default().unwrap_or(80);
-    let address = (host.trim_matches(['[', ']']), port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("{host} has no address"))?;
-    let path = match url.query() {
-        Some(query) => format!("{}?{query}", url.path()),
-        None => url.path().to_string(),
-    };
-    probe::check(address, &path, timeout)
 }
 
 fn describe(e: &app::AppError) -> String {

@@ -45,6 +45,29 @@ pub fn check(address: SocketAddr, path: &str, timeout: Duration) -> Result<Strin
     }
 }
 
+/// `holdspace healthcheck`: the URL's first address, asked once.
+pub fn healthcheck(url: &url::Url, timeout: std::time::Duration) -> Result<String, String> {
+    use std::net::ToSocketAddrs;
+    if url.scheme() != "http" {
+        return Err(format!(
+            "healthcheck speaks plain http:// to this machine, not {}://",
+            url.scheme()
+        ));
+    }
+    let host = url.host_str().ok_or("the URL has no host")?;
+    let port = url.port_or_known_default().unwrap_or(80);
+    let address = (host.trim_matches(['[', ']']), port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{host} has no address"))?;
+    let path = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    };
+    check(address, &path, timeout)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

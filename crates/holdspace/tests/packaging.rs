@@ -7,6 +7,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "packaging/syscalls.rs"]
+mod syscalls;
+
 const BIN: &str = env!("CARGO_BIN_EXE_holdspace");
 const UNIT: &str = include_str!("../../../packaging/holdspace.service");
 const DEFAULT_CONFIG: &str = concat!(
