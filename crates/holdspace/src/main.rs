@@ -137,7 +137,12 @@ enum Command {
         )]
         url: url::Url,
         /// Seconds to wait for the connection and for the answer.
-        #[arg(long = "timeout-secs", value_name = "SECONDS", default_value_t = 5)]
+        #[arg(
+            long = "timeout-secs",
+            value_name = "SECONDS",
+            default_value_t = 5,
+            value_parser = clap::value_parser!(u64).range(1..=3600)
+        )]
         timeout_secs: u64,
     },
 }

@@ -367,6 +367,13 @@ fn healthcheck_fails_where_nothing_answers() {
     let o = holdspace(&["healthcheck", "--url", &url, "--timeout-secs", "2"]);
     assert!(!o.status.success());
     assert!(text(&o).contains("nothing answers"), "{}", text(&o));
+    // No wait at all, or one that never ends, is not a timeout.
+    for timeout in ["0", "-1", "99999999999999999999", ""] {
+        let o = holdspace(&["healthcheck", "--url", &url, "--timeout-secs", timeout]);
+        assert_eq!(o.status.code(), Some(2), "{timeout}: {}", text(&o));
+    }
+    let o = holdspace(&["healthcheck", "--url", "not a url"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let o = holdspace(&["healthcheck", "--url", "https://127.0.0.1/healthz"]);
     assert!(!o.status.success());
     assert!(text(&o).contains("plain http://"), "{}", text(&o));
