@@ -4,6 +4,8 @@ mod at_rest;
 mod backups;
 mod clock;
 mod config;
+mod probe;
+mod service;
 
 use app::App;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -97,6 +99,51 @@ enum Command {
     Config {
         #[command(flatten)]
         settings: SettingsArgs,
+    },
+    /// Install holdspace as a systemd service: the unit, the holdspace system user, and
+    /// /etc/holdspace/holdspace.toml if there is none. Run as root.
+    InstallService {
+        /// Where the unit goes.
+        #[arg(
+            long = "unit-dir",
+            value_name = "DIR",
+            default_value = "/etc/systemd/system"
+        )]
+        unit_dir: PathBuf,
+        /// Where holdspace.toml goes (kept if it exists).
+        #[arg(
+            long = "config-dir",
+            value_name = "DIR",
+            default_value = "/etc/holdspace"
+        )]
+        config_dir: PathBuf,
+        /// The holdspace the service runs [default: this one].
+        #[arg(long, value_name = "FILE")]
+        binary: Option<PathBuf>,
+        /// Do not create the holdspace user (the command to do it is printed).
+        #[arg(long = "no-user")]
+        no_user: bool,
+        /// Replace a unit that differs from the one this holdspace writes.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Exit 0 if a running holdspace answers GET /healthz (for a container's HEALTHCHECK).
+    Healthcheck {
+        /// Plain http:// only: the server probes itself.
+        #[arg(
+            long,
+            value_name = "URL",
+            default_value = "http://127.0.0.1:8080/healthz"
+        )]
+        url: url::Url,
+        /// Seconds to wait for the connection and for the answer.
+        #[arg(
+            long = "timeout-secs",
+            value_name = "SECONDS",
+            default_value_t = 5,
+            value_parser = clap::value_parser!(u64).range(1..=3600)
+        )]
+        timeout_secs: u64,
     },
 }
 
@@ -222,6 +269,24 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
             for line in settings.describe() {
                 println!("{line}");
             }
+            Ok(())
+        }
+        Command::InstallService {
+            unit_dir,
+            config_dir,
+            binary,
+            no_user,
+            force,
+        } => service::install(&service::Install {
+            unit_dir,
+            config_dir,
+            binary,
+            create_user: !no_user,
+            force,
+        }),
+        Command::Healthcheck { url, timeout_secs } => {
+            let status = probe::healthcheck(&url, std::time::Duration::from_secs(timeout_secs))?;
+            println!("{status}");
             Ok(())
         }
         Command::Backup {
