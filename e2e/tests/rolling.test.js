@@ -5,7 +5,7 @@
 // admitted, and the call's chat passes after the restarts.
 import { before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, startServer, usePostgres, sleep } from '../lib/server.js';
+import { Server, usePostgres, sleep } from '../lib/server.js';
 import { startSmtpSink } from '../lib/smtp.js';
 import { launchBrowser } from '../lib/browser.js';
 import { test, cleanupStack } from '../lib/harness.js';
