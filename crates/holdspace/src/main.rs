@@ -480,7 +480,9 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     match served {
         Some(Ok(())) => tracing::info!("draining: the requests in flight are finished"),
         Some(Err(e)) => return Err(format!("server stopped: {e}")),
-        None => tracing::warn!("draining: the grace period is over; requests still in flight are cut"),
+        None => {
+            tracing::warn!("draining: the grace period is over; requests still in flight are cut")
+        }
     }
     stop_rooms(&app, deadline).await;
     stop_jobs(jobs, deadline).await;

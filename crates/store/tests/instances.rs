@@ -42,7 +42,10 @@ async fn instances_starting_together_apply_each_migration_once() {
         .collect();
     let waiting = waiting_on_the_lock(&mut holder, INSTANCES).await;
     // Other tests' databases on the same server may be starting too: at least ours wait.
-    assert!(waiting >= INSTANCES, "every instance waits on the lock ({waiting} waiting)");
+    assert!(
+        waiting >= INSTANCES,
+        "every instance waits on the lock ({waiting} waiting)"
+    );
     holder
         .execute(format!("SELECT pg_advisory_unlock({})", testing::MIGRATION_LOCK).as_str())
         .await
@@ -58,9 +61,15 @@ async fn instances_starting_together_apply_each_migration_once() {
     }
     let db = &dbs[0];
     // Each version once, and the newest is there.
-    let versions: Vec<(i64, i64)> =
-        testing::raw_pairs(db, "SELECT version, COUNT(*) FROM schema_migrations GROUP BY version ORDER BY version").await;
-    assert_eq!(versions.len(), usize::try_from(store::SCHEMA_VERSION).unwrap());
+    let versions: Vec<(i64, i64)> = testing::raw_pairs(
+        db,
+        "SELECT version, COUNT(*) FROM schema_migrations GROUP BY version ORDER BY version",
+    )
+    .await;
+    assert_eq!(
+        versions.len(),
+        usize::try_from(store::SCHEMA_VERSION).unwrap()
+    );
     for (version, times) in &versions {
         assert_eq!(*times, 1, "migration {version} recorded {times} times");
     }
