@@ -481,7 +481,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         Some(Ok(())) => tracing::info!("draining: the requests in flight are finished"),
         Some(Err(e)) => return Err(format!("server stopped: {e}")),
         None => {
-            tracing::warn!("draining: the grace period is over; requests still in flight are cut")
+            tracing::warn!("draining: the grace period is over; requests still in flight are cut");
         }
     }
     stop_rooms(&app, deadline).await;
