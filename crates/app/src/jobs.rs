@@ -218,13 +218,15 @@ pub const LEASE: SignedDuration = SignedDuration::from_secs(30);
 const POLL: Duration = Duration::from_secs(2);
 
 impl App {
-    /// Runs forever: wakes when a job is enqueued here, and polls for jobs from other instances,
-    /// retries that fall due, and leases that ran out.
+    /// Runs until the app drains: wakes when a job is enqueued here, and polls for jobs from other
+    /// instances, retries that fall due, and leases that ran out. Once draining it claims nothing
+    /// more and returns when the job it holds is done, so a restart neither cuts a mail in half
+    /// nor leaves a lease to run out before another instance may take the job.
     pub async fn run_jobs(self) {
         if let Err(e) = self.schedule_backups().await {
             tracing::warn!(error = %e, "cannot schedule the daily backup");
         }
-        loop {
+        while !self.is_draining() {
             match self.run_due_jobs().await {
                 Ok(0) => {
                     let _ = tokio::time::timeout(POLL, self.inner.jobs_wake.notified()).await;
@@ -232,16 +234,20 @@ impl App {
                 Ok(_) => {}
                 Err(e) => {
                     tracing::warn!(error = %e, "job runner could not read the job table");
-                    tokio::time::sleep(POLL).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(POLL) => {}
+                        () = self.draining() => {}
+                    }
                 }
             }
         }
     }
 
-    /// Runs the jobs due now, one claim at a time (up to 20 in a round); returns how many ran.
+    /// Runs the jobs due now, one claim at a time (up to 20 in a round, none once draining);
+    /// returns how many ran.
     pub async fn run_due_jobs(&self) -> Result<usize, store::StoreError> {
         let mut n = 0;
-        while n < 20 {
+        while n < 20 && !self.is_draining() {
             let now = self.now();
             let Some(job) = jobs::claim_due(self.db(), now, now + LEASE, 1).await?.pop() else {
                 break;

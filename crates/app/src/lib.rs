@@ -122,6 +122,8 @@ struct Inner {
     views: site::ViewCache,
     broker: Arc<rooms::Broker>,
     refresh_started: std::sync::Once,
+    /// Set once, when the process is asked to stop (see `drain`).
+    draining: tokio::sync::watch::Sender<bool>,
 }
 
 impl App {
@@ -138,6 +140,7 @@ impl App {
                 views: Default::default(),
                 broker: Arc::new(rooms::Broker::new()),
                 refresh_started: std::sync::Once::new(),
+                draining: tokio::sync::watch::Sender::new(false),
             }),
         })
     }
@@ -182,5 +185,25 @@ impl App {
 
     pub fn backend(&self) -> store::Backend {
         self.inner.db.backend()
+    }
+
+    /// The process is stopping: the job runner claims no new job (it finishes the one it holds),
+    /// every room socket asks its browser to reconnect elsewhere, and readiness says "draining" so
+    /// a load balancer sends nothing new here. There is no way back: a drained process exits.
+    pub fn drain(&self) {
+        self.inner.draining.send_replace(true);
+        self.inner.jobs_wake.notify_one();
+    }
+
+    /// Whether `drain` was called.
+    pub fn is_draining(&self) -> bool {
+        *self.inner.draining.borrow()
+    }
+
+    /// Resolves once `drain` is called (at once if it was already).
+    pub async fn draining(&self) {
+        let mut watch = self.inner.draining.subscribe();
+        // The sender lives as long as `self`: the wait ends only by the flag.
+        let _ = watch.wait_for(|draining| *draining).await;
     }
 }

@@ -291,6 +291,8 @@ impl App {
         tx.commit().await?;
         self.broker().connected(connection);
         self.ensure_presence_refresh();
+        // A connection taken back after a restart is not replaced by itself.
+        let earlier: Vec<String> = earlier.into_iter().filter(|c| c != connection).collect();
         if !earlier.is_empty() {
             self.publish(
                 &entry.appointment,
@@ -301,6 +303,31 @@ impl App {
             .await?;
         }
         self.publish(&entry.appointment, Event::Changed).await
+    }
+
+    /// Whether a browser reconnecting after a restart may take back `connection`: only its own,
+    /// in this room, while the presence is still recorded (a stopping instance leaves it there;
+    /// the sweep clears it if nobody comes back).
+    pub async fn may_resume(&self, entry: &Entry, connection: &str) -> AppResult<bool> {
+        Ok(rows::holds(
+            &mut self.db().conn().await?,
+            connection,
+            &entry.appointment,
+            &entry.user,
+        )
+        .await?)
+    }
+
+    /// A connection closed because this instance is stopping: its presence stays for the
+    /// browser to take back on another instance (or the new process), so the others in the call
+    /// see nobody leave and their peer connections go on.
+    pub fn room_paused(&self, connection: &str) {
+        self.broker().disconnected(connection);
+    }
+
+    /// How many room sockets this instance still holds (a stopping process waits for none).
+    pub fn rooms_open(&self) -> usize {
+        self.broker().live_count()
     }
 
     /// A connection is gone (closed, replaced or dropped).

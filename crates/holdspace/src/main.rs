@@ -218,7 +218,10 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the runtime: {e}")),
     };
-    match runtime.block_on(run(cli, &matches)) {
+    let outcome = runtime.block_on(run(cli, &matches));
+    // Whatever was cut at the end of a grace period is not waited for again.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => fail(&message),
     }
@@ -514,14 +517,74 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     app.schedule_audit_checkpoint()
         .await
         .map_err(|e| describe(&e))?;
-    tokio::spawn(app.clone().run_jobs());
-    let mut state = web::WebState::new(app);
+    let jobs = tokio::spawn(app.clone().run_jobs());
+    let mut state = web::WebState::new(app.clone());
     state.trust_proxy = settings.trust_proxy;
     state.trusted_proxies = settings.trusted_proxies.clone();
     state.limits = limits;
-    web::serve(listener, state, shutdown_signal())
-        .await
-        .map_err(|e| format!("server stopped: {e}"))
+    let drain = app.clone();
+    let stopping = async move {
+        shutdown_signal().await;
+        tracing::info!(
+            grace_secs = SHUTDOWN_GRACE.as_secs(),
+            "draining: no new connections; finishing the requests in flight"
+        );
+        drain.drain();
+    };
+    let serving = web::serve(listener, state, stopping);
+    let mut serving = std::pin::pin!(serving);
+    let served = tokio::select! {
+        served = &mut serving => Some(served),
+        () = app.draining() => None,
+    };
+    let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+    let served = match served {
+        Some(served) => Some(served),
+        None => tokio::time::timeout_at(deadline, serving).await.ok(),
+    };
+    match served {
+        Some(Ok(())) => tracing::info!("draining: the requests in flight are finished"),
+        Some(Err(e)) => return Err(format!("server stopped: {e}")),
+        None => {
+            tracing::warn!("draining: the grace period is over; requests still in flight are cut");
+        }
+    }
+    stop_rooms(&app, deadline).await;
+    stop_jobs(jobs, deadline).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// How long a stopping process may take to finish its requests, close its room sockets and its
+/// running job, from the signal on (systemd's stop timeout, 90 s by default, is longer).
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Waits, up to `deadline`, until every room socket has been told to reconnect and has closed.
+async fn stop_rooms(app: &App, deadline: tokio::time::Instant) {
+    let told = app.rooms_open();
+    while app.rooms_open() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    match app.rooms_open() {
+        0 => tracing::info!(
+            room_sockets = told,
+            "draining: room sockets were asked to reconnect and closed"
+        ),
+        left => tracing::warn!(
+            room_sockets = left,
+            "draining: the grace period is over; room sockets still open are cut"
+        ),
+    }
+}
+
+/// Waits, up to `deadline`, for the job runner to finish the job it holds (it claims no more).
+async fn stop_jobs(jobs: tokio::task::JoinHandle<()>, deadline: tokio::time::Instant) {
+    match tokio::time::timeout_at(deadline, jobs).await {
+        Ok(_) => tracing::info!("draining: the job runner is done"),
+        Err(_) => tracing::warn!(
+            "draining: the grace period is over with a job running; its lease lets another instance run it again"
+        ),
+    }
 }
 
 /// Files every connection, the database and the uploads share.
@@ -580,5 +643,4 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    tracing::info!("shutting down");
 }

@@ -137,7 +137,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.
-const PG_MIGRATION_LOCK: i64 = 0x686f_6c64;
+pub(crate) const PG_MIGRATION_LOCK: i64 = 0x686f_6c64;
 
 /// The schema version of this build: its newest migration.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -180,6 +180,25 @@ pub async fn join(
     Ok(earlier)
 }
 
+/// Whether `connection` is recorded as `user`'s in `appointment` (a browser that was asked to
+/// reconnect by a stopping instance takes its connection back, so its peers' calls go on).
+pub async fn holds(
+    c: &mut Conn,
+    connection: &str,
+    appointment: &str,
+    user: &UserId,
+) -> StoreResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM room_presence WHERE connection_id = $1 AND appointment_id = $2 AND user_id = $3",
+    )
+    .bind(connection)
+    .bind(appointment)
+    .bind(user.as_str())
+    .fetch_one(c.ex())
+    .await?;
+    Ok(n > 0)
+}
+
 /// Answers whether the connection was still recorded.
 pub async fn leave(c: &mut Conn, connection: &str) -> StoreResult<bool> {
     let done = sqlx::query("DELETE FROM room_presence WHERE connection_id = $1")

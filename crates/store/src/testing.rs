@@ -54,6 +54,20 @@ pub async fn fresh(backend: Backend) -> Option<Db> {
     }
 }
 
+/// The advisory lock every start takes while it migrates (a test holds it to line starts up).
+pub const MIGRATION_LOCK: i64 = crate::migrations::PG_MIGRATION_LOCK;
+
+/// Migrates the database of `config` to `version` only, and makes its data keys, as an older
+/// build would have left it: a test then opens it with this build's `Db::open`, as a newer build
+/// starting on it would (the upgrade and the several-instances tests).
+pub async fn migrate_to(config: &DbConfig, version: i64) -> crate::StoreResult<()> {
+    let (pool, backend) = crate::db::connect(config).await?;
+    crate::migrations::apply_up_to(&pool, backend, version).await?;
+    crate::seal::Keyring::load(&pool, vec![test_master_key()]).await?;
+    pool.close().await;
+    Ok(())
+}
+
 /// Runs `test` once per backend.
 #[macro_export]
 macro_rules! both_backends {
@@ -88,6 +102,17 @@ pub async fn raw_text(db: &Db, sql: &str, param: &str) -> String {
 pub async fn raw_triples(db: &Db, sql: &str, param: &str) -> Vec<(String, i64, String)> {
     sqlx::query_as(sql)
         .bind(param)
+        .fetch_all(&db.pool)
+        .await
+        .expect("raw query")
+}
+
+/// Rows of two columns read with raw SQL, without parameters.
+pub async fn raw_pairs<A, B>(db: &Db, sql: &str) -> Vec<(A, B)>
+where
+    (A, B): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    sqlx::query_as(sql)
         .fetch_all(&db.pool)
         .await
         .expect("raw query")

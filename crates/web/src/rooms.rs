@@ -12,8 +12,8 @@ use app::rooms::{Command, Entry, Event};
 use app::{Actor, AppError};
 use askama::Template;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::ws::{close_code, CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use domain::ids::AppointmentId;
@@ -27,6 +27,8 @@ const MESSAGE_LIMIT: usize = 64 * 1024;
 /// A connection that has said nothing (not even a pong) for this long is gone.
 const SILENCE: Duration = Duration::from_secs(40);
 const HEARTBEAT: Duration = Duration::from_secs(15);
+/// How long a stopping instance waits for a browser to answer its close.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 #[derive(Template)]
 #[template(path = "room.html")]
@@ -135,11 +137,13 @@ pub async fn page(
 }
 
 /// GET /rooms/{id}/ws: the signaling socket. Refused before the upgrade, with a plain status, for
-/// anyone not of the appointment and at any time the room is not open.
+/// anyone not of the appointment and at any time the room is not open. `?resume=` names the
+/// connection a browser held before a restart: it gets it back if it is still recorded as its own.
 pub async fn socket(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Path(id): Path<AppointmentId>,
+    RawQuery(query): RawQuery,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> WebResult<Response> {
     let entry = match state.app.enter_room(&actor, id.as_str()).await? {
@@ -151,17 +155,22 @@ pub async fn socket(
     let Ok(upgrade) = upgrade else {
         return Ok((StatusCode::UPGRADE_REQUIRED, "WebSocket only.").into_response());
     };
+    let connection = match resumed(query.as_deref()) {
+        Some(earlier) if state.app.may_resume(&entry, earlier).await? => earlier.to_string(),
+        _ => new_connection_id(),
+    };
     Ok(upgrade
         .max_message_size(MESSAGE_LIMIT)
         .max_frame_size(MESSAGE_LIMIT)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
         .on_upgrade(move |socket| async move {
-            let connection = new_connection_id();
             if let Err(e) = run(&state, &actor, &entry, &connection, socket).await {
                 tracing::warn!(error = %e, "a room connection ended with an error");
             }
-            if let Err(e) = state.app.room_left(&entry, &connection).await {
+            if state.app.is_draining() {
+                state.app.room_paused(&connection);
+            } else if let Err(e) = state.app.room_left(&entry, &connection).await {
                 tracing::warn!(error = %e, "could not record leaving a room");
             }
         }))
@@ -171,6 +180,35 @@ fn new_connection_id() -> String {
     let mut bytes = [0u8; 12];
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
     hex::encode(bytes)
+}
+
+/// The connection id in `resume=`, if it has the shape of one (24 lowercase hex digits);
+/// anything else is ignored and the socket gets a new id.
+fn resumed(query: Option<&str>) -> Option<&str> {
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("resume="))
+        .filter(|id| id.len() == 24 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+}
+
+/// Tells the browser this instance is stopping (1012, "Service Restart": it reconnects at once,
+/// through the load balancer, and takes its connection back), then waits a moment for its close.
+async fn say_restart(socket: &mut WebSocket) -> Result<(), RunError> {
+    socket
+        .send(Message::Close(Some(CloseFrame {
+            code: close_code::RESTART,
+            reason: "restart".into(),
+        })))
+        .await?;
+    let _ = tokio::time::timeout(CLOSE_WAIT, async {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+    Ok(())
 }
 
 async fn send(socket: &mut WebSocket, value: serde_json::Value) -> Result<(), axum::Error> {
@@ -274,6 +312,10 @@ async fn run(
                 }
                 Err(RecvError::Closed) => return Ok(()),
             },
+            () = app.draining() => {
+                say_restart(&mut socket).await?;
+                return Ok(());
+            }
             _ = heartbeat.tick() => {
                 if heard.elapsed() > SILENCE {
                     return Ok(());
@@ -287,4 +329,29 @@ async fn run(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resumed;
+
+    #[test]
+    fn only_a_connection_ids_shape_is_taken_from_the_query() {
+        let id = "0123456789abcdef01234567";
+        assert_eq!(resumed(Some(&format!("resume={id}"))), Some(id));
+        assert_eq!(resumed(Some(&format!("x=1&resume={id}"))), Some(id));
+        // Empty, missing, malformed, hostile, huge: a new connection instead.
+        for query in [
+            String::new(),
+            "resume=".into(),
+            "resume=0123".into(),
+            "resume=0123456789ABCDEF01234567".into(),
+            "resume=0123456789abcdef0123456'".into(),
+            "resume=%27%20OR%201=1%20--%2001234".into(),
+            format!("resume={}", "a".repeat(100_000)),
+        ] {
+            assert_eq!(resumed(Some(&query)), None, "{query:.40}");
+        }
+        assert_eq!(resumed(None), None);
+    }
 }

@@ -233,22 +233,45 @@ function toggle(button, apply) {
 
 // ---- signaling --------------------------------------------------------------------------------
 
+// The server's close code for "I am restarting: reconnect" (WebSocket's 1012, Service Restart).
+const SERVICE_RESTART = 1012;
+// Set after a planned restart: the next socket asks for this connection back, so the calls to the
+// others (peer to peer, untouched by the restart) go on without being negotiated again.
+let resume = null;
+// How many times a socket tries to take its connection back before starting afresh.
+const RESUME_ATTEMPTS = 6;
+
 function connect() {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  socket = new WebSocket(`${scheme}://${location.host}/rooms/${appointment}/ws`);
+  const query = resume ? `?resume=${encodeURIComponent(resume)}` : '';
+  socket = new WebSocket(`${scheme}://${location.host}/rooms/${appointment}/ws${query}`);
   socket.addEventListener('open', () => { socketAttempts = 0; });
   socket.addEventListener('message', (e) => {
     let msg;
     try { msg = JSON.parse(e.data); } catch { return; }
     handle(msg);
   });
-  socket.addEventListener('close', () => {
+  socket.addEventListener('close', (e) => {
     if (over) return;
-    // The practice went away for a moment (a restart, a network change): try again, calmly.
+    if (e.code === SERVICE_RESTART) {
+      resume = me;
+      socketAttempts = 0;
+    }
+    socketAttempts += 1;
+    if (resume && socketAttempts <= RESUME_ATTEMPTS) {
+      // A planned restart: the calls go on (they are peer to peer), and the socket comes back
+      // through another instance at once, with a little jitter so that a room's people do not
+      // all arrive in the same instant; then the usual backoff.
+      setStatus('room-reconnecting');
+      const wait = socketAttempts === 1 ? 250 + Math.random() * 500 : Math.min(500 * 2 ** socketAttempts, 8000);
+      setTimeout(connect, wait);
+      return;
+    }
+    // The practice went away for a moment (a network change, a crash): try again, calmly.
+    resume = null;
     for (const id of [...peers.keys()]) closePeer(id);
     setStatus('room-socket-lost');
-    const wait = Math.min(1000 * 2 ** socketAttempts, 10000);
-    socketAttempts += 1;
+    const wait = Math.min(1000 * 2 ** (socketAttempts - 1), 10000);
     if (socketAttempts > 4) ui.trouble.hidden = false;
     setTimeout(connect, wait);
   });
@@ -261,6 +284,10 @@ function send(msg) {
 function handle(msg) {
   switch (msg.type) {
     case 'hello':
+      // Not given our connection back (it was cleared meanwhile): the others will call the new
+      // one, so the old calls end here.
+      if (resume && msg.connection !== resume) for (const id of [...peers.keys()]) closePeer(id);
+      resume = null;
       me = msg.connection;
       iceServers = msg.iceServers || [];
       break;

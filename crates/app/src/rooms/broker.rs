@@ -84,6 +84,10 @@ impl Broker {
             .collect()
     }
 
+    pub(crate) fn live_count(&self) -> usize {
+        self.live.lock().expect("live set").len()
+    }
+
     pub(crate) fn connected(&self, connection: &str) {
         self.live
             .lock()
