@@ -4,6 +4,7 @@ mod at_rest;
 mod backups;
 mod clock;
 mod config;
+mod doctor;
 
 use app::App;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -95,6 +96,14 @@ enum Command {
     },
     /// Show the settings `serve` would use and where each came from (secrets hidden); fail on a bad one.
     Config {
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+    /// Check the installation (files, key, database, mail, relay, address, clock, disk, backups)
+    /// and say what to fix; exit non-zero when a check fails. Changes nothing, sends nothing.
+    Doctor {
+        #[command(flatten)]
+        options: doctor::Options,
         #[command(flatten)]
         settings: SettingsArgs,
     },
@@ -264,6 +273,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
                 Err(verdict.describe())
             }
         }
+        Command::Doctor { options, settings } => doctor::run(&resolve(settings)?, &options).await,
         Command::Therapist {
             command:
                 TherapistCommand::Add {
