@@ -218,16 +218,18 @@ fn coturn() -> Option<Coturn> {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Killed when dropped, on the way out of a failed start too.
+    let relay = Coturn {
+        child,
+        port,
+        secret,
+    };
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(10) {
         let out = std::fs::read_to_string(&log).unwrap_or_default();
         if out.contains("listener opened on") || out.contains("Total General servers") {
             std::thread::sleep(Duration::from_millis(300));
-            return Some(Coturn {
-                child,
-                port,
-                secret,
-            });
+            return Some(relay);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -269,10 +271,11 @@ fn serve(data_dir: &Path) -> Serving {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let serving = Serving { child, url };
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(30) {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Serving { child, url };
+            return serving;
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -136,7 +136,9 @@ mod tests {
             assert_eq!(found.keys, Ok(1));
             assert_eq!(found.clock.is_some(), backend == Backend::Postgres);
             let other = MasterKey::generate();
-            let wrong = inspect(&config, &[other.clone()]).await.unwrap();
+            let wrong = inspect(&config, std::slice::from_ref(&other))
+                .await
+                .unwrap();
             let said = wrong.keys.unwrap_err();
             assert!(said.contains(&other.id()), "{said}");
         }
