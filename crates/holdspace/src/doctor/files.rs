@@ -201,7 +201,7 @@ pub fn master_key_verdict(key: &KeyFound, db: &Found) -> Verdict {
             "{place}; not tried on the database, which could not be read"
         )),
         Some(Ok(n)) => Verdict::Pass(format!(
-            "{place}, and it opens the database's {n} data keys"
+            "{place}, and it opens the database's data keys ({n})"
         )),
         Some(Err(e)) => Verdict::fail(
             format!("the master key does not open this database: {e}"),

@@ -65,7 +65,7 @@ pub async fn public_url(base: &str, ca_file: Option<&Path>) -> Answered {
         let how = if url.starts_with("https:") {
             "with a valid certificate"
         } else {
-            "over plain http (behind a TLS proxy, people reach it by https)"
+            "over plain http (no certificate to check)"
         };
         Verdict::Pass(format!("{url} answers {}, {how}", status.as_u16()))
     } else {
@@ -134,19 +134,24 @@ fn chain(e: &dyn std::error::Error) -> String {
 fn certificate_fault(e: &reqwest::Error) -> Option<&'static str> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = source {
-        // An io::Error hides the error it wraps from `source()`: look inside it.
-        let inner = err
-            .downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)
-            .and_then(|i| i.downcast_ref::<rustls::Error>());
-        if let Some(rustls::Error::InvalidCertificate(c)) =
-            err.downcast_ref::<rustls::Error>().or(inner)
-        {
+        if let Some(c) = invalid_certificate(err) {
             return Some(fault(c));
         }
         source = err.source();
     }
     None
+}
+
+/// rustls' certificate error in `err`, or in the io::Errors wrapped around it (an io::Error hides
+/// what it wraps from `source()`, and the TLS connector wraps it twice).
+fn invalid_certificate<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::CertificateError> {
+    if let Some(rustls::Error::InvalidCertificate(c)) = err.downcast_ref::<rustls::Error>() {
+        return Some(c);
+    }
+    let inner = err.downcast_ref::<std::io::Error>()?.get_ref()?;
+    invalid_certificate(inner)
 }
 
 fn fault(c: &rustls::CertificateError) -> &'static str {
