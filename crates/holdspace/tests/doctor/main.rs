@@ -315,6 +315,17 @@ fn a_broken_installation_gets_the_right_fail_lines_and_a_non_zero_exit() {
     );
     assert!(!out.contains("wrong-password"), "{out}");
 
+    // A master key that is not this database's is named (given by variable: no file to check).
+    let o = holdspace()
+        .args(["doctor", "--data-dir", s(&data)])
+        .env("HOLDSPACE_MASTER_KEY", "ab".repeat(32))
+        .output()
+        .unwrap();
+    let out = text(&o);
+    let key_line = line(&out, "master key");
+    assert!(key_line.contains("does not open this database"), "{out}");
+    assert!(!out.contains(&"ab".repeat(32)), "{out}");
+
     // A missing key and a missing data directory are named, and not created.
     std::fs::remove_file(&key).unwrap();
     let o = doctor(&data, &[]);
@@ -409,6 +420,19 @@ fn on_postgresql_the_database_is_reachable_and_migrated_or_named() {
         text(&o).contains(&(store::SCHEMA_VERSION - 1).to_string()),
         "{}",
         text(&o)
+    );
+
+    // A newer one (a later build migrated it) is named too.
+    let o = psql(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'later', 0)",
+        name,
+    )
+    .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&doctor(&data, &["--database-url", &url]));
+    assert!(
+        line(&out, "database").contains("schema version 999, newer than this build knows"),
+        "{out}"
     );
 
     // Nothing listening: named, with the address but never its password.
