@@ -204,7 +204,20 @@ fn a_healthy_installation_passes_every_check() {
     assert!(line(&out, "clock").contains("the public address"), "{out}");
     assert!(line(&out, "last backup").contains("20 hours old"), "{out}");
     assert!(out.contains("all 9 checks passed"), "{out}");
-    if turn.is_some() {
+    if let Some(turn) = &turn {
+        // One allocation over UDP and one over TCP, each given back at once.
+        let log = turn.log();
+        assert_eq!(
+            log.matches("ALLOCATE processed, success").count(),
+            2,
+            "{log}"
+        );
+        assert_eq!(log.matches("lifetime=0").count(), 2, "{log}");
+        assert_eq!(
+            log.matches("REFRESH processed, success").count(),
+            2,
+            "{log}"
+        );
         assert!(
             line(&out, "video relay (TURN)").contains("the TURN secret matches"),
             "{out}"

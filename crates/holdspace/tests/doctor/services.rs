@@ -88,6 +88,14 @@ pub struct Coturn {
     child: Child,
     pub port: u16,
     pub secret: String,
+    log: std::path::PathBuf,
+}
+
+impl Coturn {
+    /// What coturn has logged so far (with --verbose, each request it processed).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
 }
 
 impl Drop for Coturn {
@@ -136,6 +144,7 @@ pub fn coturn() -> Option<Coturn> {
             "--fingerprint",
             "--log-file=stdout",
             "--simple-log",
+            "--verbose",
             &format!("--pidfile={}", s(&dir.join("turnserver.pid"))),
             &format!("--userdb={}", s(&dir.join("turndb"))),
         ])
@@ -148,6 +157,7 @@ pub fn coturn() -> Option<Coturn> {
         child,
         port,
         secret,
+        log: log.clone(),
     };
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(10) {
