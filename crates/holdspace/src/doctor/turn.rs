@@ -115,6 +115,9 @@ async fn allocate_and_release(
         .with(stun::REQUESTED_TRANSPORT, requested);
     let (answer, _) = link.ask(&first, None).await?;
     if answer.kind == stun::ALLOCATE_SUCCESS {
+        let refresh = Message::new(stun::REFRESH_REQUEST, transaction())
+            .with(stun::LIFETIME, 0u32.to_be_bytes());
+        let _ = link.ask(&refresh, None).await;
         return Err(problem(
             "the relay gives an allocation to anyone, without credentials",
             "turn on use-auth-secret with static-auth-secret in the relay's configuration",
