@@ -328,6 +328,18 @@ fn a_broken_installation_gets_the_right_fail_lines_and_a_non_zero_exit() {
     );
     assert!(!out.contains("wrong-password"), "{out}");
 
+    // A data directory of another user (as root, who can give it away): named, with the chown.
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    if std::os::unix::fs::chown(&data, Some(65_534), None).is_ok() {
+        let out = text(&doctor(&data, &[]));
+        let dir_line = line(&out, "data directory");
+        assert!(dir_line.contains("belongs to user id 65534"), "{out}");
+        assert!(dir_line.contains("chown -R"), "{out}");
+        std::os::unix::fs::chown(&data, Some(0), None).unwrap();
+    } else {
+        eprintln!("NOTICE: not root, so the data directory cannot be given to another user; that case is not tried");
+    }
+
     // A master key that is not this database's is named (given by variable: no file to check).
     let o = holdspace()
         .args(["doctor", "--data-dir", s(&data)])
