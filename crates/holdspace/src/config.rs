@@ -475,7 +475,7 @@ impl Settings {
     }
 
     /// The name a value was given by (`--listen`, `HOLDSPACE_LISTEN`, `listen in FILE`), or "default".
-    fn origin(&self, key: &str) -> &str {
+    pub(crate) fn origin(&self, key: &str) -> &str {
         self.origins.get(key).map_or("default", String::as_str)
     }
 }

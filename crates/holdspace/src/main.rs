@@ -4,6 +4,7 @@ mod at_rest;
 mod backups;
 mod clock;
 mod config;
+mod doctor;
 mod probe;
 mod service;
 
@@ -144,6 +145,14 @@ enum Command {
             value_parser = clap::value_parser!(u64).range(1..=3600)
         )]
         timeout_secs: u64,
+    },
+    /// Check the installation (files, key, database, mail, relay, address, clock, disk, backups)
+    /// and say what to fix; exit non-zero when a check fails. Changes nothing, sends nothing.
+    Doctor {
+        #[command(flatten)]
+        options: doctor::Options,
+        #[command(flatten)]
+        settings: SettingsArgs,
     },
 }
 
@@ -332,6 +341,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
                 Err(verdict.describe())
             }
         }
+        Command::Doctor { options, settings } => doctor::run(&resolve(settings)?, &options).await,
         Command::Therapist {
             command:
                 TherapistCommand::Add {

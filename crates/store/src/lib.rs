@@ -25,6 +25,7 @@ pub mod focus;
 pub mod identity;
 pub mod images;
 pub mod inquiries;
+pub mod inspect;
 pub mod intake;
 pub mod jobs;
 pub mod mailbox;

@@ -117,6 +117,14 @@ impl MasterKey {
         XChaCha20Poly1305::new((&self.0).into())
     }
 
+    /// Whether this key opens the data key `id`, stored wrapped as `wrapped` (a check that
+    /// changes nothing, for `holdspace doctor`).
+    pub(crate) fn unwraps(&self, id: &str, wrapped: &str) -> bool {
+        open(&self.cipher(), wrapped, &wrap_context(id))
+            .map(Zeroizing::new)
+            .is_ok()
+    }
+
     /// A 32-byte secret for one `purpose` (a backup encrypted to the master key), derived with
     /// HMAC-SHA256 from this key: it needs nothing from the database, so a backup opens on a new
     /// machine that has only the key file.
