@@ -3,6 +3,7 @@
 //! which is why every job is keyed so that it is enqueued only once.
 
 use crate::mail;
+use crate::metrics::JobOutcome;
 use crate::{App, AppError};
 use domain::ids::{CaseId, InquiryId, MessageId, UserId};
 use domain::intake::ResponseId;
@@ -225,6 +226,7 @@ impl App {
             tracing::warn!(error = %e, "cannot schedule the daily backup");
         }
         loop {
+            self.runner_beat();
             match self.run_due_jobs().await {
                 Ok(0) => {
                     let _ = tokio::time::timeout(POLL, self.inner.jobs_wake.notified()).await;
@@ -246,6 +248,7 @@ impl App {
             let Some(job) = jobs::claim_due(self.db(), now, now + LEASE, 1).await?.pop() else {
                 break;
             };
+            self.runner_beat();
             self.run_one(job).await?;
             n += 1;
         }
@@ -258,14 +261,20 @@ impl App {
 
     async fn run_one(&self, job: Job) -> Result<(), store::StoreError> {
         let started = std::time::Instant::now();
+        // The metrics' label is the task's constant name, never the stored text.
+        let mut kind = "unknown";
         let outcome = match serde_json::from_str::<Task>(&job.payload) {
-            Ok(task) => self.perform(task).await,
+            Ok(task) => {
+                kind = task.kind();
+                self.perform(task).await
+            }
             Err(e) => Err(JobError::Payload(e)),
         };
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let now = self.now();
         match outcome {
             Ok(()) => {
+                self.metrics().job(kind, JobOutcome::Done);
                 tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, outcome = "done", duration_ms, "job ran");
                 jobs::complete(self.db(), &job.id, now).await
             }
@@ -275,11 +284,12 @@ impl App {
                         domain::jobs::backoff_ms(self.config().job_retry_base_ms, job.attempts);
                     now + SignedDuration::from_millis(i64::try_from(delay).unwrap_or(i64::MAX))
                 });
-                let outcome = if retry_at.is_some() {
-                    "retry"
+                let (outcome, counted) = if retry_at.is_some() {
+                    ("retry", JobOutcome::Retry)
                 } else {
-                    "gave_up"
+                    ("gave_up", JobOutcome::GaveUp)
                 };
+                self.metrics().job(kind, counted);
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, outcome, duration_ms, error_kind = error.kind(), "job failed");
                 // The SMTP server's answer may name the recipient: the operator reads why, not whom.
                 let why = domain::outbox::without_addresses(&error.chain(), "[address]");
