@@ -46,11 +46,14 @@ pub(crate) async fn request_span(
     app.metrics()
         .request(method, &route, status, elapsed.as_secs_f64());
     let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-    if QUIET.contains(&route.as_str()) {
-        tracing::debug!(parent: &span, status, latency_ms, "request done");
-    } else {
-        tracing::info!(parent: &span, status, latency_ms, "request done");
-    }
+    // Inside the span (not only its child): a JSON line then lists it in `spans` as well.
+    span.in_scope(|| {
+        if QUIET.contains(&route.as_str()) {
+            tracing::debug!(status, latency_ms, "request done");
+        } else {
+            tracing::info!(status, latency_ms, "request done");
+        }
+    });
     if let Some(value) = header {
         response.headers_mut().insert(REQUEST_ID, value);
     }
