@@ -185,7 +185,10 @@ on_both!(no_personal_data_in_any_series, with_token, |t| {
     assert!(text.contains(r#"route="/admin/cases/{id}""#));
     // One job ran, the invitation, and its one mail went out (to the dev mailbox).
     assert_eq!(
-        sample(&text, r#"holdspace_jobs_run_total{kind="patient_invitation"}"#),
+        sample(
+            &text,
+            r#"holdspace_jobs_run_total{kind="patient_invitation"}"#
+        ),
         Some(1.0),
         "{text}"
     );
