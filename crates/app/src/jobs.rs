@@ -227,7 +227,7 @@ impl App {
         }
         loop {
             self.runner_beat();
-            match self.run_due_jobs().await {
+            match self.run_round(true).await {
                 Ok(0) => {
                     let _ = tokio::time::timeout(POLL, self.inner.jobs_wake.notified()).await;
                 }
@@ -241,14 +241,22 @@ impl App {
     }
 
     /// Runs the jobs due now, one claim at a time (up to 20 in a round); returns how many ran.
+    /// Called by hand (tests, commands) it is no sign that the runner lives: no heartbeat.
     pub async fn run_due_jobs(&self) -> Result<usize, store::StoreError> {
+        self.run_round(false).await
+    }
+
+    /// A round of the runner; `beat` marks it alive before each job (a round may run twenty).
+    async fn run_round(&self, beat: bool) -> Result<usize, store::StoreError> {
         let mut n = 0;
         while n < 20 {
             let now = self.now();
             let Some(job) = jobs::claim_due(self.db(), now, now + LEASE, 1).await?.pop() else {
                 break;
             };
-            self.runner_beat();
+            if beat {
+                self.runner_beat();
+            }
             self.run_one(job).await?;
             n += 1;
         }
