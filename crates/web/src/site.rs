@@ -358,11 +358,7 @@ pub async fn robots(State(state): State<WebState>) -> Response {
 /// Alive: the process answers HTTP. Touches nothing else, so a slow database does not get a
 /// healthy process restarted.
 pub async fn healthz() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "ok\n",
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok").into_response()
 }
 
 /// Ready for traffic: 200 when the database answers and the job runner goes round; 503 naming
@@ -371,9 +367,9 @@ pub async fn readyz(State(state): State<WebState>) -> Response {
     let not_ready = state.app.not_ready().await;
     let plain = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
     if not_ready.is_empty() {
-        (StatusCode::OK, plain, "ready\n".to_string()).into_response()
+        (StatusCode::OK, plain, "ready".to_string()).into_response()
     } else {
-        let body = format!("not ready: {}\n", not_ready.join(", "));
+        let body = format!("not ready: {}", not_ready.join(", "));
         (StatusCode::SERVICE_UNAVAILABLE, plain, body).into_response()
     }
 }

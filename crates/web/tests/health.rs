@@ -52,16 +52,16 @@ on_both!(
     readyz_waits_for_the_job_runner_and_notices_it_stop,
     quick_to_go_stale,
     |t| {
-        assert_eq!(plain(&t, "/healthz").await, (StatusCode::OK, "ok\n".into()));
+        assert_eq!(plain(&t, "/healthz").await, (StatusCode::OK, "ok".into()));
         let (status, body) = plain(&t, "/readyz").await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(body, "not ready: job runner\n", "the database answers");
+        assert_eq!(body, "not ready: job runner", "the database answers");
         let runner = tokio::spawn(t.app.clone().run_jobs());
-        assert_eq!(until(&t, "/readyz", StatusCode::OK).await, "ready\n");
+        assert_eq!(until(&t, "/readyz", StatusCode::OK).await, "ready");
         // A runner that has died goes without a heartbeat.
         runner.abort();
         let body = until(&t, "/readyz", StatusCode::SERVICE_UNAVAILABLE).await;
-        assert_eq!(body, "not ready: job runner\n");
+        assert_eq!(body, "not ready: job runner");
         assert_eq!(plain(&t, "/healthz").await.0, StatusCode::OK, "still alive");
     }
 );
