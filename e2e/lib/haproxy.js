@@ -8,7 +8,7 @@ import path from 'node:path';
 import { freePort, sleep } from './server.js';
 
 /** What HAProxy asks each instance: switch to '/readyz' once it reports draining. */
-export const HEALTH_PATH = '/healthz';
+export const HEALTH_PATH = '/readyz';
 
 export function haproxyPath() {
   for (const p of ['/usr/sbin/haproxy', '/usr/bin/haproxy']) if (existsSync(p)) return p;

@@ -53,6 +53,16 @@ process.on('exit', () => {
   }
 });
 
+/** The servers' log format: E2E_LOG_FORMAT=json has them write JSON lines (scripts/test does so
+ * for the PostgreSQL run, so the privacy test reads both formats); text otherwise. */
+export function logFormat() {
+  return (process.env.E2E_LOG_FORMAT || 'text').toLowerCase();
+}
+
+function logFormatEnv() {
+  return { HOLDSPACE_LOG_FORMAT: logFormat() };
+}
+
 export function usePostgres() {
   return (process.env.E2E_DATABASE || '').toLowerCase() === 'postgres';
 }
@@ -159,7 +169,7 @@ export class Server {
     await this.prepare();
     const full = [...args, '--data-dir', this.dataDir];
     if (this.database) full.push('--database-url', this.database.url);
-    const env = { ...process.env, NO_COLOR: '1', RUST_LOG: 'warn', ...this.clockEnv() };
+    const env = { ...process.env, NO_COLOR: '1', RUST_LOG: 'warn', ...logFormatEnv(), ...this.clockEnv() };
     delete env.HOLDSPACE_DATABASE_URL;
     return new Promise((resolve, reject) => {
       const child = spawn(binaryPath(), full, { cwd: this.dataDir, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -197,6 +207,7 @@ export class Server {
       HOLDSPACE_JOB_RETRY_BASE_MS: '500',
       RUST_LOG: process.env.E2E_RUST_LOG || 'info',
       NO_COLOR: '1',
+      ...logFormatEnv(),
       ...this.clockEnv(),
       ...this.extraEnv,
     };

@@ -1,10 +1,12 @@
 // Runs last: every server's output of this run must be free of what the tests typed (clinical words,
 // names, messages, email addresses) and of the tokens and links they used; no line carries a 64-hex token.
+// The servers write text or JSON lines (E2E_LOG_FORMAT); both are read, JSON lines decoded as well.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { logDir } from '../lib/privacy.js';
+import { logFormat } from '../lib/server.js';
 
 // The one line that hands a token to a person on purpose: the first-run setup link, printed on the
 // operator's console because there is no account yet to mail it to.
@@ -20,6 +22,31 @@ function collected() {
   return { dir, secrets, logs };
 }
 
+/** A JSON log line's object (after the `[stdout #1] ` the harness puts before it), or null. */
+function json(line) {
+  const at = line.indexOf('] {');
+  if (at < 0) return null;
+  try {
+    return JSON.parse(line.slice(at + 2));
+  } catch {
+    return null;
+  }
+}
+
+/** Every string in a JSON value, decoded (a typed `"` or `\` is escaped in the line itself). */
+function strings(value) {
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
+}
+
+/** A request's line: `request{id=… route=…}` in text; in JSON, a `request` span with its id and route. */
+function requestLine(line) {
+  const object = json(line);
+  if (!object) return /request\{.*route=/.test(line);
+  return [object.span, ...(object.spans ?? [])].some((s) => s?.name === 'request' && s.id && s.route);
+}
+
 /** Shows where a secret sits without printing it whole. */
 const masked = (s) => `${s.slice(0, 3)}…(${s.length} chars)`;
 
@@ -30,11 +57,16 @@ test('no server log carries a typed word, an address, a token or a link a test u
     return;
   }
   const lines = logs.flatMap(({ file, text }) => text.split('\n').map((line, i) => ({ where: `${file}:${i + 1}`, line })));
-  assert.ok(lines.some(({ line }) => /request\{.*route=/.test(line)),
+  assert.ok(lines.some(({ line }) => requestLine(line)),
     'the logs hold request lines (RUST_LOG includes info), so this test means something');
+  if (logFormat() === 'json') {
+    assert.ok(lines.some(({ line }) => json(line) && requestLine(line)), 'the servers wrote JSON lines (E2E_LOG_FORMAT=json)');
+  }
   const leaks = [];
   for (const { where, line } of lines) {
-    const lower = line.toLowerCase();
+    const object = json(line);
+    // In JSON, the decoded strings too: escaping must not hide what a test typed.
+    const lower = (object ? `${line}\n${strings(object).join('\n')}` : line).toLowerCase();
     for (const { what, value } of secrets) {
       if (lower.includes(value.toLowerCase())) leaks.push(`${where}: a ${what} (${masked(value)})`);
     }

@@ -3,6 +3,7 @@
 //! which is why every job is keyed so that it is enqueued only once.
 
 use crate::mail;
+use crate::metrics::JobOutcome;
 use crate::{App, AppError};
 use domain::ids::{CaseId, InquiryId, MessageId, UserId};
 use domain::intake::ResponseId;
@@ -227,7 +228,8 @@ impl App {
             tracing::warn!(error = %e, "cannot schedule the daily backup");
         }
         while !self.is_draining() {
-            match self.run_due_jobs().await {
+            self.runner_beat();
+            match self.run_round(true).await {
                 Ok(0) => {
                     let _ = tokio::time::timeout(POLL, self.inner.jobs_wake.notified()).await;
                 }
@@ -244,14 +246,23 @@ impl App {
     }
 
     /// Runs the jobs due now, one claim at a time (up to 20 in a round, none once draining);
-    /// returns how many ran.
+    /// returns how many ran. Called by hand (tests, commands) it is no sign that the runner
+    /// lives: no heartbeat.
     pub async fn run_due_jobs(&self) -> Result<usize, store::StoreError> {
+        self.run_round(false).await
+    }
+
+    /// A round of the runner; `beat` marks it alive before each job (a round may run twenty).
+    async fn run_round(&self, beat: bool) -> Result<usize, store::StoreError> {
         let mut n = 0;
         while n < 20 && !self.is_draining() {
             let now = self.now();
             let Some(job) = jobs::claim_due(self.db(), now, now + LEASE, 1).await?.pop() else {
                 break;
             };
+            if beat {
+                self.runner_beat();
+            }
             self.run_one(job).await?;
             n += 1;
         }
@@ -264,14 +275,20 @@ impl App {
 
     async fn run_one(&self, job: Job) -> Result<(), store::StoreError> {
         let started = std::time::Instant::now();
+        // The metrics' label is the task's constant name, never the stored text.
+        let mut kind = "unknown";
         let outcome = match serde_json::from_str::<Task>(&job.payload) {
-            Ok(task) => self.perform(task).await,
+            Ok(task) => {
+                kind = task.kind();
+                self.perform(task).await
+            }
             Err(e) => Err(JobError::Payload(e)),
         };
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let now = self.now();
         match outcome {
             Ok(()) => {
+                self.metrics().job(kind, JobOutcome::Done);
                 tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, outcome = "done", duration_ms, "job ran");
                 jobs::complete(self.db(), &job.id, now).await
             }
@@ -281,11 +298,12 @@ impl App {
                         domain::jobs::backoff_ms(self.config().job_retry_base_ms, job.attempts);
                     now + SignedDuration::from_millis(i64::try_from(delay).unwrap_or(i64::MAX))
                 });
-                let outcome = if retry_at.is_some() {
-                    "retry"
+                let (outcome, counted) = if retry_at.is_some() {
+                    ("retry", JobOutcome::Retry)
                 } else {
-                    "gave_up"
+                    ("gave_up", JobOutcome::GaveUp)
                 };
+                self.metrics().job(kind, counted);
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, outcome, duration_ms, error_kind = error.kind(), "job failed");
                 // The SMTP server's answer may name the recipient: the operator reads why, not whom.
                 let why = domain::outbox::without_addresses(&error.chain(), "[address]");

@@ -20,6 +20,7 @@ pub mod ending;
 pub mod error;
 pub mod export;
 pub mod focus;
+pub mod health;
 pub mod i18n;
 pub mod images;
 pub mod inquiries;
@@ -28,6 +29,7 @@ pub mod jobs;
 pub mod key_copy;
 pub mod mail;
 pub mod messaging;
+pub mod metrics;
 pub mod notes;
 pub mod passkeys;
 pub mod policy;
@@ -82,6 +84,8 @@ pub struct Config {
     pub master_key_file: Option<std::path::PathBuf>,
     /// Daily backups from the job runner; `None` leaves them to the operator's own schedule.
     pub backups: Option<backup::BackupSchedule>,
+    /// How long the job runner may go without a round before `/readyz` answers 503.
+    pub runner_stale_after: std::time::Duration,
 }
 
 impl Default for Config {
@@ -102,6 +106,7 @@ impl Default for Config {
             audit_checkpoint_mail: false,
             master_key_file: None,
             backups: None,
+            runner_stale_after: health::RUNNER_STALE_AFTER,
         }
     }
 }
@@ -124,6 +129,11 @@ struct Inner {
     refresh_started: std::sync::Once,
     /// Set once, when the process is asked to stop (see `drain`).
     draining: tokio::sync::watch::Sender<bool>,
+    metrics: metrics::Metrics,
+    /// When the process started (a monotonic clock), for the job runner's heartbeat.
+    started: std::time::Instant,
+    /// Milliseconds after `started` of the job runner's last round; 0 before its first.
+    runner_beat_ms: std::sync::atomic::AtomicU64,
 }
 
 impl App {
@@ -141,6 +151,9 @@ impl App {
                 broker: Arc::new(rooms::Broker::new()),
                 refresh_started: std::sync::Once::new(),
                 draining: tokio::sync::watch::Sender::new(false),
+                metrics: metrics::Metrics::default(),
+                started: std::time::Instant::now(),
+                runner_beat_ms: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
@@ -178,7 +191,7 @@ impl App {
         )
     }
 
-    /// Whether the store answers (for `/healthz`).
+    /// Whether the store answers (for `/readyz`).
     pub async fn healthy(&self) -> bool {
         self.inner.db.ping().await.is_ok()
     }

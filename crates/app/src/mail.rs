@@ -164,6 +164,12 @@ impl Outgoing {
 impl App {
     /// Sends `mail`, in its recipient's language; an error means "try again later" to the job runner.
     pub(crate) async fn send(&self, mail: Outgoing) -> Result<(), MailError> {
+        let sent = self.deliver(mail).await;
+        self.metrics().mail(sent.is_ok());
+        sent
+    }
+
+    async fn deliver(&self, mail: Outgoing) -> Result<(), MailError> {
         let domain = mail.to.rsplit_once('@').map_or("?", |(_, d)| d);
         let lang = match &mail.to_user {
             Some(id) => {

@@ -5,7 +5,7 @@
 //! merges the two layers once and checks every value, naming the key the way the operator wrote it.
 
 mod args;
-mod check;
+pub mod check;
 mod describe;
 mod services;
 
@@ -49,6 +49,11 @@ pub struct Settings {
     pub backup_dir: Option<PathBuf>,
     pub backup_keep: app::backup::keep::Keep,
     master_key: Option<SecretString>,
+    pub log_format: check::LogFormat,
+    /// The bearer token that opens `/metrics` on the practice's address.
+    pub metrics_token: Option<SecretString>,
+    /// Where `/metrics` is served on its own, without a token.
+    pub metrics_listen: Option<SocketAddr>,
     /// Where each value that was given came from: `--listen`, `HOLDSPACE_LISTEN` or the file.
     origins: BTreeMap<&'static str, String>,
 }
@@ -352,6 +357,29 @@ impl Settings {
             None => false,
         };
         let mail_from = at.pick("mail_from", given.mail_from, file.mail_from);
+        let log_format = match at.pick("log_format", given.log_format, file.log_format) {
+            Some(v) => check::log_format(&v.value).map_err(|e| format!("{}: {e}", v.from))?,
+            None => check::LogFormat::Text,
+        };
+        let metrics_token = at.pick("metrics_token", given.metrics_token, file.metrics_token);
+        if let Some(v) = &metrics_token {
+            check::metrics_token(v.value.expose_secret())
+                .map_err(|e| format!("{}: {e}", v.from))?;
+        }
+        let metrics_listen =
+            match at.pick("metrics_listen", given.metrics_listen, file.metrics_listen) {
+                Some(v) => {
+                    let addr = check::listen(&v.value).map_err(|e| format!("{}: {e}", v.from))?;
+                    if addr == listen {
+                        return Err(format!(
+                            "{}: the metrics need an address of their own, not listen's {listen}",
+                            v.from
+                        ));
+                    }
+                    Some(addr)
+                }
+                None => None,
+            };
         Ok(Settings {
             listen,
             data_dir,
@@ -373,6 +401,9 @@ impl Settings {
             backup_dir,
             backup_keep,
             master_key: master_key.map(|v| v.value),
+            log_format,
+            metrics_token: metrics_token.map(|v| v.value),
+            metrics_listen,
             origins: at.origins,
         })
     }
@@ -471,6 +502,7 @@ impl Settings {
                 }),
                 _ => None,
             },
+            runner_stale_after: app::health::RUNNER_STALE_AFTER,
         }
     }
 

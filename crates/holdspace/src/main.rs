@@ -5,6 +5,7 @@ mod backups;
 mod clock;
 mod config;
 mod doctor;
+mod logging;
 mod probe;
 mod service;
 
@@ -219,7 +220,6 @@ fn main() -> ExitCode {
         Ok(parsed) => parsed,
         Err(e) => return usage(&e),
     };
-    init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -263,17 +263,13 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .init();
-}
-
 async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
-    let resolve = |settings: SettingsArgs| Settings::resolve(settings, matches);
+    // Nothing logs before the settings are read: they say how to write the log.
+    let resolve = |settings: SettingsArgs| {
+        let settings = Settings::resolve(settings, matches)?;
+        logging::init(settings.log_format);
+        Ok::<Settings, String>(settings)
+    };
     match cli.command {
         Command::Serve { settings, demo } => serve(resolve(settings)?, demo).await,
         Command::Config { settings } => {
@@ -508,16 +504,23 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     let app = open(&settings).await?;
     if demo {
         let login = app.load_demo().await.map_err(|e| describe(&e))?;
-        println!(
-            "Demo practice loaded. Sign in at {} as {} with the password {}",
-            app.link("/admin"),
-            login.email,
-            login.password
+        let format = settings.log_format;
+        logging::announce(
+            format,
+            &format!(
+                "Demo practice loaded. Sign in at {} as {} with the password {}",
+                app.link("/admin"),
+                login.email,
+                login.password
+            ),
         );
-        println!("The second factor: add the TOTP secret {} to an authenticator app (the code now is {}).", login.totp_secret, app::two_factor::current_code(&login.totp_secret, app.now()).unwrap_or_default());
+        logging::announce(format, &format!("The second factor: add the TOTP secret {} to an authenticator app (the code now is {}).", login.totp_secret, app::two_factor::current_code(&login.totp_secret, app.now()).unwrap_or_default()));
     } else if app.needs_setup().await.map_err(|e| describe(&e))? {
         let link = app.create_setup_link().await.map_err(|e| describe(&e))?;
-        println!("Create your practice with this link (it works once, for one hour): {link}");
+        logging::announce(
+            settings.log_format,
+            &format!("Create your practice with this link (it works once, for one hour): {link}"),
+        );
     }
     let limits = connection_limits(&settings);
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -532,6 +535,20 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     state.trust_proxy = settings.trust_proxy;
     state.trusted_proxies = settings.trusted_proxies.clone();
     state.limits = limits;
+    state.metrics_token = settings.metrics_token.clone();
+    if let Some(address) = settings.metrics_listen {
+        let metrics = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|e| format!("cannot listen on {address} (metrics_listen): {e}"))?;
+        tracing::info!(address = %address, "metrics are served on their own address");
+        let state = state.clone();
+        // It ends with the process: nothing on it needs a graceful end.
+        tokio::spawn(async move {
+            if let Err(e) = web::serve_metrics(metrics, state, std::future::pending()).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     let drain = app.clone();
     let stopping = async move {
         shutdown_signal().await;

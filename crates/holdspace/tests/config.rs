@@ -104,6 +104,9 @@ fn every_documented_variable_and_file_key_is_read() {
         ("HOLDSPACE_MAX_CONNECTIONS_PER_ADDRESS", "8"),
         ("HOLDSPACE_HEADER_TIMEOUT_SECS", "7"),
         ("HOLDSPACE_BODY_TIMEOUT_SECS", "70"),
+        ("HOLDSPACE_LOG_FORMAT", "json"),
+        ("HOLDSPACE_METRICS_TOKEN", "env-metrics-token-0123456789"),
+        ("HOLDSPACE_METRICS_LISTEN", "127.0.0.1:9100"),
     ];
     let o = holdspace(&["config"], &env);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -134,6 +137,9 @@ max_connections = 500
 max_connections_per_address = 8
 header_timeout_secs = 7
 body_timeout_secs = 70
+log_format = "json"
+metrics_token = "file-metrics-token-0123456789"
+metrics_listen = "127.0.0.1:9101"
 "#,
     );
     let o = holdspace(&["config", "--config", file.to_str().unwrap()], &[]);
@@ -157,6 +163,9 @@ body_timeout_secs = 70
         "max_connections_per_address",
         "header_timeout_secs",
         "body_timeout_secs",
+        "log_format",
+        "metrics_token",
+        "metrics_listen",
     ] {
         assert!(line(&o, key).contains("holdspace.toml)"), "{key}");
     }

@@ -161,6 +161,35 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// The pool's connections now, for the metrics: open, idle among them, and the most it opens.
+    pub fn pool_use(&self) -> PoolUse {
+        let size = self.pool.size();
+        let idle = u32::try_from(self.pool.num_idle())
+            .unwrap_or(u32::MAX)
+            .min(size);
+        PoolUse {
+            size,
+            idle,
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+}
+
+/// How the pool's connections are used at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolUse {
+    /// Open connections, idle or in use.
+    pub size: u32,
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+impl PoolUse {
+    pub fn in_use(&self) -> u32 {
+        self.size - self.idle
+    }
 }
 
 /// The pool alone: no migration, no keys (a restore writes its rows before the keyring loads, so

@@ -44,7 +44,7 @@ pub mod testing;
 pub mod users;
 pub mod workspace;
 
-pub use db::{Backend, Db, DbConfig};
+pub use db::{Backend, Db, DbConfig, PoolUse};
 pub use error::{StoreError, StoreResult};
 /// The schema version of this build (its newest migration).
 pub use migrations::LATEST as SCHEMA_VERSION;

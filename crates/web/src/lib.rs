@@ -24,6 +24,7 @@ mod intake;
 mod invoices;
 mod mail;
 mod measures;
+mod metrics;
 mod notes;
 mod passkeys;
 mod portal;
@@ -64,6 +65,9 @@ pub struct WebState {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Deadlines for a request's head and body, and the connection caps.
     pub limits: ConnLimits,
+    /// The bearer token `/metrics` asks for; without one `/metrics` is not found here (it may
+    /// be served on its own address, see `serve_metrics`).
+    pub metrics_token: Option<secrecy::SecretString>,
 }
 
 impl WebState {
@@ -75,6 +79,7 @@ impl WebState {
             trust_proxy: false,
             trusted_proxies: Vec::new(),
             limits: ConnLimits::default(),
+            metrics_token: None,
         }
     }
 }
@@ -96,6 +101,7 @@ pub fn secure_context(public_url: &str) -> bool {
 pub fn router(state: WebState) -> (Router, Vec<RouteInfo>) {
     let (router, routes) = routes::build(state.clone());
     let body_timeout = state.limits.body_timeout;
+    let app = state.app.clone();
     // The language is chosen first, so error pages are in it too; the body's deadline starts
     // before anything reads it; the request's span is outermost, so it covers the security layers
     // and every line they write.
@@ -105,8 +111,22 @@ pub fn router(state: WebState) -> (Router, Vec<RouteInfo>) {
             body_timeout,
             serve::body_deadline,
         ))
-        .layer(axum::middleware::from_fn(trace::request_span));
+        .layer(axum::middleware::from_fn_with_state(
+            app,
+            trace::request_span,
+        ));
     (router, routes)
+}
+
+/// Serves `/metrics` alone, without a token, until `shutdown` resolves: for an address only
+/// Prometheus reaches (a loopback or a private network), apart from the practice's own.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    state: WebState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = state.limits.clone();
+    serve::run(listener, metrics::open_router(state), limits, shutdown).await
 }
 
 /// Serves until `shutdown` resolves, within `state.limits` (see `serve.rs`).

@@ -3,9 +3,9 @@
 
 use crate::{
     accounts, agreements, api, assets, attendance, away, billing, booking, calendar, cases, claims,
-    content, day, ending, focus, inquiries, intake, invoices, mail, measures, notes, passkeys,
-    portal, portal_invoices, practice, record, retention, rooms, series, site, statements, team,
-    techcheck, workspace, WebState,
+    content, day, ending, focus, inquiries, intake, invoices, mail, measures, metrics, notes,
+    passkeys, portal, portal_invoices, practice, record, retention, rooms, series, site,
+    statements, team, techcheck, workspace, WebState,
 };
 use axum::handler::Handler;
 use axum::routing::{get, post, MethodRouter};
@@ -92,6 +92,8 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/feed.xml", site::feed)
         .get("/robots.txt", site::robots)
         .get("/healthz", site::healthz)
+        .get("/readyz", site::readyz)
+        .get("/metrics", metrics::scrape)
         .get("/media/{file}", site::media)
         .get("/static/{file}", assets::serve)
         .get("/{slug}", site::page)

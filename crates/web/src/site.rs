@@ -1,4 +1,4 @@
-//! The public site's pages, the sitemap, the Atom feed, images and the health check.
+//! The public site's pages, the sitemap, the Atom feed, images and the health checks.
 
 use crate::error::{WebError, WebResult};
 use crate::extract::Caller;
@@ -355,12 +355,22 @@ pub async fn robots(State(state): State<WebState>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
 
-/// 200 when the database answers, 503 otherwise. Says nothing else.
-pub async fn healthz(State(state): State<WebState>) -> Response {
-    if state.app.healthy().await {
-        (StatusCode::OK, "ok").into_response()
+/// Alive: the process answers HTTP. Touches nothing else, so a slow database does not get a
+/// healthy process restarted.
+pub async fn healthz() -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok").into_response()
+}
+
+/// Ready for traffic: 200 when the database answers and the job runner goes round; 503 naming
+/// what is not ready otherwise (a part's name only, never an error's text).
+pub async fn readyz(State(state): State<WebState>) -> Response {
+    let not_ready = state.app.not_ready().await;
+    let plain = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+    if not_ready.is_empty() {
+        (StatusCode::OK, plain, "ready".to_string()).into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response()
+        let body = format!("not ready: {}", not_ready.join(", "));
+        (StatusCode::SERVICE_UNAVAILABLE, plain, body).into_response()
     }
 }
 

@@ -1,6 +1,8 @@
-//! One span per request (request id, method, route template) and one line when it ends (status, latency).
+//! One span per request (request id, method, route template), one line when it ends (status,
+//! latency), and the request counted in the metrics.
 
-use axum::extract::{MatchedPath, Request};
+use app::App;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -12,7 +14,15 @@ pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id"
 /// Wraps every request: its lines carry the span's fields, and the answer echoes the request id.
 /// The route is the router's template (`/booking/{token}`), never the path or the query: paths
 /// and queries carry tokens.
-pub(crate) async fn request_span(mut request: Request, next: Next) -> Response {
+/// The probes a load balancer or Prometheus sends every few seconds: their "request done" lines
+/// are at debug level, so they do not flood the log at info (their counts are in the metrics).
+const QUIET: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
+pub(crate) async fn request_span(
+    State(app): State<App>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let id = request
         .headers()
         .get(&REQUEST_ID)
@@ -27,15 +37,43 @@ pub(crate) async fn request_span(mut request: Request, next: Next) -> Response {
     if let Some(value) = &header {
         request.headers_mut().insert(REQUEST_ID, value.clone());
     }
+    let method = method_label(request.method());
     let span = tracing::info_span!("request", id = %id, method = %request.method(), route = %route);
     let started = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
-    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    tracing::info!(parent: &span, status = response.status().as_u16(), latency_ms, "request done");
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    app.metrics()
+        .request(method, &route, status, elapsed.as_secs_f64());
+    let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+    // Inside the span (not only its child): a JSON line then lists it in `spans` as well.
+    span.in_scope(|| {
+        if QUIET.contains(&route.as_str()) {
+            tracing::debug!(status, latency_ms, "request done");
+        } else {
+            tracing::info!(status, latency_ms, "request done");
+        }
+    });
     if let Some(value) = header {
         response.headers_mut().insert(REQUEST_ID, value);
     }
     response
+}
+
+/// The method as a metrics label: the usual ones by name, any other as "other", so a client
+/// cannot add series by inventing methods.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 /// A caller's id is kept only if it is short and plain, so a client cannot write arbitrary text
@@ -65,5 +103,12 @@ mod tests {
         );
         assert!(!acceptable_id("hello world\nINFO forged line"));
         assert_eq!(new_id().len(), 16);
+    }
+
+    #[test]
+    fn invented_methods_share_one_label() {
+        let odd = axum::http::Method::from_bytes(b"BREW").unwrap();
+        assert_eq!(method_label(&odd), "other");
+        assert_eq!(method_label(&axum::http::Method::POST), "POST");
     }
 }

@@ -512,3 +512,42 @@ on_both!(a_quiet_socket_outlives_the_http_deadlines, impatient, |t| {
     say(&mut anna, json!({"type": "admit", "user": pat_user})).await;
     state_where(&mut pat, |s| s["phase"] == "in_session").await;
 });
+
+// The metrics' room gauges count this instance's connections and their rooms, and name neither
+// the room nor anyone in it.
+on_both!(
+    the_metrics_count_rooms_and_people_connected_here,
+    practice,
+    |t| {
+        let s = setup(&t).await;
+        t.clock.advance(jiff::SignedDuration::from_mins(21));
+        let gauge = |text: &str, name: &str| -> f64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+                .unwrap()
+        };
+        let mut pat = open(&t, &s.pat, &s.room, &t.base).await.unwrap();
+        next(&mut pat, "hello").await;
+        let mut anna = open(&t, &s.anna, &s.room, &t.base).await.unwrap();
+        next(&mut anna, "hello").await;
+        someone_waiting(&mut anna).await;
+        let text = t.app.metrics_text().await;
+        assert_eq!(gauge(&text, "holdspace_rooms_open"), 1.0);
+        assert_eq!(gauge(&text, "holdspace_room_connections"), 2.0);
+        for private in [s.room.as_str(), "Pat Example", "pat@example.org"] {
+            assert!(!text.contains(private), "{private} in the metrics");
+        }
+        pat.close(None).await.unwrap();
+        anna.close(None).await.unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = t.app.metrics_text().await;
+            if gauge(&text, "holdspace_room_connections") == 0.0 {
+                assert_eq!(gauge(&text, "holdspace_rooms_open"), 0.0);
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{text}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+);

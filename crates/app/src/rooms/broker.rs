@@ -41,6 +41,13 @@ struct Envelope {
     event: Event,
 }
 
+/// How many rooms and connections this instance holds now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Occupancy {
+    pub rooms: usize,
+    pub connections: usize,
+}
+
 pub struct Broker {
     rooms: Mutex<HashMap<String, broadcast::Sender<Arc<Event>>>>,
     /// This instance's live connections, refreshed in the store so other instances see them.
@@ -97,6 +104,21 @@ impl Broker {
 
     pub(crate) fn disconnected(&self, connection: &str) {
         self.live.lock().expect("live set").remove(connection);
+    }
+
+    /// Rooms with a connection on this instance, and the connections, for the metrics.
+    pub(crate) fn occupancy(&self) -> Occupancy {
+        let rooms = self
+            .rooms
+            .lock()
+            .expect("room table")
+            .values()
+            .filter(|sender| sender.receiver_count() > 0)
+            .count();
+        Occupancy {
+            rooms,
+            connections: self.live.lock().expect("live set").len(),
+        }
     }
 
     /// Starts listening on PostgreSQL, once; answers whether events go through it.

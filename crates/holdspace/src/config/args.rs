@@ -222,4 +222,30 @@ pub struct SettingsArgs {
     #[arg(long = "test-now", env = "HOLDSPACE_TEST_NOW", hide = true)]
     #[serde(skip)]
     pub(super) test_now: Option<String>,
+    /// How log lines are written: text (for people) or json (one object per line, for a log
+    /// collector) [default: text].
+    #[arg(
+        long = "log-format",
+        env = "HOLDSPACE_LOG_FORMAT",
+        value_name = "FORMAT"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    pub(super) log_format: Option<String>,
+    /// A bearer token that opens /metrics (Prometheus) on the practice's address [default: none,
+    /// /metrics is not found there].
+    #[arg(
+        long = "metrics-token",
+        env = "HOLDSPACE_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub(super) metrics_token: Option<SecretString>,
+    /// An address of its own where /metrics is served without a token, e.g. 127.0.0.1:9100
+    /// [default: none].
+    #[arg(
+        long = "metrics-listen",
+        env = "HOLDSPACE_METRICS_LISTEN",
+        value_name = "ADDR"
+    )]
+    pub(super) metrics_listen: Option<String>,
 }

@@ -69,6 +69,46 @@ pub fn listen(text: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("{text:?} is not an address like 127.0.0.1:8080"))
 }
 
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One readable line per event, with the request's span before it.
+    #[default]
+    Text,
+    /// One JSON object per line, the request's span fields (its id among them) in `span`/`spans`.
+    Json,
+}
+
+impl LogFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+pub fn log_format(text: &str) -> Result<LogFormat, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err(format!("expected text or json, not {text:?}")),
+    }
+}
+
+/// A metrics token: long enough not to be guessed, and printable (it travels in a header).
+pub fn metrics_token(text: &str) -> Result<(), String> {
+    if text.len() < 16 {
+        return Err(
+            "the token must be at least 16 characters (openssl rand -hex 32 makes one)".into(),
+        );
+    }
+    if !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("the token must be printable ASCII without spaces".into());
+    }
+    Ok(())
+}
+
 /// An http(s) address with a host and nothing after the path; returned without a trailing slash.
 pub fn public_url(text: &str) -> Result<String, String> {
     let expected = "expected an http:// or https:// address like https://practice.example.org";

@@ -27,7 +27,7 @@ impl Settings {
             0 => "0 (no cap)".to_string(),
             n => n.to_string(),
         };
-        let lines: [(&str, String); 28] = [
+        let lines: [(&str, String); 31] = [
             ("listen", self.listen.to_string()),
             ("data_dir", self.data_dir.display().to_string()),
             ("database_url", self.database_label()),
@@ -102,6 +102,13 @@ impl Settings {
             ("backup_keep_daily", self.backup_keep.daily.to_string()),
             ("backup_keep_weekly", self.backup_keep.weekly.to_string()),
             ("backup_keep_monthly", self.backup_keep.monthly.to_string()),
+            ("log_format", self.log_format.as_str().to_string()),
+            ("metrics_token", secret(self.metrics_token.is_some())),
+            (
+                "metrics_listen",
+                self.metrics_listen
+                    .map_or_else(|| "(none)".into(), |a| a.to_string()),
+            ),
         ];
         lines
             .iter()

@@ -270,6 +270,7 @@ fn debug_output_shows_no_secret() {
         master_key: Some(master.clone().into()),
         turn_secret: Some("turn-secret-north-wind".into()),
         stripe_secret_key: Some("sk_test_stripeKeyHeron".into()),
+        metrics_token: Some("metricsTokenPlover-0123456789".into()),
         ..flags()
     };
     let file = r#"
@@ -291,6 +292,7 @@ fn debug_output_shows_no_secret() {
         "db-password-wren",
         "stripeKeyHeron",
         "hookSecretKestrel",
+        "metricsTokenPlover",
     ] {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }
@@ -314,7 +316,7 @@ fn every_key_has_its_flag_and_variable_by_one_rule() {
         );
         keys += 1;
     }
-    assert_eq!(keys, 30);
+    assert_eq!(keys, 33);
 }
 
 #[test]
@@ -519,4 +521,60 @@ fn scheduled_backups_need_a_recipient_and_whole_keep_counts() {
         (7, 4, 24)
     );
     assert!(merge(flags(), "").unwrap().app_config().backups.is_none());
+}
+
+#[test]
+fn log_format_and_the_metrics_settings_are_checked() {
+    let s = merge(flags(), "").unwrap();
+    assert_eq!(s.log_format, check::LogFormat::Text);
+    assert!(s.metrics_token.is_none() && s.metrics_listen.is_none());
+    let s = merge(
+        SettingsArgs {
+            log_format: Some("JSON".into()),
+            ..flags()
+        },
+        "metrics_listen = \"127.0.0.1:9100\"\nmetrics_token = \"0123456789abcdef0123\"",
+    )
+    .unwrap();
+    assert_eq!(s.log_format, check::LogFormat::Json);
+    assert_eq!(s.metrics_listen, Some("127.0.0.1:9100".parse().unwrap()));
+    assert!(s
+        .describe()
+        .iter()
+        .any(|l| l.starts_with("metrics_token = [REDACTED]")));
+    for (file, expected) in [
+        (
+            "log_format = \"yaml\"",
+            "log_format in holdspace.toml: expected text or json, not \"yaml\"",
+        ),
+        ("log_format = \"\"", ""),
+        (
+            "metrics_token = \"short\"",
+            "metrics_token in holdspace.toml: the token must be at least 16 characters",
+        ),
+        (
+            "metrics_token = \"with spaces in it, long enough\"",
+            "printable ASCII without spaces",
+        ),
+        (
+            "metrics_listen = \"9100\"",
+            "metrics_listen in holdspace.toml: \"9100\" is not an address",
+        ),
+        (
+            "metrics_listen = \"127.0.0.1:8080\"",
+            "the metrics need an address of their own",
+        ),
+    ] {
+        match merge(flags(), file) {
+            // An empty value counts as not given.
+            Ok(s) => assert!(
+                expected.is_empty() && s.log_format == check::LogFormat::Text,
+                "{file}"
+            ),
+            Err(message) => assert!(
+                message.contains(expected) && !expected.is_empty(),
+                "{file}: {message}"
+            ),
+        }
+    }
 }
