@@ -227,6 +227,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_bundled_file_parses_and_names_each_message_once() {
+        for (tag, source) in BUNDLED {
+            let resource = FluentResource::try_new((*source).to_string())
+                .unwrap_or_else(|(_, errors)| panic!("{tag}.ftl has syntax errors: {errors:?}"));
+            let mut bundle = FluentBundle::new_concurrent(vec![unic_langid::langid!("en")]);
+            if let Err(errors) = bundle.add_resource(resource) {
+                panic!("{tag}.ftl defines a message twice: {errors:?}");
+            }
+        }
+    }
+
+    #[test]
     fn counts_choose_their_plural_form() {
         let en = Lang::default();
         let one = t_with(en, "board-days", &[("count", "1".into())]);

@@ -424,7 +424,7 @@ impl ProfileInput {
         let registration = one_line(&mut e, "registration", &self.registration, false, 60);
         let country = self.country.trim().to_ascii_uppercase();
         if !(country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase())) {
-            e.add("country", "error-country");
+            e.add("country", "error-country-code");
         }
         let account_holder = one_line(&mut e, "account_holder", &self.account_holder, false, 70);
         let iban = self.iban.trim().to_string();
@@ -687,7 +687,7 @@ mod tests {
         let e = ProfileInput::default().validate().unwrap_err();
         assert_eq!(e.get("issuer"), Some("error-required"));
         assert_eq!(e.get("address"), Some("error-required"));
-        assert_eq!(e.get("country"), Some("error-country"));
+        assert_eq!(e.get("country"), Some("error-country-code"));
         let p = ProfileInput {
             issuer: "Anna Berger".into(),
             address: "Lindenstraße 4\n10969 Berlin".into(),
