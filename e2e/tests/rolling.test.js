@@ -2,7 +2,8 @@
 // therapist and a patient in a call, five clients booking and writing through the public API the
 // whole time; instance A is stopped (SIGTERM), started again and seen up by HAProxy, then B. No
 // request of the load fails, both call pages come back to "connected" with the patient still
-// admitted, and the call's chat passes after the restarts.
+// admitted, and the call's chat passes after the restarts. Then a known load through HAProxy shows in
+// the two instances' /metrics, request for request.
 import { before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Server, usePostgres, sleep } from '../lib/server.js';
@@ -13,6 +14,17 @@ import { RoomWorld, statusKey, waitStatus, waitConnected, bytesIn, letIn } from 
 import { Haproxy, haproxyPath } from '../lib/haproxy.js';
 
 const CLIENTS = 5;
+const METRICS_TOKEN = 'rolling-metrics-token-0123456789';
+
+/** The sum over `port`'s series of http_requests_total for one method, route and status. */
+async function requestsCounted(port, method, route, status) {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  assert.equal(res.status, 200, 'the metrics answer with the token');
+  const text = await res.text();
+  const want = `http_requests_total{method="${method}",route="${route}",status="${status}"}`;
+  const line = text.split('\n').find((l) => l.startsWith(`${want} `));
+  return line ? Number(line.slice(want.length + 1)) : 0;
+}
 const cleanup = cleanupStack();
 let ready = false;
 
@@ -89,7 +101,7 @@ test('a rolling restart during a call and under load: no failed request, the cal
   await haproxy.start();
   cleanup.add(() => haproxy.stop());
   // Both instances answer under HAProxy's address, and take the client's address from it.
-  const env = { HOLDSPACE_PUBLIC_URL: haproxy.url, HOLDSPACE_TRUST_PROXY: 'true', HOLDSPACE_TRUSTED_PROXIES: '127.0.0.1' };
+  const env = { HOLDSPACE_PUBLIC_URL: haproxy.url, HOLDSPACE_TRUST_PROXY: 'true', HOLDSPACE_TRUSTED_PROXIES: '127.0.0.1', HOLDSPACE_METRICS_TOKEN: METRICS_TOKEN };
   a.extraEnv = env;
   b.extraEnv = env;
   cleanup.keep(await a.start());
@@ -161,4 +173,29 @@ test('a rolling restart during a call and under load: no failed request, the cal
   await o.locator('#room-chat-text').fill('Still with me after the restart?');
   await o.getByRole('button', { name: 'Send', exact: true }).click();
   await pat.page.locator('#room-chat-lines li', { hasText: 'Still with me after the restart?' }).waitFor({ state: 'attached' });
+
+  // The metrics of both instances count exactly the requests sent through HAProxy, whichever
+  // instance took each, by the route's template.
+  const counted = (method, route, status) => Promise.all([a, b].map((i) => requestsCounted(i.port, method, route, status)))
+    .then((ns) => ns.reduce((x, y) => x + y, 0));
+  const slotsBefore = await counted('GET', '/api/v1/slots', '200');
+  const messagesBefore = await counted('POST', '/api/v1/messages', '201');
+  const SLOT_READS = 30;
+  const MESSAGES = 8;
+  for (let i = 0; i < SLOT_READS; i += 1) {
+    const res = await fetch(`${haproxy.url}/api/v1/slots`, { headers: { 'x-forwarded-for': `10.9.0.${i + 1}` } });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+  }
+  for (let i = 0; i < MESSAGES; i += 1) {
+    const res = await fetch(`${haproxy.url}/api/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.9.1.${i + 1}` },
+      body: JSON.stringify({ name: 'Counted Visitor', email: `roll-count-${i}@example.org`, message: 'A message counted by the metrics.', consent: true }),
+    });
+    assert.equal(res.status, 201, 'the message is taken');
+    await res.arrayBuffer();
+  }
+  assert.equal(await counted('GET', '/api/v1/slots', '200') - slotsBefore, SLOT_READS, 'every slot read counted once');
+  assert.equal(await counted('POST', '/api/v1/messages', '201') - messagesBefore, MESSAGES, 'every message counted once');
 });
