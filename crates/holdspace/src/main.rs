@@ -1,5 +1,6 @@
 //! The holdspace binary: the command line, configuration, and the wiring of the layers.
 
+mod acme;
 mod at_rest;
 mod backups;
 mod clock;
@@ -442,10 +443,19 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         println!("Create your practice with this link (it works once, for one hour): {link}");
     }
     let limits = connection_limits(&settings);
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
-    tracing::info!(address = %settings.listen, public_url = %app.config().public_url, database = %settings.database_label(), "holdspace is serving");
+    let listener = match &settings.https {
+        Some(_) => None,
+        None => Some(
+            tokio::net::TcpListener::bind(settings.listen)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?,
+        ),
+    };
+    let address = settings
+        .https
+        .as_ref()
+        .map_or(settings.listen, |https| https.https_listen);
+    tracing::info!(address = %address, public_url = %app.config().public_url, database = %settings.database_label(), "holdspace is serving");
     app.schedule_audit_checkpoint()
         .await
         .map_err(|e| describe(&e))?;
@@ -454,9 +464,13 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     state.trust_proxy = settings.trust_proxy;
     state.trusted_proxies = settings.trusted_proxies.clone();
     state.limits = limits;
-    web::serve(listener, state, shutdown_signal())
-        .await
-        .map_err(|e| format!("server stopped: {e}"))
+    match (listener, settings.https.clone()) {
+        (Some(listener), _) => web::serve(listener, state, shutdown_signal())
+            .await
+            .map_err(|e| format!("server stopped: {e}")),
+        (None, Some(https)) => acme::serve(https, &settings.data_dir, state, shutdown_signal()).await,
+        (None, None) => Err("nothing to listen on".into()),
+    }
 }
 
 /// Files every connection, the database and the uploads share.
