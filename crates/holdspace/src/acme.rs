@@ -36,7 +36,9 @@ pub async fn serve(
                 expires = %timestamp(stored.validity.not_after),
                 "serving the stored certificate"
             ),
-            Err(e) => tracing::warn!(error = %e, "cannot use the stored certificate; ordering a new one"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot use the stored certificate; ordering a new one")
+            }
         }
     }
     let origin = url::Url::parse(&state.app.config().public_url)
@@ -51,9 +53,7 @@ pub async fn serve(
         "serving HTTPS"
     );
     let renewer = Renewer {
-        current: stored
-            .filter(|_| slot.is_set())
-            .map(|c| c.validity),
+        current: stored.filter(|_| slot.is_set()).map(|c| c.validity),
         https,
         dir,
         slot: slot.clone(),

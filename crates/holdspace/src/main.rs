@@ -468,7 +468,9 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         (Some(listener), _) => web::serve(listener, state, shutdown_signal())
             .await
             .map_err(|e| format!("server stopped: {e}")),
-        (None, Some(https)) => acme::serve(https, &settings.data_dir, state, shutdown_signal()).await,
+        (None, Some(https)) => {
+            acme::serve(https, &settings.data_dir, state, shutdown_signal()).await
+        }
         (None, None) => Err("nothing to listen on".into()),
     }
 }

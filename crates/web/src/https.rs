@@ -223,7 +223,9 @@ mod tests {
 
         let answer = get(&router, "/.well-known/acme-challenge/tok-EN_1").await;
         assert_eq!(answer.status(), StatusCode::OK);
-        let body = axum::body::to_bytes(answer.into_body(), 1024).await.unwrap();
+        let body = axum::body::to_bytes(answer.into_body(), 1024)
+            .await
+            .unwrap();
         assert_eq!(&body[..], b"tok-EN_1.thumb");
 
         // Unknown, empty, huge and hostile tokens: nothing but a 404.
@@ -231,7 +233,10 @@ mod tests {
             let uri = format!("/.well-known/acme-challenge/{token}");
             let status = get(&router, &uri).await.status();
             assert!(
-                matches!(status, StatusCode::NOT_FOUND | StatusCode::PERMANENT_REDIRECT),
+                matches!(
+                    status,
+                    StatusCode::NOT_FOUND | StatusCode::PERMANENT_REDIRECT
+                ),
                 "{token}: {status}"
             );
         }
@@ -251,7 +256,10 @@ mod tests {
             root.headers()[header::LOCATION],
             "https://practice.example.org/"
         );
-        assert!(root.headers().get(header::STRICT_TRANSPORT_SECURITY).is_none());
+        assert!(root
+            .headers()
+            .get(header::STRICT_TRANSPORT_SECURITY)
+            .is_none());
     }
 
     #[test]

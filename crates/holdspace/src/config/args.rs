@@ -238,7 +238,11 @@ pub struct SettingsArgs {
     pub(super) https_listen: Option<String>,
     /// With domain: where plain HTTP listens, for ACME's HTTP-01 challenges and redirects to
     /// HTTPS [default: 0.0.0.0:80].
-    #[arg(long = "http-listen", env = "HOLDSPACE_HTTP_LISTEN", value_name = "ADDR")]
+    #[arg(
+        long = "http-listen",
+        env = "HOLDSPACE_HTTP_LISTEN",
+        value_name = "ADDR"
+    )]
     #[serde(default, deserialize_with = "check::text")]
     pub(super) http_listen: Option<String>,
     /// With domain: the ACME directory certificates come from

@@ -137,10 +137,10 @@ impl Settings {
             ),
             (
                 "acme_ca_file",
-                https
-                    .ca_file
-                    .as_ref()
-                    .map_or_else(|| "(none: the system's roots)".into(), |f| f.display().to_string()),
+                https.ca_file.as_ref().map_or_else(
+                    || "(none: the system's roots)".into(),
+                    |f| f.display().to_string(),
+                ),
             ),
             (
                 "acme_renew_before_secs",
