@@ -37,7 +37,7 @@ pub async fn serve(
                 "serving the stored certificate"
             ),
             Err(e) => {
-                tracing::warn!(error = %e, "cannot use the stored certificate; ordering a new one")
+                tracing::warn!(error = %e, "cannot use the stored certificate; ordering a new one");
             }
         }
     }
