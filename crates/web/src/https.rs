@@ -262,6 +262,129 @@ mod tests {
             .is_none());
     }
 
+    /// A certificate for `localhost` signed by a new CA, installed in a slot; the CA for clients.
+    fn localhost_slot() -> (Arc<CertSlot>, rustls::RootCertStore) {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca, ca_key);
+        let key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .signed_by(&key, &issuer)
+            .unwrap();
+        let slot = Arc::new(CertSlot::default());
+        slot.install(&leaf.pem(), &key.serialize_pem()).unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(ca_cert.der().clone()).unwrap();
+        (slot, roots)
+    }
+
+    /// An echo WebSocket behind our accept loop with TLS; its address.
+    async fn echo_over_tls(slot: Arc<CertSlot>, header_timeout: Duration) -> SocketAddr {
+        use axum::extract::ws::{Message, WebSocketUpgrade};
+        let router = Router::new().route(
+            "/ws",
+            axum::routing::get(|upgrade: WebSocketUpgrade| async move {
+                upgrade.on_upgrade(|mut socket| async move {
+                    while let Some(Ok(Message::Text(text))) = socket.recv().await {
+                        if socket.send(Message::Text(text)).await.is_err() {
+                            return;
+                        }
+                    }
+                })
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let limits = serve::ConnLimits {
+            header_timeout,
+            ..serve::ConnLimits::default()
+        };
+        let acceptor = acceptor(tls_config(slot).unwrap());
+        tokio::spawn(serve::run_with(
+            listener,
+            router,
+            limits,
+            Some(acceptor),
+            std::future::pending(),
+        ));
+        address
+    }
+
+    #[tokio::test]
+    async fn a_websocket_works_over_tls_and_a_renewed_certificate_serves_new_handshakes() {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        let (slot, roots) = localhost_slot();
+        let address = echo_over_tls(slot.clone(), Duration::from_secs(5)).await;
+        let mut client =
+            rustls::ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+        client.alpn_protocols = vec![b"http/1.1".to_vec()];
+        // A resumed session would skip the certificate: every handshake here is a full one.
+        client.resumption = rustls::client::Resumption::disabled();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
+        let connect = || async {
+            let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
+            let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+            connector.connect(name, tcp).await
+        };
+        let tls = connect().await.unwrap();
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"http/1.1"[..]));
+        let first_cert = tls.get_ref().1.peer_certificates().unwrap()[0].clone();
+        let (mut socket, _) = tokio_tungstenite::client_async("wss://localhost/ws", tls)
+            .await
+            .unwrap();
+        socket.send(Message::text("over TLS")).await.unwrap();
+        let echoed = socket.next().await.unwrap().unwrap();
+        assert_eq!(echoed.into_text().unwrap().as_str(), "over TLS");
+
+        // A renewal swaps the certificate: the open socket goes on, a new handshake sees the
+        // new certificate.
+        let (renewed, _) = localhost_slot();
+        let current = renewed.current.read().unwrap().clone().unwrap();
+        *slot.current.write().unwrap() = Some(current.clone());
+        socket.send(Message::text("still here")).await.unwrap();
+        let echoed = socket.next().await.unwrap().unwrap();
+        assert_eq!(echoed.into_text().unwrap().as_str(), "still here");
+        // The new certificate is from another CA, which this client does not trust.
+        assert!(connect().await.is_err(), "the new certificate is served");
+        assert_ne!(first_cert.as_ref(), current.cert[0].as_ref());
+    }
+
+    #[tokio::test]
+    async fn a_silent_or_garbled_client_is_let_go_within_the_head_deadline() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (slot, _) = localhost_slot();
+        let address = echo_over_tls(slot, Duration::from_millis(500)).await;
+        let started = std::time::Instant::now();
+        let mut silent = tokio::net::TcpStream::connect(address).await.unwrap();
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(Duration::from_secs(5), silent.read(&mut buf)).await;
+        assert!(matches!(read, Ok(Ok(0) | Err(_))), "closed: {read:?}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+
+        // Plain HTTP, or noise, where TLS is expected: an alert or a close, never a hang.
+        for hello in [
+            &b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+            &[0x16; 4096][..],
+            &[][..],
+        ] {
+            let mut garbled = tokio::net::TcpStream::connect(address).await.unwrap();
+            garbled.write_all(hello).await.unwrap();
+            let mut rest = Vec::new();
+            let read =
+                tokio::time::timeout(Duration::from_secs(5), garbled.read_to_end(&mut rest)).await;
+            assert!(read.is_ok(), "the connection was closed");
+        }
+    }
+
     #[test]
     fn a_slot_refuses_what_is_not_a_certificate_and_its_key() {
         let slot = CertSlot::default();
