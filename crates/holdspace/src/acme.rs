@@ -59,7 +59,6 @@ pub async fn serve(
         slot: slot.clone(),
         challenges: challenges.clone(),
     };
-    tokio::spawn(renewer.run());
 
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
@@ -76,6 +75,8 @@ pub async fn serve(
         limits,
         stopped(stop_rx.clone()),
     ));
+    // The plain listener answers before the first order asks the CA to look at it.
+    tokio::spawn(renewer.run());
     let tls = web::tls_config(slot)?;
     let served = web::serve_https(secure, state, tls, stopped(stop_rx)).await;
     let _ = plain_server.await;

@@ -402,6 +402,11 @@ async fn https_by_acme_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_by_acme_on_postgres() {
     if let Some(url) = postgres_database() {
-        https_by_acme(Some(url)).await;
+        https_by_acme(Some(url.clone())).await;
+        let name = url.rsplit('/').next().unwrap_or_default();
+        let _ = Command::new("psql")
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qc"])
+            .arg(format!("DROP DATABASE IF EXISTS {name}"))
+            .output();
     }
 }
