@@ -521,4 +521,6 @@ fn parse_master_keys(text: &str) -> Result<Vec<store::MasterKey>, String> {
 }
 
 #[cfg(test)]
+mod https_tests;
+#[cfg(test)]
 mod tests;

@@ -2,8 +2,9 @@
 //! test server) with real HTTP-01 validation against our plain-HTTP listener, its DNS answered by
 //! pebble-challtestsrv. The real binary obtains a first certificate, serves HTTPS with it (and
 //! HSTS), redirects plain HTTP with 308, keeps its files to its owner, reuses the stored
-//! certificate on a restart (no new order), and renews a due certificate in place: the served
-//! serial changes while the same process runs. On SQLite and on PostgreSQL.
+//! certificate on a restart (no new order), renews a due certificate in place (the served serial
+//! changes while the same process runs), and, with the CA gone, keeps serving and retrying. On
+//! SQLite and on PostgreSQL.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -372,6 +373,36 @@ async fn https_by_acme(database_url: Option<String>) {
     drop(server);
     assert!(count(&third_log, "the certificate is due for renewal") >= 1);
     assert!(count(&third_log, "certificate obtained and served") >= 1);
+
+    // 4. The CA gone: a due certificate cannot be renewed. The process stays up, says why in the
+    // log, serves the stored certificate meanwhile and keeps redirecting plain HTTP.
+    drop(pebble);
+    let fourth_log = dir.join("fourth.log");
+    let mut server = practice.start(
+        &fourth_log,
+        &[
+            "--acme-renew-before-secs",
+            "999999999",
+            "--acme-check-secs",
+            "1",
+        ],
+    );
+    practice.served_serial(&root).await;
+    let started = Instant::now();
+    while count(&fourth_log, "cannot obtain a certificate") < 2 {
+        assert!(started.elapsed() < GUARD, "no failure was logged");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(server.0.try_wait().unwrap().is_none(), "still running");
+    practice.served_serial(&root).await;
+    let moved = plain
+        .get(format!("http://127.0.0.1:{http_port}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 308);
+    drop(server);
+    assert!(count(&fourth_log, "the current certificate is served until") >= 2);
 
     let _ = std::fs::remove_dir_all(dir);
 }
