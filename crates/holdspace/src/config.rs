@@ -7,9 +7,11 @@
 mod args;
 pub mod check;
 mod describe;
+mod https;
 mod services;
 
 pub use args::SettingsArgs;
+pub use https::Https;
 use services::{ice_config, stripe_config};
 
 use clap::parser::ValueSource;
@@ -56,6 +58,8 @@ pub struct Settings {
     pub metrics_listen: Option<SocketAddr>,
     /// Where each value that was given came from: `--listen`, `HOLDSPACE_LISTEN` or the file.
     origins: BTreeMap<&'static str, String>,
+    /// HTTPS served by holdspace itself (with `domain`), in place of plain HTTP on `listen`.
+    pub https: Option<Https>,
 }
 
 /// One value and the name its operator gave it by, for messages.
@@ -178,14 +182,37 @@ impl Settings {
         Self::merge(args, file.unwrap_or_default(), layers)
     }
 
-    fn merge(given: SettingsArgs, file: SettingsArgs, mut at: Layers) -> Result<Settings, String> {
+    fn merge(
+        mut given: SettingsArgs,
+        mut file: SettingsArgs,
+        mut at: Layers,
+    ) -> Result<Settings, String> {
+        let https = https::https_settings(&mut at, &mut given, &mut file)?;
         let listen = match at.pick("listen", given.listen, file.listen) {
+            Some(v) if https.is_some() => {
+                return Err(format!(
+                    "{} is for plain HTTP behind a proxy; with domain set, holdspace listens on https_listen and http_listen",
+                    v.from
+                ))
+            }
             Some(v) => check::listen(&v.value).map_err(|e| format!("{}: {e}", v.from))?,
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
         };
-        let public_url = match at.pick("public_url", given.public_url, file.public_url) {
-            Some(v) => check::public_url(&v.value).map_err(|e| format!("{}: {e}", v.from))?,
-            None => format!("http://{listen}"),
+        let public_url = match (
+            at.pick("public_url", given.public_url, file.public_url),
+            &https,
+        ) {
+            (Some(v), None) => {
+                check::public_url(&v.value).map_err(|e| format!("{}: {e}", v.from))?
+            }
+            (Some(v), Some(_)) => check::public_url(&v.value)
+                .and_then(|url| match url.starts_with("https://") {
+                    true => Ok(url),
+                    false => Err("with domain set, the public address is https://".into()),
+                })
+                .map_err(|e| format!("{}: {e}", v.from))?,
+            (None, Some(https)) => https.default_public_url(),
+            (None, None) => format!("http://{listen}"),
         };
         let database_url = at.pick("database_url", given.database_url, file.database_url);
         if let Some(v) = &database_url {
@@ -405,6 +432,7 @@ impl Settings {
             metrics_token: metrics_token.map(|v| v.value),
             metrics_listen,
             origins: at.origins,
+            https,
         })
     }
 
@@ -524,5 +552,7 @@ fn parse_master_keys(text: &str) -> Result<Vec<store::MasterKey>, String> {
         .collect()
 }
 
+#[cfg(test)]
+mod https_tests;
 #[cfg(test)]
 mod tests;

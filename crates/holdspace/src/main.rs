@@ -1,5 +1,6 @@
 //! The holdspace binary: the command line, configuration, and the wiring of the layers.
 
+mod acme;
 mod at_rest;
 mod backups;
 mod clock;
@@ -523,10 +524,19 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         );
     }
     let limits = connection_limits(&settings);
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
-    tracing::info!(address = %settings.listen, public_url = %app.config().public_url, database = %settings.database_label(), "holdspace is serving");
+    let listener = match &settings.https {
+        Some(_) => None,
+        None => Some(
+            tokio::net::TcpListener::bind(settings.listen)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?,
+        ),
+    };
+    let address = settings
+        .https
+        .as_ref()
+        .map_or(settings.listen, |https| https.https_listen);
+    tracing::info!(address = %address, public_url = %app.config().public_url, database = %settings.database_label(), "holdspace is serving");
     app.schedule_audit_checkpoint()
         .await
         .map_err(|e| describe(&e))?;
@@ -558,8 +568,19 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         );
         drain.drain();
     };
-    let serving = web::serve(listener, state, stopping);
-    let mut serving = std::pin::pin!(serving);
+    let mut serving: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>> =
+        match (listener, settings.https.clone()) {
+            (Some(listener), _) => Box::pin(async move {
+                web::serve(listener, state, stopping)
+                    .await
+                    .map_err(|e| format!("server stopped: {e}"))
+            }),
+            (None, Some(https)) => {
+                let data_dir = settings.data_dir.clone();
+                Box::pin(async move { acme::serve(https, &data_dir, state, stopping).await })
+            }
+            (None, None) => return Err("nothing to listen on".into()),
+        };
     let served = tokio::select! {
         served = &mut serving => Some(served),
         () = app.draining() => None,
@@ -571,7 +592,7 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
     };
     match served {
         Some(Ok(())) => tracing::info!("draining: the requests in flight are finished"),
-        Some(Err(e)) => return Err(format!("server stopped: {e}")),
+        Some(Err(e)) => return Err(e),
         None => {
             tracing::warn!("draining: the grace period is over; requests still in flight are cut");
         }

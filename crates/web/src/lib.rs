@@ -18,6 +18,7 @@ mod ending;
 mod error;
 mod extract;
 mod focus;
+mod https;
 mod i18n;
 mod inquiries;
 mod intake;
@@ -48,6 +49,7 @@ mod workspace;
 use app::App;
 use axum::Router;
 
+pub use https::{plain_router, tls_config, CertSlot, Challenges};
 pub use routes::RouteInfo;
 pub use serve::ConnLimits;
 
@@ -112,7 +114,7 @@ pub fn router(state: WebState) -> (Router, Vec<RouteInfo>) {
             serve::body_deadline,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            app,
+            Some(app),
             trace::request_span,
         ));
     (router, routes)
@@ -137,5 +139,29 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let limits = state.limits.clone();
     let (router, _) = router(state);
+    serve::run(listener, router, limits, shutdown).await
+}
+
+/// Serves the site over HTTPS with `tls` (see `tls_config`) until `shutdown` resolves, within
+/// `state.limits`; the TLS handshake counts against the head's deadline.
+pub async fn serve_https(
+    listener: tokio::net::TcpListener,
+    state: WebState,
+    tls: std::sync::Arc<tokio_rustls::rustls::ServerConfig>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = state.limits.clone();
+    let (router, _) = router(state);
+    let acceptor = https::acceptor(tls);
+    serve::run_with(listener, router, limits, Some(acceptor), shutdown).await
+}
+
+/// Serves `router` over plain HTTP (the `plain_router` beside HTTPS) until `shutdown` resolves.
+pub async fn serve_plain(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    limits: ConnLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     serve::run(listener, router, limits, shutdown).await
 }

@@ -68,6 +68,17 @@ pub(crate) async fn run(
     limits: ConnLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    run_with(listener, router, limits, None, shutdown).await
+}
+
+/// As `run`, with TLS on every connection when `tls` is given (see `https.rs`).
+pub(crate) async fn run_with(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnLimits,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
     let table = Arc::new(Table::new(&limits));
     let refusals = Arc::new(Refusals::default());
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -88,17 +99,24 @@ pub(crate) async fn run(
         match table.admit(peer.ip()) {
             Ok(slot) => {
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(connection(
-                    Counted {
-                        stream,
-                        _slot: slot,
-                    },
-                    peer,
-                    router.clone(),
-                    limits.header_timeout,
-                    stop_rx.clone(),
-                    done_rx.clone(),
-                ));
+                let io = Counted {
+                    stream,
+                    _slot: slot,
+                };
+                let (router, header_timeout) = (router.clone(), limits.header_timeout);
+                let (stop, done) = (stop_rx.clone(), done_rx.clone());
+                match &tls {
+                    None => tokio::spawn(connection(io, peer, router, header_timeout, stop, done)),
+                    Some(tls) => tokio::spawn(crate::https::secure_connection(
+                        tls.clone(),
+                        io,
+                        peer,
+                        router,
+                        header_timeout,
+                        stop,
+                        done,
+                    )),
+                };
             }
             Err(refusal) => refusals.refuse(stream, refusal),
         }
@@ -110,15 +128,17 @@ pub(crate) async fn run(
     Ok(())
 }
 
-/// One connection, HTTP/1.1 with upgrades (the rooms' WebSockets).
-async fn connection(
-    io: Counted,
+/// One connection, HTTP/1.1 with upgrades (the rooms' WebSockets), over TCP or TLS.
+pub(crate) async fn connection<I>(
+    io: I,
     peer: SocketAddr,
     router: Router,
     header_timeout: Duration,
     mut stop: watch::Receiver<bool>,
     done: watch::Receiver<()>,
-) {
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
         router.clone().oneshot(request.map(Body::new))

@@ -18,8 +18,10 @@ pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id"
 /// are at debug level, so they do not flood the log at info (their counts are in the metrics).
 const QUIET: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
+/// Without an app (the plain-HTTP listener beside HTTPS, which only redirects and answers ACME's
+/// challenges) the request is logged but not counted.
 pub(crate) async fn request_span(
-    State(app): State<App>,
+    State(app): State<Option<App>>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -43,8 +45,10 @@ pub(crate) async fn request_span(
     let mut response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    app.metrics()
-        .request(method, &route, status, elapsed.as_secs_f64());
+    if let Some(app) = &app {
+        app.metrics()
+            .request(method, &route, status, elapsed.as_secs_f64());
+    }
     let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
     // Inside the span (not only its child): a JSON line then lists it in `spans` as well.
     span.in_scope(|| {

@@ -248,4 +248,70 @@ pub struct SettingsArgs {
         value_name = "ADDR"
     )]
     pub(super) metrics_listen: Option<String>,
+    /// The practice's domain (practice.example.org): serve HTTPS with a certificate obtained and
+    /// renewed by ACME, and plain HTTP that redirects to it [default: none, plain HTTP on listen,
+    /// behind a TLS-terminating proxy].
+    #[arg(long, env = "HOLDSPACE_DOMAIN", value_name = "NAME")]
+    #[serde(default, deserialize_with = "check::text")]
+    pub(super) domain: Option<String>,
+    /// With domain: where HTTPS listens [default: 0.0.0.0:443].
+    #[arg(
+        long = "https-listen",
+        env = "HOLDSPACE_HTTPS_LISTEN",
+        value_name = "ADDR"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    pub(super) https_listen: Option<String>,
+    /// With domain: where plain HTTP listens, for ACME's HTTP-01 challenges and redirects to
+    /// HTTPS [default: 0.0.0.0:80].
+    #[arg(
+        long = "http-listen",
+        env = "HOLDSPACE_HTTP_LISTEN",
+        value_name = "ADDR"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    pub(super) http_listen: Option<String>,
+    /// With domain: the ACME directory certificates come from
+    /// [default: Let's Encrypt, https://acme-v02.api.letsencrypt.org/directory].
+    #[arg(
+        long = "acme-directory",
+        env = "HOLDSPACE_ACME_DIRECTORY",
+        value_name = "URL"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    pub(super) acme_directory: Option<String>,
+    /// With domain: the address the certificate authority writes to about the certificate
+    /// (expiry, problems) [default: none].
+    #[arg(
+        long = "acme-email",
+        env = "HOLDSPACE_ACME_EMAIL",
+        value_name = "ADDRESS"
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    pub(super) acme_email: Option<String>,
+    /// With domain: a PEM root certificate to trust for the ACME directory's own HTTPS (a private
+    /// or test CA) [default: the system's roots].
+    #[arg(
+        long = "acme-ca-file",
+        env = "HOLDSPACE_ACME_CA_FILE",
+        value_name = "FILE"
+    )]
+    pub(super) acme_ca_file: Option<PathBuf>,
+    /// Renew when less than this many seconds of the certificate remain, instead of the rule
+    /// (a third of its lifetime, at most 30 days); tests make a stored certificate due with it.
+    #[arg(
+        long = "acme-renew-before-secs",
+        env = "HOLDSPACE_ACME_RENEW_BEFORE_SECS",
+        hide = true
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    pub(super) acme_renew_before_secs: Option<String>,
+    /// Seconds between certificate checks [default: 43200, twelve hours]; tests shorten it.
+    #[arg(
+        long = "acme-check-secs",
+        env = "HOLDSPACE_ACME_CHECK_SECS",
+        hide = true
+    )]
+    #[serde(default, deserialize_with = "check::text")]
+    pub(super) acme_check_secs: Option<String>,
 }

@@ -333,3 +333,53 @@ pub fn without_password(text: &str) -> String {
         _ => "(not shown)".into(),
     }
 }
+
+/// A domain name to obtain a certificate for: letters, digits and hyphens in dot-separated
+/// labels, at least two of them; no scheme, port, path, wildcard or IP address. Returned in
+/// lower case.
+pub fn domain(text: &str) -> Result<String, String> {
+    let name = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    let expected = "expected a domain name like practice.example.org (no https://, port or path)";
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let labels: Vec<&str> = name.split('.').collect();
+    let numeric = name.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if name.len() > 253 || labels.len() < 2 || !labels.iter().all(|l| label_ok(l)) || numeric {
+        let shown: String = text.chars().take(80).collect();
+        return Err(format!("{expected}, not {shown:?}"));
+    }
+    Ok(name)
+}
+
+/// The ACME directory: an https:// address.
+pub fn acme_directory(text: &str) -> Result<String, String> {
+    let expected = "expected the ACME directory's https:// address, like https://acme-v02.api.letsencrypt.org/directory";
+    let url = Url::parse(text.trim()).map_err(|e| format!("{expected} ({e})"))?;
+    if url.scheme() != "https" || url.host_str().is_none() {
+        return Err(format!("{expected}, not {:?}", without_password(text)));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{expected} without a user name or password"));
+    }
+    Ok(url.to_string())
+}
+
+/// A contact address for the certificate authority: one plain address (it becomes a mailto:
+/// URL, so nothing that would change its meaning there).
+pub fn acme_email(text: &str) -> Result<String, String> {
+    let address = text.trim();
+    let plain = address.len() <= 254
+        && address
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b',' | b'?' | b'#' | b'<' | b'>'));
+    match address.split_once('@') {
+        Some((user, host)) if plain && !user.is_empty() && host.contains('.') => {
+            Ok(address.to_string())
+        }
+        _ => Err("expected one e-mail address like office@practice.example.org".into()),
+    }
+}

@@ -112,7 +112,51 @@ impl Settings {
         ];
         lines
             .iter()
+            .chain(self.describe_https().iter())
             .map(|(key, value)| format!("{key} = {value}  ({})", self.origin(key)))
             .collect()
+    }
+
+    /// The HTTPS settings; without a domain, each says it is not in use. The contact address is
+    /// only said to be set: `holdspace config` output gets pasted into support requests.
+    fn describe_https(&self) -> [(&'static str, String); 8] {
+        let none = || "(none)".to_string();
+        let Some(https) = &self.https else {
+            return [
+                ("domain", "(none: plain HTTP on listen)".into()),
+                ("https_listen", none()),
+                ("http_listen", none()),
+                ("acme_directory", none()),
+                ("acme_email", none()),
+                ("acme_ca_file", none()),
+                ("acme_renew_before_secs", none()),
+                ("acme_check_secs", none()),
+            ];
+        };
+        [
+            ("domain", https.domain.clone()),
+            ("https_listen", https.https_listen.to_string()),
+            ("http_listen", https.http_listen.to_string()),
+            ("acme_directory", https.directory.clone()),
+            (
+                "acme_email",
+                https.email.as_ref().map_or_else(none, |_| "(set)".into()),
+            ),
+            (
+                "acme_ca_file",
+                https.ca_file.as_ref().map_or_else(
+                    || "(none: the system's roots)".into(),
+                    |f| f.display().to_string(),
+                ),
+            ),
+            (
+                "acme_renew_before_secs",
+                https.renew_before.map_or_else(
+                    || "(a third of the lifetime, at most 30 days)".into(),
+                    |d| d.as_secs().to_string(),
+                ),
+            ),
+            ("acme_check_secs", https.check_every.as_secs().to_string()),
+        ]
     }
 }
