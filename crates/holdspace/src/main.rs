@@ -568,19 +568,20 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), String> {
         );
         drain.drain();
     };
-    let mut serving: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>> =
-        match (listener, settings.https.clone()) {
-            (Some(listener), _) => Box::pin(async move {
-                web::serve(listener, state, stopping)
-                    .await
-                    .map_err(|e| format!("server stopped: {e}"))
-            }),
-            (None, Some(https)) => {
-                let data_dir = settings.data_dir.clone();
-                Box::pin(async move { acme::serve(https, &data_dir, state, stopping).await })
-            }
-            (None, None) => return Err("nothing to listen on".into()),
-        };
+    let mut serving: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(), String>> + Send>,
+    > = match (listener, settings.https.clone()) {
+        (Some(listener), _) => Box::pin(async move {
+            web::serve(listener, state, stopping)
+                .await
+                .map_err(|e| format!("server stopped: {e}"))
+        }),
+        (None, Some(https)) => {
+            let data_dir = settings.data_dir.clone();
+            Box::pin(async move { acme::serve(https, &data_dir, state, stopping).await })
+        }
+        (None, None) => return Err("nothing to listen on".into()),
+    };
     let served = tokio::select! {
         served = &mut serving => Some(served),
         () = app.draining() => None,

@@ -66,16 +66,20 @@ on_both!(
     }
 );
 
-on_both!(readyz_says_draining_once_the_process_is_asked_to_stop, quick_to_go_stale, |t| {
-    let _runner = tokio::spawn(t.app.clone().run_jobs());
-    until(&t, "/readyz", StatusCode::OK).await;
-    t.app.drain();
-    // A load balancer takes it out at once, before the runner's heartbeat could go stale.
-    let (status, body) = plain(&t, "/readyz").await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(body.starts_with("not ready: draining"), "{body}");
-    assert_eq!(plain(&t, "/healthz").await.0, StatusCode::OK, "still alive");
-});
+on_both!(
+    readyz_says_draining_once_the_process_is_asked_to_stop,
+    quick_to_go_stale,
+    |t| {
+        let _runner = tokio::spawn(t.app.clone().run_jobs());
+        until(&t, "/readyz", StatusCode::OK).await;
+        t.app.drain();
+        // A load balancer takes it out at once, before the runner's heartbeat could go stale.
+        let (status, body) = plain(&t, "/readyz").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body.starts_with("not ready: draining"), "{body}");
+        assert_eq!(plain(&t, "/healthz").await.0, StatusCode::OK, "still alive");
+    }
+);
 
 on_both!(readyz_names_the_database_when_it_is_gone, with_token, |t| {
     let _runner = tokio::spawn(t.app.clone().run_jobs());
