@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{drop_database, free_port, postgres_database};
+
 const DOMAIN: &str = "practice.example.org";
 /// Guards: a regression fails here instead of hanging the suite.
 const GUARD: Duration = Duration::from_secs(90);
@@ -22,14 +25,6 @@ impl Drop for Running {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn temp_dir() -> PathBuf {
@@ -407,24 +402,6 @@ async fn https_by_acme(database_url: Option<String>) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// A new PostgreSQL database for the binary, or `None` (with a notice) where none answers outside
-/// CI.
-fn postgres_database() -> Option<String> {
-    let name = format!("acme_{}", store::random_hex(6));
-    let made = Command::new("psql")
-        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qc"])
-        .arg(format!("CREATE DATABASE {name}"))
-        .output();
-    match made {
-        Ok(o) if o.status.success() => Some(format!("postgres://postgres@127.0.0.1:5432/{name}")),
-        other if std::env::var_os("CI").is_none() => {
-            eprintln!("notice: cannot create a PostgreSQL database ({other:?}); skipping");
-            None
-        }
-        other => panic!("cannot create a PostgreSQL database: {other:?}"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_by_acme_on_sqlite() {
     https_by_acme(None).await;
@@ -432,12 +409,8 @@ async fn https_by_acme_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_by_acme_on_postgres() {
-    if let Some(url) = postgres_database() {
+    if let Some(url) = postgres_database("acme") {
         https_by_acme(Some(url.clone())).await;
-        let name = url.rsplit('/').next().unwrap_or_default();
-        let _ = Command::new("psql")
-            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qc"])
-            .arg(format!("DROP DATABASE IF EXISTS {name}"))
-            .output();
+        drop_database(&url);
     }
 }

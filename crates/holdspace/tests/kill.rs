@@ -13,6 +13,9 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
+mod support;
+use support::{free_port, postgres_database};
+
 const CLIENTS: usize = 20;
 /// Writes per client at most; the kill comes long before.
 const WRITES: usize = 40;
@@ -254,44 +257,10 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn temp_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("holdspace-kill-{}", store::random_hex(6)));
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// A new PostgreSQL database for the binary, or `None` (with a notice) where none answers outside
-/// CI.
-fn postgres_database() -> Option<String> {
-    let name = format!("kill_{}", store::random_hex(6));
-    let made = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "test",
-            "-qc",
-            &format!("CREATE DATABASE {name}"),
-        ])
-        .output();
-    match made {
-        Ok(o) if o.status.success() => Some(format!("postgres://postgres@127.0.0.1:5432/{name}")),
-        other if std::env::var_os("CI").is_none() => {
-            eprintln!("notice: cannot create a PostgreSQL database ({other:?}); skipping");
-            None
-        }
-        other => panic!("cannot create a PostgreSQL database: {other:?}"),
-    }
 }
 
 /// What the clients were told was done: messages and bookings by their email, and for each
@@ -765,7 +734,7 @@ async fn kill_9_under_load_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_under_load_on_postgres() {
-    if let Some(url) = postgres_database() {
+    if let Some(url) = postgres_database("kill") {
         kill_under_load(Some(url)).await;
     }
 }

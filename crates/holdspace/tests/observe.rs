@@ -8,6 +8,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod support;
+use support::free_port;
+
 const TYPED_EMAIL: &str = "someone.typed@observed.example";
 const TYPED_PASSWORD: &str = "a password nobody has";
 
@@ -25,14 +28,6 @@ impl Drop for Server {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Starts `serve` with `args` on a fresh data directory; every line of its output is kept.

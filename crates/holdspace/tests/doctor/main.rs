@@ -9,10 +9,14 @@ mod services;
 mod tls;
 
 use services::{coturn, smtp_sink, SMTP_PASSWORD, SMTP_USER};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "../support/mod.rs"]
+mod support;
+use support::{drop_database, free_port, postgres_database, psql};
 
 fn holdspace() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_holdspace"));
@@ -45,14 +49,6 @@ fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A data directory made by the binary (its database, its key), as `serve` leaves one.
@@ -375,38 +371,9 @@ fn a_broken_installation_gets_the_right_fail_lines_and_a_non_zero_exit() {
     let _ = std::fs::remove_dir_all(data.parent().unwrap());
 }
 
-/// A new PostgreSQL database, or `None` (with a notice) where none answers outside CI.
-fn postgres_database() -> Option<String> {
-    let name = format!("doctor_{}", store::random_hex(6));
-    let made = psql(&format!("CREATE DATABASE {name}"), "test");
-    match made {
-        Ok(o) if o.status.success() => Some(format!("postgres://postgres@127.0.0.1:5432/{name}")),
-        other if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("NOTICE: cannot create a PostgreSQL database ({other:?}); skipping the PostgreSQL test");
-            None
-        }
-        other => panic!("cannot create a PostgreSQL database: {other:?}"),
-    }
-}
-
-fn psql(sql: &str, database: &str) -> std::io::Result<Output> {
-    Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            database,
-            "-qc",
-            sql,
-        ])
-        .output()
-}
-
 #[test]
 fn on_postgresql_the_database_is_reachable_and_migrated_or_named() {
-    let Some(url) = postgres_database() else {
+    let Some(url) = postgres_database("doctor") else {
         return;
     };
     let data = installation(&["--database-url", &url]);
@@ -425,11 +392,11 @@ fn on_postgresql_the_database_is_reachable_and_migrated_or_named() {
     // An older schema is named, and left as it is.
     let name = url.rsplit('/').next().unwrap();
     let o = psql(
+        name,
         &format!(
             "DELETE FROM schema_migrations WHERE version = {}",
             store::SCHEMA_VERSION
         ),
-        name,
     )
     .unwrap();
     assert!(o.status.success(), "{}", text(&o));
@@ -440,7 +407,7 @@ fn on_postgresql_the_database_is_reachable_and_migrated_or_named() {
         line(&out, "database").contains("older than this build's"),
         "{out}"
     );
-    let o = psql("SELECT MAX(version) FROM schema_migrations", name).unwrap();
+    let o = psql(name, "SELECT MAX(version) FROM schema_migrations").unwrap();
     assert!(
         text(&o).contains(&(store::SCHEMA_VERSION - 1).to_string()),
         "{}",
@@ -449,8 +416,8 @@ fn on_postgresql_the_database_is_reachable_and_migrated_or_named() {
 
     // A newer one (a later build migrated it) is named too.
     let o = psql(
-        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'later', 0)",
         name,
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'later', 0)",
     )
     .unwrap();
     assert!(o.status.success(), "{}", text(&o));
@@ -475,6 +442,6 @@ fn on_postgresql_the_database_is_reachable_and_migrated_or_named() {
         "{out}"
     );
     assert!(!out.contains("pg-secret-7"), "{out}");
-    let _ = psql(&format!("DROP DATABASE {name} WITH (FORCE)"), "test");
+    drop_database(&url);
     let _ = std::fs::remove_dir_all(data.parent().unwrap());
 }

@@ -3,6 +3,7 @@
 
 use super::holdspace;
 use super::{have_systemd_analyze, temp_dir, text, Child, BIN};
+use crate::support::{drop_database, postgres_database};
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
@@ -77,7 +78,7 @@ fn a_serving_holdspace_on_sqlite_stays_inside_the_units_system_call_filter() {
 /// The same with the database on PostgreSQL, reached over TCP.
 #[test]
 fn a_serving_holdspace_on_postgres_stays_inside_the_units_system_call_filter() {
-    if let Some(url) = postgres_database() {
+    if let Some(url) = postgres_database("syscalls") {
         traced_run(Some(&url));
         drop_database(&url);
     }
@@ -203,41 +204,4 @@ fn traced_run(database_url: Option<&str>) {
     );
     // The trace runs to megabytes; kept only when the test fails.
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn psql(database: &str, sql: &str) -> std::io::Result<std::process::Output> {
-    Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            database,
-            "-qc",
-            sql,
-        ])
-        .output()
-}
-
-/// A new PostgreSQL database for the binary; `None` with a loud notice where none answers outside
-/// CI, a failure under it.
-fn postgres_database() -> Option<String> {
-    let name = format!("syscalls_{}", store::random_hex(6));
-    match psql("test", &format!("CREATE DATABASE {name}")) {
-        Ok(o) if o.status.success() => Some(format!("postgres://postgres@127.0.0.1:5432/{name}")),
-        other if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("\n*** SKIPPED: cannot create a PostgreSQL database ({other:?}); the PostgreSQL trace did NOT run ***\n");
-            None
-        }
-        other => panic!("cannot create a PostgreSQL database: {other:?}"),
-    }
-}
-
-fn drop_database(url: &str) {
-    let name = url.rsplit('/').next().unwrap();
-    let _ = psql(
-        "test",
-        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-    );
 }
