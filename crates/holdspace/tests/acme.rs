@@ -338,6 +338,31 @@ async fn https_by_acme(database_url: Option<String>) {
     let server = practice.start(&second_log, &[]);
     assert_eq!(practice.served_serial(&root).await, first);
     tokio::time::sleep(Duration::from_secs(1)).await;
+    // SIGTERM drains both listeners as it drains a plain one: exit 0, nothing cut by the grace.
+    let mut server = server;
+    let term = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = server.0.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "SIGTERM did not stop the HTTPS listeners"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(exit.success(), "{exit:?}");
+    assert_eq!(
+        count(&second_log, "draining: the requests in flight are finished"),
+        1
+    );
+    assert_eq!(count(&second_log, "grace period is over"), 0);
+    assert_eq!(count(&second_log, "draining: the job runner is done"), 1);
     drop(server);
     assert_eq!(count(&second_log, "serving the stored certificate"), 1);
     assert_eq!(count(&second_log, "ordering a certificate"), 0);
