@@ -1,5 +1,6 @@
-//! Whether this instance is ready for traffic: the database answers and the job runner goes
-//! round. `/readyz` reports it; a load balancer stops sending requests to an instance that is not.
+//! Whether this instance is ready for traffic: it is not stopping, the database answers and the
+//! job runner goes round. `/readyz` reports it; a load balancer stops sending requests to an
+//! instance that is not.
 
 use crate::App;
 use std::sync::atomic::Ordering;
@@ -37,8 +38,8 @@ impl App {
         }
     }
 
-    /// The parts that are not ready, named for `/readyz`'s answer; empty when ready. Each check
-    /// is one line, so another (draining during a shutdown, say) is one line more.
+    /// The parts that are not ready, named for `/readyz`'s answer; empty when ready: draining
+    /// (the process is stopping), the database, the job runner.
     pub async fn not_ready(&self) -> Vec<&'static str> {
         let mut not_ready = Vec::new();
         if self.is_draining() {

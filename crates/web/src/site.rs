@@ -361,8 +361,9 @@ pub async fn healthz() -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "ok").into_response()
 }
 
-/// Ready for traffic: 200 when the database answers and the job runner goes round; 503 naming
-/// what is not ready otherwise (a part's name only, never an error's text).
+/// Ready for traffic: 200 when the process is not stopping, the database answers and the job
+/// runner goes round; 503 naming what is not ready otherwise (a part's name only, never an
+/// error's text).
 pub async fn readyz(State(state): State<WebState>) -> Response {
     let not_ready = state.app.not_ready().await;
     let plain = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
