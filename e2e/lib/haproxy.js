@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, sleep } from './server.js';
 
-/** What HAProxy asks each instance: switch to '/readyz' once it reports draining. */
+/** What HAProxy asks each instance: ready, which a stopping instance is not. */
 export const HEALTH_PATH = '/readyz';
 
 export function haproxyPath() {
