@@ -137,7 +137,7 @@ impl Db {
         self.backend
     }
 
-    /// Answers whether the database responds (for `/healthz`).
+    /// Answers whether the database responds (for `/readyz`).
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
