@@ -19,7 +19,21 @@ type Socket =
 /// Opens the room's socket as `browser` would (its cookies, its origin). `Err` carries the HTTP
 /// status of a refused handshake.
 async fn open(t: &TestApp, browser: &Browser, room: &str, origin: &str) -> Result<Socket, u16> {
-    let url = format!("{}/rooms/{room}/ws", t.base.replacen("http", "ws", 1));
+    open_with(t, browser, room, origin, "").await
+}
+
+/// `open` with a query (`?resume=…`, as a browser sends after a restart).
+async fn open_with(
+    t: &TestApp,
+    browser: &Browser,
+    room: &str,
+    origin: &str,
+    query: &str,
+) -> Result<Socket, u16> {
+    let url = format!(
+        "{}/rooms/{room}/ws{query}",
+        t.base.replacen("http", "ws", 1)
+    );
     let mut request = url.into_client_request().unwrap();
     let cookies = browser.cookie_header();
     if !cookies.is_empty() {
@@ -549,5 +563,52 @@ on_both!(
             assert!(std::time::Instant::now() < deadline, "{text}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+);
+
+on_both!(
+    a_connection_is_taken_back_only_by_its_own_person,
+    practice,
+    |t| {
+        let s = setup(&t).await;
+        t.clock.advance(jiff::SignedDuration::from_mins(21)); // 09:21: open since 09:20
+        let mut anna = open(&t, &s.anna, &s.room, &t.base).await.unwrap();
+        let anna_conn = next(&mut anna, "hello").await["connection"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // Someone else's connection, a malformed one and a hostile one: a new connection each.
+        for query in [
+            format!("?resume={anna_conn}"),
+            "?resume=".to_string(),
+            "?resume=%27%20OR%201=1".to_string(),
+            format!("?resume={}", "a".repeat(4_000)),
+        ] {
+            let mut pat = open_with(&t, &s.pat, &s.room, &t.base, &query)
+                .await
+                .unwrap();
+            let mine = next(&mut pat, "hello").await["connection"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            assert_ne!(mine, anna_conn, "{query:.40}");
+            assert_eq!(mine.len(), 24, "a fresh id: {mine}");
+            pat.close(None).await.unwrap();
+        }
+        // Anna's own, while it is still hers, is given back to her.
+        let mut again = open_with(
+            &t,
+            &s.anna,
+            &s.room,
+            &t.base,
+            &format!("?resume={anna_conn}"),
+        )
+        .await
+        .unwrap();
+        let taken_back = next(&mut again, "hello").await["connection"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(taken_back, anna_conn);
     }
 );
