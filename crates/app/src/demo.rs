@@ -203,7 +203,10 @@ impl App {
 impl App {
     /// Weekdays 09:00–13:00 and 14:00–18:00 (Fridays mornings only) in the owner's zone, so a
     /// visitor can book at once.
-    async fn set_demo_availability(&self, therapist: &domain::ids::UserId) -> AppResult<()> {
+    pub(crate) async fn set_demo_availability(
+        &self,
+        therapist: &domain::ids::UserId,
+    ) -> AppResult<()> {
         use domain::booking::{AppointmentType, Rules, Weekly};
         use jiff::civil::{Time, Weekday};
         let mut weekly = Vec::new();

@@ -120,7 +120,7 @@ pub(crate) fn first_name(name: &str) -> &str {
 impl App {
     /// Writes the built-in questionnaires that are not stored yet (idempotent: several instances
     /// may do it at once).
-    async fn ensure_builtin(&self, c: &mut Conn) -> AppResult<()> {
+    pub(crate) async fn ensure_builtin(&self, c: &mut Conn) -> AppResult<()> {
         let all = intake::builtin();
         let rows: Vec<store::intake::Builtin> = all
             .iter()

@@ -312,9 +312,71 @@ impl App {
         profile: &Profile,
         invoice: &Invoice,
     ) -> AppResult<String> {
+        let today = self.billing_today(user);
+        let due_on = domain::invoice::due_on(today, profile.payment_days);
+        let number = self
+            .archive_issued(tx, user, profile, invoice, today, self.now())
+            .await?;
+        let action = match invoice.kind {
+            Kind::Invoice => AuditAction::InvoiceIssue,
+            Kind::CreditNote => AuditAction::InvoiceCredit,
+        };
+        self.audit_in(
+            tx,
+            actor,
+            action,
+            invoice.case.as_str(),
+            &invoice.id,
+            Outcome::Ok,
+        )
+        .await?;
+        let now = self.now();
+        store::jobs::enqueue(
+            tx,
+            Task::DocumentWaiting {
+                case: invoice.case.clone(),
+            }
+            .job(format!("document-waiting:{}", invoice.id), now),
+            now,
+        )
+        .await?;
+        if invoice.kind == Kind::Invoice {
+            for day in &profile.reminder_days {
+                let on = domain::invoice::due_on(due_on, *day);
+                let at = domain::series::instant(
+                    &crate::series::zone_of(&user.time_zone),
+                    on,
+                    Time::constant(9, 0, 0, 0),
+                );
+                store::jobs::enqueue(
+                    tx,
+                    Task::InvoiceReminder {
+                        invoice: invoice.id.clone(),
+                        day: *day,
+                    }
+                    .job(format!("invoice-reminder:{}:{day}", invoice.id), at),
+                    now,
+                )
+                .await?;
+            }
+        }
+        Ok(number)
+    }
+
+    /// Numbers `invoice`, renders its PDF as of `today` and archives it (issued by `user` at
+    /// `now`), inside `tx`: what issuing is, without the audit entry and the patient's notice
+    /// (the caller's). The scale generator issues ten years of invoices through it.
+    pub(crate) async fn archive_issued(
+        &self,
+        tx: &mut Conn,
+        user: &User,
+        profile: &Profile,
+        invoice: &Invoice,
+        today: jiff::civil::Date,
+        now: jiff::Timestamp,
+    ) -> AppResult<String> {
         let seq = store::billing::next_number(tx).await?;
         let number = domain::invoice::number(&profile.number_prefix, seq);
-        let today = self.billing_today(user);
         let due_on = domain::invoice::due_on(today, profile.payment_days);
         let reference = payment_reference(&invoice.currency, seq, &number);
         let mut issued = invoice.clone();
@@ -358,54 +420,11 @@ impl App {
                 pdf: &pdf,
                 by: &user.id,
             },
-            self.now(),
+            now,
         )
         .await?;
         if !done {
             return Err(AppError::InvoiceIssued);
-        }
-        let action = match invoice.kind {
-            Kind::Invoice => AuditAction::InvoiceIssue,
-            Kind::CreditNote => AuditAction::InvoiceCredit,
-        };
-        self.audit_in(
-            tx,
-            actor,
-            action,
-            invoice.case.as_str(),
-            &invoice.id,
-            Outcome::Ok,
-        )
-        .await?;
-        let now = self.now();
-        store::jobs::enqueue(
-            tx,
-            Task::DocumentWaiting {
-                case: invoice.case.clone(),
-            }
-            .job(format!("document-waiting:{}", invoice.id), now),
-            now,
-        )
-        .await?;
-        if invoice.kind == Kind::Invoice {
-            for day in &profile.reminder_days {
-                let on = domain::invoice::due_on(due_on, *day);
-                let at = domain::series::instant(
-                    &crate::series::zone_of(&user.time_zone),
-                    on,
-                    Time::constant(9, 0, 0, 0),
-                );
-                store::jobs::enqueue(
-                    tx,
-                    Task::InvoiceReminder {
-                        invoice: invoice.id.clone(),
-                        day: *day,
-                    }
-                    .job(format!("invoice-reminder:{}:{day}", invoice.id), at),
-                    now,
-                )
-                .await?;
-            }
         }
         Ok(number)
     }
