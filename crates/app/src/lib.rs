@@ -39,6 +39,7 @@ pub mod ratelimit;
 pub mod record;
 pub mod retention;
 pub mod rooms;
+pub mod scale;
 pub mod series;
 pub mod site;
 pub mod stripe;

@@ -41,6 +41,20 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Fill a fresh demo practice with years of generated records, for measuring how cost grows.
+    Demo {
+        #[command(flatten)]
+        settings: SettingsArgs,
+        /// Therapists, each with ten years of records (1: about 400 patients and 15,000 sessions).
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+        /// The same seed gives the same practice (people, hours, what became of each session).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Weeks of history (ten years unless a test wants less).
+        #[arg(long, default_value_t = app::scale::TEN_YEARS, hide = true)]
+        weeks: u32,
+    },
     /// Manage the practice's therapists.
     Therapist {
         #[command(subcommand)]
@@ -274,6 +288,19 @@ async fn run(cli: Cli, matches: &ArgMatches) -> Result<(), String> {
     };
     match cli.command {
         Command::Serve { settings, demo } => serving::serve(resolve(settings)?, demo).await,
+        Command::Demo {
+            settings,
+            scale,
+            seed,
+            weeks,
+        } => {
+            let scale = app::scale::Scale {
+                therapists: scale,
+                weeks,
+                seed,
+            };
+            demo(&resolve(settings)?, scale).await
+        }
         Command::Config { settings } => {
             let settings = resolve(settings)?;
             for line in settings.describe() {
@@ -410,6 +437,55 @@ async fn rotate_keys(settings: Settings) -> Result<(), String> {
         );
     }
     db.close().await;
+    Ok(())
+}
+
+/// `holdspace demo --scale N`: the demo practice, then N therapists' ten years. Prints progress,
+/// the counts and rows per second, and a last line of JSON naming whom a benchmark signs in as.
+async fn demo(settings: &Settings, scale: app::scale::Scale) -> Result<(), String> {
+    let app = open(settings).await?;
+    let login = app.load_demo().await.map_err(|e| describe(&e))?;
+    let mut last = 0.0;
+    let (filled, handles) = app
+        .fill(scale, |f| {
+            if f.seconds - last >= 10.0 {
+                last = f.seconds;
+                eprintln!(
+                    "  {} appointments, {} rows, {:.0} s",
+                    f.appointments, f.rows, f.seconds
+                );
+            }
+        })
+        .await
+        .map_err(|e| describe(&e))?;
+    println!(
+        "filled {} therapists: {} patients, {} appointments, {} notes, {} messages, {} questionnaires, {} invoices, {} jobs, {} audit entries",
+        filled.therapists + 1,
+        filled.patients,
+        filled.appointments,
+        filled.notes,
+        filled.messages,
+        filled.responses,
+        filled.invoices,
+        filled.jobs,
+        filled.audit
+    );
+    println!(
+        "{} rows in {:.1} s: {:.0} rows/s",
+        filled.rows,
+        filled.seconds,
+        filled.rows_per_second()
+    );
+    println!(
+        "{}",
+        serde_json::json!({
+            "therapist": handles.therapist_email,
+            "password": login.password,
+            "totp_secret": login.totp_secret,
+            "patient": handles.patient_email,
+            "case": handles.case.as_str(),
+        })
+    );
     Ok(())
 }
 

@@ -196,3 +196,42 @@ pub async fn booked_in_stage(c: &mut Conn, id: &CaseId) -> StoreResult<Option<Ti
     .await?;
     Ok(start.map(ts))
 }
+
+/// Whether any case exists (a fresh practice has none).
+pub async fn any(c: &mut Conn) -> StoreResult<bool> {
+    let found: Option<String> = sqlx::query_scalar("SELECT id FROM cases LIMIT 1")
+        .fetch_optional(c.ex())
+        .await?;
+    Ok(found.is_some())
+}
+
+/// The patients' names of `ids` (opened), in one query: for lists that show a name beside a few
+/// records, without reading every case of the therapist.
+pub async fn patient_names(
+    c: &mut Conn,
+    ids: &[&CaseId],
+) -> StoreResult<std::collections::HashMap<CaseId, String>> {
+    let mut names = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT c.id, p.id, p.name, p.name_sealed FROM cases c JOIN users p ON p.id = c.patient_id WHERE c.id IN ({})",
+            crate::placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String, String, Option<String>)>(&sql);
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for (case, patient, plain, sealed) in query.fetch_all(c.ex()).await? {
+            let name = opened(
+                &c.keyring,
+                "users",
+                "name_sealed",
+                &patient,
+                plain,
+                sealed.as_deref(),
+            )?;
+            names.insert(CaseId(case), name);
+        }
+    }
+    Ok(names)
+}
