@@ -64,32 +64,31 @@ impl App {
             .filter(|i| i.due_on.is_some_and(|d| d < today))
             .map(Invoice::outstanding)
             .sum();
-        let cases = store::cases::of_therapist(&mut c, &user.id).await?;
-        let name_of = |case: &CaseId| {
-            cases
-                .iter()
-                .find(|k| k.id == *case)
-                .map(|k| k.patient.name.clone())
-                .unwrap_or_default()
-        };
-        let mut balances = Vec::new();
-        for case in &cases {
-            let invoices = store::billing::of_case(&mut c, &case.id).await?;
-            let balance = balance_of(&invoices);
-            if balance != 0 {
-                balances.push((case.id.clone(), case.patient.name.clone(), balance));
-            }
-        }
-        let drafts = store::billing::of_therapist(&mut c, &user.id, false, LIST_MAX)
-            .await?
+        // Balances are summed in SQL and names read only for the cases shown: the overview
+        // reads what it shows, not every case's ten years of invoices.
+        let owed = store::billing::balances_of_therapist(&mut c, &user.id).await?;
+        let drafts = store::billing::of_therapist(&mut c, &user.id, false, LIST_MAX).await?;
+        let issued = store::billing::of_therapist(&mut c, &user.id, true, LIST_MAX).await?;
+        let shown: Vec<&CaseId> = owed
+            .iter()
+            .map(|(case, _)| case)
+            .chain(drafts.iter().chain(&issued).map(|i| &i.case))
+            .collect();
+        let names = store::cases::patient_names(&mut c, &shown).await?;
+        let name_of = |case: &CaseId| names.get(case).cloned().unwrap_or_default();
+        let mut balances: Vec<(CaseId, String, i64)> = owed
+            .iter()
+            .map(|(case, balance)| (case.clone(), name_of(case), *balance))
+            .collect();
+        balances.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.as_str().cmp(b.0.as_str())));
+        let drafts = drafts
             .into_iter()
             .map(|i| {
                 let n = name_of(&i.case);
                 (i, n)
             })
             .collect();
-        let issued = store::billing::of_therapist(&mut c, &user.id, true, LIST_MAX)
-            .await?
+        let issued = issued
             .into_iter()
             .map(|i| {
                 let n = name_of(&i.case);
