@@ -1,0 +1,5 @@
+-- Indexes for the reads of the hot pages and jobs that otherwise scan a table growing with the
+-- practice's history (found by the plans test, crates/web/tests/plans). Each says which read.
+
+-- A case's thread reads the attachments of its messages by case.
+CREATE INDEX attachments_by_case ON attachments(case_id);
