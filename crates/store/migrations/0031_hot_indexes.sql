@@ -3,3 +3,6 @@
 
 -- A case's thread reads the attachments of its messages by case.
 CREATE INDEX attachments_by_case ON attachments(case_id);
+
+-- The day counts the erasures since the installation key's rotation.
+CREATE INDEX erasures_by_installation_key ON erasures(installation_key);
