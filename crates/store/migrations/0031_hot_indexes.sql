@@ -6,3 +6,7 @@ CREATE INDEX attachments_by_case ON attachments(case_id);
 
 -- The day counts the erasures since the installation key's rotation.
 CREATE INDEX erasures_by_installation_key ON erasures(installation_key);
+
+-- The booking page, the jobs and the team list the practice's therapists among all its users,
+-- nearly all of whom are patients.
+CREATE INDEX users_by_role ON users(role, name);
