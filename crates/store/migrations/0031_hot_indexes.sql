@@ -10,3 +10,15 @@ CREATE INDEX erasures_by_installation_key ON erasures(installation_key);
 -- The booking page, the jobs and the team list the practice's therapists among all its users,
 -- nearly all of whom are patients.
 CREATE INDEX users_by_role ON users(role, name);
+
+-- The inbox of inquiries, newest first, all of them or one status (the day shows the new ones):
+-- the index's order is the page's, so a page reads its own rows and stops.
+DROP INDEX inquiries_by_status;
+CREATE INDEX inquiries_by_status ON inquiries(status, created_at DESC, id);
+CREATE INDEX inquiries_by_time ON inquiries(created_at DESC, id);
+
+-- The portal's coming appointments: a patient's cases' appointments, a therapist's, a guest's,
+-- each read from now on only.
+CREATE INDEX appointments_by_case_end ON appointments(case_id, ends_at);
+CREATE INDEX appointments_by_therapist_end ON appointments(therapist_id, ends_at);
+CREATE INDEX guests_by_user ON appointment_guests(user_id);
