@@ -116,6 +116,20 @@ pub fn whole_reads(plan: &[String], growing: &BTreeSet<String>) -> Vec<String> {
         let index_scan =
             node.text.starts_with("Index Scan") || node.text.starts_with("Index Only Scan");
         let conditioned = node.details.iter().any(|d| d.starts_with("Index Cond:"));
+        // A bitmap scan reads whatever its index scans below it find: all of it, with no condition.
+        if node.text.starts_with("Bitmap Heap Scan") {
+            let whole_bitmap = nodes[i + 1..]
+                .iter()
+                .take_while(|n| n.depth > node.depth)
+                .any(|n| {
+                    n.text.starts_with("Bitmap Index Scan")
+                        && !n.details.iter().any(|d| d.starts_with("Index Cond:"))
+                });
+            if whole_bitmap {
+                found.push(format!("{} (no condition: the whole index)", node.text));
+            }
+            continue;
+        }
         // A limit above the scan stops it after a few rows (the newest entry, say), unless a
         // sort or an aggregate between them must read every row first.
         let mut depth = node.depth;
@@ -181,4 +195,13 @@ fn an_index_walked_whole_is_found_unless_a_limit_stops_it() {
     .map(String::from)
     .into();
     assert!(whole_reads(&found, &growing).is_empty());
+    let bitmap: Vec<String> = [
+        "Aggregate  (cost=22.55..22.56 rows=1 width=8)",
+        "  ->  Bitmap Heap Scan on audit_log  (cost=9.25..22.55 rows=2 width=0)",
+        "        Filter: (($1 = ''::text) OR (who = $1))",
+        "        ->  Bitmap Index Scan on audit_by_case  (cost=0.00..9.24 rows=220 width=0)",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(whole_reads(&bitmap, &growing).len(), 1);
 }

@@ -17,9 +17,11 @@ use std::collections::{BTreeSet, HashSet};
 
 const PATIENT: &str = "mara@example.org";
 
-/// Statements that read a growing table whole by design, each with the reason. Empty: every
-/// hot statement is served by an index.
-const ALLOWED: &[(&str, &str)] = &[];
+/// Whole statements that read a growing table whole by design, each with the reason.
+const ALLOWED: &[(&str, &str)] = &[(
+    "SELECT COUNT(*) FROM inquiries",
+    "the inbox's numbered pager counts every inquiry (an index-only count); it goes when the inbox pages by key",
+)];
 
 /// What the test has explained so far, and what it found.
 struct Plans {
@@ -59,11 +61,15 @@ impl Plans {
                 }
             };
             self.explained += 1;
+            // HOLDSPACE_PLANS=print shows every plan, for reading what an index changed.
+            if std::env::var("HOLDSPACE_PLANS").as_deref() == Ok("print") {
+                eprintln!("== {page}: {sql}\n{}\n", plan.join("\n"));
+            }
             let whole = explain::whole_reads(&plan, &self.growing);
             if whole.is_empty() {
                 continue;
             }
-            if let Some((_, why)) = ALLOWED.iter().find(|(s, _)| sql.contains(s)) {
+            if let Some((_, why)) = ALLOWED.iter().find(|(s, _)| *s == sql) {
                 eprintln!("allowed on {page} ({why}): {sql}");
                 continue;
             }
