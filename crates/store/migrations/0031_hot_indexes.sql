@@ -22,3 +22,11 @@ CREATE INDEX inquiries_by_time ON inquiries(created_at DESC, id);
 CREATE INDEX appointments_by_case_end ON appointments(case_id, ends_at);
 CREATE INDEX appointments_by_therapist_end ON appointments(therapist_id, ends_at);
 CREATE INDEX guests_by_user ON appointment_guests(user_id);
+
+-- The day's lists of what waits for the therapist (unread messages, answers to review, agreements
+-- to countersign, cases asking for attention) are a few rows among years of settled ones: partial
+-- indexes hold only the waiting rows, so those lists need not visit every case of the therapist.
+CREATE INDEX messages_unread ON messages(case_id) WHERE read_at IS NULL;
+CREATE INDEX responses_to_review ON responses(case_id) WHERE submitted_at IS NOT NULL AND reviewed_at IS NULL;
+CREATE INDEX agreements_to_countersign ON agreements(case_id) WHERE signed_at IS NOT NULL AND countersigned_at IS NULL AND withdrawn_at IS NULL;
+CREATE INDEX case_attention_unseen ON case_attention(raised_at) WHERE seen_at IS NULL;
