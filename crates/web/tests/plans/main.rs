@@ -26,6 +26,7 @@ const ALLOWED: &[(&str, &str)] = &[(
 /// What the test has explained so far, and what it found.
 struct Plans {
     growing: BTreeSet<String>,
+    partial: BTreeSet<String>,
     seen: HashSet<String>,
     explained: usize,
     findings: Vec<String>,
@@ -35,6 +36,7 @@ impl Plans {
     fn new() -> Plans {
         Plans {
             growing: explain::growing(),
+            partial: explain::partial_indexes(),
             seen: HashSet::new(),
             explained: 0,
             findings: Vec::new(),
@@ -65,7 +67,7 @@ impl Plans {
             if std::env::var("HOLDSPACE_PLANS").as_deref() == Ok("print") {
                 eprintln!("== {page}: {sql}\n{}\n", plan.join("\n"));
             }
-            let whole = explain::whole_reads(&plan, &self.growing);
+            let whole = explain::whole_reads(&plan, &self.growing, &self.partial);
             if whole.is_empty() {
                 continue;
             }
@@ -141,7 +143,11 @@ fn first_link(html: &str, prefix: &str) -> String {
     let at = html
         .find(&format!("href=\"{prefix}"))
         .unwrap_or_else(|| panic!("a link to {prefix}"));
-    html[at + 6..].split('"').next().unwrap().replace("&amp;", "&")
+    html[at + 6..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
 }
 
 #[tokio::test]
@@ -205,10 +211,17 @@ async fn hot_pages_and_jobs_read_no_growing_table_whole() {
         .page(&t, &anna, "the week", "/admin/calendar?day=2026-11-30")
         .await;
     plans.page(&t, &anna, "the board", "/admin/board").await;
-    plans.page(&t, &anna, "the patients", "/admin/patients").await;
+    plans
+        .page(&t, &anna, "the patients", "/admin/patients")
+        .await;
     plans.page(&t, &anna, "a case", &case_page).await;
     plans
-        .page(&t, &anna, "the workspace", &format!("{case_page}/workspace"))
+        .page(
+            &t,
+            &anna,
+            "the workspace",
+            &format!("{case_page}/workspace"),
+        )
         .await;
     plans
         .page(
