@@ -171,6 +171,13 @@ impl App {
         Ok(())
     }
 
+    /// The case whose series page this is, as its therapist sees it (the page names the patient).
+    /// Not `thread`: that opens every message of the case and marks them read.
+    pub async fn series_case(&self, actor: &Actor, id: &CaseId) -> AppResult<domain::case::Case> {
+        let mut c = self.db().conn().await?;
+        self.case_as(&mut c, actor, id, CaseSide::Therapist).await
+    }
+
     /// A case's series as its therapist sees them.
     pub async fn case_series(&self, actor: &Actor, id: &CaseId) -> AppResult<Vec<SeriesView>> {
         let mut c = self.db().conn().await?;

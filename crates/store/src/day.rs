@@ -125,7 +125,8 @@ struct ChangeRow {
     cancelled_at: Option<i64>,
 }
 
-/// Appointments with a case booked, or cancelled, after `since`: newest first.
+/// Appointments with a case booked, or cancelled, after `since`: newest first. Two branches, one
+/// on each time's index: an OR of the two reads every appointment the therapist ever had.
 pub async fn changes(
     c: &mut Conn,
     therapist: &UserId,
@@ -133,8 +134,11 @@ pub async fn changes(
 ) -> StoreResult<Vec<Change>> {
     let rows: Vec<ChangeRow> = sqlx::query_as(
         "SELECT a.id, a.case_id, u.id AS patient_id, u.name AS patient_name, u.name_sealed AS patient_name_sealed, a.type_key, a.starts_at, a.status, a.created_at, a.cancelled_at
-         FROM appointments a JOIN cases c ON c.id = a.case_id JOIN users u ON u.id = c.patient_id
-         WHERE a.therapist_id = $1 AND (a.created_at > $2 OR a.cancelled_at > $2)
+         FROM (SELECT id FROM appointments WHERE therapist_id = $1 AND created_at > $2
+               UNION
+               SELECT id FROM appointments WHERE therapist_id = $1 AND cancelled_at > $2) recent
+         JOIN appointments a ON a.id = recent.id
+         JOIN cases c ON c.id = a.case_id JOIN users u ON u.id = c.patient_id
          ORDER BY a.updated_at DESC, a.id LIMIT $3",
     )
     .bind(therapist.as_str())

@@ -55,14 +55,22 @@ pub async fn list(
     offset: u64,
     limit: u32,
 ) -> StoreResult<Vec<InquirySummary>> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(
-        "SELECT id, name, name_sealed, status, created_at FROM inquiries WHERE ($1 = '' OR status = $1) ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
-    )
-    .bind(status.map_or("", domain::inquiry::InquiryStatus::as_str))
-    .bind(i64::from(limit))
-    .bind(offset as i64)
-    .fetch_all(c.ex())
-    .await?;
+    // Two statements, not `($1 = '' OR status = $1)`: a prepared statement's one plan for both
+    // could use neither index and read every inquiry ever sent.
+    let query = match status {
+        Some(status) => sqlx::query_as(
+            "SELECT id, name, name_sealed, status, created_at FROM inquiries WHERE status = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
+        )
+        .bind(status.as_str()),
+        None => sqlx::query_as(
+            "SELECT id, name, name_sealed, status, created_at FROM inquiries ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
+        ),
+    };
+    let rows: Vec<SummaryRow> = query
+        .bind(i64::from(limit))
+        .bind(offset as i64)
+        .fetch_all(c.ex())
+        .await?;
     rows.into_iter()
         .map(|r| {
             Ok(InquirySummary {
@@ -83,11 +91,19 @@ pub async fn list(
 }
 
 pub async fn count(c: &mut Conn, status: Option<InquiryStatus>) -> StoreResult<u64> {
-    let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM inquiries WHERE ($1 = '' OR status = $1)")
-            .bind(status.map_or("", domain::inquiry::InquiryStatus::as_str))
-            .fetch_one(c.ex())
-            .await?;
+    let n: i64 = match status {
+        Some(status) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM inquiries WHERE status = $1")
+                .bind(status.as_str())
+                .fetch_one(c.ex())
+                .await?
+        }
+        None => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM inquiries")
+                .fetch_one(c.ex())
+                .await?
+        }
+    };
     Ok(n as u64)
 }
 

@@ -134,6 +134,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sealed_identities",
         include_str!("../migrations/0030_sealed_identities.sql"),
     ),
+    (
+        31,
+        "hot_indexes",
+        include_str!("../migrations/0031_hot_indexes.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -206,3 +206,41 @@ pub async fn count_rows(db: &Db, table: &str) -> i64 {
         .await
         .expect("count")
 }
+
+/// The generic plan PostgreSQL would use for `sql`, a statement the app ran, as `EXPLAIN` prints
+/// it (the plans test). PostgreSQL 15 has no `EXPLAIN (GENERIC_PLAN)`, so the statement is
+/// prepared under `force_generic_plan` and explained with a NULL for each of its parameters; with
+/// sequential scans priced out, a tiny table still shows whether an index could serve the query.
+/// The work happens on a connection taken out of the pool and closed after, so neither the
+/// settings nor the prepared statement outlive it.
+pub async fn generic_plan(db: &Db, sql: &str) -> Result<Vec<String>, String> {
+    use sqlx::{Connection, Executor, Row};
+    assert_eq!(db.backend(), Backend::Postgres, "plans are PostgreSQL's");
+    let pooled = db.pool.acquire().await.map_err(|e| e.to_string())?;
+    let mut conn = pooled.detach();
+    let result = async {
+        conn.execute("SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off")
+            .await?;
+        conn.execute(format!("PREPARE holdspace_plan AS {sql}").as_str())
+            .await?;
+        let n: i32 = sqlx::query_scalar(
+            "SELECT cardinality(parameter_types) FROM pg_prepared_statements WHERE name = 'holdspace_plan'",
+        )
+        .fetch_one(&mut conn)
+        .await?;
+        let nulls = vec!["NULL"; usize::try_from(n).unwrap_or(0)].join(", ");
+        let explain = if nulls.is_empty() {
+            "EXPLAIN EXECUTE holdspace_plan".to_string()
+        } else {
+            format!("EXPLAIN EXECUTE holdspace_plan({nulls})")
+        };
+        let rows = conn.fetch_all(explain.as_str()).await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<Vec<_>, _>>()
+    }
+    .await
+    .map_err(|e: sqlx::Error| e.to_string());
+    let _ = conn.close().await;
+    result
+}

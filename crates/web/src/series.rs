@@ -111,7 +111,7 @@ async fn series_page(
     status: StatusCode,
 ) -> WebResult<Response> {
     let all = state.app.case_series(actor, case).await?;
-    let thread_case = state.app.thread(actor, case).await?.case;
+    let thread_case = state.app.series_case(actor, case).await?;
     let r = Viewer::of(actor);
     let lines: Vec<SeriesLine> = all.iter().map(|s| describe(s, &r)).collect();
     let running = all.iter().rev().find(|s| s.running);
