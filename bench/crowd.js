@@ -87,7 +87,7 @@ async function bookingLoad(base, label, bookable) {
 function report(t, anchor) {
   const all = [...t.slots, ...t.bookings];
   const line = `${t.label}: ${all.length} requests in ${t.seconds.toFixed(1)} s (${(all.length / t.seconds).toFixed(0)}/s; ${t.bookings.length} bookings), ${t.failed.length} failed; `
-    + `p50 ${ms(pct(all, 50))}, p99 ${ms(pct(all, 99))} (slots p99 ${ms(pct(t.slots, 99))}, bookings p99 ${ms(pct(t.bookings, 99))})`;
+    + `p50 ${ms(pct(all, 50))}, p99 ${ms(pct(all, 99))} (slots p50 ${ms(pct(t.slots, 50))} p99 ${ms(pct(t.slots, 99))}; bookings p50 ${ms(pct(t.bookings, 50))} p99 ${ms(pct(t.bookings, 99))})`;
   if (!anchor) return line;
   const a = [...anchor.slots, ...anchor.bookings];
   return `${line}; ratio to the anchor: p50 ${(pct(all, 50) / pct(a, 50)).toFixed(2)}x, p99 ${(pct(all, 99) / pct(a, 99)).toFixed(2)}x  [budget: 0 failed, p99 < 100 ms]`;
@@ -138,14 +138,24 @@ async function main() {
   const rssBefore = { a: await rssKb(a.child.pid), b: await rssKb(b.child.pid) };
 
   // 2b. The crowd waits in their rooms.
+  // In two halves: what the second half adds is the cost of a socket without the first one's
+  // fixed costs (runtime threads, allocator arenas, the broker's tables) spread over it.
   const closes = [];
   const sockets = [];
-  for (let i = 0; i < crowd.length; i += 50) {
-    sockets.push(...await Promise.all(crowd.slice(i, i + 50).map((who) => waitInRoom(who, closes))));
+  const settled = async () => {
+    await sleep(5000);
+    return {
+      held: { a: await metric(a.port, 'holdspace_room_connections'), b: await metric(b.port, 'holdspace_room_connections') },
+      rss: { a: await rssKb(a.child.pid), b: await rssKb(b.child.pid) },
+    };
+  };
+  let half = null;
+  const batch = Math.min(50, Math.ceil(crowd.length / 2));
+  for (let i = 0; i < crowd.length; i += batch) {
+    sockets.push(...await Promise.all(crowd.slice(i, i + batch).map((who) => waitInRoom(who, closes))));
+    if (!half && sockets.length >= crowd.length / 2) half = await settled();
   }
-  await sleep(5000);
-  const held = { a: await metric(a.port, 'holdspace_room_connections'), b: await metric(b.port, 'holdspace_room_connections') };
-  const rssWith = { a: await rssKb(a.child.pid), b: await rssKb(b.child.pid) };
+  const { held, rss: rssWith } = await settled();
   const during = await bookingLoad(base, `with ${sockets.length} waiting sockets`, share(1));
   const stillOpen = sockets.filter((ws) => ws.readyState === ws.OPEN).length;
   const closedDuring = closes.length;
@@ -164,7 +174,9 @@ async function main() {
   console.log(`sockets: ${sockets.length} opened, ${stillOpen} still open and waiting after the load, ${closedDuring} closed by the server meanwhile; instance a held ${held.a}, b ${held.b}`);
   for (const k of ['a', 'b']) {
     const kb = (rssWith[k] - rssBefore[k]) / Math.max(1, held[k]);
-    console.log(`instance ${k}: RSS ${(rssBefore[k] / 1024).toFixed(1)} MB before the sockets, ${(rssWith[k] / 1024).toFixed(1)} MB with ${held[k]} idle sockets: ${kb.toFixed(1)} kB per socket (measured before: ${MEASURED_BEFORE_KB} kB; ratio ${(kb / MEASURED_BEFORE_KB).toFixed(2)}x)`);
+    const added = (rssWith[k] - half.rss[k]) / Math.max(1, held[k] - half.held[k]);
+    console.log(`instance ${k}: RSS ${(rssBefore[k] / 1024).toFixed(1)} MB before the sockets, ${(rssWith[k] / 1024).toFixed(1)} MB with ${held[k]} idle sockets: ${kb.toFixed(1)} kB per socket (measured before: ${MEASURED_BEFORE_KB} kB; ratio ${(kb / MEASURED_BEFORE_KB).toFixed(2)}x); `
+      + `the second ${held[k] - half.held[k]} alone: ${added.toFixed(1)} kB each`);
   }
   const spread = await Promise.all([a, b].map((s) => metric(s.port, 'http_requests_total{method="GET",route="/api/v1/slots"')));
   console.log(`spread: GET /api/v1/slots answered by a ${spread[0]}, by b ${spread[1]}`);
