@@ -109,12 +109,13 @@ export const sessionTime = () => berlin(5);
 /**
  * Opens the room's socket as the room's page does and waits for the room to say the patient is
  * waiting; the socket then sits idle, answering the server's pings (the ws client does), as the
- * page does until the therapist lets the patient in.
+ * page does until the therapist lets the patient in. `via` is where the socket goes (the proxy, as
+ * the page's own address, unless the bench is told to go to the instances directly).
  */
-export function waitInRoom(who, closes) {
+export function waitInRoom(who, closes, via = who.browser.base) {
   const { browser: p, room } = who;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${p.base.replace('http', 'ws')}/rooms/${room}/ws`, {
+    const ws = new WebSocket(`${via.replace('http', 'ws')}/rooms/${room}/ws`, {
       headers: { cookie: p.cookieHeader(), origin: p.base, 'x-forwarded-for': p.address },
     });
     let me = null;

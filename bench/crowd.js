@@ -140,6 +140,8 @@ async function main() {
   // 2b. The crowd waits in their rooms.
   // In two halves: what the second half adds is the cost of a socket without the first one's
   // fixed costs (runtime threads, allocator arenas, the broker's tables) spread over it.
+  // SOCKETS_VIA=direct: every other socket straight to each instance, not through HAProxy.
+  const socketsVia = (i) => (process.env.SOCKETS_VIA === 'direct' ? [a, b][i % 2].url : base);
   const closes = [];
   const sockets = [];
   const settled = async () => {
@@ -152,7 +154,7 @@ async function main() {
   let half = null;
   const batch = Math.min(50, Math.ceil(crowd.length / 2));
   for (let i = 0; i < crowd.length; i += batch) {
-    sockets.push(...await Promise.all(crowd.slice(i, i + batch).map((who) => waitInRoom(who, closes))));
+    sockets.push(...await Promise.all(crowd.slice(i, i + batch).map((who, k) => waitInRoom(who, closes, socketsVia(i + k)))));
     if (!half && sockets.length >= crowd.length / 2) half = await settled();
   }
   const { held, rss: rssWith } = await settled();
