@@ -5,7 +5,8 @@
 # and p50/p99 of the booking API next to the same load without the sockets (the anchor, measured
 # before they open and after they close in the same run), and resident memory per idle socket on
 # each instance. Budgets: no failed request, p99 < 100 ms, ~11 kB per idle socket.
-# Knobs: PATIENTS (500), CONCURRENCY (8 requests at a time), DURATION (20 s per run).
+# Knobs: PATIENTS (500), CONCURRENCY (8 requests at a time), DURATION (20 s per run);
+# SOCKETS_VIA=direct opens every other socket straight to each instance instead of through HAProxy.
 # Needs PostgreSQL at 127.0.0.1:5432 (trust auth, database test), as the e2e suite does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
