@@ -10,7 +10,7 @@
 //     idle socket on each instance, next to the 11 kB measured by bench/room.sh.
 // Budgets (issue 16): no failed request; p99 of the booking API < 100 ms; ~11 kB per idle socket.
 import { readFile } from 'node:fs/promises';
-import { Server, sleep } from '../e2e/lib/server.js';
+import { Server, sleep, usePostgres } from '../e2e/lib/server.js';
 import { startSmtpSink } from '../e2e/lib/smtp.js';
 import { Haproxy } from '../e2e/lib/haproxy.js';
 import { therapist, patient, sessionTime, waitInRoom } from './crowd-people.js';
@@ -94,6 +94,8 @@ function report(t, anchor) {
 }
 
 async function main() {
+  // Two instances share one database only on PostgreSQL (bench/crowd.sh sets this).
+  if (!usePostgres()) throw new Error('the crowd bench needs E2E_DATABASE=postgres');
   const sink = await startSmtpSink();
   cleanups.push(() => sink.close());
   const a = new Server({ demo: true, smtpPort: sink.port, label: 'crowd A (demo)' });
