@@ -104,7 +104,9 @@ async function main() {
     if (res.status() !== 303) throw new Error(`adding appointment ${i}: ${res.status()}`);
   }
   const calendar = await (await o.request.get(`${server.url}/admin/calendar?day=${date}`)).text();
-  const rooms = [...new Set(calendar.match(/\/rooms\/[0-9a-f]{32}/g))].map((h) => h.slice(7));
+  // The calendar links each appointment's own page, whose id is the room's.
+  const rooms = [...new Set(calendar.match(/\/admin\/calendar\/[0-9a-f]{32}/g) || [])].map((h) => h.split('/').pop());
+  if (rooms.length < SOCKETS) throw new Error(`the calendar shows ${rooms.length} of the ${SOCKETS} appointments added`);
   const idle = await rssMb(server.child.pid);
   const sockets = [];
   const wsUrl = server.url.replace('http', 'ws');
