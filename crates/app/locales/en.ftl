@@ -369,6 +369,7 @@ patients-name = Name
 patients-stage = Stage
 patients-since = Since
 patients-unread = { $count } unread
+patients-show-all = Show all patients, with { $count } earlier ones
 patients-invite = Invite a patient
 patients-invite-text = They receive an email with a link to their portal, where they can write to you securely. Nothing else about them is sent.
 patients-invite-submit = Send the invitation
@@ -987,6 +988,7 @@ admin-board = Board
 board-title = Cases by stage
 board-intro = Every case of yours by where it stands, the longest waiting first.
 board-empty = None.
+board-more = { $count } earlier, in the list of all patients
 board-days = { $count ->
     [one] at this stage for a day
    *[other] at this stage for { $count } days

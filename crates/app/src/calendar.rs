@@ -248,7 +248,8 @@ impl App {
             monday,
             zone,
             days,
-            cases: cases::of_therapist(&mut c, &user.id).await?,
+            // An appointment is added for a case under way: the ended ones are left out.
+            cases: cases::caseload(&mut c, &user.id, 0).await?.0,
             types,
         })
     }

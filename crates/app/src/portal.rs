@@ -18,6 +18,8 @@ use store::{cases, users, StoreError};
 
 pub const MAGIC_LINK_LIFETIME: SignedDuration = SignedDuration::from_mins(15);
 pub const INVITATION_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 7);
+/// The ended cases the patients list shows until the therapist asks for all.
+pub const PATIENTS_ENDED_SHOWN: u32 = 20;
 
 /// Purposes of one-time tokens.
 pub(crate) const MAGIC: &str = "magic";
@@ -219,6 +221,18 @@ impl App {
             }
             None => Err(AppError::SecondFactorRequired),
         }
+    }
+
+    /// The therapist's patients list: every open case and the most recently active ended ones
+    /// (all of them with `all`), with how many ended ones were left out.
+    pub async fn my_caseload(&self, actor: &Actor, all: bool) -> AppResult<(Vec<Case>, u64)> {
+        let user = actor.user().ok_or(AppError::Unauthenticated)?;
+        self.require(actor, Action::KeepCaseload).await?;
+        let mut c = self.db().conn().await?;
+        if all {
+            return Ok((cases::of_therapist(&mut c, &user.id).await?, 0));
+        }
+        Ok(cases::caseload(&mut c, &user.id, PATIENTS_ENDED_SHOWN).await?)
     }
 
     pub async fn profile(&self, actor: &Actor) -> AppResult<ProfileInput> {

@@ -28,9 +28,16 @@ pub struct WorkspaceView {
 #[derive(Clone, Debug)]
 pub struct Column {
     pub stage: Stage,
-    /// Each case with how long it has been at this stage, the longest waiting first.
+    /// Each case with how long it has been at this stage, the longest waiting first (of the
+    /// stages a case leaves the path in, only the most recently active).
     pub cases: Vec<(Case, SignedDuration)>,
+    /// How many cases are at this stage in all.
+    pub total: u64,
 }
+
+/// The ended, referred and closed cases the board shows (the most recently active): a practice
+/// of ten years has hundreds, and the board is for what is under way.
+pub const BOARD_ENDED_SHOWN: u32 = 30;
 
 impl App {
     #[tracing::instrument(skip_all, fields(case = %id))]
@@ -141,7 +148,8 @@ impl App {
         self.require(actor, Action::KeepCaseload).await?;
         let user = actor.user().ok_or(AppError::Unauthenticated)?;
         let mut c = self.db().conn().await?;
-        let cases = store::cases::of_therapist(&mut c, &user.id).await?;
+        let (cases, _) = store::cases::caseload(&mut c, &user.id, BOARD_ENDED_SHOWN).await?;
+        let counts = store::cases::stage_counts(&mut c, &user.id).await?;
         let since = rows::stage_since(&mut c, &user.id).await?;
         let now = self.now();
         Ok(Stage::BOARD
@@ -161,6 +169,10 @@ impl App {
                 in_stage.sort_by_key(|c| std::cmp::Reverse(c.1));
                 Column {
                     stage: *stage,
+                    total: counts
+                        .iter()
+                        .find(|(s, _)| s == stage)
+                        .map_or(0, |(_, n)| *n),
                     cases: in_stage,
                 }
             })

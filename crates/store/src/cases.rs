@@ -153,6 +153,60 @@ pub async fn of_therapist(c: &mut Conn, therapist: &UserId) -> StoreResult<Vec<C
     rows.into_iter().map(|r| r.case(&c.keyring)).collect()
 }
 
+/// The stages a case has left the path in: ended, referred elsewhere, closed.
+const CLOSED: &str = "('ended', 'referred', 'closed')";
+
+/// A therapist's caseload: every open case, and the `closed` most recently active of those that
+/// have ended (a practice of ten years has hundreds), most recently active first; with how many
+/// ended cases were left out. A page that shows the caseload reads what it shows.
+pub async fn caseload(
+    c: &mut Conn,
+    therapist: &UserId,
+    closed: u32,
+) -> StoreResult<(Vec<Case>, u64)> {
+    let mut rows: Vec<CaseRow> = sqlx::query_as(&format!(
+        "{SELECT} WHERE c.therapist_id = $1 AND c.stage NOT IN {CLOSED} ORDER BY c.updated_at DESC, c.id"
+    ))
+    .bind(therapist.as_str())
+    .fetch_all(c.ex())
+    .await?;
+    let ended: Vec<CaseRow> = sqlx::query_as(&format!(
+        "{SELECT} WHERE c.therapist_id = $1 AND c.stage IN {CLOSED} ORDER BY c.updated_at DESC, c.id LIMIT $2"
+    ))
+    .bind(therapist.as_str())
+    .bind(i64::from(closed))
+    .fetch_all(c.ex())
+    .await?;
+    let all_ended: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM cases WHERE therapist_id = $1 AND stage IN {CLOSED}"
+    ))
+    .bind(therapist.as_str())
+    .fetch_one(c.ex())
+    .await?;
+    let left_out = u64::try_from(all_ended)
+        .unwrap_or(0)
+        .saturating_sub(ended.len() as u64);
+    rows.extend(ended);
+    let cases = rows
+        .into_iter()
+        .map(|r| r.case(&c.keyring))
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok((cases, left_out))
+}
+
+/// How many of a therapist's cases are in each stage.
+pub async fn stage_counts(c: &mut Conn, therapist: &UserId) -> StoreResult<Vec<(Stage, u64)>> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT stage, COUNT(*) FROM cases WHERE therapist_id = $1 GROUP BY stage")
+            .bind(therapist.as_str())
+            .fetch_all(c.ex())
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(stage, n)| Some((Stage::parse(&stage)?, u64::try_from(n).unwrap_or(0))))
+        .collect())
+}
+
 /// A patient's cases (usually one).
 pub async fn of_patient(c: &mut Conn, patient: &UserId) -> StoreResult<Vec<Case>> {
     let rows: Vec<CaseRow> = sqlx::query_as(&format!(

@@ -10,6 +10,8 @@ use crate::{i18n, WebState};
 use app::AppError;
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -23,8 +25,16 @@ use domain::FieldErrors;
 struct PatientsTemplate {
     chrome: AdminChrome,
     cases: Vec<Case>,
+    /// Ended cases not listed (the most recently active are); `?all` lists them.
+    left_out: u64,
     form: Form,
     attention: crate::intake::admin::AttentionSet,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct PatientsQuery {
+    #[serde(default)]
+    all: Option<String>,
 }
 
 async fn patients_page(
@@ -33,9 +43,10 @@ async fn patients_page(
     csrf: String,
     form: Form,
     status: StatusCode,
+    all: bool,
 ) -> WebResult<Response> {
     state.app.enter_admin(actor).await?;
-    let cases = state.app.my_cases(actor).await?;
+    let (cases, left_out) = state.app.my_caseload(actor, all).await?;
     let attention = crate::intake::admin::attention_set(state, actor).await?;
     let chrome = AdminChrome::new(state, actor, view::tr("admin-patients"), "patients", csrf).await;
     Ok((
@@ -43,6 +54,7 @@ async fn patients_page(
         Html(render(PatientsTemplate {
             chrome,
             cases,
+            left_out,
             form,
             attention,
         })?),
@@ -54,8 +66,11 @@ pub async fn patients(
     State(state): State<WebState>,
     Caller(actor): Caller,
     Csrf(csrf): Csrf,
+    query: Result<Query<PatientsQuery>, QueryRejection>,
 ) -> WebResult<Response> {
-    patients_page(&state, &actor, csrf, Form::default(), StatusCode::OK).await
+    // A malformed query is the plain list, not an error.
+    let all = query.is_ok_and(|Query(q)| q.all.is_some());
+    patients_page(&state, &actor, csrf, Form::default(), StatusCode::OK, all).await
 }
 
 pub async fn invite(
@@ -74,6 +89,7 @@ pub async fn invite(
                 csrf,
                 Form::from_input(&input, errors).labelled("name", "field-name-patient"),
                 status,
+                false,
             )
             .await
         }

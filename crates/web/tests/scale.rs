@@ -124,6 +124,46 @@ async fn generated_practice_is_real(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert!(portal.contains("Anna"), "the portal names the therapist");
 
+    // The caseload lists read what they show: every open case, the newest ended ones, and how
+    // many ended ones were left out; `?all` lists everyone, and a malformed query is the plain list.
+    let mut c = t.db.conn().await.unwrap();
+    let (owner, _) = store::users::find_by_email(&mut c, OWNER_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    let all = store::cases::of_therapist(&mut c, &owner.id).await.unwrap();
+    let (few, left_out) = store::cases::caseload(&mut c, &owner.id, 1).await.unwrap();
+    drop(c);
+    let ended = all
+        .iter()
+        .filter(|k| ["ended", "referred", "closed"].contains(&k.stage.as_str()))
+        .count();
+    assert!(ended >= 2, "a generated practice has ended cases ({ended})");
+    assert_eq!(few.len() + left_out as usize, all.len());
+    assert_eq!(left_out as usize, ended - 1);
+    let (_, listed) = anna.text("/admin/patients?all=1").await;
+    for case in &all {
+        assert!(
+            listed.contains(&case.patient.name),
+            "{} in the full list",
+            case.patient.name
+        );
+    }
+    for odd in [
+        "/admin/patients?all=%ZZ",
+        "/admin/patients?all=<script>",
+        "/admin/patients?all",
+    ] {
+        let (status, _) = anna.text(odd).await;
+        assert_eq!(status, StatusCode::OK, "{odd}");
+    }
+    // The generator ends cases only as "ended": that column's badge counts every one of them.
+    let (_, board) = anna.text("/admin/board").await;
+    assert!(
+        board.contains(&format!("<span class=\"badge\">{ended}</span>")),
+        "the ended column counts every ended case ({ended})"
+    );
+
     // A second fill of the same practice is refused, and writes nothing.
     let again = t.app.fill(SMALL, |_| {}).await;
     assert!(matches!(again, Err(app::AppError::Config(_))), "{again:?}");
