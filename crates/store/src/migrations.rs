@@ -134,6 +134,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sealed_identities",
         include_str!("../migrations/0030_sealed_identities.sql"),
     ),
+    (
+        31,
+        "site_version",
+        include_str!("../migrations/0031_site_version.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.
