@@ -182,16 +182,21 @@ fn qvalue(text: &str) -> Option<u16> {
 
 /// Whether `if_none_match` (every `If-None-Match` value, joined by commas) matches `etag`: `*`
 /// does, as does a listed tag equal to it under the weak comparison (`W/` ignored), which is the
-/// one RFC 9110 §13.1.2 asks for. A malformed list matches nothing, so the full page is sent.
+/// one RFC 9110 §13.1.2 asks for. A list that does not parse as a whole, or is longer than
+/// `MAX_ENTRIES`, matches nothing: the whole page is always a safe answer.
 pub fn none_match(if_none_match: &str, etag: &str) -> bool {
     let wanted = etag.trim_start_matches("W/");
-    let mut rest = if_none_match.trim();
+    let mut rest = if_none_match.trim_matches([' ', '\t']);
     if rest == "*" {
         return true;
     }
-    for _ in 0..MAX_ENTRIES {
+    let mut tags = Vec::new();
+    loop {
         rest = rest.trim_start_matches([' ', '\t', ',']);
         if rest.is_empty() {
+            break;
+        }
+        if tags.len() == MAX_ENTRIES {
             return false;
         }
         let tag = rest.strip_prefix("W/").unwrap_or(rest);
@@ -202,12 +207,14 @@ pub fn none_match(if_none_match: &str, etag: &str) -> bool {
             return false;
         };
         let (opaque, after) = tag.split_at(end + 2);
-        if opaque == wanted {
-            return true;
+        let after = after.trim_start_matches([' ', '\t']);
+        if !(after.is_empty() || after.starts_with(',')) {
+            return false;
         }
+        tags.push(opaque);
         rest = after;
     }
-    false
+    tags.contains(&wanted)
 }
 
 /// `body` as a request wants it, with `headers` (its type, its caching, the security headers):
@@ -320,6 +327,9 @@ mod tests {
             ("\"\"", false),
             ("* , \"x\"", false),
             ("\"x\" junk \"abc\"", false),
+            ("\"abc\"x", false),
+            ("\"abc\", junk", false),
+            ("\"abc\" , , \"y\"", true),
         ] {
             assert_eq!(none_match(header, tag), want, "{header:?}");
         }
