@@ -40,6 +40,7 @@ for (const path of PAGES) {
     });
     const total = seen.nav.transferSize + seen.resources.reduce((sum, r) => sum + r.transferSize, 0);
     const detail = JSON.stringify(seen, null, 1);
+    console.log(`${path}: ${total} bytes transferred (page ${seen.nav.transferSize}, ${seen.resources.map((r) => `${r.name} ${r.transferSize}`).join(', ')})`);
     assert.ok(seen.nav.transferSize > 0, `the page itself was fetched: ${detail}`);
     assert.ok(seen.nav.encodedBodySize < seen.nav.decodedBodySize, `the page came compressed: ${detail}`);
     assert.ok(total < BUDGET_BYTES, `${path}: ${total} bytes transferred (budget ${BUDGET_BYTES}): ${detail}`);
