@@ -14,13 +14,18 @@ ARTICLE="/articles/what-happens-in-the-first-session"
 BROTLI_MODULE=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
 
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need wrk || ! need nginx || [ ! -f "$BROTLI_MODULE" ]; then
+missing=()
+need wrk || missing+=(wrk)
+need nginx || missing+=(nginx-light)
+[ -f "$BROTLI_MODULE" ] || missing+=(libnginx-mod-http-brotli-static)
+if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends wrk nginx-light libnginx-mod-http-brotli-static >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 cargo build --release -q -p holdspace
 
 work="$(mktemp -d)"
+chmod 755 "$work"   # nginx's workers run as another user and read the pages from here
 cleanup() {
   [ -n "${hs_pid:-}" ] && kill "$hs_pid" 2>/dev/null || true
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
@@ -70,9 +75,13 @@ for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$ng_port$ARTICLE" >/dev/null
 
 # Both must send the same bytes for each coding, or the comparison means nothing.
 for coding in identity gzip br; do
-  a="$(curl -fs -H "Accept-Encoding: $coding" "http://127.0.0.1:$hs_port$ARTICLE" | sha256sum)"
-  b="$(curl -fs -H "Accept-Encoding: $coding" "http://127.0.0.1:$ng_port$ARTICLE" | sha256sum)"
-  if [ "$a" != "$b" ]; then echo "nginx and holdspace send different bytes for $coding" >&2; exit 1; fi
+  a="$(curl -s -H "Accept-Encoding: $coding" "http://127.0.0.1:$hs_port$ARTICLE" | sha256sum)"
+  b="$(curl -s -H "Accept-Encoding: $coding" "http://127.0.0.1:$ng_port$ARTICLE" | sha256sum)"
+  if [ "$a" != "$b" ]; then
+    echo "nginx and holdspace send different bytes for $coding" >&2
+    cat "$work/nginx-error.log" >&2
+    exit 1
+  fi
 done
 
 run() { wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Accept-Encoding: $2" "$1"; }

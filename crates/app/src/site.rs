@@ -3,8 +3,8 @@
 //! site's version on, and another instance sees the change within `version::CHECK_EVERY`.
 
 mod version;
-pub use version::CHECK_EVERY;
 pub(crate) use version::SiteVersion;
+pub use version::CHECK_EVERY;
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};

@@ -11,8 +11,8 @@ pub async fn bump(c: &mut Conn) -> StoreResult<()> {
         "INSERT INTO site_version (id, version) VALUES (1, 1) \
          ON CONFLICT (id) DO UPDATE SET version = site_version.version + 1",
     )
-        .execute(c.ex())
-        .await?;
+    .execute(c.ex())
+    .await?;
     Ok(())
 }
 

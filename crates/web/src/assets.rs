@@ -1,8 +1,8 @@
 //! Static assets, built into the binary. Their addresses carry a content hash, so browsers may
 //! keep them forever and a new release is never served stale.
 
-use crate::extract::Path;
 use crate::compress::{self, Encoded};
+use crate::extract::Path;
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -147,7 +147,10 @@ pub async fn serve(method: Method, headers: HeaderMap, Path(file): Path<String>)
         header::CONTENT_TYPE,
         HeaderValue::from_static(asset.content_type),
     );
-    own.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    own.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
     own.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     let text = |name| {
         let values: Vec<&str> = headers

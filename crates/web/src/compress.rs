@@ -89,8 +89,7 @@ fn gzip(body: &[u8]) -> Bytes {
 fn brotli(body: &[u8]) -> Bytes {
     let mut out = Vec::with_capacity(body.len() / 3);
     {
-        let mut w =
-            brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
         let _ = w.write_all(body);
     }
     Bytes::from(out)
@@ -307,7 +306,10 @@ mod tests {
         assert_eq!(choose(Some(&long)), Some(Coding::Identity));
         let semicolons = format!("br{}", ";".repeat(100_000));
         assert_eq!(choose(Some(&semicolons)), Some(Coding::Brotli));
-        assert_eq!(choose(Some("\u{0}\u{7f}ü, gz\u{1}ip")), Some(Coding::Identity));
+        assert_eq!(
+            choose(Some("\u{0}\u{7f}ü, gz\u{1}ip")),
+            Some(Coding::Identity)
+        );
     }
 
     #[test]

@@ -153,7 +153,11 @@ fn key(request: &Request, state: &WebState, cache: &PageCache) -> Option<String>
     if !query.is_empty() && !listing_page {
         return None;
     }
-    Some(format!("{} {}?{query}", crate::i18n::lang().tag(), uri.path()))
+    Some(format!(
+        "{} {}?{query}",
+        crate::i18n::lang().tag(),
+        uri.path()
+    ))
 }
 
 /// Every value of a header, joined by commas (a list may come in several lines); `None` when
@@ -177,14 +181,15 @@ async fn finish(response: Response) -> Result<Page, Response> {
     let (parts, body) = response.into_parts();
     let bytes = match axum::body::to_bytes(body, LARGEST_PAGE).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return Err((StatusCode::INTERNAL_SERVER_ERROR, "page too large").into_response())
-        }
+        Err(_) => return Err((StatusCode::INTERNAL_SERVER_ERROR, "page too large").into_response()),
     };
     let mut headers = parts.headers;
     headers.remove(header::CONTENT_LENGTH);
     headers.insert(header::VARY, HeaderValue::from_static(VARY));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
     // Compressing (brotli at its densest) takes a few milliseconds: off the async threads.
     let body = tokio::task::spawn_blocking(move || Encoded::new(bytes))
         .await

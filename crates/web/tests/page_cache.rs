@@ -118,7 +118,10 @@ on_both!(
             assert!(plain.header("set-cookie").is_none(), "{path}");
             // Asked again, the same bytes and tag: the page was kept.
             let again = raw.get(path, &[]).await;
-            assert_eq!((again.body.as_slice(), again.header("etag")), (plain.body.as_slice(), Some(etag.as_str())));
+            assert_eq!(
+                (again.body.as_slice(), again.header("etag")),
+                (plain.body.as_slice(), Some(etag.as_str()))
+            );
 
             for (accept, coding) in [
                 ("br", "br"),
@@ -128,21 +131,41 @@ on_both!(
             ] {
                 let got = raw.get(path, &[("accept-encoding", accept)]).await;
                 assert_eq!(got.status, StatusCode::OK);
-                assert_eq!(got.header("content-encoding"), Some(coding), "{path} {accept}");
-                assert_eq!(got.header("content-length"), Some(got.body.len().to_string().as_str()));
-                assert!(got.body.len() < plain.body.len(), "{path} is smaller in {coding}");
-                let decoded = if coding == "br" { unbrotli(&got.body) } else { gunzip(&got.body) };
+                assert_eq!(
+                    got.header("content-encoding"),
+                    Some(coding),
+                    "{path} {accept}"
+                );
+                assert_eq!(
+                    got.header("content-length"),
+                    Some(got.body.len().to_string().as_str())
+                );
+                assert!(
+                    got.body.len() < plain.body.len(),
+                    "{path} is smaller in {coding}"
+                );
+                let decoded = if coding == "br" {
+                    unbrotli(&got.body)
+                } else {
+                    gunzip(&got.body)
+                };
                 assert_eq!(decoded, plain.body, "{path} in {coding}");
                 let tag = got.header("etag").unwrap().to_string();
                 assert_ne!(tag, etag, "another representation, another strong tag");
                 let fresh = raw
-                    .get(path, &[("accept-encoding", accept), ("if-none-match", &tag)])
+                    .get(
+                        path,
+                        &[("accept-encoding", accept), ("if-none-match", &tag)],
+                    )
                     .await;
                 assert_eq!(fresh.status, StatusCode::NOT_MODIFIED, "{path} {accept}");
                 assert_eq!(fresh.header("etag"), Some(tag.as_str()));
                 // The identity's tag does not stand for the compressed body.
                 let other = raw
-                    .get(path, &[("accept-encoding", accept), ("if-none-match", &etag)])
+                    .get(
+                        path,
+                        &[("accept-encoding", accept), ("if-none-match", &etag)],
+                    )
                     .await;
                 assert_eq!(other.status, StatusCode::OK);
             }
@@ -160,7 +183,14 @@ on_both!(
                 assert_eq!(got.header("etag"), Some(etag.as_str()));
                 assert!(got.header("vary").is_some());
             }
-            for inm in ["\"nope\"", "nope", &etag[1..], "W/", ",,,", &format!("{etag}x")] {
+            for inm in [
+                "\"nope\"",
+                "nope",
+                &etag[1..],
+                "W/",
+                ",,,",
+                &format!("{etag}x"),
+            ] {
                 let got = raw.get(path, &[("if-none-match", inm)]).await;
                 assert_eq!(got.status, StatusCode::OK, "{path} {inm}");
                 assert_eq!(got.body, plain.body);
@@ -169,7 +199,10 @@ on_both!(
             let head = raw.send(Method::HEAD, path, &[]).await;
             assert_eq!(head.status, StatusCode::OK);
             assert!(head.body.is_empty());
-            assert_eq!(head.header("content-length"), plain.header("content-length"));
+            assert_eq!(
+                head.header("content-length"),
+                plain.header("content-length")
+            );
             assert_eq!(head.header("etag"), Some(etag.as_str()));
         }
     }
@@ -212,7 +245,9 @@ on_both!(
         // Bytes that are not text, in either header.
         let binary = HeaderValue::from_bytes(b"br\xff\xfe").unwrap();
         for name in ["accept-encoding", "if-none-match"] {
-            let got = raw.send(Method::GET, ARTICLE, &[(name, binary.clone())]).await;
+            let got = raw
+                .send(Method::GET, ARTICLE, &[(name, binary.clone())])
+                .await;
             assert_eq!(got.status, StatusCode::OK, "{name}");
             assert_eq!(got.body, plain.body, "{name}");
         }
@@ -224,7 +259,9 @@ on_both!(
         assert_eq!(got.body, plain.body);
         let unterminated = format!("\"{}", "a".repeat(7_000));
         assert_eq!(
-            raw.get(ARTICLE, &[("if-none-match", &unterminated)]).await.status,
+            raw.get(ARTICLE, &[("if-none-match", &unterminated)])
+                .await
+                .status,
             StatusCode::OK
         );
         // Several header lines make one list.
@@ -239,7 +276,11 @@ on_both!(
         assert_eq!(request.status(), StatusCode::NOT_MODIFIED);
         // Other queries than `?page=N` are answered, but not kept: a visitor cannot fill the
         // cache with addresses of their own making.
-        for path in ["/articles?page=2&x=1", "/articles?utm_source=x", "/articles?page=abcde"] {
+        for path in [
+            "/articles?page=2&x=1",
+            "/articles?utm_source=x",
+            "/articles?page=abcde",
+        ] {
             let got = raw.get(path, &[]).await;
             assert_eq!(got.status, StatusCode::OK, "{path}");
             assert_eq!(got.header("etag"), None, "{path} is not cached");
@@ -304,9 +345,13 @@ on_both!(
         let therapist = t.signed_in(THERAPIST_EMAIL).await;
         let edit = publish_article(&t, &therapist, "The first words.").await;
         for raw in [&here, &there] {
-            let got = raw.get("/articles/kept-pages", &[("accept-encoding", "br")]).await;
+            let got = raw
+                .get("/articles/kept-pages", &[("accept-encoding", "br")])
+                .await;
             assert_eq!(got.status, StatusCode::OK);
-            assert!(String::from_utf8(unbrotli(&got.body)).unwrap().contains("The first words."));
+            assert!(String::from_utf8(unbrotli(&got.body))
+                .unwrap()
+                .contains("The first words."));
         }
         let home_before = there.get("/", &[]).await;
 
@@ -314,7 +359,9 @@ on_both!(
         // Here, at once, in every coding.
         let plain = here.get("/articles/kept-pages", &[]).await;
         assert!(String::from_utf8_lossy(&plain.body).contains("The second words."));
-        let br = here.get("/articles/kept-pages", &[("accept-encoding", "br")]).await;
+        let br = here
+            .get("/articles/kept-pages", &[("accept-encoding", "br")])
+            .await;
         assert_eq!(unbrotli(&br.body), plain.body);
         // There, the kept page until its interval has passed: the instance does not ask the
         // database on every request (its clock has not moved, so it has not asked again)...
@@ -330,7 +377,9 @@ on_both!(
         other.clock.advance(jiff::SignedDuration::from_millis(1));
         let fresh = there.get("/articles/kept-pages", &[]).await;
         assert!(String::from_utf8_lossy(&fresh.body).contains("The second words."));
-        let br = there.get("/articles/kept-pages", &[("accept-encoding", "br")]).await;
+        let br = there
+            .get("/articles/kept-pages", &[("accept-encoding", "br")])
+            .await;
         assert_eq!(unbrotli(&br.body), fresh.body);
         // The home lists the article's summary: its kept page went too.
         assert!(String::from_utf8_lossy(&home_before.body).contains("The first words."));
@@ -338,7 +387,9 @@ on_both!(
         assert!(String::from_utf8_lossy(&home_after.body).contains("The second words."));
         // A browser holding the old page's tag gets the new page.
         let old_tag = stale.header("etag").unwrap();
-        let got = there.get("/articles/kept-pages", &[("if-none-match", old_tag)]).await;
+        let got = there
+            .get("/articles/kept-pages", &[("if-none-match", old_tag)])
+            .await;
         assert_eq!(got.status, StatusCode::OK);
 
         // Unpublished here: gone there after the interval too.
@@ -347,12 +398,21 @@ on_both!(
             .post_form(&format!("{edit}/unpublish"), &[("csrf", &csrf)])
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        assert_eq!(here.get("/articles/kept-pages", &[]).await.status, StatusCode::NOT_FOUND);
-        assert_eq!(there.get("/articles/kept-pages", &[]).await.status, StatusCode::OK);
+        assert_eq!(
+            here.get("/articles/kept-pages", &[]).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            there.get("/articles/kept-pages", &[]).await.status,
+            StatusCode::OK
+        );
         other
             .clock
             .advance(jiff::SignedDuration::try_from(app::site::CHECK_EVERY).unwrap());
-        assert_eq!(there.get("/articles/kept-pages", &[]).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            there.get("/articles/kept-pages", &[]).await.status,
+            StatusCode::NOT_FOUND
+        );
     }
 );
 
@@ -361,7 +421,8 @@ on_both!(
     practice,
     |t| {
         let therapist = t.signed_in(THERAPIST_EMAIL).await;
-        t.invite_patient(&therapist, "Mara Patient", "mara@example.org").await;
+        t.invite_patient(&therapist, "Mara Patient", "mara@example.org")
+            .await;
         let patient = t.patient_signed_in("mara@example.org").await;
         let book = "class=\"nav-cta\"";
         // The patient first: their page (no "Book a first consultation") is not kept...
@@ -388,7 +449,9 @@ on_both!(
         // A session cookie that is not (or no longer) valid is still kept out: the cache does
         // not look sessions up.
         let raw = Raw::new(&t.base);
-        let got = raw.get("/", &[("cookie", "__Host-hs_session=forged")]).await;
+        let got = raw
+            .get("/", &[("cookie", "__Host-hs_session=forged")])
+            .await;
         assert_eq!(got.status, StatusCode::OK);
         assert_eq!(got.header("etag"), None);
     }
