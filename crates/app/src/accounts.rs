@@ -340,6 +340,7 @@ impl App {
         )
         .await?;
         let session = self.start_session(&mut tx, &user, client).await?;
+        store::site::bump(&mut tx).await?;
         tx.commit().await?;
         self.site_changed();
         tracing::info!(user = %user.id, "practice created");
@@ -402,6 +403,7 @@ impl App {
             other => other?,
         };
         let (totp_secret, recovery_codes) = self.enrol_directly(&mut tx, &user).await?;
+        store::site::bump(&mut tx).await?;
         tx.commit().await?;
         self.site_changed();
         Ok(AddedTherapist {

@@ -38,6 +38,7 @@ impl App {
         let page = pages::create(&mut tx, kind, &draft, self.now())
             .await
             .map_err(slug_taken)?;
+        store::site::bump(&mut tx).await?;
         tx.commit().await?;
         self.site_changed();
         Ok(page)
@@ -57,6 +58,7 @@ impl App {
         let page = pages::update(&mut tx, id, &draft, self.now())
             .await
             .map_err(slug_taken)?;
+        store::site::bump(&mut tx).await?;
         tx.commit().await?;
         self.site_changed();
         Ok(page)
@@ -77,6 +79,7 @@ impl App {
                 StoreError::NotFound => AppError::NotFound,
                 e => e.into(),
             })?;
+        store::site::bump(&mut tx).await?;
         tx.commit().await?;
         self.site_changed();
         Ok(())
@@ -87,6 +90,7 @@ impl App {
         self.require(actor, Action::ManageContent).await?;
         let mut tx = self.db().begin().await?;
         pages::delete(&mut tx, id).await?;
+        store::site::bump(&mut tx).await?;
         tx.commit().await?;
         self.site_changed();
         Ok(())

@@ -191,6 +191,8 @@ impl App {
             pages::set_published_at(&mut tx, &page.id, published).await?;
             tx.commit().await?;
         }
+        // The practice and its pages, in several transactions above: one mark for them all.
+        store::site::bump(&mut self.db().conn().await?).await?;
         self.site_changed();
         Ok(DemoLogin {
             email: details.email,

@@ -126,6 +126,7 @@ struct Inner {
     limits: ratelimit::Limits,
     jobs_wake: tokio::sync::Notify,
     views: site::ViewCache,
+    site_version: site::SiteVersion,
     broker: Arc<rooms::Broker>,
     refresh_started: std::sync::Once,
     /// Set once, when the process is asked to stop (see `drain`).
@@ -149,6 +150,7 @@ impl App {
                 limits: ratelimit::Limits::default(),
                 jobs_wake: tokio::sync::Notify::new(),
                 views: Default::default(),
+                site_version: Default::default(),
                 broker: Arc::new(rooms::Broker::new()),
                 refresh_started: std::sync::Once::new(),
                 draining: tokio::sync::watch::Sender::new(false),

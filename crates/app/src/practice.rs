@@ -24,6 +24,7 @@ impl App {
         let details = input.validate()?;
         let mut tx = self.db().begin().await?;
         store::practice::update(&mut tx, &details, self.now()).await?;
+        store::site::bump(&mut tx).await?;
         tx.commit().await?;
         self.site_changed();
         Ok(details)
@@ -51,6 +52,7 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        store::site::bump(&mut tx).await?;
         tx.commit().await?;
         self.site_changed();
         Ok(line)
@@ -74,6 +76,7 @@ impl App {
             Outcome::Ok,
         )
         .await?;
+        store::site::bump(&mut tx).await?;
         tx.commit().await?;
         self.site_changed();
         Ok(())

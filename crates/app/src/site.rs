@@ -1,6 +1,10 @@
 //! The public site: what a visitor reads. Views are cached for a moment, so a busy article page
-//! costs no database work; every write through the admin clears the cache at once, and another
-//! instance sees the change within `FRESH_FOR`.
+//! costs no database work; every write through the admin clears the cache at once and moves the
+//! site's version on, and another instance sees the change within `version::CHECK_EVERY`.
+
+mod version;
+pub(crate) use version::SiteVersion;
+pub use version::CHECK_EVERY;
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
@@ -63,11 +67,21 @@ impl ViewCache {
         entry.value.clone().downcast::<T>().ok()
     }
 
-    fn put<T: Send + Sync + 'static>(&self, key: String, value: Arc<T>) {
+    /// Keeps `value` unless `still_current` says the site changed while it was being loaded (it is
+    /// asked under the lock that `clear` takes, so a view loaded before a change never outlives it).
+    fn put<T: Send + Sync + 'static>(
+        &self,
+        key: String,
+        value: Arc<T>,
+        still_current: impl FnOnce() -> bool,
+    ) {
         let mut map = self
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !still_current() {
+            return;
+        }
         if map.len() > 2_000 {
             map.retain(|_, e| e.at.elapsed() < FRESH_FOR);
         }
@@ -111,8 +125,12 @@ impl App {
         if let Some(hit) = self.inner.views.get::<T>(&key) {
             return Ok(hit);
         }
+        let version = &self.inner.site_version;
+        let generation = version.current();
         let value = Arc::new(load.await?);
-        self.inner.views.put(key, value.clone());
+        self.inner
+            .views
+            .put(key, value.clone(), || version.current() == generation);
         Ok(value)
     }
 
@@ -314,7 +332,11 @@ impl App {
             .collect())
     }
 
+    /// What a visitor reads changed (through this instance): pages and views made before are
+    /// dropped at once. The write itself moved the database's version on (`store::site::bump`),
+    /// which tells the other instances.
     pub(crate) fn site_changed(&self) {
+        self.inner.site_version.advance();
         self.inner.views.clear();
     }
 }

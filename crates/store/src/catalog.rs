@@ -80,6 +80,7 @@ pub const TRANSIENT: &[&str] = &[
     "webauthn_challenges",
     "room_presence",
     "room_signals",
+    "site_version",
 ];
 
 /// The table that records which migrations ran; not part of the practice's records.

@@ -40,6 +40,7 @@ pub mod retention;
 pub mod rooms;
 pub mod seal;
 pub mod series;
+pub mod site;
 pub mod testing;
 pub mod users;
 pub mod workspace;

@@ -139,6 +139,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "hot_indexes",
         include_str!("../migrations/0031_hot_indexes.sql"),
     ),
+    (
+        32,
+        "site_version",
+        include_str!("../migrations/0032_site_version.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

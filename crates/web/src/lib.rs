@@ -12,6 +12,7 @@ mod booking;
 mod calendar;
 mod cases;
 mod claims;
+mod compress;
 mod content;
 mod day;
 mod ending;
@@ -27,6 +28,7 @@ mod mail;
 mod measures;
 mod metrics;
 mod notes;
+mod page_cache;
 mod passkeys;
 mod portal;
 mod portal_invoices;
@@ -101,13 +103,19 @@ pub fn secure_context(public_url: &str) -> bool {
 
 /// The whole site, and the list of its routes (the policy test walks that list).
 pub fn router(state: WebState) -> (Router, Vec<RouteInfo>) {
-    let (router, routes) = routes::build(state.clone());
+    let (router, routes, cached) = routes::build(state.clone());
     let body_timeout = state.limits.body_timeout;
     let app = state.app.clone();
-    // The language is chosen first, so error pages are in it too; the body's deadline starts
-    // before anything reads it; the request's span is outermost, so it covers the security layers
-    // and every line they write.
-    let router = security::wrap(router, state)
+    let pages = page_cache::PageCache::new(cached);
+    // The language is chosen first, so error pages are in it too, and the page cache (which keys
+    // on it) next: a visitor's cached page skips the security layers, its headers kept from when
+    // they made it; the body's deadline starts before anything reads it; the request's span is
+    // outermost, so it covers every layer and every line they write, cached answers included.
+    let router = security::wrap(router, state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            (state, pages),
+            page_cache::layer,
+        ))
         .layer(axum::middleware::from_fn(i18n::language_layer))
         .layer(axum::middleware::from_fn_with_state(
             body_timeout,

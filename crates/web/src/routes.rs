@@ -20,6 +20,8 @@ pub struct RouteInfo {
 struct Table {
     router: Router<WebState>,
     routes: Vec<RouteInfo>,
+    /// The GET routes whose answer to a visitor is kept whole (see `page_cache`).
+    cached: Vec<&'static str>,
 }
 
 impl Table {
@@ -33,6 +35,17 @@ impl Table {
             path,
         });
         self.add(path, get(handler))
+    }
+
+    /// A public page read from content: a GET whose answer to a visitor without a session is
+    /// kept whole, compressed, until the site changes (`page_cache`).
+    fn page<H, T>(mut self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, WebState>,
+        T: 'static,
+    {
+        self.cached.push(path);
+        self.get(path, handler)
     }
 
     fn post<H, T>(mut self, path: &'static str, handler: H) -> Self
@@ -71,32 +84,34 @@ impl Table {
     }
 }
 
-pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
+/// The router, its routes (for the access tests), and the routes whose pages are cached.
+pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>, Vec<&'static str>) {
     let t = Table {
         router: Router::new(),
         routes: Vec::new(),
+        cached: Vec::new(),
     };
     let t = t
         // site
-        .get("/", site::home)
-        .get("/articles", site::articles)
-        .get("/articles/{slug}", site::article)
-        .get("/tags", site::tags)
-        .get("/tags/{slug}", site::tag)
-        .get("/faq", site::faqs)
-        .get("/faq/{slug}", site::faq)
+        .page("/", site::home)
+        .page("/articles", site::articles)
+        .page("/articles/{slug}", site::article)
+        .page("/tags", site::tags)
+        .page("/tags/{slug}", site::tag)
+        .page("/faq", site::faqs)
+        .page("/faq/{slug}", site::faq)
         .get("/tech-check", techcheck::page)
         .get("/tech-check/ice", techcheck::ice)
         .get("/tech-check/ws", techcheck::socket)
-        .get("/sitemap.xml", site::sitemap)
-        .get("/feed.xml", site::feed)
+        .page("/sitemap.xml", site::sitemap)
+        .page("/feed.xml", site::feed)
         .get("/robots.txt", site::robots)
         .get("/healthz", site::healthz)
         .get("/readyz", site::readyz)
         .get("/metrics", metrics::scrape)
         .get("/media/{file}", site::media)
         .get("/static/{file}", assets::serve)
-        .get("/{slug}", site::page)
+        .page("/{slug}", site::page)
         // booking
         .get("/book", booking::page)
         .get("/book/confirmed", booking::confirmed)
@@ -337,5 +352,5 @@ pub(crate) fn build(state: WebState) -> (Router, Vec<RouteInfo>) {
         .get("/api/v1/slots", api::slots)
         .post("/api/v1/bookings", api::book);
     let router = t.router.fallback(site::not_found).with_state(state);
-    (router, t.routes)
+    (router, t.routes, t.cached)
 }

@@ -22,6 +22,19 @@ pub struct TestApp {
     pub routes: Vec<web::RouteInfo>,
 }
 
+/// A second instance of the site (see `TestApp::second_instance`).
+pub struct Instance {
+    pub base: String,
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+}
+
+impl Instance {
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+}
+
 pub const OWNER_EMAIL: &str = "anna@linden-room.example";
 pub const THERAPIST_EMAIL: &str = "colleague@example.org";
 pub const PASSWORD: &str = "a long test password";
@@ -121,6 +134,26 @@ impl TestApp {
 
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)
+    }
+
+    /// Another instance of the site on the same database (as a practice running several behind
+    /// a load balancer), with its own caches and its own clock, starting at this one's time.
+    pub async fn second_instance(&self) -> Instance {
+        let clock = Arc::new(ManualClock::at(self.clock.now()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let config = app::Config {
+            public_url: base.clone(),
+            ..Default::default()
+        };
+        let app = App::new(self.db.clone(), config, clock.clone()).unwrap();
+        let state = web::WebState::new(app.clone());
+        tokio::spawn(async move {
+            web::serve(listener, state, std::future::pending())
+                .await
+                .unwrap();
+        });
+        Instance { base, app, clock }
     }
 
     pub async fn signed_in(&self, email: &str) -> Browser {
