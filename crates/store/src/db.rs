@@ -138,6 +138,14 @@ impl Db {
     }
 
     /// Answers whether the database responds (for `/readyz`).
+    /// Refreshes the planner's statistics of every table (`ANALYZE`, on both databases): after a
+    /// bulk load, before autovacuum gets to it, a plan made on empty statistics can read a whole
+    /// table to find nothing.
+    pub async fn analyze(&self) -> StoreResult<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

@@ -319,6 +319,8 @@ impl Writer<'_> {
                 );
             }
             store::intake::save(tx, &id, case, &answers, true, false, at).await?;
+            // The therapist reads the answers before the session.
+            store::day::mark_reviewed(tx, &id, at + HOUR * 12).await?;
             self.events
                 .push((at, event(patient, A::ResponsesSubmit, case, id.as_str())));
             self.filled.responses += 1;
