@@ -83,6 +83,8 @@ struct Active {
     case: CaseId,
     patient: UserId,
     held: u32,
+    /// Whether a session has taken place (the case is in therapy).
+    in_therapy: bool,
     /// Attended sessions not billed yet: (appointment, date).
     unbilled: Vec<(String, Date)>,
 }
@@ -163,8 +165,8 @@ impl App {
             progress(writer.filled);
         }
         let handles = writer.handles()?;
-        // Ten years written at once: the planner learns their shape now, as autovacuum would
-        // in a practice that grew them.
+        // Ten years written at once: cleaned and measured now, as autovacuum would leave a
+        // practice that grew them.
         self.db().analyze().await?;
         filled.seconds = started.elapsed().as_secs_f64();
         Ok((filled, handles))

@@ -138,11 +138,16 @@ impl Db {
     }
 
     /// Answers whether the database responds (for `/readyz`).
-    /// Refreshes the planner's statistics of every table (`ANALYZE`, on both databases): after a
+    /// Refreshes the planner's statistics of every table (`ANALYZE`); on PostgreSQL also clears
+    /// the dead row versions a bulk load's updates leave in tables and indexes (`VACUUM`). After a
     /// bulk load, before autovacuum gets to it, a plan made on empty statistics can read a whole
-    /// table to find nothing.
+    /// table to find nothing, and an index can hold dozens of dead entries for each live row.
     pub async fn analyze(&self) -> StoreResult<()> {
-        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        let sql = match self.backend {
+            Backend::Postgres => "VACUUM ANALYZE",
+            Backend::Sqlite => "ANALYZE",
+        };
+        sqlx::query(sql).execute(&self.pool).await?;
         Ok(())
     }
 

@@ -140,6 +140,12 @@ async fn generated_practice_is_real(backend: Backend) {
         .count();
     assert!(ended >= 2, "a generated practice has ended cases ({ended})");
     assert_eq!(few.len() + left_out as usize, all.len());
+    // Nothing is dated ahead of now: a consultation booked for the coming weeks was booked already.
+    let now = t.app.now();
+    assert!(
+        all.iter().all(|k| k.created_at <= now),
+        "a case created in the future"
+    );
     assert_eq!(left_out as usize, ended - 1);
     let (_, listed) = anna.text("/admin/patients?all=1").await;
     for case in &all {
@@ -235,4 +241,32 @@ async fn sizes_out_of_range_are_refused() {
         assert!(matches!(r, Err(app::AppError::Config(_))), "{bad:?}");
     }
     assert!(people(&t).await.is_empty());
+}
+
+/// A week of history and four ahead: most courses begin in the coming weeks, and each of those
+/// cases was opened (the consultation booked) by now, never on a date still to come.
+#[tokio::test]
+async fn nothing_is_dated_ahead_of_now() {
+    let (t, f, _) = filled(
+        Backend::Sqlite,
+        Scale {
+            therapists: 1,
+            weeks: 1,
+            seed: 3,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(f.patients > 0);
+    let mut c = t.db.conn().await.unwrap();
+    let (owner, _) = store::users::find_by_email(&mut c, OWNER_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    let cases = store::cases::of_therapist(&mut c, &owner.id).await.unwrap();
+    let now = t.app.now();
+    assert!(
+        cases.iter().all(|k| k.created_at <= now),
+        "a case opened after now"
+    );
 }

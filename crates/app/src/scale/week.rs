@@ -56,7 +56,9 @@ impl Writer<'_> {
         let desk = &self.desks[c.therapist];
         let start = self.start(c.therapist, c.chair, c.first_week)?;
         // Booked a few days ahead, through the booking page.
-        let booked = start - SignedDuration::from_hours(60 + self.rng.below(60) as i64);
+        // (A consultation in the weeks ahead was booked already: never later than now.)
+        let booked =
+            (start - SignedDuration::from_hours(60 + self.rng.below(60) as i64)).min(self.now);
         let (case, patient) = store::cases::open_for_patient(
             tx,
             &desk.id,
@@ -78,6 +80,7 @@ impl Writer<'_> {
             case,
             patient: patient.id,
             held: 0,
+            in_therapy: false,
             unbilled: Vec::new(),
         });
         Ok(())
@@ -212,7 +215,9 @@ impl Writer<'_> {
             .push((after + HOUR, event(&therapist, A::NoteSign, &case, &id)));
         self.filled.notes += 1;
         self.filled.rows += 1;
-        if held == 0 && self.plan.courses[course].weeks > 1 {
+        // The first session that took place moves the case on (a missed consultation does not).
+        if !self.active[i].in_therapy && self.plan.courses[course].weeks > 1 {
+            self.active[i].in_therapy = true;
             store::cases::set_stage(tx, &case, Stage::InTherapy, after + HOUR).await?;
             self.events.push((
                 after + HOUR,
