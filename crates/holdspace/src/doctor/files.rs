@@ -7,11 +7,13 @@ use crate::at_rest;
 use crate::config::Settings;
 use std::path::Path;
 
-/// Free space below which the disk check fails: a day's backup and the database's growth need
-/// room, and SQLite fails writes (and so every booking and note) on a full disk.
+/// Free space below which the disk check fails whatever the practice holds: SQLite fails writes
+/// (and so every booking and note) on a full disk.
 const MIN_FREE_BYTES: u64 = 1 << 30;
-/// … or below this share of the filesystem.
-const MIN_FREE_PERCENT: u64 = 5;
+/// … or below this many times what the data directory holds: a backup is about as large as the
+/// data, and the database needs room to grow. (Not a share of the disk: 3 % of a shared 250 GiB
+/// disk is 8 GiB, room for years of a practice.)
+const FREE_PER_HELD: u64 = 2;
 /// Scheduled backups run once a day: two days without one means a run failed or `serve` is down.
 const MAX_BACKUP_AGE: jiff::SignedDuration = jiff::SignedDuration::from_hours(48);
 
@@ -210,7 +212,7 @@ pub fn master_key_verdict(key: &KeyFound, db: &Found) -> Verdict {
     }
 }
 
-/// Free space where the data directory is (or would be).
+/// Free space where the data directory is (or would be), against what the directory holds.
 pub fn disk_space(dir: &Path) -> Verdict {
     let mut at = dir;
     while !at.exists() {
@@ -226,6 +228,7 @@ pub fn disk_space(dir: &Path) -> Verdict {
         Ok(fs) => space_verdict(
             fs.f_bavail.saturating_mul(fs.f_frsize),
             fs.f_blocks.saturating_mul(fs.f_frsize),
+            held(dir),
             dir,
         ),
         Err(e) => Verdict::fail(
@@ -235,23 +238,52 @@ pub fn disk_space(dir: &Path) -> Verdict {
     }
 }
 
-/// Fails under 1 GiB or 5 % free.
-pub fn space_verdict(free: u64, total: u64, dir: &Path) -> Verdict {
+/// The bytes of the regular files under `dir` (0 when it does not exist yet); links are not
+/// followed, and what cannot be read counts as nothing.
+fn held(dir: &Path) -> u64 {
+    let mut total = 0u64;
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                pending.push(entry.path());
+            } else if meta.is_file() {
+                total = total.saturating_add(meta.len());
+            }
+        }
+    }
+    total
+}
+
+/// Fails under 1 GiB free, or under twice what the data directory holds.
+pub fn space_verdict(free: u64, total: u64, held: u64, dir: &Path) -> Verdict {
     #[allow(clippy::cast_precision_loss)]
-    let (free_gib, total_gib) = (free as f64 / GIB, total as f64 / GIB);
+    let gib = |bytes: u64| bytes as f64 / GIB;
     let percent = if total == 0 {
         0
     } else {
         u64::try_from(u128::from(free) * 100 / u128::from(total)).unwrap_or(100)
     };
     let found = format!(
-        "{free_gib:.1} GiB free of {total_gib:.1} GiB ({percent} %) where {} is",
-        dir.display()
+        "{:.1} GiB free of {:.1} GiB ({percent} %) where {} is, which holds {:.1} GiB",
+        gib(free),
+        gib(total),
+        dir.display(),
+        gib(held),
     );
-    if free < MIN_FREE_BYTES || percent < MIN_FREE_PERCENT {
+    let needed = MIN_FREE_BYTES.max(held.saturating_mul(FREE_PER_HELD));
+    if free < needed {
         Verdict::fail(
             format!("only {found}"),
-            "free some space (old backups, logs) or move the data directory to a larger disk: under 1 GiB or 5 % free, writes may fail",
+            format!(
+                "free some space (old backups, logs) or move the data directory to a larger disk: \
+                 under {:.1} GiB free (1 GiB, and twice what the data directory holds, for a backup and growth), writes may fail",
+                gib(needed)
+            ),
         )
     } else {
         Verdict::Pass(found)
@@ -311,26 +343,54 @@ mod tests {
     const GB: u64 = 1 << 30;
 
     #[test]
-    fn space_fails_under_a_gibibyte_or_five_percent_and_says_how_much_there_is() {
+    fn space_fails_under_a_gibibyte_or_twice_what_is_held_and_says_how_much_there_is() {
         let dir = Path::new("/data");
         assert!(matches!(
-            space_verdict(10 * GB, 100 * GB, dir),
+            space_verdict(10 * GB, 100 * GB, GB, dir),
             Verdict::Pass(_)
         ));
-        // 4 % of a large disk is still too little; 0.9 GiB of a small one too.
-        assert!(space_verdict(40 * GB, 1000 * GB, dir).failed());
-        assert!(space_verdict(GB - 1, 2 * GB, dir).failed());
+        // A small share of a large shared disk is enough for a small practice …
+        assert!(matches!(
+            space_verdict(8 * GB, 252 * GB, GB / 100, dir),
+            Verdict::Pass(_)
+        ));
+        // … but not for one whose data would not fit twice into it.
+        assert!(space_verdict(8 * GB, 252 * GB, 5 * GB, dir).failed());
+        // 0.9 GiB is too little, however little is held.
+        assert!(space_verdict(GB - 1, 2 * GB, 0, dir).failed());
         // A filesystem that reports nothing (empty) fails rather than divides by zero.
-        assert!(space_verdict(0, 0, dir).failed());
+        assert!(space_verdict(0, 0, 0, dir).failed());
         // Huge numbers do not overflow.
         assert!(matches!(
-            space_verdict(u64::MAX / 2, u64::MAX, dir),
+            space_verdict(u64::MAX / 2, u64::MAX, u64::MAX, dir),
+            Verdict::Fail(..)
+        ));
+        assert!(matches!(
+            space_verdict(u64::MAX / 2, u64::MAX, GB, dir),
             Verdict::Pass(_)
         ));
-        let Verdict::Pass(found) = space_verdict(10 * GB, 100 * GB, dir) else {
+        let Verdict::Pass(found) = space_verdict(10 * GB, 100 * GB, GB / 2, dir) else {
             unreachable!()
         };
-        assert_eq!(found, "10.0 GiB free of 100.0 GiB (10 %) where /data is");
+        assert_eq!(
+            found,
+            "10.0 GiB free of 100.0 GiB (10 %) where /data is, which holds 0.5 GiB"
+        );
+        let Verdict::Fail(_, what) = space_verdict(8 * GB, 252 * GB, 5 * GB, dir) else {
+            unreachable!()
+        };
+        assert!(what.contains("under 10.0 GiB free"), "{what}");
+    }
+
+    #[test]
+    fn what_the_data_directory_holds_is_summed_through_its_folders() {
+        let dir = std::env::temp_dir().join(format!("holdspace-held-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("attachments/a")).unwrap();
+        std::fs::write(dir.join("holdspace.sqlite"), vec![0u8; 1000]).unwrap();
+        std::fs::write(dir.join("attachments/a/b"), vec![0u8; 24]).unwrap();
+        assert_eq!(held(&dir), 1024);
+        assert_eq!(held(&dir.join("missing")), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
