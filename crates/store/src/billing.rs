@@ -487,10 +487,11 @@ pub async fn issued_between(
 
 /// A therapist's issued invoices (not credit notes) that still owe something, oldest first.
 pub async fn open_of_therapist(c: &mut Conn, therapist: &UserId) -> StoreResult<Vec<Invoice>> {
-    // Filtered in SQL: ten years of paid invoices are never read to find the few still open.
+    // By the kept `owed_minor` and its partial index: ten years of settled invoices are never
+    // read to find the few still open (the `<> 0` names the index's condition for SQLite).
     let rows: Vec<InvoiceRow> = sqlx::query_as(&format!(
-        "SELECT * FROM (SELECT {INVOICE_COLUMNS} FROM invoices i WHERE i.therapist_id = $1 AND i.seq IS NOT NULL AND i.kind = 'invoice') AS o
-         WHERE o.total_minor - o.credited - o.paid > 0 ORDER BY o.seq"
+        "SELECT {INVOICE_COLUMNS} FROM invoices i
+         WHERE i.therapist_id = $1 AND i.owed_minor <> 0 AND i.owed_minor > 0 ORDER BY i.seq"
     ))
     .bind(therapist.as_str())
     .fetch_all(c.ex())
@@ -499,16 +500,17 @@ pub async fn open_of_therapist(c: &mut Conn, therapist: &UserId) -> StoreResult<
 }
 
 /// What each of a therapist's cases owes over its issued invoices (credit notes counted on their
-/// invoice), for the cases where that is not zero: summed in SQL, one row a case.
+/// invoice; less than zero where the patient paid more), for the cases where that is not zero:
+/// summed from the kept `owed_minor` of the invoices not settled, one row a case.
 pub async fn balances_of_therapist(
     c: &mut Conn,
     therapist: &UserId,
 ) -> StoreResult<Vec<(CaseId, i64)>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT o.case_id, CAST(SUM(o.total_minor - o.credited - o.paid) AS BIGINT) AS owed
-         FROM (SELECT {INVOICE_COLUMNS} FROM invoices i WHERE i.therapist_id = $1 AND i.seq IS NOT NULL AND i.kind = 'invoice') AS o
-         GROUP BY o.case_id HAVING SUM(o.total_minor - o.credited - o.paid) <> 0 ORDER BY o.case_id"
-    ))
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT case_id, CAST(SUM(owed_minor) AS BIGINT) AS owed FROM invoices
+         WHERE therapist_id = $1 AND owed_minor <> 0
+         GROUP BY case_id HAVING SUM(owed_minor) <> 0 ORDER BY case_id",
+    )
     .bind(therapist.as_str())
     .fetch_all(c.ex())
     .await?;
@@ -675,7 +677,30 @@ pub async fn issue(
     .execute(c.ex())
     .await?
     .rows_affected();
+    if done == 1 {
+        // An invoice starts owing its total; a credit note lowers what its invoice owes.
+        settle(c, &invoice.id).await?;
+        if let Some(corrected) = &invoice.corrects {
+            settle(c, corrected).await?;
+        }
+    }
     Ok(done == 1)
+}
+
+/// Keeps what an issued invoice owes (`owed_minor`) equal to its total less its issued credit
+/// notes and its payments. Called in the transaction that issues a document or records a payment;
+/// a draft or a credit note is left alone (NULL).
+pub(crate) async fn settle(c: &mut Conn, invoice: &str) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE invoices SET owed_minor = total_minor
+             - COALESCE((SELECT SUM(cn.total_minor) FROM invoices cn WHERE cn.corrects_id = invoices.id AND cn.seq IS NOT NULL), 0)
+             - COALESCE((SELECT SUM(p.amount_minor) FROM payments p WHERE p.invoice_id = invoices.id), 0)
+         WHERE id = $1 AND kind = 'invoice' AND seq IS NOT NULL",
+    )
+    .bind(invoice)
+    .execute(c.ex())
+    .await?;
+    Ok(())
 }
 
 /// An issued document's archived PDF, exactly as issued.

@@ -144,6 +144,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "site_version",
         include_str!("../migrations/0032_site_version.sql"),
     ),
+    (
+        33,
+        "billing_sums",
+        include_str!("../migrations/0033_billing_sums.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -31,8 +31,8 @@ pub async fn add_payment(
 ) -> StoreResult<Option<String>> {
     let id = new_id();
     let done = sqlx::query(
-        "INSERT INTO payments (id, invoice_id, amount_minor, currency, received_on, method, source, recorded_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (source) DO NOTHING",
+        "INSERT INTO payments (id, invoice_id, amount_minor, currency, received_on, method, source, recorded_by, created_at, therapist_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT therapist_id FROM invoices WHERE id = $2)) ON CONFLICT (source) DO NOTHING",
     )
     .bind(&id)
     .bind(p.invoice)
@@ -46,6 +46,9 @@ pub async fn add_payment(
     .execute(c.ex())
     .await?
     .rows_affected();
+    if done == 1 {
+        super::settle(c, p.invoice).await?;
+    }
     Ok((done == 1).then_some(id))
 }
 
@@ -109,7 +112,7 @@ pub async fn payments_between(
     to: Date,
 ) -> StoreResult<Vec<PaymentRecord>> {
     let rows: Vec<PaymentRow> = sqlx::query_as(&format!(
-        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE invoice_id IN (SELECT id FROM invoices WHERE therapist_id = $1) AND received_on >= $2 AND received_on <= $3 ORDER BY received_on, created_at"
+        "SELECT {PAYMENT_COLUMNS} FROM payments WHERE therapist_id = $1 AND received_on >= $2 AND received_on <= $3 ORDER BY received_on, created_at"
     ))
     .bind(therapist.as_str())
     .bind(from.to_string())

@@ -150,6 +150,52 @@ fn first_link(html: &str, prefix: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// Invoices for billing to read: one paid, one paid in part, one credited, one open.
+async fn invoices(t: &TestApp, case: &str) {
+    use domain::invoice::{LineInput, PaymentInput, ProfileInput};
+    let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), OWNER_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
+    let anna = app::Actor::signed(user, "test".into(), true, "127.0.0.1");
+    let profile = ProfileInput {
+        issuer: "Anna Linden, Psychotherapist".into(),
+        address: "Lindenstraße 4\n10969 Berlin".into(),
+        country: "DE".into(),
+        iban: "DE89 3704 0044 0532 0130 00".into(),
+        payment_days: "14".into(),
+        paper: "a4".into(),
+        cadence: "monthly".into(),
+        reminder_days: "7".into(),
+        ..ProfileInput::default()
+    };
+    t.app.save_billing_profile(&anna, &profile).await.unwrap();
+    let case = domain::ids::CaseId::parse(case).unwrap();
+    let mut issued = Vec::new();
+    for unit in ["90", "120", "75", "60"] {
+        let id = t.app.new_invoice(&anna, &case).await.unwrap();
+        let line = LineInput {
+            date: "2026-11-20".into(),
+            description: "Session (50 minutes)".into(),
+            minutes: "50".into(),
+            unit: unit.into(),
+            ..LineInput::default()
+        };
+        t.app.add_invoice_line(&anna, &id, &line).await.unwrap();
+        t.app.issue_invoice(&anna, &id).await.unwrap();
+        issued.push(id);
+    }
+    for (id, amount) in [(&issued[0], "90"), (&issued[1], "50")] {
+        let payment = PaymentInput {
+            amount: amount.into(),
+            received_on: String::new(),
+            method: "cash".into(),
+        };
+        t.app.record_payment(&anna, id, &payment).await.unwrap();
+    }
+    t.app.credit_invoice(&anna, &issued[2], &[]).await.unwrap();
+}
+
 #[tokio::test]
 async fn hot_pages_and_jobs_read_no_growing_table_whole() {
     capture::install();
@@ -200,6 +246,7 @@ async fn hot_pages_and_jobs_read_no_growing_table_whole() {
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "retention set");
+    invoices(&t, &case).await;
     t.run_jobs().await;
 
     let mut plans = Plans::new();
@@ -239,6 +286,7 @@ async fn hot_pages_and_jobs_read_no_growing_table_whole() {
     plans
         .page(&t, &anna, "the records due", "/admin/erasure")
         .await;
+    plans.page(&t, &anna, "billing", "/admin/billing").await;
 
     // The patient's side.
     plans.page(&t, &mara, "the portal", "/portal").await;
