@@ -111,31 +111,41 @@ impl App {
         Ok(users::therapists(&mut self.db().conn().await?).await?)
     }
 
-    /// Which of `therapists` take bookings (the owner first unless only a colleague does).
-    async fn bookable(&self, c: &mut Conn, therapists: Vec<User>) -> AppResult<Vec<Bookable>> {
-        let mut out = Vec::new();
+    /// The first of `therapists` who takes bookings (the owner first unless only a colleague
+    /// does), or with `only` the one of that id if they take bookings. Only that therapist's
+    /// hours, exceptions and days away are read, however many colleagues the practice has.
+    async fn bookable(
+        &self,
+        c: &mut Conn,
+        therapists: Vec<User>,
+        only: Option<&str>,
+    ) -> AppResult<Option<Bookable>> {
         for therapist in therapists {
-            if let Some(hours) = booking::availability(c, &therapist.id).await? {
-                let zone = TimeZone::get(&therapist.time_zone).unwrap_or(TimeZone::UTC);
-                let mut exceptions = booking::exceptions(c, &therapist.id).await?;
-                // Days away cannot be booked.
-                let today = self.now().to_zoned(zone.clone()).date();
-                for away in self.days_away(c, &therapist.id, today).await? {
-                    exceptions.extend(away.days_from(today).map(rules::Exception::DayOff));
-                }
-                out.push(Bookable {
-                    therapist,
-                    availability: Availability {
-                        zone,
-                        weekly: hours.weekly,
-                        exceptions,
-                        rules: hours.rules,
-                    },
-                    types: hours.types,
-                });
+            if only.is_some_and(|id| id != therapist.id.as_str()) {
+                continue;
             }
+            let Some(hours) = booking::availability(c, &therapist.id).await? else {
+                continue;
+            };
+            let zone = TimeZone::get(&therapist.time_zone).unwrap_or(TimeZone::UTC);
+            let mut exceptions = booking::exceptions(c, &therapist.id).await?;
+            // Days away cannot be booked.
+            let today = self.now().to_zoned(zone.clone()).date();
+            for away in self.days_away(c, &therapist.id, today).await? {
+                exceptions.extend(away.days_from(today).map(rules::Exception::DayOff));
+            }
+            return Ok(Some(Bookable {
+                therapist,
+                availability: Availability {
+                    zone,
+                    weekly: hours.weekly,
+                    exceptions,
+                    rules: hours.rules,
+                },
+                types: hours.types,
+            }));
         }
-        Ok(out)
+        Ok(None)
     }
 
     /// Open slots of one type (the first consultation unless another is asked for). A visitor is
@@ -146,7 +156,7 @@ impl App {
         self.require(actor, Action::ReadPublicSite).await?;
         let therapists = self.therapists().await?;
         let mut c = self.db().conn().await?;
-        let Some(mut bookable) = self.bookable(&mut c, therapists).await?.into_iter().next() else {
+        let Some(mut bookable) = self.bookable(&mut c, therapists, None).await? else {
             return Ok(None);
         };
         bookable.types.retain(|t| offered_to(actor, t));
@@ -185,10 +195,8 @@ impl App {
             return Ok(None);
         };
         let Some(bookable) = self
-            .bookable(&mut c, therapists)
+            .bookable(&mut c, therapists, Some(a.therapist.as_str()))
             .await?
-            .into_iter()
-            .find(|b| b.therapist.id == a.therapist)
         else {
             return Ok(None);
         };
@@ -246,10 +254,8 @@ impl App {
         let therapists = self.therapists().await?;
         let mut tx = self.db().begin().await?;
         let bookable = self
-            .bookable(&mut tx, therapists)
+            .bookable(&mut tx, therapists, Some(therapist_id.as_str()))
             .await?
-            .into_iter()
-            .find(|b| b.therapist.id.as_str() == therapist_id)
             .ok_or(AppError::NotFound)?;
         let kind = bookable
             .types
@@ -695,10 +701,8 @@ impl App {
             return Err(AppError::NotFound);
         }
         let bookable = self
-            .bookable(&mut tx, therapists)
+            .bookable(&mut tx, therapists, Some(a.therapist.as_str()))
             .await?
-            .into_iter()
-            .find(|b| b.therapist.id == a.therapist)
             .ok_or(AppError::NotFound)?;
         let kind = bookable
             .types
