@@ -4,7 +4,7 @@
 //! static assets use them alike.
 
 use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -33,9 +33,9 @@ pub struct Encoded {
     pub identity: Bytes,
     pub gzip: Bytes,
     pub brotli: Bytes,
-    /// The identity's hash; each coding's tag adds its own suffix (a coded body is another
-    /// representation, so it has another strong tag).
-    hash: String,
+    /// Each coding's strong ETag (identity, gzip, brotli), made once: the identity's hash, with
+    /// a suffix for each coding (a coded body is another representation, so it has another tag).
+    tags: [HeaderValue; 3],
 }
 
 /// The quality a cached body is compressed at: done once per change, so the densest.
@@ -45,11 +45,19 @@ const BROTLI_WINDOW: u32 = 22;
 impl Encoded {
     pub fn new(identity: Bytes) -> Encoded {
         let hash = hex::encode(&Sha256::digest(&identity)[..16]);
+        let tag = |coding| {
+            HeaderValue::from_str(&etag(&hash, coding)).unwrap_or(HeaderValue::from_static("\"\""))
+        };
+        let tags = [
+            tag(Coding::Identity),
+            tag(Coding::Gzip),
+            tag(Coding::Brotli),
+        ];
         Encoded {
             gzip: gzip(&identity),
             brotli: brotli(&identity),
             identity,
-            hash,
+            tags,
         }
     }
 
@@ -62,17 +70,30 @@ impl Encoded {
     }
 
     /// The strong ETag (quoted) of the body in `coding`.
-    pub fn etag(&self, coding: Coding) -> String {
+    pub fn etag(&self, coding: Coding) -> &str {
+        self.etag_value(coding).to_str().unwrap_or("")
+    }
+
+    /// The same tag as a header value.
+    fn etag_value(&self, coding: Coding) -> &HeaderValue {
         match coding {
-            Coding::Identity => format!("\"{}\"", self.hash),
-            Coding::Gzip => format!("\"{}-gz\"", self.hash),
-            Coding::Brotli => format!("\"{}-br\"", self.hash),
+            Coding::Identity => &self.tags[0],
+            Coding::Gzip => &self.tags[1],
+            Coding::Brotli => &self.tags[2],
         }
     }
 
     /// All three forms' bytes, for a cache's size budget.
     pub fn weight(&self) -> usize {
         self.identity.len() + self.gzip.len() + self.brotli.len()
+    }
+}
+
+fn etag(hash: &str, coding: Coding) -> String {
+    match coding {
+        Coding::Identity => format!("\"{hash}\""),
+        Coding::Gzip => format!("\"{hash}-gz\""),
+        Coding::Brotli => format!("\"{hash}-br\""),
     }
 }
 
@@ -219,6 +240,9 @@ pub fn none_match(if_none_match: &str, etag: &str) -> bool {
 /// `body` as a request wants it, with `headers` (its type, its caching, the security headers):
 /// 406 when the request refuses every coding, 304 when its `If-None-Match` holds the chosen
 /// coding's ETag, else the body in that coding with its length (the length alone for HEAD).
+/// The 304 carries `headers` but the content type (it has no body of that type), the 406 those
+/// but its caching too (a refusal is not a representation to keep): the security headers are on
+/// every answer.
 pub fn respond(
     body: &Encoded,
     status: StatusCode,
@@ -227,24 +251,21 @@ pub fn respond(
     if_none_match: Option<&str>,
     head: bool,
 ) -> Response {
-    let vary = headers
-        .get(header::VARY)
-        .cloned()
-        .unwrap_or(HeaderValue::from_static("accept-encoding"));
     let Some(coding) = choose(accept) else {
-        return (StatusCode::NOT_ACCEPTABLE, [(header::VARY, vary)]).into_response();
+        let mut response = StatusCode::NOT_ACCEPTABLE.into_response();
+        let h = response.headers_mut();
+        copy_but(headers, h, &[header::CONTENT_TYPE, header::CACHE_CONTROL]);
+        if !h.contains_key(header::VARY) {
+            h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
+        return response;
     };
-    let etag = body.etag(coding);
-    let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
-    if if_none_match.is_some_and(|inm| none_match(inm, &etag)) {
+    let etag = body.etag_value(coding);
+    if if_none_match.is_some_and(|inm| none_match(inm, body.etag(coding))) {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         let h = response.headers_mut();
-        for (name, value) in headers {
-            if name != header::CONTENT_TYPE {
-                h.append(name, value.clone());
-            }
-        }
-        h.insert(header::ETAG, etag_value);
+        copy_but(headers, h, &[header::CONTENT_TYPE]);
+        h.insert(header::ETAG, etag.clone());
         return response;
     }
     let bytes = body.body(coding).clone();
@@ -256,13 +277,27 @@ pub fn respond(
     });
     *response.status_mut() = status;
     let h = response.headers_mut();
-    h.clone_from(headers);
-    h.insert(header::ETAG, etag_value);
+    // Room for what this answer and the request's span add, so that nothing grows the map again.
+    h.reserve(headers.len() + 4);
+    for (name, value) in headers {
+        h.append(name, value.clone());
+    }
+    h.insert(header::ETAG, etag.clone());
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     if let Some(encoding) = coding.header() {
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
     response
+}
+
+/// Every header of `from` but those named in `left_out`, onto `to`.
+fn copy_but(from: &HeaderMap, to: &mut HeaderMap, left_out: &[HeaderName]) {
+    to.reserve(from.len() + 2);
+    for (name, value) in from {
+        if !left_out.contains(name) {
+            to.append(name, value.clone());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -85,7 +85,7 @@ pub(crate) async fn secure_connection<I>(
     acceptor: TlsAcceptor,
     io: I,
     peer: SocketAddr,
-    router: Router,
+    site: serve::Site,
     header_timeout: Duration,
     mut stop: watch::Receiver<bool>,
     done: watch::Receiver<()>,
@@ -109,7 +109,7 @@ pub(crate) async fn secure_connection<I>(
             let _ = stop.wait_for(|stop| *stop).await;
         } => return,
     };
-    serve::connection(stream, peer, router, header_timeout, stop, done).await;
+    serve::connection(stream, peer, site, header_timeout, stop, done).await;
 }
 
 /// Answers to ACME HTTP-01 challenges while an order waits: token → key authorization.
@@ -309,7 +309,7 @@ mod tests {
         let acceptor = acceptor(tls_config(slot).unwrap());
         tokio::spawn(serve::run_with(
             listener,
-            router,
+            router.into(),
             limits,
             Some(acceptor),
             std::future::pending(),

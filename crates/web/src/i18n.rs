@@ -5,7 +5,7 @@
 
 use app::i18n::Lang;
 use axum::extract::Request;
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::cell::Cell;
@@ -62,14 +62,18 @@ pub fn has(key: &str) -> bool {
     app::i18n::has(key)
 }
 
-/// Chooses the request's language before anything renders, error pages included.
-pub(crate) async fn language_layer(request: Request, next: Next) -> Response {
-    let lang = request
-        .headers()
+/// The language a request's `Accept-Language` chooses among those offered, else the default.
+pub(crate) fn negotiated(headers: &HeaderMap) -> Lang {
+    headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .and_then(Lang::negotiate)
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Chooses the request's language before anything renders, error pages included.
+pub(crate) async fn language_layer(request: Request, next: Next) -> Response {
+    let lang = negotiated(request.headers());
     let answer = REQUEST_COUNTRY.scope(
         Cell::new(None),
         REQUEST_PATIENT.scope(Cell::new(false), next.run(request)),

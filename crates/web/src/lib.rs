@@ -103,14 +103,22 @@ pub fn secure_context(public_url: &str) -> bool {
 
 /// The whole site, and the list of its routes (the policy test walks that list).
 pub fn router(state: WebState) -> (Router, Vec<RouteInfo>) {
+    let (site, routes) = site(state);
+    (site.router, routes)
+}
+
+/// The whole site with the page cache's front door before it, and the list of its routes.
+fn site(state: WebState) -> (serve::Site, Vec<RouteInfo>) {
     let (router, routes, cached) = routes::build(state.clone());
     let body_timeout = state.limits.body_timeout;
     let app = state.app.clone();
     let pages = page_cache::PageCache::new(cached);
+    let front = page_cache::Front::new(state.clone(), pages.clone());
     // The language is chosen first, so error pages are in it too, and the page cache (which keys
     // on it) next: a visitor's cached page skips the security layers, its headers kept from when
     // they made it; the body's deadline starts before anything reads it; the request's span is
-    // outermost, so it covers every layer and every line they write, cached answers included.
+    // outermost, so it covers every layer and every line they write. A page already kept is
+    // answered before all of them by the front, which does what they would have done for it.
     let router = security::wrap(router, state.clone())
         .layer(axum::middleware::from_fn_with_state(
             (state, pages),
@@ -125,7 +133,11 @@ pub fn router(state: WebState) -> (Router, Vec<RouteInfo>) {
             Some(app),
             trace::request_span,
         ));
-    (router, routes)
+    let site = serve::Site {
+        router,
+        front: Some(front),
+    };
+    (site, routes)
 }
 
 /// Serves `/metrics` alone, without a token, until `shutdown` resolves: for an address only
@@ -136,7 +148,13 @@ pub async fn serve_metrics(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = state.limits.clone();
-    serve::run(listener, metrics::open_router(state), limits, shutdown).await
+    serve::run(
+        listener,
+        metrics::open_router(state).into(),
+        limits,
+        shutdown,
+    )
+    .await
 }
 
 /// Serves until `shutdown` resolves, within `state.limits` (see `serve.rs`).
@@ -146,8 +164,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = state.limits.clone();
-    let (router, _) = router(state);
-    serve::run(listener, router, limits, shutdown).await
+    let (site, _) = site(state);
+    serve::run(listener, site, limits, shutdown).await
 }
 
 /// Serves the site over HTTPS with `tls` (see `tls_config`) until `shutdown` resolves, within
@@ -159,9 +177,9 @@ pub async fn serve_https(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = state.limits.clone();
-    let (router, _) = router(state);
+    let (site, _) = site(state);
     let acceptor = https::acceptor(tls);
-    serve::run_with(listener, router, limits, Some(acceptor), shutdown).await
+    serve::run_with(listener, site, limits, Some(acceptor), shutdown).await
 }
 
 /// Serves `router` over plain HTTP (the `plain_router` beside HTTPS) until `shutdown` resolves.
@@ -171,5 +189,5 @@ pub async fn serve_plain(
     limits: ConnLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve::run(listener, router, limits, shutdown).await
+    serve::run(listener, router.into(), limits, shutdown).await
 }

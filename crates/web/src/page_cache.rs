@@ -8,17 +8,27 @@
 //! query (key; only `?page=N` is cached), a session (never cached: a signed-in therapist or
 //! patient neither gets nor fills a visitor's page), a cookie being set (never cached). The public
 //! pages carry no form token and the CSP has no nonce, so nothing else in them varies.
+//!
+//! A page already kept is answered by the `Front`, before the router and its layers: it does what
+//! they would have done for it (the request's id, its line in the log, its count in the metrics,
+//! the language from `Accept-Language`), from what the page kept when it was made (the route that
+//! made it, the security headers). A page is found by its path, and a path always reaches the
+//! same route, so a page found is one a cached route made. Anything else (a page not kept yet,
+//! a session, a look at the site's version that is due) goes on through the router as before.
 
 use crate::compress::{self, Encoded};
 use crate::extract::{cookie, session_cookie};
 use crate::WebState;
 
+use app::i18n::Lang;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 /// A page larger than this is sent as it is made, never kept.
 const LARGEST_PAGE: usize = 2 * 1024 * 1024;
@@ -39,6 +49,8 @@ pub(crate) struct Page {
     /// left out (each answer sets its own).
     headers: HeaderMap,
     body: Encoded,
+    /// The route template that made it: the metrics count its answers under it.
+    route: Box<str>,
 }
 
 #[derive(Default)]
@@ -101,17 +113,69 @@ impl PageCache {
     }
 }
 
-/// The layer: answers a visitor's GET of a cached route from the cache, and fills it on a miss.
+/// The front door, before the router: a visitor's GET or HEAD of a page already kept, answered
+/// as the router's layers would have answered it; any other request is handed back.
+#[derive(Clone)]
+pub(crate) struct Front {
+    state: WebState,
+    cache: PageCache,
+}
+
+impl Front {
+    pub(crate) fn new(state: WebState, cache: PageCache) -> Front {
+        Front { state, cache }
+    }
+
+    /// The answer to `request` from the cache, or the request back for the router. Never waits:
+    /// when the site's version is due a look, the router's path makes it (in the request's span).
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn answer(&self, request: Request) -> Result<Response, Request> {
+        let started = Instant::now();
+        let lang = crate::i18n::negotiated(request.headers());
+        let Some(key) = visitor_key(&request, &self.state, lang) else {
+            return Err(request);
+        };
+        let Some(generation) = self.state.app.site_generation_fresh() else {
+            return Err(request);
+        };
+        let Some(page) = self.cache.get(&key, generation) else {
+            return Err(request);
+        };
+        let headers = request.headers();
+        let id = crate::trace::request_id(headers);
+        let method = request.method();
+        let span = tracing::info_span!("request", id = %id, method = %method, route = %page.route);
+        let mut response = answer(
+            &page,
+            joined(headers, header::ACCEPT_ENCODING).as_deref(),
+            joined(headers, header::IF_NONE_MATCH).as_deref(),
+            method == Method::HEAD,
+        );
+        crate::trace::done(
+            Some(&self.state.app),
+            &span,
+            method,
+            &page.route,
+            &mut response,
+            HeaderValue::from_str(&id).ok(),
+            started,
+        );
+        Ok(response)
+    }
+}
+
+/// The layer: answers a visitor's GET of a cached route from the cache, and fills it on a miss
+/// (the `Front` answers most hits before this).
 pub(crate) async fn layer(
     State((state, cache)): State<(WebState, PageCache)>,
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(key) = key(&request, &state, &cache) else {
+    let Some((key, route)) = key(&request, &state, &cache) else {
         return next.run(request).await;
     };
-    let accept = joined(request.headers(), header::ACCEPT_ENCODING);
-    let if_none_match = joined(request.headers(), header::IF_NONE_MATCH);
+    let accept = joined(request.headers(), header::ACCEPT_ENCODING).map(Cow::into_owned);
+    let if_none_match = joined(request.headers(), header::IF_NONE_MATCH).map(Cow::into_owned);
     let head = request.method() == Method::HEAD;
     let generation = state.app.site_generation().await;
     let page = match cache.get(&key, generation) {
@@ -120,7 +184,7 @@ pub(crate) async fn layer(
         None if head => return next.run(request).await,
         None => {
             let response = next.run(request).await;
-            match finish(response).await {
+            match finish(response, route).await {
                 Ok(page) => {
                     let page = Arc::new(page);
                     cache.put(key, page.clone(), generation);
@@ -133,13 +197,20 @@ pub(crate) async fn layer(
     answer(&page, accept.as_deref(), if_none_match.as_deref(), head)
 }
 
-/// The cache key (`lang path?query`) of a request the cache may answer, or `None`.
-fn key(request: &Request, state: &WebState, cache: &PageCache) -> Option<String> {
-    if !matches!(*request.method(), Method::GET | Method::HEAD) {
-        return None;
-    }
+/// The cache key of a request to a cached route, and that route, or `None`.
+fn key(request: &Request, state: &WebState, cache: &PageCache) -> Option<(String, Box<str>)> {
     let route = request.extensions().get::<MatchedPath>()?;
     if !cache.routes.contains(route.as_str()) {
+        return None;
+    }
+    let key = visitor_key(request, state, crate::i18n::lang())?;
+    Some((key, route.as_str().into()))
+}
+
+/// The cache key (`lang path?query`) of a request the cache may answer (a GET or HEAD without
+/// a session, of a path without a query or with `?page=N`), or `None`.
+fn visitor_key(request: &Request, state: &WebState, lang: Lang) -> Option<String> {
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return None;
     }
     if cookie(request.headers(), session_cookie(state.secure_cookies)).is_some() {
@@ -153,25 +224,26 @@ fn key(request: &Request, state: &WebState, cache: &PageCache) -> Option<String>
     if !query.is_empty() && !listing_page {
         return None;
     }
-    Some(format!(
-        "{} {}?{query}",
-        crate::i18n::lang().tag(),
-        uri.path()
-    ))
+    Some(format!("{} {}?{query}", lang.tag(), uri.path()))
 }
 
 /// Every value of a header, joined by commas (a list may come in several lines); `None` when
 /// absent or not text.
-fn joined(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
-    let mut values = headers.get_all(name).iter().peekable();
-    values.peek()?;
-    let parts: Option<Vec<&str>> = values.map(|v| v.to_str().ok()).collect();
-    Some(parts?.join(","))
+fn joined(headers: &HeaderMap, name: header::HeaderName) -> Option<Cow<'_, str>> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?.to_str().ok()?;
+    let mut all = Cow::Borrowed(first);
+    for value in values {
+        let all = all.to_mut();
+        all.push(',');
+        all.push_str(value.to_str().ok()?);
+    }
+    Some(all)
 }
 
 /// The handler's answer as a page to keep, or the answer itself when it is not one to keep
 /// (not a 200, a cookie set, too large).
-async fn finish(response: Response) -> Result<Page, Response> {
+async fn finish(response: Response, route: Box<str>) -> Result<Page, Response> {
     let keep = response.status() == StatusCode::OK
         && !response.headers().contains_key(header::SET_COOKIE)
         && !response.headers().contains_key(header::CONTENT_ENCODING);
@@ -198,6 +270,7 @@ async fn finish(response: Response) -> Result<Page, Response> {
         status: parts.status,
         headers,
         body,
+        route,
     })
 }
 

@@ -60,21 +60,38 @@ const REFUSAL_TIME: Duration = Duration::from_secs(2);
 /// At most one log line about refusals this often.
 const REFUSAL_REPORT_EVERY: Duration = Duration::from_secs(10);
 
-/// Serves `router` on `listener` until `shutdown` resolves, then lets the requests in flight
+/// What a connection answers with: the router, and in front of it, for the site, the page cache's
+/// front door, which answers a kept page before the router is reached (see `page_cache::Front`).
+#[derive(Clone)]
+pub(crate) struct Site {
+    pub(crate) router: Router,
+    pub(crate) front: Option<crate::page_cache::Front>,
+}
+
+impl From<Router> for Site {
+    fn from(router: Router) -> Site {
+        Site {
+            router,
+            front: None,
+        }
+    }
+}
+
+/// Serves `site` on `listener` until `shutdown` resolves, then lets the requests in flight
 /// finish (WebSockets already upgraded go on by themselves, as with `axum::serve`).
 pub(crate) async fn run(
     listener: TcpListener,
-    router: Router,
+    site: Site,
     limits: ConnLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    run_with(listener, router, limits, None, shutdown).await
+    run_with(listener, site, limits, None, shutdown).await
 }
 
 /// As `run`, with TLS on every connection when `tls` is given (see `https.rs`).
 pub(crate) async fn run_with(
     listener: TcpListener,
-    router: Router,
+    site: Site,
     limits: ConnLimits,
     tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -103,15 +120,15 @@ pub(crate) async fn run_with(
                     stream,
                     _slot: slot,
                 };
-                let (router, header_timeout) = (router.clone(), limits.header_timeout);
+                let (site, header_timeout) = (site.clone(), limits.header_timeout);
                 let (stop, done) = (stop_rx.clone(), done_rx.clone());
                 match &tls {
-                    None => tokio::spawn(connection(io, peer, router, header_timeout, stop, done)),
+                    None => tokio::spawn(connection(io, peer, site, header_timeout, stop, done)),
                     Some(tls) => tokio::spawn(crate::https::secure_connection(
                         tls.clone(),
                         io,
                         peer,
-                        router,
+                        site,
                         header_timeout,
                         stop,
                         done,
@@ -132,16 +149,30 @@ pub(crate) async fn run_with(
 pub(crate) async fn connection<I>(
     io: I,
     peer: SocketAddr,
-    router: Router,
+    site: Site,
     header_timeout: Duration,
     mut stop: watch::Receiver<bool>,
     done: watch::Receiver<()>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
-        request.extensions_mut().insert(ConnectInfo(peer));
-        router.clone().oneshot(request.map(Body::new))
+    let Site { router, front } = site;
+    let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+        let request = request.map(Body::new);
+        let answered = match &front {
+            Some(front) => front.answer(request),
+            None => Err(request),
+        };
+        let router = router.clone();
+        async move {
+            match answered {
+                Ok(response) => Ok(response),
+                Err(mut request) => {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    router.oneshot(request).await
+                }
+            }
+        }
     });
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())

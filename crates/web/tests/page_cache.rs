@@ -469,3 +469,103 @@ on_both!(each_language_has_its_own_page, practice, |t| {
     assert_ne!(pseudo.header("etag"), english.header("etag"));
     assert!(pseudo.header("vary").unwrap().contains("accept-language"));
 });
+
+/// The headers every answer of the site carries, whatever its status.
+const SECURITY: &[&str] = &[
+    "content-security-policy",
+    "x-content-type-options",
+    "x-frame-options",
+    "referrer-policy",
+    "cross-origin-opener-policy",
+    "permissions-policy",
+];
+
+on_both!(
+    a_kept_page_is_answered_as_the_router_would_with_every_header,
+    practice,
+    |t| {
+        let raw = Raw::new(&t.base);
+        let made = raw.get(ARTICLE, &[]).await;
+        let kept = raw.get(ARTICLE, &[]).await;
+        assert_eq!(made.status, StatusCode::OK);
+        assert_eq!(kept.body, made.body);
+        // The same headers, from the router's layers and from the cache in front of them, but
+        // the date and the request's own id.
+        let names = |got: &Got| {
+            let mut names: Vec<String> = got
+                .headers
+                .keys()
+                .map(|n| n.as_str().to_owned())
+                .filter(|n| n != "date")
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names(&kept), names(&made));
+        for name in names(&made) {
+            if name != "x-request-id" {
+                assert_eq!(kept.header(&name), made.header(&name), "{name}");
+            }
+        }
+        assert_ne!(kept.header("x-request-id"), made.header("x-request-id"));
+        let etag = made.header("etag").unwrap().to_string();
+
+        // A 304, a 406 and a HEAD carry the security headers and the request's id too.
+        let answers = [
+            (
+                raw.get(ARTICLE, &[("if-none-match", &etag)]).await,
+                StatusCode::NOT_MODIFIED,
+            ),
+            (
+                raw.get(ARTICLE, &[("accept-encoding", "identity;q=0")])
+                    .await,
+                StatusCode::NOT_ACCEPTABLE,
+            ),
+            (raw.send(Method::HEAD, ARTICLE, &[]).await, StatusCode::OK),
+        ];
+        for (got, status) in &answers {
+            assert_eq!(got.status, *status);
+            assert!(got.body.is_empty(), "{status}");
+            for name in SECURITY {
+                assert_eq!(got.header(name), made.header(name), "{name} on {status}");
+            }
+            assert_eq!(
+                got.header("x-request-id").map(str::len),
+                Some(16),
+                "{status}"
+            );
+            assert_eq!(got.header("vary"), made.header("vary"), "{status}");
+        }
+        let (not_acceptable, _) = &answers[1];
+        assert_eq!(not_acceptable.header("content-type"), None);
+        assert_eq!(
+            not_acceptable.header("cache-control"),
+            None,
+            "a refusal is not kept"
+        );
+        assert_eq!(not_acceptable.header("etag"), None);
+        let (not_modified, _) = &answers[0];
+        assert_eq!(not_modified.header("cache-control"), Some("no-cache"));
+
+        // A caller's plain id is echoed by a kept page as by any other; a hostile one is not.
+        let traced = raw.get(ARTICLE, &[("x-request-id", "trace-me-123")]).await;
+        assert_eq!(traced.header("x-request-id"), Some("trace-me-123"));
+        let forged = raw
+            .get(ARTICLE, &[("x-request-id", "line\tINFO forged")])
+            .await;
+        assert_eq!(forged.status, StatusCode::OK);
+        assert_eq!(forged.header("x-request-id").map(str::len), Some(16));
+
+        // Methods the cache does not answer still reach the router (and its cross-site check).
+        let post = raw.send(Method::POST, ARTICLE, &[]).await;
+        assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED);
+        for name in SECURITY {
+            assert!(post.header(name).is_some(), "{name} on a POST");
+        }
+        // A query the cache does not keep, a huge one included, is answered by the router.
+        let huge = format!("{ARTICLE}?{}", "x".repeat(6_000));
+        let got = raw.get(&huge, &[]).await;
+        assert_eq!(got.status, StatusCode::OK);
+        assert_eq!(got.header("etag"), None);
+    }
+);

@@ -44,6 +44,14 @@ impl SiteVersion {
 }
 
 impl App {
+    /// The site's generation when this instance's last look at the database's version is recent
+    /// (within `CHECK_EVERY`), or `None` when a look is due (`site_generation` makes it). Never
+    /// waits: the page cache's front answers from it before the router.
+    pub fn site_generation_fresh(&self) -> Option<u64> {
+        let version = &self.inner.site_version;
+        (!version.due(self.now().as_millisecond())).then(|| version.current())
+    }
+
     /// The site's generation now, after asking the database whether another instance changed
     /// the site when the last look is older than `CHECK_EVERY`. A page cached under another
     /// generation is out of date.
