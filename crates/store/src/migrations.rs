@@ -146,8 +146,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         33,
-        "billing_sums",
-        include_str!("../migrations/0033_billing_sums.sql"),
+        "bounded_reads",
+        include_str!("../migrations/0033_bounded_reads.sql"),
     ),
 ];
 

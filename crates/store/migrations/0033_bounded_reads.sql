@@ -16,3 +16,7 @@ CREATE INDEX invoices_issued ON invoices(therapist_id, issued_on) WHERE seq IS N
 ALTER TABLE payments ADD COLUMN therapist_id TEXT;
 UPDATE payments SET therapist_id = (SELECT i.therapist_id FROM invoices i WHERE i.id = payments.invoice_id);
 CREATE INDEX payments_by_therapist ON payments(therapist_id, received_on);
+-- What holds a therapist's calendar from now on (the booking page's and a booking's busy times):
+-- found by its end among the booked rows, not by walking every appointment since the practice
+-- began up to the horizon.
+CREATE INDEX appointments_busy ON appointments(therapist_id, held_until) WHERE status = 'booked';
