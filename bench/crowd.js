@@ -115,7 +115,7 @@ function report(t, anchor) {
   const all = [...t.slots, ...t.bookings];
   const server = t.server ? `; the instances' own histograms: ${t.server.all} bookings answered, ${t.server.over50} over 50 ms, ${t.server.over100} over 100 ms` : '';
   const line = `${t.label}: ${all.length} requests in ${t.seconds.toFixed(1)} s (${(all.length / t.seconds).toFixed(0)}/s; ${t.bookings.length} bookings), ${t.failed.length} failed; `
-    + `p50 ${ms(pct(all, 50))}, p99 ${ms(pct(all, 99))} (slots p50 ${ms(pct(t.slots, 50))} p99 ${ms(pct(t.slots, 99))}; bookings p50 ${ms(pct(t.bookings, 50))} p99 ${ms(pct(t.bookings, 99))})${server}`;
+    + `p50 ${ms(pct(all, 50))}, p99 ${ms(pct(all, 99))} (slots p50 ${ms(pct(t.slots, 50))} p99 ${ms(pct(t.slots, 99))}; bookings p50 ${ms(pct(t.bookings, 50))} p99 ${ms(pct(t.bookings, 99))}, ${t.bookings.filter((x) => x > 100).length} over 100 ms)${server}`;
   if (!anchor) return line;
   const a = [...anchor.slots, ...anchor.bookings];
   return `${line}; ratio to the anchor: p50 ${(pct(all, 50) / pct(a, 50)).toFixed(2)}x, p99 ${(pct(all, 99) / pct(a, 99)).toFixed(2)}x  [budget: 0 failed, p99 < 100 ms]`;
