@@ -41,6 +41,33 @@ async function metric(port, name) {
 }
 
 /**
+ * The server's own view of POST /api/v1/bookings on one instance, from its latency histogram:
+ * answers counted, and how many took over 50 and over 100 ms (bucket bounds). Read before and
+ * after a run, the difference is that run's; next to the client's numbers it tells the server's
+ * time from the queueing in HAProxy and in the bench's own process.
+ */
+async function serverBookings(port) {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const series = 'http_request_duration_seconds_bucket{method="POST",route="/api/v1/bookings",le="';
+  const bucket = {};
+  for (const l of (await res.text()).split('\n')) {
+    if (l.startsWith(series)) bucket[l.slice(series.length).split('"')[0]] = Number(l.split(' ').pop());
+  }
+  const all = bucket['+Inf'] || 0;
+  return { all, over50: all - (bucket['0.05'] || 0), over100: all - (bucket['0.1'] || 0) };
+}
+
+/** A booking load, with what the instances' histograms saw of it. */
+async function measured(servers, load) {
+  const was = await Promise.all(servers.map((s) => serverBookings(s.port)));
+  const t = await load();
+  const seen = await Promise.all(servers.map((s) => serverBookings(s.port)));
+  const d = (k) => seen.reduce((n, x, i) => n + x[k] - was[i][k], 0);
+  t.server = { all: d('all'), over50: d('over50'), over100: d('over100') };
+  return t;
+}
+
+/**
  * The booking load: CONCURRENCY clients, each sending its next request as soon as the last one
  * is answered. A booking is due every DURATION/bookable.length seconds (the times to book last
  * the whole run); every other request reads the slots. Each request comes from an address of its
@@ -86,8 +113,9 @@ async function bookingLoad(base, label, bookable) {
 
 function report(t, anchor) {
   const all = [...t.slots, ...t.bookings];
+  const server = t.server ? `; the instances' own histograms: ${t.server.all} bookings answered, ${t.server.over50} over 50 ms, ${t.server.over100} over 100 ms` : '';
   const line = `${t.label}: ${all.length} requests in ${t.seconds.toFixed(1)} s (${(all.length / t.seconds).toFixed(0)}/s; ${t.bookings.length} bookings), ${t.failed.length} failed; `
-    + `p50 ${ms(pct(all, 50))}, p99 ${ms(pct(all, 99))} (slots p50 ${ms(pct(t.slots, 50))} p99 ${ms(pct(t.slots, 99))}; bookings p50 ${ms(pct(t.bookings, 50))} p99 ${ms(pct(t.bookings, 99))})`;
+    + `p50 ${ms(pct(all, 50))}, p99 ${ms(pct(all, 99))} (slots p50 ${ms(pct(t.slots, 50))} p99 ${ms(pct(t.slots, 99))}; bookings p50 ${ms(pct(t.bookings, 50))} p99 ${ms(pct(t.bookings, 99))}, ${t.bookings.filter((x) => x > 100).length} over 100 ms)${server}`;
   if (!anchor) return line;
   const a = [...anchor.slots, ...anchor.bookings];
   return `${line}; ratio to the anchor: p50 ${(pct(all, 50) / pct(a, 50)).toFixed(2)}x, p99 ${(pct(all, 99) / pct(a, 99)).toFixed(2)}x  [budget: 0 failed, p99 < 100 ms]`;
@@ -135,7 +163,7 @@ async function main() {
   console.log(`booking load: ${CONCURRENCY} clients at once for ${DURATION} s per run through HAProxy to both instances; ${offered.length} offered times, ${share(0).length} booked per run`);
 
   // 2a. The anchor, before the sockets.
-  const before = await bookingLoad(base, 'anchor before (no sockets)', share(0));
+  const before = await measured([a, b], () => bookingLoad(base, 'anchor before (no sockets)', share(0)));
   await sleep(2000);
   const rssBefore = { a: await rssKb(a.child.pid), b: await rssKb(b.child.pid) };
 
@@ -160,17 +188,18 @@ async function main() {
     if (!half && sockets.length >= crowd.length / 2) half = await settled();
   }
   const { held, rss: rssWith } = await settled();
-  const during = await bookingLoad(base, `with ${sockets.length} waiting sockets`, share(1));
+  const during = await measured([a, b], () => bookingLoad(base, `with ${sockets.length} waiting sockets`, share(1)));
   const stillOpen = sockets.filter((ws) => ws.readyState === ws.OPEN).length;
   const closedDuring = closes.length;
 
   // 2c. The anchor again, after the sockets closed.
   for (const ws of sockets) ws.close(1000);
   for (let i = 0; i < 100 && (await metric(a.port, 'holdspace_room_connections')) + (await metric(b.port, 'holdspace_room_connections')) > 0; i += 1) await sleep(100);
-  const after = await bookingLoad(base, 'anchor after (sockets closed)', share(2));
+  const after = await measured([a, b], () => bookingLoad(base, 'anchor after (sockets closed)', share(2)));
 
   // 3. What was seen.
   const anchor = { label: 'anchor (before and after together)', slots: [...before.slots, ...after.slots], bookings: [...before.bookings, ...after.bookings], failed: [...before.failed, ...after.failed], seconds: before.seconds + after.seconds };
+  anchor.server = Object.fromEntries(Object.keys(before.server).map((k) => [k, before.server[k] + after.server[k]]));
   console.log(report(before));
   console.log(report(after));
   console.log(report(anchor));

@@ -70,7 +70,9 @@ export function usePostgres() {
 const PG_ADMIN = ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'test', '-v', 'ON_ERROR_STOP=1', '-qtA'];
 
 async function createPgDatabase() {
-  const name = `e2e_${randomBytes(6).toString('hex')}`;
+  // E2E_PG_PREFIX: another prefix for the databases made (a run's own, to find and drop them).
+  const prefix = /^[a-z_][a-z0-9_]{0,20}$/.test(process.env.E2E_PG_PREFIX || '') ? process.env.E2E_PG_PREFIX : 'e2e_';
+  const name = `${prefix}${randomBytes(6).toString('hex')}`;
   await execFileP('psql', [...PG_ADMIN, '-c', `CREATE DATABASE ${name}`]);
   return { name, url: `postgres://postgres@127.0.0.1:5432/${name}` };
 }

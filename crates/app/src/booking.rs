@@ -270,13 +270,15 @@ impl App {
             }));
         };
         let therapist = &bookable.therapist;
-        let (case, patient) = cases::open_for_patient(
+        // A new case starts as booked: it would be made an inquiry and moved on at once, in
+        // this same transaction, one statement later.
+        let opened = cases::open_case(
             &mut tx,
             &therapist.id,
             &name,
             &email,
             &zone,
-            Stage::Inquiry,
+            Stage::ConsultationBooked,
             now,
         )
         .await
@@ -284,6 +286,7 @@ impl App {
             StoreError::Conflict => AppError::field("email", "error-email-taken"),
             e => e.into(),
         })?;
+        let (case, patient) = (opened.case, opened.patient);
         if let Some(country) = &country {
             store::users::set_country_if_unset(&mut tx, &patient.id, country).await?;
         }
@@ -320,28 +323,31 @@ impl App {
         if !note.is_empty() || !phone.is_empty() {
             booking::set_note(&mut tx, &case, &appointment, &note, &phone).await?;
         }
-        store::jobs::enqueue(
-            &mut tx,
-            Task::BookingConfirmation {
-                appointment: appointment.clone(),
-            }
-            .job(format!("booking-confirmation:{appointment}"), now),
-            now,
-        )
-        .await?;
-        self.schedule_reminders(&mut tx, &appointment, chosen.start, 0)
-            .await?;
-        self.tell_therapist(
-            &mut tx,
-            &therapist.id,
-            &appointment,
-            crate::mail::Change::Booked,
-            now,
-        )
-        .await?;
-        // A new inquiry moves on; a case further along (someone in therapy booking again) stays.
-        let stage = self.case_for_system(&mut tx, &case).await?.map(|c| c.stage);
-        if stage.is_some_and(|s| s.can_move_to(Stage::ConsultationBooked, None).is_ok()) {
+        // The mails' jobs in one statement: the confirmation, the reminders, the therapist's.
+        let mut jobs = vec![Task::BookingConfirmation {
+            appointment: appointment.clone(),
+        }
+        .job(format!("booking-confirmation:{appointment}"), now)];
+        jobs.extend(self.reminder_jobs(&appointment, chosen.start, 0));
+        jobs.extend(
+            self.therapist_notice(
+                &mut tx,
+                &therapist.id,
+                &appointment,
+                crate::mail::Change::Booked,
+                now,
+            )
+            .await?,
+        );
+        store::jobs::enqueue_many(&mut tx, &jobs, now).await?;
+        // An existing inquiry moves on; a case further along (someone in therapy booking again)
+        // stays.
+        if !opened.new
+            && opened
+                .stage
+                .can_move_to(Stage::ConsultationBooked, None)
+                .is_ok()
+        {
             cases::set_stage(&mut tx, &case, Stage::ConsultationBooked, now).await?;
         }
         self.audit_as_in(
@@ -354,7 +360,10 @@ impl App {
             Outcome::Ok,
         )
         .await?;
-        self.reschedule_session_measures(&mut tx, &case).await?;
+        // A case made in this transaction has no measure schedules yet.
+        if !opened.new {
+            self.reschedule_session_measures(&mut tx, &case).await?;
+        }
         tx.commit().await?;
         self.wake_jobs();
         Ok(Ok(Booked {
@@ -519,26 +528,36 @@ impl App {
         start: Timestamp,
         sequence: i64,
     ) -> AppResult<()> {
-        let now = self.now();
-        for before in &self.config().reminders {
-            let at = start - *before;
-            if at > now {
-                let task = Task::Reminder {
-                    appointment: appointment.to_string(),
-                    sequence,
-                };
-                store::jobs::enqueue(
-                    tx,
-                    task.job(
-                        format!("reminder:{appointment}:{sequence}:{}", before.as_mins()),
-                        at,
-                    ),
-                    now,
-                )
-                .await?;
-            }
+        let jobs = self.reminder_jobs(appointment, start, sequence);
+        if !jobs.is_empty() {
+            store::jobs::enqueue_many(tx, &jobs, self.now()).await?;
         }
         Ok(())
+    }
+
+    /// The reminders' jobs of an appointment (24 h and 1 h before, those still ahead).
+    pub(crate) fn reminder_jobs(
+        &self,
+        appointment: &str,
+        start: Timestamp,
+        sequence: i64,
+    ) -> Vec<store::jobs::NewJob> {
+        let now = self.now();
+        self.config()
+            .reminders
+            .iter()
+            .filter(|before| start - **before > now)
+            .map(|before| {
+                Task::Reminder {
+                    appointment: appointment.to_string(),
+                    sequence,
+                }
+                .job(
+                    format!("reminder:{appointment}:{sequence}:{}", before.as_mins()),
+                    start - *before,
+                )
+            })
+            .collect()
     }
 
     /// A patient opens the manage page of one of their own sessions from the portal: a fresh

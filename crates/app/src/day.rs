@@ -284,32 +284,45 @@ impl App {
         change: Change,
         now: Timestamp,
     ) -> AppResult<()> {
+        if let Some(job) = self
+            .therapist_notice(tx, therapist, appointment, change, now)
+            .await?
+        {
+            store::jobs::enqueue(tx, job, now).await?;
+        }
+        Ok(())
+    }
+
+    /// The job of `tell_therapist`, for a caller that enqueues it with others; `None` when the
+    /// therapist does not want to be told of this change.
+    pub(crate) async fn therapist_notice(
+        &self,
+        tx: &mut Conn,
+        therapist: &UserId,
+        appointment: &str,
+        change: Change,
+        now: Timestamp,
+    ) -> AppResult<Option<store::jobs::NewJob>> {
         let s = rows::settings(tx, therapist).await?;
         let wanted = match change {
             Change::Booked => s.tell_booking,
             Change::Cancelled => s.tell_cancellation,
             Change::Moved => s.tell_move,
         };
-        if wanted {
-            store::jobs::enqueue(
-                tx,
-                Task::CalendarChange {
-                    therapist: therapist.clone(),
-                    change,
-                }
-                .job(
-                    format!(
-                        "calendar-change:{appointment}:{}:{}",
-                        change.as_str(),
-                        now.as_millisecond()
-                    ),
-                    now,
+        Ok(wanted.then(|| {
+            Task::CalendarChange {
+                therapist: therapist.clone(),
+                change,
+            }
+            .job(
+                format!(
+                    "calendar-change:{appointment}:{}:{}",
+                    change.as_str(),
+                    now.as_millisecond()
                 ),
                 now,
             )
-            .await?;
-        }
-        Ok(())
+        }))
     }
 
     /// The job: the agenda of the day it runs on, then the next day's job (while still wanted).

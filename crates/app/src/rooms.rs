@@ -6,7 +6,7 @@
 
 mod broker;
 
-pub use broker::{Broker, Event};
+pub use broker::{Broker, Event, Events, Missed};
 
 use crate::actor::Actor;
 use crate::audit::Outcome;
@@ -21,7 +21,6 @@ use domain::room::{self, HostAction, Hours, NotNow, Person, Phase};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use store::rooms::{self as rows, RoomRows};
-use tokio::sync::broadcast;
 
 /// The longest chat line.
 pub const CHAT_MAX: usize = 2_000;
@@ -249,7 +248,7 @@ impl App {
     }
 
     /// Subscribe before joining, so that nothing between the two is missed.
-    pub fn room_events(&self, entry: &Entry) -> broadcast::Receiver<std::sync::Arc<Event>> {
+    pub fn room_events(&self, entry: &Entry) -> Events {
         self.broker().subscribe(&entry.appointment)
     }
 

@@ -69,6 +69,14 @@ async fn append_checked(
     at: Timestamp,
     seq: Option<i64>,
 ) -> StoreResult<i64> {
+    if c.in_transaction() {
+        // The caller's transaction holds the chain's lock from `lock` to its end, and every
+        // writer of the chain takes it first: nobody can take the next number meanwhile, so
+        // there is no race to retry and no savepoint to retry from (two round trips fewer).
+        let backend = c.backend();
+        let keyring = c.keyring().clone();
+        return try_append(c.ex(), backend, &keyring, event, at, seq).await;
+    }
     for _ in 0..20 {
         let backend = c.backend();
         let keyring = c.keyring().clone();
@@ -162,12 +170,20 @@ async fn try_append(
     want: Option<i64>,
 ) -> StoreResult<i64> {
     lock(tx, backend).await?;
-    let linker = Linker::new(chain::scheme(tx).await?, keyring);
-    let head: Option<(i64, String)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-    let (seq, prev) = head.map_or((1, GENESIS.to_string()), |(s, h)| (s + 1, h));
+    // The scheme and the head in one statement, read after the lock is held (on PostgreSQL a
+    // statement sees what was committed before it began: the lock's statement must come first).
+    let (scheme, head_seq, head_hash): (String, Option<i64>, Option<String>) = sqlx::query_as(
+        "SELECT c.scheme, h.seq, h.hash FROM audit_chain c \
+         LEFT JOIN (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) h ON 1 = 1 \
+         WHERE c.id = 1",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let linker = Linker::new(chain::parse_scheme(&scheme)?, keyring);
+    let (seq, prev) = match (head_seq, head_hash) {
+        (Some(s), Some(h)) => (s + 1, h),
+        _ => (1, GENESIS.to_string()),
+    };
     if want.is_some_and(|w| w != seq) {
         return Err(StoreError::Conflict);
     }

@@ -22,10 +22,35 @@ pub async fn open_for_patient(
     stage: Stage,
     now: Timestamp,
 ) -> StoreResult<(CaseId, User)> {
-    let patient = match users::find_by_email(c, email).await? {
-        Some((u, _)) if u.role == Role::Patient => u,
+    let opened = open_case(c, therapist, name, email, time_zone, stage, now).await?;
+    Ok((opened.case, opened.patient))
+}
+
+/// What `open_case` found or made.
+pub struct Opened {
+    pub case: CaseId,
+    pub patient: User,
+    /// The case's stage: the one asked for when the case is new.
+    pub stage: Stage,
+    /// Whether the case was made now (inside the caller's transaction).
+    pub new: bool,
+}
+
+/// `open_for_patient`, telling also the case's stage and whether it is new. A person who has no
+/// account yet has no case either: only an existing account's open case is looked for.
+pub async fn open_case(
+    c: &mut Conn,
+    therapist: &UserId,
+    name: &str,
+    email: &str,
+    time_zone: &str,
+    stage: Stage,
+    now: Timestamp,
+) -> StoreResult<Opened> {
+    let (patient, existed) = match users::find_by_email(c, email).await? {
+        Some((u, _)) if u.role == Role::Patient => (u, true),
         Some(_) => return Err(StoreError::Conflict),
-        None => {
+        None => (
             users::create(
                 c,
                 NewUser {
@@ -37,16 +62,25 @@ pub async fn open_for_patient(
                 },
                 now,
             )
-            .await?
-        }
+            .await?,
+            false,
+        ),
     };
-    let existing: Option<String> = sqlx::query_scalar("SELECT id FROM cases WHERE patient_id = $1 AND therapist_id = $2 AND stage NOT IN ('ended', 'referred', 'closed')")
-        .bind(patient.id.as_str())
-        .bind(therapist.as_str())
-        .fetch_optional(c.ex())
-        .await?;
-    if let Some(id) = existing {
-        return Ok((CaseId(id), patient));
+    if existed {
+        let existing: Option<(String, String)> = sqlx::query_as("SELECT id, stage FROM cases WHERE patient_id = $1 AND therapist_id = $2 AND stage NOT IN ('ended', 'referred', 'closed')")
+            .bind(patient.id.as_str())
+            .bind(therapist.as_str())
+            .fetch_optional(c.ex())
+            .await?;
+        if let Some((id, stage)) = existing {
+            return Ok(Opened {
+                case: CaseId(id),
+                patient,
+                // As a case row reads it.
+                stage: Stage::parse(&stage).unwrap_or(Stage::Inquiry),
+                new: false,
+            });
+        }
     }
     let id = new_id();
     sqlx::query("INSERT INTO cases (id, patient_id, therapist_id, stage, created_at, updated_at, stage_since) VALUES ($1, $2, $3, $4, $5, $5, $5)")
@@ -57,7 +91,12 @@ pub async fn open_for_patient(
         .bind(ms(now))
         .execute(c.ex())
         .await?;
-    Ok((CaseId(id), patient))
+    Ok(Opened {
+        case: CaseId(id),
+        patient,
+        stage,
+        new: true,
+    })
 }
 
 const SELECT: &str = "SELECT c.id, c.stage, c.created_at,

@@ -489,3 +489,80 @@ both_backends!(the_walk_pages_through_a_long_log, |db| {
         }
     );
 });
+
+/// Two instances (two pools on one database) append at once, each inside transactions that do
+/// other work around the append, with plain-connection appends and rolled-back transactions
+/// among them: the chain has one row per committed append, in order, and verifies.
+async fn two_instances_append_into_one_chain(backend: store::Backend) {
+    let Some(config) = testing::fresh_config(backend).await else {
+        return;
+    };
+    let a = match Db::open(&config, vec![testing::test_master_key()]).await {
+        Ok(db) => db,
+        Err(e) if backend == store::Backend::Postgres && std::env::var_os("CI").is_none() => {
+            eprintln!("notice: PostgreSQL not reachable ({e}); skipping");
+            return;
+        }
+        Err(e) => panic!("cannot open the test database: {e}"),
+    };
+    let b = Db::open(&config, vec![testing::test_master_key()])
+        .await
+        .unwrap();
+    let now: Timestamp = "2026-11-27T09:00:00Z".parse().unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let db = if n % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            match n % 4 {
+                // Plain connection: the append makes its own transaction.
+                0 => {
+                    audit::append(&mut db.conn().await.unwrap(), &event(n), now)
+                        .await
+                        .unwrap();
+                    true
+                }
+                // Rolled back: it leaves no row and no gap.
+                1 if n % 8 == 1 => {
+                    let mut tx = db.begin().await.unwrap();
+                    audit::append(&mut tx, &event(n), now).await.unwrap();
+                    drop(tx);
+                    false
+                }
+                // Inside a transaction that goes on after the append.
+                _ => {
+                    let mut tx = db.begin().await.unwrap();
+                    audit::append(&mut tx, &event(n), now).await.unwrap();
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                    tx.commit().await.unwrap();
+                    true
+                }
+            }
+        }));
+    }
+    let mut committed = 0;
+    for t in tasks {
+        committed += usize::from(t.await.unwrap());
+    }
+    assert_eq!(committed, 35);
+    assert_eq!(
+        audit::verify(&mut a.conn().await.unwrap()).await.unwrap(),
+        Verdict::Intact { rows: 35 }
+    );
+    let seqs: Vec<i64> = audit::recent(&mut b.conn().await.unwrap(), None, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs, (1..=35).rev().collect::<Vec<i64>>());
+}
+
+#[tokio::test]
+async fn two_instances_append_into_one_chain_sqlite() {
+    two_instances_append_into_one_chain(store::Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn two_instances_append_into_one_chain_postgres() {
+    two_instances_append_into_one_chain(store::Backend::Postgres).await;
+}

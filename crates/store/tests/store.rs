@@ -552,3 +552,140 @@ async fn each_case_has_its_own_data_key_and_a_rotation_keeps_them_readable() {
         3
     );
 }
+
+both_backends!(
+    jobs_enqueued_together_are_each_deduplicated_and_claimed,
+    |db| {
+        let mut tx = db.begin().await.unwrap();
+        // Nothing to enqueue: nothing written.
+        jobs::enqueue_many(&mut tx, &[], now()).await.unwrap();
+        // Above one statement's rows (150), and a key enqueued before among them.
+        jobs::enqueue(&mut tx, notify_job("many:7".into()), now())
+            .await
+            .unwrap();
+        let many: Vec<NewJob> = (0..400).map(|i| notify_job(format!("many:{i}"))).collect();
+        jobs::enqueue_many(&mut tx, &many, now()).await.unwrap();
+        // The same keys again, and a hostile key: stored as it is, never as SQL.
+        jobs::enqueue_many(&mut tx, &many[..3], now())
+            .await
+            .unwrap();
+        jobs::enqueue_many(
+            &mut tx,
+            &[notify_job("'); DROP TABLE jobs; --".into())],
+            now(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(store::testing::count_rows(&db, "jobs").await, 401);
+        let lease = now() + SignedDuration::from_secs(30);
+        let claimed = jobs::claim_due(&db, now(), lease, 1000).await.unwrap();
+        assert_eq!(claimed.len(), 401);
+        assert!(claimed
+            .iter()
+            .all(|j| j.kind == "test" && j.payload == "{}"));
+
+        // Rolled back: none of them stays.
+        let mut tx = db.begin().await.unwrap();
+        jobs::enqueue_many(
+            &mut tx,
+            &[notify_job("gone:1".into()), notify_job("gone:2".into())],
+            now(),
+        )
+        .await
+        .unwrap();
+        drop(tx);
+        assert_eq!(store::testing::count_rows(&db, "jobs").await, 401);
+    }
+);
+
+both_backends!(opening_a_case_tells_whether_it_is_new_and_its_stage, |db| {
+    use domain::case::Stage;
+    use store::cases;
+    let mut c = db.begin().await.unwrap();
+    let therapist = users::create(
+        &mut c,
+        users::NewUser {
+            role: Role::Therapist,
+            email: "t@example.org",
+            name: "T",
+            time_zone: "Europe/Berlin",
+            password_hash: None,
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    let first = cases::open_case(
+        &mut c,
+        &therapist.id,
+        "Pat",
+        "pat@example.org",
+        "UTC",
+        Stage::ConsultationBooked,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(first.new);
+    assert_eq!(first.stage, Stage::ConsultationBooked);
+    cases::set_stage(&mut c, &first.case, Stage::InTherapy, now())
+        .await
+        .unwrap();
+    // The same person again (as sign-in normalises the address): their open case, as it stands.
+    let again = cases::open_case(
+        &mut c,
+        &therapist.id,
+        "Pat",
+        " PAT@example.org",
+        "UTC",
+        Stage::Inquiry,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(!again.new);
+    assert_eq!(
+        (again.case, again.patient.id, again.stage),
+        (
+            first.case.clone(),
+            first.patient.id.clone(),
+            Stage::InTherapy
+        )
+    );
+    // Ended: a new case for the same account.
+    cases::set_stage(&mut c, &first.case, Stage::Ended, now())
+        .await
+        .unwrap();
+    let later = cases::open_case(
+        &mut c,
+        &therapist.id,
+        "Pat",
+        "pat@example.org",
+        "UTC",
+        Stage::Inquiry,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(later.new);
+    assert_ne!(later.case, first.case);
+    assert_eq!(
+        (later.patient.id, later.stage),
+        (first.patient.id, Stage::Inquiry)
+    );
+    // The therapist's own address is not a patient's.
+    assert!(matches!(
+        cases::open_case(
+            &mut c,
+            &therapist.id,
+            "T",
+            "t@example.org",
+            "UTC",
+            Stage::Inquiry,
+            now()
+        )
+        .await,
+        Err(StoreError::Conflict)
+    ));
+});

@@ -8,7 +8,7 @@ use crate::extract::{Caller, Viewer};
 use crate::site::render;
 use crate::view::{self, Chrome};
 use crate::{i18n, WebState};
-use app::rooms::{Command, Entry, Event};
+use app::rooms::{Command, Entry, Event, Missed};
 use app::{Actor, AppError};
 use askama::Template;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -20,7 +20,6 @@ use domain::ids::AppointmentId;
 use domain::room::{NotNow, Phase};
 use serde_json::json;
 use std::time::{Duration, Instant};
-use tokio::sync::broadcast::error::RecvError;
 
 /// The largest message a browser may send: an offer with every codec fits in a few kilobytes.
 const MESSAGE_LIMIT: usize = 64 * 1024;
@@ -170,7 +169,7 @@ pub async fn socket(
             }
             if state.app.is_draining() {
                 state.app.room_paused(&connection);
-            } else if let Err(e) = state.app.room_left(&entry, &connection).await {
+            } else if let Err(e) = Box::pin(state.app.room_left(&entry, &connection)).await {
                 tracing::warn!(error = %e, "could not record leaving a room");
             }
         }))
@@ -223,7 +222,7 @@ async fn send_state(
     connection: &str,
     socket: &mut WebSocket,
 ) -> Result<(bool, bool), RunError> {
-    let view = state.app.room_view(entry, connection).await?;
+    let view = Box::pin(state.app.room_view(entry, connection)).await?;
     let in_call = view.me.current && (view.me.host || view.me.admitted);
     let over = view.phase == Phase::Ended;
     let mut value = serde_json::to_value(&view).expect("the view serialises");
@@ -240,6 +239,9 @@ enum RunError {
     Socket(#[from] axum::Error),
 }
 
+/// A waiting connection's task is this future, kept for as long as the socket is open: the
+/// use-cases it calls now and then (their queries' futures take kilobytes) are boxed, so the task
+/// holds their memory only while one of them runs, not for the whole wait.
 async fn run(
     state: &WebState,
     actor: &Actor,
@@ -249,7 +251,7 @@ async fn run(
 ) -> Result<(), RunError> {
     let app = &state.app;
     let mut events = app.room_events(entry);
-    app.room_joined(actor, entry, connection).await?;
+    Box::pin(app.room_joined(actor, entry, connection)).await?;
     send(
         &mut socket,
         json!({
@@ -270,7 +272,7 @@ async fn run(
                 match message {
                     Some(Ok(Message::Text(text))) => {
                         let refused = match serde_json::from_str::<Command>(&text) {
-                            Ok(command) => app.room_command(actor, entry, connection, command).await.err(),
+                            Ok(command) => Box::pin(app.room_command(actor, entry, connection, command)).await.err(),
                             Err(_) => Some(AppError::Forbidden),
                         };
                         if let Some(e) = refused {
@@ -307,10 +309,10 @@ async fn run(
                     _ => {}
                 },
                 // Too far behind to trust what it missed: the whole state again.
-                Err(RecvError::Lagged(_)) => {
+                Err(Missed::Lagged) => {
                     (in_call, over) = send_state(state, entry, connection, &mut socket).await?;
                 }
-                Err(RecvError::Closed) => return Ok(()),
+                Err(Missed::Closed) => return Ok(()),
             },
             () = app.draining() => {
                 say_restart(&mut socket).await?;

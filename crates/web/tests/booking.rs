@@ -890,3 +890,83 @@ on_both!(
         assert_eq!(reminders, 1);
     }
 );
+
+on_both!(
+    a_returning_person_books_into_their_open_case_which_moves_on_only_from_an_inquiry,
+    practice,
+    |t| {
+        let email = "kai.returning@example.org";
+        let case_stage = |t: &TestApp| {
+            let db = t.db.clone();
+            async move {
+                let (owner, _) =
+                    store::users::find_by_email(&mut db.conn().await.unwrap(), OWNER_EMAIL)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                let cases = store::cases::of_therapist(&mut db.conn().await.unwrap(), &owner.id)
+                    .await
+                    .unwrap();
+                assert_eq!(cases.len(), 1, "one case for one person");
+                (cases[0].id.clone(), cases[0].stage)
+            }
+        };
+        book_first(&t, email).await;
+        let (case, stage) = case_stage(&t).await;
+        assert_eq!(stage, domain::case::Stage::ConsultationBooked);
+        let set = |stage: domain::case::Stage| {
+            let (db, case) = (t.db.clone(), case.clone());
+            async move {
+                let mut tx = db.begin().await.unwrap();
+                store::cases::set_stage(&mut tx, &case, stage, jiff::Timestamp::now())
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+        };
+        // In therapy and booking another time: the case stays where it is.
+        set(domain::case::Stage::InTherapy).await;
+        book_first(&t, email).await;
+        assert_eq!(
+            case_stage(&t).await,
+            (case.clone(), domain::case::Stage::InTherapy)
+        );
+        // Still an inquiry (as an inquiry turned into a case leaves it): the booking moves it on.
+        set(domain::case::Stage::Inquiry).await;
+        book_first(&t, email).await;
+        assert_eq!(
+            case_stage(&t).await,
+            (case.clone(), domain::case::Stage::ConsultationBooked)
+        );
+
+        // Each booking enqueued its confirmation and the therapist's notice, and wrote its audit
+        // row into a chain that verifies.
+        let kinds: Vec<(String, i64)> = store::testing::raw_pairs(
+            &t.db,
+            "SELECT kind, COUNT(*) FROM jobs WHERE kind IN ('booking_confirmation', 'calendar_change') GROUP BY kind ORDER BY kind",
+        )
+        .await;
+        assert_eq!(
+            kinds,
+            vec![
+                ("booking_confirmation".to_string(), 3),
+                ("calendar_change".to_string(), 3)
+            ]
+        );
+        let rows = store::audit::recent(&mut t.db.conn().await.unwrap(), Some(case.as_str()), 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            rows.iter()
+                .filter(|e| e.event.action == "booking.create")
+                .count(),
+            3
+        );
+        assert!(matches!(
+            store::audit::verify(&mut t.db.conn().await.unwrap())
+                .await
+                .unwrap(),
+            store::audit::Verdict::Intact { .. }
+        ));
+    }
+);

@@ -5,12 +5,15 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use store::{Backend, Db};
-use tokio::sync::{broadcast, OnceCell};
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{mpsc, OnceCell};
 
 const CHANNEL: &str = "holdspace_rooms";
-/// Per room: enough for a burst of candidates while a socket is busy sending.
+/// Per connection: enough for a burst of candidates while a socket is busy sending. A queue takes
+/// its memory as it fills (blocks of 32), so a connection that waits holds less than a kilobyte.
 const BACKLOG: usize = 256;
 
 /// What passes between the connections of a room.
@@ -41,6 +44,42 @@ struct Envelope {
     event: Event,
 }
 
+/// One connection's queue of its room's events, as the broker holds it.
+struct Subscriber {
+    events: mpsc::Sender<Arc<Event>>,
+    /// Set when an event found the queue full and was dropped.
+    lagged: Arc<AtomicBool>,
+}
+
+/// Why no event came.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missed {
+    /// Events were dropped because the connection fell too far behind: what it missed cannot be
+    /// trusted, so it reads the room's whole state again.
+    Lagged,
+    /// The broker let go of the room.
+    Closed,
+}
+
+/// One connection's events of its room, in the order the broker delivered them.
+#[derive(Debug)]
+pub struct Events {
+    events: mpsc::Receiver<Arc<Event>>,
+    lagged: Arc<AtomicBool>,
+}
+
+impl Events {
+    /// The next event; `Lagged` once after events were dropped (the queue is then emptied, since
+    /// what is in it is older than what was lost). Cancel-safe, as `select!` needs.
+    pub async fn recv(&mut self) -> Result<Arc<Event>, Missed> {
+        if self.lagged.swap(false, Ordering::AcqRel) {
+            while self.events.try_recv().is_ok() {}
+            return Err(Missed::Lagged);
+        }
+        self.events.recv().await.ok_or(Missed::Closed)
+    }
+}
+
 /// How many rooms and connections this instance holds now.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Occupancy {
@@ -49,7 +88,10 @@ pub(crate) struct Occupancy {
 }
 
 pub struct Broker {
-    rooms: Mutex<HashMap<String, broadcast::Sender<Arc<Event>>>>,
+    /// Per room, the queues of the connections in it on this instance. A queue per connection
+    /// rather than one ring per room: a ring is allocated whole when it is made (8 kB for 256
+    /// events), and every patient waiting alone has a room of their own.
+    rooms: Mutex<HashMap<String, Vec<Subscriber>>>,
     /// This instance's live connections, refreshed in the store so other instances see them.
     live: Mutex<HashSet<String>>,
     started: OnceCell<()>,
@@ -64,18 +106,33 @@ impl Broker {
         }
     }
 
-    pub fn subscribe(&self, room: &str) -> broadcast::Receiver<Arc<Event>> {
+    pub fn subscribe(&self, room: &str) -> Events {
+        let (sender, events) = mpsc::channel(BACKLOG);
+        let lagged = Arc::new(AtomicBool::new(false));
         let mut rooms = self.rooms.lock().expect("room table");
-        rooms
-            .entry(room.to_string())
-            .or_insert_with(|| broadcast::channel(BACKLOG).0)
-            .subscribe()
+        let subscribers = rooms.entry(room.to_string()).or_default();
+        subscribers.retain(|s| !s.events.is_closed());
+        subscribers.push(Subscriber {
+            events: sender,
+            lagged: lagged.clone(),
+        });
+        Events { events, lagged }
     }
 
     pub(crate) fn deliver(&self, room: &str, event: Event) {
         let mut rooms = self.rooms.lock().expect("room table");
-        if let Some(sender) = rooms.get(room) {
-            if sender.send(Arc::new(event)).is_err() {
+        if let Some(subscribers) = rooms.get_mut(room) {
+            let event = Arc::new(event);
+            subscribers.retain(|s| match s.events.try_send(event.clone()) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_)) => {
+                    s.lagged.store(true, Ordering::Release);
+                    true
+                }
+                // That connection is gone.
+                Err(TrySendError::Closed(_)) => false,
+            });
+            if subscribers.is_empty() {
                 // Nobody of this room is connected here any more.
                 rooms.remove(room);
             }
@@ -113,7 +170,7 @@ impl Broker {
             .lock()
             .expect("room table")
             .values()
-            .filter(|sender| sender.receiver_count() > 0)
+            .filter(|subscribers| subscribers.iter().any(|s| !s.events.is_closed()))
             .count();
         Occupancy {
             rooms,
@@ -199,10 +256,72 @@ mod tests {
     async fn an_event_reaches_the_rooms_subscribers_and_no_other_room() {
         let broker = Broker::new();
         let mut a = broker.subscribe("a");
+        let mut a2 = broker.subscribe("a");
         let mut b = broker.subscribe("b");
         broker.deliver("a", Event::Changed);
         assert_eq!(*a.recv().await.unwrap(), Event::Changed);
-        assert!(b.try_recv().is_err());
+        assert_eq!(*a2.recv().await.unwrap(), Event::Changed);
+        assert!(b.events.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn events_arrive_in_the_order_delivered() {
+        let broker = Broker::new();
+        let mut a = broker.subscribe("a");
+        for i in 0..BACKLOG {
+            broker.deliver("a", chat(i));
+        }
+        for i in 0..BACKLOG {
+            assert_eq!(*a.recv().await.unwrap(), chat(i));
+        }
+    }
+
+    fn chat(i: usize) -> Event {
+        Event::Chat {
+            from: "c1".into(),
+            name: String::new(),
+            text: i.to_string(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_connection_too_far_behind_is_told_once_and_then_hears_what_comes_next() {
+        let broker = Broker::new();
+        let mut slow = broker.subscribe("a");
+        let mut quick = broker.subscribe("a");
+        // One more than the queue holds: the last is dropped for the slow one only.
+        for i in 0..=BACKLOG {
+            broker.deliver("a", chat(i));
+            assert_eq!(*quick.recv().await.unwrap(), chat(i));
+        }
+        assert_eq!(slow.recv().await.unwrap_err(), Missed::Lagged);
+        broker.deliver("a", Event::Changed);
+        assert_eq!(*slow.recv().await.unwrap(), Event::Changed);
+        // A huge burst does not grow the queue past its bound.
+        for i in 0..10 * BACKLOG {
+            broker.deliver("a", chat(i));
+        }
+        assert_eq!(slow.recv().await.unwrap_err(), Missed::Lagged);
+        assert!(slow.events.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_closed_connection_is_let_go_and_an_empty_room_forgotten() {
+        let broker = Broker::new();
+        let a = broker.subscribe("a");
+        let mut b = broker.subscribe("a");
+        assert_eq!(broker.occupancy().rooms, 1);
+        drop(a);
+        broker.deliver("a", Event::Changed);
+        assert_eq!(broker.rooms.lock().unwrap()["a"].len(), 1);
+        assert_eq!(*b.recv().await.unwrap(), Event::Changed);
+        drop(b);
+        assert_eq!(broker.occupancy().rooms, 0);
+        broker.deliver("a", Event::Changed);
+        assert!(broker.rooms.lock().unwrap().is_empty());
+        // Delivering to a room nobody subscribed to does nothing.
+        broker.deliver("nobody", Event::Changed);
+        assert!(broker.rooms.lock().unwrap().is_empty());
     }
 
     #[test]

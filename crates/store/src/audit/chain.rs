@@ -38,7 +38,12 @@ pub(crate) async fn scheme(tx: &mut sqlx::AnyConnection) -> StoreResult<Scheme> 
     let s: String = sqlx::query_scalar("SELECT scheme FROM audit_chain WHERE id = 1")
         .fetch_one(&mut *tx)
         .await?;
-    match s.as_str() {
+    parse_scheme(&s)
+}
+
+/// The chain's scheme from its stored name.
+pub(crate) fn parse_scheme(s: &str) -> StoreResult<Scheme> {
+    match s {
         "sha256" => Ok(Scheme::Sha256),
         "mac" => Ok(Scheme::Mac),
         other => Err(StoreError::Corrupt(format!(
