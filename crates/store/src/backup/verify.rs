@@ -5,7 +5,7 @@ use super::Header;
 use crate::audit::{self, Verdict};
 use crate::catalog::{self, Kind, Value};
 use crate::db::Db;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 
 /// What the drill found. Names tables and columns, never a value.
 #[derive(Clone, Debug)]
@@ -83,7 +83,7 @@ pub async fn check(db: &Db, header: &Header) -> StoreResult<Checked> {
                     failed[n] += 1;
                 }
             }
-            Ok(())
+            Ok::<(), StoreError>(())
         })
         .await?;
         for (n, &(_, column, _)) in sealed.iter().enumerate() {

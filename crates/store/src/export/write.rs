@@ -125,19 +125,15 @@ async fn write_table(
     let head_text = format!("{},\n  \"rows\": [", head_text.trim_end());
     let mut w = out.create(file)?;
     w.put(head_text.as_bytes())?;
-    let mut after: Option<Vec<Value>> = None;
     let mut n = 0u64;
-    loop {
-        let page = catalog::page(snap, table, after.as_deref(), 500).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(catalog::key_of(table, last));
-        for row in page {
-            let line = row_json(keyring, table, row, out)?;
-            w.put(if n == 0 { b"\n    " } else { b",\n    " })?;
-            w.put(line.as_bytes())?;
-            n += 1;
-        }
-    }
+    catalog::for_each_row(snap, table, |row| {
+        let line = row_json(keyring, table, row, out)?;
+        w.put(if n == 0 { b"\n    " } else { b",\n    " })?;
+        w.put(line.as_bytes())?;
+        n += 1;
+        Ok::<(), super::ExportError>(())
+    })
+    .await?;
     w.put(if n == 0 { b"]\n}\n" } else { b"\n  ]\n}\n" })?;
     out.finish(w)?;
     Ok(n)
