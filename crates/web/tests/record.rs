@@ -9,7 +9,7 @@ mod common;
 use base64::Engine;
 use common::{field_value, location, session_on_monday, Browser, TestApp, THERAPIST_EMAIL};
 use domain::agreement::{self as rules, Known};
-use domain::invoice::{LineInput, PaymentInput, ProfileInput};
+use domain::invoice::{LineInput, PaymentInput};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -107,22 +107,8 @@ async fn agreement_signed(theo: &Browser, mara: &Browser, case: &str) -> String 
 
 /// An invoice issued to the case and paid in cash, so it has a receipt: (its number).
 async fn invoice_paid(t: &TestApp, case: &str) -> String {
-    let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), THERAPIST_EMAIL)
-        .await
-        .unwrap()
-        .unwrap();
-    let actor = app::Actor::signed(user, "test".into(), true, "127.0.0.1");
-    let profile = ProfileInput {
-        issuer: "Theo Hart, Psychotherapist".into(),
-        address: "Lindenstraße 4\n10969 Berlin".into(),
-        country: "DE".into(),
-        iban: "DE89 3704 0044 0532 0130 00".into(),
-        payment_days: "14".into(),
-        paper: "a4".into(),
-        cadence: "monthly".into(),
-        reminder_days: "7".into(),
-        ..ProfileInput::default()
-    };
+    let actor = common::actor_of(t, THERAPIST_EMAIL).await;
+    let profile = common::billing_profile("Theo Hart, Psychotherapist");
     t.app.save_billing_profile(&actor, &profile).await.unwrap();
     let id = t
         .app

@@ -543,3 +543,27 @@ macro_rules! on_both {
         }
     };
 }
+
+/// The account at `email` as a signed-in actor, for calling the app's use-cases directly.
+pub async fn actor_of(t: &TestApp, email: &str) -> app::Actor {
+    let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), email)
+        .await
+        .unwrap()
+        .unwrap();
+    app::Actor::signed(user, "test".into(), true, "127.0.0.1")
+}
+
+/// A complete billing profile for a practice in Berlin, issued by `issuer`.
+pub fn billing_profile(issuer: &str) -> domain::invoice::ProfileInput {
+    domain::invoice::ProfileInput {
+        issuer: issuer.into(),
+        address: "Lindenstraße 4\n10969 Berlin".into(),
+        country: "DE".into(),
+        iban: "DE89 3704 0044 0532 0130 00".into(),
+        payment_days: "14".into(),
+        paper: "a4".into(),
+        cadence: "monthly".into(),
+        reminder_days: "7".into(),
+        ..domain::invoice::ProfileInput::default()
+    }
+}

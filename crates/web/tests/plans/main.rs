@@ -152,23 +152,9 @@ fn first_link(html: &str, prefix: &str) -> String {
 
 /// Invoices for billing to read: one paid, one paid in part, one credited, one open.
 async fn invoices(t: &TestApp, case: &str) {
-    use domain::invoice::{LineInput, PaymentInput, ProfileInput};
-    let (user, _) = store::users::find_by_email(&mut t.db.conn().await.unwrap(), OWNER_EMAIL)
-        .await
-        .unwrap()
-        .unwrap();
-    let anna = app::Actor::signed(user, "test".into(), true, "127.0.0.1");
-    let profile = ProfileInput {
-        issuer: "Anna Linden, Psychotherapist".into(),
-        address: "Lindenstraße 4\n10969 Berlin".into(),
-        country: "DE".into(),
-        iban: "DE89 3704 0044 0532 0130 00".into(),
-        payment_days: "14".into(),
-        paper: "a4".into(),
-        cadence: "monthly".into(),
-        reminder_days: "7".into(),
-        ..ProfileInput::default()
-    };
+    use domain::invoice::{LineInput, PaymentInput};
+    let anna = common::actor_of(t, OWNER_EMAIL).await;
+    let profile = common::billing_profile("Anna Linden, Psychotherapist");
     t.app.save_billing_profile(&anna, &profile).await.unwrap();
     let case = domain::ids::CaseId::parse(case).unwrap();
     let mut issued = Vec::new();
