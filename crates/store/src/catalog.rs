@@ -122,7 +122,7 @@ pub async fn count(c: &mut Conn, table: &Table) -> StoreResult<u64> {
 }
 
 /// The primary key's columns for `ORDER BY`: text keys in byte order on both databases
-/// (PostgreSQL's default collation follows the locale), so pages, and an export's rows, come in
+/// (PostgreSQL's default collation follows the locale), so a backup's and an export's rows come in
 /// the same order from either.
 fn key_order(backend: Backend, table: &Table) -> String {
     let bytewise = backend == Backend::Postgres;
@@ -139,33 +139,7 @@ fn key_order(backend: Backend, table: &Table) -> String {
         .join(", ")
 }
 
-/// Up to `limit` rows of `table` after the primary key `after` (keyset paging, in key order),
-/// each as its values in column order. Read inside one transaction, the pages form one snapshot.
-pub async fn page(
-    c: &mut Conn,
-    table: &Table,
-    after: Option<&[Value]>,
-    limit: u32,
-) -> StoreResult<Vec<Vec<Value>>> {
-    let columns = column_list(table);
-    let key = key_order(c.backend(), table);
-    let mut sql = format!("SELECT {columns} FROM {}", quoted(&table.name));
-    if after.is_some() {
-        let params = crate::placeholders(1, table.primary_key.len());
-        sql.push_str(&format!(" WHERE ({key}) > ({params})"));
-    }
-    sql.push_str(&format!(" ORDER BY {key} LIMIT {limit}"));
-    let mut query = sqlx::query(&sql);
-    if let Some(after) = after {
-        for v in after {
-            query = bind(query, v);
-        }
-    }
-    let rows = query.fetch_all(c.ex()).await?;
-    rows.iter().map(|r| decode_row(table, r)).collect()
-}
-
-/// The primary key of `row` (a row as `page` returns it).
+/// The primary key of `row` (a row as `for_each_row` hands it over).
 pub fn key_of(table: &Table, row: &[Value]) -> Vec<Value> {
     table
         .primary_key
