@@ -165,8 +165,14 @@ impl App {
             == crate::policy::Decision::Allow
         {
             Some(
-                store::inquiries::list(&mut c, Some(domain::inquiry::InquiryStatus::New), 0, 10)
-                    .await?,
+                store::inquiries::list(
+                    &mut c,
+                    Some(domain::inquiry::InquiryStatus::New),
+                    &domain::content::Window::Newest,
+                    10,
+                )
+                .await?
+                .0,
             )
         } else {
             None

@@ -9,7 +9,7 @@ use crate::policy::Action;
 use crate::ratelimit::Bucket;
 use crate::App;
 use domain::audit::AuditAction;
-use domain::content::Paging;
+use domain::content::{Pager, Window};
 use domain::ids::InquiryId;
 use domain::inquiry::{
     validate_reply, InquiryInput, InquiryRecord, InquiryStatus, InquirySummary, Intake,
@@ -67,20 +67,16 @@ impl App {
         Ok(())
     }
 
+    /// A page of the inbox (see [`Window`]) and where its pager leads.
     pub async fn inbox(
         &self,
         actor: &Actor,
         status: Option<InquiryStatus>,
-        page: Option<&str>,
-    ) -> AppResult<(Vec<InquirySummary>, Paging)> {
+        window: &Window,
+    ) -> AppResult<(Vec<InquirySummary>, Pager)> {
         self.require(actor, Action::HandleInquiries).await?;
         let mut c = self.db().conn().await?;
-        let total = inquiries::count(&mut c, status).await?;
-        let paging = Paging::new(page, INBOX_PER_PAGE, total);
-        Ok((
-            inquiries::list(&mut c, status, paging.offset(), paging.per_page).await?,
-            paging,
-        ))
+        Ok(inquiries::list(&mut c, status, window, INBOX_PER_PAGE).await?)
     }
 
     /// How many messages nobody has answered yet (the admin's badge).

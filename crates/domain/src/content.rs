@@ -225,6 +225,59 @@ impl Paging {
     }
 }
 
+/// One row of a list kept newest first, as a page boundary: its time and id. In a link it is
+/// `<milliseconds>.<id>`; ids are the store's hex, so nothing else passes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub at: jiff::Timestamp,
+    pub id: String,
+}
+
+impl Mark {
+    pub fn parse(text: &str) -> Option<Mark> {
+        let (ms, id) = text.trim().split_once('.')?;
+        let ok_id = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
+        let at = jiff::Timestamp::from_millisecond(ms.parse().ok()?).ok()?;
+        ok_id.then(|| Mark {
+            at,
+            id: id.to_ascii_lowercase(),
+        })
+    }
+
+    pub fn param(&self) -> String {
+        format!("{}.{}", self.at.as_millisecond(), self.id)
+    }
+}
+
+/// Which page of a list kept newest first: the newest, or the page just older or just newer than
+/// a mark (keyset paging: any page costs what the first does, however deep).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Window {
+    Newest,
+    OlderThan(Mark),
+    NewerThan(Mark),
+}
+
+impl Window {
+    /// From a link's `before` (older than) and `after` (newer than); nonsense is the newest page.
+    pub fn from_query(before: Option<&str>, after: Option<&str>) -> Window {
+        match (before.and_then(Mark::parse), after.and_then(Mark::parse)) {
+            (Some(m), _) => Window::OlderThan(m),
+            (None, Some(m)) => Window::NewerThan(m),
+            (None, None) => Window::Newest,
+        }
+    }
+}
+
+/// Where the pager's links lead from a page of such a list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pager {
+    /// The mark for `after=`: the newest row shown, when newer rows exist.
+    pub newer: Option<String>,
+    /// The mark for `before=`: the oldest row shown, when older rows exist.
+    pub older: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +301,39 @@ mod tests {
             tags.iter().map(std::string::ToString::to_string).collect(),
             published,
         )
+    }
+
+    #[test]
+    fn a_mark_reads_only_what_it_wrote() {
+        let m = Mark {
+            at: jiff::Timestamp::from_millisecond(1_764_000_000_123).unwrap(),
+            id: "0a1b2c".into(),
+        };
+        assert_eq!(Mark::parse(&m.param()), Some(m.clone()));
+        assert_eq!(Mark::parse(" 1764000000123.0A1B2C "), Some(m.clone()));
+        for hostile in [
+            "",
+            ".",
+            "1764000000123",
+            "1764000000123.",
+            "abc.0a1b",
+            "1764000000123.0a1b' OR 1=1 --",
+            "1764000000123.<script>",
+            "99999999999999999999.0a",
+            &format!("1.{}", "a".repeat(65)),
+        ] {
+            assert_eq!(Mark::parse(hostile), None, "{hostile:?}");
+        }
+        assert_eq!(Window::from_query(None, None), Window::Newest);
+        assert_eq!(Window::from_query(Some("x"), Some("y")), Window::Newest);
+        assert_eq!(
+            Window::from_query(Some("nonsense"), Some(&m.param())),
+            Window::NewerThan(m.clone())
+        );
+        assert_eq!(
+            Window::from_query(Some(&m.param()), Some(&m.param())),
+            Window::OlderThan(m)
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::identity::opened;
 use crate::{ms, new_id, ts};
 use domain::account::User;
+use domain::content::{Mark, Pager, Window};
 use domain::ids::InquiryId;
 use domain::inquiry::{Inquiry, InquiryRecord, InquiryStatus, InquirySummary, Reply};
 use jiff::Timestamp;
@@ -48,30 +49,48 @@ struct SummaryRow {
     created_at: i64,
 }
 
-/// The inbox: newest first, optionally one status only. No message text.
+/// A page of the inbox, newest first, optionally one status only, with where its pager leads. No
+/// message text. Keyset paging on `(created_at, id)`: a deep page reads what the first does.
 pub async fn list(
     c: &mut Conn,
     status: Option<InquiryStatus>,
-    offset: u64,
+    window: &Window,
     limit: u32,
-) -> StoreResult<Vec<InquirySummary>> {
-    // Two statements, not `($1 = '' OR status = $1)`: a prepared statement's one plan for both
-    // could use neither index and read every inquiry ever sent.
-    let query = match status {
-        Some(status) => sqlx::query_as(
-            "SELECT id, name, name_sealed, status, created_at FROM inquiries WHERE status = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
-        )
-        .bind(status.as_str()),
-        None => sqlx::query_as(
-            "SELECT id, name, name_sealed, status, created_at FROM inquiries ORDER BY created_at DESC, id LIMIT $1 OFFSET $2",
-        ),
+) -> StoreResult<(Vec<InquirySummary>, Pager)> {
+    let limit = limit.max(1);
+    let (mut rows, pager) = match window {
+        Window::Newest => newest(c, status, limit).await?,
+        Window::OlderThan(mark) => {
+            let mut rows =
+                window_rows(c, status, Some((mark, Direction::Older)), limit + 1).await?;
+            let older = rows.len() > limit as usize;
+            rows.truncate(limit as usize);
+            let pager = Pager {
+                // The mark's row is newer than this page (a page past the end leads back to it).
+                newer: mark_of(rows.first()).or_else(|| Some(mark.param())),
+                older: if older { mark_of(rows.last()) } else { None },
+            };
+            (rows, pager)
+        }
+        Window::NewerThan(mark) => {
+            let mut rows =
+                window_rows(c, status, Some((mark, Direction::Newer)), limit + 1).await?;
+            if rows.len() <= limit as usize {
+                // Nothing newer beyond a page: that is the newest page, filled.
+                newest(c, status, limit).await?
+            } else {
+                rows.truncate(limit as usize);
+                rows.reverse();
+                let pager = Pager {
+                    newer: mark_of(rows.first()),
+                    older: mark_of(rows.last()),
+                };
+                (rows, pager)
+            }
+        }
     };
-    let rows: Vec<SummaryRow> = query
-        .bind(i64::from(limit))
-        .bind(offset as i64)
-        .fetch_all(c.ex())
-        .await?;
-    rows.into_iter()
+    let items = rows
+        .drain(..)
         .map(|r| {
             Ok(InquirySummary {
                 name: opened(
@@ -87,7 +106,84 @@ pub async fn list(
                 created_at: ts(r.created_at),
             })
         })
-        .collect()
+        .collect::<StoreResult<_>>()?;
+    Ok((items, pager))
+}
+
+async fn newest(
+    c: &mut Conn,
+    status: Option<InquiryStatus>,
+    limit: u32,
+) -> StoreResult<(Vec<SummaryRow>, Pager)> {
+    let mut rows = window_rows(c, status, None, limit + 1).await?;
+    let older = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let older = if older { mark_of(rows.last()) } else { None };
+    Ok((rows, Pager { newer: None, older }))
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Older,
+    Newer,
+}
+
+fn mark_of(row: Option<&SummaryRow>) -> Option<String> {
+    row.map(|r| {
+        Mark {
+            at: ts(r.created_at),
+            id: r.id.clone(),
+        }
+        .param()
+    })
+}
+
+/// Up to `limit` rows from the newest, or beyond a mark (older ones newest first, newer ones oldest
+/// first). The key's columns run one way, so an index on `(created_at, id)` (after the status)
+/// seeks to the mark and reads forwards or backwards from it.
+async fn window_rows(
+    c: &mut Conn,
+    status: Option<InquiryStatus>,
+    from: Option<(&Mark, Direction)>,
+    limit: u32,
+) -> StoreResult<Vec<SummaryRow>> {
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    let mut conditions = Vec::new();
+    if status.is_some() {
+        conditions.push(format!("status = {}", next()));
+    }
+    let order = match from {
+        None | Some((_, Direction::Older)) => "created_at DESC, id DESC",
+        Some((_, Direction::Newer)) => "created_at, id",
+    };
+    if let Some((_, direction)) = from {
+        let op = match direction {
+            Direction::Older => "<",
+            Direction::Newer => ">",
+        };
+        conditions.push(format!("(created_at, id) {op} ({}, {})", next(), next()));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT id, name, name_sealed, status, created_at FROM inquiries {filter} ORDER BY {order} LIMIT {}",
+        next()
+    );
+    let mut query = sqlx::query_as(&sql);
+    if let Some(status) = status {
+        query = query.bind(status.as_str());
+    }
+    if let Some((mark, _)) = from {
+        query = query.bind(ms(mark.at)).bind(mark.id.clone());
+    }
+    Ok(query.bind(i64::from(limit)).fetch_all(c.ex()).await?)
 }
 
 pub async fn count(c: &mut Conn, status: Option<InquiryStatus>) -> StoreResult<u64> {

@@ -149,6 +149,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bounded_reads",
         include_str!("../migrations/0033_bounded_reads.sql"),
     ),
+    (
+        34,
+        "inbox_keyset",
+        include_str!("../migrations/0034_inbox_keyset.sql"),
+    ),
 ];
 
 /// An arbitrary constant: the advisory lock that keeps two starting instances from migrating at once.

@@ -109,7 +109,11 @@ both_backends!(
         assert_eq!(record.email, "ingrid.vh@example.net");
         assert_eq!(record.phone.as_deref(), Some("+49 151 2345 6789"));
         assert_eq!(
-            inquiries::list(&mut c, None, 0, 10).await.unwrap()[0].name,
+            inquiries::list(&mut c, None, &domain::content::Window::Newest, 10)
+                .await
+                .unwrap()
+                .0[0]
+                .name,
             "Ingrid Vasquez-Holm"
         );
         assert_eq!(

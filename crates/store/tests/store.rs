@@ -187,11 +187,146 @@ both_backends!(
             1
         );
         assert_eq!(
-            inquiries::list(&mut c, None, 0, 10).await.unwrap()[0].name,
+            inquiries::list(&mut c, None, &domain::content::Window::Newest, 10)
+                .await
+                .unwrap()
+                .0[0]
+                .name,
             "Ana"
         );
     }
 );
+
+// The inbox pages by keyset: walking older from the newest page and back newer meets every
+// message once, in order, even where several arrived in the same millisecond; one status filters;
+// a mark past the end or of a message that went leads back to real pages.
+both_backends!(the_inbox_pages_by_keyset_through_ties_and_filters, |db| {
+    use domain::content::{Mark, Window};
+    let mut tx = db.begin().await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..23u32 {
+        let inquiry = Inquiry {
+            name: format!("Sender {i}"),
+            email: format!("s{i}@example.org"),
+            phone: None,
+            preferred_time: None,
+            message: "Hello".into(),
+        };
+        // Three at a time share a millisecond.
+        let at = now() + SignedDuration::from_millis(i64::from(i / 3));
+        let id = inquiries::create(&mut tx, &inquiry, at).await.unwrap();
+        if i % 2 == 0 {
+            inquiries::set_status(&mut tx, &id, InquiryStatus::Handled, at)
+                .await
+                .unwrap();
+        }
+        ids.push(id);
+    }
+    tx.commit().await.unwrap();
+    let mut c = db.conn().await.unwrap();
+
+    // Older, five at a time, from the newest.
+    let (mut shown, mut window, mut pages) = (Vec::new(), Window::Newest, 0);
+    loop {
+        let (items, pager) = inquiries::list(&mut c, None, &window, 5).await.unwrap();
+        assert!(items.len() <= 5);
+        assert_eq!(pager.newer.is_some(), pages > 0, "page {pages}");
+        shown.extend(items.iter().map(|i| i.id.clone()));
+        pages += 1;
+        match pager.older {
+            Some(m) => window = Window::OlderThan(Mark::parse(&m).unwrap()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 5);
+    assert_eq!(shown.len(), 23, "each once");
+    let mut unique = shown.clone();
+    unique.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    unique.dedup();
+    assert_eq!(unique.len(), 23);
+    // Newest first; within a millisecond, by id, descending.
+    let keyed = |id: &domain::ids::InquiryId| {
+        let i = ids.iter().position(|x| x == id).unwrap();
+        (i / 3, id.as_str().to_string())
+    };
+    assert!(shown.windows(2).all(|w| keyed(&w[0]) > keyed(&w[1])));
+
+    // A mark inside a millisecond (any id sorts below 32 f's): the rest of it, then older.
+    let (inside, _) = inquiries::list(
+        &mut c,
+        None,
+        &Window::OlderThan(
+            Mark::parse(&format!(
+                "{}.{}",
+                now().as_millisecond() + 5,
+                "f".repeat(32)
+            ))
+            .unwrap(),
+        ),
+        5,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        inside.iter().map(|i| i.id.clone()).collect::<Vec<_>>(),
+        shown[5..10]
+    );
+    // Back newer: the page before a row, the same rows as walking older showed.
+    let from = |id: &domain::ids::InquiryId| {
+        let i = ids.iter().position(|x| x == id).unwrap();
+        Mark {
+            at: now() + SignedDuration::from_millis(i64::from(i as u32 / 3)),
+            id: id.as_str().into(),
+        }
+    };
+    let (newer, pager) = inquiries::list(&mut c, None, &Window::NewerThan(from(&shown[10])), 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        newer.iter().map(|i| i.id.clone()).collect::<Vec<_>>(),
+        shown[5..10]
+    );
+    assert!(pager.newer.is_some() && pager.older.is_some());
+    // Newer than the second row: fewer than a page is left, so the newest page, filled.
+    let (top, pager) = inquiries::list(&mut c, None, &Window::NewerThan(from(&shown[1])), 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        top.iter().map(|i| i.id.clone()).collect::<Vec<_>>(),
+        shown[..5]
+    );
+    assert_eq!(pager.newer, None);
+
+    // One status: the twelve handled ones, in the same order.
+    let (handled, pager) =
+        inquiries::list(&mut c, Some(InquiryStatus::Handled), &Window::Newest, 20)
+            .await
+            .unwrap();
+    assert_eq!(handled.len(), 12);
+    assert!(handled.iter().all(|i| i.status == InquiryStatus::Handled));
+    assert_eq!(pager.older, None);
+    let expected: Vec<_> = shown
+        .iter()
+        .filter(|id| ids.iter().position(|x| x == *id).unwrap() % 2 == 0)
+        .cloned()
+        .collect();
+    assert_eq!(
+        handled.iter().map(|i| i.id.clone()).collect::<Vec<_>>(),
+        expected
+    );
+
+    // A mark older than everything: an empty page whose "newer" leads back.
+    let ancient = Mark {
+        at: jiff::Timestamp::UNIX_EPOCH,
+        id: "0".into(),
+    };
+    let (none, pager) = inquiries::list(&mut c, None, &Window::OlderThan(ancient.clone()), 5)
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    assert_eq!(pager.newer, Some(ancient.param()));
+    assert_eq!(pager.older, None);
+});
 
 both_backends!(a_reply_is_kept_with_the_thread, |db| {
     let mut c = db.conn().await.unwrap();

@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::content::Paging;
+use domain::content::{Pager, Window};
 use domain::ids::InquiryId;
 use domain::inquiry::{InquiryInput, InquiryRecord, InquiryStatus, InquirySummary};
 use domain::FieldErrors;
@@ -101,7 +101,8 @@ pub async fn thanks(State(state): State<WebState>) -> WebResult<Response> {
 #[derive(Deserialize)]
 pub struct InboxQuery {
     status: Option<String>,
-    page: Option<String>,
+    before: Option<String>,
+    after: Option<String>,
 }
 
 #[derive(Template)]
@@ -109,7 +110,7 @@ pub struct InboxQuery {
 struct InboxTemplate {
     chrome: AdminChrome,
     items: Vec<InquirySummary>,
-    paging: Paging,
+    pager: Pager,
     filter: String,
 }
 
@@ -124,7 +125,8 @@ pub async fn inbox(
         .as_deref()
         .filter(|s| !s.is_empty())
         .map(InquiryStatus::parse);
-    let (items, paging) = state.app.inbox(&actor, status, q.page.as_deref()).await?;
+    let window = Window::from_query(q.before.as_deref(), q.after.as_deref());
+    let (items, pager) = state.app.inbox(&actor, status, &window).await?;
     let chrome = AdminChrome::new(
         &state,
         &actor,
@@ -137,7 +139,7 @@ pub async fn inbox(
     Ok(Html(render(InboxTemplate {
         chrome,
         items,
-        paging,
+        pager,
         filter,
     })?)
     .into_response())

@@ -279,9 +279,15 @@ async fn world(backend: store::Backend) -> Option<World> {
         )
         .await;
     t.run_jobs().await;
-    let inquiry = store::inquiries::list(&mut t.db.conn().await.unwrap(), None, 0, 1)
-        .await
-        .unwrap()[0]
+    let inquiry = store::inquiries::list(
+        &mut t.db.conn().await.unwrap(),
+        None,
+        &domain::content::Window::Newest,
+        1,
+    )
+    .await
+    .unwrap()
+    .0[0]
         .id
         .to_string();
     let mail = store::mailbox::list(&mut t.db.conn().await.unwrap(), 1)

@@ -216,6 +216,69 @@ on_both!(the_therapist_reads_and_answers_a_message, practice, |t| {
     );
 });
 
+// Thirty messages: the inbox shows the newest 25 with a link to older ones, and that page links
+// back; a mark that is nonsense or hostile shows the newest page, never an error.
+on_both!(the_inbox_pages_older_and_newer_by_key, practice, |t| {
+    let mut tx = t.db.begin().await.unwrap();
+    for i in 0..30 {
+        let inquiry = domain::inquiry::Inquiry {
+            name: format!("Sender {i:02}"),
+            email: format!("s{i}@example.org"),
+            phone: None,
+            preferred_time: None,
+            message: "Hello".into(),
+        };
+        let at = t.clock.now() + SignedDuration::from_mins(i);
+        store::inquiries::create(&mut tx, &inquiry, at)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let owner = t.signed_in(OWNER_EMAIL).await;
+    let (_, first) = owner.text("/admin/inquiries").await;
+    assert!(first.contains("Sender 29") && first.contains("Sender 05"));
+    assert!(!first.contains("Sender 04") && !first.contains("rel=\"prev\""));
+    let older = first
+        .split("rel=\"next\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(older.contains("before="), "{older}");
+    let (status, second) = owner.text(&older).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(second.contains("Sender 04") && second.contains("Sender 00"));
+    assert!(!second.contains("Sender 05") && !second.contains("rel=\"next\""));
+    let newer = second
+        .split("rel=\"prev\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let (_, back) = owner.text(&newer).await;
+    assert!(
+        back.contains("Sender 29") && back.contains("Sender 05") && !back.contains("Sender 04")
+    );
+    for hostile in [
+        "/admin/inquiries?before=",
+        "/admin/inquiries?before=%27%20OR%201%3D1%20--",
+        "/admin/inquiries?after=1.%3Cscript%3E",
+        "/admin/inquiries?before=99999999999999999999999.ab",
+        "/admin/inquiries?page=2",
+    ] {
+        let (status, page) = owner.text(hostile).await;
+        assert_eq!(status, StatusCode::OK, "{hostile}");
+        assert!(
+            page.contains("Sender 29") && !page.contains("<script>"),
+            "{hostile}"
+        );
+    }
+});
+
 async fn editor_csrf(b: &Browser) -> String {
     b.csrf_from("/admin/pages/new?kind=article").await
 }
@@ -741,9 +804,15 @@ on_both!(
             StatusCode::FORBIDDEN
         );
         let owner = t.signed_in(OWNER_EMAIL).await;
-        let id = store::inquiries::list(&mut t.db.conn().await.unwrap(), None, 0, 1)
-            .await
-            .unwrap()[0]
+        let id = store::inquiries::list(
+            &mut t.db.conn().await.unwrap(),
+            None,
+            &domain::content::Window::Newest,
+            1,
+        )
+        .await
+        .unwrap()
+        .0[0]
             .id
             .to_string();
         owner.get(&format!("/admin/inquiries/{id}")).await;

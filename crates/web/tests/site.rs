@@ -207,9 +207,15 @@ on_both!(
 );
 
 async fn raw_message_column(t: &TestApp) -> String {
-    let inbox = store::inquiries::list(&mut t.db.conn().await.unwrap(), None, 0, 1)
-        .await
-        .unwrap();
+    let inbox = store::inquiries::list(
+        &mut t.db.conn().await.unwrap(),
+        None,
+        &domain::content::Window::Newest,
+        1,
+    )
+    .await
+    .unwrap()
+    .0;
     store::testing::raw_text(
         &t.db,
         "SELECT message_sealed FROM inquiries WHERE id = $1",
