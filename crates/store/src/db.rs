@@ -137,20 +137,13 @@ impl Db {
         self.backend
     }
 
-    /// Answers whether the database responds (for `/readyz`).
-    /// Refreshes the planner's statistics of every table (`ANALYZE`); on PostgreSQL also clears
-    /// the dead row versions a bulk load's updates leave in tables and indexes (`VACUUM`). After a
-    /// bulk load, before autovacuum gets to it, a plan made on empty statistics can read a whole
-    /// table to find nothing, and an index can hold dozens of dead entries for each live row.
+    /// Refreshes the planner's statistics after a bulk load (a fill, a restore, an import): see
+    /// [`analyze`].
     pub async fn analyze(&self) -> StoreResult<()> {
-        let sql = match self.backend {
-            Backend::Postgres => "VACUUM ANALYZE",
-            Backend::Sqlite => "ANALYZE",
-        };
-        sqlx::query(sql).execute(&self.pool).await?;
-        Ok(())
+        analyze(&self.pool, self.backend).await
     }
 
+    /// Answers whether the database responds (for `/readyz`).
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -259,6 +252,19 @@ async fn create_schema(options: &AnyConnectOptions, schema: &str) -> StoreResult
         .map_err(|e| StoreError::Unreachable(e.to_string()))?;
     conn.execute(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"").as_str())
         .await?;
+    Ok(())
+}
+
+/// Refreshes the planner's statistics of every table (`ANALYZE`); on PostgreSQL also clears the
+/// dead row versions a bulk load's updates leave in tables and indexes (`VACUUM`). After a bulk
+/// load, before autovacuum gets to it, a plan made on empty statistics can read a whole table to
+/// find nothing, and an index can hold dozens of dead entries for each live row.
+pub(crate) async fn analyze(pool: &AnyPool, backend: Backend) -> StoreResult<()> {
+    let sql = match backend {
+        Backend::Postgres => "VACUUM ANALYZE",
+        Backend::Sqlite => "ANALYZE",
+    };
+    sqlx::query(sql).execute(pool).await?;
     Ok(())
 }
 

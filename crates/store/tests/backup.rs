@@ -85,6 +85,15 @@ both_backends!(a_backup_restores_whole_and_verifies, |db| {
     assert!(checked.passed(), "{checked:?}");
     assert_eq!(checked.rows, header.rows());
     assert_eq!(testing::count_rows(&copy, "tags").await, 3);
+    // The restore ends by refreshing the planner's statistics (a bulk load leaves none).
+    let stats = match copy.backend() {
+        store::Backend::Sqlite => "SELECT COUNT(*), 0 FROM sqlite_stat1 WHERE tbl = 'tags'",
+        store::Backend::Postgres => {
+            "SELECT COUNT(*), 0 FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'tags'"
+        }
+    };
+    let analyzed = testing::raw_pairs::<i64, i64>(&copy, stats).await;
+    assert!(analyzed[0].0 > 0, "no statistics after a restore");
     // The copy backs up to the same rows (only the instants in the header differ).
     let (again, _) = backup_of(&copy).await;
     let rows = |b: &[u8]| -> Vec<String> {

@@ -127,6 +127,8 @@ async fn restore_into(
     reader.finish().map_err(written)?;
     c.commit().await.map_err(written)?;
     migrations::apply(pool, backend).await.map_err(written)?;
+    // The rows arrived in one bulk load: plan the first pages on real statistics.
+    db::analyze(pool, backend).await.map_err(written)?;
     Ok(())
 }
 

@@ -89,6 +89,8 @@ pub async fn import(db: &Db, dir: &Path) -> ExportResult<Summary> {
         rows += insert_table(&mut tx, dir, &manifest, table, file, &mut case_of).await?;
     }
     tx.commit().await?;
+    // The rows arrived in one bulk load: plan the first pages on real statistics.
+    db.analyze().await?;
     Ok(Summary {
         tables: manifest.tables.len(),
         rows,
