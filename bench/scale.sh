@@ -70,6 +70,23 @@ for n in $SCALES; do
     echo "}"
   } >"$dir/commands.json"
   rm -rf "$dir/export" "$dir/backup.age"
+  # The job runner's claim (store::jobs::claim_due, one job at a time): reminders, mail and the
+  # retention sweep are jobs made ahead and claimed by due time, so this is the reminder scan.
+  # PostgreSQL's own execution time, median of five, after one warm-up.
+  if [ "$BACKEND" = postgres ]; then
+    now_ms=$(date +%s%3N)
+    claim="SELECT id, kind, payload, attempts FROM jobs WHERE (state = 'pending' AND run_at <= $now_ms) OR (state = 'running' AND locked_until < $now_ms) ORDER BY run_at LIMIT 1"
+    for _ in 1 2 3 4 5 6; do
+      psql -h 127.0.0.1 -U postgres -d "$db" -qtA -c "EXPLAIN (ANALYZE, FORMAT JSON) $claim"
+    done | python3 -c 'import json, sys, statistics
+text, at, ms, d = sys.stdin.read(), 0, [], json.JSONDecoder()
+while text[at:].strip():
+    plan, at = d.raw_decode(text, len(text) - len(text[at:].lstrip()))
+    ms.append(plan[0]["Execution Time"])
+print(json.dumps({"due jobs (reminders)": round(statistics.median(ms[1:]), 3)}))' >"$dir/statements.json"
+  else
+    echo '{}' >"$dir/statements.json"
+  fi
   sed -n '2p' "$dir/demo.out" | sed "s/^/N=$n filled: /"
 done
 
@@ -95,4 +112,10 @@ for label in cmds[lo]:
     tg = cmds[top][label]["s"] / max(cmds[lo][label]["s"], 0.01)
     mg = cmds[top][label]["mb"] / max(cmds[lo][label]["mb"], 1)
     print(row + f"{tg:>11.1f}x{mg:>11.2f}x" + ("" if top == hi else f"  (to N={top})"))
+stmts = {n: json.load(open(f"{work}/{backend}-{n}/statements.json")) for n in scales}
+if stmts[lo]:
+    print(f"\n{'job statement (ms)':<26}" + "".join(f"{'N=' + n:>18}" for n in scales) + f"{'growth':>12}")
+    for label in stmts[lo]:
+        row = f"{label:<26}" + "".join(f"{stmts[n][label]:>18.3f}" for n in scales)
+        print(row + f"{stmts[hi][label] / max(stmts[lo][label], 0.001):>11.2f}x")
 PY
