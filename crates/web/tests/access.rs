@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{field_value, Browser, TestApp, OWNER_EMAIL, THERAPIST_EMAIL};
+use common::{field_value, newest_inquiry, Browser, TestApp, OWNER_EMAIL, THERAPIST_EMAIL};
 use reqwest::StatusCode;
 
 const OTHER_THERAPIST: &str = "tara@example.org";
@@ -279,17 +279,7 @@ async fn world(backend: store::Backend) -> Option<World> {
         )
         .await;
     t.run_jobs().await;
-    let inquiry = store::inquiries::list(
-        &mut t.db.conn().await.unwrap(),
-        None,
-        &domain::content::Window::Newest,
-        1,
-    )
-    .await
-    .unwrap()
-    .0[0]
-        .id
-        .to_string();
+    let inquiry = newest_inquiry(&t).await;
     let mail = store::mailbox::list(&mut t.db.conn().await.unwrap(), 1)
         .await
         .unwrap()[0]

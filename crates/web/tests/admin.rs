@@ -3,7 +3,10 @@
 mod common;
 
 use app::clock::Clock;
-use common::{field_value, location, Browser, TestApp, OWNER_EMAIL, PASSWORD, THERAPIST_EMAIL};
+use common::{
+    field_value, href_after, location, newest_inquiry, Browser, TestApp, OWNER_EMAIL, PASSWORD,
+    THERAPIST_EMAIL,
+};
 use jiff::SignedDuration;
 use reqwest::StatusCode;
 
@@ -238,27 +241,13 @@ on_both!(the_inbox_pages_older_and_newer_by_key, practice, |t| {
     let (_, first) = owner.text("/admin/inquiries").await;
     assert!(first.contains("Sender 29") && first.contains("Sender 05"));
     assert!(!first.contains("Sender 04") && !first.contains("rel=\"prev\""));
-    let older = first
-        .split("rel=\"next\" href=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&");
+    let older = href_after(&first, "rel=\"next\" href=\"");
     assert!(older.contains("before="), "{older}");
     let (status, second) = owner.text(&older).await;
     assert_eq!(status, StatusCode::OK);
     assert!(second.contains("Sender 04") && second.contains("Sender 00"));
     assert!(!second.contains("Sender 05") && !second.contains("rel=\"next\""));
-    let newer = second
-        .split("rel=\"prev\" href=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .replace("&amp;", "&");
+    let newer = href_after(&second, "rel=\"prev\" href=\"");
     let (_, back) = owner.text(&newer).await;
     assert!(
         back.contains("Sender 29") && back.contains("Sender 05") && !back.contains("Sender 04")
@@ -804,17 +793,7 @@ on_both!(
             StatusCode::FORBIDDEN
         );
         let owner = t.signed_in(OWNER_EMAIL).await;
-        let id = store::inquiries::list(
-            &mut t.db.conn().await.unwrap(),
-            None,
-            &domain::content::Window::Newest,
-            1,
-        )
-        .await
-        .unwrap()
-        .0[0]
-            .id
-            .to_string();
+        let id = newest_inquiry(&t).await;
         owner.get(&format!("/admin/inquiries/{id}")).await;
 
         let entries = store::audit::recent(&mut t.db.conn().await.unwrap(), None, 100)

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{field_value, location, TestApp, OWNER_EMAIL};
+use common::{field_value, href_after, location, TestApp, OWNER_EMAIL};
 use reqwest::StatusCode;
 
 async fn practice(backend: store::Backend) -> Option<TestApp> {
@@ -800,14 +800,7 @@ on_both!(
         let manage = book_first(&t, "kai@example.org").await; // Monday 09:00 Berlin
         let b = t.browser();
         let (_, page) = b.text(&manage).await;
-        let choose = page
-            .split("href=\"/book?reschedule=")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .replace("&amp;", "&");
+        let choose = href_after(&page, "href=\"/book?reschedule=");
         let (status, offer) = b.text(&format!("/book?reschedule={choose}")).await;
         assert_eq!(status, StatusCode::OK);
         let move_path = offer

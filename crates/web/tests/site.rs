@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{field_value, location, TestApp};
+use common::{field_value, location, newest_inquiry, TestApp};
 use reqwest::StatusCode;
 
 async fn practice(backend: store::Backend) -> Option<TestApp> {
@@ -207,19 +207,10 @@ on_both!(
 );
 
 async fn raw_message_column(t: &TestApp) -> String {
-    let inbox = store::inquiries::list(
-        &mut t.db.conn().await.unwrap(),
-        None,
-        &domain::content::Window::Newest,
-        1,
-    )
-    .await
-    .unwrap()
-    .0;
     store::testing::raw_text(
         &t.db,
         "SELECT message_sealed FROM inquiries WHERE id = $1",
-        inbox[0].id.as_str(),
+        &newest_inquiry(t).await,
     )
     .await
 }

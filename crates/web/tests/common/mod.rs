@@ -523,6 +523,30 @@ pub fn field_value(html: &str, name: &str) -> Option<String> {
     Some(v.split('"').next()?.to_string())
 }
 
+/// The first link's target after `marker` in `html` (say `rel="next" href="`), as a path to get.
+pub fn href_after(html: &str, marker: &str) -> String {
+    html.split(marker)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {marker} in the page"))
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
+}
+
+/// The id of the newest message sent through the site's form.
+pub async fn newest_inquiry(t: &TestApp) -> String {
+    let (page, _) = store::inquiries::list(
+        &mut t.db.conn().await.unwrap(),
+        None,
+        &domain::content::Window::Newest,
+        1,
+    )
+    .await
+    .unwrap();
+    page[0].id.to_string()
+}
+
 /// Runs a test body once on SQLite and once on PostgreSQL.
 #[macro_export]
 macro_rules! on_both {
