@@ -58,39 +58,36 @@ pub async fn list(
     limit: u32,
 ) -> StoreResult<(Vec<InquirySummary>, Pager)> {
     let limit = limit.max(1);
-    let (mut rows, pager) = match window {
+    let (rows, pager) = match window {
         Window::Newest => newest(c, status, limit).await?,
         Window::OlderThan(mark) => {
-            let mut rows =
-                window_rows(c, status, Some((mark, Direction::Older)), limit + 1).await?;
-            let older = rows.len() > limit as usize;
-            rows.truncate(limit as usize);
+            let (rows, more) =
+                window_rows(c, status, Some((mark, Direction::Older)), limit).await?;
             let pager = Pager {
                 // The mark's row is newer than this page (a page past the end leads back to it).
                 newer: mark_of(rows.first()).or_else(|| Some(mark.param())),
-                older: if older { mark_of(rows.last()) } else { None },
+                older: if more { mark_of(rows.last()) } else { None },
             };
             (rows, pager)
         }
         Window::NewerThan(mark) => {
-            let mut rows =
-                window_rows(c, status, Some((mark, Direction::Newer)), limit + 1).await?;
-            if rows.len() <= limit as usize {
-                // Nothing newer beyond a page: that is the newest page, filled.
-                newest(c, status, limit).await?
-            } else {
-                rows.truncate(limit as usize);
+            let (mut rows, more) =
+                window_rows(c, status, Some((mark, Direction::Newer)), limit).await?;
+            if more {
                 rows.reverse();
                 let pager = Pager {
                     newer: mark_of(rows.first()),
                     older: mark_of(rows.last()),
                 };
                 (rows, pager)
+            } else {
+                // Nothing newer beyond a page: that is the newest page, filled.
+                newest(c, status, limit).await?
             }
         }
     };
     let items = rows
-        .drain(..)
+        .into_iter()
         .map(|r| {
             Ok(InquirySummary {
                 name: opened(
@@ -115,10 +112,8 @@ async fn newest(
     status: Option<InquiryStatus>,
     limit: u32,
 ) -> StoreResult<(Vec<SummaryRow>, Pager)> {
-    let mut rows = window_rows(c, status, None, limit + 1).await?;
-    let older = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let older = if older { mark_of(rows.last()) } else { None };
+    let (rows, more) = window_rows(c, status, None, limit).await?;
+    let older = if more { mark_of(rows.last()) } else { None };
     Ok((rows, Pager { newer: None, older }))
 }
 
@@ -139,14 +134,14 @@ fn mark_of(row: Option<&SummaryRow>) -> Option<String> {
 }
 
 /// Up to `limit` rows from the newest, or beyond a mark (older ones newest first, newer ones oldest
-/// first). The key's columns run one way, so an index on `(created_at, id)` (after the status)
-/// seeks to the mark and reads forwards or backwards from it.
+/// first), and whether more follow in that direction. The key's columns run one way, so an index
+/// on `(created_at, id)` (after the status) seeks to the mark and reads forwards or backwards.
 async fn window_rows(
     c: &mut Conn,
     status: Option<InquiryStatus>,
     from: Option<(&Mark, Direction)>,
     limit: u32,
-) -> StoreResult<Vec<SummaryRow>> {
+) -> StoreResult<(Vec<SummaryRow>, bool)> {
     let mut n = 0;
     let mut next = || {
         n += 1;
@@ -183,7 +178,11 @@ async fn window_rows(
     if let Some((mark, _)) = from {
         query = query.bind(ms(mark.at)).bind(mark.id.clone());
     }
-    Ok(query.bind(i64::from(limit)).fetch_all(c.ex()).await?)
+    // One row more than asked tells whether the pager goes on.
+    let mut rows: Vec<SummaryRow> = query.bind(i64::from(limit) + 1).fetch_all(c.ex()).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    Ok((rows, more))
 }
 
 pub async fn count(c: &mut Conn, status: Option<InquiryStatus>) -> StoreResult<u64> {
